@@ -1,0 +1,212 @@
+package dev.lavametrics.standin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sedmelluq.discord.lavaplayer.player.AudioPlayer;
+import com.sedmelluq.discord.lavaplayer.player.event.AudioEventAdapter;
+import com.sedmelluq.discord.lavaplayer.tools.FriendlyException;
+import com.sedmelluq.discord.lavaplayer.track.AudioTrack;
+import com.sedmelluq.discord.lavaplayer.track.AudioTrackEndReason;
+import dev.arbjerg.lavalink.api.IPlayer;
+import dev.arbjerg.lavalink.api.ISocketContext;
+
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The player of one guild. Wraps a lavaplayer {@link AudioPlayer} created by the node's manager
+ * (so lavaplayer's own cleanup applies) and turns its events into Lavalink v4 event messages.
+ *
+ * <p>No voice connection exists in the stand-in, so nobody ever calls {@code provide()} on the
+ * audio player: the position stays 0 and lavaplayer ends an unpolled track after its cleanup
+ * threshold (one minute) with reason {@code cleanup}, as on a real Lavalink without voice.
+ */
+public class PlayerImpl extends AudioEventAdapter implements IPlayer {
+    private final SocketContextImpl context;
+    private final long guildId;
+    private final AudioPlayer audioPlayer;
+    private final TrackCodec codec;
+    private final ScheduledExecutorService scheduler;
+    private final int updateIntervalSeconds;
+
+    private volatile ScheduledFuture<?> updateTask;
+    /** The filters object last sent by the client. Only stored and echoed: the stand-in applies no DSP filters. */
+    private volatile JsonNode filters;
+    private volatile String voiceToken = "";
+    private volatile String voiceEndpoint = "";
+    private volatile String voiceSessionId = "";
+    private volatile JsonNode voiceChannelId;
+
+    PlayerImpl(SocketContextImpl context, long guildId, AudioPlayer audioPlayer, TrackCodec codec,
+               ScheduledExecutorService scheduler, int updateIntervalSeconds) {
+        this.context = context;
+        this.guildId = guildId;
+        this.audioPlayer = audioPlayer;
+        this.codec = codec;
+        this.scheduler = scheduler;
+        this.updateIntervalSeconds = updateIntervalSeconds;
+        this.filters = codec.mapper().createObjectNode();
+        audioPlayer.addListener(this);
+    }
+
+    @Override
+    public AudioPlayer getAudioPlayer() {
+        return audioPlayer;
+    }
+
+    @Override
+    public AudioTrack getTrack() {
+        return audioPlayer.getPlayingTrack();
+    }
+
+    @Override
+    public long getGuildId() {
+        return guildId;
+    }
+
+    @Override
+    public ISocketContext getSocketContext() {
+        return context;
+    }
+
+    @Override
+    public boolean isPlaying() {
+        return audioPlayer.getPlayingTrack() != null && !audioPlayer.isPaused();
+    }
+
+    public JsonNode getFilters() {
+        return filters;
+    }
+
+    public void setFilters(JsonNode filters) {
+        this.filters = filters == null || filters.isNull() ? codec.mapper().createObjectNode() : filters.deepCopy();
+    }
+
+    public void setVoice(String token, String endpoint, String sessionId, JsonNode channelId) {
+        this.voiceToken = token == null ? "" : token;
+        this.voiceEndpoint = endpoint == null ? "" : endpoint;
+        this.voiceSessionId = sessionId == null ? "" : sessionId;
+        this.voiceChannelId = channelId;
+    }
+
+    void play(AudioTrack track) {
+        audioPlayer.playTrack(track);
+        sendPlayerUpdate();
+    }
+
+    void destroy() {
+        cancelUpdates();
+        audioPlayer.destroy();
+    }
+
+    private void cancelUpdates() {
+        ScheduledFuture<?> f = updateTask;
+        if (f != null) {
+            f.cancel(false);
+        }
+    }
+
+    public ObjectNode stateJson() {
+        ObjectNode state = codec.mapper().createObjectNode();
+        state.put("time", System.currentTimeMillis());
+        AudioTrack t = audioPlayer.getPlayingTrack();
+        state.put("position", t == null ? 0 : t.getPosition());
+        // No voice client: never connected, no ping.
+        state.put("connected", false);
+        state.put("ping", -1);
+        return state;
+    }
+
+    public ObjectNode toJson() {
+        ObjectNode out = codec.mapper().createObjectNode();
+        out.put("guildId", Long.toString(guildId));
+        AudioTrack t = audioPlayer.getPlayingTrack();
+        if (t == null) {
+            out.putNull("track");
+        } else {
+            out.set("track", codec.trackJson(t));
+        }
+        out.put("volume", audioPlayer.getVolume());
+        out.put("paused", audioPlayer.isPaused());
+        out.set("state", stateJson());
+        ObjectNode voice = out.putObject("voice");
+        voice.put("token", voiceToken);
+        voice.put("endpoint", voiceEndpoint);
+        voice.put("sessionId", voiceSessionId);
+        if (voiceChannelId != null) {
+            voice.set("channelId", voiceChannelId);
+        }
+        out.set("filters", filters.deepCopy());
+        return out;
+    }
+
+    public void sendPlayerUpdate() {
+        if (context.getState() != ISocketContext.State.OPEN) {
+            return;
+        }
+        ObjectNode msg = codec.mapper().createObjectNode();
+        msg.put("op", "playerUpdate");
+        msg.put("guildId", Long.toString(guildId));
+        msg.set("state", stateJson());
+        context.send(msg);
+    }
+
+    private ObjectNode event(String type, AudioTrack track) {
+        ObjectNode msg = codec.mapper().createObjectNode();
+        msg.put("op", "event");
+        msg.put("type", type);
+        msg.put("guildId", Long.toString(guildId));
+        msg.set("track", codec.trackJson(track));
+        return msg;
+    }
+
+    @Override
+    public void onTrackStart(AudioPlayer player, AudioTrack track) {
+        context.send(event("TrackStartEvent", track));
+        ScheduledFuture<?> f = updateTask;
+        if (f == null || f.isCancelled() || f.isDone()) {
+            updateTask = scheduler.scheduleAtFixedRate(this::safeUpdate, 0, updateIntervalSeconds, TimeUnit.SECONDS);
+        }
+    }
+
+    private void safeUpdate() {
+        try {
+            sendPlayerUpdate();
+        } catch (RuntimeException ignored) {
+            // keep the schedule alive
+        }
+    }
+
+    @Override
+    public void onTrackEnd(AudioPlayer player, AudioTrack track, AudioTrackEndReason endReason) {
+        cancelUpdates();
+        ObjectNode msg = event("TrackEndEvent", track);
+        msg.put("reason", reasonName(endReason));
+        context.send(msg);
+    }
+
+    static String reasonName(AudioTrackEndReason r) {
+        return switch (r) {
+            case FINISHED -> "finished";
+            case LOAD_FAILED -> "loadFailed";
+            case STOPPED -> "stopped";
+            case REPLACED -> "replaced";
+            case CLEANUP -> "cleanup";
+        };
+    }
+
+    @Override
+    public void onTrackException(AudioPlayer player, AudioTrack track, FriendlyException exception) {
+        ObjectNode msg = event("TrackExceptionEvent", track);
+        msg.set("exception", codec.exceptionJson(exception));
+        context.send(msg);
+    }
+
+    @Override
+    public void onTrackStuck(AudioPlayer player, AudioTrack track, long thresholdMs) {
+        ObjectNode msg = event("TrackStuckEvent", track);
+        msg.put("thresholdMs", thresholdMs);
+        context.send(msg);
+    }
+}

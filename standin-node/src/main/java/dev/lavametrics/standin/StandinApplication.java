@@ -1,0 +1,64 @@
+package dev.lavametrics.standin;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.boot.web.servlet.context.ServletWebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.event.EventListener;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Entry point of the lavametrics stand-in node.
+ *
+ * <p>This is a test host, not Lavalink: it speaks the Lavalink v4 REST and websocket protocol,
+ * runs the real lavaplayer engine and loads plugin jars the way Lavalink does, but it has no
+ * Discord voice client. {@code GET /version} reports {@link StandinVersion#SEMVER}.
+ */
+@SpringBootApplication
+public class StandinApplication {
+    private static final Logger log = LoggerFactory.getLogger(StandinApplication.class);
+
+    @EventListener
+    public void onReady(ApplicationReadyEvent event) {
+        String where = "?";
+        if (event.getApplicationContext() instanceof ServletWebServerApplicationContext web) {
+            where = event.getApplicationContext().getEnvironment().getProperty("server.address", "0.0.0.0")
+                    + ":" + web.getWebServer().getPort();
+        }
+        log.info("lavametrics stand-in node {} ready on {} -- TEST HOST speaking the Lavalink v4 protocol; "
+                + "no Discord voice client, so tracks are never pulled and end by lavaplayer cleanup", StandinVersion.SEMVER, where);
+    }
+
+    public static void main(String[] args) {
+        start(args);
+    }
+
+    /** Starts the node; also used by the tests. */
+    public static ConfigurableApplicationContext start(String... args) {
+        // In the Spring Boot fat jar the application classes live in a launcher class loader that
+        // is the thread context class loader here; plugins must see it as their parent.
+        ClassLoader appLoader = Thread.currentThread().getContextClassLoader();
+        if (appLoader == null) {
+            appLoader = StandinApplication.class.getClassLoader();
+        }
+        log.info("Starting lavametrics stand-in node {} -- a Lavalink v4 protocol TEST HOST, not Lavalink "
+                + "(real lavaplayer {}, no Discord voice client)", StandinVersion.SEMVER, StandinVersion.lavaplayerVersion());
+
+        SpringApplication app = new SpringApplication(StandinApplication.class);
+        Map<String, Object> defaults = new HashMap<>();
+        defaults.put("server.address", "127.0.0.1");
+        defaults.put("server.port", "2333");
+        defaults.put("server.error.include-message", "always");
+        defaults.put("server.shutdown", "immediate");
+        defaults.put("spring.main.banner-mode", "off");
+        defaults.put("spring.mvc.pathmatch.matching-strategy", "path_pattern_parser");
+        app.setDefaultProperties(defaults);
+        app.addInitializers(new PluginLoader(appLoader));
+        return app.run(args);
+    }
+}
