@@ -1,0 +1,119 @@
+"""A minimal Lavalink v4 client session: one websocket plus the REST calls a bot makes.
+
+Used by the integration tests and the demo to drive a real node the way a music bot does:
+open the websocket, load a track, create a player, watch the events come back.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any, Callable
+
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+
+class SessionError(RuntimeError):
+    pass
+
+
+class LavalinkSession:
+    """One client session. Messages from the node are collected by a reader thread."""
+
+    def __init__(self, url: str, password: str, *, user_id: int = 4242, client_name: str = "lavametrics-tests",
+                 session_id: str | None = None, timeout: float = 10.0):
+        self.url = url.rstrip("/")
+        self.password = password
+        self.user_id = user_id
+        self.client_name = client_name
+        self.timeout = timeout
+        self.messages: "queue.Queue[dict[str, Any]]" = queue.Queue()
+        self.history: list[dict[str, Any]] = []
+        headers = {"Authorization": password, "User-Id": str(user_id), "Client-Name": client_name}
+        if session_id:
+            headers["Session-Id"] = session_id
+        ws_url = self.url.replace("http://", "ws://", 1).replace("https://", "wss://", 1) + "/v4/websocket"
+        self._ws = connect(ws_url, additional_headers=headers, open_timeout=timeout, max_size=2**24)
+        self._reader = threading.Thread(target=self._read, name="lavalink-session-reader", daemon=True)
+        self._reader.start()
+        ready = self.wait_for(lambda m: m.get("op") == "ready")
+        self.session_id: str = ready["sessionId"]
+        self.resumed: bool = bool(ready.get("resumed"))
+
+    def _read(self) -> None:
+        try:
+            for raw in self._ws:
+                message = json.loads(raw)
+                self.history.append(message)
+                self.messages.put(message)
+        except ConnectionClosed:
+            pass
+
+    def wait_for(self, predicate: Callable[[dict[str, Any]], bool], timeout: float | None = None) -> dict[str, Any]:
+        """The first not yet consumed message matching `predicate`; others are kept in history."""
+        deadline = time.monotonic() + (timeout or self.timeout)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                ops = [(m.get("op"), m.get("type")) for m in self.history[-10:]]
+                raise SessionError(f"no matching message within {timeout or self.timeout}s; last seen {ops}")
+            try:
+                message = self.messages.get(timeout=remaining)
+            except queue.Empty:
+                continue
+            if predicate(message):
+                return message
+
+    def wait_event(self, event_type: str, timeout: float | None = None) -> dict[str, Any]:
+        return self.wait_for(lambda m: m.get("op") == "event" and m.get("type") == event_type, timeout)
+
+    # --- REST -------------------------------------------------------------------------
+    def request(self, method: str, path: str, body: Any = None, *, query: dict[str, str] | None = None) -> Any:
+        url = self.url + path + ("?" + urllib.parse.urlencode(query) if query else "")
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(url, data=data, method=method,
+                                     headers={"Authorization": self.password, "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                payload = resp.read()
+        except urllib.error.HTTPError as err:
+            raise SessionError(f"{method} {path} -> HTTP {err.code}: {err.read()[:300]!r}") from err
+        return json.loads(payload) if payload else None
+
+    def load(self, identifier: str) -> dict[str, Any]:
+        return self.request("GET", "/v4/loadtracks", query={"identifier": identifier})
+
+    def update_player(self, guild_id: int, body: dict[str, Any], *, no_replace: bool = False) -> dict[str, Any]:
+        path = f"/v4/sessions/{self.session_id}/players/{guild_id}"
+        return self.request("PATCH", path, body, query={"noReplace": "true"} if no_replace else None)
+
+    def destroy_player(self, guild_id: int) -> None:
+        self.request("DELETE", f"/v4/sessions/{self.session_id}/players/{guild_id}")
+
+    def play(self, guild_id: int, identifier: str) -> dict[str, Any]:
+        """Load `identifier` and start it on the guild's player; returns the loaded track."""
+        result = self.load(identifier)
+        if result.get("loadType") != "track":
+            raise SessionError(f"loading {identifier!r} gave {result.get('loadType')}: {result.get('data')}")
+        track = result["data"]
+        self.update_player(guild_id, {"track": {"encoded": track["encoded"]}})
+        return track
+
+    def configure_resuming(self, timeout_seconds: int) -> dict[str, Any]:
+        return self.request("PATCH", f"/v4/sessions/{self.session_id}", {"resuming": True, "timeout": timeout_seconds})
+
+    def close(self) -> None:
+        self._ws.close()
+        self._reader.join(timeout=5)
+
+    def __enter__(self) -> "LavalinkSession":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,71 @@
+"""Real nodes for integration tests: started once, logs attached to failures, always stopped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from lavametrics import node as nodes
+from tests.conftest import require, require_tool
+
+pytestmark = pytest.mark.integration
+
+_STARTED: list[nodes.Node] = []
+
+
+@pytest.fixture(scope="session")
+def server_jar() -> nodes.ServerJar:
+    require_tool("java")
+    try:
+        return nodes.resolve_server_jar()
+    except nodes.NodeError as err:
+        require(False, f"a Lavalink server jar ({err})")
+        raise
+
+
+@pytest.fixture(scope="session")
+def plugin_jar() -> Path:
+    try:
+        return nodes.find_plugin_jar()
+    except nodes.NodeError as err:
+        require(False, f"the plugin jar ({err})")
+        raise
+
+
+@pytest.fixture(scope="session")
+def node_factory(tmp_path_factory, server_jar, plugin_jar) -> Iterator[Any]:
+    """`node_factory(plugin=True, overrides=None) -> Node`, each call a new process."""
+
+    def start(plugin: bool = True, overrides: dict | None = None) -> nodes.Node:
+        workdir = tmp_path_factory.mktemp("node-plugin" if plugin else "node-bare")
+        node = nodes.prepare_node(workdir, plugin=plugin, overrides=overrides, server=server_jar,
+                                  plugin_jar=plugin_jar)
+        _STARTED.append(node)
+        return node.start()
+
+    yield start
+    for node in _STARTED:
+        node.stop()
+
+
+@pytest.fixture(scope="session")
+def plugin_node(node_factory) -> nodes.Node:
+    """One shared node with the plugin and every metric group on."""
+    return node_factory(plugin=True)
+
+
+@pytest.fixture(scope="session")
+def bare_node(node_factory) -> nodes.Node:
+    """One shared node without the plugin (what a hosted Lavalink looks like)."""
+    return node_factory(plugin=False)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and _STARTED:
+        for node in _STARTED:
+            report.sections.append((f"node log {node.log_path}", node.log_tail(60)))
