@@ -1,0 +1,73 @@
+package dev.lavametrics.plugin;
+
+import dev.arbjerg.lavalink.api.AudioPlayerManagerConfiguration;
+import dev.arbjerg.lavalink.api.ISocketServer;
+import dev.arbjerg.lavalink.api.PluginEventHandler;
+import dev.arbjerg.lavalink.api.RestInterceptor;
+import dev.lavametrics.plugin.catalog.Catalog;
+import dev.lavametrics.plugin.collect.CollectorHealth;
+import dev.lavametrics.plugin.collect.LiveSessions;
+import dev.lavametrics.plugin.collect.MetricCollectors;
+import dev.lavametrics.plugin.events.FrameCountingConfiguration;
+import dev.lavametrics.plugin.events.LavametricsEventHandler;
+import dev.lavametrics.plugin.events.RequestBodyMetricsFilter;
+import dev.lavametrics.plugin.events.RestMetricsInterceptor;
+import dev.lavametrics.plugin.http.MetricsEndpoint;
+import io.prometheus.client.CollectorRegistry;
+import jakarta.servlet.Filter;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+
+/**
+ * The plugin's root: Lavalink component-scans {@code dev.lavametrics.plugin} and finds this.
+ * Collectors go into simpleclient's default registry, which Lavalink's own /metrics serves.
+ */
+@Configuration(proxyBeanMethods = false)
+public class LavametricsPlugin {
+
+    @Bean
+    public LavametricsProperties lavametricsProperties(Environment environment) {
+        return LavametricsProperties.from(environment);
+    }
+
+    @Bean(destroyMethod = "unregister")
+    public MetricCollectors lavametricsCollectors(LavametricsProperties properties,
+                                                  ObjectProvider<ISocketServer> socketServer) {
+        CollectorHealth health = new CollectorHealth();
+        if (!properties.valid()) {
+            health.markConfigInvalid();
+        }
+        MetricCollectors collectors = new MetricCollectors(properties.config(), health,
+                new LiveSessions(socketServer::getIfAvailable), System::nanoTime, Catalog.pluginVersion());
+        collectors.register(CollectorRegistry.defaultRegistry);
+        return collectors;
+    }
+
+    @Bean(initMethod = "start", destroyMethod = "stop")
+    public MetricsEndpoint lavametricsEndpoint(LavametricsProperties properties, MetricCollectors collectors) {
+        return new MetricsEndpoint(properties.config().endpoint(), CollectorRegistry.defaultRegistry,
+                collectors.health());
+    }
+
+    @Bean
+    public PluginEventHandler lavametricsEventHandler(MetricCollectors collectors) {
+        return new LavametricsEventHandler(collectors);
+    }
+
+    @Bean
+    public RestInterceptor lavametricsRestInterceptor(MetricCollectors collectors) {
+        return new RestMetricsInterceptor(collectors.rest, collectors.health(), System::nanoTime);
+    }
+
+    @Bean
+    public Filter lavametricsRequestBodyFilter(MetricCollectors collectors) {
+        return new RequestBodyMetricsFilter(collectors, System::nanoTime);
+    }
+
+    @Bean
+    public AudioPlayerManagerConfiguration lavametricsFrameCounting(MetricCollectors collectors) {
+        return new FrameCountingConfiguration(collectors.frames);
+    }
+}

@@ -1,0 +1,28 @@
+package dev.lavametrics.plugin.collect;
+
+import dev.lavametrics.plugin.catalog.Catalog;
+import dev.lavametrics.plugin.catalog.Group;
+
+import java.util.List;
+
+public final class LoadsCollector extends GroupCollector {
+    private final CounterArray loads = new CounterArray(Catalog.LOADS_BY_RESULT);
+    private final HistogramArray durations;
+
+    public LoadsCollector(CollectorHealth health, List<Double> durationBuckets) {
+        super(Group.LOADS, health);
+        durations = new HistogramArray(Catalog.LOAD_DURATION, durationBuckets);
+    }
+
+    /** @param loadType the response's loadType; unknown values count as other */
+    public void loaded(String loadType, double seconds) {
+        int result = Catalog.LOAD_RESULT.indexOf(loadType);
+        loads.inc(result);
+        durations.observe(result, seconds);
+    }
+
+    @Override
+    protected List<MetricFamilySamples> collectGroup() {
+        return List.of(loads.samples(), durations.samples());
+    }
+}

@@ -1,0 +1,65 @@
+package dev.lavametrics.plugin.collect;
+
+import dev.arbjerg.lavalink.api.IPlayer;
+import dev.arbjerg.lavalink.api.ISocketContext;
+import dev.lavametrics.plugin.catalog.Catalog;
+import dev.lavametrics.plugin.catalog.Group;
+
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+public final class PlayersCollector extends GroupCollector {
+    private static final int PLAYING = Catalog.PLAYER_STATE.indexOf("playing");
+    private static final int PAUSED = Catalog.PLAYER_STATE.indexOf("paused");
+    private static final int IDLE = Catalog.PLAYER_STATE.indexOf("idle");
+    private static final int STOPPED = Catalog.PLAYER_STATE.indexOf("stopped");
+
+    private final LiveSessions sessions;
+    private final CounterArray creations = new CounterArray(Catalog.PLAYER_CREATIONS);
+    private final CounterArray destructions = new CounterArray(Catalog.PLAYER_DESTRUCTIONS);
+    /** Players that have had a track, which tells "stopped" from "idle" once the track is gone. */
+    private final Set<PlayerKey> played = ConcurrentHashMap.newKeySet();
+
+    public PlayersCollector(CollectorHealth health, LiveSessions sessions) {
+        super(Group.PLAYERS, health);
+        this.sessions = sessions;
+    }
+
+    public void created() {
+        creations.inc();
+    }
+
+    public void destroyed(PlayerKey player) {
+        destructions.inc();
+        played.remove(player);
+    }
+
+    public void played(PlayerKey player) {
+        played.add(player);
+    }
+
+    public void forgetSession(String sessionId) {
+        played.removeIf(key -> key.sessionId().equals(sessionId));
+    }
+
+    @Override
+    protected List<MetricFamilySamples> collectGroup() {
+        double[] byState = new double[Catalog.PLAYER_STATE.size()];
+        for (ISocketContext session : sessions.all()) {
+            for (IPlayer player : session.getPlayers().values()) {
+                byState[stateOf(session, player)]++;
+            }
+        }
+        return List.of(Gauges.of(Catalog.PLAYERS_BY_STATE, byState), creations.samples(), destructions.samples());
+    }
+
+    private int stateOf(ISocketContext session, IPlayer player) {
+        PlayerKey key = new PlayerKey(session.getSessionId(), player.getGuildId());
+        if (player.getTrack() != null) {
+            played.add(key);
+            return player.getAudioPlayer().isPaused() ? PAUSED : PLAYING;
+        }
+        return played.contains(key) ? STOPPED : IDLE;
+    }
+}

@@ -1,0 +1,17 @@
+package dev.lavametrics.plugin.config;
+
+/**
+ * One thing wrong with {@code plugins.lavametrics}.
+ *
+ * @param key     dotted camelCase path of the offending setting
+ * @param value   the value as given (secrets masked), or null
+ * @param allowed what would have been accepted, or null
+ */
+public record ConfigProblem(String key, String value, String message, String allowed) {
+
+    /** The single log line an operator sees for this problem. */
+    public String logLine() {
+        return "plugins.lavametrics." + key + "=" + value + ": " + message
+                + (allowed == null ? "" : " (allowed: " + allowed + ")");
+    }
+}

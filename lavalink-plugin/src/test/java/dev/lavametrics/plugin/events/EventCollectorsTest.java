@@ -1,0 +1,110 @@
+package dev.lavametrics.plugin.events;
+
+import dev.arbjerg.lavalink.api.ISocketContext;
+import dev.lavametrics.plugin.support.FakePlayer;
+import dev.lavametrics.plugin.support.FakeSession;
+import dev.lavametrics.plugin.support.Messages;
+import dev.lavametrics.plugin.support.TestMetrics;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The sessions, players, tracks and voice collectors as fed by the plugin event handler. */
+class EventCollectorsTest {
+    private final TestMetrics metrics = TestMetrics.allGroups();
+    private final LavametricsEventHandler handler = new LavametricsEventHandler(metrics.collectors);
+
+    @Test
+    void sessionsCountOpensClosesAndStates() {
+        FakeSession open = metrics.server.open("a");
+        FakeSession paused = metrics.server.open("b");
+        paused.state = ISocketContext.State.RESUMABLE;
+        handler.onWebSocketOpen(open, false);
+        handler.onWebSocketOpen(paused, true);
+        handler.onSocketContextDestroyed(open);
+
+        assertEquals(1, metrics.value("lavametrics_sessions", "state", "active"));
+        assertEquals(1, metrics.value("lavametrics_sessions", "state", "paused"));
+        assertEquals(1, metrics.value("lavametrics_session_opens_total", "resumed", "true"));
+        assertEquals(1, metrics.value("lavametrics_session_opens_total", "resumed", "false"));
+        assertEquals(1, metrics.value("lavametrics_session_closes_total"));
+    }
+
+    @Test
+    void playersByState() {
+        FakeSession session = metrics.server.open("s");
+        FakePlayer playing = session.player(1).playing();
+        FakePlayer paused = session.player(2).playing();
+        paused.paused = true;
+        FakePlayer stopped = session.player(3);
+        FakePlayer idle = session.player(4);
+        for (FakePlayer player : new FakePlayer[] {playing, paused, stopped, idle}) {
+            handler.onNewPlayer(session, player);
+        }
+        handler.onWebSocketMessageOut(session, Messages.trackStart(3, "http"));
+        FakePlayer gone = session.player(5);
+        handler.onNewPlayer(session, gone);
+        handler.onDestroyPlayer(session, gone);
+        session.players.remove(5L);
+
+        assertEquals(1, metrics.value("lavametrics_players", "state", "playing"));
+        assertEquals(1, metrics.value("lavametrics_players", "state", "paused"));
+        assertEquals(1, metrics.value("lavametrics_players", "state", "stopped"));
+        assertEquals(1, metrics.value("lavametrics_players", "state", "idle"));
+        assertEquals(5, metrics.value("lavametrics_player_creations_total"));
+        assertEquals(1, metrics.value("lavametrics_player_destructions_total"));
+    }
+
+    @Test
+    void trackEventsBySourceReasonAndSeverity() {
+        FakeSession session = metrics.server.open("s");
+        handler.onWebSocketMessageOut(session, Messages.trackStart(1, "youtube"));
+        handler.onWebSocketMessageOut(session, Messages.trackStart(1, "mystery"));
+        handler.onWebSocketMessageOut(session, Messages.trackEnd(1, "http", "loadFailed"));
+        handler.onWebSocketMessageOut(session, Messages.trackEnd(1, "http", "weird"));
+        handler.onWebSocketMessageOut(session, Messages.trackException(1, "soundcloud", "SUSPICIOUS"));
+        handler.onWebSocketMessageOut(session, Messages.trackException(1, "soundcloud", "fault"));
+        handler.onWebSocketMessageOut(session, Messages.trackStuck(1, "local"));
+        handler.onWebSocketMessageOut(session, Messages.stats());
+
+        assertEquals(1, metrics.value("lavametrics_track_starts_total", "source", "youtube"));
+        assertEquals(1, metrics.value("lavametrics_track_starts_total", "source", "other"));
+        assertEquals(1, metrics.value("lavametrics_track_ends_total", "source", "http", "reason", "loadFailed"));
+        assertEquals(1, metrics.value("lavametrics_track_ends_total", "source", "http", "reason", "other"));
+        assertEquals(1, metrics.value("lavametrics_track_exceptions_total", "source", "soundcloud", "severity", "suspicious"));
+        assertEquals(1, metrics.value("lavametrics_track_exceptions_total", "source", "soundcloud", "severity", "fault"));
+        assertEquals(1, metrics.value("lavametrics_track_stuck_total", "source", "local"));
+        assertEquals(0, metrics.value("lavametrics_collector_errors_total", "collector", "events"));
+    }
+
+    @Test
+    void voiceStateFromPlayerUpdatesAndCloses() {
+        FakeSession session = metrics.server.open("s");
+        FakePlayer one = session.player(1);
+        handler.onWebSocketMessageOut(session, Messages.playerUpdate(1, true, 42));
+        handler.onWebSocketMessageOut(session, Messages.playerUpdate(2, true, -1));
+        handler.onWebSocketMessageOut(session, Messages.playerUpdate(3, false, -1));
+        handler.onWebSocketMessageOut(session, Messages.voiceClosed(1, 4006));
+        handler.onWebSocketMessageOut(session, Messages.voiceClosed(1, 4999));
+        assertEquals(2, metrics.value("lavametrics_voice_connected_players"));
+        handler.onDestroyPlayer(session, one);
+        assertEquals(1, metrics.value("lavametrics_voice_connected_players"));
+
+        assertEquals(1, metrics.value("lavametrics_voice_ping_seconds_count"));
+        assertEquals(0.042, metrics.value("lavametrics_voice_ping_seconds_sum"), 1e-9);
+        assertEquals(1, metrics.value("lavametrics_voice_closes_total", "code", "4006"));
+        assertEquals(1, metrics.value("lavametrics_voice_closes_total", "code", "other"));
+        handler.onSocketContextDestroyed(session);
+        assertEquals(0, metrics.value("lavametrics_voice_connected_players"));
+    }
+
+    @Test
+    void brokenMessagesAreCountedNeverThrown() {
+        FakeSession session = metrics.server.open("s");
+        handler.onWebSocketMessageOut(session, "{\"op\":\"event\",\"type\":\"TrackStartEvent\"");
+        handler.onWebSocketMessageOut(session, "{\"op\":\"playerUpdate\",\"guildId\":\"not-a-number\",\"state\":{}}");
+        handler.onWebSocketOpen(null, false);
+        handler.onSocketContextDestroyed(null);
+        assertEquals(3, metrics.value("lavametrics_collector_errors_total", "collector", "events"));
+    }
+}

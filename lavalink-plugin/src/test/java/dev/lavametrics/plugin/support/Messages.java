@@ -1,0 +1,47 @@
+package dev.lavametrics.plugin.support;
+
+/** Lavalink v4 websocket messages as the node sends them. */
+public final class Messages {
+    private Messages() {
+    }
+
+    private static String track(String source) {
+        return "{\"encoded\":\"QAAA\",\"info\":{\"identifier\":\"x\",\"title\":\"Some title\",\"sourceName\":\""
+                + source + "\",\"uri\":\"https://example.com/x\"},\"pluginInfo\":{},\"userData\":{}}";
+    }
+
+    public static String trackStart(long guildId, String source) {
+        return "{\"op\":\"event\",\"type\":\"TrackStartEvent\",\"guildId\":\"" + guildId + "\",\"track\":"
+                + track(source) + "}";
+    }
+
+    public static String trackEnd(long guildId, String source, String reason) {
+        return "{\"op\":\"event\",\"type\":\"TrackEndEvent\",\"guildId\":\"" + guildId + "\",\"track\":"
+                + track(source) + ",\"reason\":\"" + reason + "\"}";
+    }
+
+    public static String trackException(long guildId, String source, String severity) {
+        return "{\"op\":\"event\",\"type\":\"TrackExceptionEvent\",\"guildId\":\"" + guildId + "\",\"track\":"
+                + track(source) + ",\"exception\":{\"message\":\"boom\",\"severity\":\"" + severity
+                + "\",\"cause\":\"x\"}}";
+    }
+
+    public static String trackStuck(long guildId, String source) {
+        return "{\"op\":\"event\",\"type\":\"TrackStuckEvent\",\"guildId\":\"" + guildId + "\",\"track\":"
+                + track(source) + ",\"thresholdMs\":10000}";
+    }
+
+    public static String voiceClosed(long guildId, int code) {
+        return "{\"op\":\"event\",\"type\":\"WebSocketClosedEvent\",\"guildId\":\"" + guildId + "\",\"code\":" + code
+                + ",\"reason\":\"\",\"byRemote\":true}";
+    }
+
+    public static String playerUpdate(long guildId, boolean connected, long ping) {
+        return "{\"op\":\"playerUpdate\",\"guildId\":\"" + guildId + "\",\"state\":{\"time\":1,\"position\":0,"
+                + "\"connected\":" + connected + ",\"ping\":" + ping + "}}";
+    }
+
+    public static String stats() {
+        return "{\"op\":\"stats\",\"players\":1,\"playingPlayers\":1,\"uptime\":1}";
+    }
+}
