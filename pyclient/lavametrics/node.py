@@ -127,6 +127,7 @@ class Node:
     plugin: bool
     process: subprocess.Popen | None = None
     config: dict = field(default_factory=dict)
+    jvm_args: list[str] = field(default_factory=list)  # e.g. the voice simulator's truststore
 
     @property
     def url(self) -> str:
@@ -171,7 +172,7 @@ class Node:
 
     def start(self, timeout: float = 90.0) -> "Node":
         cmd = [java_binary(), *os.environ.get("LAVAMETRICS_NODE_JAVA_OPTS", "-Xmx384m").split(),
-               "-jar", str(self.server.path)]
+               *self.jvm_args, "-jar", str(self.server.path)]
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             cmd, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -208,6 +209,7 @@ def prepare_node(
     port: int | None = None,
     server: ServerJar | None = None,
     plugin_jar: Path | None = None,
+    jvm_args: list[str] | None = None,
 ) -> Node:
     """Lay out a working directory for a node without starting it."""
     root = repo_root()
@@ -233,7 +235,7 @@ def prepare_node(
     password = config.get("lavalink", {}).get("server", {}).get("password", DEFAULT_PASSWORD)
     return Node(
         workdir=workdir, port=port, password=str(password),
-        server=server or resolve_server_jar(root), plugin=plugin, config=config,
+        server=server or resolve_server_jar(root), plugin=plugin, config=config, jvm_args=list(jvm_args or []),
     )
 
 

@@ -6,6 +6,7 @@ open the websocket, load a track, create a player, watch the events come back.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import threading
@@ -39,7 +40,9 @@ class LavalinkSession:
         if session_id:
             headers["Session-Id"] = session_id
         ws_url = self.url.replace("http://", "ws://", 1).replace("https://", "wss://", 1) + "/v4/websocket"
-        self._ws = connect(ws_url, additional_headers=headers, open_timeout=timeout, max_size=2**24)
+        self._exit = contextlib.ExitStack()
+        self._ws = self._exit.enter_context(
+            connect(ws_url, additional_headers=headers, open_timeout=timeout, max_size=2**24))
         self._reader = threading.Thread(target=self._read, name="lavalink-session-reader", daemon=True)
         self._reader.start()
         ready = self.wait_for(lambda m: m.get("op") == "ready")
@@ -109,7 +112,7 @@ class LavalinkSession:
         return self.request("PATCH", f"/v4/sessions/{self.session_id}", {"resuming": True, "timeout": timeout_seconds})
 
     def close(self) -> None:
-        self._ws.close()
+        self._exit.close()
         self._reader.join(timeout=5)
 
     def __enter__(self) -> "LavalinkSession":

@@ -1,0 +1,110 @@
+import asyncio
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from lavametrics.bot import BotMetrics
+
+
+def val(reg, name, **labels):
+    v = reg.get_sample_value(name, labels)
+    return 0.0 if v is None else v
+
+
+def test_declared_series_start_at_zero():
+    reg = CollectorRegistry()
+    BotMetrics(reg, commands=["play", "skip"])
+    assert reg.get_sample_value("bot_commands_total", {"command": "play", "outcome": "success"}) == 0
+    assert reg.get_sample_value("bot_commands_total", {"command": "other", "outcome": "error"}) == 0
+
+
+def test_sync_decorator_and_context_manager():
+    reg = CollectorRegistry()
+    m = BotMetrics(reg, commands=["play"])
+
+    @m.command("play")
+    def play(x):
+        return x * 2
+
+    assert play(2) == 4
+    with pytest.raises(ValueError):
+        with m.time_command("play"):
+            raise ValueError("boom")
+    with m.time_command("unknown-command"):
+        pass
+    assert val(reg, "bot_commands_total", command="play", outcome="success") == 1
+    assert val(reg, "bot_commands_total", command="play", outcome="error") == 1
+    assert val(reg, "bot_commands_total", command="other", outcome="success") == 1
+    assert val(reg, "bot_command_duration_seconds_count", command="play") == 2
+
+
+def test_async_decorator_and_cancel():
+    reg = CollectorRegistry()
+    m = BotMetrics(reg, commands=["play"])
+
+    @m.command("play")
+    async def play():
+        await asyncio.sleep(0)
+        return "ok"
+
+    @m.command("play")
+    async def slow():
+        await asyncio.sleep(10)
+
+    async def main():
+        assert await play() == "ok"
+        task = asyncio.create_task(slow())
+        await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        async with m.time_command("play"):
+            pass
+
+    asyncio.run(main())
+    assert val(reg, "bot_commands_total", command="play", outcome="success") == 2
+    assert val(reg, "bot_commands_total", command="play", outcome="cancelled") == 1
+
+
+def test_double_registration_reuses_collectors():
+    reg = CollectorRegistry()
+    a = BotMetrics(reg, commands=["play"])
+    b = BotMetrics(reg, commands=["play", "stop"])  # must not raise "Duplicated timeseries"
+    a.set_queue_length(3)
+    b.voice_reconnect()
+    assert val(reg, "bot_queue_tracks") == 3
+    assert val(reg, "bot_voice_reconnects_total") == 1
+    other = CollectorRegistry()
+    BotMetrics(other)
+    assert val(other, "bot_voice_reconnects_total") == 0
+    BotMetrics(reg, prefix="music_")  # another prefix on the same registry is independent
+    assert reg.get_sample_value("music_queue_tracks") == 0
+
+
+def test_search_fallback_and_bounded_labels():
+    reg = CollectorRegistry()
+    m = BotMetrics(reg)
+    m.observe_search("youtube", 5)
+    m.observe_search("https://evil.example/track?id=123", 0)
+    m.fallback("youtube", "soundcloud")
+    m.fallback("spotify", "some-new-source")
+    m.voice_close(4006)
+    m.voice_close(4999)
+    m.track_event("end", "finished")
+    m.track_event("end", "weird")
+    assert val(reg, "bot_searches_total", source="youtube", found="true") == 1
+    assert val(reg, "bot_searches_total", source="other", found="false") == 1
+    assert val(reg, "bot_search_results_sum", source="youtube") == 5
+    assert val(reg, "bot_source_fallbacks_total", from_source="spotify", to_source="other") == 1
+    assert val(reg, "bot_voice_closes_total", code="4006") == 1
+    assert val(reg, "bot_voice_closes_total", code="other") == 1
+    assert val(reg, "bot_lavalink_track_events_total", event="end", reason="other") == 1
+
+
+def test_node_names_are_capped():
+    reg = CollectorRegistry()
+    m = BotMetrics(reg, prefix="capped_")
+    for i in range(40):
+        m.node_event(f"node-{i}", "connected")
+    assert val(reg, "capped_lavalink_node_events_total", node="node-0", event="connected") == 1
+    assert val(reg, "capped_lavalink_node_events_total", node="other", event="connected") == 8

@@ -1,0 +1,96 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from lavametrics import catalog as cat
+from lavametrics import jvm
+from tests.conftest import require
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_packaged_catalog_loads_and_is_consistent():
+    c = cat.load_catalog(prefer_jar=False)
+    assert c.source == "packaged"
+    assert c.prefix == "lavametrics_"
+    names = [f.name for f in c.families]
+    assert len(names) == len(set(names))
+    for f in c.families:
+        assert f.name.startswith(c.prefix)
+        assert f.type in ("counter", "gauge", "histogram")
+        assert f.name.endswith("_total") == (f.type == "counter"), f.name
+        assert (f.buckets is not None) == (f.type == "histogram"), f.name
+        for lb in f.labels:
+            assert lb.name not in ("node", "instance", "job", "guild_id", "user_id", "session_id")
+            if lb.values is None:
+                assert (f.name, lb.name) == ("lavametrics_info", "version")
+
+
+def test_parsed_names_strip_total_only_for_counters():
+    c = cat.load_catalog(prefer_jar=False)
+    assert c.family("lavametrics_track_starts_total").parsed_name == "lavametrics_track_starts"
+    assert c.family("lavametrics_players").parsed_name == "lavametrics_players"
+    # lookups accept both spellings
+    assert c.family("lavametrics_track_starts").name == "lavametrics_track_starts_total"
+    types = c.expected_types()
+    assert types["lavametrics_track_starts"] == "counter"
+    assert types["lavametrics_load_duration_seconds"] == "histogram"
+
+
+def test_sample_names_per_family():
+    c = cat.load_catalog(prefer_jar=False)
+    assert c.family("lavametrics_load_duration_seconds").sample_names == (
+        "lavametrics_load_duration_seconds_bucket", "lavametrics_load_duration_seconds_sum",
+        "lavametrics_load_duration_seconds_count")
+    assert c.sample_names()["lavametrics_players"] == ("lavametrics_players",)
+
+
+def test_config_keys_and_secrets():
+    c = cat.load_catalog(prefer_jar=False)
+    keys = {k.key: k for k in c.config}
+    assert keys["groups.rest"].default == "false"
+    assert keys["endpoint.port"].type == "integer"
+    assert keys["endpoint.allow"].type == "cidr-list"
+    assert {k for k, v in keys.items() if v.secret} == {"endpoint.auth.password", "endpoint.auth.bearerToken"}
+
+
+def test_unsupported_schema_rejected():
+    with pytest.raises(ValueError, match="schema"):
+        cat.from_dict({"schema": 2, "families": []})
+
+
+def test_load_catalog_falls_back_to_packaged_without_jar(monkeypatch, tmp_path):
+    monkeypatch.delenv("LAVAMETRICS_JAR", raising=False)
+    monkeypatch.chdir(tmp_path)  # no repository above: no jar to find
+    if jvm.started_jar() is None:
+        assert cat.load_catalog(prefer_jar=True).source == "packaged"
+
+
+def test_explicit_missing_jar_is_an_error(tmp_path):
+    with pytest.raises(jvm.JvmUnavailable, match="plugin jar not found"):
+        cat.load_catalog(jar=tmp_path / "nope.jar")
+
+
+def _plugin_jar():
+    try:
+        return jvm.find_jar(start=REPO)
+    except jvm.JvmUnavailable:
+        return None
+
+
+def test_packaged_copy_equals_the_jar_catalog():
+    """The packaged data/catalog.json must be exactly what the plugin jar renders."""
+    jar = _plugin_jar()
+    require(jar is not None, "the plugin jar (lavalink-plugin/target/lavametrics-plugin-*.jar)")
+    try:
+        jvm.find_java_home()
+        have_jvm = True
+    except jvm.JvmUnavailable:
+        have_jvm = False
+    require(have_jvm, "a JVM (JAVA_HOME or java on PATH)")
+    from_jar = json.loads(cat.jar_json(jar))
+    packaged = json.loads(cat.packaged_json())
+    assert packaged == from_jar, (
+        "pyclient/lavametrics/data/catalog.json is stale: regenerate with "
+        "`java -cp <jar> dev.lavametrics.plugin.catalog.Catalog > pyclient/lavametrics/data/catalog.json`")

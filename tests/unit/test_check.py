@@ -1,0 +1,99 @@
+from lavametrics.catalog import load_catalog
+from lavametrics.check import ERROR, HEALTHY, UNHEALTHY, check_node
+from lavametrics.nodesfile import NodeSpec
+from lavametrics.scrape import Auth
+from tests.unit.fakenode import plugin_exposition
+
+CATALOG = load_catalog(prefer_jar=False)
+
+
+def spec(node, password=None, auth=None, url=None):
+    return NodeSpec("n1", url or node.url, node.password if password is None else password,
+                    node.metrics_url, auth, own_endpoint=auth is not None)
+
+
+def by_name(report):
+    return {r.name: r for r in report.results}
+
+
+def test_healthy(fake_node):
+    report = check_node(spec(fake_node()), CATALOG)
+    assert report.status == HEALTHY, report.results
+    assert report.plugin_version == "0.1.0"
+    assert by_name(report)["families present"].detail.startswith(f"{len(CATALOG.families) - 2}/")
+    assert report.reason == "healthy"
+
+
+def test_disabled_rest_group_is_not_expected(fake_node):
+    # rest is off by default: its two families are absent and that is fine
+    report = check_node(spec(fake_node()), CATALOG)
+    assert "lavametrics_rest" not in by_name(report)["families present"].detail
+
+
+def test_without_plugin_is_unhealthy_with_one_line_reason(fake_node):
+    report = check_node(spec(fake_node(plugin=False)), CATALOG)
+    assert report.status == UNHEALTHY
+    assert report.reason.startswith("plugin: lavametrics not in /v4/info plugins")
+    assert "\n" not in report.reason
+
+
+def test_unreachable_and_bad_password_are_errors(fake_node):
+    node = fake_node()
+    assert check_node(spec(node, url="http://127.0.0.1:1"), CATALOG, timeout=1).status == ERROR
+    report = check_node(spec(node, password="nope"), CATALOG)
+    assert report.status == ERROR and "bad password" in report.reason
+
+
+def test_missing_family_and_wrong_type(fake_node):
+    text = plugin_exposition()
+    text = text.replace("# TYPE lavametrics_voice_connected_players gauge", "# TYPE lavametrics_voice_connected_players counter")
+    text = "\n".join(l for l in text.splitlines() if not l.startswith("lavametrics_sessions") and "lavametrics_sessions " not in l) + "\n"
+    node = fake_node(metrics_text=text)
+    report = check_node(spec(node), CATALOG)
+    assert report.status == UNHEALTHY
+    results = by_name(report)
+    assert "lavametrics_sessions" in results["families present"].detail
+    assert not results["family types"].ok
+    assert "lavametrics_voice_connected_players" in results["family types"].detail
+
+
+def test_counter_typed_as_gauge_is_reported(fake_node):
+    text = plugin_exposition().replace("# TYPE lavametrics_track_starts_total counter",
+                                       "# TYPE lavametrics_track_starts_total gauge")
+    report = check_node(spec(fake_node(metrics_text=text)), CATALOG)
+    detail = by_name(report)["family types"].detail
+    assert "lavametrics_track_starts_total is gauge, expected counter" in detail
+
+
+def test_players_mismatch(fake_node):
+    node = fake_node(metrics_text=plugin_exposition(players={"playing": 5, "paused": 0, "idle": 0}))
+    report = check_node(spec(node), CATALOG)
+    assert not by_name(report)["players consistent"].ok
+    assert report.status == UNHEALTHY
+
+
+def test_metrics_endpoint_failures(fake_node):
+    node = fake_node()
+    node.metrics_status = 500
+    report = check_node(spec(node), CATALOG)
+    assert report.status == UNHEALTHY and "http 500" in report.reason
+    node.metrics_status = 200
+    node.garbage = False
+    node.metrics_text = "<html>oops</html>"
+    assert "garbage" in check_node(spec(node), CATALOG).reason
+
+
+def test_own_endpoint_auth_checked(fake_node):
+    node = fake_node(metrics_auth=("basic", "prom", "s3cret"))
+    report = check_node(spec(node, auth=Auth(username="prom", password="s3cret")), CATALOG)
+    assert by_name(report)["endpoint auth"].ok, report.results
+    assert report.status == HEALTHY
+    node = fake_node(metrics_auth=("bearer", "tok"))
+    assert check_node(spec(node, auth=Auth(bearer_token="tok")), CATALOG).status == HEALTHY
+
+
+def test_open_endpoint_fails_the_auth_check(fake_node):
+    node = fake_node()  # accepts anything: configured auth is not enforced
+    report = check_node(spec(node, auth=Auth(username="prom", password="s3cret")), CATALOG)
+    assert not by_name(report)["endpoint auth"].ok
+    assert "no credentials -> 200" in by_name(report)["endpoint auth"].detail

@@ -1,0 +1,172 @@
+import shutil
+import subprocess
+import time
+import urllib.request
+
+import pytest
+from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client.openmetrics.exposition import generate_latest as generate_openmetrics
+from prometheus_client.parser import text_string_to_metric_families
+
+from lavametrics.merge import NodeMetricsCollector, merged_registry, relabel
+from lavametrics.nodesfile import NodeSpec
+from lavametrics.serve import build
+
+
+def spec(name, node, timeout=None):
+    return NodeSpec(name, node.url, node.password, node.metrics_url, timeout=timeout)
+
+
+def samples(registry):
+    out = {}
+    for fam in text_string_to_metric_families(generate_latest(registry).decode()):
+        for s in fam.samples:
+            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return out
+
+
+def get(samples_, name, **labels):
+    return samples_[(name, tuple(sorted(labels.items())))]
+
+
+def test_relabel_moves_upstream_node_label():
+    reg = CollectorRegistry()
+    g = Gauge("g", "h", ["node", "exported_node"], registry=reg)
+    g.labels("inner", "x").set(1)
+    fam = next(iter(reg.collect()))
+    out = relabel(fam, "outer")
+    assert out.samples[0].labels == {"exported_node": "x", "exported_exported_node": "inner", "node": "outer"}
+
+
+def test_two_nodes_relabelled_with_bot_registry(fake_node):
+    a, b = fake_node(), fake_node(plugin=False)
+    bot = CollectorRegistry()
+    Counter("bot_commands", "h", registry=bot).inc(3)
+    reg = merged_registry([spec("a", a), spec("b", b)], bot)
+    s = samples(reg)
+    assert get(s, "bot_commands_total") == 3
+    assert get(s, "lavametrics_players", node="a", state="playing") == 1
+    assert get(s, "lavametrics_node_up", node="a") == 1
+    assert get(s, "lavametrics_node_up", node="b") == 1
+    assert get(s, "lavametrics_node_stats_fallback", node="a") == 0
+    assert get(s, "lavametrics_node_stats_fallback", node="b") == 1
+    assert get(s, "lavametrics_node_stats_players", node="b") == 2
+    assert get(s, "lavametrics_node_stats_cpu_lavalink_load_ratio", node="b") == 0.25
+    assert get(s, "lavametrics_node_stats_uptime_seconds", node="b") > 0
+    assert get(s, "lavalink_players_total", node="b") == 2  # core metrics still merged
+    assert not any(k[0].startswith("lavametrics_node_stats_players") and dict(k[1]).get("node") == "a" for k in s)
+    assert get(s, "lavametrics_node_scrape_duration_seconds", node="a") > 0
+
+
+def test_type_clash_is_skipped_and_counted(fake_node):
+    a = fake_node(metrics_text="# TYPE shared gauge\nshared 1\n# TYPE lavametrics_info gauge\nlavametrics_info{version=\"1\"} 1\n")
+    b = fake_node(metrics_text="# TYPE shared_total counter\nshared_total 5\n# TYPE lavametrics_info gauge\nlavametrics_info{version=\"1\"} 1\n")
+    bot = CollectorRegistry()
+    Gauge("lavametrics_info", "bot owns this name as gauge too", registry=bot).set(7)
+    s = samples(merged_registry([spec("a", a), spec("b", b)], bot))
+    assert get(s, "shared", node="a") == 1
+    assert ("shared_total", (("node", "b"),)) not in s
+    assert get(s, "lavametrics_merge_type_conflicts", node="a") == 0
+    assert get(s, "lavametrics_merge_type_conflicts", node="b") == 1
+    # same name and type: merged into one family
+    assert get(s, "lavametrics_info") == 7 and get(s, "lavametrics_info", node="a", version="1") == 1
+
+
+def test_sample_name_clash_across_types_is_skipped(fake_node):
+    # a gauge literally named x_total would collide with counter x's samples
+    a = fake_node(metrics_text="# TYPE x_total counter\nx_total 1\n")
+    b = fake_node(metrics_text="# TYPE x_total gauge\nx_total 2\n")
+    s = samples(merged_registry([spec("a", a), spec("b", b)], timeout=2))
+    assert get(s, "x_total", node="a") == 1
+    assert get(s, "lavametrics_merge_type_conflicts", node="b") == 1
+
+
+def test_dead_slow_garbage_nodes_never_break_the_endpoint(fake_node):
+    good = fake_node()
+    slow = fake_node()
+    slow.hang_seconds = 10
+    slow.hang_api_seconds = 10
+    garbage = fake_node()
+    garbage.garbage = True
+    dead = NodeSpec("dead", "http://127.0.0.1:1", "pw", "http://127.0.0.1:1/metrics")
+    nodes = [spec("good", good), spec("slow", slow), spec("garbage", garbage), dead]
+    reg = merged_registry(nodes, timeout=1.0)
+    start = time.monotonic()
+    s = samples(reg)
+    elapsed = time.monotonic() - start
+    assert elapsed < 2.5, elapsed  # concurrent: one timeout, not the sum
+    assert get(s, "lavametrics_node_up", node="good") == 1
+    for name in ("slow", "garbage", "dead"):
+        assert get(s, "lavametrics_node_up", node=name) == 0, name
+    assert get(s, "lavametrics_players", node="good", state="playing") == 1
+    # OpenMetrics renders too
+    assert generate_openmetrics(reg).decode().endswith("# EOF\n")
+
+
+def test_concurrent_scrape(fake_node):
+    nodes = []
+    for i in range(4):
+        n = fake_node()
+        n.hang_seconds = 0.6
+        nodes.append(spec(f"n{i}", n))
+    col = NodeMetricsCollector(nodes, timeout=3)
+    start = time.monotonic()
+    results = col.scrape_all()
+    assert time.monotonic() - start < 1.5
+    assert all(r.up for r in results)
+    col.close()
+
+
+def test_metrics_fail_but_stats_work_falls_back(fake_node):
+    n = fake_node()
+    n.metrics_status = 500
+    s = samples(merged_registry([spec("x", n)]))
+    assert get(s, "lavametrics_node_up", node="x") == 1
+    assert get(s, "lavametrics_node_stats_fallback", node="x") == 1
+    assert get(s, "lavametrics_node_stats_players", node="x") == 2
+
+
+def test_serve_endpoint_content_negotiation(fake_node):
+    n = fake_node()
+    server, collector = build([spec("x", n)], "127.0.0.1", 0, timeout=2)
+    import threading
+    t = threading.Thread(target=server.serve_forever, daemon=True)
+    t.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/metrics"
+        with urllib.request.urlopen(url, timeout=5) as r:
+            assert r.headers["Content-Type"].startswith("text/plain")
+            assert b'lavametrics_node_up{node="x"} 1.0' in r.read()
+        req = urllib.request.Request(url, headers={"Accept": "application/openmetrics-text; version=1.0.0"})
+        with urllib.request.urlopen(req, timeout=5) as r:
+            assert r.headers["Content-Type"].startswith("application/openmetrics-text")
+            assert r.read().endswith(b"# EOF\n")
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(url.replace("/metrics", "/nope"), timeout=5)
+    finally:
+        server.shutdown()
+        server.server_close()
+        collector.close()
+
+
+def test_merged_output_passes_promtool(fake_node, tmp_path):
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.skip("promtool not installed")
+    a, b = fake_node(), fake_node(plugin=False)
+    text = generate_latest(merged_registry([spec("a", a), spec("b", b)]))
+    proc = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True)
+    # promtool lints (e.g. HELP wording) go to stdout with exit 3; syntax errors are exit 1
+    assert proc.returncode in (0, 3), proc.stderr.decode() + proc.stdout.decode()
+    assert b"error" not in proc.stderr.lower(), proc.stderr
+
+
+def test_text_format_created_families_merge_across_nodes(fake_node):
+    # simpleclient/prometheus_client put a counter's _created in its own gauge family in 0.0.4
+    text = ("# TYPE c_total counter\nc_total 1\n# TYPE c_created gauge\nc_created 1.7e9\n"
+            "# TYPE lavametrics_info gauge\nlavametrics_info{version=\"1\"} 1\n")
+    a, b = fake_node(metrics_text=text), fake_node(metrics_text=text)
+    s = samples(merged_registry([spec("a", a), spec("b", b)]))
+    assert get(s, "c_created", node="b") == 1.7e9
+    assert get(s, "lavametrics_merge_type_conflicts", node="a") == 0
+    assert get(s, "lavametrics_merge_type_conflicts", node="b") == 0

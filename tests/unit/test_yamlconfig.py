@@ -1,0 +1,228 @@
+import os
+
+import pytest
+
+from lavametrics import yamlconfig as yc
+
+SAMPLE = """\
+server: # REST and WS server
+  port: 2333
+  address: 0.0.0.0
+plugins:
+#  name: # Name of the plugin
+#    some_key: some_value # Some key-value pair for the plugin
+  lavametrics:
+    groups:
+      rest: true   # per-route REST metrics
+    endpoint:
+      enabled: false
+      auth:
+        username: prom
+        password: "s3cret"   # rotate monthly
+lavalink:
+  plugins:
+#    - dependency: "com.github.example:example-plugin:1.0.0" # required
+  server:
+    password: "youshallnotpass"
+    sources:
+      youtube: false   # off in tests
+      http: true
+    filters: # All filters are enabled by default
+      volume: true
+metrics:
+  prometheus:
+    enabled: false
+    endpoint: /metrics
+
+logging:
+  level:
+    root: INFO
+"""
+
+
+@pytest.fixture
+def app(tmp_path):
+    p = tmp_path / "application.yml"
+    p.write_text(SAMPLE)
+    return p
+
+
+def untouched(before: str, after: str, changed_prefixes=()) -> None:
+    """Every line of `before` that we did not mean to change appears verbatim, in order."""
+    after_lines = after.splitlines()
+    i = 0
+    for line in before.splitlines():
+        if any(line.strip().startswith(p) for p in changed_prefixes):
+            continue
+        while i < len(after_lines) and after_lines[i] != line:
+            i += 1
+        assert i < len(after_lines), f"line lost or changed: {line!r}\n---\n{after}"
+        i += 1
+
+
+def test_round_trip_without_changes_is_identical(app):
+    cf = yc.read(app)
+    assert cf.dump() == SAMPLE
+
+
+def test_sequence_style_is_kept(tmp_path):
+    text = "a:\n    b:\n        - x\n        - y\n    c: 1\n"
+    p = tmp_path / "a.yml"
+    p.write_text(text)
+    assert yc.read(p).dump() == text
+
+
+def test_set_preserves_comments_and_writes_backup(app):
+    yc.set_value(app, "endpoint.port", "9500", use_jar=False)
+    after = app.read_text()
+    untouched(SAMPLE, after)
+    assert "      port: 9500\n" in after
+    assert (app.parent / "application.yml.bak").read_text() == SAMPLE
+    assert not [f for f in os.listdir(app.parent) if f.endswith(".tmp")]
+
+
+def test_set_list_values(app):
+    yc.set_value(app, "endpoint.allow", "10.0.0.0/8, 127.0.0.1/32", use_jar=False)
+    assert "allow: [10.0.0.0/8, 127.0.0.1/32]" in app.read_text()
+    yc.set_value(app, "buckets.loadDurationSeconds", "[0.1, 0.5, 2]", use_jar=False)
+    assert "loadDurationSeconds: [0.1, 0.5, 2]" in app.read_text()
+    yc.set_value(app, "groups.rest", "false", use_jar=False)
+    assert "      rest: false  # per-route REST metrics\n" in app.read_text()
+
+
+def test_set_kebab_key_updates_existing_entry(tmp_path):
+    p = tmp_path / "application.yml"
+    p.write_text("plugins:\n  lavametrics:\n    endpoint:\n      auth:\n        bearer-token: old\n")
+    yc.set_value(p, "endpoint.auth.bearer-token", "new", use_jar=False)
+    assert p.read_text() == "plugins:\n  lavametrics:\n    endpoint:\n      auth:\n        bearer-token: new\n"
+
+
+def test_set_rejects_bad_values_and_keeps_file(app):
+    before = app.read_bytes()
+    with pytest.raises(yc.ConfigError, match="endpoint.port"):
+        yc.set_value(app, "endpoint.port", "99999", use_jar=False)
+    with pytest.raises(yc.ConfigError, match="unknown key 'groups.nope'"):
+        yc.set_value(app, "groups.nope", "true", use_jar=False)
+    with pytest.raises(yc.ConfigError, match="must be true or false"):
+        yc.set_value(app, "groups.rest", "maybe", use_jar=False)
+    with pytest.raises(yc.ConfigError, match="strictly increasing"):
+        yc.set_value(app, "buckets.voicePingSeconds", "1,0.5", use_jar=False)
+    with pytest.raises(yc.ConfigError, match="exclusive"):
+        yc.set_value(app, "endpoint.auth.bearerToken", "tok", use_jar=False)
+    assert app.read_bytes() == before
+    assert not (app.parent / "application.yml.bak").exists()
+
+
+def test_enable_and_disable(app):
+    yc.enable(app, use_jar=False)
+    text = app.read_text()
+    assert "    enabled: true\n    endpoint: /metrics\n" in text
+    assert "      sessions: true\n" in text and "      rest: true   # per-route REST metrics\n" in text
+    untouched(SAMPLE, text, changed_prefixes=("enabled: false",))
+    yc.disable(app, use_jar=False)
+    text = app.read_text()
+    assert "      sessions: false\n" in text and "      rest: false  # per-route REST metrics\n" in text
+    assert "username: prom" in text  # the rest of the section survives
+    yc.enable(app, use_jar=False)
+    text = app.read_text()
+    assert "      sessions: true\n" in text and "      rest: false" in text  # rest's default is off
+
+
+def test_enable_on_empty_file(tmp_path):
+    p = tmp_path / "application.yml"
+    p.write_text("")
+    yc.enable(p, use_jar=False)
+    data = yc.read(p).doc
+    assert data["metrics"]["prometheus"]["enabled"] is True
+    assert data["plugins"]["lavametrics"]["groups"]["rest"] is False
+
+
+def test_malformed_yaml_leaves_file_byte_identical(tmp_path):
+    p = tmp_path / "application.yml"
+    raw = b"server:\n  port: 2333\nplugins:\n  lavametrics: [unclosed\n  x: 1\n"
+    p.write_bytes(raw)
+    for action in (lambda: yc.enable(p, use_jar=False), lambda: yc.set_value(p, "groups.rest", "true", use_jar=False),
+                   lambda: yc.disable(p, use_jar=False), lambda: yc.validate(p, use_jar=False)):
+        with pytest.raises(yc.ConfigError) as info:
+            action()
+        assert str(info.value).startswith(f"{p}:5:")
+        assert "malformed YAML" in str(info.value) and "\n" not in str(info.value)
+        assert p.read_bytes() == raw
+    assert not (tmp_path / "application.yml.bak").exists()
+
+
+def test_show_masks_secrets(app):
+    data = yc.show(app)
+    entries = {e["key"]: e for e in data["entries"]}
+    assert entries["endpoint.auth.password"]["value"] == "****"
+    assert entries["endpoint.auth.username"]["value"] == "prom"
+    assert entries["groups.rest"] == {"key": "groups.rest", "value": "true", "source": "file", "line": 9, "secret": False}
+    assert entries["groups.sessions"]["source"] == "default"
+    assert "s3cret" not in repr(data)
+    assert data["metrics.prometheus.enabled"] is False
+
+
+INVALID = """\
+plugins:
+  lavametrics:
+    groups:
+      rest: sometimes
+      colours: true
+    endpoint:
+      port: 70000
+      allow: [10.0.0.0/8, 300.1.1.1/8]
+      auth:
+        username: prom
+        password: pw-secret-1
+        bearerToken: tok-secret-2
+    buckets:
+      loadDurationSeconds: [1, 0.5]
+metrics:
+  prometheus:
+    enabled: true
+    endpoint: /metrics
+"""
+
+
+def test_every_validation_error_names_file_line_key_value(tmp_path):
+    p = tmp_path / "application.yml"
+    p.write_text(INVALID)
+    report = yc.validate(p, use_jar=False)
+    assert not report.valid and report.validator == "python"
+    got = {e.key: e for e in report.errors}
+    expected = {
+        "plugins.lavametrics.groups.rest": (4, "sometimes", "true|false"),
+        "plugins.lavametrics.groups.colours": (5, "true", "sessions"),
+        "plugins.lavametrics.endpoint.port": (7, "70000", "1..65535"),
+        "plugins.lavametrics.endpoint.allow": (8, "10.0.0.0/8,300.1.1.1/8", "CIDR"),
+        "plugins.lavametrics.endpoint.auth.bearerToken": (12, "****", "bearerToken"),
+        "plugins.lavametrics.buckets.loadDurationSeconds": (14, "1,0.5", "increasing"),
+    }
+    assert set(got) == set(expected)
+    for key, (line, value, allowed) in expected.items():
+        e = got[key]
+        assert e.file == str(p) and e.line == line and e.value == value, e
+        assert allowed in (e.allowed or ""), e
+        text = str(e)
+        assert text.startswith(f"{p}:{line}: {key}: value {value!r}: "), text
+    assert "secret-1" not in repr(report.as_dict()) and "secret-2" not in repr(report.as_dict())
+
+
+def test_valid_file_and_warnings(app):
+    report = yc.validate(app, use_jar=False)
+    assert report.valid, report.errors
+    assert [w.key for w in report.warnings] == ["metrics.prometheus.enabled"]
+
+
+def test_atomic_write_failure_keeps_original(tmp_path, monkeypatch):
+    p = tmp_path / "f.yml"
+    p.write_text("a: 1\n")
+
+    def boom(*a):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError):
+        yc.atomic_write(p, "a: 2\n")
+    assert p.read_text() == "a: 1\n"
+    assert [f.name for f in tmp_path.iterdir() if f.name.endswith(".tmp")] == []
