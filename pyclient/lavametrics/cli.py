@@ -1,0 +1,379 @@
+"""Command line front end: parse arguments, call the library, print. No logic lives here.
+
+Each subcommand is one ``add_<name>(subparsers)`` function listed in ``COMMANDS``.
+
+Exit codes: 0 ok, 1 unhealthy/invalid, 2 usage, I/O or connection error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from . import __version__
+
+PROG = "lavametrics"
+
+
+class CliError(Exception):
+    """Reported as one line on stderr; ``code`` is the exit status."""
+
+    def __init__(self, message: str, code: int = 2):
+        super().__init__(message)
+        self.code = code
+
+
+def err(message: str) -> None:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+
+
+def table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = []
+    for r in [header, *rows]:
+        lines.append("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
+    return "\n".join(lines)
+
+
+def _dump(obj) -> None:
+    print(json.dumps(obj, indent=2, sort_keys=False, default=str))
+
+
+# --- check -------------------------------------------------------------------------------
+
+def add_check(sub) -> None:
+    p = sub.add_parser("check", help="check a node and its lavametrics plugin")
+    p.add_argument("url", nargs="?", help="Lavalink base URL, e.g. http://127.0.0.1:2333")
+    p.add_argument("--password", default=os.environ.get("LAVALINK_PASSWORD"),
+                   help="Lavalink password (default: $LAVALINK_PASSWORD)")
+    p.add_argument("--metrics-url", help="metrics endpoint (default: URL/metrics)")
+    p.add_argument("--metrics-user", help="basic auth user of the plugin's own endpoint")
+    p.add_argument("--metrics-password", help="basic auth password of the plugin's own endpoint")
+    p.add_argument("--metrics-bearer", help="bearer token of the plugin's own endpoint")
+    p.add_argument("--nodes", help="nodes YAML file (instead of URL)")
+    p.add_argument("--timeout", type=float, default=5.0)
+    p.add_argument("--jar", help="read the expected catalog from this plugin jar")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run_check)
+
+
+def run_check(args) -> int:
+    from .catalog import load_catalog
+    from .check import ERROR, check_node, overall_status
+    from .nodesfile import NodeSpec, default_metrics_url, load_nodes, parse_nodes
+    from .scrape import Auth
+
+    if args.nodes and args.url:
+        raise CliError("give either URL or --nodes, not both")
+    if args.nodes:
+        nodes = load_nodes(args.nodes)
+    elif args.url:
+        if args.password is None:
+            raise CliError("--password is required (or set $LAVALINK_PASSWORD)")
+        auth = None
+        if args.metrics_bearer and args.metrics_user:
+            raise CliError("--metrics-user and --metrics-bearer are exclusive")
+        if args.metrics_bearer:
+            auth = Auth(bearer_token=args.metrics_bearer)
+        elif args.metrics_user:
+            auth = Auth(username=args.metrics_user, password=args.metrics_password or "")
+        url = args.url.rstrip("/")
+        parse_nodes([{"name": "node", "url": url, "password": args.password,
+                      "metrics_url": args.metrics_url or default_metrics_url(url)}], "<command line>")
+        nodes = [NodeSpec("node", url, args.password, args.metrics_url or default_metrics_url(url), auth,
+                          own_endpoint=auth is not None)]
+    else:
+        raise CliError("give a node URL or --nodes FILE")
+    catalog = load_catalog(jar=args.jar, prefer_jar=args.jar is not None)
+    reports = [check_node(n, catalog, timeout=n.timeout or args.timeout) for n in nodes]
+    status = overall_status(reports)
+    if args.json:
+        _dump({"status": status, "healthy": status == 0, "nodes": [r.as_dict() for r in reports]})
+    else:
+        rows = []
+        for r in reports:
+            for c in r.results:
+                rows.append([r.node, c.name, "OK" if c.ok else "FAIL", c.detail])
+        print(table(rows, ["NODE", "CHECK", "STATUS", "DETAIL"]))
+        for r in reports:
+            word = {0: "HEALTHY", 1: "UNHEALTHY", 2: "ERROR"}[r.status]
+            print(f"{r.node}: {word}" + ("" if r.status == 0 else f" ({r.reason})"))
+    for r in reports:
+        if r.status == ERROR:
+            err(f"{r.node} ({r.url}): {r.reason}")
+    return status
+
+
+# --- config ------------------------------------------------------------------------------
+
+def add_config(sub) -> None:
+    p = sub.add_parser("config", help="show, validate or edit plugins.lavametrics in application.yml")
+    csub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    def common(sp):
+        sp.add_argument("--file", default="application.yml", help="path of application.yml")
+        sp.add_argument("--jar", help="validate with this plugin jar (default: search for one)")
+        sp.add_argument("--no-jar", action="store_true", help="use the pure-Python validator only")
+        sp.add_argument("--json", action="store_true")
+        sp.set_defaults(func=run_config)
+
+    common(csub.add_parser("show", help="effective settings, secrets masked"))
+    common(csub.add_parser("validate", help="validate the section (exit 1 when invalid)"))
+    common(csub.add_parser("enable", help="turn on metrics.prometheus at /metrics and the plugin groups"))
+    common(csub.add_parser("disable", help="turn every plugin group and its endpoint off"))
+    sp = csub.add_parser("set", help="set KEY (dotted, below plugins.lavametrics) to VALUE")
+    sp.add_argument("key")
+    sp.add_argument("value")
+    common(sp)
+
+
+def run_config(args) -> int:
+    from . import yamlconfig
+    from .catalog import load_catalog
+
+    catalog = load_catalog(prefer_jar=False)
+    use_jar = not args.no_jar
+    if args.action == "show":
+        data = yamlconfig.show(args.file, catalog)
+        if args.json:
+            _dump(data)
+        else:
+            print(f"{data['file']}: metrics.prometheus.enabled={data['metrics.prometheus.enabled']} "
+                  f"endpoint={data['metrics.prometheus.endpoint']}")
+            rows = [[f"plugins.lavametrics.{e['key']}", "" if e["value"] is None else str(e["value"]),
+                     e["source"] + (f":{e['line']}" if e["line"] else "")] for e in data["entries"]]
+            print(table(rows, ["KEY", "VALUE", "SOURCE"]))
+        return 0
+    if args.action == "validate":
+        report = yamlconfig.validate(args.file, catalog, jar=args.jar, use_jar=use_jar)
+        if args.json:
+            _dump(report.as_dict())
+        else:
+            for w in report.warnings:
+                print(f"warning: {w}", file=sys.stderr)
+            for e in report.errors:
+                print(str(e))
+            print(f"{report.file}: {'valid' if report.valid else 'INVALID'} ({report.validator} validator, "
+                  f"{len(report.errors)} error(s))")
+        return 0 if report.valid else 1
+    if args.action == "set":
+        yamlconfig.set_value(args.file, args.key, args.value, catalog, jar=args.jar, use_jar=use_jar)
+        what = f"set {args.key}"
+    elif args.action == "enable":
+        yamlconfig.enable(args.file, catalog, jar=args.jar, use_jar=use_jar)
+        what = "enabled"
+    else:
+        yamlconfig.disable(args.file, catalog, jar=args.jar, use_jar=use_jar)
+        what = "disabled"
+    if args.json:
+        _dump({"file": args.file, "action": args.action, "ok": True})
+    else:
+        print(f"{args.file}: {what} (backup: {args.file}.bak)")
+    return 0
+
+
+# --- serve / targets ---------------------------------------------------------------------
+
+def add_serve(sub) -> None:
+    p = sub.add_parser("serve", help="serve the merged metrics of all nodes")
+    p.add_argument("--nodes", required=True, help="nodes YAML file")
+    p.add_argument("--port", type=int, default=9478)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--timeout", type=float, default=5.0, help="per-node scrape timeout in seconds")
+    p.set_defaults(func=run_serve)
+
+
+def run_serve(args) -> int:
+    from .nodesfile import load_nodes
+    from .serve import serve
+
+    if not 0 <= args.port <= 65535:
+        raise CliError(f"--port {args.port}: must be 0..65535")
+    nodes = load_nodes(args.nodes)
+    try:
+        return serve(nodes, args.host, args.port, args.timeout)
+    except OSError as exc:
+        raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+
+
+def add_targets(sub) -> None:
+    p = sub.add_parser("targets", help="write Prometheus file_sd JSON for the nodes")
+    p.add_argument("--nodes", required=True, help="nodes YAML file")
+    p.add_argument("--out", help="output file (default: stdout)")
+    p.set_defaults(func=run_targets)
+
+
+def run_targets(args) -> int:
+    from . import targets
+    from .nodesfile import load_nodes
+
+    nodes = load_nodes(args.nodes)
+    if args.out:
+        targets.write(nodes, args.out)
+        print(f"{args.out}: {len(nodes)} target(s)", file=sys.stderr)
+    else:
+        sys.stdout.write(targets.render(nodes))
+    return 0
+
+
+# --- catalog -----------------------------------------------------------------------------
+
+def add_catalog(sub) -> None:
+    p = sub.add_parser("catalog", help="list the metric families the plugin exports")
+    p.add_argument("--jar", help="plugin jar (default: $LAVAMETRICS_JAR or the repository build)")
+    p.add_argument("--packaged", action="store_true", help="show the packaged copy, no JVM needed")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run_catalog)
+
+
+def run_catalog(args) -> int:
+    from . import catalog as cat
+
+    if args.packaged:
+        text = cat.packaged_json()
+    else:
+        text = cat.jar_json(args.jar)
+    data = json.loads(text)
+    if args.json:
+        print(text.rstrip())
+        return 0
+    c = cat.from_dict(data)
+    rows = [[f.name, f.type, f.group, ",".join(f.label_names)] for f in c.families]
+    print(table(rows, ["FAMILY", "TYPE", "GROUP", "LABELS"]))
+    print(f"{len(c.families)} families, {len(c.config)} config keys, plugin {c.plugin_name} {c.plugin_version}")
+    return 0
+
+
+# --- loadtest ----------------------------------------------------------------------------
+
+def add_loadtest(sub) -> None:
+    p = sub.add_parser("loadtest", help="stream audio to N simulated Discord guilds and measure the node")
+    p.add_argument("--url", help="Lavalink base URL (the node must trust the simulator: see --jvm-args)")
+    p.add_argument("--password", default=os.environ.get("LAVALINK_PASSWORD"),
+                   help="Lavalink password (default: $LAVALINK_PASSWORD)")
+    p.add_argument("--metrics-url", help="the plugin's metrics (default: URL/metrics)")
+    p.add_argument("--players", type=int, default=10, help="simulated guilds (default 10)")
+    p.add_argument("--seconds", type=float, default=30.0, help="measurement time after connecting (default 30)")
+    p.add_argument("--audio", help="identifier the node can load (default: a generated WAV; local nodes only)")
+    p.add_argument("--sim-dir", default=os.path.expanduser("~/.cache/lavametrics/voicesim"),
+                   help="keeps the simulator's certificate and JVM truststore between runs")
+    p.add_argument("--jvm-args", action="store_true",
+                   help="print the JVM flags a node needs to trust the simulator, then exit")
+    p.add_argument("--start-node", action="store_true",
+                   help="start a local node with the plugin (from this checkout) instead of --url")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run_loadtest)
+
+
+def run_loadtest(args) -> int:
+    from pathlib import Path
+
+    from . import loadtest
+    from .node import NodeError, start_node
+    from .voicesim import VoiceSimulator
+
+    if args.players < 1:
+        raise CliError(f"--players must be at least 1, got {args.players}")
+    if args.seconds <= 0:
+        raise CliError(f"--seconds must be positive, got {args.seconds}")
+    if not (args.jvm_args or args.start_node or (args.url and args.password)):
+        raise CliError("give --url and --password, or --start-node")
+    sim_dir = Path(args.sim_dir)
+    with VoiceSimulator(workdir=sim_dir) as sim:
+        if args.jvm_args:
+            print(" ".join(sim.jvm_args()))
+            return 0
+        node = None
+        try:
+            if args.start_node:
+                print("loadtest: starting a local node ...", file=sys.stderr, flush=True)
+                try:
+                    node = start_node(jvm_args=sim.jvm_args())
+                except NodeError as exc:
+                    raise CliError(str(exc)) from exc
+                url, password, metrics_url = node.url, node.password, node.metrics_url
+            else:
+                url, password, metrics_url = args.url, args.password, args.metrics_url
+            audio = args.audio or str(loadtest.make_audio(sim_dir, args.seconds))
+            print(f"loadtest: {args.players} players for {args.seconds:.0f}s on {url}", file=sys.stderr, flush=True)
+            report = loadtest.run(
+                url, password, sim, players=args.players, seconds=args.seconds, audio=audio,
+                metrics_url=metrics_url,
+                progress=lambda sample, connected: print(loadtest.format_sample(sample, connected, args.players),
+                                                         file=sys.stderr, flush=True),
+            )
+        finally:
+            if node is not None:
+                node.stop()
+    if args.json:
+        _dump(report.as_dict())
+    else:
+        print(loadtest.format_report(report))
+    return 0 if report.connected_players == args.players else 1
+
+
+# --- voicesim / demo --------------------------------------------------------------------
+
+def add_voicesim(sub) -> None:
+    p = sub.add_parser("voicesim", help="run the Discord voice server simulator on loopback",
+                       add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=run_voicesim)
+
+
+def run_voicesim(args) -> int:
+    from .voicesim.__main__ import main as voicesim_main
+
+    return voicesim_main(args.rest)
+
+
+def add_demo(sub) -> None:
+    p = sub.add_parser("demo", help="start a node with the plugin, stream audio, print the check report")
+    p.set_defaults(func=run_demo)
+
+
+def run_demo(args) -> int:
+    from .demo import main as demo_main
+
+    return demo_main()
+
+
+COMMANDS = [add_check, add_config, add_serve, add_targets, add_catalog, add_loadtest, add_voicesim, add_demo]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description="Prometheus monitoring for Lavalink v4 nodes")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in COMMANDS:
+        add(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .jvm import JvmUnavailable
+    from .lavalink_api import LavalinkError
+    from .nodesfile import NodesFileError
+    from .scrape import ScrapeError
+    from .yamlconfig import ConfigError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CliError as exc:
+        err(str(exc))
+        return exc.code
+    except (JvmUnavailable, NodesFileError, ConfigError, LavalinkError, ScrapeError) as exc:
+        err(str(exc))
+        return 2
+    except OSError as exc:
+        err(f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}".lstrip(": "))
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
