@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import urllib.request
 
 import pytest
@@ -65,22 +64,7 @@ def test_one_session_one_player_one_track_start(fresh_node, tmp_path):
     assert total(closed, "lavametrics_players") == 0
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lavametrics.cli", *args],
-                          capture_output=True, text=True, timeout=120)
-
-
-def test_check_is_healthy_with_plugin(plugin_node):
-    proc = run_cli("check", plugin_node.url, "--password", plugin_node.password, "--json")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    report = json.loads(proc.stdout)
-    assert report["status"] == "healthy"
-
-
-def test_check_is_unhealthy_without_plugin(bare_node):
-    proc = run_cli("check", bare_node.url, "--password", bare_node.password)
-    assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "lavametrics" in proc.stdout
+# `lavametrics check` against this node (exit 0) and a bare node (exit 1): test_client_check.py
 
 
 def test_promtool_finds_nothing_in_our_families(plugin_node):
