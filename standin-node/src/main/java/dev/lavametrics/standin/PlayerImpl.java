@@ -7,8 +7,13 @@ import com.sedmelluq.discord.lavaplayer.player.event.AudioEventAdapter;
 import com.sedmelluq.discord.lavaplayer.tools.FriendlyException;
 import com.sedmelluq.discord.lavaplayer.track.AudioTrack;
 import com.sedmelluq.discord.lavaplayer.track.AudioTrackEndReason;
+import com.sedmelluq.discord.lavaplayer.track.playback.MutableAudioFrame;
 import dev.arbjerg.lavalink.api.IPlayer;
 import dev.arbjerg.lavalink.api.ISocketContext;
+import dev.lavametrics.standin.voice.FrameCounter;
+import dev.lavametrics.standin.voice.VoiceConnection;
+import dev.lavametrics.standin.voice.VoiceManager;
+import dev.lavametrics.standin.voice.VoiceServerInfo;
 
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -18,17 +23,24 @@ import java.util.concurrent.TimeUnit;
  * The player of one guild. Wraps a lavaplayer {@link AudioPlayer} created by the node's manager
  * (so lavaplayer's own cleanup applies) and turns its events into Lavalink v4 event messages.
  *
- * <p>No voice connection exists in the stand-in, so nobody ever calls {@code provide()} on the
- * audio player: the position stays 0 and lavaplayer ends an unpolled track after its cleanup
- * threshold (one minute) with reason {@code cleanup}, as on a real Lavalink without voice.
+ * <p>Once the client sends complete voice server info ({@code voice} in a player PATCH) the player
+ * gets a {@link VoiceConnection}; the voice layer's sender thread then pulls Opus frames through
+ * {@code provide()} every 20 ms. Without one nobody polls the audio player: the position stays 0
+ * and lavaplayer ends the track after its cleanup threshold (one minute) with reason
+ * {@code cleanup}, as on a real Lavalink without voice.
  */
-public class PlayerImpl extends AudioEventAdapter implements IPlayer {
+public class PlayerImpl extends AudioEventAdapter implements IPlayer, VoiceConnection.AudioSource {
     private final SocketContextImpl context;
     private final long guildId;
     private final AudioPlayer audioPlayer;
     private final TrackCodec codec;
     private final ScheduledExecutorService scheduler;
     private final int updateIntervalSeconds;
+    private final VoiceManager voiceManager;
+    private final FrameCounter frameCounter = new FrameCounter();
+    private final Object voiceLock = new Object();
+    private volatile VoiceConnection voice;
+    private volatile boolean destroyed;
 
     private volatile ScheduledFuture<?> updateTask;
     /** The filters object last sent by the client. Only stored and echoed: the stand-in applies no DSP filters. */
@@ -39,13 +51,14 @@ public class PlayerImpl extends AudioEventAdapter implements IPlayer {
     private volatile JsonNode voiceChannelId;
 
     PlayerImpl(SocketContextImpl context, long guildId, AudioPlayer audioPlayer, TrackCodec codec,
-               ScheduledExecutorService scheduler, int updateIntervalSeconds) {
+               ScheduledExecutorService scheduler, int updateIntervalSeconds, VoiceManager voiceManager) {
         this.context = context;
         this.guildId = guildId;
         this.audioPlayer = audioPlayer;
         this.codec = codec;
         this.scheduler = scheduler;
         this.updateIntervalSeconds = updateIntervalSeconds;
+        this.voiceManager = voiceManager;
         this.filters = codec.mapper().createObjectNode();
         audioPlayer.addListener(this);
     }
@@ -88,6 +101,69 @@ public class PlayerImpl extends AudioEventAdapter implements IPlayer {
         this.voiceEndpoint = endpoint == null ? "" : endpoint;
         this.voiceSessionId = sessionId == null ? "" : sessionId;
         this.voiceChannelId = channelId;
+        updateVoiceConnection();
+    }
+
+    /**
+     * Connects to the voice server last sent by the client when the info is complete and differs from
+     * the current connection's (or the current one has closed); a previous connection is closed
+     * silently. Lavalink leaves reconnecting after a server-side close to the bot, so nothing here
+     * reconnects on its own.
+     */
+    private void updateVoiceConnection() {
+        if (voiceManager == null) {
+            return;
+        }
+        VoiceServerInfo info = new VoiceServerInfo(guildId, context.getUserId(), voiceSessionId, voiceToken,
+                voiceEndpoint);
+        if (!info.complete()) {
+            return;
+        }
+        synchronized (voiceLock) {
+            if (destroyed) {
+                return;
+            }
+            VoiceConnection cur = voice;
+            if (cur != null && !cur.isClosed() && cur.info().equals(info)) {
+                return;
+            }
+            if (cur != null) {
+                cur.close();
+            }
+            voice = voiceManager.connect(info, this, this::voiceClosed);
+        }
+    }
+
+    private void voiceClosed(VoiceConnection connection, int code, String reason, boolean byRemote) {
+        if (connection != voice || destroyed) {
+            return;
+        }
+        context.emitWebSocketClosed(guildId, code, reason, byRemote);
+    }
+
+    public VoiceConnection getVoiceConnection() {
+        return voice;
+    }
+
+    // ---- VoiceConnection.AudioSource (called by the voice sender thread) ----
+
+    @Override
+    public boolean provide(MutableAudioFrame frame) {
+        return audioPlayer.provide(frame);
+    }
+
+    @Override
+    public boolean isActive() {
+        return isPlaying();
+    }
+
+    @Override
+    public FrameCounter counter() {
+        return frameCounter;
+    }
+
+    public FrameCounter getFrameCounter() {
+        return frameCounter;
     }
 
     void play(AudioTrack track) {
@@ -96,6 +172,13 @@ public class PlayerImpl extends AudioEventAdapter implements IPlayer {
     }
 
     void destroy() {
+        synchronized (voiceLock) {
+            destroyed = true;
+            VoiceConnection v = voice;
+            if (v != null) {
+                v.close();
+            }
+        }
         cancelUpdates();
         audioPlayer.destroy();
     }
@@ -112,9 +195,10 @@ public class PlayerImpl extends AudioEventAdapter implements IPlayer {
         state.put("time", System.currentTimeMillis());
         AudioTrack t = audioPlayer.getPlayingTrack();
         state.put("position", t == null ? 0 : t.getPosition());
-        // No voice client: never connected, no ping.
-        state.put("connected", false);
-        state.put("ping", -1);
+        // connected = the voice gateway websocket is open; ping = its heartbeat round trip.
+        VoiceConnection v = voice;
+        state.put("connected", v != null && v.isConnected());
+        state.put("ping", v == null ? -1 : v.getPing());
         return state;
     }
 
@@ -163,6 +247,7 @@ public class PlayerImpl extends AudioEventAdapter implements IPlayer {
 
     @Override
     public void onTrackStart(AudioPlayer player, AudioTrack track) {
+        frameCounter.started(System.currentTimeMillis());
         context.send(event("TrackStartEvent", track));
         ScheduledFuture<?> f = updateTask;
         if (f == null || f.isCancelled() || f.isDone()) {
@@ -180,10 +265,21 @@ public class PlayerImpl extends AudioEventAdapter implements IPlayer {
 
     @Override
     public void onTrackEnd(AudioPlayer player, AudioTrack track, AudioTrackEndReason endReason) {
+        frameCounter.stopped(System.currentTimeMillis());
         cancelUpdates();
         ObjectNode msg = event("TrackEndEvent", track);
         msg.put("reason", reasonName(endReason));
         context.send(msg);
+    }
+
+    @Override
+    public void onPlayerPause(AudioPlayer player) {
+        frameCounter.stopped(System.currentTimeMillis());
+    }
+
+    @Override
+    public void onPlayerResume(AudioPlayer player) {
+        frameCounter.started(System.currentTimeMillis());
     }
 
     static String reasonName(AudioTrackEndReason r) {

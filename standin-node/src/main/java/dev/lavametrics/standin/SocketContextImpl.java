@@ -200,9 +200,9 @@ public class SocketContextImpl implements ISocketContext {
     }
 
     /**
-     * Emits a WebSocketClosedEvent for a guild. Nothing calls this today (the stand-in has no
-     * Discord voice client); it exists so a future voice layer can report voice gateway closes the
-     * way Lavalink does.
+     * Emits a WebSocketClosedEvent for a guild, followed by a playerUpdate. Called by the voice layer
+     * when a voice gateway closes (see {@code PlayerImpl}); goes through {@link #send} like every
+     * other message, so plugins' onWebSocketMessageOut sees it.
      */
     public void emitWebSocketClosed(long guildId, int code, String reason, boolean byRemote) {
         ObjectNode out = server.codec().mapper().createObjectNode();

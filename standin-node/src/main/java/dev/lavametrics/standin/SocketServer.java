@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sedmelluq.discord.lavaplayer.player.AudioPlayerManager;
 import dev.arbjerg.lavalink.api.ISocketContext;
 import dev.arbjerg.lavalink.api.ISocketServer;
+import dev.lavametrics.standin.voice.VoiceManager;
 import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,18 +45,20 @@ public class SocketServer extends TextWebSocketHandler implements ISocketServer,
     private final PluginEvents events;
     private final TrackCodec codec;
     private final StatsService stats;
+    private final VoiceManager voice;
     private final SecureRandom random = new SecureRandom();
     private final ScheduledExecutorService scheduler;
 
     private final Map<String, SocketContextImpl> sessions = new ConcurrentHashMap<>();
 
     public SocketServer(AudioPlayerManager manager, NodeSettings settings, PluginEvents events, TrackCodec codec,
-                        StatsService stats) {
+                        StatsService stats, VoiceManager voice) {
         this.manager = manager;
         this.settings = settings;
         this.events = events;
         this.codec = codec;
         this.stats = stats;
+        this.voice = voice;
         AtomicInteger n = new AtomicInteger();
         this.scheduler = Executors.newScheduledThreadPool(2, r -> {
             Thread t = new Thread(r, "standin-ws-" + n.incrementAndGet());
@@ -102,7 +105,8 @@ public class SocketServer extends TextWebSocketHandler implements ISocketServer,
     }
 
     PlayerImpl newPlayer(SocketContextImpl ctx, long guildId) {
-        return new PlayerImpl(ctx, guildId, manager.createPlayer(), codec, scheduler, settings.getPlayerUpdateInterval());
+        return new PlayerImpl(ctx, guildId, manager.createPlayer(), codec, scheduler, settings.getPlayerUpdateInterval(),
+                voice);
     }
 
     private String newSessionId() {

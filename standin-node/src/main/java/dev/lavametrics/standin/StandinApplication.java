@@ -16,8 +16,8 @@ import java.util.Map;
  * Entry point of the lavametrics stand-in node.
  *
  * <p>This is a test host, not Lavalink: it speaks the Lavalink v4 REST and websocket protocol,
- * runs the real lavaplayer engine and loads plugin jars the way Lavalink does, but it has no
- * Discord voice client. {@code GET /version} reports {@link StandinVersion#SEMVER}.
+ * runs the real lavaplayer engine and loads plugin jars the way Lavalink does; instead of Koe it has
+ * a minimal Discord voice client of its own (package {@code voice}). {@code GET /version} reports {@link StandinVersion#SEMVER}.
  */
 @SpringBootApplication
 public class StandinApplication {
@@ -31,7 +31,7 @@ public class StandinApplication {
                     + ":" + web.getWebServer().getPort();
         }
         log.info("lavametrics stand-in node {} ready on {} -- TEST HOST speaking the Lavalink v4 protocol; "
-                + "no Discord voice client, so tracks are never pulled and end by lavaplayer cleanup", StandinVersion.SEMVER, where);
+                + "its own minimal Discord voice client (not Koe) pulls frames once a player has voice server info", StandinVersion.SEMVER, where);
     }
 
     public static void main(String[] args) {
@@ -47,7 +47,7 @@ public class StandinApplication {
             appLoader = StandinApplication.class.getClassLoader();
         }
         log.info("Starting lavametrics stand-in node {} -- a Lavalink v4 protocol TEST HOST, not Lavalink "
-                + "(real lavaplayer {}, no Discord voice client)", StandinVersion.SEMVER, StandinVersion.lavaplayerVersion());
+                + "(real lavaplayer {}, minimal voice client instead of Koe)", StandinVersion.SEMVER, StandinVersion.lavaplayerVersion());
 
         SpringApplication app = new SpringApplication(StandinApplication.class);
         Map<String, Object> defaults = new HashMap<>();

@@ -2,6 +2,8 @@ package dev.lavametrics.standin;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lavametrics.standin.voice.FrameCounter;
+import dev.lavametrics.standin.voice.VoiceConnection;
 import org.springframework.stereotype.Component;
 
 import java.lang.management.ManagementFactory;
@@ -65,7 +67,44 @@ public class StatsService {
         return 0;
     }
 
-    /** {players, playingPlayers, uptime, memory, cpu, frameStats}; frameStats is always null (no frames are sent). */
+    /**
+     * Lavalink's frameStats: over players that are connected and whose last complete minute was
+     * covered by continuous playback, the average frames sent and nulled in that minute and the
+     * average deficit (3000 expected minus both). Null when no player qualifies.
+     */
+    public ObjectNode frameStatsJson() {
+        SocketServer s = socketServer;
+        if (s == null) {
+            return null;
+        }
+        long now = System.currentTimeMillis();
+        long players = 0;
+        long sent = 0;
+        long nulled = 0;
+        for (SocketContextImpl c : s.contexts()) {
+            for (PlayerImpl p : c.players().values()) {
+                VoiceConnection v = p.getVoiceConnection();
+                FrameCounter fc = p.getFrameCounter();
+                if (v == null || !v.isConnected() || !fc.usable(now)) {
+                    continue;
+                }
+                players++;
+                sent += fc.lastMinuteSent();
+                nulled += fc.lastMinuteNulled();
+            }
+        }
+        if (players == 0) {
+            return null;
+        }
+        long deficit = players * FrameCounter.EXPECTED_PER_MINUTE - (sent + nulled);
+        ObjectNode out = mapper.createObjectNode();
+        out.put("sent", sent / players);
+        out.put("nulled", nulled / players);
+        out.put("deficit", deficit / players);
+        return out;
+    }
+
+    /** {players, playingPlayers, uptime, memory, cpu, frameStats}. */
     public ObjectNode statsJson() {
         Runtime rt = Runtime.getRuntime();
         ObjectNode out = mapper.createObjectNode();
@@ -83,7 +122,12 @@ public class StatsService {
         cpu.put("cores", rt.availableProcessors());
         cpu.put("systemLoad", systemLoad());
         cpu.put("lavalinkLoad", processLoad());
-        out.putNull("frameStats");
+        ObjectNode frames = frameStatsJson();
+        if (frames == null) {
+            out.putNull("frameStats");
+        } else {
+            out.set("frameStats", frames);
+        }
         return out;
     }
 }
