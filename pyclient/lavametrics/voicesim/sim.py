@@ -176,8 +176,15 @@ class VoiceSimulator:
         """Write (once) the PKCS12 truststore for the JVM; ``keytool`` takes about a second."""
         if self._truststore is None or (path is not None and Path(path) != self._truststore):
             target = Path(path) if path is not None else self.workdir / "voicesim-truststore.p12"
-            self._truststore_password = tls.write_truststore(self.cert_path, target,
-                                                             merge_jdk_cacerts=self.merge_jdk_cacerts)
+            saved = target.with_suffix(".password")
+            # In a kept workdir the certificate is reused, so is the store a running node already trusts.
+            if not self._own_workdir and target.is_file() and saved.is_file():
+                self._truststore_password = saved.read_text().strip()
+            else:
+                self._truststore_password = tls.write_truststore(self.cert_path, target,
+                                                                 merge_jdk_cacerts=self.merge_jdk_cacerts)
+                saved.write_text(self._truststore_password + "\n")
+                saved.chmod(0o600)
             self._truststore = target
         return self._truststore
 

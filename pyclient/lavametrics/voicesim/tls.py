@@ -62,10 +62,17 @@ def _run(cmd: list[str]) -> None:
 
 
 def make_self_signed(directory: Path, days: int = 30) -> CertPair:
-    """Write cert.pem/key.pem for localhost + 127.0.0.1 into ``directory``."""
+    """Write cert.pem/key.pem for localhost + 127.0.0.1 into ``directory``.
+
+    An existing pair in ``directory`` is reused, so a node that was started once with a
+    truststore holding this certificate keeps trusting the simulator across runs.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     cert = directory / "voicesim-cert.pem"
     key = directory / "voicesim-key.pem"
+    if cert.is_file() and key.is_file():
+        log.info("reusing voice gateway certificate %s", cert)
+        return CertPair(cert, key)
     _run([
         find_openssl(), "req", "-x509", "-nodes",
         "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
