@@ -1,22 +1,29 @@
-"""`make demo`: a node with the plugin, a track playing, the check report, then wait.
+"""`make demo`: a node with the plugin streaming audio to the voice simulator, the check report, then wait.
 
 Runs on the embedded defaults (Lavalink/application.yml) and needs nothing but the built jars.
-DEMO_SECONDS=N stops it by itself after N seconds; otherwise it runs until Ctrl-C.
+The node's players are connected to `lavametrics.voicesim`, so frames really flow and the
+frame, voice and track metrics move while you watch. DEMO_SECONDS=N stops it by itself after
+N seconds; otherwise it runs until Ctrl-C.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from lavametrics import node as nodes
+from lavametrics.cli import main as check_cli
+from lavametrics.loadtest import FRAME_COUNTERS, frame_counters
 from lavametrics.session import LavalinkSession
+from lavametrics.voicelink import connect_and_play
+from lavametrics.voicesim import VoiceSimulator
 from lavametrics.wavgen import write_tone
+
+DEMO_GUILDS = (1, 2, 3)
 
 
 def _port() -> int:
@@ -36,8 +43,10 @@ def main() -> int:
     # SIGTERM must also reach the `finally` below, or the node outlives the demo.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     workdir = Path(tempfile.mkdtemp(prefix="lavametrics-demo-"))
+    sim = VoiceSimulator(workdir=workdir / "voicesim").start()
+    print(f"demo: voice simulator (Discord's side) on {sim.endpoint}", flush=True)
     print("demo: resolving the server jar (Lavalink/run.sh --resolve) ...", flush=True)
-    node = nodes.prepare_node(workdir, port=_port())
+    node = nodes.prepare_node(workdir, port=_port(), jvm_args=sim.jvm_args())
     if not node.server.is_real_lavalink:
         print("demo: Lavalink-Server is not available from Maven Central here; running the lavametrics "
               "stand-in node (Lavalink v4 protocol, real lavaplayer). See README.md.", flush=True)
@@ -49,38 +58,48 @@ def main() -> int:
     try:
         wav = write_tone(workdir / "demo-tone.wav", seconds=300)
         session = LavalinkSession(node.url, node.password, client_name="lavametrics-demo")
-        track = session.play(guild_id=1, identifier=str(wav))
-        session.wait_event("TrackStartEvent")
-        print(f"demo: playing {track['info']['title']!r} on guild 1 (session {session.session_id})", flush=True)
-        time.sleep(1.5)  # let a playerUpdate go out so the voice/player metrics have data
+        connect_and_play(session, sim, DEMO_GUILDS, str(wav))
+        print(f"demo: {len(DEMO_GUILDS)} guilds streaming a 440 Hz tone to the simulator "
+              f"(session {session.session_id})", flush=True)
+        _show_frames(node.metrics_url, sim, seconds=3)
         print()
-        report = subprocess.run(
-            [sys.executable, "-m", "lavametrics.cli", "check", node.url, "--password", node.password],
-            text=True,
-        )
+        status = check_cli(["check", node.url, "--password", node.password])
         print()
         print(f"  Lavalink REST     {node.url}   (Authorization: {node.password})")
         print(f"  Prometheus scrape {node.metrics_url}")
-        print(f"  Plugin catalog    {sys.executable} -m lavametrics.cli catalog")
+        print(f"  Plugin catalog    {Path(sys.executable).parent / 'lavametrics'} catalog")
         print(f"  Node log          {node.log_path}")
         print()
-        if report.returncode != 0:
-            print(f"demo: check reported exit {report.returncode}", file=sys.stderr)
+        if status != 0:
+            print(f"demo: check reported exit {status}", file=sys.stderr)
         if seconds:
             print(f"demo: stopping in {seconds:.0f}s (DEMO_SECONDS)", flush=True)
-            time.sleep(seconds)
         else:
             print("demo: running; press Ctrl-C to stop", flush=True)
-            while True:
-                time.sleep(3600)
-        return report.returncode
+        _show_frames(node.metrics_url, sim, seconds=seconds or float("inf"), every=5.0)
+        return status
     except KeyboardInterrupt:
         return 0
     finally:
         if session is not None:
             session.close()
         node.stop()
+        sim.stop()
         print("demo: node stopped", flush=True)
+
+
+def _show_frames(metrics_url: str, sim: VoiceSimulator, *, seconds: float, every: float = 1.0) -> None:
+    """Print the plugin's frame rates next to what the simulator received, every `every` seconds."""
+    start = last_t = time.monotonic()
+    last, last_packets = frame_counters(metrics_url), sim.totals()["packets"]
+    while time.monotonic() - start < seconds:
+        time.sleep(min(every, seconds - (time.monotonic() - start)))
+        now, counters, packets = time.monotonic(), frame_counters(metrics_url), sim.totals()["packets"]
+        dt = now - last_t
+        sent, nulled, deficit = ((counters[n] - last[n]) / dt for n in FRAME_COUNTERS)
+        print(f"demo: frames/s sent {sent:6.1f}  nulled {nulled:5.1f}  deficit {deficit:5.1f}   "
+              f"simulator packets/s {(packets - last_packets) / dt:6.1f}", flush=True)
+        last_t, last, last_packets = now, counters, packets
 
 
 if __name__ == "__main__":

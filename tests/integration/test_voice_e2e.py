@@ -8,6 +8,8 @@ of the plugin.
 from __future__ import annotations
 
 import http.server
+import json
+import re
 import threading
 import time
 
@@ -171,3 +173,19 @@ def test_slow_source_gives_nulled_frames(node, sim, session, tmp_path):
         session.destroy_player(6401)
     finally:
         server.shutdown()
+
+
+def test_loadtest_cli_reports_delivery(node, sim_dir, capsys):
+    from lavametrics.cli import main
+
+    code = main(["loadtest", "--url", node.url, "--password", node.password, "--players", "3",
+                 "--seconds", "3", "--sim-dir", str(sim_dir), "--json"])
+    out, err = capsys.readouterr()
+    report = json.loads(out)
+    assert code == 0, err
+    assert report["connected_players"] == 3
+    assert len(report["samples"]) == 3
+    assert len(re.findall(r"players\s+3/3", err)) == 3, err  # one progress line per second
+    summary = report["summary"]
+    assert 120 <= summary["frames_sent_per_s"] <= 180, summary  # 3 players x 50 frames/s
+    assert abs(report["packets_received"] - report["frames_sent"]) <= 0.02 * report["frames_sent"] + 2, report
