@@ -215,3 +215,19 @@ def test_bad_config_keeps_node_up_and_reports_invalid(node_factory):
                                                        headers={"Authorization": bad.password})) as r:
         assert r.status == 200
     bad.stop()  # no test needs it any more; free its memory for the rest of the run
+
+
+def test_own_endpoint_port_in_use_keeps_node_up(node_factory):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy = node_factory(plugin=True, overrides={"plugins": {"lavametrics": {"endpoint": {
+            "enabled": True, "host": "127.0.0.1", "port": port}}}})
+        s = scrape(busy.metrics_url)
+        assert value(s, "lavametrics_config_valid") == 0
+        assert total(s, "lavametrics_info") == 1  # the plugin is still exporting on Lavalink's /metrics
+        assert any("endpoint.port" in line and str(port) in line for line in busy.log_path.read_text().splitlines())
+        busy.stop()
