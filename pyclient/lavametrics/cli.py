@@ -123,9 +123,9 @@ def add_config(sub) -> None:
     common(csub.add_parser("validate", help="validate the section (exit 1 when invalid)"))
     common(csub.add_parser("enable", help="turn on metrics.prometheus at /metrics and the plugin groups"))
     common(csub.add_parser("disable", help="turn every plugin group and its endpoint off"))
-    sp = csub.add_parser("set", help="set KEY (dotted, below plugins.lavametrics) to VALUE")
-    sp.add_argument("key")
-    sp.add_argument("value")
+    sp = csub.add_parser("set", help="set KEY (dotted, below plugins.lavametrics) to VALUE; several "
+                                     "pairs are written together (e.g. a basic-auth username and password)")
+    sp.add_argument("assignments", nargs="+", metavar="KEY VALUE")
     common(sp)
 
 
@@ -140,7 +140,8 @@ def run_config(args) -> int:
         if args.json:
             _dump(data)
         else:
-            print(f"{data['file']}: metrics.prometheus.enabled={data['metrics.prometheus.enabled']} "
+            enabled = str(data["metrics.prometheus.enabled"]).lower()
+            print(f"{data['file']}: metrics.prometheus.enabled={enabled} "
                   f"endpoint={data['metrics.prometheus.endpoint']}")
             rows = [[f"plugins.lavametrics.{e['key']}", "" if e["value"] is None else str(e["value"]),
                      e["source"] + (f":{e['line']}" if e["line"] else "")] for e in data["entries"]]
@@ -159,8 +160,12 @@ def run_config(args) -> int:
                   f"{len(report.errors)} error(s))")
         return 0 if report.valid else 1
     if args.action == "set":
-        yamlconfig.set_value(args.file, args.key, args.value, catalog, jar=args.jar, use_jar=use_jar)
-        what = f"set {args.key}"
+        pairs = args.assignments
+        if len(pairs) % 2:
+            raise CliError(f"config set takes KEY VALUE pairs; {pairs[-1]!r} has no value")
+        assignments = list(zip(pairs[::2], pairs[1::2]))
+        yamlconfig.set_values(args.file, assignments, catalog, jar=args.jar, use_jar=use_jar)
+        what = "set " + ", ".join(key for key, _ in assignments)
     elif args.action == "enable":
         yamlconfig.enable(args.file, catalog, jar=args.jar, use_jar=use_jar)
         what = "enabled"

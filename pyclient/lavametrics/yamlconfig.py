@@ -379,9 +379,20 @@ def parse_value(key: str, raw: str, catalog: Catalog):
 
 
 def set_value(path, key: str, raw: str, catalog: Catalog | None = None, jar=None, use_jar: bool = True) -> str:
+    return set_values(path, [(key, raw)], catalog, jar, use_jar)
+
+
+def set_values(path, assignments: list[tuple[str, str]], catalog: Catalog | None = None, jar=None,
+               use_jar: bool = True) -> str:
+    """Apply every KEY=VALUE, then validate and write once.
+
+    Some settings are only valid together (basic auth needs a username and a password), so
+    they must land in one write: validating after each would refuse the first of the pair.
+    """
     catalog = catalog or load_catalog(prefer_jar=False)
-    key = ".".join(to_camel(s) for s in key.removeprefix("plugins.lavametrics.").split("."))
-    value = parse_value(key, raw, catalog)
     cf = read(path)
-    _set(_section_for_write(cf), key, value)
+    section = _section_for_write(cf)
+    for key, raw in assignments:
+        key = ".".join(to_camel(s) for s in key.removeprefix("plugins.lavametrics.").split("."))
+        _set(section, key, parse_value(key, raw, catalog))
     return _save(cf, catalog, jar, use_jar)

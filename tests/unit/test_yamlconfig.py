@@ -113,6 +113,18 @@ def test_set_rejects_bad_values_and_keeps_file(app):
     assert not (app.parent / "application.yml.bak").exists()
 
 
+def test_settings_valid_only_together_are_set_in_one_write(tmp_path):
+    app = tmp_path / "application.yml"
+    app.write_text("plugins:\n  lavametrics:\n    endpoint:\n      enabled: true\n")
+    before = app.read_bytes()
+    with pytest.raises(yc.ConfigError, match="basic auth needs both username and password"):
+        yc.set_value(app, "endpoint.auth.username", "prom", use_jar=False)
+    assert app.read_bytes() == before
+    yc.set_values(app, [("endpoint.auth.username", "prom"), ("endpoint.auth.password", "s3cret")], use_jar=False)
+    assert app.read_text().endswith("      auth:\n        username: prom\n        password: s3cret\n")
+    assert (tmp_path / "application.yml.bak").read_bytes() == before
+
+
 def test_enable_and_disable(app):
     yc.enable(app, use_jar=False)
     text = app.read_text()
