@@ -8,6 +8,8 @@ import org.springframework.stereotype.Component;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
+import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
 
 /** The numbers of Lavalink's {@code /v4/stats}, websocket {@code stats} op and core gauges. */
 @Component
@@ -24,22 +26,19 @@ public class StatsService {
     }
 
     public long players() {
-        long n = 0;
-        SocketServer s = socketServer;
-        if (s != null) {
-            for (SocketContextImpl c : s.contexts()) {
-                n += c.players().size();
-            }
-        }
-        return n;
+        return sumOverSessions(c -> c.players().size());
     }
 
     public long playingPlayers() {
+        return sumOverSessions(SocketContextImpl::playingPlayerCount);
+    }
+
+    private long sumOverSessions(ToLongFunction<SocketContextImpl> count) {
         long n = 0;
         SocketServer s = socketServer;
         if (s != null) {
             for (SocketContextImpl c : s.contexts()) {
-                n += c.playingPlayerCount();
+                n += count.applyAsLong(c);
             }
         }
         return n;
@@ -50,18 +49,18 @@ public class StatsService {
     }
 
     public double systemLoad() {
-        OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
-        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
-            double v = sun.getCpuLoad();
-            return v < 0 ? 0 : v;
-        }
-        return 0;
+        return cpuLoad(com.sun.management.OperatingSystemMXBean::getCpuLoad);
     }
 
     public double processLoad() {
+        return cpuLoad(com.sun.management.OperatingSystemMXBean::getProcessCpuLoad);
+    }
+
+    /** 0 when the JVM has no com.sun bean or no reading yet (it reports a negative value then). */
+    private static double cpuLoad(ToDoubleFunction<com.sun.management.OperatingSystemMXBean> load) {
         OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
         if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
-            double v = sun.getProcessCpuLoad();
+            double v = load.applyAsDouble(sun);
             return v < 0 ? 0 : v;
         }
         return 0;

@@ -2,6 +2,7 @@ package dev.lavametrics.standin.voice;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sedmelluq.discord.lavaplayer.track.playback.MutableAudioFrame;
+import dev.lavametrics.standin.support.ToneWav;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
@@ -95,17 +96,7 @@ class VoiceSenderLoadTest {
         System.setProperty(VoiceManager.INSECURE_PROPERTY, "true");
         int n = Integer.getInteger("standin.voice.loadTest.players", 200);
         int seconds = Integer.getInteger("standin.voice.loadTest.seconds", 10);
-        java.nio.file.Path wav = java.nio.file.Files.createTempFile("load", ".wav");
-        int rate = 48000;
-        byte[] pcm = new byte[rate * 4 * (seconds + 5)];
-        for (int i = 0; i < pcm.length / 4; i++) {
-            short v = (short) (6000 * Math.sin(2 * Math.PI * 440 * i / rate));
-            pcm[i * 4] = pcm[i * 4 + 2] = (byte) v;
-            pcm[i * 4 + 1] = pcm[i * 4 + 3] = (byte) (v >> 8);
-        }
-        javax.sound.sampled.AudioSystem.write(new javax.sound.sampled.AudioInputStream(
-                        new java.io.ByteArrayInputStream(pcm), new javax.sound.sampled.AudioFormat(rate, 16, 2, true, false),
-                        pcm.length / 4), javax.sound.sampled.AudioFileFormat.Type.WAVE, wav.toFile());
+        java.nio.file.Path wav = ToneWav.write(java.nio.file.Files.createTempFile("load", ".wav"), seconds + 5);
         var apm = new com.sedmelluq.discord.lavaplayer.player.DefaultAudioPlayerManager();
         apm.registerSourceManager(new com.sedmelluq.discord.lavaplayer.source.local.LocalAudioSourceManager());
         var track = (com.sedmelluq.discord.lavaplayer.track.AudioTrack) apm.loadItemSync(
