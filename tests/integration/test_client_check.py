@@ -64,3 +64,12 @@ def test_own_endpoint_auth(node_factory, capsys):
     checks = {c["name"]: c for c in data["nodes"][0]["checks"]}
     assert checks["endpoint auth"]["ok"], checks["endpoint auth"]
     assert code == 0, json.dumps(data, indent=2)
+
+
+def test_default_groups_node_is_healthy(node_factory, capsys):
+    """The shipped defaults switch `rest` off; check must not expect the families of a disabled group."""
+    node = node_factory(plugin=True, overrides={"plugins": {"lavametrics": {"groups": {"rest": False}}}})
+    code, out, err = run(capsys, "check", node.url, "--password", node.password, "--json", "--timeout", "10")
+    data = json.loads(out)
+    assert code == 0, json.dumps(data, indent=2) + err
+    node.stop()

@@ -72,10 +72,10 @@ public final class Catalog {
             "1 when plugins.lavametrics validated cleanly and the endpoint (if enabled) is serving, else 0.",
             "lavametrics_config_valid == 0");
     public static final Family COLLECTOR_DURATION = family("lavametrics_collector_duration_seconds", GAUGE, SELF,
-            List.of(COLLECTOR), "How long the collector's last scrape took.",
+            List.of(COLLECTOR), "How long the collector's last scrape took; only collectors of enabled groups report.",
             "max by (collector) (lavametrics_collector_duration_seconds)");
     public static final Family COLLECTOR_SUCCESS = family("lavametrics_collector_success", GAUGE, SELF,
-            List.of(COLLECTOR), "1 when the collector's last scrape succeeded, else 0.",
+            List.of(COLLECTOR), "1 when the collector's last scrape succeeded, else 0; only collectors of enabled groups report.",
             "lavametrics_collector_success == 0");
     public static final Family COLLECTOR_ERRORS = family("lavametrics_collector_errors_total", COUNTER, SELF,
             List.of(COLLECTOR), "Exceptions caught in a collector, event hook or the own endpoint.",

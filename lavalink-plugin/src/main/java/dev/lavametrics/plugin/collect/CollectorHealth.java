@@ -20,6 +20,7 @@ public final class CollectorHealth {
     private final int size = Catalog.COLLECTOR.size();
     private final AtomicLongArray durationBits = new AtomicLongArray(size);
     private final AtomicLongArray success = new AtomicLongArray(size);
+    private final AtomicLongArray active = new AtomicLongArray(size);
     private final AtomicLongArray lastLogNanos = new AtomicLongArray(size);
     private final LongAdder[] errors = new LongAdder[size];
     private final AtomicInteger registrationConflicts = new AtomicInteger();
@@ -37,6 +38,11 @@ public final class CollectorHealth {
         int index = Catalog.COLLECTOR.indexOf(collector);
         durationBits.set(index, Double.doubleToRawLongBits(seconds));
         success.set(index, succeeded ? 1 : 0);
+        active.set(index, 1);
+    }
+
+    void markActive(String collector) {
+        active.set(Catalog.COLLECTOR.indexOf(collector), 1);
     }
 
     /**
@@ -72,6 +78,14 @@ public final class CollectorHealth {
 
     double duration(int index) {
         return Double.longBitsToDouble(durationBits.get(index));
+    }
+
+    /**
+     * Whether the collector is registered (or has scraped): collectors of disabled groups are
+     * neither, and a duration or success reported for them would claim a group that is off.
+     */
+    boolean isActive(int index) {
+        return active.get(index) == 1;
     }
 
     double success(int index) {

@@ -69,6 +69,7 @@ public final class MetricCollectors {
             try {
                 target.register(collector);
                 registered.add(collector);
+                health.markActive(collector.group().key());
             } catch (IllegalArgumentException e) {
                 int families = Catalog.familiesOf(collector.group()).size();
                 health.addRegistrationConflicts(families);

@@ -1,6 +1,7 @@
 package dev.lavametrics.plugin.collect;
 
 import dev.lavametrics.plugin.catalog.Catalog;
+import dev.lavametrics.plugin.catalog.Family;
 import dev.lavametrics.plugin.catalog.Group;
 import io.prometheus.client.CounterMetricFamily;
 import io.prometheus.client.GaugeMetricFamily;
@@ -21,21 +22,29 @@ public final class SelfCollector extends GroupCollector {
         GaugeMetricFamily info = new GaugeMetricFamily(Catalog.INFO.name(), Catalog.INFO.help(),
                 Catalog.INFO.labelNames());
         info.addMetric(List.of(version), 1);
-        int collectors = Catalog.COLLECTOR.size();
-        double[] durations = new double[collectors];
-        double[] successes = new double[collectors];
+        GaugeMetricFamily durations = gauge(Catalog.COLLECTOR_DURATION);
+        GaugeMetricFamily successes = gauge(Catalog.COLLECTOR_SUCCESS);
         CounterMetricFamily errors = new CounterMetricFamily(Catalog.COLLECTOR_ERRORS.baseName(),
                 Catalog.COLLECTOR_ERRORS.help(), Catalog.COLLECTOR_ERRORS.labelNames());
-        for (int i = 0; i < collectors; i++) {
-            durations[i] = health.duration(i);
-            successes[i] = health.success(i);
-            errors.addMetric(List.of(Catalog.COLLECTOR.valueAt(i)), health.errors(i));
+        for (int i = 0; i < Catalog.COLLECTOR.size(); i++) {
+            List<String> collector = List.of(Catalog.COLLECTOR.valueAt(i));
+            // Only collectors that run report a duration and success; errors are counted for
+            // every part, hooks and endpoint included.
+            if (health.isActive(i)) {
+                durations.addMetric(collector, health.duration(i));
+                successes.addMetric(collector, health.success(i));
+            }
+            errors.addMetric(collector, health.errors(i));
         }
         return List.of(info,
                 Gauges.of(Catalog.CONFIG_VALID, health.configValid() ? 1 : 0),
-                Gauges.of(Catalog.COLLECTOR_DURATION, durations),
-                Gauges.of(Catalog.COLLECTOR_SUCCESS, successes),
+                durations,
+                successes,
                 errors,
                 Gauges.of(Catalog.REGISTRATION_CONFLICTS, health.registrationConflicts()));
+    }
+
+    private static GaugeMetricFamily gauge(Family family) {
+        return new GaugeMetricFamily(family.name(), family.help(), family.labelNames());
     }
 }

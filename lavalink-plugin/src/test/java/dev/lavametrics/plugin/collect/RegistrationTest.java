@@ -41,7 +41,13 @@ class RegistrationTest {
         assertNull(metrics.registry.getSampleValue("lavametrics_rest_requests_total", new String[] {"route", "method", "status"},
                 new String[] {"/v4/info", "GET", "2xx"}));
         assertEquals(1, metrics.value("lavametrics_info", "version", "0.0.0-test"));
-        assertTrue(metrics.exposition().contains("lavametrics_players{state=\"idle\",} 0.0"));
+        String exposition = metrics.exposition();
+        assertTrue(exposition.contains("lavametrics_players{state=\"idle\",} 0.0"));
+        // a switched-off group reports no collector health, so checks can tell which groups run
+        assertTrue(exposition.contains("lavametrics_collector_success{collector=\"players\",} 1.0"));
+        assertFalse(exposition.contains("lavametrics_collector_success{collector=\"tracks\""));
+        assertFalse(exposition.contains("lavametrics_collector_duration_seconds{collector=\"rest\""));
+        assertTrue(exposition.contains("lavametrics_collector_errors_total{collector=\"tracks\",} 0.0"));
     }
 
     @Test
