@@ -130,6 +130,8 @@ def add_config(sub) -> None:
 
 
 def run_config(args) -> int:
+    from pathlib import Path
+
     from . import yamlconfig
     from .catalog import load_catalog
 
@@ -140,7 +142,8 @@ def run_config(args) -> int:
         if args.json:
             _dump(data)
         else:
-            enabled = str(data["metrics.prometheus.enabled"]).lower()
+            enabled = data["metrics.prometheus.enabled"]
+            enabled = "(unset)" if enabled is None else str(enabled).lower()
             print(f"{data['file']}: metrics.prometheus.enabled={enabled} "
                   f"endpoint={data['metrics.prometheus.endpoint']}")
             rows = [[f"plugins.lavametrics.{e['key']}", "" if e["value"] is None else str(e["value"]),
@@ -159,6 +162,7 @@ def run_config(args) -> int:
             print(f"{report.file}: {'valid' if report.valid else 'INVALID'} ({report.validator} validator, "
                   f"{len(report.errors)} error(s))")
         return 0 if report.valid else 1
+    before = Path(args.file).read_bytes() if Path(args.file).is_file() else None
     if args.action == "set":
         pairs = args.assignments
         if len(pairs) % 2:
@@ -172,10 +176,13 @@ def run_config(args) -> int:
     else:
         yamlconfig.disable(args.file, catalog, jar=args.jar, use_jar=use_jar)
         what = "disabled"
+    changed = Path(args.file).read_bytes() != before
     if args.json:
-        _dump({"file": args.file, "action": args.action, "ok": True})
-    else:
+        _dump({"file": args.file, "action": args.action, "ok": True, "changed": changed})
+    elif changed:
         print(f"{args.file}: {what} (backup: {args.file}.bak)")
+    else:
+        print(f"{args.file}: {what}: already so, file unchanged")
     return 0
 
 
@@ -235,11 +242,19 @@ def add_catalog(sub) -> None:
 
 def run_catalog(args) -> int:
     from . import catalog as cat
+    from .jvm import JvmUnavailable
 
     if args.packaged:
         text = cat.packaged_json()
-    else:
+    elif args.jar:
         text = cat.jar_json(args.jar)
+    else:
+        try:
+            text = cat.jar_json(None)
+        except JvmUnavailable as exc:
+            # without a jar or JVM the copy shipped with this package is the best answer
+            print(f"{PROG}: note: showing the packaged catalog ({exc})", file=sys.stderr)
+            text = cat.packaged_json()
     data = json.loads(text)
     if args.json:
         print(text.rstrip())
@@ -322,16 +337,12 @@ def run_loadtest(args) -> int:
 # --- voicesim / demo --------------------------------------------------------------------
 
 def add_voicesim(sub) -> None:
+    from .voicesim.__main__ import DESCRIPTION, add_arguments, run
+
     p = sub.add_parser("voicesim", help="run the Discord voice server simulator on loopback",
-                       add_help=False)
-    p.add_argument("rest", nargs=argparse.REMAINDER)
-    p.set_defaults(func=run_voicesim)
-
-
-def run_voicesim(args) -> int:
-    from .voicesim.__main__ import main as voicesim_main
-
-    return voicesim_main(args.rest)
+                       description=DESCRIPTION)
+    add_arguments(p)
+    p.set_defaults(func=run)
 
 
 def add_demo(sub) -> None:
@@ -378,6 +389,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # the reader (e.g. `| head`) went away: stop quietly, as a shell tool killed by SIGPIPE would
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

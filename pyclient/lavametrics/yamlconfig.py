@@ -317,9 +317,10 @@ def enable(path, catalog: Catalog | None = None, jar=None, use_jar: bool = True)
 
 
 def disable(path, catalog: Catalog | None = None, jar=None, use_jar: bool = True) -> str:
-    """Switch every group and the own endpoint off but keep the rest of the section, so that
-    ``enable`` restores the operator's settings. Lavalink's own metrics stay as they are:
-    other dashboards may rely on them."""
+    """Switch every group and the own endpoint off but keep the rest of the section (buckets,
+    endpoint address and credentials). ``enable`` afterwards turns the groups back on at their
+    defaults; the endpoint stays off until ``set endpoint.enabled true``. Lavalink's own
+    metrics stay as they are: other dashboards may rely on them."""
     catalog = catalog or load_catalog(prefer_jar=False)
     cf = read(path)
     section = _section_for_write(cf)

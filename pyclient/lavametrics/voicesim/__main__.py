@@ -28,9 +28,11 @@ def _table(sim: VoiceSimulator) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m lavametrics.voicesim",
-                                description="Simulated Discord voice server (TLS gateway + UDP) on loopback.")
+DESCRIPTION = "Simulated Discord voice server (TLS gateway + UDP) on loopback."
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The options, shared by `python -m lavametrics.voicesim` and `lavametrics voicesim`."""
     p.add_argument("--seconds", type=float, default=0, help="stop after N seconds (0: until Ctrl-C)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=0, help="gateway port (0: a free one)")
@@ -49,7 +51,15 @@ def main(argv: list[str] | None = None) -> int:
                    help="seconds of unpaced sending after the ramp (0: skip)")
     p.add_argument("--json", action="store_true", help="with --bench: also print the steps as JSON")
     p.add_argument("--log-level", default="WARNING")
-    args = p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m lavametrics.voicesim", description=DESCRIPTION)
+    add_arguments(p)
+    return run(p.parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     out = sys.stdout
 
