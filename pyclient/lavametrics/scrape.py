@@ -66,6 +66,7 @@ class Scrape:
     body_bytes: int
     status: int = 200
     headers: dict = field(default_factory=dict)
+    body: bytes = field(default=b"", repr=False, compare=False)
 
 
 def fetch(url: str, *, timeout: float = DEFAULT_TIMEOUT, auth: Auth | None = None,
@@ -130,11 +131,15 @@ def fetch(url: str, *, timeout: float = DEFAULT_TIMEOUT, auth: Auth | None = Non
 
 
 def scrape(url: str, *, timeout: float = DEFAULT_TIMEOUT, auth: Auth | None = None,
-           openmetrics: bool = False, max_bytes: int = MAX_BODY_BYTES) -> Scrape:
+           openmetrics: bool = False, max_bytes: int = MAX_BODY_BYTES, previous: Scrape | None = None) -> Scrape:
+    """Fetch and parse ``url``. When the body and Content-Type are those of ``previous``,
+    its families are returned again (the same list object) instead of parsing anew."""
     start = time.monotonic()
     status, ctype, body, hdrs = fetch(url, timeout=timeout, auth=auth,
                                       accept=ACCEPT_OPENMETRICS if openmetrics else ACCEPT_TEXT,
                                       max_bytes=max_bytes)
+    if previous is not None and previous.content_type == ctype and previous.body == body:
+        return Scrape(url, previous.families, ctype, time.monotonic() - start, len(body), status, hdrs, body)
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -143,4 +148,4 @@ def scrape(url: str, *, timeout: float = DEFAULT_TIMEOUT, auth: Auth | None = No
         families = exposition_parse.parse(text, ctype)
     except exposition_parse.ParseError as exc:
         raise ScrapeError(url, "garbage", str(exc)) from exc
-    return Scrape(url, families, ctype, time.monotonic() - start, len(body), status, hdrs)
+    return Scrape(url, families, ctype, time.monotonic() - start, len(body), status, hdrs, body)

@@ -2,6 +2,8 @@
 
 A plain ThreadingHTTPServer with prometheus_client's encoder choice (text or OpenMetrics
 by Accept header). Each request triggers one merged scrape, bounded by the node timeout.
+The plain 0.0.4 text format -- what Prometheus asks for by default -- is rendered by
+``exposition_text`` (same bytes as ``generate_latest``, several times faster).
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from prometheus_client.exposition import choose_encoder
+from prometheus_client.exposition import choose_encoder, generate_latest
 from prometheus_client.registry import CollectorRegistry
 
+from . import exposition_text
 from .merge import NodeMetricsCollector
 from .nodesfile import NodeSpec
 
@@ -28,6 +31,8 @@ def make_handler(registry: CollectorRegistry, path: str = METRICS_PATH):
             route = self.path.split("?", 1)[0]
             if route == path:
                 encoder, ctype = choose_encoder(self.headers.get("Accept", ""))
+                if encoder is generate_latest:  # not a partial with another escaping or format
+                    encoder = _render_text
                 try:
                     body = encoder(registry)
                     status = 200
@@ -47,6 +52,10 @@ def make_handler(registry: CollectorRegistry, path: str = METRICS_PATH):
             pass
 
     return Handler
+
+
+def _render_text(registry: CollectorRegistry) -> bytes:
+    return exposition_text.render(registry.collect())
 
 
 def build(nodes: list[NodeSpec], host: str, port: int, timeout: float = 5.0):

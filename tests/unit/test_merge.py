@@ -170,3 +170,19 @@ def test_text_format_created_families_merge_across_nodes(fake_node):
     assert get(s, "c_created", node="b") == 1.7e9
     assert get(s, "lavametrics_merge_type_conflicts", node="a") == 0
     assert get(s, "lavametrics_merge_type_conflicts", node="b") == 0
+
+
+def test_unchanged_node_reuses_relabelled_families_without_sharing_merged_lists(fake_node):
+    text = "# TYPE g gauge\ng{a=\"1\"} 1\n# TYPE lavametrics_info gauge\nlavametrics_info{version=\"1\"} 1\n"
+    a, b = fake_node(metrics_text=text), fake_node(metrics_text=text)
+    col = NodeMetricsCollector([spec("a", a), spec("b", b)], timeout=2)
+    try:
+        first = {f.name: f for f in col.collect()}
+        second = {f.name: f for f in col.collect()}
+        for fams in (first, second):  # merging b into a's family must not grow a's cached copy
+            assert [s.labels for s in fams["g"].samples] == [{"a": "1", "node": "a"}, {"a": "1", "node": "b"}]
+        a.metrics_text = text.replace("} 1\n# TYPE lav", "} 5\n# TYPE lav")
+        third = {f.name: f for f in col.collect()}
+        assert [s.value for s in third["g"].samples] == [5, 1]
+    finally:
+        col.close()

@@ -81,3 +81,13 @@ def test_auth_headers():
     assert sc.Auth(bearer_token="t").header() == "Bearer t"
     assert sc.Auth(username="a", password="b").header() == "Basic YTpi"
     assert sc.Auth().header() is None
+
+
+def test_unchanged_body_reuses_the_previous_families(fake_node):
+    node = fake_node(metrics_text="# TYPE g gauge\ng 1\n")
+    first = sc.scrape(node.metrics_url)
+    again = sc.scrape(node.metrics_url, previous=first)
+    assert again.families is first.families
+    node.metrics_text = "# TYPE g gauge\ng 2\n"
+    changed = sc.scrape(node.metrics_url, previous=again)
+    assert changed.families is not first.families and changed.families[0].samples[0].value == 2
