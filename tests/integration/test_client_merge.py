@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import pytest
 from prometheus_client import CollectorRegistry, Counter, generate_latest
-from prometheus_client.parser import text_string_to_metric_families
 
 from lavametrics.merge import merged_registry
 from lavametrics.nodesfile import NodeSpec
+from tests.samples import parse
 
 pytestmark = pytest.mark.integration
 
 
 def samples(registry):
-    out = {}
-    for fam in text_string_to_metric_families(generate_latest(registry).decode()):
-        for s in fam.samples:
-            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
-    return out
+    return parse(generate_latest(registry).decode())
 
 
 def test_plugin_and_bare_node_merged(plugin_node, bare_node):

@@ -13,7 +13,7 @@ import pytest
 
 from lavametrics.session import LavalinkSession, SessionError
 from lavametrics.wavgen import write_corrupt_wav, write_tone
-from tests.integration.samples import scrape, total, value, wait_until
+from tests.samples import scrape, total, value, wait_until
 
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,7 @@ import pytest
 from lavametrics.session import LavalinkSession
 from lavametrics.wavgen import write_tone
 from tests.conftest import require_tool
-from tests.integration.samples import fetch_text, scrape, total, value, wait_until
+from tests.samples import fetch_text, scrape, total, value, wait_until
 
 pytestmark = pytest.mark.integration
 

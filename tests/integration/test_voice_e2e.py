@@ -19,7 +19,7 @@ from lavametrics.session import LavalinkSession
 from lavametrics.voicelink import connect_and_play, voice_state
 from lavametrics.voicesim import VoiceSimulator
 from lavametrics.wavgen import write_tone
-from tests.integration.samples import scrape, total, value, wait_until
+from tests.samples import scrape, total, value, wait_until
 
 pytestmark = pytest.mark.integration
 

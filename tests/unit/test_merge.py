@@ -6,11 +6,11 @@ import urllib.request
 import pytest
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from prometheus_client.openmetrics.exposition import generate_latest as generate_openmetrics
-from prometheus_client.parser import text_string_to_metric_families
 
 from lavametrics.merge import NodeMetricsCollector, merged_registry, relabel
 from lavametrics.nodesfile import NodeSpec
 from lavametrics.serve import build
+from tests.samples import parse
 
 
 def spec(name, node, timeout=None):
@@ -18,11 +18,7 @@ def spec(name, node, timeout=None):
 
 
 def samples(registry):
-    out = {}
-    for fam in text_string_to_metric_families(generate_latest(registry).decode()):
-        for s in fam.samples:
-            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
-    return out
+    return parse(generate_latest(registry).decode())
 
 
 def get(samples_, name, **labels):

@@ -128,7 +128,7 @@ class StepResult:
 def run_step(sim, streams: int, seconds: float, base_ssrc: int, blast: bool = False) -> StepResult:
     before = sim.totals()
     drops0 = sim.kernel_drops() or 0
-    ru0, wall0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+    ru0 = resource.getrusage(resource.RUSAGE_SELF)
     ctx = mp.get_context("fork")
     q = ctx.Queue()
     proc = ctx.Process(target=_sender_main, args=(q, sim.udp_port, streams, seconds, base_ssrc, blast), daemon=True)
@@ -142,7 +142,7 @@ def run_step(sim, streams: int, seconds: float, base_ssrc: int, blast: bool = Fa
         if now != last:
             last, stable_since = now, time.monotonic()
         time.sleep(0.05)
-    ru1, wall1 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+    ru1 = resource.getrusage(resource.RUSAGE_SELF)
     after = sim.totals()
     cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
     counted = after["packets"] - before["packets"]

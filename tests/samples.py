@@ -1,4 +1,4 @@
-"""Read a node's /metrics into {(sample name, labels): value} for exact assertions."""
+"""Expositions as {(sample name, labels): value}, for exact assertions in unit and integration tests."""
 
 from __future__ import annotations
 
@@ -16,12 +16,16 @@ def fetch_text(url: str) -> str:
         return resp.read().decode()
 
 
-def scrape(url: str) -> dict[Key, float]:
+def parse(text: str) -> dict[Key, float]:
     out: dict[Key, float] = {}
-    for family in text_string_to_metric_families(fetch_text(url)):
+    for family in text_string_to_metric_families(text):
         for s in family.samples:
             out[(s.name, tuple(sorted(s.labels.items())))] = s.value
     return out
+
+
+def scrape(url: str) -> dict[Key, float]:
+    return parse(fetch_text(url))
 
 
 def value(samples: dict[Key, float], name: str, **labels: str) -> float:
