@@ -288,6 +288,7 @@ def add_loadtest(sub) -> None:
 
 
 def run_loadtest(args) -> int:
+    import tempfile
     from pathlib import Path
 
     from . import loadtest
@@ -301,7 +302,7 @@ def run_loadtest(args) -> int:
     if not (args.jvm_args or args.start_node or (args.url and args.password)):
         raise CliError("give --url and --password, or --start-node")
     sim_dir = Path(args.sim_dir)
-    with VoiceSimulator(workdir=sim_dir) as sim:
+    with VoiceSimulator(workdir=sim_dir) as sim, tempfile.TemporaryDirectory(prefix="lavametrics-loadtest-") as scratch:
         if args.jvm_args:
             print(" ".join(sim.jvm_args()))
             return 0
@@ -310,7 +311,7 @@ def run_loadtest(args) -> int:
             if args.start_node:
                 print("loadtest: starting a local node ...", file=sys.stderr, flush=True)
                 try:
-                    node = start_node(jvm_args=sim.jvm_args())
+                    node = start_node(workdir=Path(scratch), jvm_args=sim.jvm_args())
                 except NodeError as exc:
                     raise CliError(str(exc)) from exc
                 url, password, metrics_url = node.url, node.password, node.metrics_url
@@ -373,6 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     from .lavalink_api import LavalinkError
     from .nodesfile import NodesFileError
     from .scrape import ScrapeError
+    from .session import SessionError
     from .yamlconfig import ConfigError
 
     args = build_parser().parse_args(argv)
@@ -381,18 +383,18 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as exc:
         err(str(exc))
         return exc.code
-    except (JvmUnavailable, NodesFileError, ConfigError, LavalinkError, ScrapeError) as exc:
+    except (JvmUnavailable, NodesFileError, ConfigError, LavalinkError, ScrapeError, SessionError) as exc:
         err(str(exc))
         return 2
+    except BrokenPipeError:  # before OSError, of which it is one
+        # the reader (e.g. `| head`) went away: stop quietly, as a shell tool killed by SIGPIPE would
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except OSError as exc:
         err(f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}".lstrip(": "))
         return 2
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        # the reader (e.g. `| head`) went away: stop quietly, as a shell tool killed by SIGPIPE would
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ N seconds; otherwise it runs until Ctrl-C.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -18,7 +19,8 @@ from pathlib import Path
 from lavametrics import node as nodes
 from lavametrics.cli import main as check_cli
 from lavametrics.loadtest import FRAME_COUNTERS, frame_counters
-from lavametrics.session import LavalinkSession
+from lavametrics.scrape import ScrapeError
+from lavametrics.session import LavalinkSession, SessionError
 from lavametrics.voicelink import connect_and_play
 from lavametrics.voicesim import VoiceSimulator
 from lavametrics.wavgen import write_tone
@@ -43,19 +45,20 @@ def main() -> int:
     # SIGTERM must also reach the `finally` below, or the node outlives the demo.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     workdir = Path(tempfile.mkdtemp(prefix="lavametrics-demo-"))
-    sim = VoiceSimulator(workdir=workdir / "voicesim").start()
-    print(f"demo: voice simulator (Discord's side) on {sim.endpoint}", flush=True)
-    print("demo: resolving the server jar (Lavalink/run.sh --resolve) ...", flush=True)
-    node = nodes.prepare_node(workdir, port=_port(), jvm_args=sim.jvm_args())
-    if not node.server.is_real_lavalink:
-        print("demo: Lavalink-Server is not available from Maven Central here; running the lavametrics "
-              "stand-in node (Lavalink v4 protocol, real lavaplayer). See README.md.", flush=True)
-    print(f"demo: starting {node.server.kind} node on {node.url} (log {node.log_path}) ...", flush=True)
-    started = time.monotonic()
-    node.start()
-    print(f"demo: node ready in {time.monotonic() - started:.1f}s", flush=True)
-    session = None
+    sim = VoiceSimulator(workdir=workdir / "voicesim")
+    node = session = None
     try:
+        sim.start()
+        print(f"demo: voice simulator (Discord's side) on {sim.endpoint}", flush=True)
+        print("demo: resolving the server jar (Lavalink/run.sh --resolve) ...", flush=True)
+        node = nodes.prepare_node(workdir, port=_port(), jvm_args=sim.jvm_args())
+        if not node.server.is_real_lavalink:
+            print("demo: Lavalink-Server is not available from Maven Central here; running the lavametrics "
+                  "stand-in node (Lavalink v4 protocol, real lavaplayer). See README.md.", flush=True)
+        print(f"demo: starting {node.server.kind} node on {node.url} ...", flush=True)
+        started = time.monotonic()
+        node.start()
+        print(f"demo: node ready in {time.monotonic() - started:.1f}s", flush=True)
         wav = write_tone(workdir / "demo-tone.wav", seconds=300)
         session = LavalinkSession(node.url, node.password, client_name="lavametrics-demo")
         connect_and_play(session, sim, DEMO_GUILDS, str(wav))
@@ -68,7 +71,7 @@ def main() -> int:
         print(f"  Lavalink REST     {node.url}   (Authorization: {node.password})")
         print(f"  Prometheus scrape {node.metrics_url}")
         print(f"  Plugin catalog    {Path(sys.executable).parent / 'lavametrics'} catalog")
-        print(f"  Node log          {node.log_path}")
+        print(f"  Node log          {node.log_path}   (removed when the demo stops)")
         print()
         if status != 0:
             print(f"demo: check reported exit {status}", file=sys.stderr)
@@ -80,12 +83,17 @@ def main() -> int:
         return status
     except KeyboardInterrupt:
         return 0
+    except (nodes.NodeError, SessionError, ScrapeError) as exc:
+        print(f"demo: error: {exc}", file=sys.stderr)
+        return 2
     finally:
         if session is not None:
             session.close()
-        node.stop()
+        if node is not None:
+            node.stop()
         sim.stop()
-        print("demo: node stopped", flush=True)
+        shutil.rmtree(workdir, ignore_errors=True)
+        print("demo: stopped", flush=True)
 
 
 def _show_frames(metrics_url: str, sim: VoiceSimulator, *, seconds: float, every: float = 1.0) -> None:

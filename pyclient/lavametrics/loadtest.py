@@ -8,15 +8,13 @@ nulled and deficit near zero, and packets received should equal frames sent.
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from prometheus_client.parser import text_string_to_metric_families
-
+from lavametrics.lavalink_api import LavalinkClient
+from lavametrics.scrape import scrape
 from lavametrics.session import LavalinkSession
 from lavametrics.voicelink import connect_and_play
 from lavametrics.voicesim import VoiceSimulator
@@ -62,16 +60,10 @@ class Report:
                 "summary": summary, "samples": [asdict(s) for s in self.samples]}
 
 
-def _get(url: str, password: str | None = None) -> bytes:
-    headers = {"Authorization": password} if password else {}
-    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as resp:
-        return resp.read()
-
-
 def frame_counters(metrics_url: str) -> dict[str, float]:
     """The plugin's node-wide frame counters (0 for a counter the node does not export)."""
     found = dict.fromkeys(FRAME_COUNTERS, 0.0)
-    for family in text_string_to_metric_families(_get(metrics_url).decode()):
+    for family in scrape(metrics_url, timeout=10).families:
         for sample in family.samples:
             if sample.name in found:
                 found[sample.name] += sample.value
@@ -82,6 +74,7 @@ def run(url: str, password: str, sim: VoiceSimulator, *, players: int, seconds: 
         metrics_url: str | None = None, progress: Callable[[Sample, int], None] | None = None) -> Report:
     """Stream `audio` to `players` guilds for `seconds`, sampling once a second."""
     metrics_url = metrics_url or url.rstrip("/") + "/metrics"
+    node = LavalinkClient(url, password, timeout=10)
     report = Report(players=players, seconds=seconds)
     guilds = range(FIRST_GUILD, FIRST_GUILD + players)
     with LavalinkSession(url, password, client_name="lavametrics-loadtest", timeout=30) as session:
@@ -92,7 +85,7 @@ def run(url: str, password: str, sim: VoiceSimulator, *, players: int, seconds: 
         while time.monotonic() - start < seconds:
             time.sleep(max(0.0, 1.0 - (time.monotonic() - last_t)))
             now = time.monotonic()
-            stats = json.loads(_get(url.rstrip("/") + "/v4/stats", password))
+            stats = node.stats()
             frames, packets = frame_counters(metrics_url), sim.totals()["packets"]
             dt = now - last_t
             sample = Sample(

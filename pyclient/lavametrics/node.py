@@ -25,6 +25,8 @@ from typing import Any, Mapping
 
 from ruamel.yaml import YAML
 
+from lavametrics import jvm
+
 DEFAULT_PASSWORD = "youshallnotpass"
 
 
@@ -58,12 +60,16 @@ class ServerJar:
 
 def resolve_server_jar(root: Path | None = None) -> ServerJar:
     root = root or repo_root()
-    proc = subprocess.run(
-        ["bash", str(root / "Lavalink" / "run.sh"), "--resolve"],
-        capture_output=True, text=True, timeout=900,
-    )
+    try:
+        # long enough for a first-time fetch or stand-in build on a cold Maven cache
+        proc = subprocess.run(
+            ["bash", str(root / "Lavalink" / "run.sh"), "--resolve"],
+            capture_output=True, text=True, timeout=900,
+        )
+    except subprocess.TimeoutExpired:
+        raise NodeError("Lavalink/run.sh --resolve did not finish within 15 minutes") from None
     lines = proc.stdout.strip().splitlines()
-    if proc.returncode != 0 or not lines:
+    if proc.returncode != 0 or not lines or len(lines[-1].split(" ", 2)) != 3:
         raise NodeError(f"Lavalink/run.sh --resolve failed: {proc.stderr.strip() or proc.stdout.strip()}")
     kind, version, path = lines[-1].split(" ", 2)
     jar = Path(path)
@@ -73,15 +79,11 @@ def resolve_server_jar(root: Path | None = None) -> ServerJar:
 
 
 def find_plugin_jar(root: Path | None = None) -> Path:
-    root = root or repo_root()
-    jars = sorted(
-        (p for p in (root / "lavalink-plugin" / "target").glob("lavametrics-plugin-*.jar")
-         if not p.name.endswith(("-sources.jar", "-javadoc.jar"))),
-        key=lambda p: p.stat().st_mtime,
-    )
-    if not jars:
-        raise NodeError("no plugin jar in lavalink-plugin/target: run `make build` first")
-    return jars[-1]
+    """The plugin jar the node loads: the one the CLI's catalog and validation read too."""
+    try:
+        return jvm.find_jar(start=root or repo_root())
+    except jvm.JvmUnavailable as exc:
+        raise NodeError(f"{exc}; `make build` builds it") from None
 
 
 def java_binary() -> str:
@@ -108,6 +110,13 @@ def deep_merge(base: dict, overrides: Mapping[str, Any]) -> dict:
         else:
             merged[key] = copy.deepcopy(value)
     return merged
+
+
+def _write_yaml(path: Path, data: dict) -> None:
+    yaml = YAML()
+    yaml.default_flow_style = False
+    with path.open("w") as fh:
+        yaml.dump(data, fh)
 
 
 def _load_yaml(path: Path) -> dict:
@@ -173,14 +182,33 @@ class Node:
     def start(self, timeout: float = 90.0) -> "Node":
         cmd = [java_binary(), *os.environ.get("LAVAMETRICS_NODE_JAVA_OPTS", "-Xmx384m").split(),
                *self.jvm_args, "-jar", str(self.server.path)]
-        log = self.log_path.open("wb")
-        self.process = subprocess.Popen(
-            cmd, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        log.close()
-        self._wait_ready(timeout)
+        for attempt in (1, 2):
+            log = self.log_path.open("wb")
+            # its own session: a Ctrl-C meant for the caller must not kill the node mid-test;
+            # stop() ends it instead
+            self.process = subprocess.Popen(
+                cmd, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            log.close()
+            try:
+                self._wait_ready(timeout)
+                return self
+            except NodeError:
+                # free_port() cannot reserve the port until the JVM binds it; another process
+                # may take it in between, so a lost race gets one retry on a new port
+                if attempt == 2 or "Address already in use" not in self.log_tail(200):
+                    raise
+                self._move_to_port(free_port())
+            except BaseException:
+                self.stop()  # Ctrl-C or an error while waiting must not leave the JVM behind
+                raise
         return self
+
+    def _move_to_port(self, port: int) -> None:
+        self.port = port
+        self.config["server"]["port"] = port
+        _write_yaml(self.workdir / "application.yml", self.config)
 
     def stop(self, timeout: float = 15.0) -> None:
         if self.process is None or self.process.poll() is not None:
@@ -221,10 +249,7 @@ def prepare_node(
     config["server"].setdefault("address", "127.0.0.1")
     if not plugin:
         config.pop("plugins", None)
-    yaml = YAML()
-    yaml.default_flow_style = False
-    with (workdir / "application.yml").open("w") as fh:
-        yaml.dump(config, fh)
+    _write_yaml(workdir / "application.yml", config)
     plugins_dir = workdir / "plugins"
     if plugins_dir.exists():
         shutil.rmtree(plugins_dir)

@@ -145,6 +145,8 @@ def load_nodes(path: str | os.PathLike) -> list[NodeSpec]:
             text = fh.read()
     except OSError as exc:
         raise NodesFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise NodesFileError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     try:
         data = YAML(typ="rt").load(text)
     except YAMLError as exc:

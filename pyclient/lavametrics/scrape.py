@@ -8,6 +8,7 @@ a scrape is one GET. Every failure becomes a ``ScrapeError`` with a short machin
 from __future__ import annotations
 
 import base64
+import http.client
 import socket
 import time
 import urllib.error
@@ -94,6 +95,9 @@ def fetch(url: str, *, timeout: float = DEFAULT_TIMEOUT, auth: Auth | None = Non
         if isinstance(exc.reason, (socket.timeout, TimeoutError)):
             raise ScrapeError(url, "timeout", f"no answer within {timeout:g}s") from exc
         raise ScrapeError(url, "unreachable", str(exc.reason)) from exc
+    except http.client.HTTPException as exc:
+        # something answered, but not in HTTP (BadStatusLine, LineTooLong, ...)
+        raise ScrapeError(url, "garbage", f"not an HTTP answer ({type(exc).__name__})") from exc
     except (ConnectionError, OSError, ValueError) as exc:
         # ValueError: malformed URL; OSError: e.g. a reset while reading the status line
         raise ScrapeError(url, "unreachable", str(exc) or type(exc).__name__) from exc

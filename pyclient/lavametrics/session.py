@@ -16,7 +16,7 @@ import urllib.parse
 import urllib.request
 from typing import Any, Callable
 
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.sync.client import connect
 
 
@@ -41,8 +41,12 @@ class LavalinkSession:
             headers["Session-Id"] = session_id
         ws_url = self.url.replace("http://", "ws://", 1).replace("https://", "wss://", 1) + "/v4/websocket"
         self._exit = contextlib.ExitStack()
-        self._ws = self._exit.enter_context(
-            connect(ws_url, additional_headers=headers, open_timeout=timeout, max_size=2**24))
+        try:
+            self._ws = self._exit.enter_context(
+                connect(ws_url, additional_headers=headers, open_timeout=timeout, max_size=2**24))
+        except (InvalidHandshake, OSError, TimeoutError) as exc:
+            # a wrong password is a 401/403 handshake; a wrong port is refused or not a websocket
+            raise SessionError(f"{ws_url}: cannot open the websocket: {exc}") from None
         self._reader = threading.Thread(target=self._read, name="lavalink-session-reader", daemon=True)
         self._reader.start()
         ready = self.wait_for(lambda m: m.get("op") == "ready")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from lavametrics.session import LavalinkSession
+from lavametrics.session import LavalinkSession, SessionError
 from lavametrics.voicesim import VoiceSimulator
 
 
@@ -20,15 +20,20 @@ def connect_and_play(session: LavalinkSession, sim: VoiceSimulator, guild_ids: I
                      *, timeout: float = 20.0) -> dict[str, Any]:
     """Load `identifier` once, then give every guild's player that track and a voice connection.
 
-    Returns the loaded track. Raises when a guild's voice handshake does not complete in time.
+    Returns the loaded track. Raises SessionError when the load fails or a guild's voice
+    handshake does not complete in time.
     """
     result = session.load(identifier)
     if result.get("loadType") != "track":
-        raise RuntimeError(f"loading {identifier!r} gave {result.get('loadType')}: {result.get('data')}")
+        raise SessionError(f"loading {identifier!r} gave {result.get('loadType')}: {result.get('data')}")
     track = result["data"]
     guilds = list(guild_ids)
     for guild in guilds:
         session.update_player(guild, {"track": {"encoded": track["encoded"]}, "voice": voice_state(sim, guild)})
     for guild in guilds:
-        sim.wait_connected(guild, timeout=timeout)
+        try:
+            sim.wait_connected(guild, timeout=timeout)
+        except TimeoutError as exc:
+            # usually a node that does not trust the simulator's certificate (see its jvm_args)
+            raise SessionError(str(exc)) from None
     return track

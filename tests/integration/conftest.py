@@ -10,8 +10,6 @@ import pytest
 from lavametrics import node as nodes
 from tests.conftest import require, require_tool
 
-pytestmark = pytest.mark.integration
-
 _STARTED: list[nodes.Node] = []
 
 

@@ -50,7 +50,7 @@ def settled_packets(sim: VoiceSimulator, guild: int, quiet: float = 0.3, timeout
         if now == last:
             return now
         last = now
-    return last
+    raise AssertionError(f"guild {guild} was still receiving packets after {timeout}s ({last} so far)")
 
 
 @pytest.fixture(scope="module")

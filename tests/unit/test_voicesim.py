@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import socket
 import struct
 import subprocess
@@ -18,6 +17,7 @@ from lavametrics.voicesim import (MODES, VoiceSimulator, discovery_request, pars
                                   rtp_packet)
 from lavametrics.voicesim.tls import DEFAULT_JAVA_HOME, find_keytool
 from lavametrics.voicesim.udp import StreamStats, UdpCounter, discovery_response
+from tests.conftest import require_tool
 
 GUILD = "817327181659111454"
 USER = "1074426457271058432"
@@ -374,7 +374,7 @@ def test_truststore_and_jvm_args(sim):
 
 
 def test_certificate_names_localhost_and_loopback_ip(sim):
-    openssl = shutil.which("openssl")
+    openssl = require_tool("openssl")
     out = subprocess.run([openssl, "x509", "-in", str(sim.cert_path), "-noout", "-ext", "subjectAltName"],
                          capture_output=True, text=True, check=True).stdout
     assert "DNS:localhost" in out and "IP Address:127.0.0.1" in out

@@ -1,0 +1,79 @@
+"""Bad inputs and broken peers end in one clear line and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from lavametrics.cli import main
+from lavametrics.nodesfile import NodesFileError, load_nodes
+from lavametrics.scrape import ScrapeError, fetch
+
+
+@pytest.fixture()
+def not_http():
+    """A TCP peer that answers like an SSH server: something listens, but not HTTP."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+
+    def serve():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(1024)
+                conn.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    server.close()
+
+
+def test_a_peer_that_does_not_speak_http_is_garbage(not_http):
+    with pytest.raises(ScrapeError) as info:
+        fetch(not_http + "/metrics", timeout=5)
+    assert info.value.reason == "garbage"
+
+
+def test_check_against_a_non_http_port_exits_2_with_one_line(not_http, capsys):
+    code = main(["check", not_http, "--password", "x", "--timeout", "5"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("lavametrics: error: ") and "not an HTTP answer" in err
+
+
+def test_nodes_file_that_is_not_utf8(tmp_path):
+    path = tmp_path / "nodes.yml"
+    path.write_bytes(b"- name: main\n  url: http://a\xff\xfe\n")
+    with pytest.raises(NodesFileError, match="not UTF-8"):
+        load_nodes(path)
+
+
+def test_loadtest_against_a_closed_port_exits_2(tmp_path, capsys):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    code = main(["loadtest", "--url", f"http://127.0.0.1:{port}", "--password", "x", "--players", "1",
+                 "--seconds", "1", "--sim-dir", str(tmp_path / "sim"), "--audio", "/nonexistent.wav"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.splitlines()[-1].startswith("lavametrics: error: ") and "cannot open the websocket" in err
+
+
+def test_a_closed_pipe_ends_quietly_with_141(tmp_path):
+    # `lavametrics catalog --packaged --json | <reader that exits at once>`
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    proc = subprocess.run([sys.executable, "-m", "lavametrics.cli", "catalog", "--packaged", "--json"],
+                          stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60)
+    os.close(write_end)
+    assert proc.returncode == 141, proc.stderr
+    assert proc.stderr == ""
