@@ -8,16 +8,26 @@ import io.prometheus.client.servlet.jakarta.exporter.MetricsServlet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
-import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.web.servlet.mvc.ServletWrappingController;
+import org.springframework.web.servlet.mvc.method.RequestMappingInfo;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
 
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.util.List;
 
 /**
  * Lavalink core's Prometheus surface: JVM {@link DefaultExports} plus the {@code lavalink_*}
  * gauges, all in {@link CollectorRegistry#defaultRegistry}, served by simpleclient's servlet
  * (text 0.0.4 and OpenMetrics by Accept header).
+ *
+ * <p>The servlet is reached through a Spring MVC mapping, not a servlet registration of its own: in
+ * Lavalink the endpoint is an MVC controller, so its authorization interceptor (here
+ * {@link AuthInterceptor}) guards it and plugins' RestInterceptors see it; a separate servlet would
+ * bypass both.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(prefix = "metrics.prometheus", name = "enabled", havingValue = "true")
@@ -32,15 +42,26 @@ public class MetricsConfig {
         return c;
     }
 
+    /**
+     * simpleclient's MetricsServlet, initialised and destroyed as a bean, mapped (every method, as the
+     * servlet registration was) into the MVC handler mapping the interceptors apply to.
+     */
     @Bean
-    public ServletRegistrationBean<MetricsServlet> prometheusServlet(NodeSettings settings, CoreStatsCollector ignored) {
+    public ServletWrappingController prometheusServlet(NodeSettings settings, CoreStatsCollector ignored,
+                                                       @Qualifier("requestMappingHandlerMapping")
+                                                       RequestMappingHandlerMapping mapping)
+            throws NoSuchMethodException {
         String path = settings.getEffectivePrometheusEndpoint();
         log.info("Prometheus metrics at {} ({})", path,
                 settings.isMetricsAnonymous() ? "anonymous" : "password required");
-        ServletRegistrationBean<MetricsServlet> reg =
-                new ServletRegistrationBean<>(new MetricsServlet(CollectorRegistry.defaultRegistry), path);
-        reg.setName("prometheusMetrics");
-        return reg;
+        ServletWrappingController servlet = new ServletWrappingController();
+        servlet.setServletClass(MetricsServlet.class);
+        servlet.setServletName("prometheusMetrics");
+        servlet.setSupportedMethods((String[]) null); // the servlet answers every method itself, as before
+        mapping.registerMapping(RequestMappingInfo.paths(path).options(mapping.getBuilderConfiguration()).build(),
+                servlet, ServletWrappingController.class.getMethod("handleRequest",
+                        HttpServletRequest.class, HttpServletResponse.class));
+        return servlet;
     }
 
     /** The gauges of Lavalink's LavalinkStatsCollector (names and units as core exposes them). */
@@ -62,18 +83,16 @@ public class MetricsConfig {
 
         @Override
         public List<MetricFamilySamples> collect() {
-            Runtime rt = Runtime.getRuntime();
-            long free = rt.freeMemory();
-            long allocated = rt.totalMemory();
+            StatsService.Memory mem = StatsService.memory();
             return List.of(
                     gauge("lavalink_players_total", "Total number of players", stats.players()),
                     gauge("lavalink_playing_players_total", "Number of playing players", stats.playingPlayers()),
                     gauge("lavalink_uptime_milliseconds", "Uptime of the node in milliseconds", stats.uptimeMillis()),
-                    gauge("lavalink_memory_free_bytes", "Free memory in bytes", free),
-                    gauge("lavalink_memory_used_bytes", "Used memory in bytes", allocated - free),
-                    gauge("lavalink_memory_allocated_bytes", "Allocated memory in bytes", allocated),
-                    gauge("lavalink_memory_reservable_bytes", "Reservable memory in bytes", rt.maxMemory()),
-                    gauge("lavalink_cpu_cores", "Number of CPU cores", rt.availableProcessors()),
+                    gauge("lavalink_memory_free_bytes", "Free memory in bytes", mem.free()),
+                    gauge("lavalink_memory_used_bytes", "Used memory in bytes", mem.used()),
+                    gauge("lavalink_memory_allocated_bytes", "Allocated memory in bytes", mem.allocated()),
+                    gauge("lavalink_memory_reservable_bytes", "Reservable memory in bytes", mem.reservable()),
+                    gauge("lavalink_cpu_cores", "Number of CPU cores", StatsService.cores()),
                     gauge("lavalink_cpu_system_load_percentage", "System CPU load (0..1)", stats.systemLoad()),
                     gauge("lavalink_cpu_lavalink_load_percentage", "Node process CPU load (0..1)", stats.processLoad()));
         }

@@ -122,7 +122,7 @@ public class SocketServer extends TextWebSocketHandler implements ISocketServer,
         }
     }
 
-    // ---- handshake (Authorization is checked by AuthFilter before this runs) ----
+    // ---- handshake (Authorization is checked by AuthInterceptor, registered before this one) ----
 
     @Override
     public boolean beforeHandshake(ServerHttpRequest request, ServerHttpResponse response, WebSocketHandler wsHandler,

@@ -44,6 +44,21 @@ public class StatsService {
         return n;
     }
 
+    /** The memory numbers of both {@code /v4/stats} and the {@code lavalink_memory_*} gauges, from one reading. */
+    public record Memory(long free, long used, long allocated, long reservable) {
+    }
+
+    public static Memory memory() {
+        Runtime rt = Runtime.getRuntime();
+        long free = rt.freeMemory();
+        long allocated = rt.totalMemory();
+        return new Memory(free, allocated - free, allocated, rt.maxMemory());
+    }
+
+    public static int cores() {
+        return Runtime.getRuntime().availableProcessors();
+    }
+
     public long uptimeMillis() {
         return ManagementFactory.getRuntimeMXBean().getUptime();
     }
@@ -105,20 +120,18 @@ public class StatsService {
 
     /** {players, playingPlayers, uptime, memory, cpu, frameStats}. */
     public ObjectNode statsJson() {
-        Runtime rt = Runtime.getRuntime();
         ObjectNode out = mapper.createObjectNode();
         out.put("players", players());
         out.put("playingPlayers", playingPlayers());
         out.put("uptime", uptimeMillis());
+        Memory m = memory();
         ObjectNode mem = out.putObject("memory");
-        long free = rt.freeMemory();
-        long allocated = rt.totalMemory();
-        mem.put("free", free);
-        mem.put("used", allocated - free);
-        mem.put("allocated", allocated);
-        mem.put("reservable", rt.maxMemory());
+        mem.put("free", m.free());
+        mem.put("used", m.used());
+        mem.put("allocated", m.allocated());
+        mem.put("reservable", m.reservable());
         ObjectNode cpu = out.putObject("cpu");
-        cpu.put("cores", rt.availableProcessors());
+        cpu.put("cores", cores());
         cpu.put("systemLoad", systemLoad());
         cpu.put("lavalinkLoad", processLoad());
         ObjectNode frames = frameStatsJson();

@@ -1,6 +1,10 @@
 package dev.lavametrics.standin;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.arbjerg.lavalink.api.RestInterceptor;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -12,6 +16,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import org.springframework.web.socket.config.annotation.EnableWebSocket;
@@ -21,7 +26,7 @@ import org.springframework.web.socket.config.annotation.WebSocketHandlerRegistry
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** MVC interceptors from plugins, the websocket endpoint, authorization and the error body shape. */
+/** Authorization and MVC interceptors from plugins, the websocket endpoint, the API version header and the error body shape. */
 @Configuration(proxyBeanMethods = false)
 @EnableWebSocket
 public class WebConfig implements WebMvcConfigurer, WebSocketConfigurer {
@@ -29,14 +34,20 @@ public class WebConfig implements WebMvcConfigurer, WebSocketConfigurer {
 
     private final ObjectProvider<RestInterceptor> interceptors;
     private final SocketServer socketServer;
+    private final AuthInterceptor auth;
 
-    public WebConfig(ObjectProvider<RestInterceptor> interceptors, SocketServer socketServer) {
+    public WebConfig(ObjectProvider<RestInterceptor> interceptors, SocketServer socketServer, NodeSettings settings,
+                     ObjectMapper mapper) {
         this.interceptors = interceptors;
         this.socketServer = socketServer;
+        this.auth = new AuthInterceptor(settings, mapper);
     }
 
     @Override
     public void addInterceptors(InterceptorRegistry registry) {
+        // Authorization first, then the plugins' interceptors: a rejected request never reaches them
+        // (the registry orders by order, then by registration; the explicit order keeps it first).
+        registry.addInterceptor(auth).order(Ordered.HIGHEST_PRECEDENCE);
         interceptors.orderedStream().forEach(i -> {
             log.info("Registering RestInterceptor {}", i.getClass().getName());
             registry.addInterceptor(i);
@@ -46,16 +57,24 @@ public class WebConfig implements WebMvcConfigurer, WebSocketConfigurer {
     @Override
     public void registerWebSocketHandlers(WebSocketHandlerRegistry registry) {
         registry.addHandler(socketServer, "/v4/websocket")
-                .addInterceptors(socketServer)
+                .addInterceptors(auth, socketServer)
                 .setAllowedOriginPatterns("*");
     }
 
+    /** Lavalink (ResponseHeaderFilter) puts {@code Lavalink-Api-Version: 4} on every response, rejected ones included. */
     @Bean
-    public FilterRegistrationBean<AuthFilter> authFilterRegistration(NodeSettings settings) {
-        FilterRegistrationBean<AuthFilter> reg = new FilterRegistrationBean<>(new AuthFilter(settings));
+    public FilterRegistrationBean<OncePerRequestFilter> apiVersionHeaderFilter() {
+        FilterRegistrationBean<OncePerRequestFilter> reg = new FilterRegistrationBean<>(new OncePerRequestFilter() {
+            @Override
+            protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+                    throws jakarta.servlet.ServletException, java.io.IOException {
+                response.setHeader("Lavalink-Api-Version", "4");
+                chain.doFilter(request, response);
+            }
+        });
         reg.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
         reg.addUrlPatterns("/*");
-        reg.setName("lavalinkAuthFilter");
+        reg.setName("lavalinkApiVersionHeader");
         return reg;
     }
 
@@ -67,19 +86,27 @@ public class WebConfig implements WebMvcConfigurer, WebSocketConfigurer {
             public Map<String, Object> getErrorAttributes(WebRequest webRequest, ErrorAttributeOptions options) {
                 Map<String, Object> base = super.getErrorAttributes(webRequest,
                         options.including(ErrorAttributeOptions.Include.MESSAGE));
-                Map<String, Object> out = new LinkedHashMap<>();
-                out.put("timestamp", System.currentTimeMillis());
-                out.put("status", base.get("status"));
-                out.put("error", base.get("error"));
-                if (base.containsKey("trace")) {
-                    out.put("trace", base.get("trace"));
-                }
-                Object message = base.get("message");
-                out.put("message", message == null || "".equals(message) || "No message available".equals(message)
-                        ? base.get("error") : message);
-                out.put("path", base.get("path"));
-                return out;
+                return errorBody(base.get("status"), base.get("error"), base.get("trace"), base.get("message"),
+                        base.get("path"));
             }
         };
+    }
+
+    /**
+     * The one error body shape, for MVC errors and {@link AuthInterceptor}'s rejections alike:
+     * {timestamp, status, error, [trace], message, path}; an empty message falls back to {@code error}.
+     */
+    static Map<String, Object> errorBody(Object status, Object error, Object trace, Object message, Object path) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("timestamp", System.currentTimeMillis());
+        out.put("status", status);
+        out.put("error", error);
+        if (trace != null) {
+            out.put("trace", trace);
+        }
+        out.put("message", message == null || "".equals(message) || "No message available".equals(message)
+                ? error : message);
+        out.put("path", path);
+        return out;
     }
 }

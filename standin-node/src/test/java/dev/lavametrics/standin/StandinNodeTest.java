@@ -110,6 +110,53 @@ class StandinNodeTest {
     }
 
     @Test
+    void pluginServletFilterSeesRejectedRequests() throws Exception {
+        // As on a real node, authorization is an MVC interceptor: plugin servlet filters run around
+        // rejected requests, while plugin RestInterceptors (registered after it) are not reached.
+        HttpResponse<String> missing = node.get("/v4/info", null);
+        assertEquals(401, missing.statusCode());
+        assertEquals("yes", missing.headers().firstValue("X-Testplugin-Filter").orElse(null));
+        assertTrue(missing.headers().firstValue("X-Testplugin-Pattern").isEmpty(), "RestInterceptor not reached");
+        assertEquals("4", missing.headers().firstValue("Lavalink-Api-Version").orElse(null));
+        assertEquals("application/json", missing.headers().firstValue("Content-Type").orElse("").replaceAll(";.*", ""));
+        JsonNode body = JSON.readTree(missing.body());
+        assertEquals("Unauthorized", body.get("error").asText());
+        assertEquals("Unauthorized", body.get("message").asText());
+        assertEquals("/v4/info", body.get("path").asText());
+        HttpResponse<String> wrong = node.get("/v4/info", "nope");
+        assertEquals(403, wrong.statusCode());
+        assertEquals("yes", wrong.headers().firstValue("X-Testplugin-Filter").orElse(null));
+        assertEquals("Forbidden", JSON.readTree(wrong.body()).get("error").asText());
+
+        // the filter counts after the chain returns, which may be just after the client has the response
+        JsonNode seen = null;
+        for (int i = 0; i < 50; i++) {
+            seen = JSON.readTree(node.get("/testplugin/state", PASSWORD).body()).get("filterStatuses");
+            if (seen.path("401").asInt() >= 1 && seen.path("403").asInt() >= 1) {
+                break;
+            }
+            Thread.sleep(20);
+        }
+        assertTrue(seen.path("401").asInt() >= 1, String.valueOf(seen));
+        assertTrue(seen.path("403").asInt() >= 1, String.valueOf(seen));
+    }
+
+    @Test
+    void websocketUpgradeNeedsThePassword() throws Exception {
+        for (String[] c : new String[][]{{null, "401"}, {"nope", "403"}}) {
+            WebSocket.Builder b = node.http.newWebSocketBuilder().header("User-Id", "1");
+            if (c[0] != null) {
+                b.header("Authorization", c[0]);
+            }
+            CompletionException e = assertThrows(CompletionException.class,
+                    () -> b.buildAsync(node.websocketUri(), new WebSocket.Listener() {
+                    }).join());
+            assertInstanceOf(WebSocketHandshakeException.class, e.getCause());
+            assertEquals(Integer.parseInt(c[1]), ((WebSocketHandshakeException) e.getCause()).getResponse().statusCode());
+        }
+    }
+
+    @Test
     void websocketSendsReadyAndStatsAndTrackStart() throws Exception {
         // User-Id is required
         CompletionException noUser = assertThrows(CompletionException.class, () -> node.http.newWebSocketBuilder()

@@ -13,9 +13,11 @@ public class TestPluginController {
     private final TestPluginHandler handler;
     private final TestPluginApmConfig apm;
     private final ISocketServer socketServer;
+    private final TestPluginFilter filter;
 
     public TestPluginController(TestPluginConfig config, TestPluginHandler handler, TestPluginApmConfig apm,
-                                ISocketServer socketServer) {
+                                ISocketServer socketServer, TestPluginFilter filter) {
+        this.filter = filter;
         this.config = config;
         this.handler = handler;
         this.apm = apm;
@@ -34,6 +36,9 @@ public class TestPluginController {
         out.put("destroyed", handler.destroyed.get());
         out.put("sessions", socketServer.getSessions().size());
         out.put("classLoader", getClass().getClassLoader().getName());
+        Map<String, Integer> statuses = new LinkedHashMap<>();
+        filter.statuses.forEach((status, n) -> statuses.put(String.valueOf(status), n.get()));
+        out.put("filterStatuses", statuses);
         return out;
     }
 }

@@ -16,6 +16,7 @@ import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -24,8 +25,9 @@ import java.util.concurrent.TimeUnit;
  * One guild's Discord voice connection: the voice gateway (v4, JSON over a websocket), UDP IP
  * discovery, and the RTP/AES-GCM audio path that {@link VoiceManager}'s sender thread drives.
  *
- * <p>Threads: gateway callbacks run on the HTTP client's executor, heartbeats and IP discovery on the
- * manager's gateway scheduler, {@link #tick()} on the single sender thread. The audio state
+ * <p>Threads: gateway callbacks run on the HTTP client's executor, heartbeats on the manager's gateway
+ * scheduler, the blocking UDP IP discovery on the manager's discovery executor, {@link #tick()} on the
+ * single sender thread. The audio state
  * ({@link #writer}, {@link #udp}) is published through the volatile {@link #writer} field.
  */
 public final class VoiceConnection {
@@ -246,7 +248,7 @@ public final class VoiceConnection {
         }
     }
 
-    private void hello(JsonNode d) {
+    void hello(JsonNode d) {
         long interval = Math.max(100, (long) d.path("heartbeat_interval").asDouble(41_250));
         heartbeatIntervalMs = interval;
         lastAckMillis = System.currentTimeMillis();
@@ -254,7 +256,15 @@ public final class VoiceConnection {
         if (old != null) {
             old.cancel(false);
         }
-        heartbeatTask = manager.gatewayScheduler().scheduleAtFixedRate(this::heartbeat, 0, interval, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> task = manager.gatewayScheduler().scheduleAtFixedRate(this::heartbeat, 0, interval,
+                TimeUnit.MILLISECONDS);
+        heartbeatTask = task;
+        // A shutdown() between handle()'s closed check and the assignment above cancelled only the old
+        // task; the fixed-rate one would then run (as a no-op) forever. closed is set before shutdown()
+        // reads heartbeatTask, so one of the two always cancels it.
+        if (closed) {
+            task.cancel(false);
+        }
         log.debug("Voice {}: hello, heartbeat every {} ms", tag, interval);
     }
 
@@ -285,7 +295,11 @@ public final class VoiceConnection {
             failLocally(LOCAL_FAILURE_CODE, "No supported encryption mode (need " + RtpPacketWriter.MODE + ")");
             return;
         }
-        manager.gatewayScheduler().execute(() -> discoverAndSelect(ip, port));
+        try {
+            manager.discoveryExecutor().execute(() -> discoverAndSelect(ip, port));
+        } catch (RejectedExecutionException stopping) {
+            failLocally(LOCAL_FAILURE_CODE, "IP discovery failed");
+        }
     }
 
     private void discoverAndSelect(String ip, int port) {
@@ -502,6 +516,12 @@ public final class VoiceConnection {
                 log.warn("Voice {}: UDP send failed: {}", tag, e.toString());
             }
         }
+    }
+
+    /** True while a heartbeat task is scheduled and not cancelled (tests). */
+    boolean heartbeatScheduled() {
+        ScheduledFuture<?> hb = heartbeatTask;
+        return hb != null && !hb.isCancelled();
     }
 
     String selectedMode() {

@@ -10,8 +10,11 @@ import org.springframework.stereotype.Component;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -23,6 +26,7 @@ import java.util.concurrent.locks.LockSupport;
  * <p>The sender keeps a fixed 20 ms cadence on {@link System#nanoTime()} deadlines. When a tick starts
  * late it runs the missed ticks back to back (so each player still gets 50 polls a second), but never
  * more than {@link #MAX_CATCH_UP} ticks: beyond that the backlog is dropped and counted as skipped.
+ * While there is no connection the sender parks instead of ticking; {@link #connect} wakes it.
  */
 @Component
 public class VoiceManager {
@@ -31,10 +35,16 @@ public class VoiceManager {
     public static final String INSECURE_PROPERTY = "standin.voice.insecureGateway";
     static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     static final int MAX_CATCH_UP = 10;
+    /**
+     * At most this many UDP IP discoveries run at once (each blocks up to 5 x 1 s); more wait in the
+     * executor's queue. Enough for a burst of connects without a thread per player.
+     */
+    static final int DISCOVERY_THREADS = 8;
 
     private final ObjectMapper mapper;
     private final HttpClient http;
     private final ScheduledExecutorService gatewayScheduler;
+    private final ExecutorService discoveryExecutor;
     private final Object lock = new Object();
     private volatile VoiceConnection[] connections = new VoiceConnection[0];
     private volatile Thread sender;
@@ -66,6 +76,18 @@ public class VoiceManager {
             t.setDaemon(true);
             return t;
         });
+        // IP discovery blocks on a UDP receive; on the 2-thread gateway scheduler a burst of connects
+        // would stall every connection's heartbeats (and so their ACK timeouts), so it gets its own pool.
+        // Idle threads time out, so an idle node holds none.
+        AtomicInteger d = new AtomicInteger();
+        ThreadPoolExecutor discovery = new ThreadPoolExecutor(DISCOVERY_THREADS, DISCOVERY_THREADS,
+                30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "standin-voice-discovery-" + d.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        discovery.allowCoreThreadTimeOut(true);
+        this.discoveryExecutor = discovery;
         this.http = http;
     }
 
@@ -85,6 +107,10 @@ public class VoiceManager {
         return gatewayScheduler;
     }
 
+    ExecutorService discoveryExecutor() {
+        return discoveryExecutor;
+    }
+
     /** Opens a new voice connection; the caller closes any previous one of the same player. */
     public VoiceConnection connect(VoiceServerInfo info, VoiceConnection.AudioSource source,
                                    VoiceConnection.CloseListener listener) {
@@ -96,6 +122,8 @@ public class VoiceManager {
             connections = next;
             ensureSender();
         }
+        // the sender may be parked for want of connections (an unpark before its park is kept as a permit)
+        LockSupport.unpark(sender);
         c.start();
         return c;
     }
@@ -131,6 +159,16 @@ public class VoiceManager {
     private void senderLoop() {
         long next = System.nanoTime();
         while (running) {
+            // One read of the volatile array per tick, which the tick below uses anyway: idling costs no
+            // extra work per frame.
+            VoiceConnection[] conns = connections;
+            if (conns.length == 0) {
+                // Nothing to poll: park until connect() unparks us instead of waking 50 times a second.
+                LockSupport.park(this);
+                // the idle time is neither late nor skipped ticks: restart the cadence now
+                next = System.nanoTime();
+                continue;
+            }
             long now = System.nanoTime();
             long wait = next - now;
             if (wait > 0) {
@@ -147,7 +185,7 @@ public class VoiceManager {
                 windowLate++;
             }
             long nowMillis = System.currentTimeMillis();
-            for (VoiceConnection c : connections) {
+            for (VoiceConnection c : conns) {
                 try {
                     c.tick(nowMillis);
                 } catch (Throwable t) {
@@ -203,5 +241,7 @@ public class VoiceManager {
             LockSupport.unpark(t);
         }
         gatewayScheduler.shutdown();
+        // interrupting a discovery closes its channel, so a pending receive ends at once
+        discoveryExecutor.shutdownNow();
     }
 }

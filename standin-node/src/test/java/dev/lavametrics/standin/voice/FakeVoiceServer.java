@@ -49,6 +49,10 @@ final class FakeVoiceServer implements AutoCloseable {
     volatile int heartbeatInterval = 1000;
     volatile boolean ack = true;
     volatile int discoveryReplies;
+    /** IP discovery requests received, answered or not. */
+    volatile int discoveryRequests;
+    /** False: discovery requests go unanswered (the client retries, then gives up). */
+    volatile boolean answerDiscovery = true;
     /** The most recent gateway connection; {@link #closeWith} and server-initiated ops go there. */
     private volatile Conn latest;
     /** Each gateway connection gets its own ssrc: SSRC, SSRC+1, ... */
@@ -192,6 +196,10 @@ final class FakeVoiceServer implements AutoCloseable {
                 long now = System.nanoTime();
                 byte[] data = Arrays.copyOf(p.getData(), p.getLength());
                 if (data.length == 74 && data[0] == 0 && data[1] == 1) {
+                    discoveryRequests++;
+                    if (!answerDiscovery) {
+                        continue;
+                    }
                     byte[] reply = new byte[74];
                     reply[1] = 2;
                     reply[3] = 70;

@@ -259,4 +259,77 @@ class VoiceConnectionTest {
         assertEquals("127.0.0.1:9", new VoiceServerInfo(1, 1, "s", "t", "127.0.0.1:9").hostPort());
         assertFalse(new VoiceServerInfo(1, 0, "s", "t", "e").complete());
     }
+
+    @Test
+    void slowIpDiscoveryDoesNotStallOtherConnectionsHeartbeats() throws Exception {
+        // Two connections whose discovery is never answered keep a thread each busy for 5 x 1 s. That used
+        // to be both gateway scheduler threads, holding up every heartbeat and the next discovery.
+        try (FakeVoiceServer silent1 = new FakeVoiceServer(); FakeVoiceServer silent2 = new FakeVoiceServer();
+             FakeVoiceServer server = new FakeVoiceServer()) {
+            silent1.answerDiscovery = false;
+            silent2.answerDiscovery = false;
+            server.heartbeatInterval = 200;
+            List<VoiceConnection> stalled = new ArrayList<>();
+            int guild = 100;
+            for (FakeVoiceServer s : List.of(silent1, silent2)) {
+                stalled.add(manager.connect(new VoiceServerInfo(guild++, 1, "s", "t", s.endpoint()), new CountingSource(0),
+                        (conn, code, reason, byRemote) -> { }));
+            }
+            long deadline = System.currentTimeMillis() + 5000;
+            while ((silent1.discoveryRequests == 0 || silent2.discoveryRequests == 0)
+                    && System.currentTimeMillis() < deadline) {
+                Thread.sleep(10);
+            }
+            assertTrue(silent1.discoveryRequests > 0 && silent2.discoveryRequests > 0, "both discoveries running");
+
+            VoiceConnection c = manager.connect(new VoiceServerInfo(guild, 1, "s", "t", server.endpoint()),
+                    new CountingSource(0), (conn, code, reason, byRemote) -> { });
+            long started = System.currentTimeMillis();
+            assertNotNull(server.next(1, 3000), "SELECT_PROTOCOL while the other discoveries still wait");
+            long hb1 = System.currentTimeMillis();
+            assertNotNull(server.next(3, 1000), "heartbeat");
+            assertNotNull(server.next(3, 1000), "next heartbeat");
+            assertTrue(System.currentTimeMillis() - started < 3000, "not held up by the stalled discoveries");
+            assertTrue(System.currentTimeMillis() - hb1 < 1500, "heartbeats keep their 200 ms rate");
+            assertTrue(stalled.stream().noneMatch(VoiceConnection::isClosed), "the stalled ones are still trying");
+            c.close();
+            stalled.forEach(VoiceConnection::close);
+        }
+    }
+
+    @Test
+    void helloAfterShutdownLeavesNoHeartbeatRunning() {
+        // the interleaving of the race: handle() saw closed == false, then shutdown() ran, then hello's body
+        VoiceConnection c = new VoiceConnection(manager, new VoiceServerInfo(11, 1, "s", "t", "127.0.0.1:9"),
+                new CountingSource(0), (conn, code, reason, byRemote) -> { });
+        c.close();
+        c.hello(new ObjectMapper().createObjectNode().put("heartbeat_interval", 100));
+        assertFalse(c.heartbeatScheduled());
+    }
+
+    @Test
+    void senderParksWithoutConnectionsAndResumesOnConnect() throws Exception {
+        VoiceManager m = new VoiceManager(new ObjectMapper());
+        try (FakeVoiceServer server = new FakeVoiceServer()) {
+            for (int round = 0; round < 2; round++) {
+                CountingSource source = new CountingSource(3);
+                VoiceConnection c = m.connect(new VoiceServerInfo(12, 1, "s", "t", server.endpoint()), source,
+                        (conn, code, reason, byRemote) -> { });
+                for (int i = 0; i < 3; i++) {
+                    assertNotNull(server.packets.poll(5, TimeUnit.SECONDS), "round " + round + " packet " + i);
+                }
+                c.close();
+                assertEquals(0, m.connectionCount());
+                Thread.sleep(100); // let a tick in progress finish
+                long ticks = m.senderStats()[0];
+                Thread.sleep(300);
+                assertEquals(ticks, m.senderStats()[0], "no ticks while idle (round " + round + ")");
+                server.packets.clear();
+            }
+            // the idle time is not counted as a backlog of skipped ticks
+            assertEquals(0, m.senderStats()[2], "skipped ticks");
+        } finally {
+            m.shutdown();
+        }
+    }
 }
