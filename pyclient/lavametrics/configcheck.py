@@ -38,13 +38,14 @@ def to_camel(segment: str) -> str:
     return parts[0] + "".join(p[:1].upper() + p[1:] for p in parts[1:])
 
 
-def _render(value) -> str | None:
+def render(value) -> str | None:
+    """A YAML value as the plugin's messages show it (None stays None: not set)."""
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
-        return ",".join(_render(v) or "" for v in value)
+        return ",".join(render(v) or "" for v in value)
     if isinstance(value, dict):
         return json.dumps(value, default=str)
     return str(value)
@@ -98,7 +99,7 @@ def _check_leaf(key: str, ctype: str, value) -> str | None:
         return None
     if ctype.startswith("enum:"):
         options = ctype[len("enum:"):].split("|")
-        if _render(value) not in options:
+        if render(value) not in options:
             return "must be one of " + "|".join(options)
         return None
     items = split_list(value)
@@ -153,7 +154,7 @@ def validate(section, catalog: Catalog) -> list[Problem]:
     if section is None:
         return problems
     if not isinstance(section, dict):
-        return [Problem("", _render(section), "plugins.lavametrics must be a mapping", None)]
+        return [Problem("", render(section), "plugins.lavametrics must be a mapping", None)]
 
     def children(prefix: str) -> list[str]:
         depth = prefix.count(".") + 1 if prefix else 0
@@ -171,7 +172,7 @@ def validate(section, catalog: Catalog) -> list[Problem]:
         for raw_key, value in mapping.items():
             seg = to_camel(str(raw_key))
             key = f"{prefix}.{seg}" if prefix else seg
-            shown = MASK if key in secrets and value is not None else _render(value)
+            shown = MASK if key in secrets and value is not None else render(value)
             if key in types:
                 msg = _check_leaf(key, types[key], value)
                 if msg:
@@ -185,7 +186,7 @@ def validate(section, catalog: Catalog) -> list[Problem]:
                 problems.append(Problem(key, shown, "unknown key", ", ".join(allowed_here)))
 
     walk(section, "")
-    auth = _get(section, "endpoint.auth")
+    auth = lookup(section, "endpoint.auth")
     if isinstance(auth, dict):
         flat = {to_camel(str(k)): v for k, v in auth.items()}
         user, password, token = (flat.get(k) not in (None, "") for k in ("username", "password", "bearerToken"))
@@ -198,7 +199,8 @@ def validate(section, catalog: Catalog) -> list[Problem]:
     return problems
 
 
-def _get(section: dict, dotted: str):
+def lookup(section: dict, dotted: str):
+    """The value at a dotted camelCase path, matching kebab-case keys; None when absent."""
     node = section
     for seg in dotted.split("."):
         if not isinstance(node, dict):

@@ -63,10 +63,6 @@ def _reject_untyped_garbage(text: str, families: list[Metric]) -> None:
         raise ParseError("not a Prometheus exposition: body looks like HTML or JSON")
 
 
-def by_name(families: list[Metric]) -> dict[str, Metric]:
-    return {fam.name: fam for fam in families}
-
-
 class _Unsupported(Exception):
     """The fast path does not cover this body; prometheus_client's parser decides."""
 

@@ -10,7 +10,9 @@ from pathlib import Path
 
 def atomic_write(path: Path, text: str, backup: bool = True) -> None:
     """Replace ``path`` with ``text`` so that a crash leaves either the old or the new file."""
-    path = Path(path)
+    # os.replace on a symlink would swap the link for a regular file and leave its target
+    # stale; write where the link points (the .bak and temp file then live next to it too)
+    path = Path(os.path.realpath(path))
     mode = None
     if path.exists():
         mode = path.stat().st_mode & 0o7777

@@ -22,6 +22,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import threading
 import time
+from operator import itemgetter
 from dataclasses import dataclass, field
 
 from prometheus_client.metrics_core import Metric
@@ -109,13 +110,16 @@ def relabel(fam: Metric, node: str) -> Metric:
     return out
 
 
+_NAME_OF = itemgetter(0)
+
+
 def _claims(fam: Metric) -> set[str]:
     """Sample names a family puts on the exposition (its own plus those its type implies).
 
     ``_created`` is claimed only when present: the 0.0.4 text format carries it as a
     separate gauge family, which must then stay free to merge across nodes.
     """
-    names = {s[0] for s in fam.samples}
+    names = set(map(_NAME_OF, fam.samples))
     names.add(fam.name)
     if fam.type == "counter":
         names.add(fam.name + "_total")
@@ -124,25 +128,34 @@ def _claims(fam: Metric) -> set[str]:
     return names
 
 
+# Owner of the names the merge itself reports. No family can be called this, so a bot or
+# node family using one of those names clashes instead of sitting next to ours.
+_MERGE_OWNER = "<merge>"
+
+
 class _Merger:
     """Accumulates families source by source; the first source to claim a name wins."""
 
     def __init__(self):
         self.families: dict[str, Metric] = {}
-        self.sample_owner: dict[str, str] = {n: n for n in _OWN_NAMES}
+        self.sample_owner: dict[str, str] = dict.fromkeys(_OWN_NAMES, _MERGE_OWNER)
 
-    def add(self, fam: Metric) -> bool:
+    def add(self, fam: Metric, claims: set[str] | None = None) -> bool:
+        """Take ``fam`` unless it clashes; ``claims`` is ``_claims(fam)`` when already known."""
         existing = self.families.get(fam.name)
-        if existing is not None:
-            if existing.type != fam.type:
-                return False
-            existing.samples.extend(fam.samples)
-            return True
-        claims = _claims(fam)
+        if existing is not None and existing.type != fam.type:
+            return False
+        if claims is None:
+            claims = _claims(fam)
         if any(self.sample_owner.get(n, fam.name) != fam.name for n in claims):
             return False
+        # also when extending: this source may bring sample names (x_created in OpenMetrics)
+        # the first one did not, and a later family of that name must then clash
         for n in claims:
             self.sample_owner[n] = fam.name
+        if existing is not None:
+            existing.samples.extend(fam.samples)
+            return True
         # later sources extend this list: never the caller's (the bot's, or a cached relabel)
         merged = Metric(fam.name, fam.documentation, fam.type, fam.unit)
         merged.samples = list(fam.samples)
@@ -175,7 +188,8 @@ class NodeMetricsCollector:
         # list object). Nodes whose exposition did not change then cost a fetch and a
         # comparison instead of ~5 ms parsing and ~3.5 ms relabelling per 5,000 series.
         self._last_scrape: dict[str, Scrape] = {}
-        self._relabelled: dict[str, tuple[list[Metric], list[Metric | None]]] = {}
+        self._relabelled: dict[str, tuple[list[Metric], list[tuple[Metric, set[str]]]]] = {}
+        self._running: dict[str, cf.Future] = {}  # per node, its latest scrape
 
     def describe(self):
         # nothing to declare up front: registering must not trigger a scrape of every node
@@ -216,13 +230,27 @@ class NodeMetricsCollector:
 
     def scrape_all(self) -> list[NodeResult]:
         start = time.monotonic()
-        futures = {node.name: self._pool.submit(self._scrape_node, node) for node in self.nodes}
+        futures: dict[str, cf.Future] = {}
+        still_running: set[str] = set()
+        for node in self.nodes:
+            previous = self._running.get(node.name)
+            if previous is not None and not previous.done():
+                # A worker stuck where no socket timeout reaches (name resolution, say) cannot
+                # be cancelled. Another one for the same node would race it on _last_scrape
+                # and, if the node hangs every time, fill the pool until every node times out.
+                still_running.add(node.name)
+                continue
+            futures[node.name] = self._running[node.name] = self._pool.submit(self._scrape_node, node)
         # a small grace over the per-node budget: the worker enforces it, this only guards
         # against a worker stuck somewhere no socket timeout reaches
-        limit = max((n.timeout or self.timeout) for n in self.nodes) + 0.5 if self.nodes else 0
+        limit = max((n.timeout or self.timeout) for n in self.nodes) + 0.5 if futures else 0
         cf.wait(futures.values(), timeout=limit)
         results = []
         for node in self.nodes:
+            if node.name in still_running:
+                results.append(NodeResult(node.name, duration=time.monotonic() - start,
+                                          error="timeout: the previous scrape is still running"))
+                continue
             fut = futures[node.name]
             if fut.done() and fut.exception() is None:
                 results.append(fut.result())
@@ -248,8 +276,8 @@ class NodeMetricsCollector:
         for res in results:
             lbl = {"node": res.name}
             clashes = 0
-            for fam in self._relabel_all(res):
-                if fam is None or not merger.add(fam):
+            for fam, claims in self._relabel_all(res):
+                if not merger.add(fam, claims):
                     clashes += 1
             for fam in res.stats:
                 stats_fams.setdefault(fam.name, Metric(fam.name, fam.documentation, "gauge")).samples.extend(fam.samples)
@@ -262,13 +290,14 @@ class NodeMetricsCollector:
         out.extend(stats_fams.values())
         return out
 
-    def _relabel_all(self, res: NodeResult) -> list[Metric | None]:
-        """``res.families`` relabelled for the node, None for a family using one of our own
-        names; the previous scrape's copies when the node returned the same families."""
+    def _relabel_all(self, res: NodeResult) -> list[tuple[Metric, set[str]]]:
+        """``res.families`` relabelled for the node, each with its ``_claims``; the previous
+        scrape's when the node returned the same families (the claims walk every sample,
+        which would cost an unchanged node more than the merge itself)."""
         cached = self._relabelled.get(res.name)
         if cached is not None and cached[0] is res.families:
             return cached[1]
-        out = [None if fam.name in _OWN_NAMES else relabel(fam, res.name) for fam in res.families]
+        out = [(fam, _claims(fam)) for fam in (relabel(f, res.name) for f in res.families)]
         self._relabelled[res.name] = (res.families, out)
         return out
 

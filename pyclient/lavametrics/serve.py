@@ -70,7 +70,6 @@ def build(nodes: list[NodeSpec], host: str, port: int, timeout: float = 5.0):
 def serve(nodes: list[NodeSpec], host: str = "127.0.0.1", port: int = 9478, timeout: float = 5.0,
           ready=None) -> int:
     server, collector = build(nodes, host, port, timeout)
-    stop = threading.Event()
 
     def on_term(_signo, _frame):
         raise KeyboardInterrupt
@@ -87,7 +86,6 @@ def serve(nodes: list[NodeSpec], host: str = "127.0.0.1", port: int = 9478, time
     except KeyboardInterrupt:
         pass
     finally:
-        stop.set()
         server.server_close()
         collector.close()
         if previous is not None:

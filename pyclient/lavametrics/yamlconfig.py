@@ -21,9 +21,8 @@ from ruamel.yaml.error import YAMLError
 from . import configcheck, jvm
 from .fsutil import atomic_write
 from .catalog import Catalog, load_catalog
-from .configcheck import Problem, to_camel
+from .configcheck import MASK, Problem, to_camel
 
-MASK = "****"
 SECTION = ("plugins", "lavametrics")
 
 
@@ -116,9 +115,10 @@ def _yaml(text: str) -> YAML:
 @dataclass
 class ConfigFile:
     path: Path
-    text: str
+    text: str  # as read, line endings included
     doc: object
     yaml: YAML
+    newline: str = "\n"
 
     @property
     def section(self):
@@ -135,6 +135,8 @@ class ConfigFile:
         out = buf.getvalue()
         if not self.text.endswith("\n") and out.endswith("\n") and self.text:
             out = out[:-1]
+        if self.newline != "\n":
+            out = out.replace("\n", self.newline)
         return out
 
 
@@ -148,9 +150,14 @@ def read(path: str | os.PathLike) -> ConfigFile:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{p}: not UTF-8 (byte {exc.start})") from None
-    y = _yaml(text)
+    # ruamel keeps the \r inside comments but drops it after plain values, so
+    # a CRLF file would come back with mixed endings: parse LF only, restore CRLF on dump.
+    # In a file that mixes both, the more common ending wins.
+    newline = "\r\n" if 2 * text.count("\r\n") > text.count("\n") else "\n"
+    lf_text = text.replace("\r\n", "\n")
+    y = _yaml(lf_text)
     try:
-        doc = y.load(text)
+        doc = y.load(lf_text)
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f"{p}:{mark.line + 1}:{mark.column + 1}" if mark else str(p)
@@ -160,7 +167,7 @@ def read(path: str | os.PathLike) -> ConfigFile:
         doc = CommentedMap()
     if not isinstance(doc, dict):
         raise ConfigError(f"{p}:1:1: top level must be a mapping, not {type(doc).__name__}")
-    return ConfigFile(p, text, doc, y)
+    return ConfigFile(p, text, doc, y, newline)
 
 
 def _line_of(doc, dotted: str) -> int | None:
@@ -189,9 +196,9 @@ def show(path, catalog: Catalog | None = None) -> dict:
     section = cf.section if isinstance(cf.section, dict) else {}
     entries = []
     for ck in catalog.config:
-        value = configcheck._get(section, ck.key)
+        value = configcheck.lookup(section, ck.key)
         present = value is not None
-        shown = configcheck._render(value) if present else ck.default
+        shown = configcheck.render(value) if present else ck.default
         if ck.secret and shown not in (None, ""):
             shown = MASK
         entries.append({"key": ck.key, "value": shown, "source": "file" if present else "default",
@@ -219,12 +226,12 @@ def _warnings(cf: ConfigFile) -> list[Finding]:
     warns = []
     metrics = cf.doc.get("metrics")
     prom = metrics.get("prometheus") if isinstance(metrics, dict) else None
-    own = configcheck._get(cf.section, "endpoint.enabled") if isinstance(cf.section, dict) else None
+    own = configcheck.lookup(cf.section, "endpoint.enabled") if isinstance(cf.section, dict) else None
     own_on = own is True or (isinstance(own, str) and own.lower() == "true")
     enabled = prom.get("enabled") if isinstance(prom, dict) else None
     if enabled is not True and not own_on:
         warns.append(Finding(str(cf.path), _line_of(cf.doc, "metrics.prometheus.enabled"),
-                             "metrics.prometheus.enabled", configcheck._render(enabled),
+                             "metrics.prometheus.enabled", configcheck.render(enabled),
                              "Lavalink's /metrics is off and the plugin's own endpoint is disabled: nothing is exported",
                              "true"))
     elif enabled is True and not (isinstance(prom, dict) and prom.get("endpoint")):
@@ -255,26 +262,35 @@ def validate(path, catalog: Catalog | None = None, jar=None, use_jar: bool = Tru
 
 # --- writing ---------------------------------------------------------------------------
 
-def _child(mapping, seg: str, create: bool = True):
-    """The child mapping for ``seg`` (matching kebab-case spellings already in the file)."""
+def _child(cf: ConfigFile, mapping, parent: str, seg: str):
+    """The child mapping for ``seg`` below the dotted path ``parent`` (matching kebab-case
+    spellings already in the file), created when missing or empty."""
     key = next((k for k in mapping if str(k) == seg or to_camel(str(k)) == seg), None)
     if key is None:
-        if not create:
-            return None
         mapping[seg] = CommentedMap()
         return mapping[seg]
-    if not isinstance(mapping[key], dict):
-        if not create:
-            return None
+    value = mapping[key]
+    if value is None:
         mapping[key] = CommentedMap()
+    elif not isinstance(value, dict):
+        # replacing it would silently drop what the user wrote there
+        full = f"{parent}.{seg}" if parent else seg
+        try:
+            where = f"{cf.path}:{mapping.lc.key(key)[0] + 1}"
+        except Exception:
+            where = str(cf.path)
+        raise ConfigError(f"{where}: {full}: value {configcheck.render(value)!r}: "
+                          "must be a mapping (left as it is: fix or remove it first)")
     return mapping[key]
 
 
-def _set(mapping, dotted: str, value) -> None:
+def _set(cf: ConfigFile, mapping, dotted: str, value) -> None:
+    """Set ``dotted`` below plugins.lavametrics (``mapping``) to ``value``."""
     segs = dotted.split(".")
-    node = mapping
+    node, parent = mapping, ".".join(SECTION)
     for seg in segs[:-1]:
-        node = _child(node, seg)
+        node = _child(cf, node, parent, seg)
+        parent += "." + seg
     last = segs[-1]
     key = next((k for k in node if str(k) == last or to_camel(str(k)) == last), last)
     node[key] = value
@@ -292,8 +308,8 @@ def _save(cf: ConfigFile, catalog: Catalog, jar=None, use_jar: bool = True) -> s
 
 
 def _section_for_write(cf: ConfigFile):
-    plugins = _child(cf.doc, "plugins")
-    return _child(plugins, "lavametrics")
+    plugins = _child(cf, cf.doc, "", SECTION[0])
+    return _child(cf, plugins, SECTION[0], SECTION[1])
 
 
 def enable(path, catalog: Catalog | None = None, jar=None, use_jar: bool = True) -> str:
@@ -302,17 +318,17 @@ def enable(path, catalog: Catalog | None = None, jar=None, use_jar: bool = True)
     set (what ``disable`` leaves) is restored to the defaults."""
     catalog = catalog or load_catalog(prefer_jar=False)
     cf = read(path)
-    prom = _child(_child(cf.doc, "metrics"), "prometheus")
+    prom = _child(cf, _child(cf, cf.doc, "", "metrics"), "metrics", "prometheus")
     prom["enabled"] = True
     if not prom.get("endpoint"):
         prom["endpoint"] = "/metrics"
     section = _section_for_write(cf)
     groups = [c for c in catalog.config if c.key.startswith("groups.")]
-    current = {c.key: configcheck._get(section, c.key) for c in groups}
+    current = {c.key: configcheck.lookup(section, c.key) for c in groups}
     all_off = all(v in (False, "false") for v in current.values())
     for c in groups:
         if current[c.key] is None or all_off:
-            _set(section, c.key, (c.default or "true").lower() == "true")
+            _set(cf, section, c.key, (c.default or "true").lower() == "true")
     return _save(cf, catalog, jar, use_jar)
 
 
@@ -326,9 +342,9 @@ def disable(path, catalog: Catalog | None = None, jar=None, use_jar: bool = True
     section = _section_for_write(cf)
     for c in catalog.config:
         if c.key.startswith("groups."):
-            _set(section, c.key, False)
-    if configcheck._get(section, "endpoint.enabled") is not None or "endpoint" in section:
-        _set(section, "endpoint.enabled", False)
+            _set(cf, section, c.key, False)
+    if configcheck.lookup(section, "endpoint.enabled") is not None or "endpoint" in section:
+        _set(cf, section, "endpoint.enabled", False)
     return _save(cf, catalog, jar, use_jar)
 
 
@@ -395,5 +411,5 @@ def set_values(path, assignments: list[tuple[str, str]], catalog: Catalog | None
     section = _section_for_write(cf)
     for key, raw in assignments:
         key = ".".join(to_camel(s) for s in key.removeprefix("plugins.lavametrics.").split("."))
-        _set(section, key, parse_value(key, raw, catalog))
+        _set(cf, section, key, parse_value(key, raw, catalog))
     return _save(cf, catalog, jar, use_jar)

@@ -1,5 +1,7 @@
 import shutil
+import socket
 import subprocess
+import threading
 import time
 import urllib.request
 
@@ -7,7 +9,8 @@ import pytest
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from prometheus_client.openmetrics.exposition import generate_latest as generate_openmetrics
 
-from lavametrics.merge import NodeMetricsCollector, merged_registry, relabel
+from lavametrics import exposition_parse
+from lavametrics.merge import NodeMetricsCollector, NodeResult, merged_registry, relabel
 from lavametrics.nodesfile import NodeSpec
 from lavametrics.serve import build
 from tests.samples import parse
@@ -181,4 +184,131 @@ def test_unchanged_node_reuses_relabelled_families_without_sharing_merged_lists(
         third = {f.name: f for f in col.collect()}
         assert [s.value for s in third["g"].samples] == [5, 1]
     finally:
+        col.close()
+
+
+def _families_per_sample_name(fams):
+    owners = {}
+    for fam in fams:
+        for name in {s.name for s in fam.samples}:
+            owners.setdefault(name, []).append(fam.name)
+    return owners
+
+
+def _assert_one_family_per_sample_name(fams):
+    names = [f.name for f in fams]
+    assert len(names) == len(set(names)), names
+    clashes = {n: o for n, o in _families_per_sample_name(fams).items() if len(o) > 1}
+    assert not clashes, clashes
+
+
+def parse_exposition(text, ctype="text/plain; version=0.0.4; charset=utf-8"):
+    return exposition_parse.parse(text, ctype)
+
+
+OM = "application/openmetrics-text; version=1.0.0; charset=utf-8"
+
+
+def test_bot_family_named_like_our_own_is_skipped(fake_node):
+    n = fake_node()
+    bot = CollectorRegistry()
+    Gauge("lavametrics_node_up", "the bot's own idea of up", registry=bot).set(42)
+    col = NodeMetricsCollector([spec("x", n)], timeout=2, bot_registry=bot)
+    try:
+        fams = list(col.collect())
+    finally:
+        col.close()
+    _assert_one_family_per_sample_name(fams)
+    up = next(f for f in fams if f.name == "lavametrics_node_up")
+    assert [(s.labels, s.value) for s in up.samples] == [({"node": "x"}, 1.0)]
+
+
+def test_node_family_named_like_our_own_is_skipped_and_counted():
+    col = NodeMetricsCollector([], timeout=1)
+    fam = parse_exposition("# TYPE lavametrics_node_up gauge\nlavametrics_node_up 7\n")
+    fams = col.merge([NodeResult("a", families=fam, up=True)])
+    col.close()
+    _assert_one_family_per_sample_name(fams)
+    by = {f.name: f for f in fams}
+    assert [s.value for s in by["lavametrics_node_up"].samples] == [1.0]
+    assert [s.value for s in by["lavametrics_merge_type_conflicts"].samples] == [1.0]
+
+
+@pytest.mark.parametrize("gauge_first", [False, True])
+def test_sample_names_added_by_extending_a_family_are_claimed(gauge_first):
+    # 0.0.4 leaves x_created out of counter x; OpenMetrics puts it in. The node bringing it
+    # must own x_created, so a gauge family x_created from another node cannot sit beside it.
+    without = ("a", parse_exposition("# TYPE x_total counter\nx_total 1\n"))
+    with_created = ("b", parse_exposition("# TYPE x counter\nx_total 2\nx_created 1.7e9\n# EOF\n", OM))
+    gauge = ("c", parse_exposition("# TYPE x_created gauge\nx_created 5\n"))
+    order = [gauge, without, with_created] if gauge_first else [without, with_created, gauge]
+    col = NodeMetricsCollector([], timeout=1)
+    fams = col.merge([NodeResult(name, families=f, up=True) for name, f in order])
+    col.close()
+    _assert_one_family_per_sample_name(fams)
+    conflicts = {s.labels["node"]: s.value for f in fams if f.name == "lavametrics_merge_type_conflicts"
+                 for s in f.samples}
+    loser = "b" if gauge_first else "c"
+    assert conflicts == {n: (1.0 if n == loser else 0.0) for n in "abc"}
+
+
+class _StallingServer:
+    """Answers the request line, then sends a header line every 50 ms until released: each
+    read completes within any socket timeout, so the scrape overruns its budget the way a
+    hung DNS lookup does."""
+
+    def __init__(self):
+        self.release = threading.Event()
+        self.connections = 0
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._stall, args=(conn,), daemon=True).start()
+
+    def _stall(self, conn):
+        with conn:
+            try:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\n")
+                while not self.release.wait(0.05):
+                    conn.sendall(b"X-Stall: 1\r\n")
+                conn.sendall(b"Content-Type: text/plain; version=0.0.4\r\nContent-Length: 0\r\n\r\n")
+            except OSError:
+                pass
+
+    def close(self):
+        self.release.set()
+        self.sock.close()
+
+
+def test_overrunning_node_is_not_scraped_again_while_its_worker_runs(fake_node):
+    stall = _StallingServer()
+    good = fake_node()
+    nodes = [NodeSpec("stall", stall.url, "pw", stall.url + "/metrics"), spec("good", good)]
+    # two workers: a second scrape of the stalled node would take the one "good" needs
+    col = NodeMetricsCollector(nodes, timeout=0.3, stats_fallback=False, max_workers=2)
+    try:
+        for _ in range(3):
+            results = {r.name: r for r in col.scrape_all()}
+            assert not results["stall"].up and results["stall"].error.startswith("timeout")
+            assert results["good"].up, results["good"].error
+        assert stall.connections == 1
+        stall.release.set()
+        deadline = time.monotonic() + 5
+        while not col._running["stall"].done() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        col.scrape_all()  # finished: the node is scraped again
+        assert stall.connections == 2
+    finally:
+        stall.close()
         col.close()

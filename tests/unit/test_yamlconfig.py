@@ -238,3 +238,61 @@ def test_atomic_write_failure_keeps_original(tmp_path, monkeypatch):
         yc.atomic_write(p, "a: 2\n")
     assert p.read_text() == "a: 1\n"
     assert [f.name for f in tmp_path.iterdir() if f.name.endswith(".tmp")] == []
+
+
+def test_crlf_file_keeps_crlf_on_every_line(tmp_path):
+    lf, crlf = tmp_path / "lf" / "application.yml", tmp_path / "crlf" / "application.yml"
+    for p in (lf, crlf):
+        p.parent.mkdir()
+    lf.write_bytes(SAMPLE.encode())
+    crlf.write_bytes(SAMPLE.replace("\n", "\r\n").encode())
+    assert yc.read(crlf).dump() == SAMPLE.replace("\n", "\r\n")
+    for p in (lf, crlf):
+        yc.disable(p, use_jar=False)
+    after = crlf.read_bytes().decode()
+    assert after.endswith("\r\n") and after.count("\n") == after.count("\r\n"), after
+    assert after == lf.read_bytes().decode().replace("\n", "\r\n")  # same edit, only the endings differ
+    untouched(SAMPLE, after.replace("\r\n", "\n"), changed_prefixes=("rest:",))
+    assert "      rest: false  # per-route REST metrics\r\n" in after
+
+
+def test_symlinked_config_edits_the_target_and_keeps_the_link(tmp_path):
+    real_dir, link_dir = tmp_path / "real", tmp_path / "lavalink"
+    real_dir.mkdir()
+    link_dir.mkdir()
+    target = real_dir / "application.yml"
+    target.write_text(SAMPLE)
+    link = link_dir / "application.yml"
+    link.symlink_to(os.path.relpath(target, link_dir))
+    yc.set_value(link, "endpoint.port", "9500", use_jar=False)
+    assert link.is_symlink() and link.resolve() == target.resolve()
+    assert "      port: 9500\n" in target.read_text()
+    assert (real_dir / "application.yml.bak").read_text() == SAMPLE  # next to the real file
+    assert not (link_dir / "application.yml.bak").exists()
+    assert not [f for d in (real_dir, link_dir) for f in os.listdir(d) if f.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("text, action, where, key, value", [
+    ("plugins:\n  lavametrics:\n    endpoint: off\n",
+     lambda p: yc.set_value(p, "endpoint.port", "9500", use_jar=False), 3, "plugins.lavametrics.endpoint", "off"),
+    ("plugins:\n  lavametrics:\n    endpoint: off\n",
+     lambda p: yc.disable(p, use_jar=False), 3, "plugins.lavametrics.endpoint", "off"),
+    ("metrics:\n  prometheus: true\n", lambda p: yc.enable(p, use_jar=False), 2, "metrics.prometheus", "true"),
+    ("plugins: [a, b]\n", lambda p: yc.enable(p, use_jar=False), 1, "plugins", "a,b"),
+], ids=["set", "disable", "enable-prometheus", "enable-plugins"])
+def test_write_refuses_to_replace_a_non_mapping_value(tmp_path, text, action, where, key, value):
+    p = tmp_path / "application.yml"
+    p.write_text(text)
+    with pytest.raises(yc.ConfigError) as info:
+        action(p)
+    msg = str(info.value)
+    assert msg.startswith(f"{p}:{where}: {key}: value {value!r}: ") and "mapping" in msg and "\n" not in msg, msg
+    assert p.read_text() == text
+    assert not (tmp_path / "application.yml.bak").exists()
+
+
+def test_write_fills_an_empty_mapping_value(tmp_path):
+    p = tmp_path / "application.yml"
+    p.write_text("plugins:\n  lavametrics:\n    endpoint:\n")
+    yc.set_value(p, "endpoint.port", "9500", use_jar=False)
+    assert p.read_text() == "plugins:\n  lavametrics:\n    endpoint:\n      port: 9500\n"
