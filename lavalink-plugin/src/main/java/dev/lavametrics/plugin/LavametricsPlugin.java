@@ -5,6 +5,7 @@ import dev.arbjerg.lavalink.api.ISocketServer;
 import dev.arbjerg.lavalink.api.PluginEventHandler;
 import dev.arbjerg.lavalink.api.RestInterceptor;
 import dev.lavametrics.plugin.catalog.Catalog;
+import dev.lavametrics.plugin.catalog.Group;
 import dev.lavametrics.plugin.collect.CollectorHealth;
 import dev.lavametrics.plugin.collect.LiveSessions;
 import dev.lavametrics.plugin.collect.MetricCollectors;
@@ -56,8 +57,16 @@ public class LavametricsPlugin {
         return new LavametricsEventHandler(collectors);
     }
 
+    /**
+     * With {@code rest} off (the default) the node gets an interceptor that does nothing, decided
+     * here once: no request is timed only for the result to be thrown away. A bean is still
+     * returned so the node's set of interceptors does not depend on our config.
+     */
     @Bean
     public RestInterceptor lavametricsRestInterceptor(MetricCollectors collectors) {
+        if (!collectors.enabled(Group.REST)) {
+            return new RestInterceptor() { };
+        }
         return new RestMetricsInterceptor(collectors.rest, collectors.health(), System::nanoTime);
     }
 
@@ -66,8 +75,12 @@ public class LavametricsPlugin {
         return new RequestBodyMetricsFilter(collectors, System::nanoTime);
     }
 
+    /** With {@code frames} off the player manager is left untouched: no buffer is wrapped or tracked. */
     @Bean
     public AudioPlayerManagerConfiguration lavametricsFrameCounting(MetricCollectors collectors) {
+        if (!collectors.enabled(Group.FRAMES)) {
+            return manager -> manager;
+        }
         return new FrameCountingConfiguration(collectors.frames);
     }
 }

@@ -3,15 +3,24 @@ package dev.lavametrics.plugin;
 import dev.arbjerg.lavalink.api.AudioPlayerManagerConfiguration;
 import dev.arbjerg.lavalink.api.PluginEventHandler;
 import dev.arbjerg.lavalink.api.RestInterceptor;
+import com.sedmelluq.discord.lavaplayer.player.AudioConfiguration;
+import com.sedmelluq.discord.lavaplayer.player.AudioPlayerManager;
+import com.sedmelluq.discord.lavaplayer.track.playback.AudioFrameBufferFactory;
 import io.prometheus.client.CollectorRegistry;
 import jakarta.servlet.Filter;
 import org.junit.jupiter.api.Test;
+
+import java.lang.reflect.Proxy;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.mock.env.MockEnvironment;
+import org.springframework.mock.web.MockHttpServletRequest;
+import org.springframework.mock.web.MockHttpServletResponse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /** The plugin wiring as a host context sees it: beans present, default registry filled and cleaned up. */
 class LavametricsPluginTest {
@@ -32,5 +41,27 @@ class LavametricsPluginTest {
                     new String[] {"state"}, new String[] {"active"}));
         }
         assertNull(CollectorRegistry.defaultRegistry.getSampleValue("lavametrics_config_valid"));
+    }
+
+    @Test
+    void hooksOfDisabledGroupsDoNothing() throws Exception {
+        try (AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext()) {
+            // rest is off by default; frames switched off here.
+            context.setEnvironment(new MockEnvironment().withProperty("plugins.lavametrics.groups.frames", "false"));
+            context.register(LavametricsPlugin.class);
+            context.refresh();
+
+            MockHttpServletRequest request = new MockHttpServletRequest("GET", "/v4/info");
+            context.getBean(RestInterceptor.class).preHandle(request, new MockHttpServletResponse(), new Object());
+            assertFalse(request.getAttributeNames().hasMoreElements(), "rest off, yet the request was timed");
+
+            AudioConfiguration configuration = new AudioConfiguration();
+            AudioFrameBufferFactory original = configuration.getFrameBufferFactory();
+            AudioPlayerManager manager = (AudioPlayerManager) Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {AudioPlayerManager.class},
+                    (proxy, method, args) -> method.getName().equals("getConfiguration") ? configuration : null);
+            context.getBean(AudioPlayerManagerConfiguration.class).configure(manager);
+            assertSame(original, configuration.getFrameBufferFactory(), "frames off, yet every buffer is wrapped");
+        }
     }
 }

@@ -9,6 +9,7 @@ import io.prometheus.client.CounterMetricFamily;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
@@ -17,12 +18,19 @@ import java.util.function.LongSupplier;
  * {@link #missed(long)} run once per 20 ms per player, so they only touch pre-created adders.
  */
 public final class FramesCollector extends GroupCollector {
+    /**
+     * Tracks added between two sweeps of {@link #live} outside scrapes, so abandoned tracks are
+     * released even when nobody scrapes; a sweep walks only small tally objects.
+     */
+    static final int SWEEP_EVERY = 64;
+
     private final LongAdder sent = new LongAdder();
     private final LongAdder nulled = new LongAdder();
     private final LongAdder deficit = new LongAdder();
     private final HistogramArray lossRatio;
     private final Set<FrameSource> live = ConcurrentHashMap.newKeySet();
     private final LongSupplier nanoClock;
+    private final AtomicLong additions = new AtomicLong();
 
     public FramesCollector(CollectorHealth health, List<Double> lossBuckets, LongSupplier nanoClock) {
         super(Group.FRAMES, health);
@@ -46,8 +54,17 @@ public final class FramesCollector extends GroupCollector {
         deficit.add(frames);
     }
 
+    /** Called once per track, on the thread that starts it (never on the per-frame path). */
     public void track(FrameSource source) {
         live.add(source);
+        if (additions.incrementAndGet() % SWEEP_EVERY == 0) {
+            sweep();
+        }
+    }
+
+    private void sweep() {
+        long now = nanoClock.getAsLong();
+        live.removeIf(source -> source.finishIfIdle(now));
     }
 
     /** Called once per track when its buffer finished; {@code ratio} is 0..1. */
@@ -62,8 +79,7 @@ public final class FramesCollector extends GroupCollector {
 
     @Override
     protected List<MetricFamilySamples> collectGroup() {
-        long now = nanoClock.getAsLong();
-        live.removeIf(source -> source.finishIfIdle(now));
+        sweep();
         return List.of(
                 simple(Catalog.FRAMES_SENT, sent),
                 simple(Catalog.FRAMES_NULLED, nulled),

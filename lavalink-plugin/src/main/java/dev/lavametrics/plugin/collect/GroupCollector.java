@@ -11,7 +11,9 @@ import java.util.List;
 /**
  * Base of the per-group collectors. A scrape times itself and records success; any exception is
  * counted and turns into an empty result, so one broken collector never spoils the scrape of the
- * node or of the other collectors.
+ * node or of the other collectors. That includes {@link LinkageError}: against another plugin-api
+ * 4.x a method we call may be missing, and that must not abort Lavalink's whole /metrics. Other
+ * errors (out of memory and the like) are the JVM's business and pass through.
  */
 public abstract class GroupCollector extends Collector implements Collector.Describable {
     protected final CollectorHealth health;
@@ -37,7 +39,7 @@ public abstract class GroupCollector extends Collector implements Collector.Desc
             List<MetricFamilySamples> samples = collectGroup();
             health.scraped(group.key(), seconds(start), true);
             return samples;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
             health.scraped(group.key(), seconds(start), false);
             health.recordError(group.key(), e);
             return List.of();

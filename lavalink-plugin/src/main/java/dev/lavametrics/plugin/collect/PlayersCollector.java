@@ -55,11 +55,11 @@ public final class PlayersCollector extends GroupCollector {
     }
 
     private int stateOf(ISocketContext session, IPlayer player) {
-        PlayerKey key = new PlayerKey(session.getSessionId(), player.getGuildId());
         if (player.getTrack() != null) {
-            played.add(key);
             return player.getAudioPlayer().isPaused() ? PAUSED : PLAYING;
         }
-        return played.contains(key) ? STOPPED : IDLE;
+        // Read only: TrackStartEvent fills played. Adding here could resurrect the key of a player
+        // destroyed during this scrape, and a later player in that guild would show "stopped".
+        return played.contains(new PlayerKey(session.getSessionId(), player.getGuildId())) ? STOPPED : IDLE;
     }
 }

@@ -4,11 +4,16 @@ import dev.lavametrics.plugin.catalog.Catalog;
 import dev.lavametrics.plugin.catalog.Group;
 
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 public final class VoiceCollector extends GroupCollector {
-    private final Set<PlayerKey> connected = ConcurrentHashMap.newKeySet();
+    /**
+     * Connected players, each with the last ping observed. Players report every 1-5 s, the ping
+     * changes only per voice heartbeat (~41 s on Discord): observing every report would weigh the
+     * histogram by the update rate, so a ping is observed only when it changes.
+     */
+    private final Map<PlayerKey, Long> connected = new ConcurrentHashMap<>();
     private final HistogramArray ping;
     private final CounterArray closes = new CounterArray(Catalog.VOICE_CLOSES);
 
@@ -20,8 +25,8 @@ public final class VoiceCollector extends GroupCollector {
     /** A player update: Lavalink reports ping -1 while it has no measurement. */
     public void updated(PlayerKey player, boolean isConnected, long pingMillis) {
         if (isConnected) {
-            connected.add(player);
-            if (pingMillis >= 0) {
+            Long previous = connected.put(player, pingMillis);
+            if (pingMillis >= 0 && (previous == null || previous != pingMillis)) {
                 ping.observe(pingMillis / 1000.0);
             }
         } else {
@@ -38,7 +43,7 @@ public final class VoiceCollector extends GroupCollector {
     }
 
     public void forgetSession(String sessionId) {
-        connected.removeIf(key -> key.sessionId().equals(sessionId));
+        connected.keySet().removeIf(key -> key.sessionId().equals(sessionId));
     }
 
     @Override

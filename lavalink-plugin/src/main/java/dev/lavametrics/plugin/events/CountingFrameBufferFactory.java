@@ -21,8 +21,8 @@ final class CountingFrameBufferFactory implements AudioFrameBufferFactory {
     public AudioFrameBuffer create(int bufferDuration, AudioDataFormat format, AtomicBoolean stopping) {
         AudioFrameBuffer buffer = delegate.create(bufferDuration, format, stopping);
         try {
-            return new CountingFrameBuffer(buffer, frames);
-        } catch (RuntimeException e) {
+            return new CountingFrameBuffer(buffer, frames, stopping);
+        } catch (RuntimeException | LinkageError e) {
             frames.health().recordError("frames", e);
             return buffer;
         }

@@ -8,6 +8,7 @@ import dev.lavametrics.plugin.collect.FramesCollector;
 /**
  * Hooks frame counting into the node's player manager. Core Lavalink publishes frame stats only
  * in the websocket {@code stats} op, so the plugin counts at the frame buffer instead.
+ * Only built when the {@code frames} group is on: otherwise the manager is left exactly as it is.
  */
 public final class FrameCountingConfiguration implements AudioPlayerManagerConfiguration {
     private final FramesCollector frames;
@@ -24,7 +25,7 @@ public final class FrameCountingConfiguration implements AudioPlayerManagerConfi
                 configuration.setFrameBufferFactory(
                         new CountingFrameBufferFactory(configuration.getFrameBufferFactory(), frames));
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
             frames.health().recordError("frames", e);
         }
         return manager;

@@ -3,29 +3,43 @@ package dev.lavametrics.plugin.events;
 import dev.arbjerg.lavalink.api.IPlayer;
 import dev.arbjerg.lavalink.api.ISocketContext;
 import dev.arbjerg.lavalink.api.PluginEventHandler;
+import dev.lavametrics.plugin.catalog.Group;
 import dev.lavametrics.plugin.collect.MetricCollectors;
 import dev.lavametrics.plugin.collect.PlayerKey;
 
 /**
  * Lavalink's lifecycle callbacks, turned into counter bumps. Every body is guarded: a metrics bug
- * is counted under {@code collector="events"} and never reaches the node's websocket code.
+ * (or a {@link LinkageError} against another plugin-api 4.x) is counted under
+ * {@code collector="events"} and never reaches the node's websocket code. Which groups are fed is
+ * decided once, here: a disabled group's collector is never called.
  */
 public final class LavametricsEventHandler extends PluginEventHandler {
     private static final String COLLECTOR = "events";
 
     private final MetricCollectors metrics;
     private final OutgoingMessages messages;
+    private final boolean sessions;
+    private final boolean players;
+    private final boolean voice;
+    private final boolean filters;
 
     public LavametricsEventHandler(MetricCollectors metrics) {
         this.metrics = metrics;
         this.messages = new OutgoingMessages(metrics);
+        this.sessions = metrics.enabled(Group.SESSIONS);
+        this.players = metrics.enabled(Group.PLAYERS);
+        this.voice = metrics.enabled(Group.VOICE);
+        this.filters = metrics.enabled(Group.FILTERS);
     }
 
     @Override
     public void onWebSocketOpen(ISocketContext context, boolean resumed) {
+        if (!sessions) {
+            return;
+        }
         try {
             metrics.sessions.opened(resumed);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
             metrics.health().recordError(COLLECTOR, e);
         }
     }
@@ -33,12 +47,22 @@ public final class LavametricsEventHandler extends PluginEventHandler {
     @Override
     public void onSocketContextDestroyed(ISocketContext context) {
         try {
-            metrics.sessions.closed();
-            String sessionId = context.getSessionId();
-            metrics.players.forgetSession(sessionId);
-            metrics.voice.forgetSession(sessionId);
-            metrics.filters.forgetSession(sessionId);
-        } catch (RuntimeException e) {
+            if (sessions) {
+                metrics.sessions.closed();
+            }
+            if (players || voice || filters) {
+                String sessionId = context.getSessionId();
+                if (players) {
+                    metrics.players.forgetSession(sessionId);
+                }
+                if (voice) {
+                    metrics.voice.forgetSession(sessionId);
+                }
+                if (filters) {
+                    metrics.filters.forgetSession(sessionId);
+                }
+            }
+        } catch (RuntimeException | LinkageError e) {
             metrics.health().recordError(COLLECTOR, e);
         }
     }
@@ -46,29 +70,41 @@ public final class LavametricsEventHandler extends PluginEventHandler {
     @Override
     public void onWebSocketMessageOut(ISocketContext context, String message) {
         try {
-            messages.handle(context.getSessionId(), message);
-        } catch (RuntimeException e) {
+            messages.handle(context, message);
+        } catch (RuntimeException | LinkageError e) {
             metrics.health().recordError(COLLECTOR, e);
         }
     }
 
     @Override
     public void onNewPlayer(ISocketContext context, IPlayer player) {
+        if (!players) {
+            return;
+        }
         try {
             metrics.players.created();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
             metrics.health().recordError(COLLECTOR, e);
         }
     }
 
     @Override
     public void onDestroyPlayer(ISocketContext context, IPlayer player) {
+        if (!(players || voice || filters)) {
+            return;
+        }
         try {
             PlayerKey key = new PlayerKey(context.getSessionId(), player.getGuildId());
-            metrics.players.destroyed(key);
-            metrics.voice.forget(key);
-            metrics.filters.forget(key);
-        } catch (RuntimeException e) {
+            if (players) {
+                metrics.players.destroyed(key);
+            }
+            if (voice) {
+                metrics.voice.forget(key);
+            }
+            if (filters) {
+                metrics.filters.forget(key);
+            }
+        } catch (RuntimeException | LinkageError e) {
             metrics.health().recordError(COLLECTOR, e);
         }
     }

@@ -1,5 +1,6 @@
 package dev.lavametrics.plugin.events;
 
+import dev.arbjerg.lavalink.api.ISocketContext;
 import dev.lavametrics.plugin.catalog.Group;
 import dev.lavametrics.plugin.collect.MetricCollectors;
 import dev.lavametrics.plugin.collect.PlayerKey;
@@ -15,26 +16,37 @@ import java.util.Map;
  */
 final class OutgoingMessages {
     private final MetricCollectors metrics;
-    private final boolean wanted;
+    private final boolean tracks;
+    private final boolean voice;
+    private final boolean players;
+    private final boolean wantEvents;
 
     OutgoingMessages(MetricCollectors metrics) {
         this.metrics = metrics;
-        this.wanted = metrics.enabled(Group.TRACKS) || metrics.enabled(Group.VOICE) || metrics.enabled(Group.PLAYERS);
+        this.tracks = metrics.enabled(Group.TRACKS);
+        this.voice = metrics.enabled(Group.VOICE);
+        this.players = metrics.enabled(Group.PLAYERS);
+        this.wantEvents = tracks || voice || players;
     }
 
-    void handle(String sessionId, String message) {
-        // Stats and ready messages are frequent and carry nothing we export: skip them unparsed.
-        if (!wanted || !(message.contains("\"event\"") || message.contains("\"playerUpdate\""))) {
+    /**
+     * The session id is read only for a message that is used: the context is the node's object,
+     * and most messages (stats, ready, groups switched off) are skipped unparsed.
+     */
+    void handle(ISocketContext context, String message) {
+        boolean event = wantEvents && message.contains("\"event\"");
+        boolean update = voice && message.contains("\"playerUpdate\"");
+        if (!(event || update)) {
             return;
         }
         if (!(Json.parse(message) instanceof Map<?, ?> root)) {
             return;
         }
         Object op = root.get("op");
-        if ("playerUpdate".equals(op)) {
-            playerUpdate(sessionId, root);
-        } else if ("event".equals(op)) {
-            event(sessionId, root);
+        if (update && "playerUpdate".equals(op)) {
+            playerUpdate(context.getSessionId(), root);
+        } else if (event && "event".equals(op)) {
+            event(context.getSessionId(), root);
         }
     }
 
@@ -50,18 +62,33 @@ final class OutgoingMessages {
         String source = source(root);
         switch (String.valueOf(root.get("type"))) {
             case "TrackStartEvent" -> {
-                metrics.tracks.started(source);
-                metrics.players.played(playerKey(sessionId, root));
+                if (tracks) {
+                    metrics.tracks.started(source);
+                }
+                if (players) {
+                    metrics.players.played(playerKey(sessionId, root));
+                }
             }
-            case "TrackEndEvent" -> metrics.tracks.ended(source, text(root.get("reason")));
+            case "TrackEndEvent" -> {
+                if (tracks) {
+                    metrics.tracks.ended(source, text(root.get("reason")));
+                }
+            }
             case "TrackExceptionEvent" -> {
-                Object severity = root.get("exception") instanceof Map<?, ?> exception ? exception.get("severity") : null;
-                metrics.tracks.failed(source, text(severity).toLowerCase(Locale.ROOT));
+                if (tracks) {
+                    Object severity = root.get("exception") instanceof Map<?, ?> e ? e.get("severity") : null;
+                    metrics.tracks.failed(source, text(severity).toLowerCase(Locale.ROOT));
+                }
             }
-            case "TrackStuckEvent" -> metrics.tracks.stuck(source);
+            case "TrackStuckEvent" -> {
+                if (tracks) {
+                    metrics.tracks.stuck(source);
+                }
+            }
             case "WebSocketClosedEvent" -> {
-                long code = root.get("code") instanceof Number n ? n.longValue() : -1;
-                metrics.voice.closed(code);
+                if (voice) {
+                    metrics.voice.closed(root.get("code") instanceof Number n ? n.longValue() : -1);
+                }
             }
             default -> { }
         }

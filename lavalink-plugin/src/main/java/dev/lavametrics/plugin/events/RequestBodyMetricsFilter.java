@@ -39,9 +39,15 @@ public final class RequestBodyMetricsFilter extends OncePerRequestFilter {
     private final MetricCollectors metrics;
     private final LongSupplier nanoClock;
 
+    private final boolean loads;
+    private final boolean filters;
+
+    /** Which groups are on is decided here, once: a disabled group's requests are never looked at. */
     public RequestBodyMetricsFilter(MetricCollectors metrics, LongSupplier nanoClock) {
         this.metrics = metrics;
         this.nanoClock = nanoClock;
+        this.loads = metrics.enabled(Group.LOADS);
+        this.filters = metrics.enabled(Group.FILTERS);
     }
 
     /** The handler may finish on an async dispatch; the body is only complete then. */
@@ -51,29 +57,66 @@ public final class RequestBodyMetricsFilter extends OncePerRequestFilter {
     }
 
     @Override
+    protected boolean shouldNotFilter(HttpServletRequest request) {
+        return !loads && !filters;
+    }
+
+    /**
+     * Classification runs guarded: whatever it throws (a guild id too long for a long, an odd
+     * container) is counted and the request goes on untouched, to get the node's own answer.
+     * Exceptions from the chain itself are the node's and pass through unchanged.
+     */
+    @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        String path = request.getRequestURI().substring(request.getContextPath().length());
-        if ("GET".equals(request.getMethod()) && path.equals("/v4/loadtracks") && metrics.enabled(Group.LOADS)) {
+        String collector = "events";
+        boolean load = false;
+        PlayerKey player = null;
+        try {
+            String method = request.getMethod();
+            if (loads && "GET".equals(method)) {
+                collector = "loads";
+                load = path(request).equals("/v4/loadtracks");
+            } else if (filters && "PATCH".equals(method)) {
+                collector = "filters";
+                Matcher matcher = PLAYER_PATH.matcher(path(request));
+                if (matcher.matches()) {
+                    player = new PlayerKey(matcher.group(1), Long.parseLong(matcher.group(2)));
+                }
+            }
+        } catch (RuntimeException | LinkageError e) {
+            metrics.health().recordError(collector, e);
+            load = false;
+            player = null;
+        }
+        if (load) {
             timeLoad(request, response, chain);
-            return;
+        } else if (player != null) {
+            watchFilters(request, response, chain, player);
+        } else {
+            chain.doFilter(request, response);
         }
-        Matcher player = PLAYER_PATH.matcher(path);
-        if ("PATCH".equals(request.getMethod()) && player.matches() && metrics.enabled(Group.FILTERS)) {
-            watchFilters(request, response, chain, new PlayerKey(player.group(1), Long.parseLong(player.group(2))));
-            return;
-        }
-        chain.doFilter(request, response);
+    }
+
+    private static String path(HttpServletRequest request) {
+        return request.getRequestURI().substring(request.getContextPath().length());
     }
 
     private void timeLoad(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        if (request.getAttribute(START_ATTRIBUTE) == null) {
-            request.setAttribute(START_ATTRIBUTE, nanoClock.getAsLong());
-        }
-        ContentCachingResponseWrapper cached = WebUtils.getNativeResponse(response, ContentCachingResponseWrapper.class);
-        if (cached == null) {
-            cached = new ContentCachingResponseWrapper(response);
+        ContentCachingResponseWrapper cached;
+        try {
+            if (request.getAttribute(START_ATTRIBUTE) == null) {
+                request.setAttribute(START_ATTRIBUTE, nanoClock.getAsLong());
+            }
+            cached = WebUtils.getNativeResponse(response, ContentCachingResponseWrapper.class);
+            if (cached == null) {
+                cached = new ContentCachingResponseWrapper(response);
+            }
+        } catch (RuntimeException | LinkageError e) {
+            metrics.health().recordError("loads", e);
+            chain.doFilter(request, response);
+            return;
         }
         boolean handled = false;
         try {
@@ -94,19 +137,24 @@ public final class RequestBodyMetricsFilter extends OncePerRequestFilter {
             if (!successful(response.getStatus()) || !(request.getAttribute(START_ATTRIBUTE) instanceof Long start)) {
                 return;
             }
-            Object body = Json.parse(new String(response.getContentAsByteArray(), StandardCharsets.UTF_8));
-            Object loadType = body instanceof Map<?, ?> root ? root.get("loadType") : null;
-            metrics.loads.loaded(loadType == null ? null : loadType.toString(), (nanoClock.getAsLong() - start) / 1e9);
-        } catch (RuntimeException e) {
+            metrics.loads.loaded(LoadTypeReader.read(response), (nanoClock.getAsLong() - start) / 1e9);
+        } catch (RuntimeException | LinkageError e) {
             metrics.health().recordError("loads", e);
         }
     }
 
     private void watchFilters(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
                               PlayerKey player) throws ServletException, IOException {
-        ContentCachingRequestWrapper cached = WebUtils.getNativeRequest(request, ContentCachingRequestWrapper.class);
-        if (cached == null) {
-            cached = new ContentCachingRequestWrapper(request, REQUEST_CACHE_LIMIT);
+        ContentCachingRequestWrapper cached;
+        try {
+            cached = WebUtils.getNativeRequest(request, ContentCachingRequestWrapper.class);
+            if (cached == null) {
+                cached = new ContentCachingRequestWrapper(request, REQUEST_CACHE_LIMIT);
+            }
+        } catch (RuntimeException | LinkageError e) {
+            metrics.health().recordError("filters", e);
+            chain.doFilter(request, response);
+            return;
         }
         chain.doFilter(cached, response);
         if (!isAsyncStarted(cached)) {
@@ -124,7 +172,7 @@ public final class RequestBodyMetricsFilter extends OncePerRequestFilter {
             if (body instanceof Map<?, ?> root && root.get("filters") instanceof Map<?, ?> filters) {
                 metrics.filters.filtersSet(player, activeFilters(filters));
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
             metrics.health().recordError("filters", e);
         }
     }

@@ -3,6 +3,7 @@ package dev.lavametrics.plugin.events;
 import dev.arbjerg.lavalink.api.RestInterceptor;
 import dev.lavametrics.plugin.collect.RestCollector;
 import dev.lavametrics.plugin.collect.CollectorHealth;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.web.servlet.HandlerMapping;
@@ -12,6 +13,9 @@ import java.util.function.LongSupplier;
 /**
  * Times every REST call Lavalink handles. The route label is Spring's matched handler pattern,
  * never the raw path (which carries session and guild ids).
+ *
+ * <p>Only built when the {@code rest} group is on (see {@code LavametricsPlugin}), so a node that
+ * does not export it pays nothing per request.
  */
 public final class RestMetricsInterceptor implements RestInterceptor {
     private static final String START_ATTRIBUTE = RestMetricsInterceptor.class.getName() + ".start";
@@ -30,11 +34,16 @@ public final class RestMetricsInterceptor implements RestInterceptor {
     @Override
     public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler) {
         try {
+            // Tomcat re-dispatches an error response to /error through this interceptor again;
+            // that is the same request, already counted under its real route.
+            if (request.getDispatcherType() == DispatcherType.ERROR) {
+                return true;
+            }
             // An async request passes here twice; keep the first start.
             if (request.getAttribute(START_ATTRIBUTE) == null) {
                 request.setAttribute(START_ATTRIBUTE, nanoClock.getAsLong());
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
             health.recordError(COLLECTOR, e);
         }
         return true;
@@ -44,9 +53,12 @@ public final class RestMetricsInterceptor implements RestInterceptor {
     public void afterCompletion(HttpServletRequest request, HttpServletResponse response, Object handler,
                                 Exception ex) {
         try {
-            if (!(request.getAttribute(START_ATTRIBUTE) instanceof Long start)) {
+            if (request.getDispatcherType() == DispatcherType.ERROR
+                    || !(request.getAttribute(START_ATTRIBUTE) instanceof Long start)) {
                 return;
             }
+            // Recorded once: no later dispatch of this request may find a start and count again.
+            request.removeAttribute(START_ATTRIBUTE);
             int status = response.getStatus();
             if (ex != null && status < 400) {
                 status = 500;
@@ -54,7 +66,7 @@ public final class RestMetricsInterceptor implements RestInterceptor {
             Object route = request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
             rest.handled(route == null ? null : route.toString(), request.getMethod(), status,
                     (nanoClock.getAsLong() - start) / 1e9);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
             health.recordError(COLLECTOR, e);
         }
     }

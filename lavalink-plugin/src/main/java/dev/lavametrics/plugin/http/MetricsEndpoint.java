@@ -42,15 +42,18 @@ public final class MetricsEndpoint {
     }
 
     /**
-     * Starts serving if enabled. A failure to bind (port taken, bad host) is logged once, marks
-     * the config invalid and leaves the endpoint off; it never stops the node.
+     * Starts serving if enabled. A failure (port taken, bad host or path) is logged once, marks
+     * the config invalid and leaves the endpoint off with its port free; it never stops the node.
      */
     public synchronized void start() {
         if (!settings.enabled() || server != null) {
             return;
         }
+        HttpServer created = null;
         try {
-            HttpServer created = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 0);
+            // Created unbound and bound last: whatever fails while configuring holds no port. (On
+            // JDK 17, stop() of a server that never started does not close its listening socket.)
+            created = HttpServer.create();
             created.createContext(settings.path(), this::handle);
             executor = Executors.newSingleThreadExecutor(runnable -> {
                 Thread thread = new Thread(runnable, "lavametrics-endpoint");
@@ -58,13 +61,18 @@ public final class MetricsEndpoint {
                 return thread;
             });
             created.setExecutor(executor);
+            created.bind(new InetSocketAddress(settings.host(), settings.port()), 0);
             created.start();
             server = created;
             log.info("lavametrics endpoint serving http://{}:{}{}", settings.host(), port(), settings.path());
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | LinkageError e) {
             health.markConfigInvalid();
             log.warn("plugins.lavametrics.endpoint.port={} (endpoint.host={}): cannot listen, endpoint disabled: {}",
                     settings.port(), settings.host(), e.toString());
+            // Frees what the server holds as far as the JDK can for a server that never started.
+            if (created != null) {
+                created.stop(0);
+            }
             if (executor != null) {
                 executor.shutdownNow();
                 executor = null;
@@ -97,7 +105,7 @@ public final class MetricsEndpoint {
                 }
                 case ALLOWED -> serveMetrics(exchange);
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | LinkageError e) {
             health.recordError("endpoint", e);
         }
     }
@@ -113,6 +121,12 @@ public final class MetricsEndpoint {
         ByteArrayOutputStream body = new ByteArrayOutputStream(16 * 1024);
         try (Writer writer = new OutputStreamWriter(body, StandardCharsets.UTF_8)) {
             TextFormat.writeFormat(contentType, writer, registry.metricFamilySamples());
+        } catch (RuntimeException | LinkageError e) {
+            // A collector outside our guard (another plugin's, or core's) threw: say so with a
+            // status Prometheus reports, rather than closing the connection without a reply.
+            health.recordError("endpoint", e);
+            respond(exchange, 500, "text/plain; charset=utf-8", "collecting metrics failed\n");
+            return;
         }
         exchange.getResponseHeaders().set("Content-Type", contentType);
         if (method.equals("HEAD")) {

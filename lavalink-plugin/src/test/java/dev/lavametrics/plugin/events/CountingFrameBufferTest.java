@@ -8,10 +8,12 @@ import com.sedmelluq.discord.lavaplayer.track.playback.MutableAudioFrame;
 import dev.lavametrics.plugin.support.TestMetrics;
 import org.junit.jupiter.api.Test;
 
+import java.lang.ref.WeakReference;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 class CountingFrameBufferTest {
@@ -19,6 +21,11 @@ class CountingFrameBufferTest {
     private final TestMetrics metrics = TestMetrics.allGroups();
 
     private AudioFrameBuffer buffer() {
+        return buffer(new AtomicBoolean());
+    }
+
+    /** @param stopping lavaplayer's per-track flag, set when the track is stopped, replaced or cleaned up */
+    private AudioFrameBuffer buffer(AtomicBoolean stopping) {
         AudioConfiguration configuration = new AudioConfiguration();
         FrameCountingConfiguration hook = new FrameCountingConfiguration(metrics.collectors.frames);
         var manager = (com.sedmelluq.discord.lavaplayer.player.AudioPlayerManager) java.lang.reflect.Proxy.newProxyInstance(
@@ -27,7 +34,7 @@ class CountingFrameBufferTest {
                 (proxy, method, args) -> method.getName().equals("getConfiguration") ? configuration : null);
         hook.configure(manager);
         hook.configure(manager);
-        return configuration.getFrameBufferFactory().create(400, StandardAudioDataFormats.DISCORD_OPUS, new AtomicBoolean());
+        return configuration.getFrameBufferFactory().create(400, StandardAudioDataFormats.DISCORD_OPUS, stopping);
     }
 
     private static void fill(AudioFrameBuffer buffer, int frames) throws InterruptedException {
@@ -79,13 +86,53 @@ class CountingFrameBufferTest {
 
     @Test
     void abandonedBuffersFinishAtScrape() throws Exception {
-        AudioFrameBuffer buffer = buffer();
+        AtomicBoolean stopped = new AtomicBoolean();
+        AudioFrameBuffer buffer = buffer(stopped);
         fill(buffer, 1);
         buffer.provide();
-        buffer();   // never pulled: dropped without an observation
+        buffer(stopped);   // never pulled: dropped without an observation
+        stopped.set(true); // lavaplayer's executor.stop(): stopped, replaced or cleaned up
         metrics.nanos.addAndGet(61_000_000_000L);
         metrics.exposition();
         assertEquals(1, metrics.value("lavametrics_player_frame_loss_ratio_count"));
         assertEquals(0, metrics.value("lavametrics_player_frame_loss_ratio_sum"));
+    }
+
+    @Test
+    void aPausedTrackIsNotFinishedByTheIdleSweep() throws Exception {
+        AudioFrameBuffer buffer = buffer(new AtomicBoolean(false));
+        fill(buffer, 2);
+        buffer.provide();
+        metrics.nanos.addAndGet(120_000_000_000L);   // paused for two minutes, track still alive
+        metrics.exposition();
+        assertEquals(0, metrics.value("lavametrics_player_frame_loss_ratio_count"));
+
+        buffer.provide();                            // resumed: the rest of the track still counts
+        metrics.nanos.addAndGet(FRAME);
+        buffer.provide();                            // nulled
+        buffer.setTerminateOnEmpty();
+        buffer.provide();
+        assertEquals(1, metrics.value("lavametrics_player_frame_loss_ratio_count"));
+        assertEquals(1.0 / 3.0, metrics.value("lavametrics_player_frame_loss_ratio_sum"), 1e-9);
+    }
+
+    @Test
+    void aDroppedBufferIsCollectableAndItsTrackStillObserved() throws Exception {
+        WeakReference<AudioFrameBuffer> dropped = new WeakReference<>(pulledOnce());
+        for (int i = 0; i < 100 && dropped.get() != null; i++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertNull(dropped.get(), "the tracking set keeps lavaplayer's buffer (and its frames) alive");
+        metrics.nanos.addAndGet(61_000_000_000L);
+        metrics.exposition();
+        assertEquals(1, metrics.value("lavametrics_player_frame_loss_ratio_count"));
+    }
+
+    private AudioFrameBuffer pulledOnce() throws Exception {
+        AudioFrameBuffer buffer = buffer();
+        fill(buffer, 3);
+        buffer.provide();
+        return buffer;
     }
 }

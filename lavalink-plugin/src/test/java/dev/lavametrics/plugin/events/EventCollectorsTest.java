@@ -7,6 +7,8 @@ import dev.lavametrics.plugin.support.Messages;
 import dev.lavametrics.plugin.support.TestMetrics;
 import org.junit.jupiter.api.Test;
 
+import java.lang.reflect.Proxy;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The sessions, players, tracks and voice collectors as fed by the plugin event handler. */
@@ -106,5 +108,48 @@ class EventCollectorsTest {
         handler.onWebSocketOpen(null, false);
         handler.onSocketContextDestroyed(null);
         assertEquals(3, metrics.value("lavametrics_collector_errors_total", "collector", "events"));
+    }
+
+    @Test
+    void pingIsObservedOnlyWhenItChanges() {
+        // playerUpdate comes every few seconds, the ping changes only per voice heartbeat.
+        FakeSession session = metrics.server.open("s");
+        handler.onWebSocketMessageOut(session, Messages.playerUpdate(1, true, 42));
+        handler.onWebSocketMessageOut(session, Messages.playerUpdate(1, true, 42));
+        handler.onWebSocketMessageOut(session, Messages.playerUpdate(1, true, 42));
+        handler.onWebSocketMessageOut(session, Messages.playerUpdate(1, true, 50));
+        handler.onWebSocketMessageOut(session, Messages.playerUpdate(2, true, 42));
+
+        assertEquals(3, metrics.value("lavametrics_voice_ping_seconds_count"));
+        assertEquals(0.134, metrics.value("lavametrics_voice_ping_seconds_sum"), 1e-9);
+        assertEquals(2, metrics.value("lavametrics_voice_connected_players"));
+    }
+
+    @Test
+    void linkageErrorsInHooksAreCountedNeverThrown() {
+        // What a plugin-api 4.x with a different signature looks like at run time.
+        ISocketContext broken = (ISocketContext) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {ISocketContext.class}, (proxy, method, args) -> {
+                    throw new NoSuchMethodError(method.getName());
+                });
+        handler.onSocketContextDestroyed(broken);
+        handler.onWebSocketMessageOut(broken, Messages.playerUpdate(1, true, 42));
+        handler.onDestroyPlayer(broken, metrics.server.open("s").player(1));
+        assertEquals(3, metrics.value("lavametrics_collector_errors_total", "collector", "events"));
+    }
+
+    @Test
+    void aScrapeDoesNotResurrectADestroyedPlayer() {
+        FakeSession session = metrics.server.open("s");
+        FakePlayer player = session.player(7).playing();
+        handler.onNewPlayer(session, player);
+        // Destroyed while a scrape still sees it in the session's map.
+        handler.onDestroyPlayer(session, player);
+        metrics.exposition();
+        session.players.remove(7L);
+        handler.onNewPlayer(session, session.player(7));
+
+        assertEquals(1, metrics.value("lavametrics_players", "state", "idle"));
+        assertEquals(0, metrics.value("lavametrics_players", "state", "stopped"));
     }
 }

@@ -1,6 +1,7 @@
 package dev.lavametrics.plugin.events;
 
 import dev.lavametrics.plugin.support.TestMetrics;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletResponse;
 import org.junit.jupiter.api.Test;
 import org.springframework.mock.web.MockFilterChain;
@@ -18,6 +19,10 @@ class RequestMetricsTest {
     private final RequestBodyMetricsFilter filter = new RequestBodyMetricsFilter(metrics.collectors, metrics.nanos::get);
 
     private MockHttpServletResponse load(String loadType, int status) throws Exception {
+        return loadBody("{\"loadType\":\"" + loadType + "\",\"data\":{}}", status);
+    }
+
+    private MockHttpServletResponse loadBody(String body, int status) throws Exception {
         MockHttpServletRequest request = new MockHttpServletRequest("GET", "/v4/loadtracks");
         MockHttpServletResponse response = new MockHttpServletResponse();
         filter.doFilter(request, response, new MockFilterChain(new jakarta.servlet.http.HttpServlet() {
@@ -27,7 +32,7 @@ class RequestMetricsTest {
                 metrics.nanos.addAndGet(300_000_000L);
                 res.setStatus(status);
                 res.setContentType("application/json");
-                res.getWriter().write("{\"loadType\":\"" + loadType + "\",\"data\":{}}");
+                res.getWriter().write(body);
             }
         }));
         return response;
@@ -104,6 +109,55 @@ class RequestMetricsTest {
         assertEquals(2, metrics.value("lavametrics_rest_request_duration_seconds_count",
                 "route", "/v4/sessions/{sessionId}/players/{guildId}"));
         assertEquals(0.01, metrics.value("lavametrics_rest_request_duration_seconds_sum", "route", "other"), 1e-9);
+    }
+
+    @Test
+    void loadTypeIsReadFromTheFirstBytesWithoutParsingTheBody() throws Exception {
+        // A playlist answer can be megabytes; Lavalink writes loadType first, so the head suffices.
+        // The truncated tail would fail a full parse (it did before the peek: counted as a loads error).
+        MockHttpServletResponse response = loadBody("{\"loadType\":\"playlist\",\"data\":{\"info\":{\"name\":\"x", 200);
+        assertEquals(1, metrics.value("lavametrics_loads_total", "result", "playlist"));
+        assertEquals(0, metrics.value("lavametrics_collector_errors_total", "collector", "loads"));
+        assertEquals("{\"loadType\":\"playlist\",\"data\":{\"info\":{\"name\":\"x", response.getContentAsString());
+    }
+
+    @Test
+    void loadTypeNotFirstFallsBackToTheFullParse() throws Exception {
+        loadBody("{\"data\":{\"loadType\":\"error\"},\"loadType\":\"track\"}", 200);
+        loadBody(" {\n  \"loadType\" : \"search\", \"data\": []}", 200);
+        assertEquals(1, metrics.value("lavametrics_loads_total", "result", "track"));
+        assertEquals(1, metrics.value("lavametrics_loads_total", "result", "search"));
+        assertEquals(0, metrics.value("lavametrics_loads_total", "result", "error"));
+    }
+
+    @Test
+    void oversizedGuildIdPassesThroughUntouchedAndIsCounted() throws Exception {
+        // 21 digits overflow a long: the node answers 400 itself; the filter must not turn it into a 500.
+        String body = "{\"filters\":{\"volume\":0.5}}";
+        assertEquals(body, patch("/v4/sessions/abc/players/123456789012345678901", body));
+        assertEquals(1, metrics.value("lavametrics_collector_errors_total", "collector", "filters"));
+        assertEquals(0, metrics.value("lavametrics_filter_players", "filter", "volume"));
+    }
+
+    @Test
+    void errorDispatchIsNotCountedAgain() {
+        RestMetricsInterceptor interceptor = new RestMetricsInterceptor(metrics.collectors.rest,
+                metrics.collectors.health(), metrics.nanos::get);
+        String route = "/v4/sessions/{sessionId}/players/{guildId}";
+        MockHttpServletRequest request = new MockHttpServletRequest("GET", "/v4/sessions/s/players/1");
+        MockHttpServletResponse response = new MockHttpServletResponse();
+        interceptor.preHandle(request, response, new Object());
+        request.setAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE, route);
+        response.setStatus(404);
+        interceptor.afterCompletion(request, response, new Object(), null);
+        // Tomcat then re-dispatches the same request to /error, through the same interceptor.
+        request.setDispatcherType(DispatcherType.ERROR);
+        interceptor.preHandle(request, response, new Object());
+        request.setAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE, "/error");
+        interceptor.afterCompletion(request, response, new Object(), null);
+
+        assertEquals(1, metrics.value("lavametrics_rest_requests_total", "route", route, "method", "GET", "status", "4xx"));
+        assertEquals(0, metrics.value("lavametrics_rest_requests_total", "route", "other", "method", "GET", "status", "4xx"));
     }
 
     private void request(RestMetricsInterceptor interceptor, String method, String pattern, int status) {

@@ -3,6 +3,7 @@ package dev.lavametrics.plugin.http;
 import dev.lavametrics.plugin.collect.CollectorHealth;
 import dev.lavametrics.plugin.config.Cidr;
 import dev.lavametrics.plugin.config.EndpointSettings;
+import io.prometheus.client.Collector;
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.Counter;
 import org.junit.jupiter.api.AfterEach;
@@ -123,5 +124,41 @@ class MetricsEndpointTest {
         endpoint.start();
         assertEquals(-1, endpoint.port());
         assertTrue(health.configValid());
+    }
+
+    @Test
+    void failedStartReleasesThePort() throws IOException {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            port = probe.getLocalPort();
+        }
+        // A path without a leading slash: HttpServer binds, then createContext throws.
+        endpoint = new MetricsEndpoint(new EndpointSettings(true, "127.0.0.1", port, "metrics", null, null, null,
+                LOCAL), registry, health);
+        endpoint.start();
+        assertEquals(-1, endpoint.port());
+        assertFalse(health.configValid());
+        try (ServerSocket again = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
+            assertEquals(port, again.getLocalPort());
+        }
+    }
+
+    @Test
+    void collectFailureAnswers500() throws Exception {
+        class Broken extends Collector implements Collector.Describable {
+            @Override
+            public List<MetricFamilySamples> collect() {
+                throw new IllegalStateException("broken collector");
+            }
+
+            @Override
+            public List<MetricFamilySamples> describe() {
+                return List.of();
+            }
+        }
+        new Broken().register(registry);
+        start(null, null, null, LOCAL);
+        HttpResponse<String> response = get(null, null);
+        assertEquals(500, response.statusCode());
     }
 }

@@ -1,0 +1,28 @@
+package dev.lavametrics.plugin.collect;
+
+import dev.lavametrics.plugin.catalog.Catalog;
+import dev.lavametrics.plugin.catalog.Group;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class GroupCollectorTest {
+
+    @Test
+    void linkageErrorIsCountedAndTheScrapeGoesOn() {
+        CollectorHealth health = new CollectorHealth();
+        GroupCollector broken = new GroupCollector(Group.TRACKS, health) {
+            @Override
+            protected List<MetricFamilySamples> collectGroup() {
+                // What a plugin-api 4.x without a method we call looks like at run time.
+                throw new NoSuchMethodError("ISocketContext.getPlayers()");
+            }
+        };
+        assertEquals(List.of(), broken.collect());
+        int tracks = Catalog.COLLECTOR.indexOf("tracks");
+        assertEquals(1, health.errors(tracks));
+        assertEquals(0, health.success(tracks));
+    }
+}
