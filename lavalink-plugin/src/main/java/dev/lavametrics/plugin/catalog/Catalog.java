@@ -140,7 +140,7 @@ public final class Catalog {
             "Players whose last player update reported a connected voice gateway.",
             "lavametrics_voice_connected_players");
     public static final Family VOICE_PING = histogram("lavametrics_voice_ping_seconds", VOICE, List.of(),
-            "Voice gateway ping reported in player updates of connected players.",
+            "Voice gateway ping of connected players, observed each time a player update reports a new value.",
             List.of(0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0), "voicePingSeconds",
             "histogram_quantile(0.95, sum by (le) (rate(lavametrics_voice_ping_seconds_bucket[5m])))");
     public static final Family VOICE_CLOSES = family("lavametrics_voice_closes_total", COUNTER, VOICE, List.of(CLOSE_CODE),
