@@ -5,6 +5,7 @@ import com.sedmelluq.discord.lavaplayer.player.AudioConfiguration;
 import com.sedmelluq.discord.lavaplayer.track.playback.AudioFrameBuffer;
 import com.sedmelluq.discord.lavaplayer.track.playback.ImmutableAudioFrame;
 import com.sedmelluq.discord.lavaplayer.track.playback.MutableAudioFrame;
+import dev.lavametrics.plugin.support.FakeFrameBuffer;
 import dev.lavametrics.plugin.support.TestMetrics;
 import org.junit.jupiter.api.Test;
 
@@ -28,10 +29,7 @@ class CountingFrameBufferTest {
     private AudioFrameBuffer buffer(AtomicBoolean stopping) {
         AudioConfiguration configuration = new AudioConfiguration();
         FrameCountingConfiguration hook = new FrameCountingConfiguration(metrics.collectors.frames);
-        var manager = (com.sedmelluq.discord.lavaplayer.player.AudioPlayerManager) java.lang.reflect.Proxy.newProxyInstance(
-                getClass().getClassLoader(),
-                new Class<?>[] {com.sedmelluq.discord.lavaplayer.player.AudioPlayerManager.class},
-                (proxy, method, args) -> method.getName().equals("getConfiguration") ? configuration : null);
+        var manager = FakeFrameBuffer.managerOf(configuration);
         hook.configure(manager);
         hook.configure(manager);
         return configuration.getFrameBufferFactory().create(400, StandardAudioDataFormats.DISCORD_OPUS, stopping);

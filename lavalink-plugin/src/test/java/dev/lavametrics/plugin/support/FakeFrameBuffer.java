@@ -55,16 +55,20 @@ public final class FakeFrameBuffer implements AudioFrameBuffer {
     public static AudioFrameBuffer counting(FramesCollector frames, AudioFrameBuffer delegate) {
         AudioConfiguration configuration = new AudioConfiguration();
         configuration.setFrameBufferFactory((duration, format, stopping) -> delegate);
-        AudioPlayerManager manager = (AudioPlayerManager) Proxy.newProxyInstance(
-                FakeFrameBuffer.class.getClassLoader(), new Class<?>[] {AudioPlayerManager.class},
-                (proxy, method, args) -> method.getName().equals("getConfiguration") ? configuration : null);
-        new FrameCountingConfiguration(frames).configure(manager);
+        new FrameCountingConfiguration(frames).configure(managerOf(configuration));
         AudioFrameBuffer wrapped = configuration.getFrameBufferFactory()
                 .create(400, StandardAudioDataFormats.DISCORD_OPUS, new AtomicBoolean());
         if (wrapped == delegate) {
             throw new IllegalStateException("frame counting did not wrap the buffer");
         }
         return wrapped;
+    }
+
+    /** A player manager that only answers getConfiguration(): all the frame counting hook touches. */
+    public static AudioPlayerManager managerOf(AudioConfiguration configuration) {
+        return (AudioPlayerManager) Proxy.newProxyInstance(
+                FakeFrameBuffer.class.getClassLoader(), new Class<?>[] {AudioPlayerManager.class},
+                (proxy, method, args) -> method.getName().equals("getConfiguration") ? configuration : null);
     }
 
     @Override
