@@ -12,6 +12,15 @@ Reported per scrape, all gauges describing *the last scrape*:
 - ``lavametrics_node_stats_fallback{node}``             1 when /v4/stats stood in for the plugin
 - ``lavametrics_merge_type_conflicts{node}``            families of that node dropped for a clash
 
+and one counter over the life of the process:
+
+- ``lavametrics_node_scrape_failures_total{node,reason}``  scrapes of the node's metrics
+  endpoint that failed, by reason (``FAILURE_REASONS``; a body over the size limit is
+  ``too_large``). Each reason starts at 0 so rate() works from the first scrape.
+
+Concurrent collect() calls share one scrape round (``singleflight``): ten scrapes of the
+merged endpoint arriving together cost one scrape of each node, not ten.
+
 The conflict count is a gauge of the last scrape rather than a ``_total`` counter because it
 describes a standing condition (a clash repeats on every scrape), and a gauge reads directly
 as "how many families are missing right now" without depending on the scrape interval.
@@ -32,12 +41,14 @@ from prometheus_client.samples import Sample
 from . import gcpause
 from .lavalink_api import LavalinkClient, LavalinkError
 from .nodesfile import NodeSpec
-from .scrape import Scrape, ScrapeError, scrape
+from .scrape import MAX_BODY_BYTES, Scrape, ScrapeError, scrape
+from .singleflight import SingleFlight
 
 UP = "lavametrics_node_up"
 DURATION = "lavametrics_node_scrape_duration_seconds"
 FALLBACK = "lavametrics_node_stats_fallback"
 CONFLICTS = "lavametrics_merge_type_conflicts"
+FAILURES = "lavametrics_node_scrape_failures"  # a counter: exposed with _total
 STATS_PREFIX = "lavametrics_node_stats_"
 PLUGIN_MARKER = "lavametrics_info"  # present iff the plugin's families are on the exposition
 
@@ -58,7 +69,20 @@ _STATS_GAUGES = (
     (("frameStats", "deficit"), "frames_deficit", "Frames missing per minute, average per player (from stats)", 1.0),
 )
 
-_OWN_NAMES = frozenset({UP, DURATION, FALLBACK, CONFLICTS} | {STATS_PREFIX + s[1] for s in _STATS_GAUGES})
+_OWN_NAMES = frozenset({UP, DURATION, FALLBACK, CONFLICTS, FAILURES, FAILURES + "_total", FAILURES + "_created"}
+                       | {STATS_PREFIX + s[1] for s in _STATS_GAUGES})
+
+# Bounded values of the reason label: ScrapeError's reasons ("http <code>" folded into
+# "http", so a node answering odd codes cannot grow the label), a worker that overran its
+# budget ("timeout") and a bug of ours ("internal").
+FAILURE_REASONS = ("unreachable", "timeout", "http", "garbage", "too_large", "internal")
+
+
+def failure_reason(exc: ScrapeError) -> str:
+    if exc.reason.startswith("http"):
+        return "http"
+    reason = exc.reason.replace(" ", "_")
+    return reason if reason in FAILURE_REASONS else "internal"
 
 
 @dataclass
@@ -70,6 +94,7 @@ class NodeResult:
     fallback: bool = False
     duration: float = 0.0
     error: str | None = None  # why the metrics endpoint (or everything) failed
+    failure: str | None = None  # one of FAILURE_REASONS when the metrics endpoint failed
 
 
 def _stats_families(stats: dict, node: str) -> list[Metric]:
@@ -167,11 +192,15 @@ class NodeMetricsCollector:
     """A prometheus_client collector that scrapes every node on each collect().
 
     Nodes are scraped concurrently and each within ``timeout`` seconds in total, so one
-    hung node costs at most ``timeout`` and never the whole endpoint.
+    hung node costs at most ``timeout`` and never the whole endpoint. A node's body may be
+    at most ``max_body_bytes`` (read in chunks, the connection dropped past the limit): a
+    bigger one fails that node with reason ``too_large`` instead of exhausting memory.
+    Parsed, a text exposition takes ~20x its size in Python objects, hence the default.
     """
 
     def __init__(self, nodes: list[NodeSpec], timeout: float = 5.0, bot_registry: CollectorRegistry | None = None,
-                 stats_fallback: bool = True, max_workers: int | None = None):
+                 stats_fallback: bool = True, max_workers: int | None = None,
+                 max_body_bytes: int = MAX_BODY_BYTES):
         names = [n.name for n in nodes]
         if len(set(names)) != len(names):
             raise ValueError(f"node names must be unique: {names}")
@@ -179,6 +208,9 @@ class NodeMetricsCollector:
         self.timeout = timeout
         self.bot_registry = bot_registry
         self.stats_fallback = stats_fallback
+        if max_body_bytes < 1:
+            raise ValueError(f"max_body_bytes must be positive: {max_body_bytes}")
+        self.max_body_bytes = max_body_bytes
         self._pool = cf.ThreadPoolExecutor(max_workers=max_workers or max(2, min(32, 2 * len(nodes))),
                                            thread_name_prefix="lavametrics-scrape")
         self._lock = threading.Lock()
@@ -190,6 +222,8 @@ class NodeMetricsCollector:
         self._last_scrape: dict[str, Scrape] = {}
         self._relabelled: dict[str, tuple[list[Metric], list[tuple[Metric, set[str]]]]] = {}
         self._running: dict[str, cf.Future] = {}  # per node, its latest scrape
+        self._rounds = SingleFlight()
+        self._failures: dict[tuple[str, str], int] = {}  # (node, reason) -> count
 
     def describe(self):
         # nothing to declare up front: registering must not trigger a scrape of every node
@@ -205,7 +239,7 @@ class NodeMetricsCollector:
         res = NodeResult(node.name)
         try:
             sc = scrape(node.metrics_url, timeout=budget, auth=node.metrics_auth,
-                        previous=self._last_scrape.get(node.name))
+                        max_bytes=self.max_body_bytes, previous=self._last_scrape.get(node.name))
             self._last_scrape[node.name] = sc
             res.families = sc.families
             res.up = True
@@ -216,6 +250,7 @@ class NodeMetricsCollector:
         except ScrapeError as exc:
             self._last_scrape.pop(node.name, None)
             res.error = f"{exc.reason}" + (f": {exc.detail}" if exc.detail else "")
+            res.failure = failure_reason(exc)
         remaining = deadline - time.monotonic()
         if self.stats_fallback and remaining > 0.05:
             try:
@@ -249,14 +284,16 @@ class NodeMetricsCollector:
         for node in self.nodes:
             if node.name in still_running:
                 results.append(NodeResult(node.name, duration=time.monotonic() - start,
-                                          error="timeout: the previous scrape is still running"))
+                                          error="timeout: the previous scrape is still running",
+                                          failure="timeout"))
                 continue
             fut = futures[node.name]
             if fut.done() and fut.exception() is None:
                 results.append(fut.result())
             else:
                 err = "timeout" if not fut.done() else f"internal error: {fut.exception()!r}"
-                results.append(NodeResult(node.name, duration=time.monotonic() - start, error=err))
+                results.append(NodeResult(node.name, duration=time.monotonic() - start, error=err,
+                                          failure="timeout" if not fut.done() else "internal"))
         return results
 
     def merge(self, results: list[NodeResult]) -> list[Metric]:
@@ -272,6 +309,9 @@ class NodeMetricsCollector:
         dur = Metric(DURATION, "Time the last scrape of the node took", "gauge")
         fb = Metric(FALLBACK, "1 when /v4/stats stood in for the plugin's families in the last scrape", "gauge")
         conf = Metric(CONFLICTS, "Families of the node dropped in the last scrape for a TYPE or name clash", "gauge")
+        failures = Metric(FAILURES, "Scrapes of the node's metrics endpoint that failed, by reason", "counter")
+        with self._lock:
+            failure_counts = dict(self._failures)
         stats_fams: dict[str, Metric] = {}
         for res in results:
             lbl = {"node": res.name}
@@ -285,8 +325,11 @@ class NodeMetricsCollector:
             dur.samples.append(Sample(DURATION, lbl, res.duration, None, None))
             fb.samples.append(Sample(FALLBACK, lbl, 1.0 if res.fallback else 0.0, None, None))
             conf.samples.append(Sample(CONFLICTS, lbl, float(clashes), None, None))
+            for reason in FAILURE_REASONS:
+                failures.samples.append(Sample(FAILURES + "_total", {"node": res.name, "reason": reason},
+                                               float(failure_counts.get((res.name, reason), 0)), None, None))
         out = list(merger.families.values())
-        out.extend([up, dur, fb, conf])
+        out.extend([up, dur, fb, conf, failures])
         out.extend(stats_fams.values())
         return out
 
@@ -302,15 +345,32 @@ class NodeMetricsCollector:
         return out
 
     def collect(self):
-        with self._lock:  # overlapping scrapes would double the load on every node
-            results = self.scrape_all()
+        # Overlapping collect() calls share the round in flight rather than queueing behind
+        # it (which cost N upstream scrapes and up to N x the slowest node) or starting
+        # their own (N x the load on every node). The merged families are shared read-only;
+        # each caller gets its own list.
+        return list(self._rounds.do(None, self._round))
+
+    def _round(self) -> list[Metric]:
+        results = self.scrape_all()
+        with self._lock:
+            for res in results:
+                if res.failure is not None:
+                    key = (res.name, res.failure)
+                    self._failures[key] = self._failures.get(key, 0) + 1
             self.last_results = results
         return self.merge(results)
 
+    @property
+    def rounds(self) -> int:
+        """Scrape rounds collect() has run (concurrent calls share one)."""
+        return self._rounds.executions
+
 
 def merged_registry(nodes: list[NodeSpec], bot_registry: CollectorRegistry | None = None,
-                    timeout: float = 5.0) -> CollectorRegistry:
+                    timeout: float = 5.0, max_body_bytes: int = MAX_BODY_BYTES) -> CollectorRegistry:
     """A fresh registry exposing the bot's own metrics plus every node's, relabelled."""
     reg = CollectorRegistry(auto_describe=False)
-    reg.register(NodeMetricsCollector(nodes, timeout=timeout, bot_registry=bot_registry))
+    reg.register(NodeMetricsCollector(nodes, timeout=timeout, bot_registry=bot_registry,
+                                      max_body_bytes=max_body_bytes))
     return reg
