@@ -1,14 +1,28 @@
 """``lavametrics serve``: one HTTP endpoint exposing the merge of all nodes.
 
-A plain ThreadingHTTPServer with prometheus_client's encoder choice (text or OpenMetrics
-by Accept header). Each request triggers one merged scrape, bounded by the node timeout.
-The plain 0.0.4 text format -- what Prometheus asks for by default -- is rendered by
-``exposition_text`` (same bytes as ``generate_latest``, several times faster).
+The server (``MetricsHTTPServer``) serves any prometheus_client registry -- the merge here,
+a bot's own registry in ``bot.start_metrics_server_from_env`` -- with prometheus_client's
+encoder choice (text or OpenMetrics by Accept header). The plain 0.0.4 text format, what
+Prometheus asks for by default, is rendered by ``exposition_text`` (same bytes as
+``generate_latest``, several times faster).
+
+What makes it fit to face the network:
+
+- a web configuration file (``webconfig``, the exporter-toolkit format): TLS, client
+  certificates, bcrypt basic auth, extra headers, a rate limit; re-read when it changes;
+- requests are served concurrently, by at most ``max_connections`` threads (more wait in
+  the listen backlog), each connection with socket timeouts so a silent client cannot
+  hold a thread;
+- concurrent requests share one rendering (and through ``NodeMetricsCollector`` one scrape
+  round of every node): N Prometheus replicas cost one upstream scrape, not N.
 """
 
 from __future__ import annotations
 
+import re
 import signal
+import socket
+import ssl
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,38 +33,69 @@ from prometheus_client.registry import CollectorRegistry
 from . import exposition_text
 from .merge import NodeMetricsCollector
 from .nodesfile import NodeSpec
+from .scrape import MAX_BODY_BYTES
+from .singleflight import SingleFlight
+from .webconfig import WebConfigError, WebConfigFile, WebGate
 
 METRICS_PATH = "/metrics"
+DEFAULT_MAX_CONNECTIONS = 64
+SOCKET_TIMEOUT = 10.0  # reading a request or the TLS handshake; not the scrape itself
+
+_STATUS_TEXT = {401: "unauthorized", 429: "too many requests",
+                500: "the web configuration file is invalid (see the server's stderr)"}
 
 
-def make_handler(registry: CollectorRegistry, path: str = METRICS_PATH):
+def make_handler(registry: CollectorRegistry, path: str = METRICS_PATH, web: WebGate | None = None):
+    renders = SingleFlight()
+
     class Handler(BaseHTTPRequestHandler):
         server_version = "lavametrics"
 
+        def setup(self):
+            self.timeout = self.server.socket_timeout  # read by StreamRequestHandler.setup
+            super().setup()
+
         def do_GET(self):  # noqa: N802 (http.server API)
+            extra: tuple[tuple[str, str], ...] = ()
+            if web is not None:
+                verdict = web.admit(self.headers.get("Authorization"))
+                extra = verdict.headers
+                if verdict.status:
+                    body = f"{_STATUS_TEXT[verdict.status]}\n".encode()
+                    return self._answer(verdict.status, body, "text/plain; charset=utf-8", extra)
             route = self.path.split("?", 1)[0]
             if route == path:
                 encoder, ctype = choose_encoder(self.headers.get("Accept", ""))
                 if encoder is generate_latest:  # not a partial with another escaping or format
                     encoder = _render_text
                 try:
-                    body = encoder(registry)
+                    # requests arriving while a rendering of this format is under way share it
+                    body = renders.do(ctype, lambda: encoder(registry))
                     status = 200
                 except Exception as exc:  # never let one bad family take the process down
                     body, status, ctype = f"lavametrics: merge failed: {exc}\n".encode(), 500, "text/plain"
             elif route in ("/", "/-/healthy"):
-                body, status, ctype = f"lavametrics merge: see {path}\n".encode(), 200, "text/plain; charset=utf-8"
+                body, status, ctype = f"lavametrics: metrics at {path}\n".encode(), 200, "text/plain; charset=utf-8"
             else:
                 body, status, ctype = b"not found\n", 404, "text/plain; charset=utf-8"
+            self._answer(status, body, ctype, extra)
+
+        def _answer(self, status, body: bytes, ctype: str, extra) -> None:
             self.send_response(status)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
+            for name, value in extra:
+                self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError, socket.timeout):
+                pass  # the scraper gave up (its own timeout): nothing to tell it
 
         def log_message(self, fmt, *args):  # scrapes every 15 s would flood stderr
             pass
 
+    Handler.renders = renders
     return Handler
 
 
@@ -58,18 +103,140 @@ def _render_text(registry: CollectorRegistry) -> bytes:
     return exposition_text.render(registry.collect())
 
 
-def build(nodes: list[NodeSpec], host: str, port: int, timeout: float = 5.0):
-    collector = NodeMetricsCollector(nodes, timeout=timeout)
+class MetricsHTTPServer(ThreadingHTTPServer):
+    """A thread per connection, at most ``max_connections`` at once; TLS from ``web``.
+
+    The TLS handshake runs in the connection's thread, never in the accept loop, so a client
+    that connects and says nothing delays nobody else.
+    """
+
+    daemon_threads = True
+    request_queue_size = 128
+    socket_timeout = SOCKET_TIMEOUT
+
+    def __init__(self, address, handler, web: WebGate | None = None,
+                 max_connections: int = DEFAULT_MAX_CONNECTIONS):
+        if max_connections < 1:
+            raise ValueError(f"max_connections must be at least 1: {max_connections}")
+        self.web = web
+        self.max_connections = max_connections
+        self._slots = threading.Condition()
+        self._active = 0  # connections being served, under _slots
+        self._closing = threading.Event()
+        super().__init__(address, handler)
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.web is not None and self.web.tls_enabled else "http"
+
+    def process_request(self, request, client_address):
+        # at the limit, stop accepting: further connections wait in the kernel's backlog
+        with self._slots:
+            while self._active >= self.max_connections:
+                if self._closing.is_set():
+                    self.shutdown_request(request)
+                    return
+                self._slots.wait(0.2)
+            self._active += 1
+        try:
+            threading.Thread(target=self._serve_connection, args=(request, client_address), daemon=True).start()
+        except BaseException:
+            self._release_slot()
+            self.shutdown_request(request)
+            raise
+
+    def _serve_connection(self, request, client_address):
+        try:
+            self.process_request_thread(request, client_address)
+        finally:
+            self._release_slot()
+
+    def _release_slot(self) -> None:
+        with self._slots:
+            self._active -= 1
+            self._slots.notify()
+
+    def finish_request(self, request, client_address):
+        if self.web is None or not self.web.tls_enabled:
+            return super().finish_request(request, client_address)
+        request.settimeout(self.socket_timeout)
+        try:
+            context = self.web.tls_context()
+            conn = context.wrap_socket(request, server_side=True)
+        except (WebConfigError, ssl.SSLError, OSError):
+            # a port scanner, a plain-HTTP client or a refused client certificate: nothing to
+            # answer on a connection without TLS (a bad config file was reported when seen)
+            return
+        try:
+            config = self.web.current()
+            if config.tls is not None and not config.tls.peer_allowed(conn):
+                return
+            self.RequestHandlerClass(conn, client_address, self)
+        except WebConfigError:
+            return
+        finally:
+            try:
+                conn.close()
+            except OSError:
+                pass
+
+    @property
+    def active_connections(self) -> int:
+        with self._slots:
+            return self._active
+
+    def shutdown(self):
+        self._closing.set()
+        super().shutdown()
+
+    def server_close(self):
+        self._closing.set()
+        super().server_close()
+
+
+def start_server(registry: CollectorRegistry, host: str, port: int, web: WebGate | None = None,
+                 max_connections: int = DEFAULT_MAX_CONNECTIONS) -> MetricsHTTPServer:
+    """Serve ``registry`` in a daemon thread; ``server.shutdown(); server.server_close()`` stops it."""
+    server = MetricsHTTPServer((host, port), make_handler(registry, web=web), web=web,
+                               max_connections=max_connections)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True,
+                     name="lavametrics-metrics-http").start()
+    return server
+
+
+_SIZE = re.compile(r"(\d+)\s*(B|KiB|MiB|GiB)?")
+_SIZE_UNITS = {None: 1, "B": 1, "KiB": 1024, "MiB": 1024 ** 2, "GiB": 1024 ** 3}
+
+
+def parse_size(text: str) -> int:
+    """"20MiB", "512KiB", "1048576" -> bytes; ValueError for anything else (or 0)."""
+    m = _SIZE.fullmatch(text.strip())
+    if m is None or int(m.group(1)) == 0:
+        raise ValueError(text)
+    return int(m.group(1)) * _SIZE_UNITS[m.group(2)]
+
+
+def build(nodes: list[NodeSpec], host: str, port: int, timeout: float = 5.0, *, web: WebGate | None = None,
+          max_connections: int = DEFAULT_MAX_CONNECTIONS, max_body_bytes: int = MAX_BODY_BYTES):
+    collector = NodeMetricsCollector(nodes, timeout=timeout, max_body_bytes=max_body_bytes)
     registry = CollectorRegistry(auto_describe=False)
     registry.register(collector)
-    server = ThreadingHTTPServer((host, port), make_handler(registry))
-    server.daemon_threads = True
+    try:
+        server = MetricsHTTPServer((host, port), make_handler(registry, web=web), web=web,
+                                   max_connections=max_connections)
+    except BaseException:
+        collector.close()
+        raise
     return server, collector
 
 
 def serve(nodes: list[NodeSpec], host: str = "127.0.0.1", port: int = 9478, timeout: float = 5.0,
-          ready=None) -> int:
-    server, collector = build(nodes, host, port, timeout)
+          ready=None, *, web_config_file: str | None = None, max_connections: int = DEFAULT_MAX_CONNECTIONS,
+          max_body_bytes: int = MAX_BODY_BYTES) -> int:
+    """Serve until SIGTERM or Ctrl-C. A bad ``web_config_file`` raises WebConfigError first."""
+    web = WebConfigFile(web_config_file) if web_config_file else None
+    server, collector = build(nodes, host, port, timeout, web=web, max_connections=max_connections,
+                              max_body_bytes=max_body_bytes)
 
     def on_term(_signo, _frame):
         raise KeyboardInterrupt
@@ -79,8 +246,9 @@ def serve(nodes: list[NodeSpec], host: str = "127.0.0.1", port: int = 9478, time
         previous = signal.signal(signal.SIGTERM, on_term)
     if ready is not None:
         ready(server)
-    print(f"lavametrics: serving {len(nodes)} node(s) on http://{host}:{server.server_address[1]}{METRICS_PATH}",
-          file=sys.stderr, flush=True)
+    security = f" ({web.describe()})" if web is not None else ""
+    print(f"lavametrics: serving {len(nodes)} node(s) on {server.scheme}://{host}:{server.server_address[1]}"
+          f"{METRICS_PATH}{security}", file=sys.stderr, flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:

@@ -1,0 +1,334 @@
+"""`lavametrics serve` as a production endpoint: TLS, basic auth, concurrency, bounded memory.
+
+Everything here runs real servers on loopback: the endpoint, fake nodes, real TLS with
+certificates made by the openssl CLI, real bcrypt hashes.
+"""
+
+import socket
+import ssl
+import threading
+import time
+import urllib.error
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from lavametrics.nodesfile import NodeSpec
+from lavametrics.serve import build, parse_size
+from lavametrics.webconfig import WebConfigFile
+from tests.samples import parse
+from tests.unit.fakenode import plugin_exposition
+from tests.unit.webhelpers import basic, bcrypt_hash, client_context, get, self_signed
+
+OM_ACCEPT = "application/openmetrics-text; version=1.0.0"
+
+
+def wait_for(condition, what, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
+class GatedUpstream:
+    """A node whose /metrics answers only once released (at most 20 s): a slow node whose
+    slowness the test controls, so "concurrent" never depends on the machine's speed."""
+
+    def __init__(self):
+        self.release = threading.Event()
+        self.metrics_requests = 0
+        self.body = plugin_exposition().encode()
+        upstream = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):  # noqa: N802
+                if self.path.startswith("/metrics"):
+                    upstream.metrics_requests += 1
+                    upstream.release.wait(20)
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; version=0.0.4")
+                self.send_header("Content-Length", str(len(upstream.body)))
+                self.end_headers()
+                self.wfile.write(upstream.body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def spec(self, name="slow"):
+        return NodeSpec(name, self.url, "pw", self.url + "/metrics")
+
+    def stop(self):
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def upstream():
+    u = GatedUpstream()
+    yield u
+    u.stop()
+
+
+@pytest.fixture
+def endpoint():
+    """endpoint(nodes, web_config_path=None, **build_kwargs) -> running server; stopped after the test."""
+    running = []
+
+    def start(nodes, web_file=None, **kwargs):
+        web = WebConfigFile(web_file, log=kwargs.pop("log", None)) if web_file else None
+        server, collector = build(nodes, "127.0.0.1", 0, kwargs.pop("timeout", 10), web=web, **kwargs)
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        server.collector = collector
+        server.url = f"{server.scheme}://127.0.0.1:{server.server_address[1]}"
+        running.append(server)
+        return server
+
+    yield start
+    for server in running:
+        server.shutdown()
+        server.server_close()
+        server.collector.close()
+
+
+def spec(name, node):
+    return NodeSpec(name, node.url, node.password, node.metrics_url)
+
+
+def scrape_concurrently(url, accepts, results, **kw):
+    def one(accept):
+        results.append(get(url + "/metrics", headers={"Accept": accept} if accept else {}, **kw))
+
+    threads = [threading.Thread(target=one, args=(a,)) for a in accepts]
+    for t in threads:
+        t.start()
+    return threads
+
+
+# --- concurrency -----------------------------------------------------------------------------
+
+def test_ten_concurrent_scrapes_of_a_slow_node_cost_one_upstream_fetch(upstream, endpoint):
+    server = endpoint([upstream.spec()])
+    results = []
+    threads = scrape_concurrently(server.url, [None] * 10, results)
+    renders = server.RequestHandlerClass.renders
+    # all ten are inside the endpoint: one renders (and waits on the node), nine wait for it
+    wait_for(lambda: renders.shared == 9, "nine requests waiting on the first one's rendering")
+    upstream.release.set()
+    for t in threads:
+        t.join(30)
+    assert [r[0] for r in results] == [200] * 10
+    assert all(b'lavametrics_node_up{node="slow"} 1.0' in body for _s, _h, body in results)
+    assert len({body for _s, _h, body in results}) == 1  # one rendering, shared
+    assert upstream.metrics_requests == 1
+    assert server.collector.rounds == 1
+
+
+def test_text_and_openmetrics_scrapes_share_one_round(upstream, endpoint):
+    server = endpoint([upstream.spec()])
+    results = []
+    threads = scrape_concurrently(server.url, [None] * 5 + [OM_ACCEPT] * 5, results)
+    renders, rounds = server.RequestHandlerClass.renders, server.collector._rounds
+    wait_for(lambda: renders.shared == 8 and rounds.shared == 1, "both renderings waiting on one round")
+    upstream.release.set()
+    for t in threads:
+        t.join(30)
+    assert sorted(r[0] for r in results) == [200] * 10
+    assert sum(r[2].endswith(b"# EOF\n") for r in results) == 5
+    assert upstream.metrics_requests == 1
+
+
+def test_a_scrape_after_the_round_finished_scrapes_the_node_again(upstream, endpoint):
+    upstream.release.set()
+    server = endpoint([upstream.spec()])
+    for _ in range(2):
+        assert get(server.url + "/metrics")[0] == 200
+    assert upstream.metrics_requests == 2
+    assert server.collector.rounds == 2
+
+
+def test_connections_beyond_the_limit_wait_and_silent_clients_time_out(fake_node, endpoint):
+    server = endpoint([spec("a", fake_node())], max_connections=2)
+    server.socket_timeout = 1.0
+    silent = [socket.create_connection(server.server_address, timeout=10) for _ in range(2)]
+    try:
+        wait_for(lambda: server.active_connections == 2, "two silent connections holding both slots")
+        results = []
+        waiting = scrape_concurrently(server.url, [None], results)[0]
+        waiting.join(0.3)
+        assert waiting.is_alive() and server.active_connections == 2  # queued, not a third thread
+        # the server drops a client that says nothing within the socket timeout ...
+        for s in silent:
+            assert s.recv(1) == b""
+        # ... which frees the slots for the queued scrape
+        waiting.join(30)
+        assert results and results[0][0] == 200
+    finally:
+        for s in silent:
+            s.close()
+
+
+# --- bounded memory ---------------------------------------------------------------------------
+
+def test_a_giant_node_body_is_cut_at_the_limit_and_counted(fake_node, endpoint):
+    giant = fake_node()
+    giant.huge_bytes = 256 * 1024 * 1024  # streamed without Content-Length
+    giant.api_status = 500                # and no /v4/stats to fall back on
+    good = fake_node()
+    server = endpoint([spec("giant", giant), spec("good", good)], max_body_bytes=parse_size("1MiB"))
+    for round_ in (1, 2):
+        status, _h, body = get(server.url + "/metrics")
+        assert status == 200
+        s = parse(body.decode())
+        assert s[("lavametrics_node_up", (("node", "giant"),))] == 0
+        assert s[("lavametrics_node_up", (("node", "good"),))] == 1
+        failures = {dict(k[1])["reason"]: v for k, v in s.items()
+                    if k[0] == "lavametrics_node_scrape_failures_total" and dict(k[1])["node"] == "giant"}
+        assert failures == {"unreachable": 0, "timeout": 0, "http": 0, "garbage": 0, "too_large": round_,
+                            "internal": 0}
+        assert s[("lavametrics_node_scrape_failures_total", (("node", "good"), ("reason", "too_large")))] == 0
+    giant_result = next(r for r in server.collector.last_results if r.name == "giant")
+    assert giant_result.error == f"too large: body exceeds limit of {1024 * 1024} bytes"
+
+
+def test_failures_are_counted_per_round_not_per_request(upstream, endpoint):
+    dead = socket.socket()
+    dead.bind(("127.0.0.1", 0))  # bound, never listening: connection refused
+    port = dead.getsockname()[1]
+    try:
+        server = endpoint([upstream.spec(), NodeSpec("dead", f"http://127.0.0.1:{port}", "pw",
+                                                     f"http://127.0.0.1:{port}/metrics")])
+        results = []
+        threads = scrape_concurrently(server.url, [None] * 4, results)
+        wait_for(lambda: server.RequestHandlerClass.renders.shared == 3, "three requests sharing the first")
+        upstream.release.set()
+        for t in threads:
+            t.join(30)
+        s = parse(results[0][2].decode())
+        assert s[("lavametrics_node_scrape_failures_total", (("node", "dead"), ("reason", "unreachable")))] == 1
+    finally:
+        dead.close()
+
+
+# --- TLS ----------------------------------------------------------------------------------------
+
+def test_tls_with_a_self_signed_certificate(fake_node, endpoint, tmp_path):
+    cert = self_signed(tmp_path)
+    web = tmp_path / "web.yml"
+    web.write_text(f"tls_server_config:\n  cert_file: {cert.cert.name}\n  key_file: {cert.key.name}\n")
+    server = endpoint([spec("a", fake_node())], web_file=web)
+    assert server.url.startswith("https://")
+    status, _h, body = get(server.url + "/metrics", context=client_context(cert.cert))
+    assert status == 200 and b'lavametrics_node_up{node="a"} 1.0' in body
+    with pytest.raises(urllib.error.URLError) as info:
+        get(server.url + "/metrics", context=client_context())  # the system CAs do not know it
+    assert isinstance(info.value.reason, ssl.SSLCertVerificationError)
+    # plain HTTP to the TLS port gets no answer, and the server keeps serving
+    with pytest.raises(OSError):
+        get(server.url.replace("https://", "http://") + "/metrics")
+    assert get(server.url + "/metrics", context=client_context(cert.cert))[0] == 200
+
+
+def test_a_renewed_certificate_is_used_without_a_restart(fake_node, endpoint, tmp_path):
+    cert = self_signed(tmp_path)
+    web = tmp_path / "web.yml"
+    web.write_text(f"tls_server_config: {{cert_file: {cert.cert}, key_file: {cert.key}}}\n")
+    server = endpoint([spec("a", fake_node())], web_file=web)
+    addr = ("127.0.0.1", server.server_address[1])
+
+    def served_cert():
+        return ssl.DER_cert_to_PEM_cert(ssl.PEM_cert_to_DER_cert(ssl.get_server_certificate(addr)))
+
+    first = served_cert()
+    renewed = self_signed(tmp_path, "renewed")
+    cert.key.write_bytes(renewed.key.read_bytes())  # key first: a cert/key mismatch in between
+    cert.cert.write_bytes(renewed.cert.read_bytes())  # fails that one handshake, nothing more
+    second = served_cert()
+    assert first != second
+    assert ssl.PEM_cert_to_DER_cert(second) == ssl.PEM_cert_to_DER_cert(renewed.cert.read_text())
+
+
+def test_client_certificates_are_required_and_checked(fake_node, endpoint, tmp_path):
+    server_cert = self_signed(tmp_path)
+    client = self_signed(tmp_path, "prometheus", san="DNS:prometheus.example")
+    web = tmp_path / "web.yml"
+    web.write_text(f"""tls_server_config:
+  cert_file: {server_cert.cert}
+  key_file: {server_cert.key}
+  client_auth_type: RequireAndVerifyClientCert
+  client_ca_file: {client.cert}
+  client_allowed_sans: [prometheus.example]
+""")
+    server = endpoint([spec("a", fake_node())], web_file=web)
+    url = server.url + "/metrics"
+    assert get(url, context=client_context(server_cert.cert, client))[0] == 200
+    with pytest.raises(OSError):  # no client certificate: the handshake fails
+        get(url, context=client_context(server_cert.cert))
+    # a client whose certificate has none of the allowed SANs is cut off
+    web.write_text(web.read_text().replace("[prometheus.example]", "[grafana.example]"))
+    with pytest.raises(OSError):
+        get(url, context=client_context(server_cert.cert, client))
+
+
+# --- basic auth, headers, rate limit, reloading -----------------------------------------------
+
+def test_basic_auth_with_a_bcrypt_hash(fake_node, endpoint, tmp_path):
+    web = tmp_path / "web.yml"
+    web.write_text(f"basic_auth_users:\n  prometheus: {bcrypt_hash('s3cret')}\n"
+                   "http_server_config:\n  headers: {X-Content-Type-Options: nosniff}\n")
+    server = endpoint([spec("a", fake_node())], web_file=web)
+    url = server.url + "/metrics"
+    status, headers, body = get(url, headers={"Authorization": basic("prometheus", "s3cret")})
+    assert status == 200 and b'lavametrics_node_up{node="a"} 1.0' in body
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    for auth in (basic("prometheus", "wrong"), basic("nobody", "s3cret"), None, "Bearer s3cret", "Basic !!"):
+        status, headers, body = get(url, headers={"Authorization": auth} if auth else {})
+        assert status == 401, auth
+        assert headers["WWW-Authenticate"].startswith("Basic")
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert b"lavametrics_node_up" not in body
+    # every route is behind the password, health included
+    assert get(server.url + "/-/healthy")[0] == 401
+
+
+def test_rate_limit_answers_429(fake_node, endpoint, tmp_path):
+    web = tmp_path / "web.yml"
+    web.write_text("rate_limit: {interval: 1h, burst: 2}\n")
+    server = endpoint([spec("a", fake_node())], web_file=web)
+    assert [get(server.url + "/-/healthy")[0] for _ in range(3)] == [200, 200, 429]
+
+
+def test_users_change_without_a_restart_and_a_broken_file_refuses(fake_node, endpoint, tmp_path):
+    web = tmp_path / "web.yml"
+    good = f"basic_auth_users:\n  alice: {bcrypt_hash('a-pw')}\n"
+    web.write_text(good)
+    logged = []
+    server = endpoint([spec("a", fake_node())], web_file=web, log=logged.append)
+    url = server.url + "/-/healthy"
+    alice, bob = {"Authorization": basic("alice", "a-pw")}, {"Authorization": basic("bob", "b-pw")}
+    assert get(url, headers=alice)[0] == 200 and get(url, headers=bob)[0] == 401
+    web.write_text(good + f"  bob: {bcrypt_hash('b-pw')}\n")
+    assert get(url, headers=bob)[0] == 200
+    web.write_text(good + "  bob: b-pw-in-plain-text\n")
+    status, _h, body = get(url, headers=alice)
+    assert status == 500 and b"b-pw" not in body
+    assert len(logged) == 2 and "not a bcrypt hash" in logged[1] and "b-pw" not in logged[1]
+    web.write_text(good)
+    assert get(url, headers=alice)[0] == 200 and get(url, headers=bob)[0] == 401
+
+
+def test_turning_tls_on_needs_a_restart(fake_node, endpoint, tmp_path):
+    cert = self_signed(tmp_path)
+    web = tmp_path / "web.yml"
+    web.write_text("")
+    logged = []
+    server = endpoint([spec("a", fake_node())], web_file=web, log=logged.append)
+    web.write_text(f"tls_server_config: {{cert_file: {cert.cert}, key_file: {cert.key}}}\n")
+    assert get(server.url + "/-/healthy")[0] == 500  # never plain HTTP while the file asks for TLS
+    assert "turning TLS on needs a restart" in logged[-1]
