@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import os
 import threading
 import time
 import weakref
@@ -183,3 +184,63 @@ class _CommandTimer:
 
     async def __aexit__(self, exc_type, exc, tb):
         return self.__exit__(exc_type, exc, tb)
+
+
+# --- the bot's own endpoint ----------------------------------------------------------------
+
+DEFAULT_METRICS_PORT = 9479
+DEFAULT_METRICS_ADDR = "127.0.0.1"
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("", "0", "false", "no", "off")
+
+
+class MetricsEnvError(ValueError):
+    """A METRICS_* variable is wrong; one line naming it (never the value of a secret one)."""
+
+
+def start_metrics_server_from_env(registry: CollectorRegistry | None = None, environ=None):
+    """Start the bot's /metrics endpoint as the environment says; None when it is off.
+
+    ``METRICS_ENABLED``      true/false (default false: nothing is started)
+    ``METRICS_PORT``         port (default 9479; 0 picks a free one, see ``server.server_address``)
+    ``METRICS_ADDR``         address to listen on (default 127.0.0.1; 0.0.0.0 in a container)
+    ``METRICS_BASIC_AUTH``   "user:password": clients must send these credentials
+    ``METRICS_WEB_CONFIG``   path of an exporter-toolkit web configuration file (TLS, bcrypt
+                             users, headers; see ``lavametrics.webconfig``), re-read on change
+
+    The two auth variables are exclusive. The server runs in daemon threads, serving
+    ``registry`` (default: prometheus_client's global one, which BotMetrics uses by default)
+    concurrently; stop it with ``server.shutdown(); server.server_close()``. Raises
+    MetricsEnvError or webconfig.WebConfigError (both ValueError) for bad settings, OSError
+    when the port is taken.
+    """
+    env = os.environ if environ is None else environ
+    enabled = env.get("METRICS_ENABLED", "").strip().lower()
+    if enabled in _FALSE:
+        return None
+    if enabled not in _TRUE:
+        raise MetricsEnvError(f"METRICS_ENABLED={enabled!r}: expected true or false")
+    raw_port = env.get("METRICS_PORT", "").strip() or str(DEFAULT_METRICS_PORT)
+    if not raw_port.isdigit() or int(raw_port) > 65535:
+        raise MetricsEnvError(f"METRICS_PORT={raw_port!r}: expected a port number 0..65535")
+    addr = env.get("METRICS_ADDR", "").strip() or DEFAULT_METRICS_ADDR
+    basic = env.get("METRICS_BASIC_AUTH")
+    web_file = env.get("METRICS_WEB_CONFIG", "").strip()
+
+    from . import webconfig
+    from .serve import start_server
+
+    if basic and web_file:
+        raise MetricsEnvError("METRICS_BASIC_AUTH and METRICS_WEB_CONFIG are exclusive: "
+                              "put the user in the web config file's basic_auth_users")
+    if web_file:
+        web = webconfig.WebConfigFile(web_file)
+    elif basic:
+        user, sep, password = basic.partition(":")
+        if not sep or not user or not password:
+            raise MetricsEnvError("METRICS_BASIC_AUTH: expected user:password (both non-empty)")
+        web = webconfig.WebGate(webconfig.WebConfig(source="METRICS_BASIC_AUTH",
+                                                    plain_users={user: password.encode()}))
+    else:
+        web = None
+    return start_server(registry if registry is not None else REGISTRY, addr, int(raw_port), web=web)
