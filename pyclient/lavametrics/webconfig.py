@@ -526,6 +526,7 @@ class BasicAuth:
         self._lock = threading.Lock()
         self._bcrypt_lock = threading.Lock()
         self._decoy: str | None = None
+        self.bcrypt_runs = 0
 
     def check(self, config: WebConfig, authorization: str | None) -> bool:
         creds = parse_basic_authorization(authorization)
@@ -539,22 +540,31 @@ class BasicAuth:
         if not known:
             hashed = self._decoy_hash()
         key = hashlib.sha256(b"\0".join((user.encode(), hashed.encode(), password))).digest()
-        with self._lock:
-            cached = self._cache.get(key)
-            if cached is not None:
-                self._cache.move_to_end(key)
-                return cached
+        cached = self._cached(key)
+        if cached is not None:
+            return cached
         with self._bcrypt_lock:
+            cached = self._cached(key)  # a concurrent request with the same credentials did it
+            if cached is not None:
+                return cached
+            self.bcrypt_runs += 1
             try:
                 ok = _bcrypt().checkpw(password, hashed.encode())
             except ValueError:  # bcrypt >= 5 refuses passwords over 72 bytes
                 ok = False
-        ok = ok and known
-        with self._lock:
-            self._cache[key] = ok
-            while len(self._cache) > self.CACHE_SIZE:
-                self._cache.popitem(last=False)
+            ok = ok and known
+            with self._lock:
+                self._cache[key] = ok
+                while len(self._cache) > self.CACHE_SIZE:
+                    self._cache.popitem(last=False)
         return ok
+
+    def _cached(self, key: bytes) -> bool | None:
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+            return cached
 
     @staticmethod
     def _check_plain(users: Mapping[str, bytes], user: str, password: bytes) -> bool:

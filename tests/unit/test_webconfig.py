@@ -2,12 +2,13 @@
 
 import subprocess
 import sys
+import threading
 
 import pytest
 
 from lavametrics import webconfig
 from lavametrics.webconfig import WebConfigError, parse_duration
-from tests.unit.webhelpers import bcrypt_hash, self_signed
+from tests.unit.webhelpers import basic, bcrypt_hash, self_signed
 
 
 def write(tmp_path, text, name="web.yml"):
@@ -198,3 +199,20 @@ def test_missing_bcrypt_is_a_clear_error(tmp_path, monkeypatch):
     message = load_error(tmp_path, f"basic_auth_users:\n  alice: {'$2b$04$' + 'a' * 53}\n")
     assert "pip install 'lavametrics[web]'" in message
 
+
+
+def test_bcrypt_runs_once_per_credentials_even_for_concurrent_requests():
+    cfg = webconfig.WebConfig(users={"prom": bcrypt_hash("pw", cost=6)})
+    auth = webconfig.BasicAuth()
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(auth.check(cfg, basic("prom", "pw"))))
+               for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert results == [True] * 10 and auth.bcrypt_runs == 1
+    assert auth.check(cfg, basic("prom", "wrong")) is False and auth.bcrypt_runs == 2
+    assert auth.check(cfg, basic("someone", "pw")) is False and auth.bcrypt_runs == 3  # against a decoy
+    assert auth.check(cfg, basic("prom", "x" * 100)) is False  # over bcrypt's 72 bytes: refused, no crash
+    assert auth.check(cfg, None) is False and auth.check(cfg, "Basic bm9jb2xvbg==") is False  # "nocolon"
