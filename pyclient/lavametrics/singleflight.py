@@ -16,13 +16,12 @@ T = TypeVar("T")
 
 
 class _Call:
-    __slots__ = ("done", "value", "error", "waiters")
+    __slots__ = ("done", "value", "error")
 
     def __init__(self):
         self.done = threading.Event()
         self.value = None
         self.error: BaseException | None = None
-        self.waiters = 0
 
 
 class SingleFlight:
@@ -40,7 +39,6 @@ class SingleFlight:
                 call = self._calls[key] = _Call()
                 self.executions += 1
             else:
-                call.waiters += 1
                 self.shared += 1
         if not leader:
             # the leader's work is bounded (every node scrape has its deadline), so is this
