@@ -3,13 +3,16 @@ package dev.lavametrics.plugin;
 import dev.lavametrics.plugin.config.ConfigProblem;
 import dev.lavametrics.plugin.config.ConfigValidator;
 import dev.lavametrics.plugin.config.LavametricsConfig;
+import dev.lavametrics.plugin.config.LogSafe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.Environment;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,49 +31,75 @@ public final class LavametricsProperties {
     private static final Logger log = LoggerFactory.getLogger(LavametricsProperties.class);
     private static final String PREFIX = "plugins.lavametrics";
     private static final Pattern INDEXED_KEY = Pattern.compile("(.+)\\[(\\d+)]");
+    private static final int DEFAULT_SERVER_PORT = 8080;
+    /** Decimal indexes compared as numbers without parsing them: no length can overflow. */
+    private static final Comparator<String> BY_INDEX = Comparator
+            .comparingInt((String index) -> withoutLeadingZeros(index).length())
+            .thenComparing(LavametricsProperties::withoutLeadingZeros);
 
     private final LavametricsConfig config;
     private final List<ConfigProblem> problems;
+    private final int serverPort;
 
-    private LavametricsProperties(ConfigValidator.Result result) {
+    private LavametricsProperties(ConfigValidator.Result result, int serverPort) {
         this.config = result.config();
         this.problems = result.problems();
+        this.serverPort = serverPort;
     }
 
     public static LavametricsProperties from(Environment environment) {
-        Map<String, Object> raw;
+        int serverPort = serverPort(environment);
         try {
-            raw = Binder.get(environment).bind(PREFIX, Bindable.mapOf(String.class, Object.class)).orElse(Map.of());
-        } catch (RuntimeException e) {
-            log.warn("{} could not be read, using defaults: {}", PREFIX, e.toString());
+            Map<String, Object> raw = Binder.get(environment)
+                    .bind(PREFIX, Bindable.mapOf(String.class, Object.class)).orElse(Map.of());
+            ConfigValidator.Result result = ConfigValidator.validate(withLists(raw));
+            for (ConfigProblem problem : result.problems()) {
+                log.warn("{}", problem.logLine());
+            }
+            return new LavametricsProperties(result, serverPort);
+        } catch (RuntimeException | StackOverflowError e) {
+            // Whatever the property sources hold, the node must start: fall back to the defaults.
+            // Only the exception's type and the property it names are logged; its message may
+            // quote a value, secrets included.
+            String where = e instanceof BindException bind ? " at " + LogSafe.text(bind.getName()) : "";
+            log.warn("{} could not be read{}, using defaults ({})", PREFIX, where, e.getClass().getName());
             return new LavametricsProperties(new ConfigValidator.Result(
-                    List.of(new ConfigProblem("", null, "could not be read: " + e, null)),
-                    ConfigValidator.validate(Map.of()).config()));
+                    List.of(new ConfigProblem("", null, "could not be read (" + e.getClass().getName() + ")", null)),
+                    ConfigValidator.validate(Map.of()).config()), serverPort);
         }
-        ConfigValidator.Result result = ConfigValidator.validate(withLists(raw));
-        for (ConfigProblem problem : result.problems()) {
-            log.warn("{}", problem.logLine());
+    }
+
+    /**
+     * The port Lavalink's own web server takes: {@code server.port} as Spring resolved it, or
+     * Spring Boot's 8080 when unset. -1 when it cannot be told (not a number, or an unresolvable
+     * placeholder), and 0 for "any free port", where no fixed port can collide.
+     */
+    static int serverPort(Environment environment) {
+        try {
+            String value = environment.getProperty("server.port");
+            return value == null ? DEFAULT_SERVER_PORT : Integer.parseInt(value.trim());
+        } catch (RuntimeException e) {
+            return -1;
         }
-        return new LavametricsProperties(result);
     }
 
     /**
      * Spring binds a YAML list under an untyped map as keys {@code allow[0]}, {@code allow[1]}...;
-     * turn those back into lists so the validator sees the shape the operator wrote.
+     * turn those back into lists so the validator sees the shape the operator wrote. Indexes are
+     * ordered as numbers of any size: {@code allow[99999999999]} is odd, but not worth a stopped node.
      */
     static Map<String, Object> withLists(Map<?, ?> tree) {
         Map<String, Object> result = new LinkedHashMap<>();
-        Map<String, TreeMap<Integer, Object>> lists = new LinkedHashMap<>();
+        Map<String, TreeMap<String, Object>> lists = new LinkedHashMap<>();
         for (Map.Entry<?, ?> entry : tree.entrySet()) {
             String key = String.valueOf(entry.getKey());
             Object value = entry.getValue() instanceof Map<?, ?> nested ? withLists(nested) : entry.getValue();
             Matcher indexed = INDEXED_KEY.matcher(key);
             if (indexed.matches()) {
-                lists.computeIfAbsent(indexed.group(1), k -> new TreeMap<>())
-                        .put(Integer.parseInt(indexed.group(2)), value);
+                lists.computeIfAbsent(indexed.group(1), k -> new TreeMap<>(BY_INDEX)).put(indexed.group(2), value);
             } else if (value instanceof Map<?, ?> nested && !nested.isEmpty() && allIndexes(nested)) {
-                TreeMap<Integer, Object> items = new TreeMap<>();
-                nested.forEach((index, item) -> items.put(Integer.parseInt(index.toString()), item));
+                TreeMap<String, Object> items = new TreeMap<>(BY_INDEX);
+                nested.forEach((index, item) -> items.put(index.toString(), item));
                 result.put(key, new ArrayList<>(items.values()));
             } else {
                 result.put(key, value);
@@ -84,6 +113,14 @@ public final class LavametricsProperties {
         return map.keySet().stream().allMatch(key -> key.toString().matches("\\d+"));
     }
 
+    private static String withoutLeadingZeros(String digits) {
+        int start = 0;
+        while (start < digits.length() - 1 && digits.charAt(start) == '0') {
+            start++;
+        }
+        return digits.substring(start);
+    }
+
     public LavametricsConfig config() {
         return config;
     }
@@ -94,5 +131,10 @@ public final class LavametricsProperties {
 
     public boolean valid() {
         return problems.isEmpty();
+    }
+
+    /** The port of Lavalink's web server, which the own endpoint must leave to it; see {@link #serverPort(Environment)}. */
+    public int serverPort() {
+        return serverPort;
     }
 }

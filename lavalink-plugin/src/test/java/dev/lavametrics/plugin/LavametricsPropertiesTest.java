@@ -2,10 +2,13 @@ package dev.lavametrics.plugin;
 
 import dev.lavametrics.plugin.catalog.Catalog;
 import dev.lavametrics.plugin.catalog.Group;
+import dev.lavametrics.plugin.support.LogCapture;
 import org.junit.jupiter.api.Test;
+import org.springframework.core.env.MapPropertySource;
 import org.springframework.mock.env.MockEnvironment;
 
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -48,5 +51,87 @@ class LavametricsPropertiesTest {
         LavametricsProperties properties = LavametricsProperties.from(new MockEnvironment());
         assertTrue(properties.valid());
         assertFalse(properties.config().enabled(Group.REST));
+    }
+
+    @Test
+    void listIndexesBeyondIntNeverThrow() {
+        MockEnvironment environment = new MockEnvironment()
+                .withProperty("plugins.lavametrics.endpoint.allow[99999999999]", "10.0.0.0/8")
+                .withProperty("plugins.lavametrics.endpoint.allow[3]", "::1/128")
+                .withProperty("plugins.lavametrics.buckets.loadDurationSeconds[99999999999999999999999]", "5")
+                .withProperty("plugins.lavametrics.buckets.loadDurationSeconds[0]", "0.5");
+        LavametricsProperties properties = LavametricsProperties.from(environment);
+        assertTrue(properties.valid(), properties.problems().toString());
+        // Order follows the index as written, however large.
+        assertEquals("::1/128", properties.config().endpoint().allow().get(0).toString());
+        assertEquals(List.of(0.5, 5.0), properties.config().buckets(Catalog.LOAD_DURATION));
+    }
+
+    @Test
+    void listIndexesAsNestedKeysBeyondIntNeverThrow() {
+        Map<String, Object> tree = LavametricsProperties.withLists(Map.of("endpoint", Map.of("allow",
+                Map.of("99999999999", "10.0.0.0/8", "1", "::1/128"))));
+        assertEquals(Map.of("endpoint", Map.of("allow", List.of("::1/128", "10.0.0.0/8"))), tree);
+    }
+
+    @Test
+    void unknownKeysAreLoggedWithoutTheirValue() {
+        MockEnvironment environment = new MockEnvironment()
+                .withProperty("plugins.lavametrics.endpoint.auth.passwrod", "hunter2")
+                .withProperty("plugins.lavametrics.endpoint.auth.username", "prom");
+        try (LogCapture log = LogCapture.of(LavametricsProperties.class)) {
+            LavametricsProperties properties = LavametricsProperties.from(environment);
+            assertFalse(properties.valid());
+            assertTrue(log.all().contains("plugins.lavametrics.endpoint.auth.passwrod"), log.all());
+            assertFalse(log.all().contains("hunter2"), log.all());
+        }
+    }
+
+    @Test
+    void loggedValuesAreEscapedAndTruncated() {
+        MockEnvironment environment = new MockEnvironment()
+                .withProperty("plugins.lavametrics.groups.sessions", "yes\n2026-01-01 ERROR forged line")
+                .withProperty("plugins.lavametrics.groups.players", "x".repeat(500));
+        try (LogCapture log = LogCapture.of(LavametricsProperties.class)) {
+            LavametricsProperties.from(environment);
+            assertEquals(2, log.lines().size(), log.all());
+            for (String line : log.lines()) {
+                assertFalse(line.contains("\n") || line.contains("\r"), line);
+                assertTrue(line.length() < 300, line);
+            }
+            assertTrue(log.all().contains("yes\\n2026-01-01"), log.all());
+        }
+    }
+
+    /** When reading the tree fails, the exception's message may quote a value: it is not logged. */
+    @Test
+    void anUnreadableTreeFallsBackWithoutLoggingValues() {
+        MockEnvironment environment = new MockEnvironment();
+        environment.getPropertySources().addFirst(new MapPropertySource("broken",
+                Map.of("plugins.lavametrics.endpoint.auth.password", "hunter2")) {
+            @Override
+            public Object getProperty(String name) {
+                throw new IllegalStateException("cannot decrypt hunter2\nforged line");
+            }
+        });
+        try (LogCapture log = LogCapture.of(LavametricsProperties.class)) {
+            LavametricsProperties properties = LavametricsProperties.from(environment);
+            assertFalse(properties.valid());
+            assertFalse(properties.config().endpoint().enabled());
+            assertEquals(1, log.lines().size(), log.all());
+            assertTrue(log.all().contains("could not be read"), log.all());
+            assertFalse(log.all().contains("hunter2") || properties.problems().toString().contains("hunter2"),
+                    log.all());
+        }
+    }
+
+    @Test
+    void serverPortIsReadAsSpringResolvesIt() {
+        assertEquals(2333, LavametricsProperties.serverPort(new MockEnvironment().withProperty("server.port", "2333")));
+        assertEquals(8080, LavametricsProperties.serverPort(new MockEnvironment()));
+        assertEquals(-1, LavametricsProperties.serverPort(new MockEnvironment().withProperty("server.port", "http")));
+        assertEquals(-1, LavametricsProperties.serverPort(new MockEnvironment().withProperty("server.port", "${nope}")));
+        assertEquals(4000, LavametricsProperties.serverPort(new MockEnvironment()
+                .withProperty("port", "4000").withProperty("server.port", "${port}")));
     }
 }

@@ -1,6 +1,7 @@
 package dev.lavametrics.plugin.collect;
 
 import dev.lavametrics.plugin.catalog.Catalog;
+import dev.lavametrics.plugin.config.LogSafe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,8 +56,10 @@ public final class CollectorHealth {
         long now = System.nanoTime();
         long last = lastLogNanos.get(index);
         if (now - last >= LOG_INTERVAL_NANOS && lastLogNanos.compareAndSet(index, last, now)) {
-            log.warn("lavametrics {} failed (counted in lavametrics_collector_errors_total; further errors "
-                    + "logged at most once a minute)", collector, error);
+            // One escaped line, no stack trace: exception messages quote their input, which here is
+            // often a client's (a request path, a message body).
+            log.warn("lavametrics {} failed: {} (counted in lavametrics_collector_errors_total; further errors "
+                    + "logged at most once a minute)", collector, LogSafe.exception(error));
         }
     }
 

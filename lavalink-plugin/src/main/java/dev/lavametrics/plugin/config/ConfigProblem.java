@@ -9,9 +9,12 @@ package dev.lavametrics.plugin.config;
  */
 public record ConfigProblem(String key, String value, String message, String allowed) {
 
-    /** The single log line an operator sees for this problem. */
+    /**
+     * The single log line an operator sees for this problem. The value is shown only for a known,
+     * non-secret key (an unknown key may be a misspelled secret); all parts are escaped.
+     */
     public String logLine() {
-        return "plugins.lavametrics." + key + "=" + value + ": " + message
-                + (allowed == null ? "" : " (allowed: " + allowed + ")");
+        return "plugins.lavametrics." + LogSafe.text(key) + "=" + LogSafe.configValue(key, value) + ": "
+                + LogSafe.text(message) + (allowed == null ? "" : " (allowed: " + LogSafe.text(allowed) + ")");
     }
 }

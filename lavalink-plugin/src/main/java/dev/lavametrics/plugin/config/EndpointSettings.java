@@ -16,4 +16,12 @@ public record EndpointSettings(boolean enabled, String host, int port, String pa
     public boolean bearerAuth() {
         return bearerToken != null;
     }
+
+    /** Without the secrets, should the settings ever end up in a log or an error message. */
+    @Override
+    public String toString() {
+        return "EndpointSettings[enabled=" + enabled + ", host=" + host + ", port=" + port + ", path=" + path
+                + ", username=" + username + ", password=" + (password == null ? null : LogSafe.MASK)
+                + ", bearerToken=" + (bearerToken == null ? null : LogSafe.MASK) + ", allow=" + allow + "]";
+    }
 }

@@ -10,8 +10,6 @@ import java.util.Base64;
 
 /** Who may scrape the own endpoint: the address allowlist first, then basic or bearer credentials. */
 final class ScrapeAccess {
-    enum Decision { ALLOWED, FORBIDDEN, UNAUTHORIZED }
-
     private final EndpointSettings settings;
     private final byte[] expectedAuthorization;
 
@@ -27,25 +25,27 @@ final class ScrapeAccess {
         expectedAuthorization = expected == null ? null : expected.getBytes(StandardCharsets.UTF_8);
     }
 
-    Decision decide(InetAddress client, String authorization) {
-        if (!allowed(client)) {
-            return Decision.FORBIDDEN;
-        }
-        if (expectedAuthorization == null) {
-            return Decision.ALLOWED;
-        }
-        byte[] given = authorization == null ? new byte[0] : authorization.getBytes(StandardCharsets.UTF_8);
-        // Constant-time, so response timing does not reveal how much of a guess was right.
-        return MessageDigest.isEqual(given, expectedAuthorization) ? Decision.ALLOWED : Decision.UNAUTHORIZED;
-    }
-
-    private boolean allowed(InetAddress client) {
+    /** Checked on the accepting thread, before a byte of the request is read. */
+    boolean admits(InetAddress client) {
         for (Cidr network : settings.allow()) {
             if (network.contains(client)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * Whether {@code authorization} (the header as received, its octets as ISO-8859-1 chars, or
+     * null) carries the configured credentials; true when none are configured.
+     */
+    boolean authorized(String authorization) {
+        if (expectedAuthorization == null) {
+            return true;
+        }
+        byte[] given = authorization == null ? new byte[0] : authorization.getBytes(StandardCharsets.ISO_8859_1);
+        // Constant-time, so response timing does not reveal how much of a guess was right.
+        return MessageDigest.isEqual(given, expectedAuthorization);
     }
 
     /** The challenge sent with 401, naming the scheme the endpoint expects. */

@@ -10,13 +10,20 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 
@@ -45,13 +52,14 @@ class MetricsEndpointTest {
 
     private void start(String username, String password, String bearer, List<Cidr> allow) {
         endpoint = new MetricsEndpoint(new EndpointSettings(true, "127.0.0.1", 0, "/metrics", username, password,
-                bearer, allow), registry, health);
+                bearer, allow), registry, health, 0);
         endpoint.start();
         assertTrue(endpoint.port() > 0);
     }
 
     private HttpResponse<String> get(String authorization, String accept) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + endpoint.port() + "/metrics"));
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + endpoint.port() + "/metrics"))
+                .timeout(Duration.ofSeconds(10));
         if (authorization != null) {
             request.header("Authorization", authorization);
         }
@@ -110,7 +118,7 @@ class MetricsEndpointTest {
     void portInUseNeverThrowsAndMarksConfigInvalid() throws IOException {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             endpoint = new MetricsEndpoint(new EndpointSettings(true, "127.0.0.1", taken.getLocalPort(), "/metrics",
-                    null, null, null, LOCAL), registry, health);
+                    null, null, null, LOCAL), registry, health, 0);
             endpoint.start();
             assertEquals(-1, endpoint.port());
             assertFalse(health.configValid());
@@ -120,7 +128,7 @@ class MetricsEndpointTest {
     @Test
     void disabledEndpointDoesNothing() {
         endpoint = new MetricsEndpoint(new EndpointSettings(false, "127.0.0.1", 0, "/metrics", null, null, null,
-                LOCAL), registry, health);
+                LOCAL), registry, health, 0);
         endpoint.start();
         assertEquals(-1, endpoint.port());
         assertTrue(health.configValid());
@@ -134,7 +142,7 @@ class MetricsEndpointTest {
         }
         // A path without a leading slash: HttpServer binds, then createContext throws.
         endpoint = new MetricsEndpoint(new EndpointSettings(true, "127.0.0.1", port, "metrics", null, null, null,
-                LOCAL), registry, health);
+                LOCAL), registry, health, 0);
         endpoint.start();
         assertEquals(-1, endpoint.port());
         assertFalse(health.configValid());
@@ -160,5 +168,254 @@ class MetricsEndpointTest {
         start(null, null, null, LOCAL);
         HttpResponse<String> response = get(null, null);
         assertEquals(500, response.statusCode());
+    }
+
+    /** A TCP client from a chosen loopback address (Linux routes all of 127/8 to lo). */
+    private Socket connect(String source) throws IOException {
+        Socket socket = new Socket();
+        socket.bind(new InetSocketAddress(source, 0));
+        socket.connect(new InetSocketAddress("127.0.0.1", endpoint.port()), 2000);
+        return socket;
+    }
+
+    /** Sends {@code request} as is and returns everything the server sends until it closes (or {@code timeout}). */
+    private String raw(String source, String request, Duration timeout) throws IOException {
+        try (Socket socket = connect(source)) {
+            socket.setSoTimeout((int) timeout.toMillis());
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    private static final String SCRAPE = "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+
+    /** The head of a request that never ends: what a stalled or malicious client leaves open. */
+    private static final String UNFINISHED = "GET /metrics HTTP/1.1\r\nHost: x\r\n";
+
+    @Test
+    void anUnfinishedRequestDoesNotStallOtherScrapes() throws Exception {
+        start(null, null, null, LOCAL);
+        try (Socket idle = connect("127.0.0.1")) {
+            idle.getOutputStream().write(UNFINISHED.getBytes(StandardCharsets.ISO_8859_1));
+            idle.getOutputStream().flush();
+            assertEquals(200, get(null, null).statusCode());
+        }
+    }
+
+    @Test
+    void anIdleDeniedClientDoesNotStallAllowedScrapes() throws Exception {
+        start(null, null, null, List.of(Cidr.parse("127.0.0.2/32")));
+        try (Socket denied = connect("127.0.0.1")) {
+            denied.getOutputStream().write(UNFINISHED.getBytes(StandardCharsets.ISO_8859_1));
+            String response = raw("127.0.0.2", SCRAPE, Duration.ofSeconds(10));
+            assertTrue(response.startsWith("HTTP/1.1 200 "), response);
+            assertTrue(response.contains("lavametrics_test_total"), response);
+        }
+    }
+
+    @Test
+    void aDeniedClientIsAnsweredBeforeItSendsAnything() throws Exception {
+        start(null, null, null, List.of(Cidr.parse("127.0.0.2/32")));
+        try (Socket denied = connect("127.0.0.1")) {
+            denied.setSoTimeout(5000);
+            String response = new String(denied.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertTrue(response.startsWith("HTTP/1.1 403 "), response);
+        }
+    }
+
+    @Test
+    void aDrippingClientIsCutOffAtTheRequestDeadline() throws Exception {
+        start(null, null, null, LOCAL);
+        long started = System.nanoTime();
+        try (Socket drip = connect("127.0.0.1")) {
+            drip.setSoTimeout(100);
+            OutputStream out = drip.getOutputStream();
+            InputStream in = drip.getInputStream();
+            out.write("GET /metrics HTTP/1.1\r\nX-Drip: ".getBytes(StandardCharsets.ISO_8859_1));
+            boolean cutOff = false;
+            // One header byte every 100 ms: each read is quick, only a deadline on the whole head ends it.
+            while (!cutOff && System.nanoTime() - started < Duration.ofSeconds(20).toNanos()) {
+                try {
+                    out.write('a');
+                    out.flush();
+                    in.read(); // a response (408) or the end of the stream: either way, cut off
+                    cutOff = true;
+                } catch (SocketTimeoutException stillOpen) {
+                    // the server is still waiting for the rest
+                } catch (IOException reset) {
+                    cutOff = true;
+                }
+            }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            assertTrue(cutOff, "still connected after " + seconds + " s");
+            assertTrue(seconds < MetricsEndpoint.Limits.DEFAULT.requestDeadline().toSeconds() + 5.0, seconds + " s");
+        }
+    }
+
+    @Test
+    void oversizedHeadersAreRefused() throws Exception {
+        start(null, null, null, LOCAL);
+        String huge = "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(64 * 1024) + "\r\n\r\n";
+        String response = raw("127.0.0.1", huge, Duration.ofSeconds(10));
+        assertTrue(response.startsWith("HTTP/1.1 431 "), response.substring(0, Math.min(200, response.length())));
+    }
+
+    @Test
+    void aRequestBodyIsRefused() throws Exception {
+        start(null, null, null, LOCAL);
+        String response = raw("127.0.0.1",
+                "GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", Duration.ofSeconds(10));
+        assertTrue(response.startsWith("HTTP/1.1 413 "), response);
+    }
+
+    @Test
+    void anErrorThrownByACollectorAnswers500AndTheEndpointKeepsServing() throws Exception {
+        class Failing extends Collector implements Collector.Describable {
+            volatile boolean fail = true;
+
+            @Override
+            public List<MetricFamilySamples> collect() {
+                if (fail) {
+                    throw new AssertionError("a collector with a bug");
+                }
+                return List.of();
+            }
+
+            @Override
+            public List<MetricFamilySamples> describe() {
+                return List.of();
+            }
+        }
+        Failing failing = new Failing();
+        failing.register(registry);
+        start(null, null, null, LOCAL);
+        assertEquals(500, get(null, null).statusCode());
+        failing.fail = false;
+        assertEquals(200, get(null, null).statusCode());
+    }
+
+    @Test
+    void otherPathsAre404AndHeadHasNoBody() throws Exception {
+        start(null, null, null, LOCAL);
+        assertTrue(raw("127.0.0.1", "GET /metricsx HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                Duration.ofSeconds(10)).startsWith("HTTP/1.1 404 "));
+        String head = raw("127.0.0.1", "HEAD /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                Duration.ofSeconds(10));
+        assertTrue(head.startsWith("HTTP/1.1 200 "), head);
+        assertTrue(head.endsWith("\r\n\r\n"), head);
+        assertTrue(raw("127.0.0.1", "GET /metrics?x=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                Duration.ofSeconds(10)).startsWith("HTTP/1.1 200 "));
+    }
+
+    private static final MetricsEndpoint.Limits TIGHT = new MetricsEndpoint.Limits(1, 1, 8, 4096, 16,
+            Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofMillis(200));
+
+    private void startWith(MetricsEndpoint.Limits limits) {
+        endpoint = new MetricsEndpoint(new EndpointSettings(true, "127.0.0.1", 0, "/metrics", null, null, null,
+                LOCAL), registry, health, 0, limits);
+        endpoint.start();
+        assertTrue(endpoint.port() > 0);
+    }
+
+    /** Reads until the server closes; fails on a read timeout (the server holding the connection). */
+    private static String readToEnd(Socket socket) throws IOException {
+        socket.setSoTimeout(10_000);
+        return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void connectionsBeyondWorkersAndQueueAreRefusedAtOnceThenServedAgain() throws Exception {
+        startWith(TIGHT);
+        List<Socket> idle = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) { // one holds the worker, one the queue slot
+                Socket socket = connect("127.0.0.1");
+                socket.getOutputStream().write(UNFINISHED.getBytes(StandardCharsets.ISO_8859_1));
+                idle.add(socket);
+            }
+            long started = System.nanoTime();
+            String refused = raw("127.0.0.1", SCRAPE, Duration.ofSeconds(10));
+            assertTrue(refused.startsWith("HTTP/1.1 503 "), refused);
+            assertTrue(refused.contains("Retry-After: 1\r\n"), refused);
+            assertTrue(System.nanoTime() - started < TIGHT.requestDeadline().toNanos(), "503 only after a wait");
+            // Both idle clients are cut off at their deadline with 408; then scrapes go through again.
+            for (Socket socket : idle) {
+                assertTrue(readToEnd(socket).startsWith("HTTP/1.1 408 "));
+            }
+            String served = raw("127.0.0.1", SCRAPE, Duration.ofSeconds(10));
+            assertTrue(served.startsWith("HTTP/1.1 200 "), served);
+        } finally {
+            for (Socket socket : idle) {
+                socket.close();
+            }
+        }
+    }
+
+    @Test
+    void aClientThatStopsReadingIsCutOffAtTheResponseDeadline() throws Exception {
+        // An answer (~8 MB) too large for the socket buffers (up to 4 MB each way here) of a client that never reads.
+        class Wide extends Collector {
+            @Override
+            public List<MetricFamilySamples> collect() {
+                String padding = "x".repeat(10_000);
+                List<MetricFamilySamples.Sample> samples = new ArrayList<>();
+                for (int i = 0; i < 800; i++) {
+                    samples.add(new MetricFamilySamples.Sample("lavametrics_wide", List.of("n"), List.of(padding + i), i));
+                }
+                return List.of(new MetricFamilySamples("lavametrics_wide", Type.GAUGE, "wide", samples));
+            }
+        }
+        new Wide().register(registry);
+        // The queued scrape's head deadline runs while it waits, so it must outlast the stalled response.
+        MetricsEndpoint.Limits limits = new MetricsEndpoint.Limits(1, 1, 8, 4096, 16,
+                Duration.ofSeconds(20), Duration.ofSeconds(1), Duration.ofMillis(200));
+        startWith(limits);
+        try (Socket stalled = new Socket()) {
+            stalled.setReceiveBufferSize(4096); // before connecting, so the window stays small
+            stalled.connect(new InetSocketAddress("127.0.0.1", endpoint.port()), 2000);
+            stalled.getOutputStream().write(SCRAPE.getBytes(StandardCharsets.ISO_8859_1));
+            // The only worker is now stuck writing to it, until the response deadline frees it.
+            String next = raw("127.0.0.1", SCRAPE, Duration.ofSeconds(30));
+            assertTrue(next.startsWith("HTTP/1.1 200 "), next.substring(0, Math.min(100, next.length())));
+        }
+    }
+
+    @Test
+    void stopClosesConnectionsStillOpen() throws Exception {
+        start(null, null, null, LOCAL);
+        try (Socket idle = connect("127.0.0.1")) {
+            idle.getOutputStream().write(UNFINISHED.getBytes(StandardCharsets.ISO_8859_1));
+            String before = raw("127.0.0.1", SCRAPE, Duration.ofSeconds(10)); // the idle one has a worker by now
+            assertTrue(before.startsWith("HTTP/1.1 200 "), before);
+            endpoint.stop();
+            assertEquals("", readToEnd(idle));
+        }
+    }
+
+    @Test
+    void conflictingCredentialsAreRefused() throws Exception {
+        start(null, null, "tok3n", LOCAL);
+        String response = raw("127.0.0.1", "GET /metrics HTTP/1.1\r\nAuthorization: Bearer nope\r\n"
+                + "Authorization: Bearer tok3n\r\n\r\n", Duration.ofSeconds(10));
+        assertTrue(response.startsWith("HTTP/1.1 400 "), response);
+    }
+
+    @Test
+    void aNonAsciiBearerTokenIsComparedAsItsUtf8Bytes() throws Exception {
+        start(null, null, "t\u00f6ken", LOCAL);
+        byte[] token = "t\u00f6ken".getBytes(StandardCharsets.UTF_8);
+        String request = "GET /metrics HTTP/1.1\r\nAuthorization: Bearer "
+                + new String(token, StandardCharsets.ISO_8859_1) + "\r\n\r\n";
+        assertTrue(raw("127.0.0.1", request, Duration.ofSeconds(10)).startsWith("HTTP/1.1 200 "));
+    }
+
+    @Test
+    void otherMethodsAre405EvenWithCredentials() throws Exception {
+        start(null, null, "tok3n", LOCAL);
+        String response = raw("127.0.0.1", "DELETE /metrics HTTP/1.1\r\nAuthorization: Bearer tok3n\r\n\r\n",
+                Duration.ofSeconds(10));
+        assertTrue(response.startsWith("HTTP/1.1 405 ") && response.contains("Allow: GET, HEAD\r\n"), response);
+        assertTrue(raw("127.0.0.1", "DELETE /metrics HTTP/1.1\r\n\r\n", Duration.ofSeconds(10))
+                .startsWith("HTTP/1.1 401 "));
     }
 }
