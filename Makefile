@@ -16,7 +16,7 @@ help:
 	@echo "make test   JUnit (mvn test), jar build, then pytest (unit + integration on a real node)"
 	@echo "make docs   regenerate the catalog copy and docs/metrics.md from the plugin jar"
 
-$(PYTHON): pyproject.toml
+$(PYTHON): pyproject.toml pyclient/lavametrics/__init__.py
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -e '.[dev]'
