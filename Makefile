@@ -12,11 +12,11 @@ LOCK    := requirements/dev.txt
 
 PLUGIN_JAR  = $(firstword $(wildcard lavalink-plugin/target/lavametrics-plugin-*.jar))
 
-.PHONY: help venv lock java-test build test pytest min-test demo catalog docs clean
+.PHONY: help venv lock lint java-test build test pytest min-test demo catalog docs clean
 
 help:
 	@echo "make demo   build, start a node with the plugin, play a track, print the check report"
-	@echo "make test   JUnit (mvn test), jar build, unit tests on the minimum versions, then pytest"
+	@echo "make test   lint, JUnit (mvn test), jar build, unit tests on the minimum versions, then pytest"
 	@echo "make docs   regenerate the catalog copy and docs/metrics.md from the plugin jar"
 	@echo "make lock   re-pin $(LOCK) after a change to pyproject.toml's dependencies"
 
@@ -34,6 +34,11 @@ venv: $(PYTHON)
 lock: $(PYTHON)
 	$(VENV)/bin/uv pip compile pyproject.toml requirements/dev.in --extra dev --universal \
 	    --python-version 3.11 --custom-compile-command "make lock" -q -o $(LOCK)
+
+lint: $(PYTHON)
+	$(VENV)/bin/ruff check pyclient tests
+	$(VENV)/bin/ruff format --check pyclient tests
+	$(VENV)/bin/mypy pyclient
 
 java-test:
 	$(MVN) test
@@ -61,7 +66,7 @@ min-test: build $(PYTHON)
 	@echo "min-test: $$($(MIN_VENV)/bin/python -V) $$(tr '\n' ' ' < $(MIN_VENV)/minimum.txt)"
 	@$(call run_pytest,$(MIN_VENV)/bin/python,-q -p no:cacheprovider tests/unit)
 
-test: java-test build min-test pytest
+test: lint java-test build min-test pytest
 
 demo: build $(PYTHON)
 	$(PYTHON) -m lavametrics.demo
@@ -72,4 +77,4 @@ catalog docs: build
 
 clean:
 	$(MVN) clean
-	rm -rf .cache .pytest_cache
+	rm -rf .cache .pytest_cache .mypy_cache .ruff_cache
