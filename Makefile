@@ -6,23 +6,39 @@ VENV    ?= .venv
 PYTHON  := $(VENV)/bin/python
 MVN     ?= mvn -B -q
 PYTEST_ARGS ?=
+# the throwaway venv `make min-test` fills with the oldest versions pyproject.toml allows
+MIN_VENV ?= .cache/venv-min
+LOCK    := requirements/dev.txt
 
 PLUGIN_JAR  = $(firstword $(wildcard lavalink-plugin/target/lavametrics-plugin-*.jar))
 
-.PHONY: help venv java-test build test pytest demo catalog docs clean
+.PHONY: help venv lock lint java-test build test pytest min-test demo catalog docs clean
 
 help:
 	@echo "make demo   build, start a node with the plugin, play a track, print the check report"
-	@echo "make test   JUnit (mvn test), jar build, then pytest (unit + integration on a real node)"
+	@echo "make test   lint, JUnit (mvn test), jar build, unit tests on the minimum versions, then pytest"
 	@echo "make docs   regenerate the catalog copy and docs/metrics.md from the plugin jar"
+	@echo "make lock   re-pin $(LOCK) after a change to pyproject.toml's dependencies"
 
-$(PYTHON): pyproject.toml
+# Everything comes from the lock: pip and setuptools first, then the package itself built
+# with that setuptools (no build isolation, which would fetch whatever is newest that day).
+$(PYTHON): pyproject.toml $(LOCK) pyclient/lavametrics/__init__.py
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e '.[dev]'
+	$(PYTHON) -m pip install -q "$$(grep -E '^pip==' $(LOCK))"
+	$(PYTHON) -m pip install -q -r $(LOCK)
+	$(PYTHON) -m pip install -q --no-deps --no-build-isolation -e .
 	touch $(PYTHON)
 
 venv: $(PYTHON)
+
+lock: $(PYTHON)
+	$(VENV)/bin/uv pip compile pyproject.toml requirements/dev.in --extra dev --universal \
+	    --python-version 3.11 --custom-compile-command "make lock" -q -o $(LOCK)
+
+lint: $(PYTHON)
+	$(VENV)/bin/ruff check pyclient tests
+	$(VENV)/bin/ruff format --check pyclient tests
+	$(VENV)/bin/mypy pyclient
 
 java-test:
 	$(MVN) test
@@ -31,11 +47,26 @@ build:
 	$(MVN) install -DskipTests
 
 # pytest exit code 5 means "no tests collected": for us that is a broken checkout, not a pass.
-pytest: $(PYTHON)
-	@$(PYTHON) -m pytest $(PYTEST_ARGS); rc=$$?; \
+run_pytest = $(1) -m pytest $(2); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose" >&2; exit 1; fi; exit $$rc
 
-test: java-test build pytest
+pytest: $(PYTHON)
+	@$(call run_pytest,$(PYTHON),$(PYTEST_ARGS))
+
+# The lower bounds in pyproject.toml are claims: install exactly them into a fresh venv and
+# run the unit tests there (they need the plugin jar, hence `build`).
+min-test: build $(PYTHON)
+	rm -rf $(MIN_VENV)
+	python3 -m venv $(MIN_VENV)
+	$(PYTHON) .ci/min_requirements.py > $(MIN_VENV)/minimum.txt
+	$(MIN_VENV)/bin/python -m pip install -q "$$(grep -E '^pip==' $(LOCK))"
+	$(MIN_VENV)/bin/python -m pip install -q -r $(MIN_VENV)/minimum.txt
+	$(MIN_VENV)/bin/python -m pip install -q --no-deps --no-build-isolation -e .
+	$(MIN_VENV)/bin/python -m pip check
+	@echo "min-test: $$($(MIN_VENV)/bin/python -V) $$(tr '\n' ' ' < $(MIN_VENV)/minimum.txt)"
+	@$(call run_pytest,$(MIN_VENV)/bin/python,-q -p no:cacheprovider tests/unit)
+
+test: lint java-test build min-test pytest
 
 demo: build $(PYTHON)
 	$(PYTHON) -m lavametrics.demo
@@ -46,4 +77,4 @@ catalog docs: build
 
 clean:
 	$(MVN) clean
-	rm -rf .cache .pytest_cache
+	rm -rf .cache .pytest_cache .mypy_cache .ruff_cache

@@ -26,6 +26,7 @@ import ssl
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 from prometheus_client.exposition import choose_encoder, generate_latest
 from prometheus_client.registry import CollectorRegistry
@@ -241,9 +242,13 @@ def serve(nodes: list[NodeSpec], host: str = "127.0.0.1", port: int = 9478, time
     def on_term(_signo, _frame):
         raise KeyboardInterrupt
 
-    previous = None
+    # SIGINT is set explicitly too: a process started in the background by a shell without
+    # job control (`lavametrics serve &` in a script, many CI runners) inherits SIGINT
+    # ignored, and Python then leaves it ignored, so Ctrl-C / kill -INT would never stop it.
+    previous: dict[signal.Signals, Any] = {}
     if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, on_term)
+        for signo in (signal.SIGINT, signal.SIGTERM):
+            previous[signo] = signal.signal(signo, on_term)
     if ready is not None:
         ready(server)
     security = f" ({web.describe()})" if web is not None else ""
@@ -256,6 +261,7 @@ def serve(nodes: list[NodeSpec], host: str = "127.0.0.1", port: int = 9478, time
     finally:
         server.server_close()
         collector.close()
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for signo, handler in previous.items():
+            if handler is not None:  # None: set outside Python, nothing to put back
+                signal.signal(signo, handler)
     return 0
