@@ -130,8 +130,6 @@ def add_config(sub) -> None:
 
 
 def run_config(args) -> int:
-    from pathlib import Path
-
     from . import yamlconfig
     from .catalog import load_catalog
 
@@ -162,25 +160,24 @@ def run_config(args) -> int:
             print(f"{report.file}: {'valid' if report.valid else 'INVALID'} ({report.validator} validator, "
                   f"{len(report.errors)} error(s))")
         return 0 if report.valid else 1
-    before = Path(args.file).read_bytes() if Path(args.file).is_file() else None
     if args.action == "set":
         pairs = args.assignments
         if len(pairs) % 2:
             raise CliError(f"config set takes KEY VALUE pairs; {pairs[-1]!r} has no value")
         assignments = list(zip(pairs[::2], pairs[1::2]))
-        yamlconfig.set_values(args.file, assignments, catalog, jar=args.jar, use_jar=use_jar)
+        result = yamlconfig.set_values(args.file, assignments, catalog, jar=args.jar, use_jar=use_jar)
         what = "set " + ", ".join(key for key, _ in assignments)
     elif args.action == "enable":
-        yamlconfig.enable(args.file, catalog, jar=args.jar, use_jar=use_jar)
+        result = yamlconfig.enable(args.file, catalog, jar=args.jar, use_jar=use_jar)
         what = "enabled"
     else:
-        yamlconfig.disable(args.file, catalog, jar=args.jar, use_jar=use_jar)
+        result = yamlconfig.disable(args.file, catalog, jar=args.jar, use_jar=use_jar)
         what = "disabled"
-    changed = Path(args.file).read_bytes() != before
     if args.json:
-        _dump({"file": args.file, "action": args.action, "ok": True, "changed": changed})
-    elif changed:
-        print(f"{args.file}: {what} (backup: {args.file}.bak)")
+        _dump({"file": args.file, "action": args.action, "ok": True, "changed": result.changed,
+               "backup": None if result.backup is None else str(result.backup)})
+    elif result.changed:
+        print(f"{args.file}: {what} (backup: {result.backup})")
     else:
         print(f"{args.file}: {what}: already so, file unchanged")
     return 0

@@ -166,7 +166,7 @@ def test_a_recursive_alias_is_refused(tmp_path):
 
 
 def test_a_deeply_nested_file_is_refused_not_a_recursion_error(tmp_path):
-    p = write(tmp_path, "nodes: " + "[" * 5000 + "]" * 5000 + "\n")
+    p = write(tmp_path, "nodes: " + "[" * 1000 + "]" * 1000 + "\n")
     with pytest.raises(NodesFileError, match="nest"):
         load_nodes(p)
 
