@@ -293,6 +293,7 @@ def run_loadtest(args) -> int:
 
     from . import loadtest
     from .node import NodeError, start_node
+    from .scrape import redact_url
     from .voicesim import VoiceSimulator
 
     if not (args.jvm_args or args.start_node or (args.url and args.password)):
@@ -314,7 +315,8 @@ def run_loadtest(args) -> int:
             else:
                 url, password, metrics_url = args.url, args.password, args.metrics_url
             audio = args.audio or str(loadtest.make_audio(sim_dir, args.seconds))
-            print(f"loadtest: {args.players} players for {args.seconds:.0f}s on {url}", file=sys.stderr, flush=True)
+            print(f"loadtest: {args.players} players for {args.seconds:.0f}s on {redact_url(url)}", file=sys.stderr,
+                  flush=True)
             report = loadtest.run(
                 url, password, sim, players=args.players, seconds=args.seconds, audio=audio,
                 metrics_url=metrics_url,
