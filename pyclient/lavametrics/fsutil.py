@@ -38,7 +38,10 @@ def locked(path: str | os.PathLike) -> Iterator[Path]:
     lock = real.with_name(real.name + ".lock")
     # O_NOFOLLOW: a planted symlink must not make us create files elsewhere (as root);
     # the lock file holds nothing, so anyone who may edit the config may open it
-    fd = os.open(lock, os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    try:
+        fd = os.open(lock, os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot open the edit lock: {exc.strerror}", str(lock)) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield real

@@ -70,8 +70,10 @@ def _shown(key: str, value) -> str:
 
 
 def _type_name(value) -> str:
-    return {dict: "mapping", list: "list", str: "string", bool: "boolean"}.get(
-        next((t for t in (bool, dict, list, str) if isinstance(value, t)), None), type(value).__name__)
+    for kind, name in ((bool, "boolean"), (dict, "mapping"), (list, "list"), (str, "string")):
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
 
 
 def url_problem(value) -> str | None:

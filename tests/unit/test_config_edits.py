@@ -192,7 +192,7 @@ def test_a_symlinked_config_reports_the_backup_where_it_is(tmp_path, capsys):
 def test_a_lock_file_symlink_is_not_followed(app, tmp_path):
     target = tmp_path / "victim"
     (app.parent / "application.yml.lock").symlink_to(target)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="cannot open the edit lock"):
         yc.set_value(app, "endpoint.port", "9500", use_jar=False)
     assert not target.exists() and app.read_text() == BASE
 

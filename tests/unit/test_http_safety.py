@@ -161,6 +161,25 @@ def test_check_metrics_redirect_to_another_origin(fake_node, servers, capsys):
     assert "another origin" in data["nodes"][0]["reason"]
 
 
+def test_serve_collector_sends_no_credentials_across_a_redirect(servers):
+    """serve's collector scrapes the metrics URL and, when that fails, polls /v4/stats: both
+    carry credentials, both go through fetch."""
+    from lavametrics.merge import NodeMetricsCollector
+    from lavametrics.nodesfile import NodeSpec
+
+    elsewhere = servers(Recorder)
+    redirector = servers(Redirector, elsewhere.url)
+    node = NodeSpec("n", redirector.url, "lava-pw", redirector.url + "/metrics", Auth(bearer_token="tok"))
+    collector = NodeMetricsCollector([node], timeout=5, stats_fallback=True)
+    try:
+        (result,) = collector.scrape_all()
+    finally:
+        collector.close()
+    assert not result.up and "another origin" in result.error
+    assert [r["path"] for r in redirector.requests] == ["/metrics", "/v4/stats"]  # both tried, neither followed
+    assert elsewhere.requests == []
+
+
 # --- one deadline per request ------------------------------------------------------------
 
 class Dripper:
