@@ -9,8 +9,8 @@ concurrent editors queue instead of overwriting each other's changes.
 
 A UTF-8 BOM is kept. A multi-document file (Spring profiles, ``---`` separated) is read and
 edited in the document holding ``plugins`` (the first document when none does); the other
-documents are written back byte for byte. Files over ``yamlread.MAX_FILE_BYTES`` and YAML
-whose aliases expand beyond ``yamlread``'s bound are refused.
+documents are written back byte for byte. Files over ``MAX_CONFIG_BYTES`` and YAML whose
+aliases expand beyond ``yamlread``'s bound are refused.
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ from .catalog import Catalog, load_catalog
 from .configcheck import MASK, Problem, to_camel
 
 SECTION = ("plugins", "lavametrics")
+# Lavalink's own example is under 10 KB; parsing 256 KiB takes about 2 s of CPU, so nothing
+# real is refused and nothing refused could stall an edit for long.
+MAX_CONFIG_BYTES = 256 * 1024
 
 
 class ConfigError(Exception):
@@ -205,7 +208,7 @@ def _load_doc(p: Path, text: str, line_offset: int):
 def read(path: str | os.PathLike) -> ConfigFile:
     p = Path(path)
     try:
-        text = yamlread.decode(yamlread.read_bytes(p, "application.yml"), p)
+        text = yamlread.decode(yamlread.read_bytes(p, "application.yml", MAX_CONFIG_BYTES), p)
     except yamlread.YamlReadError as exc:
         raise ConfigError(str(exc)) from None
     bom = text.startswith("\ufeff")

@@ -1,8 +1,8 @@
 """Reading the YAML files people hand us (application.yml, the nodes file) within bounds.
 
-- Size: a file over ``MAX_FILE_BYTES`` is refused before parsing. ruamel.yaml's pure-Python
-  parser reads roughly 150 KB/s, so a 50 MB file would never finish, and no real config
-  comes close to the limit.
+- Size: a file over its limit (``MAX_FILE_BYTES`` unless the caller gives one) is refused
+  before parsing. ruamel.yaml's pure-Python parser needs about 10 s of CPU per MiB, so a
+  50 MB file would never finish, and no real config comes close to the limits.
 - Aliases: a few hundred bytes of anchors and aliases can stand for a billion nodes (the
   "billion laughs"). ruamel keeps an aliased node shared, so loading stays cheap, but
   everything that later walks the result (validation, rendering a value in a message)
@@ -88,16 +88,20 @@ def new_yaml() -> YAML:
     return y
 
 
-def read_bytes(path: str | os.PathLike, what: str) -> bytes:
-    """The file's bytes, refusing files over ``MAX_FILE_BYTES`` (``what`` names the file kind
-    in the message)."""
+def _size(n: int) -> str:
+    return f"{n // (1024 * 1024)} MiB" if n % (1024 * 1024) == 0 else f"{n // 1024} KiB"
+
+
+def read_bytes(path: str | os.PathLike, what: str, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The file's bytes, refusing files over ``limit`` (``what`` names the file kind in the
+    message)."""
     try:
         with open(path, "rb") as fh:
-            raw = fh.read(MAX_FILE_BYTES + 1)
+            raw = fh.read(limit + 1)
     except OSError as exc:
         raise YamlReadError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise YamlReadError(f"{path}: larger than the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit for {what}: "
+    if len(raw) > limit:
+        raise YamlReadError(f"{path}: larger than the {_size(limit)} limit for {what}: "
                             "refused (is this the right file?)")
     return raw
 

@@ -18,7 +18,6 @@ import pytest
 
 from lavametrics import yamlconfig as yc
 from lavametrics.cli import main
-from lavametrics.yamlread import MAX_FILE_BYTES
 from tests.conftest import require
 from tests.unit.bounded import run_cli
 
@@ -291,9 +290,16 @@ def test_multi_document_show_reads_the_plugins_document(tmp_path):
 
 def test_an_oversized_application_yml_is_refused(tmp_path, capsys):
     p = tmp_path / "application.yml"
-    p.write_text(BASE + "# " + "x" * MAX_FILE_BYTES + "\n")
+    p.write_text(BASE + "# " + "x" * yc.MAX_CONFIG_BYTES + "\n")
     code, _out, err = run(capsys, "config", "validate", "--file", str(p), "--no-jar")
-    assert code == 2 and "larger than the 1 MiB limit" in err and err.count("\n") == 1, err
+    assert code == 2 and "larger than the 256 KiB limit for application.yml" in err and err.count("\n") == 1, err
+
+
+def test_a_file_just_under_the_limit_is_read(tmp_path):
+    p = tmp_path / "application.yml"
+    p.write_text(BASE + "# " + "x" * (yc.MAX_CONFIG_BYTES - len(BASE) - 3) + "\n")
+    assert p.stat().st_size == yc.MAX_CONFIG_BYTES
+    assert yc.read(p).section is not None
 
 
 def laughs(levels: int) -> str:
