@@ -15,7 +15,7 @@ from prometheus_client.metrics_core import Metric
 from .catalog import Catalog
 from .lavalink_api import LavalinkClient, LavalinkError, plugin_version
 from .nodesfile import NodeSpec
-from .scrape import Auth, ScrapeError, fetch, scrape
+from .scrape import Auth, ScrapeError, fetch, redact_url, scrape
 
 HEALTHY, UNHEALTHY, ERROR = 0, 1, 2
 SLOW_SCRAPE_SECONDS = 2.5
@@ -126,7 +126,7 @@ def _lavalink_version(info: dict) -> str:
 
 
 def check_node(node: NodeSpec, catalog: Catalog, timeout: float = 5.0, uptime_wait: float = 0.05) -> NodeReport:
-    report = NodeReport(node.name, node.url)
+    report = NodeReport(node.name, redact_url(node.url))
     add = report.results.append
     api = LavalinkClient(node.url, node.password, timeout=timeout)
 
@@ -153,7 +153,7 @@ def check_node(node: NodeSpec, catalog: Catalog, timeout: float = 5.0, uptime_wa
         sc = scrape(node.metrics_url, timeout=timeout, auth=node.metrics_auth)
         stats_after = api.stats()
     except ScrapeError as exc:
-        add(CheckResult("metrics parse", False, f"{node.metrics_url}: {exc.reason}" + (f" ({exc.detail})" if exc.detail else "")))
+        add(CheckResult("metrics parse", False, f"{redact_url(node.metrics_url)}: {exc.reason}" + (f" ({exc.detail})" if exc.detail else "")))
         report.status = UNHEALTHY
         return report
     except LavalinkError as exc:

@@ -2,7 +2,8 @@
 
 Each subcommand is one ``add_<name>(subparsers)`` function listed in ``COMMANDS``.
 
-Exit codes: 0 ok, 1 unhealthy/invalid, 2 usage, I/O or connection error.
+Exit codes: 0 ok, 1 unhealthy/invalid, 2 usage, I/O or connection error. Every option value
+is checked by its ``type=`` (``argtypes``): a bad one is a one-line usage error.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import sys
 
 from . import __version__
+from .argtypes import Parser, integer, path, port, seconds
 
 PROG = "lavametrics"
 
@@ -52,9 +54,9 @@ def add_check(sub) -> None:
     p.add_argument("--metrics-user", help="basic auth user of the plugin's own endpoint")
     p.add_argument("--metrics-password", help="basic auth password of the plugin's own endpoint")
     p.add_argument("--metrics-bearer", help="bearer token of the plugin's own endpoint")
-    p.add_argument("--nodes", help="nodes YAML file (instead of URL)")
-    p.add_argument("--timeout", type=float, default=5.0)
-    p.add_argument("--jar", help="read the expected catalog from this plugin jar")
+    p.add_argument("--nodes", type=path, help="nodes YAML file (instead of URL)")
+    p.add_argument("--timeout", type=seconds(), default=5.0, help="seconds per request (default 5, at most 3600)")
+    p.add_argument("--jar", type=path, help="read the expected catalog from this plugin jar")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run_check)
 
@@ -62,8 +64,8 @@ def add_check(sub) -> None:
 def run_check(args) -> int:
     from .catalog import load_catalog
     from .check import ERROR, check_node, overall_status
-    from .nodesfile import NodeSpec, default_metrics_url, load_nodes, parse_nodes
-    from .scrape import Auth
+    from .nodesfile import NodeSpec, default_metrics_url, load_nodes, url_problem
+    from .scrape import Auth, redact_url
 
     if args.nodes and args.url:
         raise CliError("give either URL or --nodes, not both")
@@ -80,8 +82,9 @@ def run_check(args) -> int:
         elif args.metrics_user:
             auth = Auth(username=args.metrics_user, password=args.metrics_password or "")
         url = args.url.rstrip("/")
-        parse_nodes([{"name": "node", "url": url, "password": args.password,
-                      "metrics_url": args.metrics_url or default_metrics_url(url)}], "<command line>")
+        for what, value in (("URL", url), ("--metrics-url", args.metrics_url)):
+            if value is not None and url_problem(value):
+                raise CliError(f"{what} {redact_url(value)!r}: {url_problem(value)}")
         nodes = [NodeSpec("node", url, args.password, args.metrics_url or default_metrics_url(url), auth,
                           own_endpoint=auth is not None)]
     else:
@@ -113,8 +116,8 @@ def add_config(sub) -> None:
     csub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     def common(sp):
-        sp.add_argument("--file", default="application.yml", help="path of application.yml")
-        sp.add_argument("--jar", help="validate with this plugin jar (default: search for one)")
+        sp.add_argument("--file", type=path, default="application.yml", help="path of application.yml")
+        sp.add_argument("--jar", type=path, help="validate with this plugin jar (default: search for one)")
         sp.add_argument("--no-jar", action="store_true", help="use the pure-Python validator only")
         sp.add_argument("--json", action="store_true")
         sp.set_defaults(func=run_config)
@@ -130,8 +133,6 @@ def add_config(sub) -> None:
 
 
 def run_config(args) -> int:
-    from pathlib import Path
-
     from . import yamlconfig
     from .catalog import load_catalog
 
@@ -162,25 +163,24 @@ def run_config(args) -> int:
             print(f"{report.file}: {'valid' if report.valid else 'INVALID'} ({report.validator} validator, "
                   f"{len(report.errors)} error(s))")
         return 0 if report.valid else 1
-    before = Path(args.file).read_bytes() if Path(args.file).is_file() else None
     if args.action == "set":
         pairs = args.assignments
         if len(pairs) % 2:
             raise CliError(f"config set takes KEY VALUE pairs; {pairs[-1]!r} has no value")
         assignments = list(zip(pairs[::2], pairs[1::2]))
-        yamlconfig.set_values(args.file, assignments, catalog, jar=args.jar, use_jar=use_jar)
+        result = yamlconfig.set_values(args.file, assignments, catalog, jar=args.jar, use_jar=use_jar)
         what = "set " + ", ".join(key for key, _ in assignments)
     elif args.action == "enable":
-        yamlconfig.enable(args.file, catalog, jar=args.jar, use_jar=use_jar)
+        result = yamlconfig.enable(args.file, catalog, jar=args.jar, use_jar=use_jar)
         what = "enabled"
     else:
-        yamlconfig.disable(args.file, catalog, jar=args.jar, use_jar=use_jar)
+        result = yamlconfig.disable(args.file, catalog, jar=args.jar, use_jar=use_jar)
         what = "disabled"
-    changed = Path(args.file).read_bytes() != before
     if args.json:
-        _dump({"file": args.file, "action": args.action, "ok": True, "changed": changed})
-    elif changed:
-        print(f"{args.file}: {what} (backup: {args.file}.bak)")
+        _dump({"file": args.file, "action": args.action, "ok": True, "changed": result.changed,
+               "backup": None if result.backup is None else str(result.backup)})
+    elif result.changed:
+        print(f"{args.file}: {what} (backup: {result.backup})")
     else:
         print(f"{args.file}: {what}: already so, file unchanged")
     return 0
@@ -190,14 +190,14 @@ def run_config(args) -> int:
 
 def add_serve(sub) -> None:
     p = sub.add_parser("serve", help="serve the merged metrics of all nodes")
-    p.add_argument("--nodes", required=True, help="nodes YAML file")
-    p.add_argument("--port", type=int, default=9478)
+    p.add_argument("--nodes", type=path, required=True, help="nodes YAML file")
+    p.add_argument("--port", type=port, default=9478, help="port to listen on (0: a free one)")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--timeout", type=float, default=5.0, help="per-node scrape timeout in seconds")
-    p.add_argument("--web.config.file", dest="web_config_file", metavar="PATH",
+    p.add_argument("--timeout", type=seconds(), default=5.0, help="per-node scrape timeout in seconds")
+    p.add_argument("--web.config.file", dest="web_config_file", metavar="PATH", type=path,
                    help="exporter-toolkit web configuration file (TLS, basic auth, headers)")
-    p.add_argument("--web.max-connections", dest="max_connections", type=int, default=64, metavar="N",
-                   help="connections served at once; more wait (default 64)")
+    p.add_argument("--web.max-connections", dest="max_connections", type=integer(1, 100_000), default=64,
+                   metavar="N", help="connections served at once; more wait (default 64)")
     p.add_argument("--body-size-limit", default="20MiB", metavar="SIZE",
                    help="largest metrics body read from one node, e.g. 20MiB, 512KiB (default 20MiB)")
     p.set_defaults(func=run_serve)
@@ -208,10 +208,6 @@ def run_serve(args) -> int:
     from .serve import parse_size, serve
     from .webconfig import WebConfigError
 
-    if not 0 <= args.port <= 65535:
-        raise CliError(f"--port {args.port}: must be 0..65535")
-    if args.max_connections < 1:
-        raise CliError(f"--web.max-connections {args.max_connections}: must be at least 1")
     try:
         max_body = parse_size(args.body_size_limit)
     except ValueError:
@@ -229,8 +225,8 @@ def run_serve(args) -> int:
 
 def add_targets(sub) -> None:
     p = sub.add_parser("targets", help="write Prometheus file_sd JSON for the nodes")
-    p.add_argument("--nodes", required=True, help="nodes YAML file")
-    p.add_argument("--out", help="output file (default: stdout)")
+    p.add_argument("--nodes", type=path, required=True, help="nodes YAML file")
+    p.add_argument("--out", type=path, help="output file (default: stdout)")
     p.set_defaults(func=run_targets)
 
 
@@ -251,7 +247,7 @@ def run_targets(args) -> int:
 
 def add_catalog(sub) -> None:
     p = sub.add_parser("catalog", help="list the metric families the plugin exports")
-    p.add_argument("--jar", help="plugin jar (default: $LAVAMETRICS_JAR or the repository build)")
+    p.add_argument("--jar", type=path, help="plugin jar (default: $LAVAMETRICS_JAR or the repository build)")
     p.add_argument("--packaged", action="store_true", help="show the packaged copy, no JVM needed")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run_catalog)
@@ -291,10 +287,12 @@ def add_loadtest(sub) -> None:
     p.add_argument("--password", default=os.environ.get("LAVALINK_PASSWORD"),
                    help="Lavalink password (default: $LAVALINK_PASSWORD)")
     p.add_argument("--metrics-url", help="the plugin's metrics (default: URL/metrics)")
-    p.add_argument("--players", type=int, default=10, help="simulated guilds (default 10)")
-    p.add_argument("--seconds", type=float, default=30.0, help="measurement time after connecting (default 30)")
+    p.add_argument("--players", type=integer(1, 10000), default=10, help="simulated guilds (default 10)")
+    # at most an hour: the generated tone is built in memory (about 0.7 GB for an hour)
+    p.add_argument("--seconds", type=seconds(), default=30.0,
+                   help="measurement time after connecting (default 30, at most 3600)")
     p.add_argument("--audio", help="identifier the node can load (default: a generated WAV; local nodes only)")
-    p.add_argument("--sim-dir", default=os.path.expanduser("~/.cache/lavametrics/voicesim"),
+    p.add_argument("--sim-dir", type=path, default=os.path.expanduser("~/.cache/lavametrics/voicesim"),
                    help="keeps the simulator's certificate and JVM truststore between runs")
     p.add_argument("--jvm-args", action="store_true",
                    help="print the JVM flags a node needs to trust the simulator, then exit")
@@ -310,12 +308,9 @@ def run_loadtest(args) -> int:
 
     from . import loadtest
     from .node import NodeError, start_node
+    from .scrape import redact_url
     from .voicesim import VoiceSimulator
 
-    if args.players < 1:
-        raise CliError(f"--players must be at least 1, got {args.players}")
-    if args.seconds <= 0:
-        raise CliError(f"--seconds must be positive, got {args.seconds}")
     if not (args.jvm_args or args.start_node or (args.url and args.password)):
         raise CliError("give --url and --password, or --start-node")
     sim_dir = Path(args.sim_dir)
@@ -335,7 +330,8 @@ def run_loadtest(args) -> int:
             else:
                 url, password, metrics_url = args.url, args.password, args.metrics_url
             audio = args.audio or str(loadtest.make_audio(sim_dir, args.seconds))
-            print(f"loadtest: {args.players} players for {args.seconds:.0f}s on {url}", file=sys.stderr, flush=True)
+            print(f"loadtest: {args.players} players for {args.seconds:.0f}s on {redact_url(url)}", file=sys.stderr,
+                  flush=True)
             report = loadtest.run(
                 url, password, sim, players=args.players, seconds=args.seconds, audio=audio,
                 metrics_url=metrics_url,
@@ -378,7 +374,7 @@ COMMANDS = [add_check, add_config, add_serve, add_targets, add_catalog, add_load
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROG, description="Prometheus monitoring for Lavalink v4 nodes")
+    parser = Parser(prog=PROG, description="Prometheus monitoring for Lavalink v4 nodes")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in COMMANDS:

@@ -1,31 +1,84 @@
-"""Crash-safe file replacement shared by the commands that write files."""
+"""Crash-safe, owner-keeping replacement of files, and the lock that serialises editors.
+
+An edit replaces the file by a new one (temporary file in the same directory, fsync,
+rename), so a crash or kill -9 leaves the old or the new file, never half of one. The new
+file gets the old one's owner, group and mode: ``config set`` run as root must not hand a
+0600 file owned by the Lavalink user over to root. The backup is written the same way,
+so an existing ``X.bak`` symlink is replaced, never followed.
+"""
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import os
-import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 
-def atomic_write(path: Path, text: str, backup: bool = True) -> None:
-    """Replace ``path`` with ``text`` so that a crash leaves either the old or the new file."""
-    # os.replace on a symlink would swap the link for a regular file and leave its target
-    # stale; write where the link points (the .bak and temp file then live next to it too)
-    path = Path(os.path.realpath(path))
-    mode = None
-    if path.exists():
-        mode = path.stat().st_mode & 0o7777
-        if backup:
-            shutil.copy2(path, path.with_name(path.name + ".bak"))
+def real_path(path: str | os.PathLike) -> Path:
+    """Where an edit of ``path`` lands: a symlink is followed to its target, so that the
+    link stays a link, and the backup, lock and temporary file live next to the target."""
+    return Path(os.path.realpath(path))
+
+
+def backup_path(path: str | os.PathLike) -> Path:
+    real = real_path(path)
+    return real.with_name(real.name + ".bak")
+
+
+@contextmanager
+def locked(path: str | os.PathLike) -> Iterator[Path]:
+    """Hold the edit lock of ``path`` (``<file>.lock`` beside the real file) for a
+    read-modify-write. Locking the file itself would not do: each edit replaces it by a new
+    inode, and a second editor would lock that one while the first still holds the old."""
+    real = real_path(path)
+    lock = real.with_name(real.name + ".lock")
+    # O_NOFOLLOW: a planted symlink must not make us create files elsewhere (as root);
+    # the lock file holds nothing, so anyone who may edit the config may open it
+    try:
+        fd = os.open(lock, os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot open the edit lock: {exc.strerror}", str(lock)) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield real
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def check_writable(path: Path, st: os.stat_result) -> None:
+    """Refuse to replace a file its mode marks read-only, whoever we are. Root can write
+    anything, so for root the mode bits are the only statement of intent; a file without any
+    write bit (0444, 0400, 0440) is left alone."""
+    mode = st.st_mode & 0o7777
+    if not mode & 0o222:
+        raise PermissionError(errno.EACCES, f"read-only (mode {mode:04o}): not edited; "
+                                            "chmod u+w it first if the edit is intended", str(path))
+    if os.geteuid() != 0 and not os.access(path, os.W_OK, effective_ids=os.access in os.supports_effective_ids):
+        raise PermissionError(errno.EACCES, "no write permission: not edited", str(path))
+
+
+def _replace(path: Path, data: bytes, like: os.stat_result | None) -> None:
+    """Atomically make ``path`` hold ``data``, owned and moded ``like`` the given stat."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        if like is not None:
+            now = os.fstat(fd)
+            if (now.st_uid, now.st_gid) != (like.st_uid, like.st_gid):
+                try:
+                    os.fchown(fd, like.st_uid, like.st_gid)
+                except PermissionError:
+                    raise PermissionError(errno.EPERM, f"cannot keep its owner {like.st_uid}:{like.st_gid} "
+                                                       "(only root can give files away): not edited",
+                                          str(path)) from None
+            os.fchmod(fd, like.st_mode & 0o7777)  # after fchown, which may clear set-id bits
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -41,3 +94,23 @@ def atomic_write(path: Path, text: str, backup: bool = True) -> None:
             os.close(dfd)
     except OSError:
         pass
+
+
+def atomic_write(path: str | os.PathLike, text: str, backup: bool = True) -> Path | None:
+    """Replace ``path`` (its target, when a symlink) with ``text`` so that a crash leaves
+    either the old or the new file, keeping owner, group and mode. With ``backup`` the old
+    content is kept as ``<file>.bak`` first; returns the backup's path (None without one).
+    Callers that read, change and write a file hold ``locked(path)`` around all three."""
+    real = real_path(path)
+    try:
+        st = os.stat(real)
+    except FileNotFoundError:
+        st = None
+    written_backup = None
+    if st is not None:
+        check_writable(real, st)
+        if backup:
+            written_backup = backup_path(real)
+            _replace(written_backup, real.read_bytes(), st)
+    _replace(real, text.encode("utf-8"), st)
+    return written_backup

@@ -10,17 +10,17 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from .scrape import Auth, ScrapeError, fetch
+from .scrape import Auth, ScrapeError, fetch, redact_url
 
 
 class LavalinkError(Exception):
-    """reason: unreachable, timeout, bad password, http <code>, garbage."""
+    """reason: unreachable, timeout, bad password, http <code>, garbage. ``url`` is redacted."""
 
     def __init__(self, url: str, reason: str, detail: str = ""):
-        self.url = url
+        self.url = redact_url(url)
         self.reason = reason
         self.detail = detail
-        super().__init__(f"{url}: {reason}" + (f" ({detail})" if detail else ""))
+        super().__init__(f"{self.url}: {reason}" + (f" ({detail})" if detail else ""))
 
 
 @dataclass

@@ -10,22 +10,24 @@ nodes:                       # or the list itself at top level
     own_endpoint: true       # metrics_url is the plugin's own port (enables auth checks)
 ```
 
-Loaded with ruamel.yaml so that every validation error can point at file:line.
+Loaded with ruamel.yaml (within ``yamlread``'s bounds) so that every validation error can
+point at file:line. Errors never show a password or a ``metrics_auth`` value, and URLs with
+``user:password@`` are refused without being echoed.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
-from .scrape import Auth
+from . import yamlread
+from .scrape import MASK, MAX_TIMEOUT_SECONDS, Auth, redact_url
 
 _NODE_KEYS = ("name", "url", "password", "metrics_url", "metrics_auth", "own_endpoint", "timeout")
 _AUTH_KEYS = ("username", "password", "bearer_token")
+_SECRET_KEYS = ("password", "metrics_auth")  # their values are never shown
 
 
 class NodesFileError(ValueError):
@@ -54,11 +56,50 @@ def _where(path, mapping, key, value=False) -> str:
             return str(path)
 
 
-def _is_http_url(value) -> bool:
+def _shown(key: str, value) -> str:
+    """How an error message may show ``value`` of ``key``."""
+    if key in _SECRET_KEYS:
+        return f"value {MASK!r}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if key in ("url", "metrics_url") and isinstance(value, str):
+        return f"value {redact_url(value)!r}"
+    return f"value {value!r}"
+
+
+def _type_name(value) -> str:
+    for kind, name in ((bool, "boolean"), (dict, "mapping"), (list, "list"), (str, "string")):
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
+
+
+def url_problem(value) -> str | None:
+    """Why ``value`` is not a usable node URL, or None. A URL with credentials in it is a
+    problem whose message must not quote the URL."""
     if not isinstance(value, str):
-        return False
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+        return "must be an http:// or https:// URL with a host"
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        return "must be an http:// or https:// URL with a valid host and port"
+    if "@" in parts.netloc:
+        return ("must not contain user:password@: Lavalink's password goes in 'password', "
+                "metrics credentials in 'metrics_auth'")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "must be an http:// or https:// URL with a host"
+    return None
+
+
+def timeout_problem(value) -> str | None:
+    """Why ``value`` is not a usable timeout in seconds, or None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or not 0 < value <= MAX_TIMEOUT_SECONDS:
+        return f"must be a number of seconds, > 0 and <= {MAX_TIMEOUT_SECONDS:g}"
+    return None
 
 
 def default_metrics_url(url: str) -> str:
@@ -82,7 +123,8 @@ def parse_nodes(data, path="<nodes>") -> list[NodeSpec]:
         if not isinstance(item, dict):
             line = getattr(getattr(seq, "lc", None), "item", lambda _i: (None,))(i)[0]
             where = f"{path}:{line + 1}" if line is not None else str(path)
-            raise NodesFileError(f"{where}: {ctx}: value {item!r}: expected a mapping with name, url, password")
+            raise NodesFileError(f"{where}: {ctx}: a {_type_name(item)} (not shown): "
+                                 "expected a mapping with name, url, password")
         for key in item:
             if key not in _NODE_KEYS:
                 raise NodesFileError(f"{_where(path, item, key)}: key {ctx}.{key}: unknown key (allowed: {', '.join(_NODE_KEYS)})")
@@ -95,7 +137,7 @@ def parse_nodes(data, path="<nodes>") -> list[NodeSpec]:
                 raise NodesFileError(f"{where}: key {ctx}.{key}: missing (required: name, url, password)")
 
         def bad(key, value, why, _item=item, _ctx=ctx):
-            return NodesFileError(f"{_where(path, _item, key, value=True)}: key {_ctx}.{key}: value {value!r}: {why}")
+            return NodesFileError(f"{_where(path, _item, key, value=True)}: key {_ctx}.{key}: {_shown(key, value)}: {why}")
 
         name = item["name"]
         if not isinstance(name, str):
@@ -104,14 +146,14 @@ def parse_nodes(data, path="<nodes>") -> list[NodeSpec]:
             raise bad("name", name, f"duplicate node name (first used at {seen[name]})")
         seen[name] = _where(path, item, "name", value=True)
         url = item["url"]
-        if not _is_http_url(url):
-            raise bad("url", url, "must be an http:// or https:// URL with a host")
+        if url_problem(url):
+            raise bad("url", url, url_problem(url))
         password = item["password"]
         if isinstance(password, bool) or not isinstance(password, (str, int)):
             raise bad("password", password, "must be a string")
         metrics_url = item.get("metrics_url") or default_metrics_url(url)
-        if not _is_http_url(metrics_url):
-            raise bad("metrics_url", metrics_url, "must be an http:// or https:// URL with a host")
+        if url_problem(metrics_url):
+            raise bad("metrics_url", metrics_url, url_problem(metrics_url))
         auth = None
         if item.get("metrics_auth") is not None:
             ma = item["metrics_auth"]
@@ -122,9 +164,9 @@ def parse_nodes(data, path="<nodes>") -> list[NodeSpec]:
                     raise NodesFileError(f"{_where(path, ma, key)}: key {ctx}.metrics_auth.{key}: unknown key (allowed: {', '.join(_AUTH_KEYS)})")
             has_basic = "username" in ma or "password" in ma
             if has_basic and "bearer_token" in ma:
-                raise bad("metrics_auth", dict(ma), "basic (username/password) and bearer_token are exclusive")
+                raise bad("metrics_auth", ma, "basic (username/password) and bearer_token are exclusive")
             if has_basic and not ma.get("username"):
-                raise bad("metrics_auth", dict(ma), "basic auth needs a username")
+                raise bad("metrics_auth", ma, "basic auth needs a username")
             auth = Auth(username=None if ma.get("username") is None else str(ma.get("username")),
                         password=None if ma.get("password") is None else str(ma.get("password")),
                         bearer_token=None if ma.get("bearer_token") is None else str(ma.get("bearer_token")))
@@ -132,8 +174,8 @@ def parse_nodes(data, path="<nodes>") -> list[NodeSpec]:
         if not isinstance(own, bool):
             raise bad("own_endpoint", own, "must be true or false")
         timeout = item.get("timeout")
-        if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
-            raise bad("timeout", timeout, "must be a positive number of seconds")
+        if timeout is not None and timeout_problem(timeout):
+            raise bad("timeout", timeout, timeout_problem(timeout))
         nodes.append(NodeSpec(name, url.rstrip("/"), str(password), metrics_url, auth, own,
                               float(timeout) if timeout is not None else None))
     return nodes
@@ -141,17 +183,8 @@ def parse_nodes(data, path="<nodes>") -> list[NodeSpec]:
 
 def load_nodes(path: str | os.PathLike) -> list[NodeSpec]:
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except OSError as exc:
-        raise NodesFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise NodesFileError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    try:
-        data = YAML(typ="rt").load(text)
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise NodesFileError(f"{where}: malformed YAML: {problem}") from None
+        text = yamlread.decode(yamlread.read_bytes(path, "a nodes file"), path)
+        data = yamlread.load(yamlread.new_yaml(), text, path)
+    except yamlread.YamlReadError as exc:
+        raise NodesFileError(str(exc)) from None
     return parse_nodes(data, path)

@@ -3,7 +3,14 @@
 Operators keep comments and layout in application.yml, so every edit goes through
 ruamel.yaml's round-trip mode with the file's own indentation detected and re-used; only
 the lines we change may change. Writes are atomic (temp file in the same directory, fsync,
-os.replace) and the previous version is kept as ``application.yml.bak``.
+os.replace), keep the file's owner, group and mode, and the previous version is kept as
+``application.yml.bak`` (see ``fsutil``). Each edit holds a lock from reading to writing, so
+concurrent editors queue instead of overwriting each other's changes.
+
+A UTF-8 BOM is kept. A multi-document file (Spring profiles, ``---`` separated) is read and
+edited in the document holding ``plugins`` (the first document when none does); the other
+documents are written back byte for byte. Files over ``MAX_CONFIG_BYTES`` and YAML whose
+aliases expand beyond ``yamlread``'s bound are refused.
 """
 
 from __future__ import annotations
@@ -16,14 +23,15 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError
 
-from . import configcheck, jvm
-from .fsutil import atomic_write
+from . import configcheck, fsutil, jvm, yamlread
 from .catalog import Catalog, load_catalog
 from .configcheck import MASK, Problem, to_camel
 
 SECTION = ("plugins", "lavametrics")
+# Lavalink's own example is under 10 KB; parsing 256 KiB takes about 2 s of CPU, so nothing
+# real is refused and nothing refused could stall an edit for long.
+MAX_CONFIG_BYTES = 256 * 1024
 
 
 class ConfigError(Exception):
@@ -104,7 +112,7 @@ def _detect_indent(text: str) -> tuple[int, int, int]:
 
 
 def _yaml(text: str) -> YAML:
-    y = YAML(typ="rt")
+    y = yamlread.new_yaml()
     y.preserve_quotes = True
     y.width = 4096  # never re-wrap long lines the user wrote on one line
     m, s, o = _detect_indent(text)
@@ -115,10 +123,15 @@ def _yaml(text: str) -> YAML:
 @dataclass
 class ConfigFile:
     path: Path
-    text: str  # as read, line endings included
-    doc: object
+    text: str  # as read, line endings and BOM included
+    doc: object  # the document we read and edit
     yaml: YAML
     newline: str = "\n"
+    bom: bool = False
+    before: str = ""  # the documents before ``doc`` and its own '---' line, verbatim (LF)
+    after: str = ""  # the documents after it, verbatim (LF)
+    line_offset: int = 0  # lines of the file before ``doc``'s first line
+    body: str = ""  # ``doc``'s text as read (LF)
 
     @property
     def section(self):
@@ -129,60 +142,111 @@ class ConfigFile:
             node = node[seg]
         return node
 
+    def key_line(self, mapping, key) -> int | None:
+        """1-based line in the whole file of ``key`` in ``mapping``."""
+        try:
+            return mapping.lc.key(key)[0] + 1 + self.line_offset
+        except Exception:
+            return None
+
     def dump(self) -> str:
         buf = io.StringIO()
         self.yaml.dump(self.doc, buf)
         out = buf.getvalue()
-        if not self.text.endswith("\n") and out.endswith("\n") and self.text:
+        if self.body and not self.body.endswith("\n") and out.endswith("\n"):
             out = out[:-1]
+        before = self.before
+        if before and not before.endswith("\n") and out:  # a file ending in '---' gets its line end
+            before += "\n"
+        out = before + out + self.after
         if self.newline != "\n":
             out = out.replace("\n", self.newline)
-        return out
+        return ("\ufeff" if self.bom else "") + out
+
+
+_DOC_MARKER = re.compile(r"---(?:[ \t]|$)")
+
+
+def _documents(text: str) -> list[tuple[str, str, int]]:
+    """(marker line, body, line offset of the body) of each '---'-separated document.
+
+    A line starting with '---' and a blank is a document marker wherever it is, even
+    inside a block scalar (YAML forbids such a line as content), so splitting by lines
+    is exact. The first document has no marker line."""
+    docs, marker, body, start = [], "", [], 0
+    for i, line in enumerate(text.splitlines(keepends=True)):
+        if _DOC_MARKER.match(line):
+            docs.append((marker, "".join(body), start))
+            marker, body, start = line, [], i + 1
+        else:
+            body.append(line)
+    docs.append((marker, "".join(body), start))
+    return docs
+
+
+def _has_content(body: str) -> bool:
+    for line in body.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith(("#", "%")) and stripped != "...":
+            return True
+    return False
+
+
+def _load_doc(p: Path, text: str, line_offset: int):
+    y = _yaml(text)
+    try:
+        doc = yamlread.load(y, text, p, line_offset)
+    except yamlread.YamlReadError as exc:
+        raise ConfigError(str(exc)) from None
+    if doc is None:
+        doc = CommentedMap()
+    if not isinstance(doc, dict):
+        raise ConfigError(f"{p}:{line_offset + 1}:1: top level must be a mapping, not {type(doc).__name__}")
+    return doc, y
 
 
 def read(path: str | os.PathLike) -> ConfigFile:
     p = Path(path)
     try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{p}: cannot read: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{p}: not UTF-8 (byte {exc.start})") from None
+        text = yamlread.decode(yamlread.read_bytes(p, "application.yml", MAX_CONFIG_BYTES), p)
+    except yamlread.YamlReadError as exc:
+        raise ConfigError(str(exc)) from None
+    bom = text.startswith("\ufeff")
+    unbommed = text[1:] if bom else text
     # ruamel keeps the \r inside comments but drops it after plain values, so
     # a CRLF file would come back with mixed endings: parse LF only, restore CRLF on dump.
     # In a file that mixes both, the more common ending wins.
-    newline = "\r\n" if 2 * text.count("\r\n") > text.count("\n") else "\n"
-    lf_text = text.replace("\r\n", "\n")
-    y = _yaml(lf_text)
-    try:
-        doc = y.load(lf_text)
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        where = f"{p}:{mark.line + 1}:{mark.column + 1}" if mark else str(p)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{where}: malformed YAML: {problem}") from None
-    if doc is None:
-        doc = CommentedMap()
-    if not isinstance(doc, dict):
-        raise ConfigError(f"{p}:1:1: top level must be a mapping, not {type(doc).__name__}")
-    return ConfigFile(p, text, doc, y, newline)
+    newline = "\r\n" if 2 * unbommed.count("\r\n") > unbommed.count("\n") else "\n"
+    lf_text = unbommed.replace("\r\n", "\n")
+    docs = _documents(lf_text)
+    if len(docs) == 1:
+        doc, y = _load_doc(p, lf_text, 0)
+        return ConfigFile(p, text, doc, y, newline, bom, body=lf_text)
+    loaded = {}
+    for i, (marker, body, offset) in enumerate(docs):
+        rest = marker[3:].strip()
+        if rest and not rest.startswith("#"):
+            raise ConfigError(f"{p}:{offset}: content on a '---' line is not supported in a multi-document file")
+        if _has_content(body):
+            loaded[i] = _load_doc(p, body, offset)
+    holding = [i for i, (doc, _y) in loaded.items() if "plugins" in doc]
+    target = holding[0] if holding else (min(loaded) if loaded else len(docs) - 1)
+    doc, y = loaded[target] if target in loaded else _load_doc(p, docs[target][1], docs[target][2])
+    before = "".join(m + b for m, b, _o in docs[:target]) + docs[target][0]
+    after = "".join(m + b for m, b, _o in docs[target + 1:])
+    return ConfigFile(p, text, doc, y, newline, bom, before, after, docs[target][2], docs[target][1])
 
 
-def _line_of(doc, dotted: str) -> int | None:
+def _line_of(cf: ConfigFile, dotted: str) -> int | None:
     """1-based line of the deepest existing key on a dotted path (kebab-case tolerant)."""
-    node, line = doc, None
+    node, line = cf.doc, None
     for seg in dotted.split("."):
         if not isinstance(node, dict):
             break
         match = next((k for k in node if to_camel(str(k)) == seg or str(k) == seg), None)
         if match is None:
             break
-        try:
-            line = node.lc.key(match)[0] + 1
-        except Exception:
-            pass
+        line = cf.key_line(node, match) or line
         node = node[match]
     return line
 
@@ -202,7 +266,7 @@ def show(path, catalog: Catalog | None = None) -> dict:
         if ck.secret and shown not in (None, ""):
             shown = MASK
         entries.append({"key": ck.key, "value": shown, "source": "file" if present else "default",
-                        "line": _line_of(cf.doc, "plugins.lavametrics." + ck.key) if present else None,
+                        "line": _line_of(cf, "plugins.lavametrics." + ck.key) if present else None,
                         "secret": ck.secret})
     prom = cf.doc.get("metrics", {}) if isinstance(cf.doc.get("metrics"), dict) else {}
     prom = prom.get("prometheus", {}) if isinstance(prom.get("prometheus"), dict) else {}
@@ -218,7 +282,7 @@ def _findings(cf: ConfigFile, problems: list[Problem]) -> list[Finding]:
     out = []
     for pr in problems:
         full = "plugins.lavametrics" + (f".{pr.key}" if pr.key else "")
-        out.append(Finding(str(cf.path), _line_of(cf.doc, full), full, pr.value, pr.message, pr.allowed))
+        out.append(Finding(str(cf.path), _line_of(cf, full), full, pr.value, pr.message, pr.allowed))
     return out
 
 
@@ -230,12 +294,12 @@ def _warnings(cf: ConfigFile) -> list[Finding]:
     own_on = own is True or (isinstance(own, str) and own.lower() == "true")
     enabled = prom.get("enabled") if isinstance(prom, dict) else None
     if enabled is not True and not own_on:
-        warns.append(Finding(str(cf.path), _line_of(cf.doc, "metrics.prometheus.enabled"),
+        warns.append(Finding(str(cf.path), _line_of(cf, "metrics.prometheus.enabled"),
                              "metrics.prometheus.enabled", configcheck.render(enabled),
                              "Lavalink's /metrics is off and the plugin's own endpoint is disabled: nothing is exported",
                              "true"))
     elif enabled is True and not (isinstance(prom, dict) and prom.get("endpoint")):
-        warns.append(Finding(str(cf.path), _line_of(cf.doc, "metrics.prometheus"), "metrics.prometheus.endpoint",
+        warns.append(Finding(str(cf.path), _line_of(cf, "metrics.prometheus"), "metrics.prometheus.endpoint",
                              None, "not set: Lavalink then demands its password on /metrics, which Prometheus cannot send",
                              "/metrics"))
     return warns
@@ -262,7 +326,18 @@ def validate(path, catalog: Catalog | None = None, jar=None, use_jar: bool = Tru
 
 # --- writing ---------------------------------------------------------------------------
 
-def _child(cf: ConfigFile, mapping, parent: str, seg: str):
+def _may_show(full: str, catalog: Catalog) -> bool:
+    """Whether a value found at dotted path ``full`` may appear in a message: not when it sits
+    where a secret belongs (``endpoint.auth: hunter2`` is probably the password)."""
+    below = full.removeprefix(".".join(SECTION) + ".")
+    if below == full:
+        return True  # outside our section: Lavalink's keys there are not mapped to values
+    secret = [c.key for c in catalog.config if c.secret]
+    holders = {k.rsplit(".", 1)[0] for k in secret if "." in k} | set(secret)
+    return not any(below == h or below.startswith(h + ".") for h in holders)
+
+
+def _child(cf: ConfigFile, catalog: Catalog, mapping, parent: str, seg: str):
     """The child mapping for ``seg`` below the dotted path ``parent`` (matching kebab-case
     spellings already in the file), created when missing or empty."""
     key = next((k for k in mapping if str(k) == seg or to_camel(str(k)) == seg), None)
@@ -275,77 +350,95 @@ def _child(cf: ConfigFile, mapping, parent: str, seg: str):
     elif not isinstance(value, dict):
         # replacing it would silently drop what the user wrote there
         full = f"{parent}.{seg}" if parent else seg
-        try:
-            where = f"{cf.path}:{mapping.lc.key(key)[0] + 1}"
-        except Exception:
-            where = str(cf.path)
-        raise ConfigError(f"{where}: {full}: value {configcheck.render(value)!r}: "
+        line = cf.key_line(mapping, key)
+        where = f"{cf.path}:{line}" if line else str(cf.path)
+        shown = configcheck.render(value) if _may_show(full, catalog) else MASK
+        raise ConfigError(f"{where}: {full}: value {shown!r}: "
                           "must be a mapping (left as it is: fix or remove it first)")
     return mapping[key]
 
 
-def _set(cf: ConfigFile, mapping, dotted: str, value) -> None:
+def _set(cf: ConfigFile, catalog: Catalog, mapping, dotted: str, value) -> None:
     """Set ``dotted`` below plugins.lavametrics (``mapping``) to ``value``."""
     segs = dotted.split(".")
     node, parent = mapping, ".".join(SECTION)
     for seg in segs[:-1]:
-        node = _child(cf, node, parent, seg)
+        node = _child(cf, catalog, node, parent, seg)
         parent += "." + seg
     last = segs[-1]
     key = next((k for k in node if str(k) == last or to_camel(str(k)) == last), last)
     node[key] = value
 
 
-def _save(cf: ConfigFile, catalog: Catalog, jar=None, use_jar: bool = True) -> str:
+@dataclass
+class EditResult:
+    file: Path  # the file written: a symlink's target
+    changed: bool
+    backup: Path | None  # where the previous version is, when something was written
+    text: str
+
+
+def _save(cf: ConfigFile, catalog: Catalog, jar=None, use_jar: bool = True) -> EditResult:
     # refuse to write a config the plugin would reject: the user gets the error, not a dead node
     report = validate_doc(cf, catalog, jar, use_jar)
     if not report.valid:
         raise ConfigError("refusing to write an invalid config: " + "; ".join(str(e) for e in report.errors))
     text = cf.dump()
-    if text != cf.text:
-        atomic_write(cf.path, text)
-    return text
+    if text == cf.text:
+        return EditResult(fsutil.real_path(cf.path), False, None, text)
+    backup = fsutil.atomic_write(cf.path, text)
+    return EditResult(fsutil.real_path(cf.path), True, backup, text)
 
 
-def _section_for_write(cf: ConfigFile):
-    plugins = _child(cf, cf.doc, "", SECTION[0])
-    return _child(cf, plugins, SECTION[0], SECTION[1])
+def _edit(path, catalog: Catalog | None, jar, use_jar: bool, change) -> EditResult:
+    """Read, ``change(cf, catalog)``, validate and write ``path`` under its edit lock: an
+    editor that ran meanwhile has either finished (and we read its result) or waits."""
+    catalog = catalog or load_catalog(prefer_jar=False)
+    if not os.path.exists(path):
+        read(path)  # the one-line "cannot read" error, before a lock file is made for nothing
+    with fsutil.locked(path):
+        cf = read(path)
+        change(cf, catalog)
+        return _save(cf, catalog, jar, use_jar)
 
 
-def enable(path, catalog: Catalog | None = None, jar=None, use_jar: bool = True) -> str:
+def _section_for_write(cf: ConfigFile, catalog: Catalog):
+    plugins = _child(cf, catalog, cf.doc, "", SECTION[0])
+    return _child(cf, catalog, plugins, SECTION[0], SECTION[1])
+
+
+def enable(path, catalog: Catalog | None = None, jar=None, use_jar: bool = True) -> EditResult:
     """Turn on Lavalink's Prometheus endpoint at /metrics (anonymous, as Prometheus needs) and
     write the group switches. Existing choices are kept, except that a fully disabled group
     set (what ``disable`` leaves) is restored to the defaults."""
-    catalog = catalog or load_catalog(prefer_jar=False)
-    cf = read(path)
-    prom = _child(cf, _child(cf, cf.doc, "", "metrics"), "metrics", "prometheus")
-    prom["enabled"] = True
-    if not prom.get("endpoint"):
-        prom["endpoint"] = "/metrics"
-    section = _section_for_write(cf)
-    groups = [c for c in catalog.config if c.key.startswith("groups.")]
-    current = {c.key: configcheck.lookup(section, c.key) for c in groups}
-    all_off = all(v in (False, "false") for v in current.values())
-    for c in groups:
-        if current[c.key] is None or all_off:
-            _set(cf, section, c.key, (c.default or "true").lower() == "true")
-    return _save(cf, catalog, jar, use_jar)
+    def change(cf, catalog):
+        prom = _child(cf, catalog, _child(cf, catalog, cf.doc, "", "metrics"), "metrics", "prometheus")
+        prom["enabled"] = True
+        if not prom.get("endpoint"):
+            prom["endpoint"] = "/metrics"
+        section = _section_for_write(cf, catalog)
+        groups = [c for c in catalog.config if c.key.startswith("groups.")]
+        current = {c.key: configcheck.lookup(section, c.key) for c in groups}
+        all_off = all(v in (False, "false") for v in current.values())
+        for c in groups:
+            if current[c.key] is None or all_off:
+                _set(cf, catalog, section, c.key, (c.default or "true").lower() == "true")
+    return _edit(path, catalog, jar, use_jar, change)
 
 
-def disable(path, catalog: Catalog | None = None, jar=None, use_jar: bool = True) -> str:
+def disable(path, catalog: Catalog | None = None, jar=None, use_jar: bool = True) -> EditResult:
     """Switch every group and the own endpoint off but keep the rest of the section (buckets,
     endpoint address and credentials). ``enable`` afterwards turns the groups back on at their
     defaults; the endpoint stays off until ``set endpoint.enabled true``. Lavalink's own
     metrics stay as they are: other dashboards may rely on them."""
-    catalog = catalog or load_catalog(prefer_jar=False)
-    cf = read(path)
-    section = _section_for_write(cf)
-    for c in catalog.config:
-        if c.key.startswith("groups."):
-            _set(cf, section, c.key, False)
-    if configcheck.lookup(section, "endpoint.enabled") is not None or "endpoint" in section:
-        _set(cf, section, "endpoint.enabled", False)
-    return _save(cf, catalog, jar, use_jar)
+    def change(cf, catalog):
+        section = _section_for_write(cf, catalog)
+        for c in catalog.config:
+            if c.key.startswith("groups."):
+                _set(cf, catalog, section, c.key, False)
+        if configcheck.lookup(section, "endpoint.enabled") is not None or "endpoint" in section:
+            _set(cf, catalog, section, "endpoint.enabled", False)
+    return _edit(path, catalog, jar, use_jar, change)
 
 
 _BOOL_WORDS = {"true": True, "yes": True, "on": True, "1": True,
@@ -360,29 +453,30 @@ def parse_value(key: str, raw: str, catalog: Catalog):
         raise ConfigError(f"unknown key {key!r} (known: {', '.join(c.key for c in catalog.config)})") from None
     t = ck.type
     text = raw.strip()
+    shown = MASK if ck.secret else raw
     if t == "boolean":
         if text.lower() not in _BOOL_WORDS:
-            raise ConfigError(f"{key}: value {raw!r}: must be true or false")
+            raise ConfigError(f"{key}: value {shown!r}: must be true or false")
         return _BOOL_WORDS[text.lower()]
     if t == "integer":
         if not re.fullmatch(r"[+-]?\d+", text):
-            raise ConfigError(f"{key}: value {raw!r}: must be an integer")
+            raise ConfigError(f"{key}: value {shown!r}: must be an integer")
         return int(text)
     if t in ("string-list", "number-list", "cidr-list"):
         if text.startswith("["):
-            try:
-                items = YAML(typ="safe").load(text)
-            except YAMLError:
-                raise ConfigError(f"{key}: value {raw!r}: not a YAML flow list") from None
+            try:  # bounded: a VALUE can hold an alias bomb as well as a file can
+                items = yamlread.load(yamlread.new_yaml(), text, "<command line>")
+            except yamlread.YamlReadError:
+                raise ConfigError(f"{key}: value {shown!r}: not a YAML flow list") from None
             if not isinstance(items, list):
-                raise ConfigError(f"{key}: value {raw!r}: not a list")
+                raise ConfigError(f"{key}: value {shown!r}: not a list")
         else:
             items = [p.strip() for p in text.split(",") if p.strip()]
         if t == "number-list":
             try:
                 items = [int(i) if re.fullmatch(r"[+-]?\d+", str(i)) else float(i) for i in items]
             except ValueError:
-                raise ConfigError(f"{key}: value {raw!r}: must be a list of numbers") from None
+                raise ConfigError(f"{key}: value {shown!r}: must be a list of numbers") from None
         else:
             items = [str(i) for i in items]
         seq = CommentedSeq(items)
@@ -391,25 +485,25 @@ def parse_value(key: str, raw: str, catalog: Catalog):
     if t.startswith("enum:"):
         options = t[len("enum:"):].split("|")
         if text not in options:
-            raise ConfigError(f"{key}: value {raw!r}: must be one of {'|'.join(options)}")
+            raise ConfigError(f"{key}: value {shown!r}: must be one of {'|'.join(options)}")
     return raw
 
 
-def set_value(path, key: str, raw: str, catalog: Catalog | None = None, jar=None, use_jar: bool = True) -> str:
+def set_value(path, key: str, raw: str, catalog: Catalog | None = None, jar=None,
+              use_jar: bool = True) -> EditResult:
     return set_values(path, [(key, raw)], catalog, jar, use_jar)
 
 
 def set_values(path, assignments: list[tuple[str, str]], catalog: Catalog | None = None, jar=None,
-               use_jar: bool = True) -> str:
+               use_jar: bool = True) -> EditResult:
     """Apply every KEY=VALUE, then validate and write once.
 
     Some settings are only valid together (basic auth needs a username and a password), so
     they must land in one write: validating after each would refuse the first of the pair.
     """
-    catalog = catalog or load_catalog(prefer_jar=False)
-    cf = read(path)
-    section = _section_for_write(cf)
-    for key, raw in assignments:
-        key = ".".join(to_camel(s) for s in key.removeprefix("plugins.lavametrics.").split("."))
-        _set(cf, section, key, parse_value(key, raw, catalog))
-    return _save(cf, catalog, jar, use_jar)
+    def change(cf, catalog):
+        section = _section_for_write(cf, catalog)
+        for key, raw in assignments:
+            key = ".".join(to_camel(s) for s in key.removeprefix("plugins.lavametrics.").split("."))
+            _set(cf, catalog, section, key, parse_value(key, raw, catalog))
+    return _edit(path, catalog, jar, use_jar, change)

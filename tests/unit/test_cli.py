@@ -131,3 +131,22 @@ def test_catalog_without_jvm(tmp_path):
                           capture_output=True, text=True, env=env, timeout=60)
     assert proc.returncode == 2
     assert proc.stderr == "lavametrics: error: no JVM available: set JAVA_HOME or put java (17+) on PATH\n"
+
+
+@pytest.mark.parametrize("argv, named", [
+    (["check", "http://admin:url-secret@127.0.0.1:1", "--password", "x"], "URL"),
+    (["check", "http://127.0.0.1:1", "--password", "x", "--metrics-url", "http://p:url-secret@127.0.0.1:2/metrics"],
+     "--metrics-url"),
+])
+def test_check_refuses_credentials_in_a_url_without_echoing_them(capsys, argv, named):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and err.startswith(f"lavametrics: error: {named} ") and "user:password@" in err
+    assert "url-secret" not in out + err and err.count("\n") == 1
+
+
+def test_check_report_masks_query_values_of_the_metrics_url(fake_node, capsys):
+    node = fake_node()
+    node.metrics_status = 500
+    code, out, _ = run(capsys, "check", node.url, "--password", node.password,
+                       "--metrics-url", node.metrics_url + "?token=query-secret", "--json")
+    assert code == 1 and "token=****" in out and "query-secret" not in out

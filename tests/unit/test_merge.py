@@ -253,47 +253,34 @@ def test_sample_names_added_by_extending_a_family_are_claimed(gauge_first):
     assert conflicts == {n: (1.0 if n == loser else 0.0) for n in "abc"}
 
 
-class _StallingServer:
-    """Answers the request line, then sends a header line every 50 ms until released: each
-    read completes within any socket timeout, so the scrape overruns its budget the way a
-    hung DNS lookup does."""
+class _StallingResolver:
+    """Name resolution of one host hangs until released. No socket timeout reaches
+    getaddrinfo, so the scrape overruns its budget and its worker keeps running;
+    ``connections`` counts the lookups (each scrape starts with one)."""
 
-    def __init__(self):
+    HOST = "stalling-node.invalid"
+
+    def __init__(self, monkeypatch):
         self.release = threading.Event()
         self.connections = 0
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen()
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        threading.Thread(target=self._accept, daemon=True).start()
+        self.url = f"http://{self.HOST}:2333"
+        real = socket.getaddrinfo
 
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
+        def getaddrinfo(host, *args, **kwargs):
+            if host != self.HOST:
+                return real(host, *args, **kwargs)
             self.connections += 1
-            threading.Thread(target=self._stall, args=(conn,), daemon=True).start()
+            self.release.wait(30)
+            return real("127.0.0.1", 1, *args[1:], **kwargs)  # then: connection refused
 
-    def _stall(self, conn):
-        with conn:
-            try:
-                conn.recv(65536)
-                conn.sendall(b"HTTP/1.1 200 OK\r\n")
-                while not self.release.wait(0.05):
-                    conn.sendall(b"X-Stall: 1\r\n")
-                conn.sendall(b"Content-Type: text/plain; version=0.0.4\r\nContent-Length: 0\r\n\r\n")
-            except OSError:
-                pass
+        monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
 
     def close(self):
         self.release.set()
-        self.sock.close()
 
 
-def test_overrunning_node_is_not_scraped_again_while_its_worker_runs(fake_node):
-    stall = _StallingServer()
+def test_overrunning_node_is_not_scraped_again_while_its_worker_runs(fake_node, monkeypatch):
+    stall = _StallingResolver(monkeypatch)
     good = fake_node()
     nodes = [NodeSpec("stall", stall.url, "pw", stall.url + "/metrics"), spec("good", good)]
     # two workers: a second scrape of the stalled node would take the one "good" needs

@@ -2,6 +2,7 @@ import os
 
 import pytest
 
+from lavametrics import fsutil
 from lavametrics import yamlconfig as yc
 
 SAMPLE = """\
@@ -235,7 +236,7 @@ def test_atomic_write_failure_keeps_original(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(OSError):
-        yc.atomic_write(p, "a: 2\n")
+        fsutil.atomic_write(p, "a: 2\n")
     assert p.read_text() == "a: 1\n"
     assert [f.name for f in tmp_path.iterdir() if f.name.endswith(".tmp")] == []
 

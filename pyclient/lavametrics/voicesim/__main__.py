@@ -8,7 +8,18 @@ import logging
 import sys
 import time
 
+from ..argtypes import Parser, integer, path, port, seconds
 from .sim import VoiceSimulator
+
+DAY = 86400.0
+BACKENDS = ("thread", "asyncio")
+
+
+def _backends(raw: str) -> str:
+    names = [b.strip() for b in raw.split(",") if b.strip()]
+    if not names or any(b not in BACKENDS for b in names):
+        raise argparse.ArgumentTypeError(f"{raw!r}: must be a comma-separated list of {', '.join(BACKENDS)}")
+    return raw
 
 
 def _table(sim: VoiceSimulator) -> str:
@@ -33,28 +44,32 @@ DESCRIPTION = "Simulated Discord voice server (TLS gateway + UDP) on loopback."
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The options, shared by `python -m lavametrics.voicesim` and `lavametrics voicesim`."""
-    p.add_argument("--seconds", type=float, default=0, help="stop after N seconds (0: until Ctrl-C)")
+    p.add_argument("--seconds", type=seconds(DAY, zero="until Ctrl-C"), default=0,
+                   help="stop after N seconds (0: until Ctrl-C)")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=0, help="gateway port (0: a free one)")
-    p.add_argument("--udp-port", type=int, default=0, help="UDP port (0: a free one)")
-    p.add_argument("--udp-backend", choices=["thread", "asyncio"], default="thread")
-    p.add_argument("--heartbeat-interval", type=int, default=13750, help="ms, sent in HELLO")
-    p.add_argument("--workdir", help="where to keep the certificate and truststore (default: a temp dir)")
+    p.add_argument("--port", type=port, default=0, help="gateway port (0: a free one)")
+    p.add_argument("--udp-port", type=port, default=0, help="UDP port (0: a free one)")
+    p.add_argument("--udp-backend", choices=BACKENDS, default="thread")
+    p.add_argument("--heartbeat-interval", type=integer(100, 600_000, "milliseconds"), default=13750,
+                   help="ms, sent in HELLO")
+    p.add_argument("--workdir", type=path, help="where to keep the certificate and truststore (default: a temp dir)")
     p.add_argument("--merge-jdk-cacerts", action="store_true",
                    help="copy the JDK's public CAs into the truststore too")
     p.add_argument("--bench", action="store_true", help="measure the UDP counter's lossless ceiling")
-    p.add_argument("--bench-seconds", type=float, default=3.0)
-    p.add_argument("--bench-start", type=int, default=200, help="streams in the first step")
-    p.add_argument("--bench-max", type=int, default=12800, help="stop doubling beyond this many streams")
-    p.add_argument("--bench-backends", default="thread,asyncio")
-    p.add_argument("--bench-blast", type=float, default=3.0,
+    p.add_argument("--bench-seconds", type=seconds(), default=3.0)
+    p.add_argument("--bench-start", type=integer(1, 1_000_000, "a number of streams"), default=200,
+                   help="streams in the first step")
+    p.add_argument("--bench-max", type=integer(1, 1_000_000, "a number of streams"), default=12800,
+                   help="stop doubling beyond this many streams")
+    p.add_argument("--bench-backends", type=_backends, default="thread,asyncio")
+    p.add_argument("--bench-blast", type=seconds(zero="skip"), default=3.0,
                    help="seconds of unpaced sending after the ramp (0: skip)")
     p.add_argument("--json", action="store_true", help="with --bench: also print the steps as JSON")
-    p.add_argument("--log-level", default="WARNING")
+    p.add_argument("--log-level", type=str.upper, choices=("DEBUG", "INFO", "WARNING", "ERROR"), default="WARNING")
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m lavametrics.voicesim", description=DESCRIPTION)
+    p = Parser(prog="python -m lavametrics.voicesim", description=DESCRIPTION)
     add_arguments(p)
     return run(p.parse_args(argv))
 

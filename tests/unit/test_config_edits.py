@@ -1,0 +1,347 @@
+"""Edits of application.yml are safe against the files and the people around them:
+concurrent editors, root, symlinks, read-only files, BOMs, Spring profiles, hostile YAML."""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import grp
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from lavametrics import yamlconfig as yc
+from lavametrics.cli import main
+from tests.conftest import require
+from tests.unit.bounded import run_cli
+
+BASE = """\
+lavalink:
+  server:
+    password: "youshallnotpass"
+plugins:
+  lavametrics:
+    endpoint:
+      enabled: false
+metrics:
+  prometheus:
+    enabled: true
+    endpoint: /metrics
+"""
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def app(tmp_path):
+    p = tmp_path / "application.yml"
+    p.write_text(BASE)
+    return p
+
+
+# --- concurrent editors ----------------------------------------------------------------------
+
+DISTINCT = [("groups.sessions", "false", False), ("groups.players", "false", False),
+            ("groups.tracks", "false", False), ("groups.loads", "false", False),
+            ("groups.frames", "false", False), ("groups.voice", "false", False),
+            ("groups.filters", "false", False), ("groups.rest", "true", True),
+            ("endpoint.port", "9500", 9500), ("endpoint.path", "/lm", "/lm")]
+
+
+def _lookup(doc, dotted):
+    node = doc["plugins"]["lavametrics"]
+    for seg in dotted.split("."):
+        if not isinstance(node, dict) or seg not in node:
+            return None
+        node = node[seg]
+    return node
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_concurrent_sets_of_distinct_keys_all_land(app, round_):
+    start = threading.Barrier(len(DISTINCT))
+    errors = []
+
+    def edit(key, raw):
+        try:
+            start.wait()
+            yc.set_value(app, key, raw, use_jar=False)
+        except Exception as exc:  # reported below: a thread's exception is otherwise lost
+            errors.append(exc)
+
+    threads = [threading.Thread(target=edit, args=(k, raw)) for k, raw, _ in DISTINCT]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    doc = yc.read(app).doc
+    missing = [k for k, _raw, want in DISTINCT if _lookup(doc, k) != want]
+    assert not missing, f"lost edits: {missing}"
+
+
+def test_concurrent_processes_all_land(app):
+    procs = [subprocess.Popen([sys.executable, "-m", "lavametrics.cli", "config", "set", k, raw,
+                               "--file", str(app), "--no-jar"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for k, raw, _ in DISTINCT[:6]]
+    for p in procs:
+        _out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+    doc = yc.read(app).doc
+    assert [k for k, _raw, want in DISTINCT[:6] if _lookup(doc, k) != want] == []
+
+
+def test_kill_9_during_edits_never_leaves_a_broken_file(app):
+    """Kill editors at random moments: the file is always the old or a new version, whole."""
+    rng = random.Random(7)
+    for i in range(8):
+        key, raw, _ = DISTINCT[i]
+        proc = subprocess.Popen([sys.executable, "-m", "lavametrics.cli", "config", "set", key, raw,
+                                 "--file", str(app), "--no-jar"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.2, 0.8))  # not a wait for an event: the point is a random moment
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+        for path in (app, app.parent / "application.yml.bak"):
+            if path.exists():  # whole: it parses and still holds the rest of the file
+                assert yc.read(path).doc["lavalink"]["server"]["password"] == "youshallnotpass"
+        assert _lookup(yc.read(app).doc, key) in (None, DISTINCT[i][2])
+
+
+# --- ownership and permissions -------------------------------------------------------------
+
+def _nobody():
+    user = pwd.getpwnam("nobody")
+    group = grp.getgrgid(user.pw_gid)
+    return user.pw_uid, group.gr_gid
+
+
+def test_root_edit_keeps_owner_group_and_mode_of_file_and_backup(app):
+    require(os.geteuid() == 0, "root (to chown the file to nobody)")
+    uid, gid = _nobody()
+    os.chown(app, uid, gid)
+    os.chmod(app, 0o600)
+    result = yc.set_value(app, "endpoint.port", "9500", use_jar=False)
+    for p in (app, result.backup):
+        st = os.stat(p)
+        assert (st.st_uid, st.st_gid, st.st_mode & 0o7777) == (uid, gid, 0o600), p
+    assert "port: 9500" in app.read_text()
+
+
+def test_root_edit_keeps_a_group_readable_mode(app):
+    require(os.geteuid() == 0, "root (to chown the file to nobody)")
+    uid, gid = _nobody()
+    os.chown(app, 0, gid)
+    os.chmod(app, 0o640)
+    yc.set_value(app, "endpoint.port", "9500", use_jar=False)
+    st = os.stat(app)
+    assert (st.st_uid, st.st_gid, st.st_mode & 0o7777) == (0, gid, 0o640)
+
+
+@pytest.mark.parametrize("mode", [0o444, 0o400, 0o440])
+def test_a_read_only_file_is_not_edited_even_by_root(app, capsys, mode):
+    os.chmod(app, mode)
+    try:
+        code, _out, err = run(capsys, "config", "set", "endpoint.port", "9500", "--file", str(app), "--no-jar")
+    finally:
+        os.chmod(app, 0o644)
+    assert code == 2
+    assert err.startswith(f"lavametrics: error: {app}: read-only (mode {mode:04o})") and err.count("\n") == 1, err
+    assert app.read_text() == BASE
+    assert not (app.parent / "application.yml.bak").exists()
+
+
+# --- symlinks --------------------------------------------------------------------------------
+
+def test_an_existing_backup_symlink_is_replaced_not_followed(app, tmp_path):
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text("not yours\n")
+    bak = app.parent / "application.yml.bak"
+    bak.symlink_to(elsewhere)
+    yc.set_value(app, "endpoint.port", "9500", use_jar=False)
+    assert elsewhere.read_text() == "not yours\n"  # the password did not go where the link points
+    assert not bak.is_symlink() and bak.read_text() == BASE
+
+
+def test_a_symlinked_config_reports_the_backup_where_it_is(tmp_path, capsys):
+    real_dir, link_dir = tmp_path / "real", tmp_path / "lavalink"
+    real_dir.mkdir()
+    link_dir.mkdir()
+    (real_dir / "application.yml").write_text(BASE)
+    link = link_dir / "application.yml"
+    link.symlink_to(real_dir / "application.yml")
+    code, out, _ = run(capsys, "config", "set", "endpoint.port", "9500", "--file", str(link), "--no-jar")
+    assert code == 0
+    backup = real_dir / "application.yml.bak"
+    assert out == f"{link}: set endpoint.port (backup: {backup})\n"
+    assert backup.read_text() == BASE
+    code, out, _ = run(capsys, "config", "set", "endpoint.port", "9501", "--file", str(link), "--no-jar", "--json")
+    assert json.loads(out)["backup"] == str(backup)
+
+
+def test_a_lock_file_symlink_is_not_followed(app, tmp_path):
+    target = tmp_path / "victim"
+    (app.parent / "application.yml.lock").symlink_to(target)
+    with pytest.raises(OSError, match="cannot open the edit lock"):
+        yc.set_value(app, "endpoint.port", "9500", use_jar=False)
+    assert not target.exists() and app.read_text() == BASE
+
+
+# --- encodings and documents ---------------------------------------------------------------
+
+def test_a_utf8_bom_is_kept(app):
+    app.write_bytes(b"\xef\xbb\xbf" + BASE.encode())
+    yc.set_value(app, "endpoint.port", "9500", use_jar=False)
+    raw = app.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and raw.count(b"\xef\xbb\xbf") == 1
+    assert "port: 9500" in raw.decode("utf-8-sig")
+    assert (app.parent / "application.yml.bak").read_bytes() == b"\xef\xbb\xbf" + BASE.encode()
+
+
+def test_a_bom_file_round_trips_unchanged(app):
+    app.write_bytes(b"\xef\xbb\xbf" + BASE.encode())
+    assert yc.read(app).dump() == "\ufeff" + BASE
+
+
+PROFILES = """\
+# default profile
+server:
+  port: 2333
+---
+spring:
+  config:
+    activate:
+      on-profile: dev   # keep me
+server:
+  port: 2334
+---
+spring:
+  config:
+    activate:
+      on-profile: prod
+lavalink:
+  server:
+    password: "prodpass"
+plugins:
+  lavametrics:
+    groups:
+      rest: true    # per-route
+metrics:
+  prometheus:
+    enabled: true
+    endpoint: /metrics
+---
+spring.config.activate.on-profile: stage
+server: {port:   2335}
+"""
+
+
+def test_multi_document_edits_the_document_holding_plugins(tmp_path):
+    p = tmp_path / "application.yml"
+    p.write_text(PROFILES)
+    docs_before = PROFILES.split("---\n")
+    yc.set_value(p, "endpoint.port", "9500", use_jar=False)
+    after = p.read_text()
+    docs_after = after.split("---\n")
+    assert len(docs_after) == 4
+    assert docs_after[0] == docs_before[0] and docs_after[1] == docs_before[1] and docs_after[3] == docs_before[3]
+    assert "      rest: true    # per-route\n    endpoint:\n      port: 9500\n" in docs_after[2]
+    assert yc.read(p).dump() == after
+
+
+def test_multi_document_without_plugins_edits_the_first_document(tmp_path):
+    p = tmp_path / "application.yml"
+    text = "server:\n  port: 2333\n---\nspring.config.activate.on-profile: dev\nserver:\n  port: 1\n"
+    p.write_text(text)
+    yc.enable(p, use_jar=False)
+    first, second = p.read_text().split("---\n")
+    assert "plugins:\n  lavametrics:\n" in first and "metrics:\n  prometheus:\n    enabled: true\n" in first
+    assert second == "spring.config.activate.on-profile: dev\nserver:\n  port: 1\n"
+
+
+def test_multi_document_errors_name_the_line_in_the_whole_file(tmp_path):
+    p = tmp_path / "application.yml"
+    p.write_text(PROFILES.replace("rest: true    # per-route", "rest: sometimes"))
+    report = yc.validate(p, use_jar=False)
+    (e,) = report.errors
+    assert e.line == 22 and str(e).startswith(f"{p}:22: plugins.lavametrics.groups.rest"), str(e)
+    p.write_text(PROFILES.replace("on-profile: prod", "on-profile: [prod"))
+    with pytest.raises(yc.ConfigError, match=rf"^{p}:16:\d+: malformed YAML"):
+        yc.read(p)
+
+
+def test_multi_document_show_reads_the_plugins_document(tmp_path):
+    p = tmp_path / "application.yml"
+    p.write_text(PROFILES)
+    entries = {e["key"]: e for e in yc.show(p)["entries"]}
+    assert entries["groups.rest"]["value"] == "true" and entries["groups.rest"]["line"] == 22
+
+
+# --- sizes and hostile YAML --------------------------------------------------------------------
+
+def test_an_oversized_application_yml_is_refused(tmp_path, capsys):
+    p = tmp_path / "application.yml"
+    p.write_text(BASE + "# " + "x" * yc.MAX_CONFIG_BYTES + "\n")
+    code, _out, err = run(capsys, "config", "validate", "--file", str(p), "--no-jar")
+    assert code == 2 and "larger than the 256 KiB limit for application.yml" in err and err.count("\n") == 1, err
+
+
+def test_a_file_just_under_the_limit_is_read(tmp_path):
+    p = tmp_path / "application.yml"
+    p.write_text(BASE + "# " + "x" * (yc.MAX_CONFIG_BYTES - len(BASE) - 3) + "\n")
+    assert p.stat().st_size == yc.MAX_CONFIG_BYTES
+    assert yc.read(p).section is not None
+
+
+def laughs(levels: int) -> str:
+    value = '&l0 "lol"'
+    for i in range(1, levels + 1):
+        value = f"&l{i} [{value}, " + ", ".join([f"*l{i - 1}"] * 9) + "]"
+    return value
+
+
+@pytest.mark.parametrize("action", ["validate", "show", "set"])
+def test_an_alias_bomb_under_plugins_lavametrics_is_refused(tmp_path, action):
+    p = tmp_path / "application.yml"
+    # a million nodes: over the bound, yet harmless here should the bound regress
+    p.write_text(f"plugins:\n  lavametrics:\n    endpoint:\n      allow: {laughs(6)}\n")
+    call = {"validate": lambda: yc.validate(p, use_jar=False), "show": lambda: yc.show(p),
+            "set": lambda: yc.set_value(p, "endpoint.port", "9500", use_jar=False)}[action]
+    with pytest.raises(yc.ConfigError) as info:
+        call()
+    assert str(info.value).startswith(f"{p}:4:") and "aliases expand to more than" in str(info.value)
+
+
+def test_a_billion_laughs_fails_the_command_with_bounded_memory(tmp_path):
+    p = tmp_path / "application.yml"
+    p.write_text(f"plugins:\n  lavametrics:\n    endpoint:\n      allow: {laughs(9)}\n")
+    proc = run_cli("config", "validate", "--file", str(p), "--no-jar")
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert proc.stderr.startswith(f"lavametrics: error: {p}:4:") and proc.stderr.count("\n") == 1, proc.stderr
+
+
+# --- secrets ---------------------------------------------------------------------------------
+
+def test_a_duplicate_password_key_does_not_echo_either_value(tmp_path, capsys):
+    p = tmp_path / "application.yml"
+    p.write_text('lavalink:\n  server:\n    password: "first-secret"\n    password: "second-secret"\n')
+    code, out, err = run(capsys, "config", "show", "--file", str(p))
+    assert code == 2 and f"{p}:4:" in err and "duplicate key" in err
+    assert "secret" not in out + err, err
+
+
+def test_a_non_mapping_where_auth_belongs_is_not_echoed(tmp_path, capsys):
+    p = tmp_path / "application.yml"
+    p.write_text("plugins:\n  lavametrics:\n    endpoint:\n      auth: hunter2-secret\n")
+    code, _out, err = run(capsys, "config", "set", "endpoint.auth.password", "x", "--file", str(p), "--no-jar")
+    assert code == 2 and "plugins.lavametrics.endpoint.auth" in err and "must be a mapping" in err
+    assert "hunter2" not in err, err
