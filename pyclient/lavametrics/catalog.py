@@ -57,16 +57,10 @@ class Family:
 @dataclass(frozen=True)
 class ConfigKey:
     key: str
-    type: str
+    type: str  # boolean | integer | string | number-list | cidr-list
     default: str | None
     help: str = ""
     secret: bool = False
-
-    @property
-    def enum_values(self) -> tuple[str, ...] | None:
-        if self.type.startswith("enum:"):
-            return tuple(self.type[len("enum:"):].split("|"))
-        return None
 
 
 @dataclass(frozen=True)
@@ -137,7 +131,7 @@ def packaged_json() -> str:
 
 def jar_json(jar: str | os.PathLike | None = None) -> str:
     """The catalog JSON rendered by the plugin itself (raises jvm.JvmUnavailable)."""
-    return jvm.call_static(CATALOG_CLASS, "toJson", jar=jar)
+    return jvm.run_main(CATALOG_CLASS, jar=jar)
 
 
 def load_catalog(jar: str | os.PathLike | None = None, prefer_jar: bool = True) -> Catalog:
@@ -147,8 +141,8 @@ def load_catalog(jar: str | os.PathLike | None = None, prefer_jar: bool = True) 
     """
     if prefer_jar or jar is not None:
         try:
-            text = jar_json(jar)
-            return from_dict(json.loads(text), source=str(jvm.started_jar()))
+            path = jvm.find_jar(jar)
+            return from_dict(json.loads(jar_json(path)), source=str(path))
         except jvm.JvmUnavailable:
             if jar is not None:
                 raise

@@ -1,8 +1,8 @@
-"""The pyjnius bridge to the plugin jar.
+"""Running the plugin jar's own entry points (catalog, config validator) in a ``java`` subprocess.
 
-A process can start exactly one JVM and its class path is frozen at that moment, so the
-jar is located and the class path set *before* ``jnius`` is first imported, and the
-outcome (success or the reason for failure) is remembered for the life of the process.
+A subprocess rather than an in-process JVM: a JVM that cannot start (no memory under
+``ulimit -v``, a broken install) then fails that one call with a readable reason instead of
+taking the Python process down with it, and every call may use a different jar.
 """
 
 from __future__ import annotations
@@ -10,20 +10,21 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import threading
+import subprocess
 from pathlib import Path
+from typing import Sequence
 
 JAR_ENV = "LAVAMETRICS_JAR"
 _JAR_GLOB = "lavalink-plugin/target/lavametrics-plugin-*.jar"
 
+# The entry points are small: a capped heap and class space let them start where memory is
+# limited (ulimit -v 3G is too little for the JVM's defaults), C1 only and serial GC start fastest.
+JAVA_OPTIONS = ("-Xmx256m", "-XX:CompressedClassSpaceSize=64m", "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC", "-Xshare:auto", "-Djava.awt.headless=true")
+
 
 class JvmUnavailable(RuntimeError):
-    """No JVM or no plugin jar: the message is one line saying which and what to do."""
-
-
-_lock = threading.Lock()
-_started_jar: Path | None = None
-_failure: str | None = None
+    """No JVM, no plugin jar, or the JVM failed: the message is one line saying which."""
 
 
 def _version_key(path: Path) -> tuple:
@@ -75,59 +76,29 @@ def find_java_home() -> Path:
     raise JvmUnavailable("no JVM available: set JAVA_HOME or put java (17+) on PATH")
 
 
-def start(jar: str | os.PathLike | None = None) -> Path:
-    """Start the JVM with the plugin jar on the class path (idempotent).
+def _reason(stderr: bytes) -> str:
+    """The JVM's own words, on one line: 'Error occurred during initialization of VM: Could not…'."""
+    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()]
+    lines = [line for line in lines if line and not line.startswith("at ")]
+    return ": ".join(lines[:2])[:300] or "no message"
 
-    Returns the jar in use. A second call asking for a *different* jar fails instead of
-    silently using the first one, because the class path cannot change after start.
+
+def run_main(main_class: str, args: Sequence[str] = (), stdin: str = "",
+             jar: str | os.PathLike | None = None, timeout: float = 120.0) -> str:
+    """``java -cp <plugin jar> <main_class> <args>`` with ``stdin`` (UTF-8); returns its stdout.
+
+    Raises JvmUnavailable when the jar or java cannot be found, java cannot be run, exits
+    non-zero (a JVM that could not start exits 1) or does not answer within ``timeout`` seconds.
     """
-    global _started_jar, _failure
-    with _lock:
-        if _started_jar is not None:
-            if jar is not None and find_jar(jar).resolve() != _started_jar.resolve():
-                raise JvmUnavailable(
-                    f"JVM already started with {_started_jar}; cannot switch to {jar} in the same process"
-                )
-            return _started_jar
-        if _failure is not None:
-            raise JvmUnavailable(_failure)
-        # jar/JVM lookup failures are not remembered (the user may build the jar and retry);
-        # a failed JVM start is, because pyjnius cannot try again in the same process
-        path = find_jar(jar)
-        home = find_java_home()
-        os.environ.setdefault("JAVA_HOME", str(home))
-        try:
-            import jnius_config
-        except ImportError as exc:
-            raise JvmUnavailable(f"pyjnius is not installed ({exc}); pip install pyjnius") from exc
-        if not jnius_config.vm_running:
-            jnius_config.add_options("-Xss2m", "-Djava.awt.headless=true")
-            jnius_config.set_classpath(str(path.resolve()))
-        try:
-            import jnius  # noqa: F401  (starts the JVM)
-        except Exception as exc:  # a broken libjvm is reported as a plain Exception
-            _failure = f"no JVM available: could not start the JVM from {home} ({exc})"
-            raise JvmUnavailable(_failure) from exc
-        _started_jar = path
-        return path
-
-
-def autoclass(name: str, jar: str | os.PathLike | None = None):
-    """A Java class from the plugin jar, starting the JVM on first use."""
-    start(jar)
-    from jnius import autoclass as _autoclass
+    path = find_jar(jar)
+    java = find_java_home() / "bin" / "java"
+    command = [str(java), *JAVA_OPTIONS, "-cp", str(path), main_class, *args]
     try:
-        return _autoclass(name)
-    except Exception as exc:  # JavaException / ClassNotFound surface as generic exceptions
-        raise JvmUnavailable(f"class {name} not found in {_started_jar} ({exc})") from exc
-
-
-def call_static(cls: str, method: str, *args, jar: str | os.PathLike | None = None):
-    """Call a static method and coerce a java.lang.String result to ``str``."""
-    klass = autoclass(cls, jar)
-    result = getattr(klass, method)(*args)
-    return str(result) if result is not None else None
-
-
-def started_jar() -> Path | None:
-    return _started_jar
+        done = subprocess.run(command, input=stdin.encode("utf-8"), capture_output=True, timeout=timeout)
+    except OSError as exc:
+        raise JvmUnavailable(f"no JVM available: cannot run {java} ({exc.strerror or exc})") from None
+    except subprocess.TimeoutExpired:
+        raise JvmUnavailable(f"{java} running {main_class} did not finish within {timeout:g} s") from None
+    if done.returncode != 0:
+        raise JvmUnavailable(f"{java} failed (exit {done.returncode}): {_reason(done.stderr)}")
+    return done.stdout.decode("utf-8")

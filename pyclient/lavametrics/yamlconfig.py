@@ -24,7 +24,7 @@ from pathlib import Path
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from . import configcheck, fsutil, jvm, yamlread
+from . import configcheck, fsutil, yamlread
 from .catalog import Catalog, load_catalog
 from .configcheck import MASK, Problem, to_camel
 
@@ -306,17 +306,8 @@ def _warnings(cf: ConfigFile) -> list[Finding]:
 
 
 def validate_doc(cf: ConfigFile, catalog: Catalog | None = None, jar=None, use_jar: bool = True) -> ValidationReport:
-    section = cf.section
-    problems, validator = None, "python"
-    if use_jar:
-        try:
-            problems = configcheck.validate_with_jar(section, jar)
-            validator = "jar"
-        except jvm.JvmUnavailable:
-            if jar is not None:
-                raise
-    if problems is None:
-        problems = configcheck.validate(section, catalog or load_catalog(prefer_jar=False))
+    problems, validator = configcheck.check(cf.section, catalog, jar=jar, use_jar=use_jar,
+                                            server_port=configcheck.server_port_of(cf.doc))
     return ValidationReport(str(cf.path), validator, _findings(cf, problems), _warnings(cf))
 
 

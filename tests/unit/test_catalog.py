@@ -63,8 +63,21 @@ def test_unsupported_schema_rejected():
 def test_load_catalog_falls_back_to_packaged_without_jar(monkeypatch, tmp_path):
     monkeypatch.delenv("LAVAMETRICS_JAR", raising=False)
     monkeypatch.chdir(tmp_path)  # no repository above: no jar to find
-    if jvm.started_jar() is None:
-        assert cat.load_catalog(prefer_jar=True).source == "packaged"
+    assert cat.load_catalog(prefer_jar=True).source == "packaged"
+
+
+def test_load_catalog_reads_the_jar_in_a_subprocess():
+    """The jar's catalog comes from `java -cp <jar> ...Catalog`, and names the jar it came from."""
+    jar = _plugin_jar()
+    require(jar is not None, "the plugin jar (lavalink-plugin/target/lavametrics-plugin-*.jar)")
+    loaded = cat.load_catalog(jar=jar)
+    assert loaded.source == str(jar)
+    assert loaded.config == cat.load_catalog(prefer_jar=False).config
+
+
+def test_config_key_types_are_the_ones_the_validators_know():
+    types = {k.type for k in cat.load_catalog(prefer_jar=False).config}
+    assert types == {"boolean", "integer", "string", "number-list", "cidr-list"}
 
 
 def test_explicit_missing_jar_is_an_error(tmp_path):

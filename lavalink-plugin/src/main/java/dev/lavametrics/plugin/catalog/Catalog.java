@@ -170,6 +170,13 @@ public final class Catalog {
             FILTER_PLAYERS,
             REST_REQUESTS, REST_DURATION);
 
+    /**
+     * The most upper bounds a {@code buckets.*} setting may list. Each bound is one more series per
+     * label combination (5,000 bounds on the REST histogram would be tens of thousands of series);
+     * 30 is three times the defaults and plenty for any latency distribution.
+     */
+    public static final int MAX_BUCKET_BOUNDS = 30;
+
     public static final List<ConfigKey> CONFIG = configKeys();
 
     private Catalog() {
@@ -195,13 +202,14 @@ public final class Catalog {
         }
         for (Family family : List.of(LOAD_DURATION, REST_DURATION, VOICE_PING, FRAME_LOSS)) {
             keys.add(new ConfigKey("buckets." + family.bucketsKey(), "number-list", joinNumbers(family.buckets()),
-                    "Histogram upper bounds for " + family.name() + ", strictly increasing"
-                            + (family == FRAME_LOSS ? ", within 0..1." : ", each > 0."), false));
+                    "Histogram upper bounds for " + family.name() + ": up to " + MAX_BUCKET_BOUNDS
+                            + " strictly increasing numbers" + (family == FRAME_LOSS ? " within 0..1." : ", each > 0."),
+                    false));
         }
         keys.add(new ConfigKey("endpoint.enabled", "boolean", "false",
                 "Serve the metrics on an own HTTP port (for Prometheus when Lavalink's password blocks /metrics).", false));
         keys.add(new ConfigKey("endpoint.host", "string", "127.0.0.1", "Address the own endpoint binds to.", false));
-        keys.add(new ConfigKey("endpoint.port", "integer", "9477", "Port of the own endpoint, 1..65535.", false));
+        keys.add(new ConfigKey("endpoint.port", "integer", "9477", "Port of the own endpoint, 1..65535; not Lavalink's server.port (default 2333).", false));
         keys.add(new ConfigKey("endpoint.path", "string", "/metrics", "Path of the own endpoint; starts with /.", false));
         keys.add(new ConfigKey("endpoint.auth.username", "string", null,
                 "Basic auth user name; set together with endpoint.auth.password.", false));
@@ -323,7 +331,8 @@ public final class Catalog {
             }
         }
         md.append("\n## Configuration (`plugins.lavametrics`)\n\n")
-                .append("Keys are camelCase; kebab-case is accepted. A bad value is logged and only the part it ")
+                .append("Keys are camelCase; every spelling Spring binds is accepted (`bearer-token`, `bearer_token`, ")
+                .append("`BEARERTOKEN`), one per key. A bad value is logged and only the part it ")
                 .append("belongs to falls back (bad buckets use the defaults, a bad endpoint stays off); ")
                 .append("`lavametrics_config_valid` then reads 0.\n\n")
                 .append("| key | type | default | meaning |\n|---|---|---|---|\n");

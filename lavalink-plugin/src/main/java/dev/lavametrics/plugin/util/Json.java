@@ -1,5 +1,6 @@
 package dev.lavametrics.plugin.util;
 
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,8 +12,10 @@ import java.util.Map;
  * <p>Hand-written because the catalog and config classes must run with nothing but the plugin
  * jar on the class path (pyjnius), and because parsing Lavalink's outgoing messages must not
  * depend on which Jackson version a node ships. Objects read as {@link LinkedHashMap} (key
- * order kept), arrays as {@link ArrayList}, integral numbers as {@link Long}, other numbers as
- * {@link Double}.
+ * order kept), arrays as {@link ArrayList}, integral numbers as {@link Long} (or
+ * {@link BigInteger} beyond it), other numbers as {@link Double}. Python's {@code json} writes
+ * non-finite floats as {@code NaN}, {@code Infinity} and {@code -Infinity}; those are read too,
+ * so a config holding YAML's {@code .nan} reaches the validator as the number it is.
  */
 public final class Json {
     private final String text;
@@ -52,6 +55,15 @@ public final class Json {
                 return readLiteral("false", Boolean.FALSE);
             case 'n':
                 return readLiteral("null", null);
+            case 'N':
+                return readLiteral("NaN", Double.NaN);
+            case 'I':
+                return readLiteral("Infinity", Double.POSITIVE_INFINITY);
+            case '-':
+                if (text.startsWith("-Infinity", pos)) {
+                    return readLiteral("-Infinity", Double.NEGATIVE_INFINITY);
+                }
+                return readNumber();
             default:
                 return readNumber();
         }
@@ -158,11 +170,12 @@ public final class Json {
         }
         try {
             if (number.indexOf('.') < 0 && number.indexOf('e') < 0 && number.indexOf('E') < 0) {
-                return Long.parseLong(number);
+                BigInteger integer = new BigInteger(number);
+                return integer.bitLength() < 64 ? (Object) integer.longValue() : integer;
             }
             return Double.parseDouble(number);
         } catch (NumberFormatException e) {
-            return Double.parseDouble(number);
+            throw error("bad number " + number);
         }
     }
 
@@ -199,6 +212,24 @@ public final class Json {
     public static String write(Object value) {
         StringBuilder out = new StringBuilder();
         write(out, value, -1);
+        return out.toString();
+    }
+
+    /**
+     * Like {@link #write} with every non-ASCII char escaped (backslash, u, four hex digits), so
+     * the text survives any stdout encoding and lone surrogates arrive exactly as they were.
+     */
+    public static String writeAscii(Object value) {
+        String text = write(value);
+        StringBuilder out = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                out.append(c);
+            } else {
+                out.append(String.format("\\u%04x", (int) c));
+            }
+        }
         return out.toString();
     }
 
@@ -244,7 +275,8 @@ public final class Json {
             out.append("[]");
         } else if (value == null) {
             out.append("null");
-        } else if (value instanceof Boolean || value instanceof Long || value instanceof Integer) {
+        } else if (value instanceof Boolean || value instanceof Long || value instanceof Integer
+                || value instanceof BigInteger) {
             out.append(value);
         } else if (value instanceof Number number) {
             out.append(formatNumber(number.doubleValue()));
