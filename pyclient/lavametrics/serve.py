@@ -20,6 +20,7 @@ What makes it fit to face the network:
 from __future__ import annotations
 
 import io
+import os
 import re
 import signal
 import socket
@@ -83,7 +84,11 @@ def make_handler(registry: CollectorRegistry, path: str = METRICS_PATH, web: Web
                     body = renders.do(ctype, lambda: encoder(registry))
                     status = 200
                 except Exception as exc:  # never let one bad family take the process down
-                    body, status, ctype = f"lavametrics: merge failed: {exc}\n".encode(), 500, "text/plain"
+                    # the type and where, never the message: a collector's message may hold
+                    # anything (a URL with its token, say) and the client is not its audience
+                    failure = f"collecting metrics failed: {type(exc).__name__}{_raised_at(exc)}"
+                    print(f"lavametrics: {failure}", file=sys.stderr, flush=True)
+                    body, status, ctype = f"lavametrics: {failure}\n".encode(), 500, "text/plain; charset=utf-8"
             elif route in ("/", "/-/healthy"):
                 body, status, ctype = f"lavametrics: metrics at {path}\n".encode(), 200, "text/plain; charset=utf-8"
             else:
@@ -107,6 +112,16 @@ def make_handler(registry: CollectorRegistry, path: str = METRICS_PATH, web: Web
 
     Handler.renders = renders
     return Handler
+
+
+def _raised_at(exc: BaseException) -> str:
+    """Where ``exc`` was raised, as ' at file:line' of its innermost frame ('' when unknown)."""
+    tb = exc.__traceback__
+    if tb is None:
+        return ""
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return f" at {os.path.basename(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno}"
 
 
 class _HeadDeadline(io.RawIOBase):
