@@ -11,20 +11,23 @@ What makes it fit to face the network:
 - a web configuration file (``webconfig``, the exporter-toolkit format): TLS, client
   certificates, bcrypt basic auth, extra headers, a rate limit; re-read when it changes;
 - requests are served concurrently, by at most ``max_connections`` threads (more wait in
-  the listen backlog), each connection with socket timeouts so a silent client cannot
-  hold a thread;
+  the listen backlog), each connection with socket timeouts and a deadline on its whole
+  request head, so neither a silent client nor one dripping bytes can hold a thread;
 - concurrent requests share one rendering (and through ``NodeMetricsCollector`` one scrape
   round of every node): N Prometheus replicas cost one upstream scrape, not N.
 """
 
 from __future__ import annotations
 
+import io
+import os
 import re
 import signal
 import socket
 import ssl
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -55,6 +58,13 @@ def make_handler(registry: CollectorRegistry, path: str = METRICS_PATH, web: Web
         def setup(self):
             self.timeout = self.server.socket_timeout  # read by StreamRequestHandler.setup
             super().setup()
+            self.rfile.close()  # else it holds the socket open after the server closes it
+            self.rfile = io.BufferedReader(_HeadDeadline(self.connection, self.timeout))
+
+        def parse_request(self):
+            ok = super().parse_request()
+            self.connection.settimeout(self.timeout)  # the head is in: writing gets the full timeout
+            return ok
 
         def do_GET(self):  # noqa: N802 (http.server API)
             extra: tuple[tuple[str, str], ...] = ()
@@ -74,7 +84,11 @@ def make_handler(registry: CollectorRegistry, path: str = METRICS_PATH, web: Web
                     body = renders.do(ctype, lambda: encoder(registry))
                     status = 200
                 except Exception as exc:  # never let one bad family take the process down
-                    body, status, ctype = f"lavametrics: merge failed: {exc}\n".encode(), 500, "text/plain"
+                    # the type and where, never the message: a collector's message may hold
+                    # anything (a URL with its token, say) and the client is not its audience
+                    failure = f"collecting metrics failed: {type(exc).__name__}{_raised_at(exc)}"
+                    print(f"lavametrics: {failure}", file=sys.stderr, flush=True)
+                    body, status, ctype = f"lavametrics: {failure}\n".encode(), 500, "text/plain; charset=utf-8"
             elif route in ("/", "/-/healthy"):
                 body, status, ctype = f"lavametrics: metrics at {path}\n".encode(), 200, "text/plain; charset=utf-8"
             else:
@@ -98,6 +112,39 @@ def make_handler(registry: CollectorRegistry, path: str = METRICS_PATH, web: Web
 
     Handler.renders = renders
     return Handler
+
+
+def _raised_at(exc: BaseException) -> str:
+    """Where ``exc`` was raised, as ' at file:line' of its innermost frame ('' when unknown)."""
+    tb = exc.__traceback__
+    if tb is None:
+        return ""
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return f" at {os.path.basename(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno}"
+
+
+class _HeadDeadline(io.RawIOBase):
+    """A connection's input, each read limited to what is left of one deadline.
+
+    The socket timeout bounds a single read only: a client sending its request head a byte
+    at a time, each within the timeout, would hold its thread (one of ``max_connections``)
+    as long as it liked. A scrape sends its head at once.
+    """
+
+    def __init__(self, connection: socket.socket, seconds: float):
+        self._connection = connection
+        self._deadline = time.monotonic() + seconds
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("request head not received in time")
+        self._connection.settimeout(left)
+        return self._connection.recv_into(buffer)
 
 
 def _render_text(registry: CollectorRegistry) -> bytes:

@@ -97,3 +97,20 @@ def test_bad_web_config_file_is_a_webconfig_error(bot_registry, tmp_path):
         start_metrics_server_from_env(bot_registry, environ={"METRICS_ENABLED": "true", "METRICS_PORT": "0",
                                                              "METRICS_WEB_CONFIG": str(web)})
     assert str(web) in str(info.value) and "plain-secret" not in str(info.value)
+
+
+def test_a_failing_collector_answers_500_without_its_message(started, capsys):
+    # A bot's collector may put anything in its exception (a URL with a token, say): the
+    # HTTP answer and the server's stderr name the failure, never repeat its text.
+    class Failing:
+        def collect(self):
+            raise ValueError("cannot reach http://bot:t0ps3cret@lavalink:2333")
+
+    registry = CollectorRegistry()
+    registry.register(Failing())
+    server = started({"METRICS_ENABLED": "true", "METRICS_PORT": "0"}, registry)
+    status, _headers, body = get(url_of(server))
+    assert status == 500
+    assert b"ValueError" in body
+    assert b"t0ps3cret" not in body
+    assert "t0ps3cret" not in capsys.readouterr().err

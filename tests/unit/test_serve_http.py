@@ -174,6 +174,30 @@ def test_connections_beyond_the_limit_wait_and_silent_clients_time_out(fake_node
             s.close()
 
 
+def test_a_client_dripping_its_request_head_is_cut_off(fake_node, endpoint):
+    # Each byte arrives well within the socket timeout: only a deadline on the whole head ends it.
+    server = endpoint([spec("a", fake_node())], max_connections=1)
+    server.socket_timeout = 1.0
+    started = time.monotonic()
+    with socket.create_connection(server.server_address, timeout=10) as drip:
+        drip.settimeout(0.2)
+        drip.sendall(b"GET /metrics HTTP/1.1\r\nX-Drip: ")
+        cut_off = False
+        while not cut_off and time.monotonic() - started < 20:
+            try:
+                drip.sendall(b"a")
+                drip.recv(1)  # an answer or the end of the stream: either way, cut off
+                cut_off = True
+            except TimeoutError:
+                pass  # still waiting for the rest
+            except OSError:
+                cut_off = True
+        elapsed = time.monotonic() - started
+    assert cut_off, f"still connected after {elapsed:.1f} s"
+    assert elapsed < 8, f"cut off only after {elapsed:.1f} s"
+    assert get(server.url + "/metrics")[0] == 200  # and the only slot serves scrapes again
+
+
 # --- bounded memory ---------------------------------------------------------------------------
 
 def test_a_giant_node_body_is_cut_at_the_limit_and_counted(fake_node, endpoint):

@@ -65,7 +65,8 @@ public final class MetricsEndpoint {
      * @param maxHeadBytes     request line plus headers
      * @param maxHeaders       header fields
      * @param requestDeadline  from accept until the head is complete, however slowly it drips in
-     * @param responseDeadline from then until the response is written, against clients that stop reading
+     * @param responseDeadline from the end of collecting until the response is written, against clients
+     *                         that stop reading
      * @param linger           how long an answered connection may stay open
      */
     record Limits(int workers, int queued, int lingering, int maxHeadBytes, int maxHeaders,
@@ -296,17 +297,23 @@ public final class MetricsEndpoint {
                 // Only a fallback: the timer's deadline on the whole head comes first and answers 408.
                 socket.setSoTimeout((int) Math.max(1, 2 * limits.requestDeadline().toMillis()));
                 InputStream in = new BufferedInputStream(socket.getInputStream(), 4096);
-                byte[] answer;
+                RequestHead request = null;
+                byte[] answer = null;
                 try {
-                    answer = answer(RequestHead.read(in, limits.maxHeadBytes(), limits.maxHeaders()));
+                    request = RequestHead.read(in, limits.maxHeadBytes(), limits.maxHeaders());
                 } catch (RequestHead.Malformed e) {
                     answer = response(e.status, TEXT, (e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8),
                             false, "");
                 }
+                // Before collecting: the request deadline is on the client sending its head, and
+                // a collection slower than what is left of it must not turn into a 408.
                 if (!phase.compareAndSet(READING, RESPONDING)) {
                     return; // cut off by the request deadline meanwhile
                 }
                 deadline.cancel(false);
+                if (request != null) {
+                    answer = answer(request);
+                }
                 // A client that stops reading would block this write forever; the timer closes the socket instead.
                 deadline = clock.schedule(() -> close(socket), limits.responseDeadline().toMillis(),
                         TimeUnit.MILLISECONDS);
@@ -331,21 +338,22 @@ public final class MetricsEndpoint {
 
     /** The whole response to an admitted, well-formed request. */
     private byte[] answer(RequestHead request) {
+        // The answer to HEAD is GET's without its body, whatever the status (RFC 9110 9.3.2).
+        boolean head = request.method().equals("HEAD");
         if (!request.path().equals(settings.path())) {
-            return response(404, TEXT, "not found\n".getBytes(StandardCharsets.UTF_8), false, "");
+            return response(404, TEXT, "not found\n".getBytes(StandardCharsets.UTF_8), head, "");
         }
         if (!access.authorized(request.header("authorization"))) {
-            return response(401, TEXT, "unauthorized\n".getBytes(StandardCharsets.UTF_8), false,
+            return response(401, TEXT, "unauthorized\n".getBytes(StandardCharsets.UTF_8), head,
                     "WWW-Authenticate: " + access.challenge() + "\r\n");
         }
-        boolean head = request.method().equals("HEAD");
         if (!head && !request.method().equals("GET")) {
             return response(405, TEXT, "method not allowed\n".getBytes(StandardCharsets.UTF_8), false,
                     "Allow: GET, HEAD\r\n");
         }
         if (request.hasBody()) {
             // A scrape has none; not reading one keeps a client from making a worker wait for it.
-            return response(413, TEXT, "a request body is not accepted\n".getBytes(StandardCharsets.UTF_8), false, "");
+            return response(413, TEXT, "a request body is not accepted\n".getBytes(StandardCharsets.UTF_8), head, "");
         }
         String contentType = TextFormat.chooseContentType(request.header("accept"));
         ByteArrayOutputStream body = new ByteArrayOutputStream(16 * 1024);
@@ -355,7 +363,7 @@ public final class MetricsEndpoint {
             // A collector outside our guard (another plugin's, or core's) threw: say so with a
             // status Prometheus reports, rather than closing the connection without a reply.
             health.recordError("endpoint", rethrowIfFatal(e));
-            return response(500, TEXT, "collecting metrics failed\n".getBytes(StandardCharsets.UTF_8), false, "");
+            return response(500, TEXT, "collecting metrics failed\n".getBytes(StandardCharsets.UTF_8), head, "");
         }
         return response(200, contentType, body.toByteArray(), head, "");
     }

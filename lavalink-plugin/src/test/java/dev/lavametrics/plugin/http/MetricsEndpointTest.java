@@ -393,6 +393,39 @@ class MetricsEndpointTest {
     }
 
     @Test
+    void collectingSlowerThanTheRequestDeadlineIsNotCutOff() throws Exception {
+        // The deadline is on receiving the head; time spent collecting is the endpoint's own.
+        class Slow extends Collector {
+            @Override
+            public List<MetricFamilySamples> collect() {
+                try {
+                    Thread.sleep(2500);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return List.of();
+            }
+        }
+        new Slow().register(registry);
+        startWith(new MetricsEndpoint.Limits(1, 1, 8, 4096, 16,
+                Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofMillis(200)));
+        String response = raw("127.0.0.1", SCRAPE, Duration.ofSeconds(20));
+        assertTrue(response.startsWith("HTTP/1.1 200 "), response);
+        assertTrue(response.contains("lavametrics_test_total"), response);
+    }
+
+    @Test
+    void headRequestsGetNoBodyWhateverTheStatus() throws Exception {
+        start(null, null, "tok3n", LOCAL);
+        String notFound = raw("127.0.0.1", "HEAD /other HTTP/1.1\r\nHost: x\r\n\r\n", Duration.ofSeconds(10));
+        assertTrue(notFound.startsWith("HTTP/1.1 404 ") && notFound.endsWith("\r\n\r\n"), notFound);
+        assertTrue(notFound.contains("Content-Length: 10\r\n"), notFound); // "not found\n", as GET would get
+        String unauthorized = raw("127.0.0.1", "HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n", Duration.ofSeconds(10));
+        assertTrue(unauthorized.startsWith("HTTP/1.1 401 ") && unauthorized.endsWith("\r\n\r\n"), unauthorized);
+        assertTrue(unauthorized.contains("WWW-Authenticate: Bearer"), unauthorized);
+    }
+
+    @Test
     void conflictingCredentialsAreRefused() throws Exception {
         start(null, null, "tok3n", LOCAL);
         String response = raw("127.0.0.1", "GET /metrics HTTP/1.1\r\nAuthorization: Bearer nope\r\n"
