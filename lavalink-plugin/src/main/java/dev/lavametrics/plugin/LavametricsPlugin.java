@@ -49,7 +49,7 @@ public class LavametricsPlugin {
     @Bean(initMethod = "start", destroyMethod = "stop")
     public MetricsEndpoint lavametricsEndpoint(LavametricsProperties properties, MetricCollectors collectors) {
         return new MetricsEndpoint(properties.config().endpoint(), CollectorRegistry.defaultRegistry,
-                collectors.health(), properties.serverPort());
+                collectors.health());
     }
 
     @Bean

@@ -39,12 +39,9 @@ public final class LavametricsProperties {
 
     private final LavametricsConfig config;
     private final List<ConfigProblem> problems;
-    private final int serverPort;
-
-    private LavametricsProperties(ConfigValidator.Result result, int serverPort) {
+    private LavametricsProperties(ConfigValidator.Result result) {
         this.config = result.config();
         this.problems = result.problems();
-        this.serverPort = serverPort;
     }
 
     public static LavametricsProperties from(Environment environment) {
@@ -52,11 +49,15 @@ public final class LavametricsProperties {
         try {
             Map<String, Object> raw = Binder.get(environment)
                     .bind(PREFIX, Bindable.mapOf(String.class, Object.class)).orElse(Map.of());
-            ConfigValidator.Result result = ConfigValidator.validate(withLists(raw));
+            // The validator refuses an endpoint.port equal to server.port (and turns the endpoint off):
+            // binding it first would make Lavalink's web server, and so the node, fail to start.
+            ConfigValidator.Result result = serverPort > 0
+                    ? ConfigValidator.validate(withLists(raw), serverPort)
+                    : ConfigValidator.validate(withLists(raw));
             for (ConfigProblem problem : result.problems()) {
                 log.warn("{}", problem.logLine());
             }
-            return new LavametricsProperties(result, serverPort);
+            return new LavametricsProperties(result);
         } catch (RuntimeException | StackOverflowError e) {
             // Whatever the property sources hold, the node must start: fall back to the defaults.
             // Only the exception's type and the property it names are logged; its message may
@@ -65,7 +66,7 @@ public final class LavametricsProperties {
             log.warn("{} could not be read{}, using defaults ({})", PREFIX, where, e.getClass().getName());
             return new LavametricsProperties(new ConfigValidator.Result(
                     List.of(new ConfigProblem("", null, "could not be read (" + e.getClass().getName() + ")", null)),
-                    ConfigValidator.validate(Map.of()).config()), serverPort);
+                    ConfigValidator.validate(Map.of()).config()));
         }
     }
 
@@ -133,8 +134,4 @@ public final class LavametricsProperties {
         return problems.isEmpty();
     }
 
-    /** The port of Lavalink's web server, which the own endpoint must leave to it; see {@link #serverPort(Environment)}. */
-    public int serverPort() {
-        return serverPort;
-    }
 }

@@ -80,7 +80,7 @@ class LavametricsPluginTest {
     @Test
     void endpointOnTheServerPortIsRefused() throws IOException {
         int port = freePort();
-        try (LogCapture log = LogCapture.of(MetricsEndpoint.class);
+        try (LogCapture log = LogCapture.of(LavametricsProperties.class);
              AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext()) {
             context.setEnvironment(new MockEnvironment()
                     .withProperty("server.port", Integer.toString(port))

@@ -79,7 +79,6 @@ public final class MetricsEndpoint {
     private final CollectorRegistry registry;
     private final CollectorHealth health;
     private final ScrapeAccess access;
-    private final int serverPort;
     private final Limits limits;
     /** Every accepted socket not yet closed, so stop() can close them: a blocked read ignores interrupts. */
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
@@ -88,37 +87,24 @@ public final class MetricsEndpoint {
     private ThreadPoolExecutor workers;
     private ScheduledThreadPoolExecutor timer;
 
-    /**
-     * @param serverPort the port Lavalink's web server takes; the endpoint refuses it, since binding it
-     *                   first would make the web server, and so the node, fail to start. 0 or less: none.
-     */
-    public MetricsEndpoint(EndpointSettings settings, CollectorRegistry registry, CollectorHealth health,
-                           int serverPort) {
-        this(settings, registry, health, serverPort, Limits.DEFAULT);
+    public MetricsEndpoint(EndpointSettings settings, CollectorRegistry registry, CollectorHealth health) {
+        this(settings, registry, health, Limits.DEFAULT);
     }
 
-    MetricsEndpoint(EndpointSettings settings, CollectorRegistry registry, CollectorHealth health, int serverPort,
-                    Limits limits) {
+    MetricsEndpoint(EndpointSettings settings, CollectorRegistry registry, CollectorHealth health, Limits limits) {
         this.settings = settings;
         this.registry = registry;
         this.health = health;
         this.access = new ScrapeAccess(settings);
-        this.serverPort = serverPort;
         this.limits = limits;
     }
 
     /**
-     * Starts serving if enabled. A failure (port taken or Lavalink's own, bad host or path) is logged
+     * Starts serving if enabled. A failure (port taken, bad host or path; Lavalink's own port is refused by the validator) is logged
      * once, marks the config invalid and leaves the endpoint off with its port free; it never stops the node.
      */
     public synchronized void start() {
         if (!settings.enabled() || listener != null) {
-            return;
-        }
-        if (serverPort > 0 && settings.port() == serverPort) {
-            health.markConfigInvalid();
-            log.warn("plugins.lavametrics.endpoint.port={}: the port Lavalink itself serves on (server.port), "
-                    + "endpoint disabled; choose another port", settings.port());
             return;
         }
         if (!settings.path().startsWith("/")) {

@@ -52,7 +52,7 @@ class MetricsEndpointTest {
 
     private void start(String username, String password, String bearer, List<Cidr> allow) {
         endpoint = new MetricsEndpoint(new EndpointSettings(true, "127.0.0.1", 0, "/metrics", username, password,
-                bearer, allow), registry, health, 0);
+                bearer, allow), registry, health);
         endpoint.start();
         assertTrue(endpoint.port() > 0);
     }
@@ -118,7 +118,7 @@ class MetricsEndpointTest {
     void portInUseNeverThrowsAndMarksConfigInvalid() throws IOException {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             endpoint = new MetricsEndpoint(new EndpointSettings(true, "127.0.0.1", taken.getLocalPort(), "/metrics",
-                    null, null, null, LOCAL), registry, health, 0);
+                    null, null, null, LOCAL), registry, health);
             endpoint.start();
             assertEquals(-1, endpoint.port());
             assertFalse(health.configValid());
@@ -128,7 +128,7 @@ class MetricsEndpointTest {
     @Test
     void disabledEndpointDoesNothing() {
         endpoint = new MetricsEndpoint(new EndpointSettings(false, "127.0.0.1", 0, "/metrics", null, null, null,
-                LOCAL), registry, health, 0);
+                LOCAL), registry, health);
         endpoint.start();
         assertEquals(-1, endpoint.port());
         assertTrue(health.configValid());
@@ -142,7 +142,7 @@ class MetricsEndpointTest {
         }
         // A path without a leading slash: HttpServer binds, then createContext throws.
         endpoint = new MetricsEndpoint(new EndpointSettings(true, "127.0.0.1", port, "metrics", null, null, null,
-                LOCAL), registry, health, 0);
+                LOCAL), registry, health);
         endpoint.start();
         assertEquals(-1, endpoint.port());
         assertFalse(health.configValid());
@@ -312,7 +312,7 @@ class MetricsEndpointTest {
 
     private void startWith(MetricsEndpoint.Limits limits) {
         endpoint = new MetricsEndpoint(new EndpointSettings(true, "127.0.0.1", 0, "/metrics", null, null, null,
-                LOCAL), registry, health, 0, limits);
+                LOCAL), registry, health, limits);
         endpoint.start();
         assertTrue(endpoint.port() > 0);
     }
