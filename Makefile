@@ -69,7 +69,7 @@ min-test: build $(PYTHON)
 test: lint java-test build min-test pytest
 
 demo: build $(PYTHON)
-	$(PYTHON) -m lavametrics.demo
+	$(PYTHON) -m lavametrics.devtools.demo
 
 catalog docs: build
 	java -cp $(PLUGIN_JAR) dev.lavametrics.plugin.catalog.Catalog > pyclient/lavametrics/data/catalog.json

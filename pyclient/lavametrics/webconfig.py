@@ -55,7 +55,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import YAMLError
 
-from .nodesfile import _where
+from lavametrics.monitor.nodesfile import _where
 
 BCRYPT_HINT = "needs the bcrypt package: pip install 'lavametrics[web]'"
 

@@ -7,7 +7,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from lavametrics import node as nodes
+from lavametrics.devtools import node as nodes
 from tests.conftest import require, require_tool
 
 _STARTED: list[nodes.Node] = []

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from prometheus_client import CollectorRegistry, Counter, generate_latest
 
-from lavametrics.merge import merged_registry
-from lavametrics.nodesfile import NodeSpec
+from lavametrics.monitor.collector import merged_registry
+from lavametrics.monitor.nodesfile import NodeSpec
 from tests.samples import parse
 
 pytestmark = pytest.mark.integration

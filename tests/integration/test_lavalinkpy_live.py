@@ -1,4 +1,4 @@
-"""A real Lavalink.py client, instrumented by lavametrics.lavalinkpy, driving a real node.
+"""A real Lavalink.py client, instrumented by lavametrics.bot.lavalink_py, driving a real node.
 
 Discord's part is played twice over: the voice events a bot would forward from its gateway are
 fed to Lavalink.py's `voice_update_handler`, pointing at the voice simulator, which then
@@ -14,11 +14,11 @@ import lavalink  # a dev dependency: missing it is a broken install, not a reaso
 import pytest
 from prometheus_client import CollectorRegistry
 
-from lavametrics.bot import BotMetrics
-from lavametrics.lavalinkpy import instrument
-from lavametrics.voicelink import voice_state
-from lavametrics.voicesim import VoiceSimulator
-from lavametrics.wavgen import write_tone
+from lavametrics.bot.metrics import BotMetrics
+from lavametrics.bot.lavalink_py import instrument
+from lavametrics.devtools.voicelink import voice_state
+from lavametrics.devtools.voicesim import VoiceSimulator
+from lavametrics.devtools.wavgen import write_tone
 
 pytestmark = pytest.mark.integration
 

@@ -11,8 +11,8 @@ import urllib.request
 
 import pytest
 
-from lavametrics.session import LavalinkSession, SessionError
-from lavametrics.wavgen import write_corrupt_wav, write_tone
+from lavametrics.lavalink.session import LavalinkSession, SessionError
+from lavametrics.devtools.wavgen import write_corrupt_wav, write_tone
 from tests.samples import scrape, total, value, wait_until
 
 pytestmark = pytest.mark.integration
@@ -23,7 +23,7 @@ ALLOWED_SOURCE = "127.0.0.2"  # the own endpoint admits only this loopback alias
 
 @pytest.fixture(scope="module")
 def node(node_factory):
-    from lavametrics.node import free_port
+    from lavametrics.devtools.node import free_port
 
     port = free_port()
     node = node_factory(plugin=True, overrides={"plugins": {"lavametrics": {"endpoint": {

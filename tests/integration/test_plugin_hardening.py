@@ -24,7 +24,7 @@ REQUEST_DEADLINE = 5.0  # MetricsEndpoint.Limits.DEFAULT.requestDeadline
 
 @pytest.fixture(scope="module")
 def node(node_factory):
-    from lavametrics.node import free_port
+    from lavametrics.devtools.node import free_port
 
     port = free_port()
     node = node_factory(plugin=True, overrides={"plugins": {"lavametrics": {"endpoint": {
@@ -127,7 +127,7 @@ def test_node_and_endpoint_survive_the_above(node):
 
 
 def test_endpoint_on_the_server_port_keeps_node_up(node_factory):
-    from lavametrics.node import free_port
+    from lavametrics.devtools.node import free_port
 
     port = free_port()
     shared = node_factory(plugin=True, port=port, overrides={"plugins": {"lavametrics": {"endpoint": {

@@ -8,8 +8,8 @@ import urllib.request
 
 import pytest
 
-from lavametrics.session import LavalinkSession
-from lavametrics.wavgen import write_tone
+from lavametrics.lavalink.session import LavalinkSession
+from lavametrics.devtools.wavgen import write_tone
 from tests.conftest import require_tool
 from tests.samples import fetch_text, scrape, total, value, wait_until
 

@@ -1,6 +1,6 @@
 """Real playback through the voice simulator: frames, ends, closes and ping, end to end.
 
-The node's voice client completes a Discord voice handshake with `lavametrics.voicesim`, so
+The node's voice client completes a Discord voice handshake with `lavametrics.devtools.voicesim`, so
 frames are pulled from lavaplayer and sent as RTP packets the simulator counts independently
 of the plugin.
 """
@@ -15,10 +15,10 @@ import time
 
 import pytest
 
-from lavametrics.session import LavalinkSession
-from lavametrics.voicelink import connect_and_play, voice_state
-from lavametrics.voicesim import VoiceSimulator
-from lavametrics.wavgen import write_tone
+from lavametrics.lavalink.session import LavalinkSession
+from lavametrics.devtools.voicelink import connect_and_play, voice_state
+from lavametrics.devtools.voicesim import VoiceSimulator
+from lavametrics.devtools.wavgen import write_tone
 from tests.samples import scrape, total, value, wait_until
 
 pytestmark = pytest.mark.integration

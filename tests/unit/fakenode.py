@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from lavametrics.catalog import load_catalog
+from lavametrics.config.catalog import load_catalog
 
 
 def plugin_exposition(players=None, uptime_ms=None, catalog=None, collectors=None, extra="") -> str:

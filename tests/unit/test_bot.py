@@ -3,7 +3,7 @@ import asyncio
 import pytest
 from prometheus_client import CollectorRegistry
 
-from lavametrics.bot import BotMetrics
+from lavametrics.bot.metrics import BotMetrics
 
 
 def val(reg, name, **labels):

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from lavametrics import catalog as cat
-from lavametrics import jvm
+from lavametrics.config import catalog as cat
+from lavametrics.config import jvm
 from tests.conftest import require
 
 REPO = Path(__file__).resolve().parents[2]

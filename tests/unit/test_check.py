@@ -1,7 +1,7 @@
-from lavametrics.catalog import load_catalog
-from lavametrics.check import ERROR, HEALTHY, UNHEALTHY, check_node
-from lavametrics.nodesfile import NodeSpec
-from lavametrics.scrape import Auth
+from lavametrics.config.catalog import load_catalog
+from lavametrics.monitor.nodecheck import ERROR, HEALTHY, UNHEALTHY, check_node
+from lavametrics.monitor.nodesfile import NodeSpec
+from lavametrics.monitor.scrape import Auth
 from tests.unit.fakenode import plugin_exposition
 
 CATALOG = load_catalog(prefer_jar=False)

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from lavametrics import yamlconfig as yc
+from lavametrics.config import yamledit as yc
 from lavametrics.cli import main
 from tests.conftest import require
 from tests.unit.bounded import run_cli

@@ -16,11 +16,11 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from lavametrics import configcheck as cc
-from lavametrics import jvm
-from lavametrics import yamlconfig as yc
-from lavametrics.catalog import load_catalog
-from lavametrics.configcheck import server_port_of, to_camel, validate
+from lavametrics.config import validate as cc
+from lavametrics.config import jvm
+from lavametrics.config import yamledit as yc
+from lavametrics.config.catalog import load_catalog
+from lavametrics.config.validate import server_port_of, to_camel, validate
 from tests.conftest import require
 
 CATALOG = load_catalog(prefer_jar=False)

@@ -11,8 +11,8 @@ import threading
 import pytest
 
 from lavametrics.cli import main
-from lavametrics.nodesfile import NodesFileError, load_nodes
-from lavametrics.scrape import ScrapeError, fetch
+from lavametrics.monitor.nodesfile import NodesFileError, load_nodes
+from lavametrics.monitor.scrape import ScrapeError, fetch
 
 
 @pytest.fixture()

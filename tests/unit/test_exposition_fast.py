@@ -10,9 +10,10 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample, Timestamp
 
-from lavametrics import exposition_parse, exposition_text
-from lavametrics.bench_merge import synthetic_exposition
-from lavametrics.exposition_parse import ParseError, parse
+from lavametrics.exposition import parse as exposition_parse
+from lavametrics.exposition import render as exposition_text
+from lavametrics.devtools.bench_merge import synthetic_exposition
+from lavametrics.exposition.parse import ParseError, parse
 
 
 def same_value(a, b):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from lavametrics import node
+from lavametrics.devtools import node
 from tests.conftest import require, require_tool
 
 ROOT = Path(__file__).resolve().parents[2]

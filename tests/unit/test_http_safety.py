@@ -16,8 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from lavametrics.cli import main
-from lavametrics.lavalink_api import LavalinkClient, LavalinkError
-from lavametrics.scrape import Auth, ScrapeError, fetch, redact_url
+from lavametrics.lavalink.rest import LavalinkClient, LavalinkError
+from lavametrics.monitor.scrape import Auth, ScrapeError, fetch, redact_url
 
 
 class Recorder:
@@ -164,8 +164,8 @@ def test_check_metrics_redirect_to_another_origin(fake_node, servers, capsys):
 def test_serve_collector_sends_no_credentials_across_a_redirect(servers):
     """serve's collector scrapes the metrics URL and, when that fails, polls /v4/stats: both
     carry credentials, both go through fetch."""
-    from lavametrics.merge import NodeMetricsCollector
-    from lavametrics.nodesfile import NodeSpec
+    from lavametrics.monitor.collector import NodeMetricsCollector
+    from lavametrics.monitor.nodesfile import NodeSpec
 
     elsewhere = servers(Recorder)
     redirector = servers(Redirector, elsewhere.url)

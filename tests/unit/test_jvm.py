@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from lavametrics import jvm
+from lavametrics.config import jvm
 
 
 def test_explicit_jar_must_exist(tmp_path):

@@ -1,6 +1,6 @@
 import pytest
 
-from lavametrics.lavalink_api import LavalinkClient, LavalinkError, plugin_version
+from lavametrics.lavalink.rest import LavalinkClient, LavalinkError, plugin_version
 
 
 def test_info_stats_version(fake_node):

@@ -8,10 +8,10 @@ import pytest
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from prometheus_client.openmetrics.exposition import generate_latest as generate_openmetrics
 
-from lavametrics import exposition_parse
-from lavametrics.merge import NodeMetricsCollector, NodeResult, merged_registry, relabel
-from lavametrics.nodesfile import NodeSpec
-from lavametrics.serve import build
+from lavametrics.exposition import parse as exposition_parse
+from lavametrics.monitor.collector import NodeMetricsCollector, NodeResult, merged_registry, relabel
+from lavametrics.monitor.nodesfile import NodeSpec
+from lavametrics.monitor.serve import build
 from tests.samples import parse
 from tests.conftest import require_tool
 

@@ -9,8 +9,8 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.parser import text_string_to_metric_families
 
-from lavametrics.merge import merged_registry
-from lavametrics.nodesfile import NodeSpec
+from lavametrics.monitor.collector import merged_registry
+from lavametrics.monitor.nodesfile import NodeSpec
 from tests.unit.fakenode import FakeNode
 
 LABEL_NAMES = st.lists(st.sampled_from(["a", "b", "node", "path"]), unique=True, max_size=3)

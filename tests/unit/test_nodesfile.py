@@ -1,6 +1,6 @@
 import pytest
 
-from lavametrics.nodesfile import NodesFileError, load_nodes
+from lavametrics.monitor.nodesfile import NodesFileError, load_nodes
 from tests.unit.bounded import run_cli
 
 

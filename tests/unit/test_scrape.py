@@ -2,8 +2,8 @@ import time
 
 import pytest
 
-from lavametrics import scrape as sc
-from lavametrics.exposition_parse import ParseError, parse
+from lavametrics.monitor import scrape as sc
+from lavametrics.exposition.parse import ParseError, parse
 
 
 def test_parse_text_and_openmetrics():

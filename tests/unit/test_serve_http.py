@@ -13,8 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from lavametrics.nodesfile import NodeSpec
-from lavametrics.serve import build, parse_size
+from lavametrics.monitor.nodesfile import NodeSpec
+from lavametrics.monitor.serve import build, parse_size
 from lavametrics.webconfig import WebConfigFile
 from tests.samples import parse
 from tests.unit.fakenode import plugin_exposition

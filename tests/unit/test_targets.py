@@ -1,7 +1,7 @@
 import json
 
-from lavametrics import targets
-from lavametrics.nodesfile import NodeSpec
+from lavametrics.monitor import targets
+from lavametrics.monitor.nodesfile import NodeSpec
 
 
 def test_file_sd_json(tmp_path):

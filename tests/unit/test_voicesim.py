@@ -13,9 +13,9 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from lavametrics.voicesim import MODES, VoiceSimulator, discovery_request, parse_discovery, rtp_packet
-from lavametrics.voicesim.tls import DEFAULT_JAVA_HOME, find_keytool
-from lavametrics.voicesim.udp import StreamStats, UdpCounter, discovery_response
+from lavametrics.devtools.voicesim import MODES, VoiceSimulator, discovery_request, parse_discovery, rtp_packet
+from lavametrics.devtools.voicesim.tls import DEFAULT_JAVA_HOME, find_keytool
+from lavametrics.devtools.voicesim.udp import StreamStats, UdpCounter, discovery_response
 from tests.conftest import require_tool
 
 GUILD = "817327181659111454"
@@ -337,7 +337,7 @@ def test_pause_reading_fills_the_kernel_buffer_and_drops_are_counted(backend):
 
 
 def test_200_streams_10000_packets_in_one_second_none_lost(sim):
-    from lavametrics.voicesim.bench import send_streams
+    from lavametrics.devtools.voicesim.bench import send_streams
 
     base = 0x50000
     drops0 = sim.kernel_drops()

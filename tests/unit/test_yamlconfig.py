@@ -3,7 +3,7 @@ import os
 import pytest
 
 from lavametrics import fsutil
-from lavametrics import yamlconfig as yc
+from lavametrics.config import yamledit as yc
 
 SAMPLE = """\
 server: # REST and WS server

@@ -1,0 +1,246 @@
+"""Metrics a Discord music bot should keep about itself.
+
+Everything here is bounded by construction: command names are declared up front (anything
+else is counted as ``other``), outcomes are one of three words, and no method accepts a
+guild, user or track -- so an ID cannot end up in a label by accident.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import os
+import threading
+import time
+import weakref
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
+
+OUTCOMES = ("success", "error", "cancelled")
+OTHER = "other"
+DEFAULT_SOURCES = ("youtube", "soundcloud", "spotify", "applemusic", "deezer", "bandcamp", "twitch", "http", "local")
+LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+RESULT_BUCKETS = (0, 1, 2, 5, 10, 25, 50, 100)
+NODE_EVENTS = ("connected", "disconnected", "ready", "changed")
+TRACK_EVENTS = ("start", "end", "exception", "stuck", "load_failed")
+# end reasons (Lavalink v4) and exception severities share the reason label
+TRACK_REASONS = ("none", "finished", "loadFailed", "stopped", "replaced", "cleanup",
+                 "common", "suspicious", "fault")
+MAX_NODES = 32
+# Discord voice close codes worth telling apart; anything else is "other"
+VOICE_CLOSE_CODES = ("1000", "1006", "4001", "4002", "4003", "4004", "4005", "4006", "4009", "4011",
+                     "4012", "4014", "4015", "4016", "4020", "4021", "4022")
+
+# One set of collectors per (registry, prefix): prometheus_client refuses to register a name
+# twice, and bots (or their tests, or hot reloads) do construct BotMetrics more than once.
+_cache: "weakref.WeakKeyDictionary[CollectorRegistry, dict]" = weakref.WeakKeyDictionary()
+_cache_lock = threading.Lock()
+
+
+def _fold(value: str | None, allowed) -> str:
+    return value if value in allowed else OTHER
+
+
+class BotMetrics:
+    def __init__(self, registry: CollectorRegistry | None = None, commands=(), prefix: str = "bot_",
+                 sources=DEFAULT_SOURCES, nodes=()):
+        self.registry = registry if registry is not None else REGISTRY
+        self.prefix = prefix
+        self.commands = frozenset(commands)
+        self.sources = frozenset(sources)
+        self.nodes = frozenset(nodes)  # node names from the bot's config: bounded by the operator
+        with _cache_lock:
+            per_registry = _cache.setdefault(self.registry, {})
+            shared = per_registry.get(prefix)
+            if shared is None:
+                shared = self._create(prefix)
+                per_registry[prefix] = shared
+        self._m = shared
+        # declared series start at 0 so rate() works from the first scrape
+        for cmd in (*sorted(self.commands), OTHER):
+            for outcome in OUTCOMES:
+                shared["outcomes"].labels(cmd, outcome)
+            shared["latency"].labels(cmd)
+
+    def _create(self, p: str) -> dict:
+        r = self.registry
+        return {
+            "latency": Histogram(f"{p}command_duration_seconds", "Time from command invocation to reply",
+                                 ["command"], buckets=LATENCY_BUCKETS, registry=r),
+            "outcomes": Counter(f"{p}commands_total", "Commands handled by outcome", ["command", "outcome"], registry=r),
+            "queue": Gauge(f"{p}queue_tracks", "Tracks waiting in all guild queues", registry=r),
+            "search_results": Histogram(f"{p}search_results", "Tracks returned per search", ["source"],
+                                        buckets=RESULT_BUCKETS, registry=r),
+            "searches": Counter(f"{p}searches_total", "Searches by source and whether anything was found",
+                                ["source", "found"], registry=r),
+            "fallbacks": Counter(f"{p}source_fallbacks_total", "Searches retried on another source",
+                                 ["from_source", "to_source"], registry=r),
+            "reconnects": Counter(f"{p}voice_reconnects_total", "Voice connections re-established", registry=r),
+            "voice_closes": Counter(f"{p}voice_closes_total", "Voice websocket closes reported by Lavalink",
+                                    ["code"], registry=r),
+            "node_events": Counter(f"{p}lavalink_node_events_total", "Lavalink node connects and disconnects",
+                                   ["node", "event"], registry=r),
+            "track_events": Counter(f"{p}lavalink_track_events_total", "Track events seen by the bot",
+                                    ["event", "reason"], registry=r),
+        }
+
+    # --- commands ------------------------------------------------------------------------
+
+    def _command(self, name: str) -> str:
+        return _fold(name, self.commands)
+
+    def observe_command(self, name: str, seconds: float, outcome: str) -> None:
+        cmd = self._command(name)
+        self._m["latency"].labels(cmd).observe(seconds)
+        self._m["outcomes"].labels(cmd, outcome if outcome in OUTCOMES else "error").inc()
+
+    @staticmethod
+    def _outcome_of(exc: BaseException | None) -> str:
+        if exc is None:
+            return "success"
+        if isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt)):
+            return "cancelled"
+        return "error"
+
+    def time_command(self, name: str) -> "_CommandTimer":
+        """``with``/``async with`` block timing one command; an exception counts as error
+        (CancelledError as cancelled) and is re-raised."""
+        return _CommandTimer(self, name)
+
+    def command(self, name: str):
+        """Decorator for sync or async command handlers."""
+        def wrap(fn):
+            if inspect.iscoroutinefunction(fn):
+                @functools.wraps(fn)
+                async def async_wrapper(*args, **kwargs):
+                    async with self.time_command(name):
+                        return await fn(*args, **kwargs)
+                return async_wrapper
+
+            @functools.wraps(fn)
+            def sync_wrapper(*args, **kwargs):
+                with self.time_command(name):
+                    return fn(*args, **kwargs)
+            return sync_wrapper
+        return wrap
+
+    # --- music state ---------------------------------------------------------------------
+
+    def set_queue_length(self, tracks: int) -> None:
+        self._m["queue"].set(tracks)
+
+    def observe_search(self, source: str, results: int) -> None:
+        src = _fold(source, self.sources)
+        self._m["search_results"].labels(src).observe(results)
+        self._m["searches"].labels(src, "true" if results > 0 else "false").inc()
+
+    def fallback(self, from_source: str, to_source: str) -> None:
+        self._m["fallbacks"].labels(_fold(from_source, self.sources), _fold(to_source, self.sources)).inc()
+
+    def voice_reconnect(self) -> None:
+        self._m["reconnects"].inc()
+
+    def voice_close(self, code) -> None:
+        self._m["voice_closes"].labels(_fold(str(code), VOICE_CLOSE_CODES)).inc()
+
+    def node_event(self, node: str, event: str) -> None:
+        self._m["node_events"].labels(self._node_label(node), _fold(event, NODE_EVENTS)).inc()
+
+    def _node_label(self, node: str) -> str:
+        if self.nodes:
+            return _fold(node, self.nodes)
+        # undeclared: node names come from the bot's own config, but cap them anyway
+        with _cache_lock:
+            seen = self._m.setdefault("_seen_nodes", set())
+            if node in seen or len(seen) < MAX_NODES:
+                seen.add(node)
+                return node
+        return OTHER
+
+    def track_event(self, event: str, reason: str = "none") -> None:
+        self._m["track_events"].labels(_fold(event, TRACK_EVENTS), _fold(reason, TRACK_REASONS)).inc()
+
+
+class _CommandTimer:
+    """One object serving both ``with`` and ``async with`` so callers need not care."""
+
+    __slots__ = ("_metrics", "_name", "_start")
+
+    def __init__(self, metrics: BotMetrics, name: str):
+        self._metrics, self._name, self._start = metrics, name, 0.0
+
+    def __enter__(self):
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self._metrics.observe_command(self._name, time.perf_counter() - self._start,
+                                      BotMetrics._outcome_of(exc))
+        return False
+
+    async def __aenter__(self):
+        return self.__enter__()
+
+    async def __aexit__(self, exc_type, exc, tb):
+        return self.__exit__(exc_type, exc, tb)
+
+
+# --- the bot's own endpoint ----------------------------------------------------------------
+
+DEFAULT_METRICS_PORT = 9479
+DEFAULT_METRICS_ADDR = "127.0.0.1"
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("", "0", "false", "no", "off")
+
+
+class MetricsEnvError(ValueError):
+    """A METRICS_* variable is wrong; one line naming it (never the value of a secret one)."""
+
+
+def start_metrics_server_from_env(registry: CollectorRegistry | None = None, environ=None):
+    """Start the bot's /metrics endpoint as the environment says; None when it is off.
+
+    ``METRICS_ENABLED``      true/false (default false: nothing is started)
+    ``METRICS_PORT``         port (default 9479; 0 picks a free one, see ``server.server_address``)
+    ``METRICS_ADDR``         address to listen on (default 127.0.0.1; 0.0.0.0 in a container)
+    ``METRICS_BASIC_AUTH``   "user:password": clients must send these credentials
+    ``METRICS_WEB_CONFIG``   path of an exporter-toolkit web configuration file (TLS, bcrypt
+                             users, headers; see ``lavametrics.webconfig``), re-read on change
+
+    The two auth variables are exclusive. The server runs in daemon threads, serving
+    ``registry`` (default: prometheus_client's global one, which BotMetrics uses by default)
+    concurrently; stop it with ``server.shutdown(); server.server_close()``. Raises
+    MetricsEnvError or webconfig.WebConfigError (both ValueError) for bad settings, OSError
+    when the port is taken.
+    """
+    env = os.environ if environ is None else environ
+    enabled = env.get("METRICS_ENABLED", "").strip().lower()
+    if enabled in _FALSE:
+        return None
+    if enabled not in _TRUE:
+        raise MetricsEnvError(f"METRICS_ENABLED={enabled!r}: expected true or false")
+    raw_port = env.get("METRICS_PORT", "").strip() or str(DEFAULT_METRICS_PORT)
+    if not raw_port.isdigit() or int(raw_port) > 65535:
+        raise MetricsEnvError(f"METRICS_PORT={raw_port!r}: expected a port number 0..65535")
+    addr = env.get("METRICS_ADDR", "").strip() or DEFAULT_METRICS_ADDR
+    basic = env.get("METRICS_BASIC_AUTH")
+    web_file = env.get("METRICS_WEB_CONFIG", "").strip()
+
+    from lavametrics import webconfig
+    from lavametrics.monitor.serve import start_server
+
+    if basic and web_file:
+        raise MetricsEnvError("METRICS_BASIC_AUTH and METRICS_WEB_CONFIG are exclusive: "
+                              "put the user in the web config file's basic_auth_users")
+    if web_file:
+        web = webconfig.WebConfigFile(web_file)
+    elif basic:
+        user, sep, password = basic.partition(":")
+        if not sep or not user or not password:
+            raise MetricsEnvError("METRICS_BASIC_AUTH: expected user:password (both non-empty)")
+        web = webconfig.WebGate(webconfig.WebConfig(source="METRICS_BASIC_AUTH",
+                                                    plain_users={user: password.encode()}))
+    else:
+        web = None
+    return start_server(registry if registry is not None else REGISTRY, addr, int(raw_port), web=web)

@@ -1,0 +1,114 @@
+"""`make demo`: a node with the plugin streaming audio to the voice simulator, the check report, then wait.
+
+Runs on the embedded defaults (Lavalink/application.yml) and needs nothing but the built jars.
+The node's players are connected to `lavametrics.devtools.voicesim`, so frames really flow and the
+frame, voice and track metrics move while you watch. DEMO_SECONDS=N stops it by itself after
+N seconds; otherwise it runs until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from lavametrics.devtools import node as nodes
+from lavametrics.cli import main as check_cli
+from lavametrics.devtools.loadtest import FRAME_COUNTERS, frame_counters
+from lavametrics.monitor.scrape import ScrapeError
+from lavametrics.lavalink.session import LavalinkSession, SessionError
+from lavametrics.devtools.voicelink import connect_and_play
+from lavametrics.devtools.voicesim import VoiceSimulator
+from lavametrics.devtools.wavgen import write_tone
+
+DEMO_GUILDS = (1, 2, 3)
+
+
+def _port() -> int:
+    """The documented port 2333 when it is free, so the printed URLs match the docs."""
+    import socket
+
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", 2333))
+            return 2333
+        except OSError:
+            return nodes.free_port()
+
+
+def main() -> int:
+    seconds = float(os.environ.get("DEMO_SECONDS", "0") or 0)
+    # SIGTERM must also reach the `finally` below, or the node outlives the demo.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    workdir = Path(tempfile.mkdtemp(prefix="lavametrics-demo-"))
+    sim = VoiceSimulator(workdir=workdir / "voicesim")
+    node = session = None
+    try:
+        sim.start()
+        print(f"demo: voice simulator (Discord's side) on {sim.endpoint}", flush=True)
+        print("demo: resolving the server jar (Lavalink/run.sh --resolve) ...", flush=True)
+        node = nodes.prepare_node(workdir, port=_port(), jvm_args=sim.jvm_args())
+        if not node.server.is_real_lavalink:
+            print("demo: Lavalink-Server is not available from Maven Central here; running the lavametrics "
+                  "stand-in node (Lavalink v4 protocol, real lavaplayer). See README.md.", flush=True)
+        print(f"demo: starting {node.server.kind} node on {node.url} ...", flush=True)
+        started = time.monotonic()
+        node.start()
+        print(f"demo: node ready in {time.monotonic() - started:.1f}s", flush=True)
+        wav = write_tone(workdir / "demo-tone.wav", seconds=300)
+        session = LavalinkSession(node.url, node.password, client_name="lavametrics-demo")
+        connect_and_play(session, sim, DEMO_GUILDS, str(wav))
+        print(f"demo: {len(DEMO_GUILDS)} guilds streaming a 440 Hz tone to the simulator "
+              f"(session {session.session_id})", flush=True)
+        _show_frames(node.metrics_url, sim, seconds=3)
+        print()
+        status = check_cli(["check", node.url, "--password", node.password])
+        print()
+        print(f"  Lavalink REST     {node.url}   (Authorization: {node.password})")
+        print(f"  Prometheus scrape {node.metrics_url}")
+        print(f"  Plugin catalog    {Path(sys.executable).parent / 'lavametrics'} catalog")
+        print(f"  Node log          {node.log_path}   (removed when the demo stops)")
+        print()
+        if status != 0:
+            print(f"demo: check reported exit {status}", file=sys.stderr)
+        if seconds:
+            print(f"demo: stopping in {seconds:.0f}s (DEMO_SECONDS)", flush=True)
+        else:
+            print("demo: running; press Ctrl-C to stop", flush=True)
+        _show_frames(node.metrics_url, sim, seconds=seconds or float("inf"), every=5.0)
+        return status
+    except KeyboardInterrupt:
+        return 0
+    except (nodes.NodeError, SessionError, ScrapeError) as exc:
+        print(f"demo: error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if session is not None:
+            session.close()
+        if node is not None:
+            node.stop()
+        sim.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+        print("demo: stopped", flush=True)
+
+
+def _show_frames(metrics_url: str, sim: VoiceSimulator, *, seconds: float, every: float = 1.0) -> None:
+    """Print the plugin's frame rates next to what the simulator received, every `every` seconds."""
+    start = last_t = time.monotonic()
+    last, last_packets = frame_counters(metrics_url), sim.totals()["packets"]
+    while time.monotonic() - start < seconds:
+        time.sleep(min(every, seconds - (time.monotonic() - start)))
+        now, counters, packets = time.monotonic(), frame_counters(metrics_url), sim.totals()["packets"]
+        dt = now - last_t
+        sent, nulled, deficit = ((counters[n] - last[n]) / dt for n in FRAME_COUNTERS)
+        print(f"demo: frames/s sent {sent:6.1f}  nulled {nulled:5.1f}  deficit {deficit:5.1f}   "
+              f"simulator packets/s {(packets - last_packets) / dt:6.1f}", flush=True)
+        last_t, last, last_packets = now, counters, packets
+
+
+if __name__ == "__main__":
+    sys.exit(main())

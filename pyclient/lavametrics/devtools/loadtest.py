@@ -1,0 +1,139 @@
+"""`lavametrics loadtest`: N simulated guilds streaming from one node, no Discord needed.
+
+Each second it samples the node (/v4/stats for CPU and memory, the plugin's frame counters on
+/metrics) and the voice simulator (RTP packets received), so an operator sees what N players
+cost and whether the node keeps up: frames sent should track 50 per player per second with
+nulled and deficit near zero, and packets received should equal frames sent.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from lavametrics.lavalink.rest import LavalinkClient
+from lavametrics.monitor.scrape import scrape
+from lavametrics.lavalink.session import LavalinkSession
+from lavametrics.devtools.voicelink import connect_and_play
+from lavametrics.devtools.voicesim import VoiceSimulator
+from lavametrics.devtools.wavgen import write_tone
+
+FRAME_COUNTERS = ("lavametrics_frames_sent_total", "lavametrics_frames_nulled_total",
+                  "lavametrics_frames_deficit_total")
+FIRST_GUILD = 910_000
+
+
+@dataclass
+class Sample:
+    elapsed_s: float
+    cpu_lavalink: float          # 0..1, the node process's share of all cores
+    memory_used_bytes: int
+    frames_sent_per_s: float
+    frames_nulled_per_s: float
+    frames_deficit_per_s: float
+    packets_received_per_s: float
+
+
+@dataclass
+class Report:
+    players: int
+    seconds: float
+    samples: list[Sample] = field(default_factory=list)
+    frames_sent: float = 0
+    packets_received: int = 0
+    connected_players: int = 0
+
+    def mean(self, name: str) -> float:
+        steady = self.samples[1:] or self.samples  # the first second includes connecting
+        return sum(getattr(s, name) for s in steady) / len(steady) if steady else 0.0
+
+    def as_dict(self) -> dict:
+        summary = {name: round(self.mean(name), 3) for name in
+                   ("cpu_lavalink", "frames_sent_per_s", "frames_nulled_per_s", "frames_deficit_per_s",
+                    "packets_received_per_s")}
+        summary["memory_used_bytes_max"] = max((s.memory_used_bytes for s in self.samples), default=0)
+        summary["delivery_ratio"] = round(self.packets_received / self.frames_sent, 4) if self.frames_sent else None
+        return {"players": self.players, "seconds": self.seconds, "connected_players": self.connected_players,
+                "frames_sent": self.frames_sent, "packets_received": self.packets_received,
+                "summary": summary, "samples": [asdict(s) for s in self.samples]}
+
+
+def frame_counters(metrics_url: str) -> dict[str, float]:
+    """The plugin's node-wide frame counters (0 for a counter the node does not export)."""
+    found = dict.fromkeys(FRAME_COUNTERS, 0.0)
+    for family in scrape(metrics_url, timeout=10).families:
+        for sample in family.samples:
+            if sample.name in found:
+                found[sample.name] += sample.value
+    return found
+
+
+def run(url: str, password: str, sim: VoiceSimulator, *, players: int, seconds: float, audio: Path,
+        metrics_url: str | None = None, progress: Callable[[Sample, int], None] | None = None) -> Report:
+    """Stream `audio` to `players` guilds for `seconds`, sampling once a second."""
+    metrics_url = metrics_url or url.rstrip("/") + "/metrics"
+    node = LavalinkClient(url, password, timeout=10)
+    report = Report(players=players, seconds=seconds)
+    guilds = range(FIRST_GUILD, FIRST_GUILD + players)
+    with LavalinkSession(url, password, client_name="lavametrics-loadtest", timeout=30) as session:
+        connect_and_play(session, sim, guilds, str(audio), timeout=60)
+        start = time.monotonic()
+        last_t, last_frames, last_packets = start, frame_counters(metrics_url), sim.totals()["packets"]
+        first_frames, first_packets = last_frames, last_packets
+        while time.monotonic() - start < seconds:
+            time.sleep(max(0.0, 1.0 - (time.monotonic() - last_t)))
+            now = time.monotonic()
+            stats = node.stats()
+            frames, packets = frame_counters(metrics_url), sim.totals()["packets"]
+            dt = now - last_t
+            sample = Sample(
+                elapsed_s=round(now - start, 2),
+                cpu_lavalink=float(stats.get("cpu", {}).get("lavalinkLoad", 0.0)),
+                memory_used_bytes=int(stats.get("memory", {}).get("used", 0)),
+                frames_sent_per_s=(frames[FRAME_COUNTERS[0]] - last_frames[FRAME_COUNTERS[0]]) / dt,
+                frames_nulled_per_s=(frames[FRAME_COUNTERS[1]] - last_frames[FRAME_COUNTERS[1]]) / dt,
+                frames_deficit_per_s=(frames[FRAME_COUNTERS[2]] - last_frames[FRAME_COUNTERS[2]]) / dt,
+                packets_received_per_s=(packets - last_packets) / dt,
+            )
+            report.samples.append(sample)
+            connected = sum(1 for s in sim.stats().values() if s.get("connected"))
+            report.connected_players = connected
+            if progress:
+                progress(sample, connected)
+            last_t, last_frames, last_packets = now, frames, packets
+        report.frames_sent = last_frames[FRAME_COUNTERS[0]] - first_frames[FRAME_COUNTERS[0]]
+        report.packets_received = last_packets - first_packets
+        for guild in guilds:
+            session.destroy_player(guild)
+    return report
+
+
+def make_audio(directory: Path, seconds: float) -> Path:
+    """A tone long enough to outlast the test, so no player goes quiet mid-measurement."""
+    return write_tone(directory / f"loadtest-{int(seconds)}s.wav", seconds=seconds + 30)
+
+
+def format_sample(sample: Sample, connected: int, players: int) -> str:
+    return (f"{sample.elapsed_s:6.1f}s  players {connected:>4}/{players:<4} "
+            f"cpu {sample.cpu_lavalink * 100:5.1f}%  mem {sample.memory_used_bytes / 2**20:7.1f} MiB  "
+            f"frames/s sent {sample.frames_sent_per_s:8.1f} nulled {sample.frames_nulled_per_s:6.1f} "
+            f"deficit {sample.frames_deficit_per_s:6.1f}  packets/s {sample.packets_received_per_s:8.1f}")
+
+
+def format_report(report: Report) -> str:
+    d = report.as_dict()["summary"]
+    rows = [
+        ("players connected", f"{report.connected_players}/{report.players}"),
+        ("node CPU (mean)", f"{d['cpu_lavalink'] * 100:.1f}%"),
+        ("node memory (max)", f"{d['memory_used_bytes_max'] / 2**20:.1f} MiB"),
+        ("frames sent /s", f"{d['frames_sent_per_s']:.1f}  (ideal {50 * report.players})"),
+        ("frames nulled /s", f"{d['frames_nulled_per_s']:.1f}"),
+        ("frames deficit /s", f"{d['frames_deficit_per_s']:.1f}"),
+        ("packets received /s", f"{d['packets_received_per_s']:.1f}"),
+        ("delivered", f"{report.packets_received} of {report.frames_sent:.0f} frames sent"
+                      + (f" ({d['delivery_ratio'] * 100:.2f}%)" if d["delivery_ratio"] is not None else "")),
+    ]
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)

@@ -1,0 +1,39 @@
+"""Connect a node's players to the voice simulator, the way a bot forwards Discord's voice events.
+
+A bot receives VOICE_SERVER_UPDATE (token, endpoint) and VOICE_STATE_UPDATE (session id) from
+Discord and hands them to Lavalink in a player PATCH; here the simulator plays Discord's part.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from lavametrics.lavalink.session import LavalinkSession, SessionError
+from lavametrics.devtools.voicesim import VoiceSimulator
+
+
+def voice_state(sim: VoiceSimulator, guild_id: int) -> dict[str, str]:
+    return {"token": f"sim-token-{guild_id}", "endpoint": sim.endpoint, "sessionId": f"sim-voice-{guild_id}"}
+
+
+def connect_and_play(session: LavalinkSession, sim: VoiceSimulator, guild_ids: Iterable[int], identifier: str,
+                     *, timeout: float = 20.0) -> dict[str, Any]:
+    """Load `identifier` once, then give every guild's player that track and a voice connection.
+
+    Returns the loaded track. Raises SessionError when the load fails or a guild's voice
+    handshake does not complete in time.
+    """
+    result = session.load(identifier)
+    if result.get("loadType") != "track":
+        raise SessionError(f"loading {identifier!r} gave {result.get('loadType')}: {result.get('data')}")
+    track = result["data"]
+    guilds = list(guild_ids)
+    for guild in guilds:
+        session.update_player(guild, {"track": {"encoded": track["encoded"]}, "voice": voice_state(sim, guild)})
+    for guild in guilds:
+        try:
+            sim.wait_connected(guild, timeout=timeout)
+        except TimeoutError as exc:
+            # usually a node that does not trust the simulator's certificate (see its jvm_args)
+            raise SessionError(str(exc)) from None
+    return track

@@ -1,0 +1,210 @@
+"""Health checks of one Lavalink node and its lavametrics plugin.
+
+Status follows the usual monitoring-plugin convention: 0 healthy, 1 unhealthy (the node
+answers but something is wrong), 2 when we could not judge at all (unreachable, bad
+password, bad usage). A node without the plugin is *unhealthy* (1), not unreachable.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from prometheus_client.metrics_core import Metric
+
+from lavametrics.config.catalog import Catalog
+from lavametrics.lavalink.rest import LavalinkClient, LavalinkError, plugin_version
+from lavametrics.monitor.nodesfile import NodeSpec
+from lavametrics.monitor.scrape import Auth, ScrapeError, fetch, redact_url, scrape
+
+HEALTHY, UNHEALTHY, ERROR = 0, 1, 2
+SLOW_SCRAPE_SECONDS = 2.5
+
+
+@dataclass
+class CheckResult:
+    name: str
+    ok: bool
+    detail: str = ""
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "ok": self.ok, "detail": self.detail}
+
+
+@dataclass
+class NodeReport:
+    node: str
+    url: str
+    status: int = HEALTHY
+    plugin_version: str | None = None
+    results: list[CheckResult] = field(default_factory=list)
+
+    @property
+    def reason(self) -> str:
+        """One line: the first failure, or 'healthy'."""
+        failed = [r for r in self.results if not r.ok]
+        if not failed:
+            return "healthy"
+        return f"{failed[0].name}: {failed[0].detail}"
+
+    def as_dict(self) -> dict:
+        return {"node": self.node, "url": self.url, "status": self.status, "healthy": self.status == HEALTHY,
+                "pluginVersion": self.plugin_version, "reason": self.reason,
+                "checks": [r.as_dict() for r in self.results]}
+
+
+def _find(families: dict[str, Metric], name: str, ftype: str) -> Metric | None:
+    if ftype == "counter" and name.endswith("_total"):
+        return families.get(name[: -len("_total")]) or families.get(name)
+    return families.get(name)
+
+
+def _expected_groups(families: dict[str, Metric], catalog: Catalog) -> set[str]:
+    # Disabled groups legitimately export nothing; the plugin reports one collector_success
+    # series per enabled collector, which tells us which groups to expect.
+    success = families.get("lavametrics_collector_success")
+    groups = {"self"}
+    if success is not None and success.samples:
+        groups.update(s.labels.get("collector", "") for s in success.samples)
+    else:
+        groups.update(g.name for g in catalog.groups if g.default_enabled)
+    return groups
+
+
+def check_families(families: dict[str, Metric], catalog: Catalog) -> list[CheckResult]:
+    expected = _expected_groups(families, catalog)
+    missing, wrong = [], []
+    for fam in catalog.families:
+        if fam.group not in expected:
+            continue
+        got = _find(families, fam.name, fam.type)
+        if got is None:
+            # a wrongly typed family keeps its full name in the parsed result
+            other = families.get(fam.name) or families.get(fam.parsed_name)
+            if other is not None and other.type != fam.type:
+                wrong.append(f"{fam.name} is {other.type}, expected {fam.type}")
+            else:
+                missing.append(fam.name)
+        elif got.type != fam.type:
+            wrong.append(f"{fam.name} is {got.type}, expected {fam.type}")
+    results = []
+    count = sum(1 for f in catalog.families if f.group in expected)
+    results.append(CheckResult("families present", not missing,
+                               f"{count - len(missing)}/{count} present" + (f"; missing: {', '.join(missing)}" if missing else "")))
+    results.append(CheckResult("family types", not wrong, "; ".join(wrong) if wrong else "all match the catalog"))
+    return results
+
+
+def _sum(fam: Metric | None, sample: str | None = None) -> float | None:
+    if fam is None:
+        return None
+    return sum(s.value for s in fam.samples if sample is None or s.name == sample)
+
+
+def check_auth(url: str, auth: Auth, timeout: float) -> CheckResult:
+    """The plugin's own endpoint must refuse no and wrong credentials and accept the right ones."""
+    wrong = Auth(username=auth.username, password=(auth.password or "") + "-wrong") if auth.username is not None \
+        else Auth(bearer_token=(auth.bearer_token or "") + "-wrong")
+    outcomes = {}
+    for label, creds in (("none", None), ("wrong", wrong), ("right", auth)):
+        try:
+            status, *_ = fetch(url, timeout=timeout, auth=creds)
+            outcomes[label] = status
+        except ScrapeError as exc:
+            outcomes[label] = exc.status if exc.status else exc.reason
+    ok = outcomes["none"] == 401 and outcomes["wrong"] == 401 and outcomes["right"] == 200
+    return CheckResult("endpoint auth", ok,
+                       f"no credentials -> {outcomes['none']}, wrong -> {outcomes['wrong']}, right -> {outcomes['right']}"
+                       + ("" if ok else " (expected 401, 401, 200)"))
+
+
+def _lavalink_version(info: dict) -> str:
+    version = info.get("version")  # v4: {"semver": "4.0.8", "major": 4, ...}
+    if isinstance(version, dict):
+        return str(version.get("semver", "?"))
+    return str(version) if version is not None else "?"
+
+
+def check_node(node: NodeSpec, catalog: Catalog, timeout: float = 5.0, uptime_wait: float = 0.05) -> NodeReport:
+    report = NodeReport(node.name, redact_url(node.url))
+    add = report.results.append
+    api = LavalinkClient(node.url, node.password, timeout=timeout)
+
+    try:
+        info = api.info()
+        add(CheckResult("reachable", True, f"Lavalink {_lavalink_version(info)}"))
+    except LavalinkError as exc:
+        add(CheckResult("reachable", False, f"{exc.reason}" + (f" ({exc.detail})" if exc.detail else "")))
+        report.status = ERROR
+        return report
+
+    version = plugin_version(info)
+    report.plugin_version = version
+    if version is None:
+        names = [p.get("name") for p in info.get("plugins") or () if isinstance(p, dict)]
+        add(CheckResult("plugin", False, "lavametrics not in /v4/info plugins"
+                        + (f" (found: {', '.join(map(str, names))})" if names else " (no plugins loaded)")))
+        report.status = UNHEALTHY
+        return report
+    add(CheckResult("plugin", True, f"lavametrics {version}"))
+
+    try:
+        stats_before = api.stats()
+        sc = scrape(node.metrics_url, timeout=timeout, auth=node.metrics_auth)
+        stats_after = api.stats()
+    except ScrapeError as exc:
+        add(CheckResult("metrics parse", False, f"{redact_url(node.metrics_url)}: {exc.reason}" + (f" ({exc.detail})" if exc.detail else "")))
+        report.status = UNHEALTHY
+        return report
+    except LavalinkError as exc:
+        add(CheckResult("metrics parse", False, f"/v4/stats: {exc.reason}"))
+        report.status = UNHEALTHY
+        return report
+    families = {f.name: f for f in sc.families}
+    add(CheckResult("metrics parse", True, f"{len(sc.families)} families, {sum(len(f.samples) for f in sc.families)} samples, {sc.body_bytes} bytes"))
+    report.results.extend(check_families(families, catalog))
+
+    valid = _sum(families.get("lavametrics_config_valid"))
+    if valid is not None:
+        add(CheckResult("config valid", valid == 1, "lavametrics_config_valid = %g" % valid))
+    success = families.get("lavametrics_collector_success")
+    if success is not None:
+        failing = sorted(s.labels.get("collector", "?") for s in success.samples if s.value != 1)
+        add(CheckResult("collectors", not failing, "all succeeded" if not failing else "failing: " + ", ".join(failing)))
+
+    players = _sum(families.get("lavametrics_players"))
+    if players is not None:
+        # players may change between the two calls; agreeing with either side is consistent
+        rest = {stats_before.get("players"), stats_after.get("players")}
+        ok = players in rest
+        add(CheckResult("players consistent", ok,
+                        f"sum(lavametrics_players) = {players:g}, /v4/stats players = {'/'.join(str(p) for p in sorted(rest, key=str))}"))
+
+    core_uptime = _sum(families.get("lavalink_uptime_milliseconds"))
+    u1 = stats_before.get("uptime")
+    time.sleep(uptime_wait)
+    try:
+        u2 = api.stats().get("uptime")
+    except LavalinkError:
+        u2 = None
+    if isinstance(u1, (int, float)) and isinstance(u2, (int, float)):
+        detail = f"/v4/stats uptime {u1} -> {u2} ms"
+        if core_uptime is not None:
+            detail += f"; lavalink_uptime_milliseconds = {core_uptime:g}"
+        add(CheckResult("uptime advancing", u2 > u1, detail))
+    else:
+        add(CheckResult("uptime advancing", False, "/v4/stats has no numeric uptime"))
+
+    add(CheckResult("scrape duration", sc.duration_seconds < SLOW_SCRAPE_SECONDS,
+                    f"{sc.duration_seconds * 1000:.1f} ms" + ("" if sc.duration_seconds < SLOW_SCRAPE_SECONDS
+                                                              else f" (limit {SLOW_SCRAPE_SECONDS:g} s)")))
+
+    if node.metrics_auth is not None:
+        add(check_auth(node.metrics_url, node.metrics_auth, timeout))
+
+    report.status = HEALTHY if all(r.ok for r in report.results) else UNHEALTHY
+    return report
+
+
+def overall_status(reports: list[NodeReport]) -> int:
+    return max((r.status for r in reports), default=HEALTHY)
