@@ -17,7 +17,9 @@ import time
 from pathlib import Path
 
 from lavametrics.devtools import node as nodes
-from lavametrics.cli import main as check_cli
+from lavametrics.config.catalog import load_catalog
+from lavametrics.monitor.nodecheck import check_node, render_text
+from lavametrics.monitor.nodesfile import node_from_flags
 from lavametrics.devtools.loadtest import FRAME_COUNTERS, frame_counters
 from lavametrics.monitor.scrape import ScrapeError
 from lavametrics.lavalink.session import LavalinkSession, SessionError
@@ -66,7 +68,9 @@ def main() -> int:
               f"(session {session.session_id})", flush=True)
         _show_frames(node.metrics_url, sim, seconds=3)
         print()
-        status = check_cli(["check", node.url, "--password", node.password])
+        report = check_node(node_from_flags(node.url, node.password), load_catalog(prefer_jar=False))
+        print(render_text([report]))
+        status = report.status
         print()
         print(f"  Lavalink REST     {node.url}   (Authorization: {node.password})")
         print(f"  Prometheus scrape {node.metrics_url}")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from prometheus_client.metrics_core import Metric
 
+from lavametrics.texttable import table
 from lavametrics.config.catalog import Catalog
 from lavametrics.lavalink.rest import LavalinkClient, LavalinkError, plugin_version
 from lavametrics.monitor.nodesfile import NodeSpec
@@ -208,3 +209,15 @@ def check_node(node: NodeSpec, catalog: Catalog, timeout: float = 5.0, uptime_wa
 
 def overall_status(reports: list[NodeReport]) -> int:
     return max((r.status for r in reports), default=HEALTHY)
+
+
+STATUS_WORDS = {0: "HEALTHY", 1: "UNHEALTHY", 2: "ERROR"}
+
+
+def render_text(reports: list[NodeReport]) -> str:
+    """The report for people: one table row per check, then one verdict line per node."""
+    rows = [[r.node, c.name, "OK" if c.ok else "FAIL", c.detail] for r in reports for c in r.results]
+    lines = [table(rows, ["NODE", "CHECK", "STATUS", "DETAIL"])]
+    for r in reports:
+        lines.append(f"{r.node}: {STATUS_WORDS[r.status]}" + ("" if r.status == 0 else f" ({r.reason})"))
+    return "\n".join(lines)

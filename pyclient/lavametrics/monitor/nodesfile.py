@@ -106,6 +106,25 @@ def default_metrics_url(url: str) -> str:
     return url.rstrip("/") + "/metrics"
 
 
+def node_from_flags(url: str, password: str, metrics_url: str | None = None, *, metrics_user: str | None = None,
+                    metrics_password: str | None = None, metrics_bearer: str | None = None) -> NodeSpec:
+    """The one node a command line names (what ``check URL`` checks); errors never show a secret."""
+    if metrics_bearer and metrics_user:
+        raise NodesFileError("--metrics-user and --metrics-bearer are exclusive")
+    auth = None
+    if metrics_bearer:
+        auth = Auth(bearer_token=metrics_bearer)
+    elif metrics_user:
+        auth = Auth(username=metrics_user, password=metrics_password or "")
+    url = url.rstrip("/")
+    for what, value in (("URL", url), ("--metrics-url", metrics_url)):
+        problem = None if value is None else url_problem(value)
+        if problem:
+            raise NodesFileError(f"{what} {redact_url(value)!r}: {problem}")
+    return NodeSpec("node", url, password, metrics_url or default_metrics_url(url), auth,
+                    own_endpoint=auth is not None)
+
+
 def parse_nodes(data, path="<nodes>") -> list[NodeSpec]:
     if isinstance(data, dict) and "nodes" in data:
         seq = data["nodes"]
