@@ -9,12 +9,15 @@ PYTEST_ARGS ?=
 
 PLUGIN_JAR  = $(firstword $(wildcard lavalink-plugin/target/lavametrics-plugin-*.jar))
 
-.PHONY: help venv java-test build test pytest demo catalog docs clean
+.PHONY: help venv java-test build test pytest demo catalog docs clean monitoring metrics-up metrics-down
 
 help:
 	@echo "make demo   build, start a node with the plugin, play a track, print the check report"
 	@echo "make test   JUnit (mvn test), jar build, then pytest (unit + integration on a real node)"
 	@echo "make docs   regenerate the catalog copy and docs/metrics.md from the plugin jar"
+	@echo "make monitoring    regenerate monitoring/ (rules, dashboards, Alertmanager) from the mixin code"
+	@echo "make metrics-up    local Prometheus + Alertmanager + node + simulated bot on loopback (state in .stack/)"
+	@echo "make metrics-down  stop that stack"
 
 $(PYTHON): pyproject.toml
 	python3 -m venv $(VENV)
@@ -43,6 +46,17 @@ demo: build $(PYTHON)
 catalog docs: build
 	java -cp $(PLUGIN_JAR) dev.lavametrics.plugin.catalog.Catalog > pyclient/lavametrics/data/catalog.json
 	java -cp $(PLUGIN_JAR) dev.lavametrics.plugin.catalog.Catalog --markdown > docs/metrics.md
+
+monitoring: $(PYTHON)
+	$(PYTHON) -m lavametrics.cli mixin build --out monitoring
+
+# the jars are built once; `metrics-up` again only prints the running stack's URLs
+metrics-up: $(PYTHON)
+	@test -n "$(PLUGIN_JAR)" || $(MAKE) build
+	$(PYTHON) -m lavametrics.mixin.stack up --dir .stack
+
+metrics-down: $(PYTHON)
+	$(PYTHON) -m lavametrics.mixin.stack down --dir .stack
 
 clean:
 	$(MVN) clean
