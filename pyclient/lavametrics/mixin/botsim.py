@@ -38,6 +38,10 @@ COMMAND_MIX = (
     ("pause", 0.07, 0.10), ("resume", 0.07, 0.10), ("search", 0.08, 0.40), ("volume", 0.04, 0.08),
     ("shuffle", 0.03, 0.07), ("leave", 0.03, 0.15),
 )
+# log-normal spread around each median: about 1% of play commands take over 1 s. A wider tail
+# lands p95 inside BotMetrics' (1 s, 2.5 s] bucket, where histogram_quantile interpolates
+# linearly and reads up to 2.5 s, which is what BotCommandLatencyHigh pages on.
+LATENCY_SIGMA = 0.35
 SEARCH_SOURCES = ("youtube", "soundcloud", "spotify")
 RECONNECT_DELAY = 3.0
 
@@ -136,7 +140,7 @@ class BotSimulator:
                 self.metrics.observe_command(name, duration, outcome)
             if next_arrival <= now:
                 name, median = self._pick()
-                duration = self._slow if self._slow else self._rng.lognormvariate(math.log(median), 0.5)
+                duration = self._slow if self._slow else self._rng.lognormvariate(math.log(median), LATENCY_SIGMA)
                 roll = self._rng.random()
                 outcome = "error" if roll < self._error_ratio else "cancelled" if roll > 0.998 else "success"
                 heapq.heappush(pending, (now + duration, name, duration, outcome))

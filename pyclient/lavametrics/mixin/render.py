@@ -71,15 +71,22 @@ def legend(fmt: str, labels: dict[str, str]) -> str:
     return re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: labels.get(m.group(1), ""), fmt)
 
 
-def _formatter(unit: str, ticker):
+def value_text(unit: str, v: float) -> str:
+    """A value as the panel's Grafana unit shows it (the units the dashboards use)."""
     if unit == "percentunit":
-        return ticker.PercentFormatter(xmax=1.0)
+        return f"{v * 100:.3g}%"
     if unit == "bytes":
-        return ticker.FuncFormatter(lambda v, _: f"{v / 2**20:.0f} MiB")
+        return f"{v / 2**20:.0f} MiB"
     if unit == "s":
-        return ticker.FuncFormatter(lambda v, _: f"{v * 1000:.0f} ms" if 0 < abs(v) < 1 else f"{v:g} s")
+        return f"{v * 1000:.0f} ms" if 0 < abs(v) < 1 else f"{v:g} s"
+    if unit == "bool":
+        return "yes" if v else "no"
     suffix = {"ops": "/s", "suffix:frames/s": " frames/s"}.get(unit, "")
-    return ticker.FuncFormatter(lambda v, _: f"{v:g}{suffix}")
+    return f"{v:.4g}{suffix}"
+
+
+def _formatter(unit: str, ticker):
+    return ticker.FuncFormatter(lambda v, _: value_text(unit, v))
 
 
 def _slug(title: str) -> str:
@@ -94,7 +101,7 @@ def render_panel(plt, ticker, panel: Panel, series: list[tuple[str, list[tuple[f
         ax.axis("off")
         shown = [(name, points[-1][1]) for name, points in series if points] or [("no data", math.nan)]
         for i, (name, value) in enumerate(shown[:6]):
-            text = "no data" if math.isnan(value) else _formatter(panel.unit, ticker)(value, None)
+            text = "no data" if math.isnan(value) else value_text(panel.unit, value)
             if panel.mappings:
                 text = next((t for v, t, _ in panel.mappings if str(int(value)) == v), text) \
                     if not math.isnan(value) else text

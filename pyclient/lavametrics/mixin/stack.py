@@ -33,6 +33,7 @@ from .. import targets
 from ..nodesfile import NodeSpec
 from ..voicesim import VoiceSimulator
 from ..wavgen import write_tone
+from . import history
 from .botsim import BotSimulator, SimNode
 from .build import alertmanager_text, files, yaml_text
 from .config import MixinConfig
@@ -124,6 +125,7 @@ class Stack:
     config: MixinConfig = field(default_factory=MixinConfig)
     fixed_ports: bool = True       # the documented ports when free (make metrics-up), else any
     command_rate: float = 2.0
+    backfill_seconds: float = 0.0  # healthy bot history written into the TSDB before Prometheus starts
 
     def __post_init__(self):
         self.root = Path(self.root).resolve()
@@ -198,6 +200,9 @@ class Stack:
         self.bot.wait_connected(timeout=max(10.0, deadline - time.monotonic()))
         prom = self._write_prometheus()
         (prom / "data").mkdir(exist_ok=True)
+        if self.backfill_seconds:
+            progress(f"backfilling {self.backfill_seconds:.0f}s of bot history")
+            self._backfill(prom)
         progress("starting Prometheus")
         self.daemons["prometheus"] = Daemon("prometheus", [
             prometheus, "--config.file=prometheus.yml", "--storage.tsdb.path=data",
@@ -208,6 +213,18 @@ class Stack:
         self._wait(lambda: http_ok(f"{self.alertmanager_url}/-/ready"), deadline, "alertmanager", "/-/ready")
         progress("waiting for every target to be scraped")
         self._wait(self.targets_up, deadline, "prometheus", "every target up")
+
+    def _backfill(self, prom: Path) -> None:
+        promtool = shutil.which("promtool")
+        if not promtool:
+            raise StackError("no `promtool` command (backfill): apt-get install prometheus")
+        # ends one scrape interval ago, so the first live sample comes after the history
+        history.write(prom / "bot-history.om", job="bot", instance=f"127.0.0.1:{self.bot.port}",
+                      end=time.time() - 15, seconds=self.backfill_seconds, rate=self.command_rate)
+        proc = subprocess.run([promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet",
+                               "bot-history.om", "data"], cwd=prom, capture_output=True, text=True, timeout=300)
+        if proc.returncode != 0:
+            raise StackError(f"promtool backfill failed: {proc.stderr.strip() or proc.stdout.strip()}")
 
     def _wait(self, ready, deadline: float, daemon: str, what: str) -> None:
         while not ready():
