@@ -71,8 +71,9 @@ def run(args) -> int:
         else:
             for line in problems:
                 print(line)
+            rebuild = f"lavametrics mixin build --out {args.out}" + (f" --config {args.config}" if args.config else "")
             print(f"{args.out}: {'up to date' if not problems else f'{len(problems)} file(s) stale'}"
-                  + ("" if not problems else f"; run `lavametrics mixin build --out {args.out}`"), file=sys.stderr)
+                  + ("" if not problems else f"; run `{rebuild}`"), file=sys.stderr)
         return 1 if problems else 0
     if args.mixin_action == "render":
         from .render import RenderError, render_all
