@@ -174,9 +174,9 @@ def test_faults_page_within_two_minutes(stack, capsys):
     started = time.monotonic()
     stack.nodes[NODE_A].stop()
     faults = {"LavalinkNodeDown": started}
+    faults["LavalinkVoiceCloses"] = time.monotonic()
     closed = sum(stack.sim.close(g, 4006, "session no longer valid") for g in b_guilds[:4])
     assert closed == 4
-    faults["LavalinkVoiceCloses"] = started
     stack.bot.set_slow(3.0)
     faults["BotCommandSLOFastBurn"] = time.monotonic()
     where = {"LavalinkNodeDown": lambda a: a["labels"].get("node") == NODE_A,

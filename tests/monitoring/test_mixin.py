@@ -203,7 +203,8 @@ def test_required_alerts_exist():
     assert {"LavalinkNodeDown", "LavametricsPluginMissing", "LavametricsConfigInvalid", "LavametricsCollectorFailing",
             "BotLavalinkDisconnects", "LavalinkVoiceCloses", "BotCommandLatencyHigh", "BotCommandErrorsHigh",
             "LavalinkTrackProblems", "LavalinkLoadFailures", "LavalinkFrameLoss", "LavalinkHeapPressure",
-            "BotCommandSLOFastBurn", "BotCommandSLOSlowBurn", "PlaybackSLOFastBurn", "PlaybackSLOSlowBurn"} <= got
+            "BotCommandSLOFastBurn", "BotCommandSLOSlowBurn", "PlaybackSLOFastBurn", "PlaybackSLOSlowBurn",
+            "BotMetricsDown"} <= got
 
 
 def test_every_alert_has_a_firing_and_a_quiet_rule_test():

@@ -76,6 +76,7 @@ class Thresholds:
     node_down_for: str = _duration("1m", "a node target unreachable this long pages")
     plugin_absent_for: str = _duration("10m", "node up but no lavametrics_info this long")
     no_targets_for: str = _duration("10m", "no node target discovered at all this long")
+    bot_down_for: str = _duration("5m", "a bot's metrics endpoint unreachable this long")
     config_invalid_for: str = _duration("5m", "lavametrics_config_valid == 0 this long")
     collector_failing_for: str = _duration("5m", "a collector's success == 0 this long")
     disconnects_max: int = _value(3, "bot-side node disconnects tolerated per window")

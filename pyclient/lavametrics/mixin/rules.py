@@ -119,11 +119,11 @@ def _burn_alerts(c: MixinConfig, o: Objective) -> list[Alert]:
             ("Fast", c.slo.fast_burn, c.slo.fast_windows, CRITICAL),
             ("Slow", c.slo.slow_burn, c.slo.slow_windows, WARNING)):
         threshold = f"{burn * o.budget:.6g}"
-        subject = "Bot {{ $labels.job }}: commands" if o.name == "commands" else "Playback"
+        subject = "Bot {{ $labels.job }}: commands burn" if o.name == "commands" else "Playback burns"
         out.append(Alert(
             f"{'BotCommand' if o.name == 'commands' else 'Playback'}SLO{speed}Burn", "slo", severity,
             f"{o.ratio_record(long_w)} > {threshold} and {o.ratio_record(short_w)} > {threshold}", None,
-            f"{subject} burn the error budget {burn:g}x too fast",
+            f"{subject} the error budget {burn:g}x too fast",
             (f"{{{{ $value | humanizePercentage }}}} of {o.name} were bad over the last {long_w} "
              f"(objective {o.objective:.6g}: {o.budget:.6g} may be bad; the last {short_w} is above "
              f"{burn:g}x that too). At this rate the {c.slo.period} budget is gone in "
@@ -208,6 +208,10 @@ def alerts(c: MixinConfig) -> list[Alert]:
               f"Heap use has stayed above {t.heap_used_ratio:.0%} of -Xmx for {t.heap_for} "
               "(now {{ $value | humanizePercentage }}): GC pauses grow and audio stutters before an OutOfMemoryError."),
         # --- bot -------------------------------------------------------------------------
+        Alert("BotMetricsDown", "bot", WARNING, f"up{{{b}}} == 0", t.bot_down_for,
+              "Prometheus cannot scrape bot {{ $labels.job }} ({{ $labels.instance }})",
+              f"The bot's metrics endpoint has failed every scrape for {t.bot_down_for}: the bot is down or its "
+              "exporter is. The command SLO and the disconnect alerts are blind until it is back."),
         Alert("BotLavalinkDisconnects", "bot", CRITICAL,
               f"sum by (job, node) ({_new_series_aware_increase(disc_sel, t.disconnects_window)}) "
               f"> {_window_count(t.disconnects_max)}", None,

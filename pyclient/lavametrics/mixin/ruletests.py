@@ -362,6 +362,15 @@ def bot_cases(c: MixinConfig) -> list[Case]:
             series("bot_commands_total", {**BOT, "command": "play", "outcome": "success"}, f"0x{m}"),
         ], [(_at(hold + 4 * STEP), "BotCommandErrorsHigh", [])]),
     ]
+    hold = duration_seconds(t.bot_down_for)
+    m = _steps(hold) + 8
+    cases += [
+        Case("a bot whose metrics cannot be scraped", [series("up", BOT, f"0x{m}"), series("up", NODE_A, f"1x{m}")],
+             [(_at(hold - STEP), "BotMetricsDown", []), (_at(hold + 2 * STEP), "BotMetricsDown", [Fires(BOT)])]),
+        Case("a bot restarting (a few failed scrapes) is not down", [
+            series("up", BOT, f"1x10 0x4 1x{m}"),
+        ], [(_at(hold + 2 * STEP), "BotMetricsDown", [])]),
+    ]
     # disconnects, seen by the bot: BotMetrics creates the series at the first event
     k = t.disconnects_max
     ev = {**BOT, "node": "a", "event": "disconnected"}

@@ -277,7 +277,7 @@ class Stack:
                "webhook log": str(self.root / "alerts.log"), "bot metrics": self.bot.metrics_url}
         for name, n in self.nodes.items():
             out[f"{name} metrics"] = n.metrics_url
-            out[f"{name} REST"] = f"{n.url}  (Authorization: {n.password})"
+            out[f"{name} REST"] = f"{n.url}  (password: lavalink.server.password in {n.workdir / 'application.yml'})"
         return out
 
 
