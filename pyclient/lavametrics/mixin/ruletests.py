@@ -2,9 +2,9 @@
 
 Each alert has at least one case where it fires (with its exact labels and annotations) and
 cases where it must not: flapping input, counter resets (a restarted node or bot), a node
-that left service discovery, traffic too small to judge. The inputs are written for the
-default thresholds; with a mixin.yml that moves them, rebuild and re-run promtool: a case
-that no longer matches tells which threshold moved.
+that left service discovery, traffic too small to judge. Durations and counts follow the
+config; ratios and the job labels (``lavalink``, ``bot``) are written for the default
+thresholds and selectors: with a mixin.yml that moves them, a failing case tells which.
 """
 
 from __future__ import annotations
