@@ -360,8 +360,9 @@ def run_demo(args) -> int:
 def add_mixin(sub) -> None:
     from .mixin.command import DESCRIPTION, add_arguments
 
-    p = sub.add_parser("mixin", help="generate Prometheus rules, Alertmanager and Grafana dashboards",
-                       description=DESCRIPTION)
+    p = sub.add_parser(
+        "mixin", help="generate Prometheus rules, Alertmanager and Grafana dashboards", description=DESCRIPTION
+    )
     add_arguments(p)
     p.set_defaults(func=run_mixin)
 
@@ -375,8 +376,7 @@ def run_mixin(args) -> int:
         raise CliError(str(exc)) from None
 
 
-COMMANDS = [add_check, add_config, add_serve, add_targets, add_catalog, add_loadtest, add_voicesim, add_demo,
-            add_mixin]
+COMMANDS = [add_check, add_config, add_serve, add_targets, add_catalog, add_loadtest, add_voicesim, add_demo, add_mixin]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -52,31 +52,51 @@ def test_cli_diff_exit_codes(tmp_path):
 
 # --- config --------------------------------------------------------------------------------
 
+
 def test_config_file_overrides_defaults(tmp_path):
     path = tmp_path / "mixin.yml"
-    path.write_text("selectors:\n  bot: 'job=\"musicbot\"'\nthresholds:\n  disconnects_max: 5\n"
-                    "slo:\n  commands_objective: 0.995\n")
+    path.write_text(
+        "selectors:\n  bot: 'job=\"musicbot\"'\nthresholds:\n  disconnects_max: 5\nslo:\n  commands_objective: 0.995\n"
+    )
     c = config.load(path)
     assert c.selectors.bot == 'job="musicbot"' and c.thresholds.disconnects_max == 5
     assert c.slo.commands_objective == 0.995 and c.selectors.node == C.selectors.node
     alerts = {a.name: a for a in rules.alerts(c)}
-    assert "> 5.5" in alerts["BotLavalinkDisconnects"].expr and 'job="musicbot"' in alerts["BotLavalinkDisconnects"].expr
+    assert (
+        "> 5.5" in alerts["BotLavalinkDisconnects"].expr and 'job="musicbot"' in alerts["BotLavalinkDisconnects"].expr
+    )
     assert f"> {14.4 * 0.005:.6g}" in alerts["BotCommandSLOFastBurn"].expr
 
 
-@pytest.mark.parametrize("text, message", [
-    ("thresholds:\n  node_down_for: 1m\n  nodedown: 2m\n",
-     "mixin.yml:3: thresholds.nodedown: unknown key (known: node_down_for,"),
-    ("colours: {}\n", "mixin.yml:1: colours: unknown section (known: selectors,"),
-    ("thresholds:\n  node_down_for: soon\n", "mixin.yml:2: thresholds.node_down_for: value 'soon': 'soon' is not a "
-                                            "Prometheus duration"),
-    ("thresholds:\n  disconnects_max: -1\n", "mixin.yml:2: thresholds.disconnects_max: value -1: must be a whole number"),
-    ("slo:\n  commands_objective: 1.5\n", "mixin.yml: slo.commands_objective: value 1.5: must be between 0 and 1"),
-    ("slo:\n  commands_latency_seconds: 2\n", "mixin.yml: slo.commands_latency_seconds: value 2.0: must be a bucket"),
-    ("slo:\n  fast_windows: [5m, 1h]\n", "mixin.yml: slo.fast_windows: value ['5m', '1h']: must be [long, short]"),
-    ("selectors:\n  node: '{job=\"x\"}'\n", "mixin.yml: selectors.node: value '{job=\"x\"}': must be label matchers"),
-    ("thresholds: [1\n", "mixin.yml:2: malformed YAML"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            "thresholds:\n  node_down_for: 1m\n  nodedown: 2m\n",
+            "mixin.yml:3: thresholds.nodedown: unknown key (known: node_down_for,",
+        ),
+        ("colours: {}\n", "mixin.yml:1: colours: unknown section (known: selectors,"),
+        (
+            "thresholds:\n  node_down_for: soon\n",
+            "mixin.yml:2: thresholds.node_down_for: value 'soon': 'soon' is not a Prometheus duration",
+        ),
+        (
+            "thresholds:\n  disconnects_max: -1\n",
+            "mixin.yml:2: thresholds.disconnects_max: value -1: must be a whole number",
+        ),
+        ("slo:\n  commands_objective: 1.5\n", "mixin.yml: slo.commands_objective: value 1.5: must be between 0 and 1"),
+        (
+            "slo:\n  commands_latency_seconds: 2\n",
+            "mixin.yml: slo.commands_latency_seconds: value 2.0: must be a bucket",
+        ),
+        ("slo:\n  fast_windows: [5m, 1h]\n", "mixin.yml: slo.fast_windows: value ['5m', '1h']: must be [long, short]"),
+        (
+            "selectors:\n  node: '{job=\"x\"}'\n",
+            "mixin.yml: selectors.node: value '{job=\"x\"}': must be label matchers",
+        ),
+        ("thresholds: [1\n", "mixin.yml:2: malformed YAML"),
+    ],
+)
 def test_config_errors_are_one_line_with_file_line_and_key(tmp_path, text, message):
     path = tmp_path / "mixin.yml"
     path.write_text(text)
@@ -89,11 +109,26 @@ def test_config_errors_are_one_line_with_file_line_and_key(tmp_path, text, messa
 def test_cli_reports_config_errors_with_exit_2(tmp_path):
     path = tmp_path / "mixin.yml"
     path.write_text("timings:\n  scrape_timeout: 30s\n")
-    proc = subprocess.run([sys.executable, "-m", "lavametrics.cli", "mixin", "build", "--out", str(tmp_path / "o"),
-                           "--config", str(path)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lavametrics.cli",
+            "mixin",
+            "build",
+            "--out",
+            str(tmp_path / "o"),
+            "--config",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2
-    assert proc.stderr == (f"lavametrics: error: {path}: timings.scrape_timeout: value '30s': must not exceed "
-                           "timings.scrape_interval (15s)\n")
+    assert proc.stderr == (
+        f"lavametrics: error: {path}: timings.scrape_timeout: value '30s': must not exceed "
+        "timings.scrape_interval (15s)\n"
+    )
     assert not (tmp_path / "o").exists()
 
 
@@ -104,6 +139,7 @@ def test_printed_defaults_load_back_to_the_defaults(tmp_path):
 
 
 # --- metric names ----------------------------------------------------------------------------
+
 
 def _rule_exprs(c: MixinConfig) -> list[tuple[str, str]]:
     out = []
@@ -147,24 +183,39 @@ def test_the_name_check_catches_a_typo():
 
 def test_known_names_come_from_their_sources():
     k = names.known_names()
-    assert {"lavametrics_load_duration_seconds_bucket", "lavametrics_track_ends_total",
-            "lavametrics_config_valid"} <= k["plugin catalog"]
+    assert {
+        "lavametrics_load_duration_seconds_bucket",
+        "lavametrics_track_ends_total",
+        "lavametrics_config_valid",
+    } <= k["plugin catalog"]
     assert "lavametrics_load_duration_seconds" not in k["plugin catalog"]  # a histogram has no bare sample
-    assert {"bot_command_duration_seconds_bucket", "bot_commands_total",
-            "bot_lavalink_node_events_total"} <= k["BotMetrics"]
-    assert {"lavalink_players_total", "jvm_memory_bytes_used", "lavalink_gc_pauses_seconds_bucket"} <= k["Lavalink core"]
+    assert {"bot_command_duration_seconds_bucket", "bot_commands_total", "bot_lavalink_node_events_total"} <= k[
+        "BotMetrics"
+    ]
+    assert {"lavalink_players_total", "jvm_memory_bytes_used", "lavalink_gc_pauses_seconds_bucket"} <= k[
+        "Lavalink core"
+    ]
     assert "lavametrics_node_up" in k["lavametrics serve"]
 
 
-@pytest.mark.parametrize("expr, found", [
-    ('sum by (job, node) (rate(a_total{job=~"x", code!~"1000"}[5m]))', {"a_total": (("job", "=~", "x"), ("code", "!~", "1000"))}),
-    ("histogram_quantile(0.95, sum by (le) (rate(b_bucket[$__rate_interval])))", {"b_bucket": ()}),
-    ("x offset 10m or (y unless on (job, instance) z) and ignoring (le) w > bool 1e3", {"x": (), "y": (), "z": (), "w": ()}),
-    ('{__name__="n", job="j"}', {"n": (("__name__", "=", "n"), ("job", "=", "j"))}),
-    ("rate(c[5m:30s]) > Inf", {"c": ()}),
-    ('d{node=~"$node", job=~"${job}"}', {"d": (("node", "=~", "$node"), ("job", "=~", "${job}"))}),
-    ("sum without (instance) (e) * on (node) group_left (version) f", {"e": (), "f": ()}),
-])
+@pytest.mark.parametrize(
+    "expr, found",
+    [
+        (
+            'sum by (job, node) (rate(a_total{job=~"x", code!~"1000"}[5m]))',
+            {"a_total": (("job", "=~", "x"), ("code", "!~", "1000"))},
+        ),
+        ("histogram_quantile(0.95, sum by (le) (rate(b_bucket[$__rate_interval])))", {"b_bucket": ()}),
+        (
+            "x offset 10m or (y unless on (job, instance) z) and ignoring (le) w > bool 1e3",
+            {"x": (), "y": (), "z": (), "w": ()},
+        ),
+        ('{__name__="n", job="j"}', {"n": (("__name__", "=", "n"), ("job", "=", "j"))}),
+        ("rate(c[5m:30s]) > Inf", {"c": ()}),
+        ('d{node=~"$node", job=~"${job}"}', {"d": (("node", "=~", "$node"), ("job", "=~", "${job}"))}),
+        ("sum without (instance) (e) * on (node) group_left (version) f", {"e": (), "f": ()}),
+    ],
+)
 def test_selector_parser(expr, found):
     assert {s.name: s.matchers for s in promql.selectors(expr)} == found
 
@@ -175,6 +226,7 @@ def test_grafana_variable_queries():
 
 
 # --- alerts ----------------------------------------------------------------------------------
+
 
 def _anchors(markdown: str) -> set[str]:
     out = set()
@@ -200,11 +252,25 @@ def test_every_alert_has_severity_summary_description_and_a_runbook_section():
 
 def test_required_alerts_exist():
     got = {a.name for a in rules.alerts(C)}
-    assert {"LavalinkNodeDown", "LavametricsPluginMissing", "LavametricsConfigInvalid", "LavametricsCollectorFailing",
-            "BotLavalinkDisconnects", "LavalinkVoiceCloses", "BotCommandLatencyHigh", "BotCommandErrorsHigh",
-            "LavalinkTrackProblems", "LavalinkLoadFailures", "LavalinkFrameLoss", "LavalinkHeapPressure",
-            "BotCommandSLOFastBurn", "BotCommandSLOSlowBurn", "PlaybackSLOFastBurn", "PlaybackSLOSlowBurn",
-            "BotMetricsDown"} <= got
+    assert {
+        "LavalinkNodeDown",
+        "LavametricsPluginMissing",
+        "LavametricsConfigInvalid",
+        "LavametricsCollectorFailing",
+        "BotLavalinkDisconnects",
+        "LavalinkVoiceCloses",
+        "BotCommandLatencyHigh",
+        "BotCommandErrorsHigh",
+        "LavalinkTrackProblems",
+        "LavalinkLoadFailures",
+        "LavalinkFrameLoss",
+        "LavalinkHeapPressure",
+        "BotCommandSLOFastBurn",
+        "BotCommandSLOSlowBurn",
+        "PlaybackSLOFastBurn",
+        "PlaybackSLOSlowBurn",
+        "BotMetricsDown",
+    } <= got
 
 
 def test_every_alert_has_a_firing_and_a_quiet_rule_test():
@@ -228,18 +294,25 @@ def test_rule_tests_cover_flapping_counter_resets_and_missing_nodes():
 def test_pages_are_critical_and_warnings_are_not():
     severity = {a.name: a.severity for a in rules.alerts(C)}
     assert {n for n, s in severity.items() if s == rules.CRITICAL} == {
-        "LavalinkNodeDown", "LavalinkVoiceCloses", "BotLavalinkDisconnects", "BotCommandSLOFastBurn",
-        "PlaybackSLOFastBurn"}
+        "LavalinkNodeDown",
+        "LavalinkVoiceCloses",
+        "BotLavalinkDisconnects",
+        "BotCommandSLOFastBurn",
+        "PlaybackSLOFastBurn",
+    }
 
 
 def test_template_expansion_matches_go_formatting():
     assert ruletests.humanize(4.875) == "4.875" and ruletests.humanize(1234567) == "1.235M"
     assert ruletests.humanize(0.0123) == "12.3m"
-    assert ruletests.expand("{{ $value | humanizePercentage }} on {{ $labels.node }}", {"node": "a"}, 0.0566037) \
+    assert (
+        ruletests.expand("{{ $value | humanizePercentage }} on {{ $labels.node }}", {"node": "a"}, 0.0566037)
         == "5.66% on a"
+    )
 
 
 # --- dashboards ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("uid", ["lavametrics-commands", "lavametrics-playback", "lavametrics-nodes"])
 def test_dashboard_has_variables_units_descriptions_and_rate_interval(uid):
@@ -262,18 +335,38 @@ def test_dashboard_has_variables_units_descriptions_and_rate_interval(uid):
 
 def test_dashboards_cover_what_the_issue_asks_for():
     titles = {d.uid: {p.title for p in grafana.panels_of(d)} for d in dashboards.all_dashboards(C)}
-    assert {"Commands per second", "Command latency p50 / p95 / p99", "Commands by outcome",
-            "Command error budget left"} <= titles["lavametrics-commands"]
-    assert {"Players by state", "Track ends by reason", "Track exceptions and stuck tracks", "Loads by result",
-            "Load latency p50 / p95", "Frames sent, nulled and missing", "Frame loss ratio",
-            "Voice closes by code", "Filter usage"} <= titles["lavametrics-playback"]
-    assert {"Node up", "CPU load", "JVM heap", "Time in GC", "Uptime", "Restarts in the last hour",
-            "Scrape duration", "Collector health"} <= titles["lavametrics-nodes"]
+    assert {
+        "Commands per second",
+        "Command latency p50 / p95 / p99",
+        "Commands by outcome",
+        "Command error budget left",
+    } <= titles["lavametrics-commands"]
+    assert {
+        "Players by state",
+        "Track ends by reason",
+        "Track exceptions and stuck tracks",
+        "Loads by result",
+        "Load latency p50 / p95",
+        "Frames sent, nulled and missing",
+        "Frame loss ratio",
+        "Voice closes by code",
+        "Filter usage",
+    } <= titles["lavametrics-playback"]
+    assert {
+        "Node up",
+        "CPU load",
+        "JVM heap",
+        "Time in GC",
+        "Uptime",
+        "Restarts in the last hour",
+        "Scrape duration",
+        "Collector health",
+    } <= titles["lavametrics-nodes"]
 
 
 def test_scrape_job_names_match_the_default_selectors():
     def matches(selector: str, job: str) -> bool:
-        (label, op, value), = promql.selectors("{" + selector + "}")[0].matchers
+        ((label, op, value),) = promql.selectors("{" + selector + "}")[0].matchers
         assert label == "job" and op in ("=", "=~")
         return re.fullmatch(value, job) is not None if op == "=~" else value == job
 

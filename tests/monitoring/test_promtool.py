@@ -28,20 +28,30 @@ def _deployment(tmp_path: Path) -> Path:
     nodes = {
         "core": "nodes:\n  - {name: eu-1, url: 'http://127.0.0.1:2333', password: pw}\n",
         "basic": "nodes:\n  - {name: eu-2, url: 'http://127.0.0.1:2334', password: pw, "
-                 "metrics_url: 'http://127.0.0.1:9477/metrics', own_endpoint: true}\n",
+        "metrics_url: 'http://127.0.0.1:9477/metrics', own_endpoint: true}\n",
         "bearer": "nodes:\n  - {name: eu-3, url: 'http://127.0.0.1:2335', password: pw, "
-                  "metrics_url: 'https://127.0.0.1:9478/metrics', own_endpoint: true}\n",
+        "metrics_url: 'https://127.0.0.1:9478/metrics', own_endpoint: true}\n",
         "merge": "nodes:\n  - {name: behind-bot, url: 'http://127.0.0.1:2336', password: pw, "
-                 "metrics_url: 'http://127.0.0.1:9479/metrics'}\n",
+        "metrics_url: 'http://127.0.0.1:9479/metrics'}\n",
         "bot": "nodes:\n  - {name: musicbot, url: 'http://127.0.0.1:8000', password: unused, "
-               "metrics_url: 'http://127.0.0.1:8000/metrics'}\n",
+        "metrics_url: 'http://127.0.0.1:8000/metrics'}\n",
     }
     for kind, text in nodes.items():
         spec = tmp_path / f"{kind}.yml"
         spec.write_text(text)
         (prom / "targets" / kind).mkdir(parents=True)
-        proc = _run([sys.executable, "-m", "lavametrics.cli", "targets", "--nodes", str(spec),
-                     "--out", str(prom / "targets" / kind / "nodes.json")])
+        proc = _run(
+            [
+                sys.executable,
+                "-m",
+                "lavametrics.cli",
+                "targets",
+                "--nodes",
+                str(spec),
+                "--out",
+                str(prom / "targets" / kind / "nodes.json"),
+            ]
+        )
         assert proc.returncode == 0, proc.stderr
     (prom / "secrets").mkdir()
     (prom / "secrets" / BASIC_PASSWORD_FILE).write_text("s3cret\n")

@@ -29,11 +29,18 @@ def _post(url: str, body: bytes) -> int:
 def test_webhook_receiver_keeps_and_logs_firing_alerts(tmp_path):
     log = tmp_path / "alerts.log"
     with WebhookReceiver(log_path=log) as hook:
-        payload = {"receiver": "pager", "status": "firing", "alerts": [
-            {"status": "firing", "labels": {"alertname": "LavalinkNodeDown", "node": "a", "severity": "critical"},
-             "annotations": {"summary": "Lavalink node a is down"}},
-            {"status": "resolved", "labels": {"alertname": "LavalinkVoiceCloses", "node": "b"}, "annotations": {}},
-        ]}
+        payload = {
+            "receiver": "pager",
+            "status": "firing",
+            "alerts": [
+                {
+                    "status": "firing",
+                    "labels": {"alertname": "LavalinkNodeDown", "node": "a", "severity": "critical"},
+                    "annotations": {"summary": "Lavalink node a is down"},
+                },
+                {"status": "resolved", "labels": {"alertname": "LavalinkVoiceCloses", "node": "b"}, "annotations": {}},
+            ],
+        }
         assert hook.wait_firing("LavalinkNodeDown", timeout=0.2) is None
         assert _post(hook.url, json.dumps(payload).encode()) == 200
         n = hook.wait_firing("LavalinkNodeDown", timeout=5, where=lambda a: a["labels"]["node"] == "a")
@@ -44,8 +51,12 @@ def test_webhook_receiver_keeps_and_logs_firing_alerts(tmp_path):
         assert _post(hook.url.replace("/alerts", "/other"), b"{}") == 404
     entry = json.loads(log.read_text().splitlines()[0])
     assert entry["receiver"] == "pager" and entry["alerts"][0] == {
-        "alertname": "LavalinkNodeDown", "status": "firing", "severity": "critical", "node": "a",
-        "summary": "Lavalink node a is down"}
+        "alertname": "LavalinkNodeDown",
+        "status": "firing",
+        "severity": "critical",
+        "node": "a",
+        "summary": "Lavalink node a is down",
+    }
 
 
 def _om_samples(text: str):
@@ -62,8 +73,9 @@ def _om_samples(text: str):
 
 
 def test_backfilled_history_is_a_healthy_bot_hour(tmp_path):
-    text = history.bot_history(job="bot", instance="127.0.0.1:9", end=1_700_003_600.0, seconds=3600, rate=2.0,
-                               error_ratio=0.001)
+    text = history.bot_history(
+        job="bot", instance="127.0.0.1:9", end=1_700_003_600.0, seconds=3600, rate=2.0, error_ratio=0.001
+    )
     last = {}
     for name, labels, value, ts in _om_samples(text):
         assert dict(labels)["job"] == "bot" and dict(labels)["instance"] == "127.0.0.1:9"
@@ -72,26 +84,41 @@ def test_backfilled_history_is_a_healthy_bot_hour(tmp_path):
         last[key] = (value, ts)
     assert max(t for _, t in last.values()) == 1_700_003_600.0
     total = sum(v for (name, labels), (v, _) in last.items() if name == "bot_commands_total")
-    errors = sum(v for (name, labels), (v, _) in last.items()
-                 if name == "bot_commands_total" and ("outcome", "error") in labels)
+    errors = sum(
+        v for (name, labels), (v, _) in last.items() if name == "bot_commands_total" and ("outcome", "error") in labels
+    )
     # whole counts, rounded down per series
-    assert total == pytest.approx(2.0 * 3600, abs=2 * len(COMMAND_MIX)) and errors == pytest.approx(7.2, abs=len(COMMAND_MIX))
+    assert total == pytest.approx(2.0 * 3600, abs=2 * len(COMMAND_MIX)) and errors == pytest.approx(
+        7.2, abs=len(COMMAND_MIX)
+    )
     for name, _, _ in COMMAND_MIX:
-        lbl = lambda **kv: tuple(sorted({"job": "bot", "instance": "127.0.0.1:9", "command": name, **kv}.items()))  # noqa: E731
+
+        def lbl(command=name, **kv):
+            return tuple(sorted({"job": "bot", "instance": "127.0.0.1:9", "command": command, **kv}.items()))
+
         count = last[("bot_command_duration_seconds_count", lbl())][0]
         assert last[("bot_command_duration_seconds_bucket", lbl(le="+Inf"))][0] == count
         # healthy: (almost) every command is within the SLO bound
         assert last[("bot_command_duration_seconds_bucket", lbl(le="2.5"))][0] >= 0.99 * count - 1
     promtool = require_tool("promtool")
     (tmp_path / "history.om").write_text(text)
-    proc = subprocess.run([promtool, "tsdb", "create-blocks-from", "openmetrics", "history.om", "data"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [promtool, "tsdb", "create-blocks-from", "openmetrics", "history.om", "data"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     series = len(COMMAND_MIX) * (2 + 10 + 2)  # outcomes, buckets, count and sum per command
     assert re.search(rf"\s{series}\s+\d+\s*$", proc.stdout.strip()), proc.stdout
 
 
 def test_stack_down_when_nothing_runs(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "lavametrics.mixin.stack", "down", "--dir", str(tmp_path)],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "lavametrics.mixin.stack", "down", "--dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0 and proc.stdout == "metrics stack: not running\n"

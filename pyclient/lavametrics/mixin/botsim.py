@@ -34,9 +34,16 @@ log = logging.getLogger(__name__)
 
 # (command, share of traffic, median latency in seconds): loads and searches wait on Lavalink
 COMMAND_MIX = (
-    ("play", 0.30, 0.45), ("skip", 0.14, 0.12), ("queue", 0.14, 0.06), ("nowplaying", 0.10, 0.05),
-    ("pause", 0.07, 0.10), ("resume", 0.07, 0.10), ("search", 0.08, 0.40), ("volume", 0.04, 0.08),
-    ("shuffle", 0.03, 0.07), ("leave", 0.03, 0.15),
+    ("play", 0.30, 0.45),
+    ("skip", 0.14, 0.12),
+    ("queue", 0.14, 0.06),
+    ("nowplaying", 0.10, 0.05),
+    ("pause", 0.07, 0.10),
+    ("resume", 0.07, 0.10),
+    ("search", 0.08, 0.40),
+    ("volume", 0.04, 0.08),
+    ("shuffle", 0.03, 0.07),
+    ("leave", 0.03, 0.15),
 )
 # log-normal spread around each median: about 1% of play commands take over 1 s. A wider tail
 # lands p95 inside BotMetrics' (1 s, 2.5 s] bucket, where histogram_quantile interpolates
@@ -57,11 +64,22 @@ class SimNode:
 
 
 class BotSimulator:
-    def __init__(self, *, nodes: list[SimNode], sim: VoiceSimulator, audio: str, rate: float = 2.0,
-                 error_ratio: float = 0.0005, host: str = "127.0.0.1", port: int = 0, seed: int | None = None):
+    def __init__(
+        self,
+        *,
+        nodes: list[SimNode],
+        sim: VoiceSimulator,
+        audio: str,
+        rate: float = 2.0,
+        error_ratio: float = 0.0005,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        seed: int | None = None,
+    ):
         self.registry = CollectorRegistry()
-        self.metrics = BotMetrics(registry=self.registry, commands=[c for c, _, _ in COMMAND_MIX],
-                                  nodes=[n.name for n in nodes])
+        self.metrics = BotMetrics(
+            registry=self.registry, commands=[c for c, _, _ in COMMAND_MIX], nodes=[n.name for n in nodes]
+        )
         self.nodes = nodes
         self.sim = sim
         self.audio = audio
@@ -83,7 +101,7 @@ class BotSimulator:
 
     @property
     def metrics_url(self) -> str:
-        host, port = self.server.server_address[:2]
+        host, port = str(self.server.server_address[0]), self.server.server_address[1]
         return f"http://{host}:{port}/metrics"
 
     @property
@@ -91,7 +109,7 @@ class BotSimulator:
         return self.server.server_address[1]
 
     # --- lifecycle ---------------------------------------------------------------------------
-    def start(self) -> "BotSimulator":
+    def start(self) -> BotSimulator:
         self._spawn(self.server.serve_forever, "botsim-http", 0.2)
         self._spawn(self._commands, "botsim-commands")
         for node in self.nodes:
@@ -145,8 +163,9 @@ class BotSimulator:
                 outcome = "error" if roll < self._error_ratio else "cancelled" if roll > 0.998 else "success"
                 heapq.heappush(pending, (now + duration, name, duration, outcome))
                 if name in ("play", "search"):
-                    self.metrics.observe_search(self._rng.choice(SEARCH_SOURCES),
-                                                0 if self._rng.random() < 0.03 else self._rng.randint(1, 25))
+                    self.metrics.observe_search(
+                        self._rng.choice(SEARCH_SOURCES), 0 if self._rng.random() < 0.03 else self._rng.randint(1, 25)
+                    )
                 self.metrics.set_queue_length(self._rng.randint(20, 60))
                 next_arrival = now + self._rng.expovariate(self.rate)
             wake = min(next_arrival, pending[0][0] if pending else next_arrival)
@@ -156,28 +175,28 @@ class BotSimulator:
     def _node_loop(self, node: SimNode) -> None:
         while not self._stop.is_set():
             try:
-                node.session = LavalinkSession(node.url, node.password, client_name="lavametrics-botsim",
-                                               user_id=4343, timeout=10)
+                session = LavalinkSession(
+                    node.url, node.password, client_name="lavametrics-botsim", user_id=4343, timeout=10
+                )
             except SessionError:
                 self._stop.wait(RECONNECT_DELAY)
                 continue
-            node.connected = True
+            node.session, node.connected = session, True
             self.metrics.node_event(node.name, "connected")
             try:
-                track = connect_and_play(node.session, self.sim, node.guilds, self.audio, timeout=30)
+                track = connect_and_play(session, self.sim, node.guilds, self.audio, timeout=30)
             except SessionError as exc:
                 log.warning("bot simulator: %s: could not start players: %s", node.name, exc)
                 track = None
-            self._follow(node, track)
+            self._follow(session, track)
             node.connected = False
             if self._stop.is_set():
                 break
             self.metrics.node_event(node.name, "disconnected")
             self._stop.wait(RECONNECT_DELAY)
 
-    def _follow(self, node: SimNode, track: dict | None) -> None:
+    def _follow(self, session: LavalinkSession, track: dict | None) -> None:
         """Report the session's events until it closes; replay a finished track as a queue would."""
-        session = node.session
         while session.is_open and not self._stop.is_set():
             try:
                 message = session.messages.get(timeout=0.5)

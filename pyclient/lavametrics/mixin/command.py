@@ -32,8 +32,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     r.add_argument("--out", required=True, help="directory for the PNGs (one sub-directory per dashboard)")
     r.add_argument("--config")
     r.add_argument("--minutes", type=float, default=30.0, help="time range ending now (default 30)")
-    r.add_argument("--var", action="append", default=[], metavar="NAME=REGEX",
-                   help="value of a dashboard variable (default: all, '.*'); repeatable")
+    r.add_argument(
+        "--var",
+        action="append",
+        default=[],
+        metavar="NAME=REGEX",
+        help="value of a dashboard variable (default: all, '.*'); repeatable",
+    )
     r.add_argument("--json", action="store_true")
 
 
@@ -72,8 +77,11 @@ def run(args) -> int:
             for line in problems:
                 print(line)
             rebuild = f"lavametrics mixin build --out {args.out}" + (f" --config {args.config}" if args.config else "")
-            print(f"{args.out}: {'up to date' if not problems else f'{len(problems)} file(s) stale'}"
-                  + ("" if not problems else f"; run `{rebuild}`"), file=sys.stderr)
+            print(
+                f"{args.out}: {'up to date' if not problems else f'{len(problems)} file(s) stale'}"
+                + ("" if not problems else f"; run `{rebuild}`"),
+                file=sys.stderr,
+            )
         return 1 if problems else 0
     if args.mixin_action == "render":
         from .render import RenderError, render_all

@@ -53,6 +53,7 @@ def _value(default, help: str):
 @dataclass(frozen=True)
 class Selectors:
     """Label matchers (inside the braces) that pick each kind of target."""
+
     node: str = _value('job=~"lavalink.*"', "Lavalink nodes scraped directly (core /metrics or the plugin's port)")
     merged: str = _value('job=~"lavametrics-merge.*"', "`lavametrics serve` endpoints (nodes behind a merge)")
     bot: str = _value('job=~"bot.*"', "bots exporting BotMetrics")
@@ -61,6 +62,7 @@ class Selectors:
 @dataclass(frozen=True)
 class Timings:
     """How often things happen; these decide how fast an alert can page."""
+
     scrape_interval: str = _duration("15s", "Prometheus scrape interval")
     scrape_timeout: str = _duration("10s", "Prometheus scrape timeout")
     evaluation_interval: str = _duration("15s", "rule evaluation interval")
@@ -116,26 +118,36 @@ class Slo:
 
 @dataclass(frozen=True)
 class Links:
-    runbook_base: str = _value("docs/monitoring/operations-guide.md",
-                               "runbook_url of an alert is this plus #<anchor>; use your repository's URL")
+    runbook_base: str = _value(
+        "docs/monitoring/operations-guide.md",
+        "runbook_url of an alert is this plus #<anchor>; use your repository's URL",
+    )
     webhook_url: str = _value("http://127.0.0.1:9095/alerts", "the default receiver's webhook")
     alertmanager: str = _value("127.0.0.1:9093", "where Prometheus sends alerts")
     grafana_datasource: str = _value("Prometheus", "name of the provisioned Prometheus data source")
     prometheus_url: str = _value("http://127.0.0.1:9090", "the data source's URL")
-    grafana_dashboards_path: str = _value("/var/lib/grafana/dashboards/lavametrics",
-                                          "where Grafana's file provider reads the dashboard JSON")
+    grafana_dashboards_path: str = _value(
+        "/var/lib/grafana/dashboards/lavametrics", "where Grafana's file provider reads the dashboard JSON"
+    )
 
 
 @dataclass(frozen=True)
 class Scrape:
     """Where prometheus.yml finds targets and credentials (relative to prometheus.yml)."""
+
     targets_dir: str = _value("targets", "file_sd files: core/, basic/, bearer/, merge/, bot/ *.json")
     secrets_dir: str = _value("secrets", "basic-auth password and bearer token files")
     basic_auth_username: str = _value("prometheus", "user of the plugin endpoint's basic auth")
 
 
-SECTIONS = {"selectors": Selectors, "timings": Timings, "thresholds": Thresholds, "slo": Slo, "links": Links,
-            "scrape": Scrape}
+SECTIONS = {
+    "selectors": Selectors,
+    "timings": Timings,
+    "thresholds": Thresholds,
+    "slo": Slo,
+    "links": Links,
+    "scrape": Scrape,
+}
 
 
 @dataclass(frozen=True)
@@ -152,6 +164,13 @@ class MixinConfig:
         return "{" + ", ".join([getattr(self.selectors, kind), *extra]) + "}"
 
 
+def _default_of(f: dataclasses.Field):
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    factory = f.default_factory
+    return factory() if callable(factory) else None
+
+
 def _where(path, mapping, key) -> str:
     try:
         return f"{path}:{mapping.lc.key(key)[0] + 1}"
@@ -160,7 +179,7 @@ def _where(path, mapping, key) -> str:
 
 
 def _coerce(path, where: str, key: str, f: dataclasses.Field, value):
-    default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+    default = _default_of(f)
     wrong = f"{where}: {key}: value {value!r}"
     if isinstance(default, tuple):
         if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
@@ -200,7 +219,9 @@ def from_mapping(data, path: str = "<mixin config>") -> MixinConfig:
     for name, section in data.items():
         cls = SECTIONS.get(name)
         if cls is None:
-            raise MixinConfigError(f"{_where(path, data, name)}: {name}: unknown section (known: {', '.join(SECTIONS)})")
+            raise MixinConfigError(
+                f"{_where(path, data, name)}: {name}: unknown section (known: {', '.join(SECTIONS)})"
+            )
         if section is None:
             continue
         if not isinstance(section, dict):
@@ -228,20 +249,25 @@ def _check(config: MixinConfig, path: str) -> None:
     if slo.commands_latency_seconds not in LATENCY_BUCKETS:
         raise MixinConfigError(
             f"{path}: slo.commands_latency_seconds: value {slo.commands_latency_seconds!r}: must be a bucket of "
-            f"bot_command_duration_seconds (allowed: {', '.join(map(str, LATENCY_BUCKETS))})")
+            f"bot_command_duration_seconds (allowed: {', '.join(map(str, LATENCY_BUCKETS))})"
+        )
     for key in ("fast_windows", "slow_windows"):
         windows = getattr(slo, key)
         if len(windows) != 2 or duration_seconds(windows[0]) <= duration_seconds(windows[1]):
             raise MixinConfigError(f"{path}: slo.{key}: value {list(windows)!r}: must be [long, short], long > short")
     t = config.timings
     if duration_seconds(t.scrape_timeout) > duration_seconds(t.scrape_interval):
-        raise MixinConfigError(f"{path}: timings.scrape_timeout: value {t.scrape_timeout!r}: "
-                               f"must not exceed timings.scrape_interval ({t.scrape_interval})")
+        raise MixinConfigError(
+            f"{path}: timings.scrape_timeout: value {t.scrape_timeout!r}: "
+            f"must not exceed timings.scrape_interval ({t.scrape_interval})"
+        )
     for kind in ("node", "merged", "bot"):
         sel = getattr(config.selectors, kind)
         if not sel or "{" in sel or "}" in sel:
-            raise MixinConfigError(f"{path}: selectors.{kind}: value {sel!r}: must be label matchers without braces, "
-                                   f"e.g. job=~\"lavalink.*\"")
+            raise MixinConfigError(
+                f"{path}: selectors.{kind}: value {sel!r}: must be label matchers without braces, "
+                f'e.g. job=~"lavalink.*"'
+            )
 
 
 def load(path: str | Path | None) -> MixinConfig:
@@ -267,7 +293,7 @@ def defaults_yaml() -> str:
     for name, cls in SECTIONS.items():
         lines.append(f"{name}:")
         for f in dataclasses.fields(cls):
-            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+            default = _default_of(f)
             if isinstance(default, tuple):
                 shown = "[" + ", ".join(f'"{v}"' for v in default) + "]"
             elif isinstance(default, str):

@@ -16,17 +16,32 @@ _LABEL_LIST_KEYWORDS = {"by", "without", "on", "ignoring", "group_left", "group_
 _KEYWORDS = _LABEL_LIST_KEYWORDS | {"and", "or", "unless", "bool", "offset", "atan2"}
 _NUMBERS = {"inf", "nan"}
 # aggregations may put ``by (...)`` between their name and their parenthesis
-_AGGREGATIONS = {"sum", "min", "max", "avg", "group", "stddev", "stdvar", "count", "count_values", "bottomk",
-                 "topk", "quantile"}
+_AGGREGATIONS = {
+    "sum",
+    "min",
+    "max",
+    "avg",
+    "group",
+    "stddev",
+    "stdvar",
+    "count",
+    "count_values",
+    "bottomk",
+    "topk",
+    "quantile",
+}
 
-_TOKEN = re.compile(r"""
+_TOKEN = re.compile(
+    r"""
     (?P<ws>\s+|\#[^\n]*)
   | (?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`)
   | (?P<var>\$\{[^}]+\}|\$[A-Za-z_][A-Za-z0-9_]*|\[\[[^\]]+\]\])
   | (?P<number>0x[0-9a-fA-F]+|(?:[0-9]+(?:ms|s|m|h|d|w|y))+|[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)
   | (?P<ident>[A-Za-z_:][A-Za-z0-9_:]*)
   | (?P<op>=~|!~|!=|==|<=|>=|[-+*/%^<>=,(){}\[\]@:])
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 
 
 class PromQLSyntaxError(ValueError):
@@ -35,7 +50,7 @@ class PromQLSyntaxError(ValueError):
 
 @dataclass(frozen=True)
 class Selector:
-    name: str | None          # None: selected by matchers alone, e.g. {__name__=~"..."}
+    name: str | None  # None: selected by matchers alone, e.g. {__name__=~"..."}
     matchers: tuple[tuple[str, str, str], ...]  # (label, op, value), values unquoted
 
     def matcher(self, label: str) -> tuple[str, str] | None:
@@ -46,11 +61,12 @@ class Selector:
 
 
 def tokens(expr: str) -> list[tuple[str, str]]:
-    out, pos = [], 0
+    out: list[tuple[str, str]] = []
+    pos = 0
     while pos < len(expr):
         m = _TOKEN.match(expr, pos)
-        if not m:
-            raise PromQLSyntaxError(f"unexpected {expr[pos:pos + 20]!r} at offset {pos} in {expr!r}")
+        if not m or m.lastgroup is None:
+            raise PromQLSyntaxError(f"unexpected {expr[pos : pos + 20]!r} at offset {pos} in {expr!r}")
         pos = m.end()
         if m.lastgroup != "ws":
             out.append((m.lastgroup, m.group()))
@@ -79,14 +95,19 @@ def _skip_to_close(toks, i: int, open_: str, close: str) -> int:
 def _matchers(toks, i: int) -> tuple[tuple[tuple[str, str, str], ...], int]:
     """Parse ``{a="x", b=~"y"}`` starting at the ``{``; returns matchers and the next index."""
     end = _skip_to_close(toks, i, "{", "}")
-    body = toks[i + 1:end - 1]
+    body = toks[i + 1 : end - 1]
     found, k = [], 0
     while k < len(body):
         if body[k] == ("op", ","):
             k += 1
             continue
-        if k + 2 >= len(body) or body[k][0] != "ident" or body[k + 1][0] != "op" or body[k + 2][0] not in ("string", "var"):
-            raise PromQLSyntaxError(f"bad label matcher near {' '.join(t for _, t in body[k:k + 3])!r}")
+        if (
+            k + 2 >= len(body)
+            or body[k][0] != "ident"
+            or body[k + 1][0] != "op"
+            or body[k + 2][0] not in ("string", "var")
+        ):
+            raise PromQLSyntaxError(f"bad label matcher near {' '.join(t for _, t in body[k : k + 3])!r}")
         value = body[k + 2][1]
         found.append((body[k][1], body[k + 1][1], _unquote(value) if body[k + 2][0] == "string" else value))
         k += 3
@@ -128,7 +149,9 @@ def metric_names(expr: str) -> set[str]:
     return {s.name for s in selectors(expr) if s.name is not None}
 
 
-_LABEL_VALUES = re.compile(r"^\s*label_values\(\s*(?:(?P<metric>.+?)\s*,\s*)?(?P<label>[A-Za-z_][A-Za-z0-9_]*)\s*\)\s*$")
+_LABEL_VALUES = re.compile(
+    r"^\s*label_values\(\s*(?:(?P<metric>.+?)\s*,\s*)?(?P<label>[A-Za-z_][A-Za-z0-9_]*)\s*\)\s*$"
+)
 _QUERY_RESULT = re.compile(r"^\s*query_result\((?P<expr>.*)\)\s*$", re.S)
 
 

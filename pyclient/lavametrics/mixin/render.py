@@ -16,6 +16,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from .config import MixinConfig, duration_seconds
 from .dashboards import all_dashboards
@@ -93,8 +94,9 @@ def _slug(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
 
 
-def render_panel(plt, ticker, panel: Panel, series: list[tuple[str, list[tuple[float, float]]]], path: Path,
-                 start: float, end: float) -> None:
+def render_panel(
+    plt, ticker, panel: Panel, series: list[tuple[str, list[tuple[float, float]]]], path: Path, start: float, end: float
+) -> None:
     fig, ax = plt.subplots(figsize=(8, 3.6), dpi=100)
     ax.set_title(panel.title, fontsize=11, loc="left")
     if panel.kind == "stat":
@@ -103,10 +105,20 @@ def render_panel(plt, ticker, panel: Panel, series: list[tuple[str, list[tuple[f
         for i, (name, value) in enumerate(shown[:6]):
             text = "no data" if math.isnan(value) else value_text(panel.unit, value)
             if panel.mappings:
-                text = next((t for v, t, _ in panel.mappings if str(int(value)) == v), text) \
-                    if not math.isnan(value) else text
-            ax.text((i + 0.5) / min(len(shown), 6), 0.5, f"{text}\n{name}", ha="center", va="center", fontsize=14,
-                    transform=ax.transAxes)
+                text = (
+                    next((t for v, t, _ in panel.mappings if str(int(value)) == v), text)
+                    if not math.isnan(value)
+                    else text
+                )
+            ax.text(
+                (i + 0.5) / min(len(shown), 6),
+                0.5,
+                f"{text}\n{name}",
+                ha="center",
+                va="center",
+                fontsize=14,
+                transform=ax.transAxes,
+            )
     else:
         for name, points in series:
             xs = [(t - end) / 60 for t, _ in points]
@@ -128,19 +140,26 @@ def render_panel(plt, ticker, panel: Panel, series: list[tuple[str, list[tuple[f
     plt.close(fig)
 
 
-def render_all(c: MixinConfig, prometheus: str, out: str | Path, *, minutes: float = 30.0,
-               variables: dict[str, str] | None = None, now: float | None = None) -> dict:
+def render_all(
+    c: MixinConfig,
+    prometheus: str,
+    out: str | Path,
+    *,
+    minutes: float = 30.0,
+    variables: dict[str, str] | None = None,
+    now: float | None = None,
+) -> dict:
     plt, ticker = _matplotlib()
     end = now if now is not None else time.time()
     range_s = minutes * 60
     start = end - range_s
     scrape = duration_seconds(c.timings.scrape_interval)
     step = max(scrape, math.ceil(range_s / MAX_POINTS))
-    report = {"prometheus": prometheus, "start": start, "end": end, "step": step, "dashboards": []}
+    report: dict[str, Any] = {"prometheus": prometheus, "start": start, "end": end, "step": step, "dashboards": []}
     for d in all_dashboards(c):
         folder = Path(out) / d.uid
         folder.mkdir(parents=True, exist_ok=True)
-        entry = {"uid": d.uid, "dir": str(folder), "panels": []}
+        entry: dict[str, Any] = {"uid": d.uid, "dir": str(folder), "panels": []}
         for i, panel in enumerate(panels_of(d), 1):
             drawn = []
             for target in panel.targets:

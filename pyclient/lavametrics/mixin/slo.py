@@ -23,12 +23,12 @@ from .config import MixinConfig, duration_seconds
 
 @dataclass(frozen=True)
 class Objective:
-    name: str            # commands | playback
+    name: str  # commands | playback
     title: str
     objective: float
     by: tuple[str, ...]  # labels the ratio keeps
-    bad: str             # PromQL of bad events per second, with {w} for the window
-    total: str           # PromQL of all events per second, with {w}
+    bad: str  # PromQL of bad events per second, with {w} for the window
+    total: str  # PromQL of all events per second, with {w}
 
     @property
     def budget(self) -> float:
@@ -64,18 +64,27 @@ def objectives(c: MixinConfig) -> list[Objective]:
     by = ("job",)
     s = _by(by)
     commands = Objective(
-        "commands", "Commands answered successfully within "
-        f"{c.slo.commands_latency_seconds:g} s", c.slo.commands_objective, by,
-        bad=(f'{s}(rate(bot_commands_total{{{bot}, outcome="error"}}[{{w}}])) '
-             f"+ {s}(rate(bot_command_duration_seconds_count{{{bot}}}[{{w}}])) "
-             f'- {s}(rate(bot_command_duration_seconds_bucket{{{bot}, le="{le}"}}[{{w}}]))'),
+        "commands",
+        f"Commands answered successfully within {c.slo.commands_latency_seconds:g} s",
+        c.slo.commands_objective,
+        by,
+        bad=(
+            f'{s}(rate(bot_commands_total{{{bot}, outcome="error"}}[{{w}}])) '
+            f"+ {s}(rate(bot_command_duration_seconds_count{{{bot}}}[{{w}}])) "
+            f'- {s}(rate(bot_command_duration_seconds_bucket{{{bot}, le="{le}"}}[{{w}}]))'
+        ),
         total=f"{s}(rate(bot_command_duration_seconds_count{{{bot}}}[{{w}}]))",
     )
     node = c.selectors.node
-    lost = (f"sum(rate(lavametrics_frames_nulled_total{{{node}}}[{{w}}])) "
-            f"+ sum(rate(lavametrics_frames_deficit_total{{{node}}}[{{w}}]))")
+    lost = (
+        f"sum(rate(lavametrics_frames_nulled_total{{{node}}}[{{w}}])) "
+        f"+ sum(rate(lavametrics_frames_deficit_total{{{node}}}[{{w}}]))"
+    )
     playback = Objective(
-        "playback", "Expected audio frames delivered", c.slo.playback_objective, (),
+        "playback",
+        "Expected audio frames delivered",
+        c.slo.playback_objective,
+        (),
         bad=lost,
         total=f"sum(rate(lavametrics_frames_sent_total{{{node}}}[{{w}}])) + {lost}",
     )

@@ -75,30 +75,38 @@ def _free(port: int) -> bool:
 @dataclass
 class Daemon:
     """A child process in its own session with its output in a log file."""
+
     name: str
     cmd: list[str]
     cwd: Path
     log: Path
     process: subprocess.Popen | None = None
 
-    def start(self) -> "Daemon":
+    def start(self) -> Daemon:
         with self.log.open("ab") as out:
-            self.process = subprocess.Popen(self.cmd, cwd=self.cwd, stdout=out, stderr=subprocess.STDOUT,
-                                            stdin=subprocess.DEVNULL, start_new_session=True)
+            self.process = subprocess.Popen(
+                self.cmd,
+                cwd=self.cwd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         return self
 
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
     def stop(self, timeout: float = 15.0) -> None:
-        if not self.running():
+        p = self.process
+        if p is None or p.poll() is not None:
             return
         try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout)
+            os.killpg(p.pid, signal.SIGTERM)
+            p.wait(timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout)
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait(timeout)
         except ProcessLookupError:
             pass
 
@@ -123,7 +131,7 @@ class Stack:
     node_names: tuple[str, ...] = ("node-1",)
     guilds_per_node: int = 3
     config: MixinConfig = field(default_factory=MixinConfig)
-    fixed_ports: bool = True       # the documented ports when free (make metrics-up), else any
+    fixed_ports: bool = True  # the documented ports when free (make metrics-up), else any
     command_rate: float = 2.0
     backfill_seconds: float = 0.0  # healthy bot history written into the TSDB before Prometheus starts
 
@@ -141,7 +149,7 @@ class Stack:
         preferred = DEFAULT_PORTS[name] + offset
         return preferred if self.fixed_ports and _free(preferred) else nodes.free_port()
 
-    def _write_prometheus(self) -> Path:
+    def _write_prometheus(self, bot_port: int) -> Path:
         prom = self.root / "prometheus"
         (prom / "rules").mkdir(parents=True, exist_ok=True)
         for rel, text in files(self.config).items():
@@ -154,12 +162,13 @@ class Stack:
         (prom / "targets" / "core").mkdir(parents=True, exist_ok=True)
         targets.write(specs, prom / "targets" / "core" / "nodes.json")
         (prom / "targets" / "bot").mkdir(parents=True, exist_ok=True)
-        (prom / "targets" / "bot" / "botsim.json").write_text(json.dumps(
-            [{"targets": [f"127.0.0.1:{self.bot.port}"], "labels": {}}], indent=2) + "\n")
+        (prom / "targets" / "bot" / "botsim.json").write_text(
+            json.dumps([{"targets": [f"127.0.0.1:{bot_port}"], "labels": {}}], indent=2) + "\n"
+        )
         return prom
 
     # --- lifecycle ---------------------------------------------------------------------------
-    def start(self, timeout: float = 240.0, progress=lambda msg: None) -> "Stack":
+    def start(self, timeout: float = 240.0, progress=lambda msg: None) -> Stack:
         deadline = time.monotonic() + timeout
         self.root.mkdir(parents=True, exist_ok=True)
         try:
@@ -177,11 +186,18 @@ class Stack:
         am = self.root / "alertmanager"
         (am / "data").mkdir(parents=True, exist_ok=True)
         (am / "alertmanager.yml").write_text(alertmanager_text(self.config, webhook_url=self.webhook.url))
-        self.daemons["alertmanager"] = Daemon("alertmanager", [
-            alertmanager, "--config.file=alertmanager.yml", "--storage.path=data",
-            f"--web.listen-address=127.0.0.1:{self.ports['alertmanager']}",
-            "--cluster.listen-address=",  # no gossip port: a single local instance
-        ], am, am / "alertmanager.log").start()
+        self.daemons["alertmanager"] = Daemon(
+            "alertmanager",
+            [
+                alertmanager,
+                "--config.file=alertmanager.yml",
+                "--storage.path=data",
+                f"--web.listen-address=127.0.0.1:{self.ports['alertmanager']}",
+                "--cluster.listen-address=",  # no gossip port: a single local instance
+            ],
+            am,
+            am / "alertmanager.log",
+        ).start()
         progress("starting the voice simulator and the Lavalink node(s)")
         self.sim = VoiceSimulator(workdir=self.root / "voicesim").start()
         audio = write_tone(self.root / "stack-tone.wav", seconds=600)
@@ -192,37 +208,58 @@ class Stack:
             for fut in [pool.submit(n.start) for n in self.nodes.values()]:
                 fut.result()
         progress("connecting the simulated bot")
-        sim_nodes = [SimNode(name, n.url, n.password,
-                             tuple(GUILD_BASE + 100 * i + g for g in range(self.guilds_per_node)))
-                     for i, (name, n) in enumerate(self.nodes.items())]
-        self.bot = BotSimulator(nodes=sim_nodes, sim=self.sim, audio=str(audio), rate=self.command_rate,
-                                port=self.ports["bot"]).start()
-        self.bot.wait_connected(timeout=max(10.0, deadline - time.monotonic()))
-        prom = self._write_prometheus()
+        sim_nodes = [
+            SimNode(name, n.url, n.password, tuple(GUILD_BASE + 100 * i + g for g in range(self.guilds_per_node)))
+            for i, (name, n) in enumerate(self.nodes.items())
+        ]
+        self.bot = bot = BotSimulator(
+            nodes=sim_nodes, sim=self.sim, audio=str(audio), rate=self.command_rate, port=self.ports["bot"]
+        ).start()
+        bot.wait_connected(timeout=max(10.0, deadline - time.monotonic()))
+        prom = self._write_prometheus(bot.port)
         (prom / "data").mkdir(exist_ok=True)
         if self.backfill_seconds:
             progress(f"backfilling {self.backfill_seconds:.0f}s of bot history")
-            self._backfill(prom)
+            self._backfill(prom, bot.port)
         progress("starting Prometheus")
-        self.daemons["prometheus"] = Daemon("prometheus", [
-            prometheus, "--config.file=prometheus.yml", "--storage.tsdb.path=data",
-            f"--web.listen-address=127.0.0.1:{self.ports['prometheus']}", "--storage.tsdb.retention.time=2d",
-            "--web.enable-lifecycle",
-        ], prom, prom / "prometheus.log").start()
+        self.daemons["prometheus"] = Daemon(
+            "prometheus",
+            [
+                prometheus,
+                "--config.file=prometheus.yml",
+                "--storage.tsdb.path=data",
+                f"--web.listen-address=127.0.0.1:{self.ports['prometheus']}",
+                "--storage.tsdb.retention.time=2d",
+                "--web.enable-lifecycle",
+            ],
+            prom,
+            prom / "prometheus.log",
+        ).start()
         self._wait(lambda: http_ok(f"{self.prometheus_url}/-/ready"), deadline, "prometheus", "/-/ready")
         self._wait(lambda: http_ok(f"{self.alertmanager_url}/-/ready"), deadline, "alertmanager", "/-/ready")
         progress("waiting for every target to be scraped")
         self._wait(self.targets_up, deadline, "prometheus", "every target up")
 
-    def _backfill(self, prom: Path) -> None:
+    def _backfill(self, prom: Path, bot_port: int) -> None:
         promtool = shutil.which("promtool")
         if not promtool:
             raise StackError("no `promtool` command (backfill): apt-get install prometheus")
         # ends one scrape interval ago, so the first live sample comes after the history
-        history.write(prom / "bot-history.om", job="bot", instance=f"127.0.0.1:{self.bot.port}",
-                      end=time.time() - 15, seconds=self.backfill_seconds, rate=self.command_rate)
-        proc = subprocess.run([promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet",
-                               "bot-history.om", "data"], cwd=prom, capture_output=True, text=True, timeout=300)
+        history.write(
+            prom / "bot-history.om",
+            job="bot",
+            instance=f"127.0.0.1:{bot_port}",
+            end=time.time() - 15,
+            seconds=self.backfill_seconds,
+            rate=self.command_rate,
+        )
+        proc = subprocess.run(
+            [promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet", "bot-history.om", "data"],
+            cwd=prom,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         if proc.returncode != 0:
             raise StackError(f"promtool backfill failed: {proc.stderr.strip() or proc.stdout.strip()}")
 
@@ -230,7 +267,8 @@ class Stack:
         while not ready():
             d = self.daemons.get(daemon)
             if d is not None and not d.running():
-                raise StackError(f"{daemon} exited ({d.process.returncode}); {d.log}:\n{d.tail()}")
+                code = d.process.returncode if d.process is not None else None
+                raise StackError(f"{daemon} exited ({code}); {d.log}:\n{d.tail()}")
             if time.monotonic() > deadline:
                 raise StackError(f"{daemon}: {what} not reached in time; log {d.log if d else '?'}")
             time.sleep(0.5)
@@ -272,9 +310,16 @@ class Stack:
         return len(active) == len(self.nodes) + 1 and all(t["health"] == "up" for t in active)
 
     def urls(self) -> dict[str, str]:
-        out = {"prometheus": self.prometheus_url, "prometheus alerts": f"{self.prometheus_url}/alerts",
-               "alertmanager": self.alertmanager_url, "webhook receiver": self.webhook.url,
-               "webhook log": str(self.root / "alerts.log"), "bot metrics": self.bot.metrics_url}
+        if self.webhook is None or self.bot is None:
+            raise StackError("the stack is not started")
+        out = {
+            "prometheus": self.prometheus_url,
+            "prometheus alerts": f"{self.prometheus_url}/alerts",
+            "alertmanager": self.alertmanager_url,
+            "webhook receiver": self.webhook.url,
+            "webhook log": str(self.root / "alerts.log"),
+            "bot metrics": self.bot.metrics_url,
+        }
         for name, n in self.nodes.items():
             out[f"{name} metrics"] = n.metrics_url
             out[f"{name} REST"] = f"{n.url}  (password: lavalink.server.password in {n.workdir / 'application.yml'})"
@@ -282,6 +327,7 @@ class Stack:
 
 
 # --- make metrics-up / metrics-down ----------------------------------------------------------
+
 
 def _pid(root: Path) -> int | None:
     try:
@@ -308,8 +354,13 @@ def cmd_up(root: Path, timeout: float) -> int:
         return 0
     (root / "urls.json").unlink(missing_ok=True)
     with (root / "stack.log").open("ab") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "lavametrics.mixin.stack", "run", "--dir", str(root)],
-                                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "lavametrics.mixin.stack", "run", "--dir", str(root)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     print(f"metrics stack: starting (pid {proc.pid}, log {root / 'stack.log'}) ...", flush=True)
     deadline = time.monotonic() + timeout
     while not (root / "urls.json").is_file():

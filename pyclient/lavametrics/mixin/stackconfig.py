@@ -29,8 +29,8 @@ from .rules import CRITICAL, WARNING
 @dataclass(frozen=True)
 class NodeJob:
     name: str
-    targets: str            # sub-directory of the targets directory
-    auth: str | None        # None | basic | bearer
+    targets: str  # sub-directory of the targets directory
+    auth: str | None  # None | basic | bearer
     what: str
 
 
@@ -48,37 +48,60 @@ BEARER_TOKEN_FILE = "lavametrics-bearer.token"
 def scrape_job(c: MixinConfig, job: NodeJob, targets_dir: str, secrets_dir: str) -> dict:
     out: dict = {"job_name": job.name}
     if job.auth == "basic":
-        out["basic_auth"] = {"username": c.scrape.basic_auth_username,
-                             "password_file": f"{secrets_dir}/{BASIC_PASSWORD_FILE}"}
+        out["basic_auth"] = {
+            "username": c.scrape.basic_auth_username,
+            "password_file": f"{secrets_dir}/{BASIC_PASSWORD_FILE}",
+        }
     elif job.auth == "bearer":
         out["authorization"] = {"type": "Bearer", "credentials_file": f"{secrets_dir}/{BEARER_TOKEN_FILE}"}
     out["file_sd_configs"] = [{"files": [f"{targets_dir}/{job.targets}/*.json"], "refresh_interval": "1m"}]
     return out
 
 
-def prometheus_config(c: MixinConfig, *, rule_files: tuple[str, ...] = ("rules/*.yml",),
-                      targets_dir: str | None = None, secrets_dir: str | None = None,
-                      alertmanagers: tuple[str, ...] | None = None, jobs: tuple[NodeJob, ...] = JOBS) -> dict:
+def prometheus_config(
+    c: MixinConfig,
+    *,
+    rule_files: tuple[str, ...] = ("rules/*.yml",),
+    targets_dir: str | None = None,
+    secrets_dir: str | None = None,
+    alertmanagers: tuple[str, ...] | None = None,
+    jobs: tuple[NodeJob, ...] = JOBS,
+) -> dict:
     t = c.timings
     return {
-        "global": {"scrape_interval": t.scrape_interval, "scrape_timeout": t.scrape_timeout,
-                   "evaluation_interval": t.evaluation_interval},
+        "global": {
+            "scrape_interval": t.scrape_interval,
+            "scrape_timeout": t.scrape_timeout,
+            "evaluation_interval": t.evaluation_interval,
+        },
         "rule_files": list(rule_files),
-        "alerting": {"alertmanagers": [{"static_configs": [{"targets": list(alertmanagers or (c.links.alertmanager,))}]}]},
-        "scrape_configs": [scrape_job(c, j, targets_dir or c.scrape.targets_dir, secrets_dir or c.scrape.secrets_dir)
-                           for j in jobs],
+        "alerting": {
+            "alertmanagers": [{"static_configs": [{"targets": list(alertmanagers or (c.links.alertmanager,))}]}]
+        },
+        "scrape_configs": [
+            scrape_job(c, j, targets_dir or c.scrape.targets_dir, secrets_dir or c.scrape.secrets_dir) for j in jobs
+        ],
     }
 
 
 def _inhibitions() -> list[dict]:
     return [
         # a node that is down explains everything else about it
-        {"source_matchers": ['alertname="LavalinkNodeDown"'], "target_matchers": ['alertname!="LavalinkNodeDown"'],
-         "equal": ["node"]},
+        {
+            "source_matchers": ['alertname="LavalinkNodeDown"'],
+            "target_matchers": ['alertname!="LavalinkNodeDown"'],
+            "equal": ["node"],
+        },
         # a fast burn already pages; its slow twin adds nothing
-        {"source_matchers": ['alertname="BotCommandSLOFastBurn"'],
-         "target_matchers": ['alertname="BotCommandSLOSlowBurn"'], "equal": ["job"]},
-        {"source_matchers": ['alertname="PlaybackSLOFastBurn"'], "target_matchers": ['alertname="PlaybackSLOSlowBurn"']},
+        {
+            "source_matchers": ['alertname="BotCommandSLOFastBurn"'],
+            "target_matchers": ['alertname="BotCommandSLOSlowBurn"'],
+            "equal": ["job"],
+        },
+        {
+            "source_matchers": ['alertname="PlaybackSLOFastBurn"'],
+            "target_matchers": ['alertname="PlaybackSLOSlowBurn"'],
+        },
     ]
 
 
@@ -93,8 +116,12 @@ def alertmanager_config(c: MixinConfig, *, webhook_url: str | None = None) -> di
             "group_interval": t.group_interval,
             "repeat_interval": t.repeat_interval_warning,
             "routes": [
-                {"matchers": [f'severity="{CRITICAL}"'], "receiver": "pager",
-                 "group_wait": t.group_wait_critical, "repeat_interval": t.repeat_interval_critical},
+                {
+                    "matchers": [f'severity="{CRITICAL}"'],
+                    "receiver": "pager",
+                    "group_wait": t.group_wait_critical,
+                    "repeat_interval": t.repeat_interval_critical,
+                },
                 {"matchers": [f'severity="{WARNING}"'], "receiver": "team"},
             ],
         },
@@ -108,34 +135,70 @@ def alertmanager_config(c: MixinConfig, *, webhook_url: str | None = None) -> di
 
 def receiver_examples() -> dict:
     """Slack and PagerDuty receivers to swap in; every secret comes from a file."""
-    return {"receivers": [
-        {"name": "pager", "pagerduty_configs": [{
-            "routing_key_file": "/etc/alertmanager/secrets/pagerduty-routing.key",
-            "severity": "critical",
-            "description": '{{ .CommonAnnotations.summary }}',
-            "links": [{"href": '{{ .CommonAnnotations.runbook_url }}', "text": "runbook"}],
-            "send_resolved": True}]},
-        {"name": "team", "slack_configs": [{
-            "api_url_file": "/etc/alertmanager/secrets/slack-webhook.url",
-            "channel": "#lavalink-alerts",
-            "title": '[{{ .Status | toUpper }}] {{ .CommonAnnotations.summary }}',
-            "text": '{{ range .Alerts }}{{ .Annotations.description }} {{ .Annotations.runbook_url }}\n{{ end }}',
-            "send_resolved": True}]},
-    ]}
+    return {
+        "receivers": [
+            {
+                "name": "pager",
+                "pagerduty_configs": [
+                    {
+                        "routing_key_file": "/etc/alertmanager/secrets/pagerduty-routing.key",
+                        "severity": "critical",
+                        "description": "{{ .CommonAnnotations.summary }}",
+                        "links": [{"href": "{{ .CommonAnnotations.runbook_url }}", "text": "runbook"}],
+                        "send_resolved": True,
+                    }
+                ],
+            },
+            {
+                "name": "team",
+                "slack_configs": [
+                    {
+                        "api_url_file": "/etc/alertmanager/secrets/slack-webhook.url",
+                        "channel": "#lavalink-alerts",
+                        "title": "[{{ .Status | toUpper }}] {{ .CommonAnnotations.summary }}",
+                        "text": (
+                            "{{ range .Alerts }}{{ .Annotations.description }} "
+                            "{{ .Annotations.runbook_url }}\n{{ end }}"
+                        ),
+                        "send_resolved": True,
+                    }
+                ],
+            },
+        ]
+    }
 
 
 def grafana_datasource(c: MixinConfig, url: str | None = None) -> dict:
-    return {"apiVersion": 1, "datasources": [{
-        "name": c.links.grafana_datasource, "type": "prometheus", "uid": "lavametrics-prometheus",
-        "access": "proxy", "url": url or c.links.prometheus_url, "isDefault": True, "editable": False,
-        # the scrape interval: $__rate_interval is at least four of these
-        "jsonData": {"timeInterval": c.timings.scrape_interval, "httpMethod": "POST"},
-    }]}
+    return {
+        "apiVersion": 1,
+        "datasources": [
+            {
+                "name": c.links.grafana_datasource,
+                "type": "prometheus",
+                "uid": "lavametrics-prometheus",
+                "access": "proxy",
+                "url": url or c.links.prometheus_url,
+                "isDefault": True,
+                "editable": False,
+                # the scrape interval: $__rate_interval is at least four of these
+                "jsonData": {"timeInterval": c.timings.scrape_interval, "httpMethod": "POST"},
+            }
+        ],
+    }
 
 
 def grafana_dashboard_provider(c: MixinConfig) -> dict:
-    return {"apiVersion": 1, "providers": [{
-        "name": "lavametrics", "folder": "Lavalink", "type": "file", "disableDeletion": True,
-        "allowUiUpdates": False, "updateIntervalSeconds": 60,
-        "options": {"path": c.links.grafana_dashboards_path, "foldersFromFilesStructure": False},
-    }]}
+    return {
+        "apiVersion": 1,
+        "providers": [
+            {
+                "name": "lavametrics",
+                "folder": "Lavalink",
+                "type": "file",
+                "disableDeletion": True,
+                "allowUiUpdates": False,
+                "updateIntervalSeconds": 60,
+                "options": {"path": c.links.grafana_dashboards_path, "foldersFromFilesStructure": False},
+            }
+        ],
+    }

@@ -10,25 +10,26 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable
 
 PATH = "/alerts"
 
 
 @dataclass(frozen=True)
 class Notification:
-    received: float          # time.time() at arrival
+    received: float  # time.time() at arrival
     received_monotonic: float
     receiver: str
     status: str
     alerts: tuple[dict, ...]
 
     def firing(self, alertname: str) -> list[dict]:
-        return [a for a in self.alerts if a.get("status") == "firing"
-                and a.get("labels", {}).get("alertname") == alertname]
+        return [
+            a for a in self.alerts if a.get("status") == "firing" and a.get("labels", {}).get("alertname") == alertname
+        ]
 
 
 class WebhookReceiver:
@@ -72,26 +73,48 @@ class WebhookReceiver:
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
+        host, port = str(self.server.server_address[0]), self.server.server_address[1]
         return f"http://{host}:{port}{PATH}"
 
     def _record(self, payload: dict) -> None:
-        n = Notification(time.time(), time.monotonic(), payload.get("receiver", ""), payload.get("status", ""),
-                         tuple(payload.get("alerts") or ()))
+        n = Notification(
+            time.time(),
+            time.monotonic(),
+            payload.get("receiver", ""),
+            payload.get("status", ""),
+            tuple(payload.get("alerts") or ()),
+        )
         with self._cond:
             self.notifications.append(n)
             if self.log_path is not None:
-                summary = [{"alertname": a.get("labels", {}).get("alertname"), "status": a.get("status"),
-                            "severity": a.get("labels", {}).get("severity"), "node": a.get("labels", {}).get("node"),
-                            "summary": a.get("annotations", {}).get("summary")} for a in n.alerts]
+                summary = [
+                    {
+                        "alertname": a.get("labels", {}).get("alertname"),
+                        "status": a.get("status"),
+                        "severity": a.get("labels", {}).get("severity"),
+                        "node": a.get("labels", {}).get("node"),
+                        "summary": a.get("annotations", {}).get("summary"),
+                    }
+                    for a in n.alerts
+                ]
                 with self.log_path.open("a", encoding="utf-8") as fh:
-                    fh.write(json.dumps({"received": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(n.received)),
-                                         "receiver": n.receiver, "status": n.status, "alerts": summary}) + "\n")
+                    fh.write(
+                        json.dumps(
+                            {
+                                "received": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(n.received)),
+                                "receiver": n.receiver,
+                                "status": n.status,
+                                "alerts": summary,
+                            }
+                        )
+                        + "\n"
+                    )
             self._cond.notify_all()
 
-    def start(self) -> "WebhookReceiver":
-        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.2},
-                                        name="webhook-receiver", daemon=True)
+    def start(self) -> WebhookReceiver:
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.2}, name="webhook-receiver", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -101,8 +124,9 @@ class WebhookReceiver:
             self._thread.join(5)
         self.server.server_close()
 
-    def first_firing(self, alertname: str, since: float = 0.0,
-                     where: Callable[[dict], bool] = lambda a: True) -> Notification | None:
+    def first_firing(
+        self, alertname: str, since: float = 0.0, where: Callable[[dict], bool] = lambda a: True
+    ) -> Notification | None:
         """The first notification after ``since`` (monotonic) carrying ``alertname`` firing."""
         with self._cond:
             for n in self.notifications:
@@ -110,8 +134,9 @@ class WebhookReceiver:
                     return n
         return None
 
-    def wait_firing(self, alertname: str, timeout: float, since: float = 0.0,
-                    where: Callable[[dict], bool] = lambda a: True) -> Notification | None:
+    def wait_firing(
+        self, alertname: str, timeout: float, since: float = 0.0, where: Callable[[dict], bool] = lambda a: True
+    ) -> Notification | None:
         deadline = time.monotonic() + timeout
         with self._cond:  # a re-entrant lock: first_firing takes it again
             while True:
@@ -121,7 +146,7 @@ class WebhookReceiver:
                     return found
                 self._cond.wait(min(remaining, 1.0))
 
-    def __enter__(self) -> "WebhookReceiver":
+    def __enter__(self) -> WebhookReceiver:
         return self.start()
 
     def __exit__(self, *exc) -> None:
