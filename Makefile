@@ -12,13 +12,16 @@ LOCK    := requirements/dev.txt
 
 PLUGIN_JAR  = $(firstword $(wildcard lavalink-plugin/target/lavametrics-plugin-*.jar))
 
-.PHONY: help venv lock lint java-test build test pytest min-test demo catalog docs clean
+.PHONY: help venv lock lint java-test build test pytest min-test demo catalog docs clean monitoring metrics-up metrics-down
 
 help:
 	@echo "make demo   build, start a node with the plugin, play a track, print the check report"
 	@echo "make test   lint, JUnit (mvn test), jar build, unit tests on the minimum versions, then pytest"
 	@echo "make docs   regenerate the catalog copy and docs/metrics.md from the plugin jar"
 	@echo "make lock   re-pin $(LOCK) after a change to pyproject.toml's dependencies"
+	@echo "make monitoring    regenerate monitoring/ (rules, dashboards, Alertmanager) from the mixin code"
+	@echo "make metrics-up    local Prometheus + Alertmanager + node + simulated bot on loopback (state in .stack/)"
+	@echo "make metrics-down  stop that stack"
 
 # Everything comes from the lock: pip and setuptools first, then the package itself built
 # with that setuptools (no build isolation, which would fetch whatever is newest that day).
@@ -74,6 +77,17 @@ demo: build $(PYTHON)
 catalog docs: build
 	java -cp $(PLUGIN_JAR) dev.lavametrics.plugin.catalog.Catalog > pyclient/lavametrics/data/catalog.json
 	java -cp $(PLUGIN_JAR) dev.lavametrics.plugin.catalog.Catalog --markdown > docs/metrics.md
+
+monitoring: $(PYTHON)
+	$(PYTHON) -m lavametrics.cli mixin build --out monitoring
+
+# the jars are built once; `metrics-up` again only prints the running stack's URLs
+metrics-up: $(PYTHON)
+	@test -n "$(PLUGIN_JAR)" || $(MAKE) build
+	$(PYTHON) -m lavametrics.devtools.stack up --dir .stack
+
+metrics-down: $(PYTHON)
+	$(PYTHON) -m lavametrics.devtools.stack down --dir .stack
 
 clean:
 	$(MVN) clean

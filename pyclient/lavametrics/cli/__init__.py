@@ -13,14 +13,14 @@ import sys
 
 from lavametrics import __version__
 from lavametrics.argtypes import Parser
-from lavametrics.cli import catalog, check, config, demo, loadtest, serve, targets, voicesim
+from lavametrics.cli import catalog, check, config, demo, loadtest, mixin, serve, targets, voicesim
 from lavametrics.cli.output import PROG, CliError, err
 
 # The optional extra that brings each module a command may need (pyproject.toml).
 EXTRA_OF_MODULE = {"websockets": "sim", "bcrypt": "web", "matplotlib": "mixin"}
 
 COMMANDS = [check.add_check, config.add_config, serve.add_serve, targets.add_targets, catalog.add_catalog,
-            loadtest.add_loadtest, voicesim.add_voicesim, demo.add_demo]
+            loadtest.add_loadtest, voicesim.add_voicesim, demo.add_demo, mixin.add_mixin]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -115,6 +115,11 @@ class LavalinkSession:
     def configure_resuming(self, timeout_seconds: int) -> dict[str, Any]:
         return self.request("PATCH", f"/v4/sessions/{self.session_id}", {"resuming": True, "timeout": timeout_seconds})
 
+    @property
+    def is_open(self) -> bool:
+        """False once the websocket closed (the node went away, or close() was called)."""
+        return self._reader.is_alive()
+
     def close(self) -> None:
         self._exit.close()
         self._reader.join(timeout=5)

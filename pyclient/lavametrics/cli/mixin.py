@@ -1,0 +1,23 @@
+"""``lavametrics mixin``: build the monitoring tree, check it for drift, render dashboards."""
+
+from __future__ import annotations
+
+from lavametrics.cli.output import CliError
+
+
+def add_mixin(sub) -> None:
+    from lavametrics.mixin.command import DESCRIPTION, add_arguments
+
+    p = sub.add_parser("mixin", help="generate Prometheus rules, Alertmanager and Grafana dashboards",
+                       description=DESCRIPTION)
+    add_arguments(p)
+    p.set_defaults(func=run_mixin)
+
+
+def run_mixin(args) -> int:
+    from lavametrics.mixin.command import MixinUsageError, run
+
+    try:
+        return run(args)
+    except MixinUsageError as exc:
+        raise CliError(str(exc)) from None

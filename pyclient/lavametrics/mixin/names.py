@@ -1,0 +1,125 @@
+"""Every metric name a rule or dashboard may select, each from the code or note that defines it.
+
+- the plugin's families: the catalog (``lavametrics.config.catalog``), with their sample suffixes
+- the bot's: a throw-away ``BotMetrics`` registry, collected
+- ``lavametrics serve``'s own gauges: the constants in ``lavametrics.monitor.collector``
+- Lavalink core's: listed below from /work/shared/notes/lavalink-facts.md (the
+  ``LavalinkStatsCollector`` gauges, ``lavalink_gc_pauses_seconds``, ``logback_appender_total``)
+  and simpleclient_hotspot 0.16's ``DefaultExports`` as a node exposes them
+- Prometheus' own per-target series (``up``, ``scrape_*``) and ``ALERTS``
+- the recording rules, which define their own names (added by the caller)
+
+A name outside all of these is a typo or a metric nobody exports: a panel that stays empty.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry
+
+from lavametrics.monitor import collector as merge
+from lavametrics.bot.metrics import BotMetrics
+from lavametrics.config.catalog import load_catalog
+
+_HISTOGRAM = ("_bucket", "_sum", "_count")
+
+# Lavalink core's LavalinkStatsCollector gauges (no labels; the _total ones are gauges too)
+LAVALINK_STATS = (
+    "lavalink_players_total",
+    "lavalink_playing_players_total",
+    "lavalink_uptime_milliseconds",
+    "lavalink_memory_free_bytes",
+    "lavalink_memory_used_bytes",
+    "lavalink_memory_allocated_bytes",
+    "lavalink_memory_reservable_bytes",
+    "lavalink_cpu_cores",
+    "lavalink_cpu_system_load_percentage",
+    "lavalink_cpu_lavalink_load_percentage",
+)
+# real Lavalink only (the stand-in lacks them): GC pause histogram and log events by level
+LAVALINK_EXTRA = tuple(f"lavalink_gc_pauses_seconds{s}" for s in _HISTOGRAM) + ("logback_appender_total",)
+# simpleclient_hotspot 0.16 DefaultExports (process, memory, GC, threads, classes, buffer pools)
+JVM_DEFAULT_EXPORTS = (
+    "process_cpu_seconds_total",
+    "process_start_time_seconds",
+    "process_open_fds",
+    "process_max_fds",
+    "process_virtual_memory_bytes",
+    "process_resident_memory_bytes",
+    "jvm_info",
+    "jvm_memory_objects_pending_finalization",
+    "jvm_memory_bytes_used",
+    "jvm_memory_bytes_committed",
+    "jvm_memory_bytes_max",
+    "jvm_memory_bytes_init",
+    "jvm_memory_pool_bytes_used",
+    "jvm_memory_pool_bytes_committed",
+    "jvm_memory_pool_bytes_max",
+    "jvm_memory_pool_bytes_init",
+    "jvm_memory_pool_collection_used_bytes",
+    "jvm_memory_pool_collection_committed_bytes",
+    "jvm_memory_pool_collection_max_bytes",
+    "jvm_memory_pool_collection_init_bytes",
+    "jvm_memory_pool_allocated_bytes_total",
+    "jvm_gc_collection_seconds_count",
+    "jvm_gc_collection_seconds_sum",
+    "jvm_threads_current",
+    "jvm_threads_daemon",
+    "jvm_threads_peak",
+    "jvm_threads_started_total",
+    "jvm_threads_deadlocked",
+    "jvm_threads_deadlocked_monitor",
+    "jvm_threads_state",
+    "jvm_classes_currently_loaded",
+    "jvm_classes_loaded_total",
+    "jvm_classes_unloaded_total",
+    "jvm_buffer_pool_used_bytes",
+    "jvm_buffer_pool_capacity_bytes",
+    "jvm_buffer_pool_used_buffers",
+)
+PROMETHEUS_SYNTHETIC = (
+    "up",
+    "scrape_duration_seconds",
+    "scrape_samples_scraped",
+    "scrape_samples_post_metric_relabeling",
+    "scrape_series_added",
+    "ALERTS",
+    "ALERTS_FOR_STATE",
+)
+
+
+def plugin_names() -> frozenset[str]:
+    catalog = load_catalog(prefer_jar=False)
+    return frozenset(n for fam in catalog.families for n in fam.sample_names)
+
+
+def bot_names() -> frozenset[str]:
+    registry = CollectorRegistry()
+    BotMetrics(registry=registry, commands=("play",))
+    names: set[str] = set()
+    for fam in registry.collect():
+        if fam.type == "histogram":
+            names.update(fam.name + s for s in _HISTOGRAM)
+        elif fam.type == "counter":
+            names.add(fam.name + "_total")
+        else:
+            names.add(fam.name)
+    return frozenset(names)
+
+
+def merge_names() -> frozenset[str]:
+    return frozenset({merge.UP, merge.DURATION, merge.FALLBACK, merge.CONFLICTS})
+
+
+def lavalink_core_names() -> frozenset[str]:
+    return frozenset(LAVALINK_STATS + LAVALINK_EXTRA + JVM_DEFAULT_EXPORTS)
+
+
+def known_names() -> dict[str, frozenset[str]]:
+    """Source -> the names it defines."""
+    return {
+        "plugin catalog": plugin_names(),
+        "BotMetrics": bot_names(),
+        "lavametrics serve": merge_names(),
+        "Lavalink core": lavalink_core_names(),
+        "Prometheus": frozenset(PROMETHEUS_SYNTHETIC),
+    }

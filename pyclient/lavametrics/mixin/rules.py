@@ -1,0 +1,363 @@
+"""Recording and alert rules for Lavalink nodes, the lavametrics plugin and the bot.
+
+Severity decides who hears of it: ``critical`` pages (Alertmanager sends it after a short
+group wait), ``warning`` goes to the team's channel. Each alert's ``runbook_url`` points at
+its section of docs/monitoring/operations-guide.md (the anchor is the lower-cased name).
+
+Alerts about one node carry its ``node`` label, so that Alertmanager can group by node and
+let ``LavalinkNodeDown`` silence that node's other alerts (its symptoms).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lavametrics.mixin.config import MixinConfig, duration_seconds
+from lavametrics.mixin.slo import Objective, objectives, windows
+
+CRITICAL, WARNING = "critical", "warning"
+
+
+@dataclass(frozen=True)
+class Alert:
+    name: str
+    group: str  # node | bot | slo: which rule group it lives in
+    severity: str
+    expr: str
+    for_: str | None
+    summary: str
+    description: str
+
+    @property
+    def anchor(self) -> str:
+        return self.name.lower()
+
+    def rule(self, c: MixinConfig) -> dict:
+        rule: dict[str, object] = {"alert": self.name, "expr": self.expr}
+        if self.for_:
+            rule["for"] = self.for_
+        rule["labels"] = {"severity": self.severity}
+        rule["annotations"] = {
+            "summary": self.summary,
+            "description": self.description,
+            "runbook_url": f"{c.links.runbook_base}#{self.anchor}",
+        }
+        return rule
+
+
+def _window_count(threshold: int) -> str:
+    # increase() extrapolates to the window's edges (3 events can read as 3.08), so "more than
+    # N" is compared as "> N + 0.5": N events never fire, N + 1 inside the window always do
+    return f"{threshold + 0.5:g}"
+
+
+def _new_series_aware_increase(selector: str, window: str) -> str:
+    """increase() that also counts a counter series born inside the window.
+
+    BotMetrics creates a (node, event) series at its first event, with value 1; increase()
+    needs two samples and would miss that first event. A series absent ``window`` ago has
+    seen all of its current value inside the window. (Left uncounted: events before a bot
+    restart of a series that is itself younger than the window.)
+    """
+    return (
+        f"(increase({selector}[{window}]) and {selector} offset {window}) "
+        f"or ({selector} unless {selector} offset {window})"
+    )
+
+
+def node_recording(c: MixinConfig) -> list[dict]:
+    n = c.selectors.node
+    sent = f"rate(lavametrics_frames_sent_total{{{n}}}[5m])"
+    nulled = f"rate(lavametrics_frames_nulled_total{{{n}}}[5m])"
+    deficit = f"rate(lavametrics_frames_deficit_total{{{n}}}[5m])"
+    return [
+        {
+            "record": "node:lavametrics_frames_expected:rate5m",
+            "expr": f"sum by (job, node) ({sent} + {nulled} + {deficit})",
+        },
+        {"record": "node:lavametrics_frames_lost:rate5m", "expr": f"sum by (job, node) ({nulled} + {deficit})"},
+        {
+            "record": "node:lavametrics_frame_loss:ratio_rate5m",
+            "expr": "node:lavametrics_frames_lost:rate5m / node:lavametrics_frames_expected:rate5m",
+        },
+    ]
+
+
+def bot_recording(c: MixinConfig) -> list[dict]:
+    b = c.selectors.bot
+    return [
+        {
+            "record": "job_command:bot_command_duration_seconds_bucket:rate5m",
+            "expr": f"sum by (job, command, le) (rate(bot_command_duration_seconds_bucket{{{b}}}[5m]))",
+        },
+        {
+            "record": "job_command:bot_commands:rate5m",
+            "expr": f"sum by (job, command) (rate(bot_commands_total{{{b}}}[5m]))",
+        },
+        {
+            "record": "job_command:bot_command_errors:rate5m",
+            "expr": f'sum by (job, command) (rate(bot_commands_total{{{b}, outcome="error"}}[5m]))',
+        },
+    ]
+
+
+def slo_recording(c: MixinConfig) -> list[dict]:
+    rules = []
+    for o in objectives(c):
+        for w in windows(c):
+            rules.append({"record": o.ratio_record(w), "expr": o.ratio_expr(w)})
+        rules.append({"record": o.bad_rate_record, "expr": o.bad.replace("{w}", "5m")})
+        rules.append({"record": o.total_rate_record, "expr": o.total.replace("{w}", "5m")})
+    return rules
+
+
+def slo_budget_recording(c: MixinConfig) -> list[dict]:
+    """Error budget left over the SLO period; it reads the whole period, so its group runs once a minute."""
+    rules = []
+    for o in objectives(c):
+        p = c.slo.period
+        rules.append(
+            {
+                "record": o.budget_record,
+                "expr": (
+                    f"1 - (sum_over_time({o.bad_rate_record}[{p}]) / sum_over_time({o.total_rate_record}[{p}]))"
+                    f" / {o.budget:g}"
+                ),
+            }
+        )
+    return rules
+
+
+def _burn_alerts(c: MixinConfig, o: Objective) -> list[Alert]:
+    out = []
+    for speed, burn, (long_w, short_w), severity in (
+        ("Fast", c.slo.fast_burn, c.slo.fast_windows, CRITICAL),
+        ("Slow", c.slo.slow_burn, c.slo.slow_windows, WARNING),
+    ):
+        threshold = f"{burn * o.budget:.6g}"
+        subject = "Bot {{ $labels.job }}: commands burn" if o.name == "commands" else "Playback burns"
+        out.append(
+            Alert(
+                f"{'BotCommand' if o.name == 'commands' else 'Playback'}SLO{speed}Burn",
+                "slo",
+                severity,
+                f"{o.ratio_record(long_w)} > {threshold} and {o.ratio_record(short_w)} > {threshold}",
+                None,
+                f"{subject} the error budget {burn:g}x too fast",
+                (
+                    f"{{{{ $value | humanizePercentage }}}} of {o.name} were bad over the last {long_w} "
+                    f"(objective {o.objective:.6g}: {o.budget:.6g} may be bad; the last {short_w} is above "
+                    f"{burn:g}x that too). At this rate the {c.slo.period} budget is gone in "
+                    f"{_budget_gone(c, burn)}."
+                ),
+            )
+        )
+    return out
+
+
+def _budget_gone(c: MixinConfig, burn: float) -> str:
+    hours = duration_seconds(c.slo.period) / burn / 3600
+    return f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.0f} hours"
+
+
+def alerts(c: MixinConfig) -> list[Alert]:
+    t, n, m, b = c.thresholds, c.selectors.node, c.selectors.merged, c.selectors.bot
+    ignored = "|".join(t.voice_closes_ignored_codes)
+    close_sel = (
+        f'lavametrics_voice_closes_total{{{n}, code!~"{ignored}"}}'
+        if ignored
+        else f"lavametrics_voice_closes_total{{{n}}}"
+    )
+    disc_sel = f'bot_lavalink_node_events_total{{{b}, event="disconnected"}}'
+    track_bad = (
+        f"(sum by (job, node) (increase(lavametrics_track_exceptions_total{{{n}}}[{t.track_window}])) "
+        f"+ sum by (job, node) (increase(lavametrics_track_stuck_total{{{n}}}[{t.track_window}])))"
+    )
+    load_bad = f'sum by (job, node) (increase(lavametrics_loads_total{{{n}, result="error"}}[{t.load_window}]))'
+    cmd_rate = f"sum by (job) (rate(bot_commands_total{{{b}}}[5m]))"
+    found = [
+        # --- node ------------------------------------------------------------------------
+        Alert(
+            "LavalinkNodeDown",
+            "node",
+            CRITICAL,
+            f"up{{{n}}} == 0 or lavametrics_node_up{{{m}}} == 0",
+            t.node_down_for,
+            "Lavalink node {{ $labels.node }} is down",
+            f"{{{{ $labels.job }}}}/{{{{ $labels.instance }}}} has failed every scrape for {t.node_down_for}: "
+            "the node is stopped, unreachable or too slow to answer. Its players are silent and the bot "
+            "must move them to another node.",
+        ),
+        Alert(
+            "LavalinkNoTargets",
+            "node",
+            WARNING,
+            f"absent(up{{{n}}})",
+            t.no_targets_for,
+            "Prometheus scrapes no Lavalink node at all",
+            f"No target matches {n} for {t.no_targets_for}: the file_sd file is empty or missing "
+            "(lavametrics targets), or the job was renamed. Nothing about the nodes can alert.",
+        ),
+        Alert(
+            "LavametricsPluginMissing",
+            "node",
+            WARNING,
+            f"up{{{n}}} == 1 unless on (job, instance) lavametrics_info{{{n}}}",
+            t.plugin_absent_for,
+            "Node {{ $labels.node }} answers but exports no lavametrics metrics",
+            "{{ $labels.job }}/{{ $labels.instance }} is up but has no lavametrics_info: the plugin jar "
+            "is not in plugins/, failed to load, or the target points at the wrong endpoint. Playback, "
+            "frame and voice alerts cannot fire for this node.",
+        ),
+        Alert(
+            "LavametricsConfigInvalid",
+            "node",
+            WARNING,
+            f"lavametrics_config_valid{{{n}}} == 0",
+            t.config_invalid_for,
+            "lavametrics config on {{ $labels.node }} is invalid",
+            "plugins.lavametrics did not validate, or the plugin's own endpoint could not start; the "
+            "bad parts fell back to defaults (see the node log, or lavametrics config validate).",
+        ),
+        Alert(
+            "LavametricsCollectorFailing",
+            "node",
+            WARNING,
+            f"lavametrics_collector_success{{{n}}} == 0",
+            t.collector_failing_for,
+            "lavametrics collector {{ $labels.collector }} fails on {{ $labels.node }}",
+            f"The {{{{ $labels.collector }}}} collector has failed every scrape for {t.collector_failing_for}; "
+            "its metrics are missing or stale. The node log has the exception.",
+        ),
+        Alert(
+            "LavalinkVoiceCloses",
+            "node",
+            CRITICAL,
+            f"sum by (job, node, code) (increase({close_sel}[{t.voice_closes_window}])) "
+            f"> {_window_count(t.voice_closes_max)}",
+            None,
+            "Voice connections on {{ $labels.node }} keep closing with code {{ $labels.code }}",
+            f"More than {t.voice_closes_max} voice websockets closed with code {{{{ $labels.code }}}} in the "
+            f"last {t.voice_closes_window}: listeners are dropped from voice.",
+        ),
+        Alert(
+            "LavalinkTrackProblems",
+            "node",
+            WARNING,
+            f"{track_bad} / clamp_min(sum by (job, node) (increase(lavametrics_track_starts_total{{{n}}}"
+            f"[{t.track_window}])), 1) > {t.track_problem_ratio:g} and {track_bad} >= {t.track_problem_min}",
+            None,
+            "Tracks fail or get stuck on {{ $labels.node }}",
+            f"Exceptions plus stuck tracks were {{{{ $value | humanizePercentage }}}} of track starts over "
+            f"{t.track_window} (threshold {t.track_problem_ratio:.0%}): a source is failing.",
+        ),
+        Alert(
+            "LavalinkLoadFailures",
+            "node",
+            WARNING,
+            f"{load_bad} / clamp_min(sum by (job, node) (increase(lavametrics_loads_total{{{n}}}"
+            f"[{t.load_window}])), 1) > {t.load_failure_ratio:g} and {load_bad} >= {t.load_failure_min}",
+            None,
+            "Track loads fail on {{ $labels.node }}",
+            f"{{{{ $value | humanizePercentage }}}} of /v4/loadtracks answered loadType=error over "
+            f"{t.load_window} (threshold {t.load_failure_ratio:.0%}).",
+        ),
+        Alert(
+            "LavalinkFrameLoss",
+            "node",
+            WARNING,
+            f"node:lavametrics_frame_loss:ratio_rate5m > {t.frame_loss_ratio:g} "
+            f"and node:lavametrics_frames_expected:rate5m > {t.frame_loss_min_frames:g}",
+            t.frame_loss_for,
+            "Audio frames are lost on {{ $labels.node }}",
+            f"{{{{ $value | humanizePercentage }}}} of expected audio frames were nulled or never sent for "
+            f"{t.frame_loss_for} (threshold {t.frame_loss_ratio:.0%}): listeners hear stutter.",
+        ),
+        Alert(
+            "LavalinkHeapPressure",
+            "node",
+            WARNING,
+            f'max by (job, instance, node) (jvm_memory_bytes_used{{{n}, area="heap"}}) / '
+            f'max by (job, instance, node) (jvm_memory_bytes_max{{{n}, area="heap"}} > 0) > {t.heap_used_ratio:g}',
+            t.heap_for,
+            "JVM heap of {{ $labels.node }} is nearly full",
+            f"Heap use has stayed above {t.heap_used_ratio:.0%} of -Xmx for {t.heap_for} "
+            "(now {{ $value | humanizePercentage }}): GC pauses grow and audio stutters before an OutOfMemoryError.",
+        ),
+        # --- bot -------------------------------------------------------------------------
+        Alert(
+            "BotMetricsDown",
+            "bot",
+            WARNING,
+            f"up{{{b}}} == 0",
+            t.bot_down_for,
+            "Prometheus cannot scrape bot {{ $labels.job }} ({{ $labels.instance }})",
+            f"The bot's metrics endpoint has failed every scrape for {t.bot_down_for}: the bot is down or its "
+            "exporter is. The command SLO and the disconnect alerts are blind until it is back.",
+        ),
+        Alert(
+            "BotLavalinkDisconnects",
+            "bot",
+            CRITICAL,
+            f"sum by (job, node) ({_new_series_aware_increase(disc_sel, t.disconnects_window)}) "
+            f"> {_window_count(t.disconnects_max)}",
+            None,
+            "Bot {{ $labels.job }} keeps losing Lavalink node {{ $labels.node }}",
+            f"The bot lost its connection to {{{{ $labels.node }}}} more than {t.disconnects_max} times in "
+            f"{t.disconnects_window}: players on it stop and move.",
+        ),
+        Alert(
+            "BotCommandLatencyHigh",
+            "bot",
+            WARNING,
+            f"histogram_quantile(0.95, job_command:bot_command_duration_seconds_bucket:rate5m{{{b}}}) "
+            f"> {t.command_p95_seconds:g} and on (job, command) job_command:bot_commands:rate5m{{{b}}} "
+            f"> {t.command_min_rate:g}",
+            t.command_latency_for,
+            "Command {{ $labels.command }} of {{ $labels.job }} is slow",
+            f"p95 latency of {{{{ $labels.command }}}} is {{{{ $value | humanize }}}}s, above "
+            f"{t.command_p95_seconds:g}s for {t.command_latency_for}.",
+        ),
+        Alert(
+            "BotCommandErrorsHigh",
+            "bot",
+            WARNING,
+            f'sum by (job) (rate(bot_commands_total{{{b}, outcome="error"}}[5m])) / {cmd_rate} '
+            f"> {t.command_error_ratio:g} and {cmd_rate} > {t.command_min_rate:g}",
+            t.command_errors_for,
+            "Commands of {{ $labels.job }} fail",
+            f"{{{{ $value | humanizePercentage }}}} of commands raised an error over 5m, above "
+            f"{t.command_error_ratio:.0%} for {t.command_errors_for}.",
+        ),
+    ]
+    for o in objectives(c):
+        found.extend(_burn_alerts(c, o))
+    return found
+
+
+GROUP_TITLES = {"node": "lavametrics-node.alerts", "bot": "lavametrics-bot.alerts", "slo": "lavametrics-slo.alerts"}
+
+
+def recording_file(c: MixinConfig) -> dict:
+    return {
+        "groups": [
+            {"name": "lavametrics-node.rules", "rules": node_recording(c)},
+            {"name": "lavametrics-bot.rules", "rules": bot_recording(c)},
+            {"name": "lavametrics-slo.rules", "rules": slo_recording(c)},
+            {"name": "lavametrics-slo-budget.rules", "interval": "1m", "rules": slo_budget_recording(c)},
+        ]
+    }
+
+
+def alerts_file(c: MixinConfig) -> dict:
+    every = alerts(c)
+    return {
+        "groups": [
+            {"name": title, "rules": [a.rule(c) for a in every if a.group == group]}
+            for group, title in GROUP_TITLES.items()
+        ]
+    }
+
+
+def recorded_names(c: MixinConfig) -> set[str]:
+    return {r["record"] for g in recording_file(c)["groups"] for r in g["rules"]}

@@ -1,0 +1,750 @@
+"""``promtool test rules`` cases: every alert fires on the fault it is for and stays quiet otherwise.
+
+Each alert has at least one case where it fires (with its exact labels and annotations) and
+cases where it must not: flapping input, counter resets (a restarted node or bot), a node
+that left service discovery, traffic too small to judge. Durations and counts follow the
+config; ratios and the job labels (``lavalink``, ``bot``) are written for the default
+thresholds and selectors: with a mixin.yml that moves them, a failing case tells which.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lavametrics.mixin.config import MixinConfig, duration_seconds
+from lavametrics.mixin.rules import Alert, alerts
+
+STEP = 15  # seconds between input samples (the default scrape interval)
+
+NODE_A = {"job": "lavalink", "instance": "node-a:2333", "node": "a"}
+NODE_B = {"job": "lavalink", "instance": "node-b:2333", "node": "b"}
+MERGED = {"job": "lavametrics-merge", "instance": "bot:9478", "node": "c"}
+BOT = {"job": "bot", "instance": "bot:8000"}
+LATENCY_LE = ("0.05", "0.1", "0.25", "0.5", "1.0", "2.5", "5.0", "10.0", "30.0", "+Inf")
+
+
+# --- Go template expansion, for the expected annotations ----------------------------------
+
+
+def _go_g4(v: float) -> str:
+    return f"{v:.4g}"
+
+
+def humanize(v: float) -> str:
+    if v == 0:
+        return _go_g4(v)
+    if abs(v) >= 1:
+        prefix = ""
+        for p in ("k", "M", "G", "T", "P", "E", "Z", "Y"):
+            if abs(v) < 1000:
+                break
+            prefix, v = p, v / 1000
+        return _go_g4(v) + prefix
+    prefix = ""
+    for p in ("m", "u", "n", "p", "f", "a", "z", "y"):
+        if abs(v) >= 1:
+            break
+        prefix, v = p, v * 1000
+    return _go_g4(v) + prefix
+
+
+def expand(template: str, labels: dict[str, str], value: float | None) -> str:
+    """The subset of Prometheus' alert templating the rules use."""
+
+    def sub(m: re.Match) -> str:
+        expr = m.group(1).strip()
+        if expr.startswith("$labels."):
+            return labels.get(expr[len("$labels.") :], "")
+        if value is None:
+            raise ValueError(f"template {template!r} needs the alert's value")
+        if expr == "$value":
+            return str(value)
+        if expr == "$value | humanize":
+            return humanize(value)
+        if expr == "$value | humanizePercentage":
+            return _go_g4(value * 100) + "%"
+        raise ValueError(f"unsupported template expression {expr!r}")
+
+    return re.sub(r"\{\{(.*?)\}\}", sub, template)
+
+
+# --- input series -------------------------------------------------------------------------
+
+
+def _labels(labels: dict[str, str]) -> str:
+    return "{" + ", ".join(f'{k}="{v}"' for k, v in labels.items()) + "}"
+
+
+def series(name: str, labels: dict[str, str], values: str) -> dict:
+    return {"series": name + _labels(labels), "values": values}
+
+
+def explicit(values) -> str:
+    return " ".join(f"{v:g}" if isinstance(v, (int, float)) else v for v in values)
+
+
+def histogram(
+    name: str, labels: dict[str, str], per_step: list[list[float]], buckets: tuple[str, ...] = LATENCY_LE
+) -> list[dict]:
+    """Cumulative bucket, _count and _sum series from the observations made in each step."""
+    bounds = [float("inf") if b == "+Inf" else float(b) for b in buckets]
+    cum = {b: 0.0 for b in buckets}
+    count = total = 0.0
+    rows: dict[str, list[float]] = {b: [] for b in buckets}
+    counts: list[float] = []
+    sums: list[float] = []
+    for step in per_step:
+        for obs in step:
+            for b, bound in zip(buckets, bounds, strict=True):
+                if obs <= bound:
+                    cum[b] += 1
+            count += 1
+            total += obs
+        for b in buckets:
+            rows[b].append(cum[b])
+        counts.append(count)
+        sums.append(round(total, 6))
+    out = [series(f"{name}_bucket", {**labels, "le": b}, explicit(rows[b])) for b in buckets]
+    out.append(series(f"{name}_count", labels, explicit(counts)))
+    out.append(series(f"{name}_sum", labels, explicit(sums)))
+    return out
+
+
+# --- cases --------------------------------------------------------------------------------
+
+
+@dataclass
+class Fires:
+    labels: dict[str, str]
+    value: float | None = None  # the alert's value, when an annotation shows it
+
+
+@dataclass
+class Case:
+    name: str
+    input: list[dict]
+    checks: list[tuple[str, str, list[Fires]]]  # (eval time, alert name, expected firing alerts)
+    interval: str = f"{STEP}s"
+
+
+def _at(seconds: float) -> str:
+    seconds = int(seconds)
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return "".join(f"{n}{u}" for n, u in ((h, "h"), (m, "m"), (s, "s")) if n) or "0s"
+
+
+def _steps(seconds: float) -> int:
+    return int(seconds // STEP)
+
+
+def node_cases(c: MixinConfig) -> list[Case]:
+    t = c.thresholds
+    down_for = duration_seconds(t.node_down_for)
+    n = _steps(down_for) + 8
+    cases = [
+        Case(
+            "a stopped node pages; its neighbour does not",
+            [
+                series("up", NODE_A, f"1x3 0x{n}"),
+                series("up", NODE_B, f"1x{n + 4}"),
+            ],
+            [
+                (_at(60 + down_for - STEP), "LavalinkNodeDown", []),  # still pending
+                (_at(60 + down_for + STEP), "LavalinkNodeDown", [Fires(NODE_A)]),
+            ],
+        ),
+        Case(
+            "a flapping node (every other scrape fails) does not page",
+            [
+                series("up", NODE_A, explicit([i % 2 for i in range(n + 8)])),
+            ],
+            [(_at((n + 6) * STEP), "LavalinkNodeDown", [])],
+        ),
+        Case(
+            "a node removed from service discovery is not down",
+            [
+                series("up", NODE_A, "1x3 stale"),
+                series("up", NODE_B, f"1x{n + 4}"),
+            ],
+            [(_at(60 + down_for + 4 * STEP), "LavalinkNodeDown", [])],
+        ),
+        Case(
+            "a node behind lavametrics serve pages through lavametrics_node_up",
+            [
+                series("lavametrics_node_up", MERGED, f"1x3 0x{n}"),
+            ],
+            [(_at(60 + down_for + STEP), "LavalinkNodeDown", [Fires(MERGED)])],
+        ),
+    ]
+    no_targets = duration_seconds(t.no_targets_for)
+    m = _steps(no_targets) + 8
+    cases += [
+        Case(
+            "no Lavalink target at all",
+            [series("up", BOT, f"1x{m}")],
+            [(_at(no_targets + 2 * STEP), "LavalinkNoTargets", [Fires({})])],
+        ),
+        Case(
+            "one node target is enough",
+            [series("up", BOT, f"1x{m}"), series("up", NODE_A, f"1x{m}")],
+            [(_at(no_targets + 2 * STEP), "LavalinkNoTargets", [])],
+        ),
+    ]
+    absent = duration_seconds(t.plugin_absent_for)
+    m = _steps(absent) + 8
+    info = lambda node: {**node, "version": "0.1.0"}  # noqa: E731
+    cases += [
+        Case(
+            "a node without the plugin",
+            [
+                series("up", NODE_A, f"1x{m}"),
+                series("up", NODE_B, f"1x{m}"),
+                series("lavametrics_info", info(NODE_B), f"1x{m}"),
+            ],
+            [(_at(absent + 2 * STEP), "LavametricsPluginMissing", [Fires(NODE_A)])],
+        ),
+        Case(
+            "the plugin appearing late after a start is not missing",
+            [
+                series("up", NODE_A, f"1x{m}"),
+                series("lavametrics_info", info(NODE_A), f"_x8 1x{m - 9}"),
+            ],
+            [(_at(absent + 2 * STEP), "LavametricsPluginMissing", [])],
+        ),
+    ]
+    for alert, name, extra, good in (
+        ("LavametricsConfigInvalid", "lavametrics_config_valid", {}, 1),
+        ("LavametricsCollectorFailing", "lavametrics_collector_success", {"collector": "frames"}, 1),
+    ):
+        hold = duration_seconds(
+            t.config_invalid_for if alert == "LavametricsConfigInvalid" else t.collector_failing_for
+        )
+        m = _steps(hold) + 8
+        labels = {**NODE_A, **extra}
+        other = {**NODE_A, "collector": "players"} if extra else NODE_B
+        cases += [
+            Case(
+                f"{name} stuck at 0",
+                [series(name, labels, f"0x{m}"), series(name, other, f"{good}x{m}")],
+                [(_at(hold - STEP), alert, []), (_at(hold + 2 * STEP), alert, [Fires(labels)])],
+            ),
+            Case(
+                f"{name} flapping between 0 and 1",
+                [series(name, labels, explicit([i % 2 for i in range(m)]))],
+                [(_at(hold + 2 * STEP), alert, [])],
+            ),
+        ]
+    # voice closes: counters exported at 0 from the start, as the plugin does
+    k = t.voice_closes_max
+    code = {**NODE_A, "code": "4006"}
+    fires_at = _at((8 + k + 1) * STEP)
+    closes = "lavametrics_voice_closes_total"
+    rising = " ".join(str(i) for i in range(1, k + 2))
+    cases += [
+        Case(
+            f"{k + 1} closes with code 4006 within {t.voice_closes_window}",
+            [
+                series(closes, code, f"0x8 {rising} {k + 1}x40"),
+                series(closes, {**NODE_A, "code": "1000"}, "0x50"),
+            ],
+            [
+                (_at(8 * STEP), "LavalinkVoiceCloses", []),
+                (fires_at, "LavalinkVoiceCloses", [Fires({"job": "lavalink", "node": "a", "code": "4006"})]),
+            ],
+        ),
+        Case(
+            f"exactly {k} closes stay quiet",
+            [
+                series(closes, code, f"0x8 {' '.join(str(i) for i in range(1, k + 1))} {k}x40"),
+            ],
+            [(fires_at, "LavalinkVoiceCloses", []), (_at(10 * 60), "LavalinkVoiceCloses", [])],
+        ),
+        Case(
+            "normal closes (1000) never page",
+            [series(closes, {**NODE_A, "code": "1000"}, "0+1x50")],
+            [(_at(40 * STEP), "LavalinkVoiceCloses", [])],
+        ),
+        Case(
+            "closes before and after a node restart add up",
+            [
+                series(closes, code, "0x8 1 2 0 1 2x40"),
+            ],
+            [(_at(14 * STEP), "LavalinkVoiceCloses", [Fires({"job": "lavalink", "node": "a", "code": "4006"})])],
+        ),
+    ]
+    # tracks: exceptions + stuck against starts
+    yt = {"source": "youtube"}
+    ex = lambda node, sev="fault": {**node, **yt, "severity": sev}  # noqa: E731
+    cases += [
+        Case(
+            "half the tracks fail",
+            [
+                series("lavametrics_track_starts_total", {**NODE_A, **yt}, "0+2x60"),
+                series("lavametrics_track_exceptions_total", ex(NODE_A), "0+1x60"),
+                series("lavametrics_track_stuck_total", {**NODE_A, **yt}, "0x60"),
+            ],
+            [(_at(5 * 60), "LavalinkTrackProblems", [Fires({"job": "lavalink", "node": "a"}, 0.5)])],
+        ),
+        Case(
+            "a quarter of the tracks get stuck",
+            [
+                series("lavametrics_track_starts_total", {**NODE_B, **yt}, "0+4x60"),
+                series("lavametrics_track_exceptions_total", ex(NODE_B), "0x60"),
+                series("lavametrics_track_stuck_total", {**NODE_B, **yt}, "0+1x60"),
+            ],
+            [(_at(5 * 60), "LavalinkTrackProblems", [Fires({"job": "lavalink", "node": "b"}, 0.25)])],
+        ),
+        Case(
+            "a few failures on a quiet node are not a spike",
+            [
+                series("lavametrics_track_starts_total", {**NODE_A, **yt}, "0x8 1 2 3 4x50"),
+                series("lavametrics_track_exceptions_total", ex(NODE_A), f"0x8 1 2 {t.track_problem_min - 2}x51"),
+                series("lavametrics_track_stuck_total", {**NODE_A, **yt}, "0x60"),
+            ],
+            [(_at(5 * 60), "LavalinkTrackProblems", [])],
+        ),
+        Case(
+            "one failure in twenty starts is normal",
+            [
+                series("lavametrics_track_starts_total", {**NODE_A, **yt}, "0+4x80"),
+                series("lavametrics_track_exceptions_total", ex(NODE_A, "common"), "0+0.2x80"),
+                series("lavametrics_track_stuck_total", {**NODE_A, **yt}, "0x80"),
+            ],
+            [(_at(15 * 60), "LavalinkTrackProblems", [])],
+        ),
+    ]
+    loads = "lavametrics_loads_total"
+    cases += [
+        Case(
+            "half the loads fail",
+            [
+                series(loads, {**NODE_A, "result": "error"}, "0+1x60"),
+                series(loads, {**NODE_A, "result": "track"}, "0+1x60"),
+            ],
+            [(_at(5 * 60), "LavalinkLoadFailures", [Fires({"job": "lavalink", "node": "a"}, 0.5)])],
+        ),
+        Case(
+            "two failed loads are not a trend",
+            [
+                series(loads, {**NODE_A, "result": "error"}, "0x8 1 2x51"),
+                series(loads, {**NODE_A, "result": "track"}, "0x8 1 2x51"),
+            ],
+            [(_at(5 * 60), "LavalinkLoadFailures", [])],
+        ),
+        Case(
+            "one load in ten failing stays below the threshold",
+            [
+                series(loads, {**NODE_A, "result": "error"}, "0+1x60"),
+                series(loads, {**NODE_A, "result": "search"}, "0+9x60"),
+            ],
+            [(_at(5 * 60), "LavalinkLoadFailures", [])],
+        ),
+    ]
+    hold = duration_seconds(t.frame_loss_for)
+    # rate() over a window the series does not fill yet reads low: faults start after a
+    # healthy warm-up as long as the window, as they do on a node that has been running
+    warm = _steps(300)
+    m = warm + _steps(hold + 300) + 8
+    frames = lambda kind, node, values: series(f"lavametrics_frames_{kind}_total", node, values)  # noqa: E731
+    lossy = {"job": "lavalink", "node": "a"}
+    cases += [
+        Case(
+            "a node nulls and misses frames",
+            [
+                frames("sent", NODE_A, f"0+1500x{m}"),
+                frames("nulled", NODE_A, f"0x{warm} 0+60x{m - warm}"),
+                frames("deficit", NODE_A, f"0x{warm} 0+30x{m - warm}"),
+                frames("sent", NODE_B, f"0+1500x{m}"),
+                frames("nulled", NODE_B, f"0x{m}"),
+                frames("deficit", NODE_B, f"0x{m}"),
+            ],
+            [
+                (_at(warm * STEP + hold - STEP), "LavalinkFrameLoss", []),
+                (_at(warm * STEP + 300 + hold), "LavalinkFrameLoss", [Fires(lossy, 90 / 1590)]),
+            ],
+        ),
+        Case(
+            "an idle node has no loss to judge",
+            [
+                frames("sent", NODE_A, f"0x{m}"),
+                frames("nulled", NODE_A, f"0x{m}"),
+                frames("deficit", NODE_A, f"0x{m}"),
+            ],
+            [(_at(hold + 4 * STEP), "LavalinkFrameLoss", [])],
+        ),
+        Case(
+            "less than one player's frames is too little to judge",
+            [
+                frames("sent", NODE_A, f"0+300x{m}"),
+                frames("nulled", NODE_A, f"0+60x{m}"),
+                frames("deficit", NODE_A, f"0x{m}"),
+            ],
+            [(_at(hold + 4 * STEP), "LavalinkFrameLoss", [])],
+        ),
+        Case(
+            "a node restart (counters back to 0) is not loss",
+            [
+                frames("sent", NODE_A, f"0+750x20 0+750x{m}"),
+                frames("nulled", NODE_A, f"0x20 0x{m}"),
+                frames("deficit", NODE_A, f"0x20 0x{m}"),
+            ],
+            [(_at(hold + 25 * STEP), "LavalinkFrameLoss", [])],
+        ),
+    ]
+    hold = duration_seconds(t.heap_for)
+    m = _steps(hold) + 8
+    heap = {"area": "heap"}
+    cases += [
+        Case(
+            "the heap stays 95% full",
+            [
+                series("jvm_memory_bytes_used", {**NODE_A, **heap}, f"950x{m}"),
+                series("jvm_memory_bytes_max", {**NODE_A, **heap}, f"1000x{m}"),
+            ],
+            [(_at(hold + 2 * STEP), "LavalinkHeapPressure", [Fires(NODE_A, 0.95)])],
+        ),
+        Case(
+            "a heap the GC keeps emptying is fine",
+            [
+                series(
+                    "jvm_memory_bytes_used", {**NODE_A, **heap}, explicit([950 if i % 2 else 400 for i in range(m)])
+                ),
+                series("jvm_memory_bytes_max", {**NODE_A, **heap}, f"1000x{m}"),
+            ],
+            [(_at(hold + 2 * STEP), "LavalinkHeapPressure", [])],
+        ),
+        Case(
+            "no -Xmx (max -1) is not pressure",
+            [
+                series("jvm_memory_bytes_used", {**NODE_A, **heap}, f"950x{m}"),
+                series("jvm_memory_bytes_max", {**NODE_A, **heap}, f"-1x{m}"),
+            ],
+            [(_at(hold + 2 * STEP), "LavalinkHeapPressure", [])],
+        ),
+    ]
+    return cases
+
+
+def _commands(
+    steps: int,
+    *,
+    per_step: int,
+    errors=lambda i: 0.0,
+    slow=lambda i: 0,
+    reset_at: int | None = None,
+    command: str = "play",
+) -> list[dict]:
+    """A bot's command metrics: ``per_step`` commands each step, some failing, some slow (3 s)."""
+    obs, success, error = [], [], []
+    s = e = 0.0
+    for i in range(steps):
+        if reset_at is not None and i == reset_at:
+            s = e = 0.0
+        n_slow = slow(i)
+        obs.append([3.0] * n_slow + [0.2] * (per_step - n_slow))
+        e += errors(i)
+        s += per_step - errors(i)
+        success.append(round(s, 6))
+        error.append(round(e, 6))
+    hist_steps = obs
+    if reset_at is not None:  # the histogram restarts too: its cumulative values drop to 0
+        first = histogram("bot_command_duration_seconds", {**BOT, "command": command}, hist_steps[:reset_at])
+        second = histogram("bot_command_duration_seconds", {**BOT, "command": command}, hist_steps[reset_at:])
+        hist = [
+            {"series": a["series"], "values": a["values"] + " " + b["values"]}
+            for a, b in zip(first, second, strict=True)
+        ]
+    else:
+        hist = histogram("bot_command_duration_seconds", {**BOT, "command": command}, hist_steps)
+    return hist + [
+        series("bot_commands_total", {**BOT, "command": command, "outcome": "success"}, explicit(success)),
+        series("bot_commands_total", {**BOT, "command": command, "outcome": "error"}, explicit(error)),
+    ]
+
+
+def bot_cases(c: MixinConfig) -> list[Case]:
+    t = c.thresholds
+    hold = duration_seconds(t.command_latency_for)
+    # the traffic guard's rate() reads low until its 5m window is full: judge after that
+    fire_at = hold + 300 + 2 * STEP
+    m = _steps(fire_at) + 8
+    play = {"job": "bot", "command": "play"}
+    cases = [
+        Case(
+            "every command takes 3 s",
+            _commands(m, per_step=1, slow=lambda i: 1),
+            [
+                (_at(hold - STEP), "BotCommandLatencyHigh", []),
+                (_at(fire_at), "BotCommandLatencyHigh", [Fires(play, 4.875)]),
+            ],
+        ),
+        Case("fast commands", _commands(m, per_step=4), [(_at(fire_at), "BotCommandLatencyHigh", [])]),
+        Case(
+            "one slow command among many fast ones",
+            _commands(m, per_step=4, slow=lambda i: int(i == 10)),
+            [(_at(fire_at), "BotCommandLatencyHigh", [])],
+        ),
+        Case(
+            "a slow command every two minutes is too little traffic to judge",
+            [
+                *histogram(
+                    "bot_command_duration_seconds",
+                    {**BOT, "command": "play"},
+                    [[3.0] if i % 8 == 0 else [] for i in range(m)],
+                ),
+                series(
+                    "bot_commands_total",
+                    {**BOT, "command": "play", "outcome": "success"},
+                    explicit([i // 8 + 1 for i in range(m)]),
+                ),
+            ],
+            [(_at(fire_at), "BotCommandLatencyHigh", [])],
+        ),
+    ]
+    hold = duration_seconds(t.command_errors_for)
+    m = _steps(hold) + 30
+    job = {"job": "bot"}
+    cases += [
+        Case(
+            "three commands in ten fail",
+            _commands(m, per_step=10, errors=lambda i: 3),
+            [
+                (_at(hold - STEP), "BotCommandErrorsHigh", []),
+                (_at(hold + 4 * STEP), "BotCommandErrorsHigh", [Fires(job, 0.3)]),
+            ],
+        ),
+        Case(
+            "one command in twenty fails",
+            _commands(m, per_step=20, errors=lambda i: 1),
+            [(_at(hold + 4 * STEP), "BotCommandErrorsHigh", [])],
+        ),
+        Case(
+            "a bot restart (counters back to 0) is no error spike",
+            _commands(m, per_step=20, errors=lambda i: 1, reset_at=m // 2),
+            [(_at((m // 2 + 2) * STEP), "BotCommandErrorsHigh", []), (_at((m - 1) * STEP), "BotCommandErrorsHigh", [])],
+        ),
+        Case(
+            "the only command in two minutes failing is too little traffic to judge",
+            [
+                series(
+                    "bot_commands_total",
+                    {**BOT, "command": "play", "outcome": "error"},
+                    explicit([i // 8 for i in range(m)]),
+                ),
+                series("bot_commands_total", {**BOT, "command": "play", "outcome": "success"}, f"0x{m}"),
+            ],
+            [(_at(hold + 4 * STEP), "BotCommandErrorsHigh", [])],
+        ),
+    ]
+    hold = duration_seconds(t.bot_down_for)
+    m = _steps(hold) + 8
+    cases += [
+        Case(
+            "a bot whose metrics cannot be scraped",
+            [series("up", BOT, f"0x{m}"), series("up", NODE_A, f"1x{m}")],
+            [(_at(hold - STEP), "BotMetricsDown", []), (_at(hold + 2 * STEP), "BotMetricsDown", [Fires(BOT)])],
+        ),
+        Case(
+            "a bot restarting (a few failed scrapes) is not down",
+            [
+                series("up", BOT, f"1x10 0x4 1x{m}"),
+            ],
+            [(_at(hold + 2 * STEP), "BotMetricsDown", [])],
+        ),
+    ]
+    # disconnects, seen by the bot: BotMetrics creates the series at the first event
+    k = t.disconnects_max
+    ev = {**BOT, "node": "a", "event": "disconnected"}
+    fires = [Fires({"job": "bot", "node": "a"})]
+    first_k1 = " ".join(str(i) for i in range(1, k + 2))
+    first_k = " ".join(str(i) for i in range(1, k + 1))
+    at = _at((8 + k + 1) * STEP)
+    window = duration_seconds(t.disconnects_window)
+    cases += [
+        Case(
+            f"{k + 1} disconnects, the first one creating the series",
+            [
+                series("bot_lavalink_node_events_total", ev, f"_x8 {first_k1} {k + 1}x60"),
+            ],
+            [(at, "BotLavalinkDisconnects", fires), (_at(window + 12 * STEP + 60), "BotLavalinkDisconnects", [])],
+        ),  # the window moved past them
+        Case(
+            f"exactly {k} disconnects stay quiet",
+            [
+                series("bot_lavalink_node_events_total", ev, f"_x8 {first_k} {k}x60"),
+            ],
+            [(at, "BotLavalinkDisconnects", [])],
+        ),
+        Case(
+            f"{k} disconnects on a long-lived series stay quiet",
+            [
+                series("bot_lavalink_node_events_total", ev, f"0x40 {first_k} {k}x30"),
+            ],
+            [(_at((40 + k + 1) * STEP), "BotLavalinkDisconnects", [])],
+        ),
+        Case(
+            "disconnects before and after a bot restart add up",
+            [
+                series("bot_lavalink_node_events_total", ev, "5x40 6 7 1 2x30"),
+            ],
+            [(_at(45 * STEP), "BotLavalinkDisconnects", fires)],
+        ),
+        Case(
+            "connects are not disconnects",
+            [
+                series("bot_lavalink_node_events_total", {**ev, "event": "connected"}, "0+1x40"),
+            ],
+            [(_at(30 * STEP), "BotLavalinkDisconnects", [])],
+        ),
+    ]
+    return cases
+
+
+def slo_cases(c: MixinConfig) -> list[Case]:
+    job = {"job": "bot"}
+    minute = 4  # steps
+    cases = [
+        Case(
+            "a fifth of the commands fail",
+            _commands(40, per_step=15, errors=lambda i: 3),
+            [(_at(5 * 60), "BotCommandSLOFastBurn", [Fires(job, 0.2)])],
+        ),
+        Case(
+            "every command is slower than the SLO bound",
+            _commands(40, per_step=15, slow=lambda i: 15),
+            [(_at(5 * 60), "BotCommandSLOFastBurn", [Fires(job, 1.0)])],
+        ),
+        Case(
+            "an outage that ended: the short window clears the page",
+            _commands(40 * minute + 4, per_step=15, errors=lambda i: 3 if i < 10 * minute else 0),
+            [
+                (_at(8 * 60), "BotCommandSLOFastBurn", [Fires(job, 0.2)]),
+                (_at(40 * 60), "BotCommandSLOFastBurn", []),
+                (_at(40 * 60), "BotCommandSLOSlowBurn", []),
+            ],
+        ),
+        Case(
+            "0.5% bad commands burn the budget slowly enough not to page",
+            _commands(70 * minute, per_step=15, errors=lambda i: 0.075),
+            [(_at(65 * 60), "BotCommandSLOFastBurn", []), (_at(65 * 60), "BotCommandSLOSlowBurn", [])],
+        ),
+        Case(
+            "a bot restart (counters back to 0) burns nothing",
+            _commands(40, per_step=15, reset_at=20),
+            [(_at(8 * 60), "BotCommandSLOFastBurn", [])],
+        ),
+    ]
+    cases += [
+        Case(
+            "a node nulls one frame in eleven",
+            [
+                _frames("sent", NODE_A, "0+750x40"),
+                _frames("nulled", NODE_A, "0+75x40"),
+                _frames("deficit", NODE_A, "0x40"),
+            ],
+            [(_at(5 * 60), "PlaybackSLOFastBurn", [Fires({}, 75 / 825)])],
+        ),
+        Case(
+            "a node leaving and a node restarting lose no frames",
+            [
+                _frames("sent", NODE_A, "0+750x40"),
+                _frames("nulled", NODE_A, "0x40"),
+                _frames("deficit", NODE_A, "0x40"),
+                _frames("sent", NODE_B, "0+750x10 stale"),
+                _frames("nulled", NODE_B, "0x10 stale"),
+                _frames("deficit", NODE_B, "0x10 stale"),
+                _frames("sent", {**NODE_B, "instance": "node-b2:2333"}, "_x20 0+750x20"),
+                _frames("nulled", {**NODE_B, "instance": "node-b2:2333"}, "_x20 0x20"),
+                _frames("deficit", {**NODE_B, "instance": "node-b2:2333"}, "_x20 0x20"),
+            ],
+            [(_at(8 * 60), "PlaybackSLOFastBurn", []), (_at(8 * 60), "PlaybackSLOSlowBurn", [])],
+        ),
+        Case(
+            "an idle fleet has no budget to burn",
+            [
+                _frames("sent", NODE_A, "0x40"),
+                _frames("nulled", NODE_A, "0x40"),
+                _frames("deficit", NODE_A, "0x40"),
+            ],
+            [(_at(8 * 60), "PlaybackSLOFastBurn", [])],
+        ),
+    ]
+    return cases
+
+
+def slow_burn_cases(c: MixinConfig) -> list[Case]:
+    """Hours of input: sampled and evaluated once a minute (the burn alerts have no ``for``)."""
+    long_slow = duration_seconds(c.slo.slow_windows[0])
+    job = {"job": "bot"}
+    cases = []
+    # 1% bad for longer than the long window
+    steps = int(long_slow // 60) + 40
+    per_min = 60
+    slow_input = [
+        series("bot_command_duration_seconds_count", {**BOT, "command": "play"}, f"0+{per_min}x{steps}"),
+        series("bot_command_duration_seconds_bucket", {**BOT, "command": "play", "le": "2.5"}, f"0+{per_min}x{steps}"),
+        series("bot_commands_total", {**BOT, "command": "play", "outcome": "success"}, f"0+59.4x{steps}"),
+        series("bot_commands_total", {**BOT, "command": "play", "outcome": "error"}, f"0+0.6x{steps}"),
+    ]
+    at = _at(long_slow + 10 * 60)
+    cases.append(
+        Case(
+            "1% bad commands for hours",
+            slow_input,
+            [(at, "BotCommandSLOSlowBurn", [Fires(job, 0.01)]), (at, "BotCommandSLOFastBurn", [])],
+            interval="1m",
+        )
+    )
+    cases.append(
+        Case(
+            "1% of frames lost for hours",
+            [
+                _frames("sent", NODE_A, f"0+990x{steps}"),
+                _frames("nulled", NODE_A, f"0+10x{steps}"),
+                _frames("deficit", NODE_A, f"0x{steps}"),
+            ],
+            [(at, "PlaybackSLOSlowBurn", [Fires({}, 0.01)]), (at, "PlaybackSLOFastBurn", [])],
+            interval="1m",
+        )
+    )
+    return cases
+
+
+def _frames(kind: str, node: dict[str, str], values: str) -> dict:
+    return series(f"lavametrics_frames_{kind}_total", node, values)
+
+
+def _test_group(c: MixinConfig, case: Case, by_name: dict[str, Alert]) -> dict:
+    checks = []
+    for when, name, fires in case.checks:
+        alert = by_name[name]
+        expected = []
+        for f in fires:
+            labels = {**f.labels, "severity": alert.severity}
+            annotations = {k: expand(v, labels, f.value) for k, v in alert.rule(c)["annotations"].items()}
+            expected.append({"exp_labels": labels, "exp_annotations": annotations})
+        checks.append({"eval_time": when, "alertname": name, "exp_alerts": expected})
+    return {"name": case.name, "interval": case.interval, "input_series": case.input, "alert_rule_test": checks}
+
+
+RULE_FILES = ("../rules/lavametrics-recording.yml", "../rules/lavametrics-alerts.yml")
+
+
+def suites(c: MixinConfig) -> dict[str, dict]:
+    """Suite name -> promtool test file content."""
+    by_name = {a.name: a for a in alerts(c)}
+    out = {}
+    for name, cases, every in (
+        ("node-alerts", node_cases(c), c.timings.evaluation_interval),
+        ("bot-alerts", bot_cases(c), c.timings.evaluation_interval),
+        ("slo-alerts", slo_cases(c), c.timings.evaluation_interval),
+        ("slo-slow-burn-alerts", slow_burn_cases(c), "1m"),
+    ):
+        out[name] = {
+            "rule_files": list(RULE_FILES),
+            "evaluation_interval": every,
+            "tests": [_test_group(c, case, by_name) for case in cases],
+        }
+    return out

@@ -1,0 +1,204 @@
+"""prometheus.yml, alertmanager.yml and Grafana's provisioning files, as plain data.
+
+Scrape jobs, one per way of reaching a node (file_sd cannot carry credentials, so each
+credential kind is its own job with its own target directory, filled by
+``lavametrics targets --nodes FILE --out DIR/<kind>/NAME.json``):
+
+==================  ==================  ==============================================
+job                 targets             endpoint
+==================  ==================  ==============================================
+lavalink            targets/core/       Lavalink's /metrics (anonymous: endpoint set)
+lavalink-basic      targets/basic/      the plugin's own port, basic auth
+lavalink-bearer     targets/bearer/     the plugin's own port, bearer token
+lavametrics-merge   targets/merge/      ``lavametrics serve`` (nodes behind a merge)
+bot                 targets/bot/        the bot's own BotMetrics registry
+==================  ==================  ==============================================
+
+Paths are relative to prometheus.yml (Prometheus resolves them so), secrets are read from
+files, never written into the config.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lavametrics.mixin.config import MixinConfig
+from lavametrics.mixin.rules import CRITICAL, WARNING
+
+
+@dataclass(frozen=True)
+class NodeJob:
+    name: str
+    targets: str  # sub-directory of the targets directory
+    auth: str | None  # None | basic | bearer
+    what: str
+
+
+JOBS = (
+    NodeJob("lavalink", "core", None, "Lavalink's own /metrics (metrics.prometheus.endpoint set: anonymous)"),
+    NodeJob("lavalink-basic", "basic", "basic", "the plugin's own endpoint with basic auth"),
+    NodeJob("lavalink-bearer", "bearer", "bearer", "the plugin's own endpoint with a bearer token"),
+    NodeJob("lavametrics-merge", "merge", None, "lavametrics serve: nodes Prometheus cannot reach"),
+    NodeJob("bot", "bot", None, "the bot's BotMetrics registry (or its prometheus_client HTTP server)"),
+)
+BASIC_PASSWORD_FILE = "lavametrics-basic.password"
+BEARER_TOKEN_FILE = "lavametrics-bearer.token"
+
+
+def scrape_job(c: MixinConfig, job: NodeJob, targets_dir: str, secrets_dir: str) -> dict:
+    out: dict = {"job_name": job.name}
+    if job.auth == "basic":
+        out["basic_auth"] = {
+            "username": c.scrape.basic_auth_username,
+            "password_file": f"{secrets_dir}/{BASIC_PASSWORD_FILE}",
+        }
+    elif job.auth == "bearer":
+        out["authorization"] = {"type": "Bearer", "credentials_file": f"{secrets_dir}/{BEARER_TOKEN_FILE}"}
+    out["file_sd_configs"] = [{"files": [f"{targets_dir}/{job.targets}/*.json"], "refresh_interval": "1m"}]
+    return out
+
+
+def prometheus_config(
+    c: MixinConfig,
+    *,
+    rule_files: tuple[str, ...] = ("rules/*.yml",),
+    targets_dir: str | None = None,
+    secrets_dir: str | None = None,
+    alertmanagers: tuple[str, ...] | None = None,
+    jobs: tuple[NodeJob, ...] = JOBS,
+) -> dict:
+    t = c.timings
+    return {
+        "global": {
+            "scrape_interval": t.scrape_interval,
+            "scrape_timeout": t.scrape_timeout,
+            "evaluation_interval": t.evaluation_interval,
+        },
+        "rule_files": list(rule_files),
+        "alerting": {
+            "alertmanagers": [{"static_configs": [{"targets": list(alertmanagers or (c.links.alertmanager,))}]}]
+        },
+        "scrape_configs": [
+            scrape_job(c, j, targets_dir or c.scrape.targets_dir, secrets_dir or c.scrape.secrets_dir) for j in jobs
+        ],
+    }
+
+
+def _inhibitions() -> list[dict]:
+    return [
+        # a node that is down explains everything else about it
+        {
+            "source_matchers": ['alertname="LavalinkNodeDown"'],
+            "target_matchers": ['alertname!="LavalinkNodeDown"'],
+            "equal": ["node"],
+        },
+        # a fast burn already pages; its slow twin adds nothing
+        {
+            "source_matchers": ['alertname="BotCommandSLOFastBurn"'],
+            "target_matchers": ['alertname="BotCommandSLOSlowBurn"'],
+            "equal": ["job"],
+        },
+        {
+            "source_matchers": ['alertname="PlaybackSLOFastBurn"'],
+            "target_matchers": ['alertname="PlaybackSLOSlowBurn"'],
+        },
+    ]
+
+
+def alertmanager_config(c: MixinConfig, *, webhook_url: str | None = None) -> dict:
+    t = c.timings
+    url = webhook_url or c.links.webhook_url
+    return {
+        "route": {
+            "receiver": "team",
+            "group_by": ["alertname", "node"],
+            "group_wait": t.group_wait_warning,
+            "group_interval": t.group_interval,
+            "repeat_interval": t.repeat_interval_warning,
+            "routes": [
+                {
+                    "matchers": [f'severity="{CRITICAL}"'],
+                    "receiver": "pager",
+                    "group_wait": t.group_wait_critical,
+                    "repeat_interval": t.repeat_interval_critical,
+                },
+                {"matchers": [f'severity="{WARNING}"'], "receiver": "team"},
+            ],
+        },
+        "inhibit_rules": _inhibitions(),
+        "receivers": [
+            {"name": "pager", "webhook_configs": [{"url": url, "send_resolved": True}]},
+            {"name": "team", "webhook_configs": [{"url": url, "send_resolved": True}]},
+        ],
+    }
+
+
+def receiver_examples() -> dict:
+    """Slack and PagerDuty receivers to swap in; every secret comes from a file."""
+    return {
+        "receivers": [
+            {
+                "name": "pager",
+                "pagerduty_configs": [
+                    {
+                        "routing_key_file": "/etc/alertmanager/secrets/pagerduty-routing.key",
+                        "severity": "critical",
+                        "description": "{{ .CommonAnnotations.summary }}",
+                        "links": [{"href": "{{ .CommonAnnotations.runbook_url }}", "text": "runbook"}],
+                        "send_resolved": True,
+                    }
+                ],
+            },
+            {
+                "name": "team",
+                "slack_configs": [
+                    {
+                        "api_url_file": "/etc/alertmanager/secrets/slack-webhook.url",
+                        "channel": "#lavalink-alerts",
+                        "title": "[{{ .Status | toUpper }}] {{ .CommonAnnotations.summary }}",
+                        "text": (
+                            "{{ range .Alerts }}{{ .Annotations.description }} "
+                            "{{ .Annotations.runbook_url }}\n{{ end }}"
+                        ),
+                        "send_resolved": True,
+                    }
+                ],
+            },
+        ]
+    }
+
+
+def grafana_datasource(c: MixinConfig, url: str | None = None) -> dict:
+    return {
+        "apiVersion": 1,
+        "datasources": [
+            {
+                "name": c.links.grafana_datasource,
+                "type": "prometheus",
+                "uid": "lavametrics-prometheus",
+                "access": "proxy",
+                "url": url or c.links.prometheus_url,
+                "isDefault": True,
+                "editable": False,
+                # the scrape interval: $__rate_interval is at least four of these
+                "jsonData": {"timeInterval": c.timings.scrape_interval, "httpMethod": "POST"},
+            }
+        ],
+    }
+
+
+def grafana_dashboard_provider(c: MixinConfig) -> dict:
+    return {
+        "apiVersion": 1,
+        "providers": [
+            {
+                "name": "lavametrics",
+                "folder": "Lavalink",
+                "type": "file",
+                "disableDeletion": True,
+                "allowUiUpdates": False,
+                "updateIntervalSeconds": 60,
+                "options": {"path": c.links.grafana_dashboards_path, "foldersFromFilesStructure": False},
+            }
+        ],
+    }

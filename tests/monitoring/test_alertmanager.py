@@ -1,0 +1,119 @@
+"""The generated Alertmanager config routes by severity, groups by node and inhibits a down node's symptoms."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from lavametrics.devtools import node as nodes
+from lavametrics.mixin.build import alertmanager_text
+from lavametrics.mixin.config import MixinConfig
+from lavametrics.devtools.stack import Daemon, http_ok
+from lavametrics.devtools.webhook import WebhookReceiver
+from tests.conftest import require, require_tool
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = ROOT / "monitoring" / "alertmanager" / "alertmanager.yml"
+
+
+@pytest.mark.parametrize(
+    "labels, receiver",
+    [
+        (["severity=critical", "alertname=LavalinkNodeDown"], "pager"),
+        (["severity=warning", "alertname=LavalinkFrameLoss"], "team"),
+        (["alertname=SomethingElse"], "team"),
+    ],
+)
+def test_routes_by_severity(labels, receiver):
+    amtool = require_tool("amtool")
+    proc = subprocess.run(
+        [amtool, "config", "routes", "test", f"--config.file={CONFIG}", *labels],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0 and proc.stdout.strip() == receiver, proc.stdout + proc.stderr
+
+
+def _post(url: str, alerts: list[dict]) -> None:
+    req = urllib.request.Request(
+        url, data=json.dumps(alerts).encode(), method="POST", headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        assert resp.status == 200
+
+
+def _get(url: str):
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        return json.loads(resp.read())
+
+
+def test_a_down_node_silences_its_symptoms_but_not_other_nodes(tmp_path):
+    binary = shutil.which("alertmanager") or shutil.which("prometheus-alertmanager")
+    require(binary is not None, "the `alertmanager` (Debian: prometheus-alertmanager) command")
+    port = nodes.free_port()
+    with WebhookReceiver() as hook:
+        (tmp_path / "alertmanager.yml").write_text(alertmanager_text(MixinConfig(), webhook_url=hook.url))
+        am = Daemon(
+            "alertmanager",
+            [
+                binary,
+                "--config.file=alertmanager.yml",
+                "--storage.path=data",
+                f"--web.listen-address=127.0.0.1:{port}",
+                "--cluster.listen-address=",
+            ],
+            tmp_path,
+            tmp_path / "alertmanager.log",
+        ).start()
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 30
+            while not http_ok(f"{base}/-/ready"):
+                assert am.running() and time.monotonic() < deadline, am.tail()
+                time.sleep(0.2)
+            now = datetime.now(UTC)
+            starts = (now - timedelta(seconds=5)).isoformat()
+
+            def alert(name, severity, **labels):
+                return {
+                    "labels": {"alertname": name, "severity": severity, "job": "lavalink", **labels},
+                    "annotations": {"summary": name},
+                    "startsAt": starts,
+                }
+
+            sent = time.monotonic()
+            _post(
+                f"{base}/api/v2/alerts",
+                [
+                    alert("LavalinkNodeDown", "critical", node="a"),
+                    alert("LavalinkVoiceCloses", "critical", node="a", code="4006"),
+                    alert("LavalinkVoiceCloses", "critical", node="b", code="4006"),
+                ],
+            )
+            for name, node in (("LavalinkNodeDown", "a"), ("LavalinkVoiceCloses", "b")):
+                n = hook.wait_firing(name, timeout=30, where=lambda a, node=node: a["labels"]["node"] == node)
+                assert n is not None, f"{name} for node {node} never reached the webhook"
+                assert n.receiver == "pager"
+                assert n.received_monotonic - sent < 10 + 5  # the critical route's group_wait, plus slack
+            state = {
+                (a["labels"]["alertname"], a["labels"]["node"]): a["status"] for a in _get(f"{base}/api/v2/alerts")
+            }
+            assert state[("LavalinkVoiceCloses", "a")]["state"] == "suppressed"
+            assert state[("LavalinkVoiceCloses", "a")]["inhibitedBy"]
+            assert state[("LavalinkVoiceCloses", "b")]["state"] == "active"
+            assert state[("LavalinkNodeDown", "a")]["state"] == "active"  # never inhibits itself
+            groups = {
+                tuple(sorted(g["labels"].items())): g["receiver"]["name"] for g in _get(f"{base}/api/v2/alerts/groups")
+            }
+            assert groups[(("alertname", "LavalinkVoiceCloses"), ("node", "b"))] == "pager"
+            assert hook.first_firing("LavalinkVoiceCloses", where=lambda a: a["labels"]["node"] == "a") is None
+        finally:
+            am.stop()

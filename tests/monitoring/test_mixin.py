@@ -1,0 +1,376 @@
+"""The generated monitoring tree: no drift, only real metric names, complete alerts and panels."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lavametrics.mixin import build, config, dashboards, grafana, names, promql, rules, ruletests, stackconfig
+from lavametrics.mixin.config import MixinConfig, MixinConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+MONITORING = ROOT / "monitoring"
+GUIDE = ROOT / "docs" / "monitoring" / "operations-guide.md"
+C = MixinConfig()
+
+
+def test_committed_tree_is_what_the_code_generates():
+    problems = build.drift(C, MONITORING)
+    assert not problems, "monitoring/ is stale, run `lavametrics mixin build --out monitoring`:\n" + "\n".join(problems)
+
+
+def test_drift_is_reported_per_file(tmp_path):
+    build.write(C, tmp_path)
+    assert build.drift(C, tmp_path) == []
+    rules_file = tmp_path / "prometheus/rules/lavametrics-alerts.yml"
+    rules_file.write_text(rules_file.read_text().replace("> 3.5", "> 9"))
+    (tmp_path / "grafana/dashboards/hand-made.json").write_text("{}")
+    (tmp_path / "grafana/dashboards/lavametrics-nodes.json").unlink()
+    assert build.drift(C, tmp_path) == [
+        "prometheus/rules/lavametrics-alerts.yml: differs from the generated content",
+        "grafana/dashboards/lavametrics-nodes.json: missing",
+        "grafana/dashboards/hand-made.json: not generated any more",
+    ]
+    build.write(C, tmp_path)  # a rebuild repairs all three
+    assert build.drift(C, tmp_path) == []
+
+
+def test_cli_diff_exit_codes(tmp_path):
+    cli = [sys.executable, "-m", "lavametrics.cli", "mixin"]
+    assert subprocess.run([*cli, "build", "--out", str(tmp_path)], capture_output=True).returncode == 0
+    assert subprocess.run([*cli, "diff", "--out", str(tmp_path)], capture_output=True).returncode == 0
+    (tmp_path / "alertmanager/alertmanager.yml").write_text("route: {}\n")
+    proc = subprocess.run([*cli, "diff", "--out", str(tmp_path)], capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert proc.stdout.strip() == "alertmanager/alertmanager.yml: differs from the generated content"
+
+
+# --- config --------------------------------------------------------------------------------
+
+
+def test_config_file_overrides_defaults(tmp_path):
+    path = tmp_path / "mixin.yml"
+    path.write_text(
+        "selectors:\n  bot: 'job=\"musicbot\"'\nthresholds:\n  disconnects_max: 5\nslo:\n  commands_objective: 0.995\n"
+    )
+    c = config.load(path)
+    assert c.selectors.bot == 'job="musicbot"' and c.thresholds.disconnects_max == 5
+    assert c.slo.commands_objective == 0.995 and c.selectors.node == C.selectors.node
+    alerts = {a.name: a for a in rules.alerts(c)}
+    assert (
+        "> 5.5" in alerts["BotLavalinkDisconnects"].expr and 'job="musicbot"' in alerts["BotLavalinkDisconnects"].expr
+    )
+    assert f"> {14.4 * 0.005:.6g}" in alerts["BotCommandSLOFastBurn"].expr
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            "thresholds:\n  node_down_for: 1m\n  nodedown: 2m\n",
+            "mixin.yml:3: thresholds.nodedown: unknown key (known: node_down_for,",
+        ),
+        ("colours: {}\n", "mixin.yml:1: colours: unknown section (known: selectors,"),
+        (
+            "thresholds:\n  node_down_for: soon\n",
+            "mixin.yml:2: thresholds.node_down_for: value 'soon': 'soon' is not a Prometheus duration",
+        ),
+        (
+            "thresholds:\n  disconnects_max: -1\n",
+            "mixin.yml:2: thresholds.disconnects_max: value -1: must be a whole number",
+        ),
+        ("slo:\n  commands_objective: 1.5\n", "mixin.yml: slo.commands_objective: value 1.5: must be between 0 and 1"),
+        (
+            "slo:\n  commands_latency_seconds: 2\n",
+            "mixin.yml: slo.commands_latency_seconds: value 2.0: must be a bucket",
+        ),
+        ("slo:\n  fast_windows: [5m, 1h]\n", "mixin.yml: slo.fast_windows: value ['5m', '1h']: must be [long, short]"),
+        (
+            "selectors:\n  node: '{job=\"x\"}'\n",
+            "mixin.yml: selectors.node: value '{job=\"x\"}': must be label matchers",
+        ),
+        ("thresholds: [1\n", "mixin.yml:2: malformed YAML"),
+    ],
+)
+def test_config_errors_are_one_line_with_file_line_and_key(tmp_path, text, message):
+    path = tmp_path / "mixin.yml"
+    path.write_text(text)
+    with pytest.raises(MixinConfigError) as err:
+        config.load(path)
+    assert str(err.value).replace(str(path), "mixin.yml").startswith(message), str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_cli_reports_config_errors_with_exit_2(tmp_path):
+    path = tmp_path / "mixin.yml"
+    path.write_text("timings:\n  scrape_timeout: 30s\n")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lavametrics.cli",
+            "mixin",
+            "build",
+            "--out",
+            str(tmp_path / "o"),
+            "--config",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        f"lavametrics: error: {path}: timings.scrape_timeout: value '30s': must not exceed "
+        "timings.scrape_interval (15s)\n"
+    )
+    assert not (tmp_path / "o").exists()
+
+
+def test_printed_defaults_load_back_to_the_defaults(tmp_path):
+    path = tmp_path / "mixin.yml"
+    path.write_text(config.defaults_yaml())
+    assert config.load(path) == C
+
+
+# --- metric names ----------------------------------------------------------------------------
+
+
+def _rule_exprs(c: MixinConfig) -> list[tuple[str, str]]:
+    out = []
+    for f in (rules.recording_file(c), rules.alerts_file(c)):
+        for g in f["groups"]:
+            for r in g["rules"]:
+                out.append((r.get("record") or r["alert"], r["expr"]))
+    return out
+
+
+def _dashboard_exprs(c: MixinConfig) -> list[tuple[str, list[promql.Selector]]]:
+    out = []
+    for d in dashboards.all_dashboards(c):
+        j = grafana.to_json(d)
+        for p in j["panels"]:
+            for t in p.get("targets", ()):
+                out.append((f"{d.uid}: {p['title']}", promql.selectors(t["expr"])))
+        for v in j["templating"]["list"]:
+            if v["type"] == "query":
+                out.append((f"{d.uid}: variable {v['name']}", promql.grafana_variable_selectors(v["query"]["query"])))
+        for a in j["annotations"]["list"]:
+            out.append((f"{d.uid}: annotation {a['name']}", promql.selectors(a["expr"])))
+    return out
+
+
+def test_every_selected_metric_is_defined_by_the_catalog_lavalink_or_botmetrics():
+    known = set().union(*names.known_names().values()) | rules.recorded_names(C)
+    unknown = []
+    for where, expr in _rule_exprs(C):
+        unknown += [f"{where}: {n}" for n in promql.metric_names(expr) if n not in known]
+    for where, sels in _dashboard_exprs(C):
+        unknown += [f"{where}: {s.name}" for s in sels if s.name is None or s.name not in known]
+    assert not unknown, "selectors of metrics nobody exports:\n" + "\n".join(unknown)
+
+
+def test_the_name_check_catches_a_typo():
+    known = set().union(*names.known_names().values())
+    expr = 'sum(rate(lavametrics_frames_sen_total{job="x"}[5m])) / on (node) group_left lavametrics_info'
+    assert promql.metric_names(expr) - known == {"lavametrics_frames_sen_total"}
+
+
+def test_known_names_come_from_their_sources():
+    k = names.known_names()
+    assert {
+        "lavametrics_load_duration_seconds_bucket",
+        "lavametrics_track_ends_total",
+        "lavametrics_config_valid",
+    } <= k["plugin catalog"]
+    assert "lavametrics_load_duration_seconds" not in k["plugin catalog"]  # a histogram has no bare sample
+    assert {"bot_command_duration_seconds_bucket", "bot_commands_total", "bot_lavalink_node_events_total"} <= k[
+        "BotMetrics"
+    ]
+    assert {"lavalink_players_total", "jvm_memory_bytes_used", "lavalink_gc_pauses_seconds_bucket"} <= k[
+        "Lavalink core"
+    ]
+    assert "lavametrics_node_up" in k["lavametrics serve"]
+
+
+@pytest.mark.parametrize(
+    "expr, found",
+    [
+        (
+            'sum by (job, node) (rate(a_total{job=~"x", code!~"1000"}[5m]))',
+            {"a_total": (("job", "=~", "x"), ("code", "!~", "1000"))},
+        ),
+        ("histogram_quantile(0.95, sum by (le) (rate(b_bucket[$__rate_interval])))", {"b_bucket": ()}),
+        (
+            "x offset 10m or (y unless on (job, instance) z) and ignoring (le) w > bool 1e3",
+            {"x": (), "y": (), "z": (), "w": ()},
+        ),
+        ('{__name__="n", job="j"}', {"n": (("__name__", "=", "n"), ("job", "=", "j"))}),
+        ("rate(c[5m:30s]) > Inf", {"c": ()}),
+        ('d{node=~"$node", job=~"${job}"}', {"d": (("node", "=~", "$node"), ("job", "=~", "${job}"))}),
+        ("sum without (instance) (e) * on (node) group_left (version) f", {"e": (), "f": ()}),
+    ],
+)
+def test_selector_parser(expr, found):
+    assert {s.name: s.matchers for s in promql.selectors(expr)} == found
+
+
+def test_grafana_variable_queries():
+    assert [s.name for s in promql.grafana_variable_selectors('label_values(up{job=~"$job"}, node)')] == ["up"]
+    assert promql.grafana_variable_selectors("label_values(job)") == []
+
+
+# --- alerts ----------------------------------------------------------------------------------
+
+
+def _anchors(markdown: str) -> set[str]:
+    out = set()
+    for line in markdown.splitlines():
+        m = re.match(r"^#{1,6}\s+(.*)$", line)
+        if m:
+            slug = re.sub(r"[^\w\- ]", "", m.group(1).strip().lower()).replace(" ", "-")
+            out.add(slug)
+    return out
+
+
+def test_every_alert_has_severity_summary_description_and_a_runbook_section():
+    anchors = _anchors(GUIDE.read_text())
+    for a in rules.alerts(C):
+        rule = a.rule(C)
+        assert rule["labels"]["severity"] in (rules.CRITICAL, rules.WARNING), a.name
+        ann = rule["annotations"]
+        assert ann["summary"] and ann["description"], a.name
+        base, _, anchor = ann["runbook_url"].partition("#")
+        assert base == "docs/monitoring/operations-guide.md" and (ROOT / base).is_file()
+        assert anchor in anchors, f"{a.name}: no section #{anchor} in {GUIDE.name}"
+
+
+def test_required_alerts_exist():
+    got = {a.name for a in rules.alerts(C)}
+    assert {
+        "LavalinkNodeDown",
+        "LavametricsPluginMissing",
+        "LavametricsConfigInvalid",
+        "LavametricsCollectorFailing",
+        "BotLavalinkDisconnects",
+        "LavalinkVoiceCloses",
+        "BotCommandLatencyHigh",
+        "BotCommandErrorsHigh",
+        "LavalinkTrackProblems",
+        "LavalinkLoadFailures",
+        "LavalinkFrameLoss",
+        "LavalinkHeapPressure",
+        "BotCommandSLOFastBurn",
+        "BotCommandSLOSlowBurn",
+        "PlaybackSLOFastBurn",
+        "PlaybackSLOSlowBurn",
+        "BotMetricsDown",
+    } <= got
+
+
+def test_every_alert_has_a_firing_and_a_quiet_rule_test():
+    fires, quiet = set(), set()
+    for suite in ruletests.suites(C).values():
+        for group in suite["tests"]:
+            for check in group["alert_rule_test"]:
+                (fires if check["exp_alerts"] else quiet).add(check["alertname"])
+    every = {a.name for a in rules.alerts(C)}
+    assert every - fires == set(), "alerts never tested firing"
+    assert every - quiet == set(), "alerts never tested quiet"
+
+
+def test_rule_tests_cover_flapping_counter_resets_and_missing_nodes():
+    names_ = [g["name"] for s in ruletests.suites(C).values() for g in s["tests"]]
+    assert any("flapping" in n for n in names_)
+    assert sum("restart" in n for n in names_) >= 4  # node and bot counters both reset
+    assert any("removed from service discovery" in n or "leaving" in n for n in names_)
+
+
+def test_pages_are_critical_and_warnings_are_not():
+    severity = {a.name: a.severity for a in rules.alerts(C)}
+    assert {n for n, s in severity.items() if s == rules.CRITICAL} == {
+        "LavalinkNodeDown",
+        "LavalinkVoiceCloses",
+        "BotLavalinkDisconnects",
+        "BotCommandSLOFastBurn",
+        "PlaybackSLOFastBurn",
+    }
+
+
+def test_template_expansion_matches_go_formatting():
+    assert ruletests.humanize(4.875) == "4.875" and ruletests.humanize(1234567) == "1.235M"
+    assert ruletests.humanize(0.0123) == "12.3m"
+    assert (
+        ruletests.expand("{{ $value | humanizePercentage }} on {{ $labels.node }}", {"node": "a"}, 0.0566037)
+        == "5.66% on a"
+    )
+
+
+# --- dashboards ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("uid", ["lavametrics-commands", "lavametrics-playback", "lavametrics-nodes"])
+def test_dashboard_has_variables_units_descriptions_and_rate_interval(uid):
+    d = json.loads((MONITORING / "grafana" / "dashboards" / f"{uid}.json").read_text())
+    assert [v["name"] for v in d["templating"]["list"]] == ["datasource", "job", "node"]
+    panels = [p for p in d["panels"] if p["type"] != "row"]
+    assert len(panels) >= 8
+    for p in panels:
+        assert p["description"].strip(), p["title"]
+        assert p["fieldConfig"]["defaults"]["unit"], p["title"]
+        assert p["datasource"] == {"type": "prometheus", "uid": "${datasource}"}
+        for t in p["targets"]:
+            ranges = re.findall(r"\[([^\]]+)\]", t["expr"])
+            assert all(r in ("$__rate_interval", "1h") for r in ranges), (p["title"], ranges)
+            if 'job=~"$job"' not in t["expr"]:
+                assert t["expr"].startswith("slo:playback"), (p["title"], t["expr"])  # fleet-wide by design
+    ids = [p["id"] for p in d["panels"]]
+    assert len(ids) == len(set(ids))
+
+
+def test_dashboards_cover_what_the_issue_asks_for():
+    titles = {d.uid: {p.title for p in grafana.panels_of(d)} for d in dashboards.all_dashboards(C)}
+    assert {
+        "Commands per second",
+        "Command latency p50 / p95 / p99",
+        "Commands by outcome",
+        "Command error budget left",
+    } <= titles["lavametrics-commands"]
+    assert {
+        "Players by state",
+        "Track ends by reason",
+        "Track exceptions and stuck tracks",
+        "Loads by result",
+        "Load latency p50 / p95",
+        "Frames sent, nulled and missing",
+        "Frame loss ratio",
+        "Voice closes by code",
+        "Filter usage",
+    } <= titles["lavametrics-playback"]
+    assert {
+        "Node up",
+        "CPU load",
+        "JVM heap",
+        "Time in GC",
+        "Uptime",
+        "Restarts in the last hour",
+        "Scrape duration",
+        "Collector health",
+    } <= titles["lavametrics-nodes"]
+
+
+def test_scrape_job_names_match_the_default_selectors():
+    def matches(selector: str, job: str) -> bool:
+        ((label, op, value),) = promql.selectors("{" + selector + "}")[0].matchers
+        assert label == "job" and op in ("=", "=~")
+        return re.fullmatch(value, job) is not None if op == "=~" else value == job
+
+    for job in stackconfig.JOBS:
+        kinds = [k for k in ("node", "merged", "bot") if matches(getattr(C.selectors, k), job.name)]
+        expected = {"lavametrics-merge": ["merged"], "bot": ["bot"]}.get(job.name, ["node"])
+        assert kinds == expected, job.name
