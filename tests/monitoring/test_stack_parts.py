@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from lavametrics.mixin import history
+from lavametrics.devtools import bothistory as history
 from lavametrics.devtools.botsim import COMMAND_MIX
 from lavametrics.devtools.webhook import WebhookReceiver
 from tests.conftest import require_tool

@@ -33,7 +33,7 @@ from lavametrics.monitor import targets
 from lavametrics.monitor.nodesfile import NodeSpec
 from lavametrics.devtools.voicesim import VoiceSimulator
 from lavametrics.devtools.wavgen import write_tone
-from lavametrics.mixin import history
+from lavametrics.devtools import bothistory as history
 from lavametrics.devtools.botsim import BotSimulator, SimNode
 from lavametrics.mixin.build import alertmanager_text, files, yaml_text
 from lavametrics.mixin.config import MixinConfig
