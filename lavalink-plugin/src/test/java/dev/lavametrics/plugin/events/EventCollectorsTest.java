@@ -32,6 +32,49 @@ class EventCollectorsTest {
         assertEquals(1, metrics.value("lavametrics_session_closes_total"));
     }
 
+    /**
+     * Real Lavalink (4.1.2 and 4.2.2, SocketServer.afterConnectionClosed): the closed socket makes the
+     * context read DESTROYED while it is still listed with its players; then it is removed, then its
+     * players are destroyed, then onSocketContextDestroyed fires. Every scrape along the way must agree
+     * with the sessions gauge, and the close is counted once, by the event.
+     */
+    @Test
+    void aClosingSessionOnRealLavalinkReadsGoneAtEveryStep() {
+        FakeSession session = metrics.server.open("s");
+        FakePlayer player = session.player(1).playing();
+        handler.onWebSocketOpen(session, false);
+        handler.onNewPlayer(session, player);
+        assertEquals(1, metrics.value("lavametrics_players", "state", "playing"));
+
+        session.state = ISocketContext.State.DESTROYED;          // socket closed, still listed
+        assertEquals(0, metrics.value("lavametrics_sessions", "state", "active"));
+        assertEquals(0, metrics.value("lavametrics_players", "state", "playing"));
+        metrics.server.sessions.remove("s");                    // sessions.remove(...)
+        assertEquals(0, metrics.value("lavametrics_players", "state", "playing"));
+        assertEquals(0, metrics.value("lavametrics_session_closes_total"));
+        handler.onDestroyPlayer(session, player);               // shutdown(): players first ...
+        session.players.remove(1L);
+        handler.onSocketContextDestroyed(session);              // ... then the event
+
+        assertEquals(1, metrics.value("lavametrics_session_closes_total"));
+        assertEquals(1, metrics.value("lavametrics_player_destructions_total"));
+        assertEquals(0, metrics.value("lavametrics_sessions", "state", "active"));
+    }
+
+    /** The other order (the event before the session leaves the map) ends the same way. */
+    @Test
+    void aCloseIsCountedOnceWhicheverComesFirstEventOrRemoval() {
+        FakeSession session = metrics.server.open("s");
+        handler.onWebSocketOpen(session, false);
+        handler.onSocketContextDestroyed(session);
+        session.state = ISocketContext.State.DESTROYED;
+        assertEquals(1, metrics.value("lavametrics_session_closes_total"));
+        assertEquals(0, metrics.value("lavametrics_sessions", "state", "active"));
+        metrics.server.sessions.remove("s");
+        assertEquals(1, metrics.value("lavametrics_session_closes_total"));
+        assertEquals(0, metrics.value("lavametrics_sessions", "state", "active"));
+    }
+
     @Test
     void playersByState() {
         FakeSession session = metrics.server.open("s");
