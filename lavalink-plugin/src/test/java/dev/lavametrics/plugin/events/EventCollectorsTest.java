@@ -150,6 +150,8 @@ class EventCollectorsTest {
     void voiceStateFromPlayerUpdatesAndCloses() {
         FakeSession session = metrics.server.open("s");
         FakePlayer one = session.player(1);
+        session.player(2);
+        session.player(3);
         handler.onWebSocketMessageOut(session, Messages.playerUpdate(1, true, 42));
         handler.onWebSocketMessageOut(session, Messages.playerUpdate(2, true, -1));
         handler.onWebSocketMessageOut(session, Messages.playerUpdate(3, false, -1));
@@ -157,6 +159,7 @@ class EventCollectorsTest {
         handler.onWebSocketMessageOut(session, Messages.voiceClosed(1, 4999));
         assertEquals(2, metrics.value("lavametrics_voice_connected_players"));
         handler.onDestroyPlayer(session, one);
+        session.players.remove(1L);
         assertEquals(1, metrics.value("lavametrics_voice_connected_players"));
 
         assertEquals(1, metrics.value("lavametrics_voice_ping_seconds_count"));
@@ -164,6 +167,22 @@ class EventCollectorsTest {
         assertEquals(1, metrics.value("lavametrics_voice_closes_total", "code", "4006"));
         assertEquals(1, metrics.value("lavametrics_voice_closes_total", "code", "other"));
         handler.onSocketContextDestroyed(session);
+        assertEquals(0, metrics.value("lavametrics_voice_connected_players"));
+    }
+
+    /**
+     * Lavalink's destroyPlayer (SocketContext.kt) calls onDestroyPlayer before it stops the player: a
+     * player update on its way arrives after the plugin forgot the player (seen on the stand-in, which
+     * keeps that order). The gauge counts only players the node still has.
+     */
+    @Test
+    void aPlayerUpdateAfterTheDestroyDoesNotResurrectAConnectedPlayer() {
+        FakeSession session = metrics.server.open("s");
+        FakePlayer player = session.player(1);
+        handler.onWebSocketMessageOut(session, Messages.playerUpdate(1, true, 42));
+        session.players.remove(1L);
+        handler.onDestroyPlayer(session, player);
+        handler.onWebSocketMessageOut(session, Messages.playerUpdate(1, true, 42));   // late
         assertEquals(0, metrics.value("lavametrics_voice_connected_players"));
     }
 
@@ -181,6 +200,8 @@ class EventCollectorsTest {
     void pingIsObservedOnlyWhenItChanges() {
         // playerUpdate comes every few seconds, the ping changes only per voice heartbeat.
         FakeSession session = metrics.server.open("s");
+        session.player(1);
+        session.player(2);
         handler.onWebSocketMessageOut(session, Messages.playerUpdate(1, true, 42));
         handler.onWebSocketMessageOut(session, Messages.playerUpdate(1, true, 42));
         handler.onWebSocketMessageOut(session, Messages.playerUpdate(1, true, 42));
