@@ -64,6 +64,8 @@ public final class VoiceConnection {
 
     // gateway
     private volatile WebSocket ws;
+    /** Completes when the gateway websocket is open (Koe's connect future), fails when it never opens. */
+    private final CompletableFuture<Void> opened = new CompletableFuture<>();
     private volatile boolean open;
     private volatile boolean closed;
     private final Object sendLock = new Object();
@@ -106,6 +108,14 @@ public final class VoiceConnection {
         return open && !closed;
     }
 
+    /**
+     * Lavalink's player PATCH waits for this before it answers (PlayerRestHandler.kt joins Koe's
+     * {@code connect} future, which completes on the websocket handshake).
+     */
+    public CompletableFuture<Void> opened() {
+        return opened;
+    }
+
     public boolean isClosed() {
         return closed;
     }
@@ -141,6 +151,7 @@ public final class VoiceConnection {
                     if (error != null) {
                         Throwable cause = error.getCause() != null ? error.getCause() : error;
                         log.warn("Voice {}: could not connect to {}: {}", tag, uri, cause.toString());
+                        opened.completeExceptionally(cause);
                         closed = true;
                         manager.unregister(this);
                         return;
@@ -190,6 +201,7 @@ public final class VoiceConnection {
             }
             open = true;
             log.debug("Voice {}: gateway open, identifying", tag);
+            opened.complete(null);
             identify();
             webSocket.request(1);
         }
@@ -446,6 +458,7 @@ public final class VoiceConnection {
     private void shutdown() {
         closed = true;
         open = false;
+        opened.completeExceptionally(new IllegalStateException("voice connection closed before it opened"));
         ScheduledFuture<?> hb = heartbeatTask;
         if (hb != null) {
             hb.cancel(false);
