@@ -26,7 +26,11 @@ public final class VoiceCollector extends GroupCollector {
         this.sessions = sessions;
     }
 
-    /** A player update: Lavalink reports ping -1 while it has no measurement. */
+    /**
+     * A player update. Lavalink reports ping -1 for a player without a voice connection; with one it is
+     * Koe's gateway ping, which reads 0 until the first heartbeat ACK (one heartbeat interval after the
+     * handshake) and keeps its last value after a close: that 0 is observed once per connection.
+     */
     public void updated(PlayerKey player, boolean isConnected, long pingMillis) {
         if (isConnected) {
             Long previous = connected.put(player, pingMillis);

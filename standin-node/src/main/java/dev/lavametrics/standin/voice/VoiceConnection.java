@@ -75,7 +75,8 @@ public final class VoiceConnection {
     private volatile long heartbeatIntervalMs;
     private volatile long lastAckMillis;
     private volatile long lastNonceSent = -1;
-    private volatile long ping = -1;
+    /** Koe's gateway ping: 0 until the first heartbeat ACK, then the last round trip, kept after a close. */
+    private volatile long ping = 0;
     private volatile int ssrc;
     private volatile String selectedMode;
 
@@ -125,9 +126,12 @@ public final class VoiceConnection {
         return writer != null && !closed;
     }
 
-    /** Last heartbeat round trip in ms, -1 before the first ACK or when disconnected. */
+    /**
+     * Last heartbeat round trip in ms: 0 before the first ACK and the last value after a close, as
+     * Koe's {@code getPing()} (AbstractMediaGatewayConnection) answers what Lavalink puts in playerUpdate.
+     */
     public long getPing() {
-        return isConnected() ? ping : -1;
+        return ping;
     }
 
     public int getSsrc() {
@@ -268,7 +272,7 @@ public final class VoiceConnection {
         if (old != null) {
             old.cancel(false);
         }
-        ScheduledFuture<?> task = manager.gatewayScheduler().scheduleAtFixedRate(this::heartbeat, 0, interval,
+        ScheduledFuture<?> task = manager.gatewayScheduler().scheduleAtFixedRate(this::heartbeat, interval, interval,
                 TimeUnit.MILLISECONDS);
         heartbeatTask = task;
         // A shutdown() between handle()'s closed check and the assignment above cancelled only the old

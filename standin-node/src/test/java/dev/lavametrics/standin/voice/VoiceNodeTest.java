@@ -102,7 +102,7 @@ class VoiceNodeTest {
             assertTrue(closed.get("byRemote").asBoolean());
             JsonNode player = JSON.readTree(node.request("GET", "/v4/sessions/" + sessionId + "/players/77", null).body());
             assertEquals(false, player.at("/state/connected").asBoolean());
-            assertEquals(-1, player.at("/state/ping").asInt());
+            assertTrue(player.at("/state/ping").asInt() >= 0, "the last ping stays, as Koe's does");
         }
     }
 }
