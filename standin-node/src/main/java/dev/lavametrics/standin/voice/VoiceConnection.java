@@ -87,6 +87,7 @@ public final class VoiceConnection {
     private final MutableAudioFrame frame = new MutableAudioFrame();
     private ByteBuffer sendBuffer;
     private boolean speaking;
+    private boolean lastProvided;
     private int silenceLeft;
     private long packetsSent;
     private long sendFailures;
@@ -480,36 +481,52 @@ public final class VoiceConnection {
 
     // ---------------------------------------------------------------- audio (sender thread)
 
-    /** One 20 ms step: poll the player and send at most one packet. Called by the sender thread only. */
+    /**
+     * One 20 ms step: poll the player and send at most one packet. Called by the sender thread only.
+     *
+     * <p>As Koe's frame poller (AbstractOpusFramePoller in 3.0.0-pre6, OpusAudioFrameProvider in 2.2.0-rc2):
+     * whenever a player that provided a frame stops providing (a nulled frame, a pause, the end of the
+     * track) five Opus silence frames follow, one per tick, and the player is not polled meanwhile;
+     * speaking goes off with the first silence frame and on again with the next audio frame.
+     */
     void tick(long nowMillis) {
         RtpPacketWriter w = writer;
         if (w == null || closed) {
             return;
         }
+        if (silenceLeft > 0) {
+            sendSilence(w);
+            return;
+        }
         FrameCounter counter = source.counter();
-        if (source.provide(frame)) {
+        boolean provided = source.provide(frame);
+        boolean stopped = lastProvided && !provided;
+        lastProvided = provided;
+        if (provided) {
             if (counter != null) {
                 counter.sent(nowMillis);
             }
             if (!speaking) {
                 setSpeaking(true);
             }
-            silenceLeft = SILENCE_FRAMES;
             send(w, opus, frame.getDataLength());
-        } else if (source.isActive()) {
-            // a nulled frame: the track plays but no audio is ready; nothing goes on the wire
-            if (counter != null) {
-                counter.nulled(nowMillis);
-            }
-        } else if (speaking) {
-            if (silenceLeft > 0) {
-                silenceLeft--;
-                send(w, SILENCE, SILENCE.length);
-            }
-            if (silenceLeft == 0) {
-                setSpeaking(false);
-            }
+            return;
         }
+        if (source.isActive() && counter != null) {
+            counter.nulled(nowMillis);   // the track plays but no audio is ready
+        }
+        if (stopped) {
+            silenceLeft = SILENCE_FRAMES;
+            sendSilence(w);
+        }
+    }
+
+    private void sendSilence(RtpPacketWriter w) {
+        silenceLeft--;
+        if (speaking) {
+            setSpeaking(false);
+        }
+        send(w, SILENCE, SILENCE.length);
     }
 
     private void setSpeaking(boolean on) {
