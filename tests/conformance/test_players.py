@@ -98,6 +98,21 @@ def test_voice_state_with_a_blank_field(node, flavor, sim, session):
     call(node, "DELETE", path)
 
 
+def test_a_channel_id_that_is_not_a_number(node, flavor, sim, session):
+    guild = 8336
+    path = f"/v4/sessions/{session.session_id}/players/{guild}"
+    answer = call(node, "PATCH", path, {"voice": {**voice_state(sim, guild), "channelId": "general"}})
+    if flavor.requires_channel_id:
+        # PlayerRestHandler.kt converts it with toLong() after creating the player: an unhandled error
+        body = assert_error(answer, 500, path=path)
+        assert "NumberFormatException" in body["message"], body
+        assert call(node, "GET", path).status == 200, "the player exists all the same"
+    else:
+        assert answer.status == 200, answer.body
+        sim.wait_connected(guild, timeout=15)
+    call(node, "DELETE", path)
+
+
 def test_a_complete_voice_state_connects_before_the_patch_answers(node, flavor, sim, session):
     guild = 8341
     path = f"/v4/sessions/{session.session_id}/players/{guild}"

@@ -189,6 +189,8 @@ public class SessionController {
         PlayerImpl player = ctx.getOrCreatePlayer(gid);
 
         if (voice != null) {
+            // as 4.2.2 (PlayerRestHandler.kt, channelId!!.toLong()) after the player exists: a 500
+            Long.parseLong(text(voice, "channelId"));
             awaitVoiceGateway(player.setVoice(text(voice, "token"), text(voice, "endpoint"), text(voice, "sessionId"),
                     text(voice, "channelId")));
         }

@@ -84,7 +84,8 @@ public class WebConfig implements WebMvcConfigurer, WebSocketConfigurer {
      * status, error, [trace], message, path}. The message is the one the error was sent with (a
      * {@code ResponseStatusException}'s reason, "Session not found"), else the reason phrase: Lavalink's
      * Undertow turns a bare {@code sendError(400)}, e.g. for a body that does not deserialize, into
-     * {@code "message":"Bad Request"} (measured on 4.1.2), never the exception's text.
+     * {@code "message":"Bad Request"} (measured on 4.1.2 and 4.2.2), never the exception's text; an
+     * exception nothing resolved is a 500 with the exception's message.
      */
     @Bean
     public ErrorAttributes errorAttributes() {
@@ -94,6 +95,12 @@ public class WebConfig implements WebMvcConfigurer, WebSocketConfigurer {
                 Map<String, Object> base = super.getErrorAttributes(webRequest,
                         options.excluding(ErrorAttributeOptions.Include.MESSAGE));
                 Object sent = webRequest.getAttribute(RequestDispatcher.ERROR_MESSAGE, RequestAttributes.SCOPE_REQUEST);
+                // an exception no handler resolved reached the container: Undertow reports its message
+                // ("Request processing failed: java.lang.NumberFormatException: ..."), Tomcat does not
+                Object unhandled = webRequest.getAttribute(RequestDispatcher.ERROR_EXCEPTION, RequestAttributes.SCOPE_REQUEST);
+                if ((sent == null || "".equals(sent)) && unhandled instanceof Throwable t) {
+                    sent = t.getMessage();
+                }
                 return errorBody(base.get("status"), base.get("error"), base.get("trace"), sent, base.get("path"));
             }
         };
