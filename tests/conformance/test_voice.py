@@ -49,9 +49,7 @@ def test_a_close_the_voice_client_does_not_retry_reaches_the_bot(node, sim, sess
     session.destroy_player(guild)
 
 
-def test_a_close_the_voice_client_retries_is_not_reported(node, sim, session, long_wav, standin_differs):
-    standin_differs("its voice client does not reconnect by itself; every server close becomes a "
-                    "WebSocketClosedEvent (Koe retries 4015 and others up to 3 times, silently)")
+def test_a_close_the_voice_client_retries_is_not_reported(node, sim, session, long_wav):
     guild = 8411
     before = scrape(node.metrics_url)
     connect_and_play(session, sim, [guild], str(long_wav))

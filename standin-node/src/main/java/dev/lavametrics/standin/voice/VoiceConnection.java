@@ -36,6 +36,14 @@ public final class VoiceConnection {
     public static final int LOCAL_FAILURE_CODE = 4000;
     private static final int SILENCE_FRAMES = 5;
     private static final byte[] SILENCE = {(byte) 0xF8, (byte) 0xFF, (byte) 0xFE};
+    /**
+     * Server close codes after which Koe reconnects by itself instead of telling Lavalink (and so the
+     * client): AbstractMediaGatewayConnection.onClose in Koe 2.2.0-rc2 and 3.0.0-pre6 alike.
+     */
+    static final java.util.Set<Integer> RETRIED_CLOSE_CODES = java.util.Set.of(
+            1001, 1006, 4000, 4001, 4002, 4003, 4005, 4009, 4012, 4015, 4016, 4020, 4900);
+    /** Koe retries while its attempt counter is at most this (reset by SESSION_DESCRIPTION or RESUMED). */
+    static final int MAX_RETRY_ATTEMPT = 3;
 
     /** Where audio comes from; implemented by the player. */
     public interface AudioSource {
@@ -79,6 +87,9 @@ public final class VoiceConnection {
     private volatile long ping = 0;
     private volatile int ssrc;
     private volatile String selectedMode;
+    /** READY seen: a reconnect resumes (op 7) rather than identifies, as Koe's V4 gateway does. */
+    private volatile boolean resumable;
+    private volatile int connectAttempt;
 
     // audio (sender thread; published via writer)
     private volatile DatagramChannel udp;
@@ -146,9 +157,14 @@ public final class VoiceConnection {
     // ---------------------------------------------------------------- gateway
 
     void start() {
+        connectGateway(false);
+    }
+
+    private void connectGateway(boolean reconnect) {
         String scheme = VoiceManager.insecureGatewayAllowed() ? "ws" : "wss";
         URI uri = URI.create(scheme + "://" + info.hostPort() + "/?v=4");
-        log.info("Voice {}: connecting to {} (session {})", tag, uri, info.sessionId());
+        log.info("Voice {}: {} {} (session {})", tag, reconnect ? "reconnecting to" : "connecting to", uri,
+                info.sessionId());
         manager.httpClient().newWebSocketBuilder()
                 .connectTimeout(java.time.Duration.ofSeconds(10))
                 .buildAsync(uri, new Listener())
@@ -174,6 +190,14 @@ public final class VoiceConnection {
         d.put("session_id", info.sessionId());
         d.put("token", info.token());
         sendOp(0, d);
+    }
+
+    private void resume() {
+        ObjectNode d = manager.mapper().createObjectNode();
+        d.put("server_id", Long.toUnsignedString(info.guildId()));
+        d.put("session_id", info.sessionId());
+        d.put("token", info.token());
+        sendOp(7, d);
     }
 
     private void sendOp(int op, JsonNode d) {
@@ -205,9 +229,14 @@ public final class VoiceConnection {
                 return;
             }
             open = true;
-            log.debug("Voice {}: gateway open, identifying", tag);
             opened.complete(null);
-            identify();
+            if (resumable) {
+                log.debug("Voice {}: gateway open again, resuming", tag);
+                resume();
+            } else {
+                log.debug("Voice {}: gateway open, identifying", tag);
+                identify();
+            }
             webSocket.request(1);
         }
 
@@ -260,7 +289,10 @@ public final class VoiceConnection {
                     lastAckMillis = now;
                 }
             }
-            case 9 -> log.info("Voice {}: session resumed", tag);
+            case 9 -> {
+                connectAttempt = 0;
+                log.info("Voice {}: session resumed", tag);
+            }
             default -> log.debug("Voice {}: ignoring op {}", tag, op);
         }
     }
@@ -299,6 +331,7 @@ public final class VoiceConnection {
     }
 
     private void ready(JsonNode d) {
+        resumable = true;
         ssrc = d.path("ssrc").asInt();
         String ip = d.path("ip").asText();
         int port = d.path("port").asInt();
@@ -389,6 +422,7 @@ public final class VoiceConnection {
     }
 
     private void sessionDescription(JsonNode d) {
+        connectAttempt = 0;
         String mode = d.path("mode").asText();
         JsonNode keyNode = d.path("secret_key");
         if (!RtpPacketWriter.MODE.equals(mode) || !keyNode.isArray() || keyNode.size() != 32) {
@@ -415,6 +449,21 @@ public final class VoiceConnection {
 
     private void remoteClosed(int code, String reason) {
         if (closed) {
+            return;
+        }
+        if (RETRIED_CLOSE_CODES.contains(code) && connectAttempt <= MAX_RETRY_ATTEMPT) {
+            // Koe: a new gateway connection for the same voice server, nothing reported; audio keeps
+            // flowing over UDP meanwhile
+            connectAttempt++;
+            open = false;
+            ws = null;
+            ScheduledFuture<?> hb = heartbeatTask;
+            if (hb != null) {
+                hb.cancel(false);
+            }
+            log.info("Voice {}: gateway closed by server with code {} ({}); reconnecting, attempt {}", tag, code,
+                    reason, connectAttempt);
+            connectGateway(true);
             return;
         }
         shutdown();
