@@ -59,9 +59,14 @@ def test_one_session_one_player_one_track_start(fresh_node, tmp_path):
         version = {p["name"]: p["version"] for p in get_json(fresh_node, "/v4/info")["plugins"]}["lavametrics"]
         assert value(after, "lavametrics_info", version=version) == 1
 
-    closed = wait_until(fresh_node.metrics_url, lambda s: total(s, "lavametrics_sessions") == 0)
+    # Wait for the event that ends a close, not a gauge: Lavalink (SocketServer.kt, 4.1 and 4.2) drops the
+    # session from the gauge first (its state reads DESTROYED at once), then destroys its players, then
+    # calls onSocketContextDestroyed, which counts the close.
+    closed = wait_until(fresh_node.metrics_url, lambda s: total(s, "lavametrics_session_closes_total") == 1)
+    assert total(closed, "lavametrics_session_closes_total") == 1
     assert total(closed, "lavametrics_sessions") == 0
     assert total(closed, "lavametrics_players") == 0
+    assert total(closed, "lavametrics_player_destructions_total") == 1
 
 
 # `lavametrics check` against this node (exit 0) and a bare node (exit 1): test_client_check.py

@@ -188,4 +188,9 @@ def test_loadtest_cli_reports_delivery(node, sim_dir, capsys):
     assert len(re.findall(r"players\s+3/3", err)) == 3, err  # one progress line per second
     summary = report["summary"]
     assert 120 <= summary["frames_sent_per_s"] <= 180, summary  # 3 players x 50 frames/s
-    assert abs(report["packets_received"] - report["frames_sent"]) <= 0.02 * report["frames_sent"] + 2, report
+    # after the drain nothing is left in the node's send queue: every frame counted has arrived. The voice
+    # client also sends 5 silence frames whenever a stream runs dry for a frame (an underrun, as Koe
+    # does), which the report cannot tell from audio: at most one such stall per player is allowed.
+    assert report["drained"], report
+    assert -2 <= report["packets_received"] - report["frames_sent"] <= 5 * 3, report
+    assert report["queued_at_stop"] >= 0

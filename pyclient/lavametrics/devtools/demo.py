@@ -20,7 +20,7 @@ from lavametrics.devtools import node as nodes
 from lavametrics.config.catalog import load_catalog
 from lavametrics.monitor.nodecheck import check_node, render_text
 from lavametrics.monitor.nodesfile import node_from_flags
-from lavametrics.devtools.loadtest import FRAME_COUNTERS, frame_counters
+from lavametrics.devtools.loadtest import FRAME_COUNTERS, drain, frame_counters, frames_counted
 from lavametrics.monitor.scrape import ScrapeError
 from lavametrics.lavalink.session import LavalinkSession, SessionError
 from lavametrics.devtools.voicelink import connect_and_play
@@ -63,6 +63,7 @@ def main() -> int:
         print(f"demo: node ready in {time.monotonic() - started:.1f}s", flush=True)
         wav = write_tone(workdir / "demo-tone.wav", seconds=300)
         session = LavalinkSession(node.url, node.password, client_name="lavametrics-demo")
+        base_frames, base_packets = frames_counted(node.metrics_url), sim.totals()["packets"]
         connect_and_play(session, sim, DEMO_GUILDS, str(wav))
         print(f"demo: {len(DEMO_GUILDS)} guilds streaming a 440 Hz tone to the simulator "
               f"(session {session.session_id})", flush=True)
@@ -84,7 +85,7 @@ def main() -> int:
         else:
             print("demo: running; press Ctrl-C to stop", flush=True)
         _show_frames(node.metrics_url, sim, seconds=seconds or float("inf"), every=5.0)
-        return status
+        return _totals(session, sim, node.metrics_url, base_frames, base_packets) or status
     except KeyboardInterrupt:
         return 0
     except (nodes.NodeError, SessionError, ScrapeError) as exc:
@@ -98,6 +99,21 @@ def main() -> int:
         sim.stop()
         shutil.rmtree(workdir, ignore_errors=True)
         print("demo: stopped", flush=True)
+
+
+def _totals(session: LavalinkSession, sim: VoiceSimulator, metrics_url: str, base_frames: float,
+            base_packets: int) -> int:
+    """Pause the guilds, let the node's send queue empty, then compare everything sent with everything
+    received (see lavametrics.devtools.loadtest.drain); 1 when they differ by more than 1%."""
+    drained = drain(session, sim, DEMO_GUILDS, metrics_url)
+    frames = drained.frames_sent - base_frames
+    audio = drained.packets - base_packets - drained.silence
+    print(f"demo: totals: frames sent {frames:.0f}, simulator audio packets {audio} "
+          f"(+{drained.silence} silence frames after the pause)", flush=True)
+    if not drained.settled or abs(audio - frames) > 0.01 * max(frames, 1):
+        print("demo: frames sent and packets received differ", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _show_frames(metrics_url: str, sim: VoiceSimulator, *, seconds: float, every: float = 1.0) -> None:

@@ -4,6 +4,14 @@ Each second it samples the node (/v4/stats for CPU and memory, the plugin's fram
 /metrics) and the voice simulator (RTP packets received), so an operator sees what N players
 cost and whether the node keeps up: frames sent should track 50 per player per second with
 nulled and deficit near zero, and packets received should equal frames sent.
+
+Frames the plugin counted are not on the wire yet: Lavalink's voice client pulls frames ahead
+into its send queue (Koe's udpqueue buffer, `bufferDurationMs`, 400 ms = 20 frames per player by
+default), so when the window closes some frames are counted as sent but still queued. The run
+therefore ends with a drain: every player is paused, the queue empties into the simulator, and
+the totals are taken once packets stop arriving. The frames that were still queued when the
+window closed are reported apart (`queued_at_stop`), and the five Opus silence frames the voice
+client sends after each stream stops (Koe's SILENCE_FRAME_COUNT) are not counted as audio.
 """
 
 from __future__ import annotations
@@ -23,6 +31,9 @@ from lavametrics.devtools.wavgen import write_tone
 FRAME_COUNTERS = ("lavametrics_frames_sent_total", "lavametrics_frames_nulled_total",
                   "lavametrics_frames_deficit_total")
 FIRST_GUILD = 910_000
+# Opus silence frames the voice client sends when a stream stops (Koe's AbstractOpusFramePoller,
+# the stand-in's voice client alike): packets the simulator counts that are not lavaplayer frames
+SILENCE_FRAMES_PER_STOP = 5
 
 
 @dataclass
@@ -41,9 +52,11 @@ class Report:
     players: int
     seconds: float
     samples: list[Sample] = field(default_factory=list)
-    frames_sent: float = 0
-    packets_received: int = 0
+    frames_sent: float = 0        # from before the first connect to the end of the drain
+    packets_received: int = 0     # audio packets over the same span (silence frames left out)
     connected_players: int = 0
+    queued_at_stop: float = 0     # counted as sent when the window closed, delivered by the drain
+    drained: bool = True          # packets stopped arriving after the pause (else the totals are early)
 
     def mean(self, name: str) -> float:
         steady = self.samples[1:] or self.samples  # the first second includes connecting
@@ -57,6 +70,7 @@ class Report:
         summary["delivery_ratio"] = round(self.packets_received / self.frames_sent, 4) if self.frames_sent else None
         return {"players": self.players, "seconds": self.seconds, "connected_players": self.connected_players,
                 "frames_sent": self.frames_sent, "packets_received": self.packets_received,
+                "queued_at_stop": self.queued_at_stop, "drained": self.drained,
                 "summary": summary, "samples": [asdict(s) for s in self.samples]}
 
 
@@ -70,18 +84,51 @@ def frame_counters(metrics_url: str) -> dict[str, float]:
     return found
 
 
+@dataclass
+class Drained:
+    frames_sent: float     # the plugin's node-wide counter after the drain
+    packets: int           # everything the simulator received, silence frames included
+    silence: int           # of those, the voice client's silence frames after the pause
+    settled: bool          # False when packets were still arriving at the deadline
+
+
+def drain(session: LavalinkSession, sim: VoiceSimulator, guilds, metrics_url: str, *,
+          quiet: float = 0.5, timeout: float = 10.0) -> Drained:
+    """Pause every guild's player and wait until the simulator stops receiving: the node's send
+    queue is then empty, so frames counted and packets received describe the same frames."""
+    streaming = sum(1 for g, st in sim.stats().items() if st.get("connected") and int(g) in set(guilds))
+    for guild in guilds:
+        session.update_player(guild, {"paused": True})
+    deadline = time.monotonic() + timeout
+    last = sim.totals()["packets"]
+    settled = False
+    while time.monotonic() < deadline:
+        time.sleep(quiet)
+        now = sim.totals()["packets"]
+        if now == last:
+            settled = True
+            break
+        last = now
+    return Drained(frames_counted(metrics_url), last, SILENCE_FRAMES_PER_STOP * streaming, settled)
+
+
+def frames_counted(metrics_url: str) -> float:
+    return frame_counters(metrics_url)[FRAME_COUNTERS[0]]
+
+
 def run(url: str, password: str, sim: VoiceSimulator, *, players: int, seconds: float, audio: Path,
         metrics_url: str | None = None, progress: Callable[[Sample, int], None] | None = None) -> Report:
-    """Stream `audio` to `players` guilds for `seconds`, sampling once a second."""
+    """Stream `audio` to `players` guilds for `seconds`, sampling once a second, then drain and total."""
     metrics_url = metrics_url or url.rstrip("/") + "/metrics"
     node = LavalinkClient(url, password, timeout=10)
     report = Report(players=players, seconds=seconds)
     guilds = range(FIRST_GUILD, FIRST_GUILD + players)
     with LavalinkSession(url, password, client_name="lavametrics-loadtest", timeout=30) as session:
+        # totals from before the first frame, so nothing queued at the start is left out of either side
+        base_frames, base_packets = frames_counted(metrics_url), sim.totals()["packets"]
         connect_and_play(session, sim, guilds, str(audio), timeout=60)
         start = time.monotonic()
         last_t, last_frames, last_packets = start, frame_counters(metrics_url), sim.totals()["packets"]
-        first_frames, first_packets = last_frames, last_packets
         while time.monotonic() - start < seconds:
             time.sleep(max(0.0, 1.0 - (time.monotonic() - last_t)))
             now = time.monotonic()
@@ -103,8 +150,12 @@ def run(url: str, password: str, sim: VoiceSimulator, *, players: int, seconds: 
             if progress:
                 progress(sample, connected)
             last_t, last_frames, last_packets = now, frames, packets
-        report.frames_sent = last_frames[FRAME_COUNTERS[0]] - first_frames[FRAME_COUNTERS[0]]
-        report.packets_received = last_packets - first_packets
+        report.queued_at_stop = max(0.0, (last_frames[FRAME_COUNTERS[0]] - base_frames)
+                                    - (last_packets - base_packets))
+        drained = drain(session, sim, guilds, metrics_url)
+        report.drained = drained.settled
+        report.frames_sent = drained.frames_sent - base_frames
+        report.packets_received = drained.packets - base_packets - drained.silence
         for guild in guilds:
             session.destroy_player(guild)
     return report
@@ -133,7 +184,10 @@ def format_report(report: Report) -> str:
         ("frames deficit /s", f"{d['frames_deficit_per_s']:.1f}"),
         ("packets received /s", f"{d['packets_received_per_s']:.1f}"),
         ("delivered", f"{report.packets_received} of {report.frames_sent:.0f} frames sent"
-                      + (f" ({d['delivery_ratio'] * 100:.2f}%)" if d["delivery_ratio"] is not None else "")),
+                      + (f" ({d['delivery_ratio'] * 100:.2f}%)" if d["delivery_ratio"] is not None else "")
+                      + ("" if report.drained else "  (packets still arriving after the drain: totals early)")),
+        ("queued at stop", f"{report.queued_at_stop:.0f} frames (in the node's send queue when the window "
+                           "closed; delivered by the drain)"),
     ]
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)

@@ -1,7 +1,7 @@
 """Connect a node's players to the voice simulator, the way a bot forwards Discord's voice events.
 
-A bot receives VOICE_SERVER_UPDATE (token, endpoint) and VOICE_STATE_UPDATE (session id) from
-Discord and hands them to Lavalink in a player PATCH; here the simulator plays Discord's part.
+A bot receives VOICE_SERVER_UPDATE (token, endpoint) and VOICE_STATE_UPDATE (session id, channel
+id) from Discord and hands them to Lavalink in a player PATCH; here the simulator plays Discord's part.
 """
 
 from __future__ import annotations
@@ -12,8 +12,21 @@ from lavametrics.lavalink.session import LavalinkSession, SessionError
 from lavametrics.devtools.voicesim import VoiceSimulator
 
 
+# The simulated voice channel of guild N is CHANNEL_BASE + N: any numeric id works, since the
+# simulator, like Discord's voice server, never sees it.
+CHANNEL_BASE = 500_000_000
+
+
 def voice_state(sim: VoiceSimulator, guild_id: int) -> dict[str, str]:
-    return {"token": f"sim-token-{guild_id}", "endpoint": sim.endpoint, "sessionId": f"sim-voice-{guild_id}"}
+    """The player PATCH's `voice` object for `guild_id`, as a bot builds it from Discord's events.
+
+    `channelId` (the voice channel the bot joined, from VOICE_STATE_UPDATE) is required since
+    Lavalink 4.2.0: without it the PATCH is a 400 (`VoiceState.channelId` has no default in
+    protocol/.../v4/player.kt at 4.2.2, and PlayerRestHandler.kt rejects a blank one). 4.1.x
+    ignores the unknown key, so every version gets it.
+    """
+    return {"token": f"sim-token-{guild_id}", "endpoint": sim.endpoint, "sessionId": f"sim-voice-{guild_id}",
+            "channelId": str(CHANNEL_BASE + guild_id)}
 
 
 def connect_and_play(session: LavalinkSession, sim: VoiceSimulator, guild_ids: Iterable[int], identifier: str,

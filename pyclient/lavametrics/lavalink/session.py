@@ -47,8 +47,12 @@ class LavalinkSession:
         except (InvalidHandshake, OSError, TimeoutError) as exc:
             # a wrong password is a 401/403 handshake; a wrong port is refused or not a websocket
             raise SessionError(f"{ws_url}: cannot open the websocket: {exc}") from None
+        # e.g. Session-Resumed: "true" when the node took this socket as the resume of session_id
+        self.handshake_headers: dict[str, str] = {k.lower(): v for k, v in self._ws.response.headers.raw_items()}
         self._reader = threading.Thread(target=self._read, name="lavalink-session-reader", daemon=True)
         self._reader.start()
+        # Not necessarily the first message: Lavalink schedules the session's first `stats` before it
+        # sends `ready` (SocketContext.kt), and the first session after start waits ~100 ms for it.
         ready = self.wait_for(lambda m: m.get("op") == "ready")
         self.session_id: str = ready["sessionId"]
         self.resumed: bool = bool(ready.get("resumed"))
@@ -97,6 +101,11 @@ class LavalinkSession:
         return self.request("GET", "/v4/loadtracks", query={"identifier": identifier})
 
     def update_player(self, guild_id: int, body: dict[str, Any], *, no_replace: bool = False) -> dict[str, Any]:
+        voice = body.get("voice")
+        if isinstance(voice, dict) and not voice.get("channelId"):
+            # Lavalink 4.2+ answers 400 without it (4.1 ignores it); say so before the node does
+            raise SessionError(f"guild {guild_id}: voice.channelId is missing: Lavalink 4.2+ requires the voice "
+                               "channel id with token, endpoint and sessionId")
         path = f"/v4/sessions/{self.session_id}/players/{guild_id}"
         return self.request("PATCH", path, body, query={"noReplace": "true"} if no_replace else None)
 

@@ -60,8 +60,7 @@ public class InfoController {
         v.put("major", StandinVersion.MAJOR);
         v.put("minor", StandinVersion.MINOR);
         v.put("patch", StandinVersion.PATCH);
-        v.put("preRelease", StandinVersion.PRE_RELEASE);
-        v.putNull("build");
+        v.put("preRelease", StandinVersion.PRE_RELEASE);   // Lavalink's Version has no build field
         out.put("buildTime", buildTime);
         ObjectNode git = out.putObject("git");
         git.put("branch", "lavametrics-standin");

@@ -1,38 +1,45 @@
 package dev.lavametrics.standin;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
 import io.prometheus.client.Collector;
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.GaugeMetricFamily;
+import io.prometheus.client.exporter.common.TextFormat;
 import io.prometheus.client.hotspot.DefaultExports;
-import io.prometheus.client.servlet.jakarta.exporter.MetricsServlet;
-import org.slf4j.Logger;
+import io.prometheus.client.logback.InstrumentedAppender;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.web.servlet.mvc.ServletWrappingController;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.RequestMethod;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.servlet.mvc.method.RequestMappingInfo;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
 
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
- * Lavalink core's Prometheus surface: JVM {@link DefaultExports} plus the {@code lavalink_*}
- * gauges, all in {@link CollectorRegistry#defaultRegistry}, served by simpleclient's servlet
- * (text 0.0.4 and OpenMetrics by Accept header).
+ * Lavalink core's Prometheus surface (LavalinkServer/src/main/java/lavalink/server/metrics/ at 4.1.2 and
+ * 4.2.2): JVM {@link DefaultExports}, the {@code lavalink_*} gauges, the GC pause histogram and
+ * logback's {@code logback_appender_total{level}}, all in {@link CollectorRegistry#defaultRegistry}.
  *
- * <p>The servlet is reached through a Spring MVC mapping, not a servlet registration of its own: in
- * Lavalink the endpoint is an MVC controller, so its authorization interceptor (here
- * {@link AuthInterceptor}) guards it and plugins' RestInterceptors see it; a separate servlet would
- * bypass both.
+ * <p>Served as Lavalink serves it: an MVC handler (so its authorization interceptor, here
+ * {@link AuthInterceptor}, guards it and plugins' RestInterceptors see it) for GET only, answering the
+ * text format 0.0.4 whatever else the client prefers (a client that accepts only OpenMetrics gets 406),
+ * and honouring the {@code name[]} filter.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(prefix = "metrics.prometheus", name = "enabled", havingValue = "true")
 public class MetricsConfig {
-    private static final Logger log = LoggerFactory.getLogger(MetricsConfig.class);
+    private static final org.slf4j.Logger log = LoggerFactory.getLogger(MetricsConfig.class);
 
     @Bean
     public CoreStatsCollector coreStatsCollector(StatsService stats) {
@@ -42,26 +49,59 @@ public class MetricsConfig {
         return c;
     }
 
-    /**
-     * simpleclient's MetricsServlet, initialised and destroyed as a bean, mapped (every method, as the
-     * servlet registration was) into the MVC handler mapping the interceptors apply to.
-     */
+    @Bean(destroyMethod = "close")
+    public GcPauseHistogram gcPauseHistogram() {
+        return GcPauseHistogram.start(CollectorRegistry.defaultRegistry);
+    }
+
+    /** Counts every log event by level, as Lavalink's PrometheusMetrics does with the same appender. */
+    @Bean(destroyMethod = "close")
+    public LogbackCounter logbackCounter() {
+        return new LogbackCounter();
+    }
+
     @Bean
-    public ServletWrappingController prometheusServlet(NodeSettings settings, CoreStatsCollector ignored,
-                                                       @Qualifier("requestMappingHandlerMapping")
-                                                       RequestMappingHandlerMapping mapping)
-            throws NoSuchMethodException {
+    public MetricsHandler prometheusMetrics(NodeSettings settings, CoreStatsCollector ignored,
+                                            @Qualifier("requestMappingHandlerMapping")
+                                            RequestMappingHandlerMapping mapping) throws NoSuchMethodException {
         String path = settings.getEffectivePrometheusEndpoint();
         log.info("Prometheus metrics at {} ({})", path,
                 settings.isMetricsAnonymous() ? "anonymous" : "password required");
-        ServletWrappingController servlet = new ServletWrappingController();
-        servlet.setServletClass(MetricsServlet.class);
-        servlet.setServletName("prometheusMetrics");
-        servlet.setSupportedMethods((String[]) null); // the servlet answers every method itself, as before
-        mapping.registerMapping(RequestMappingInfo.paths(path).options(mapping.getBuilderConfiguration()).build(),
-                servlet, ServletWrappingController.class.getMethod("handleRequest",
-                        HttpServletRequest.class, HttpServletResponse.class));
-        return servlet;
+        MetricsHandler handler = new MetricsHandler();
+        mapping.registerMapping(RequestMappingInfo.paths(path).methods(RequestMethod.GET)
+                        .produces(TextFormat.CONTENT_TYPE_004).options(mapping.getBuilderConfiguration()).build(),
+                handler, MetricsHandler.class.getMethod("scrape", String[].class));
+        return handler;
+    }
+
+    /** The default registry in the text format 0.0.4, optionally only the families named in {@code name[]}. */
+    public static class MetricsHandler {
+        public ResponseEntity<String> scrape(@RequestParam(name = "name[]", required = false) String[] names)
+                throws IOException {
+            Set<String> include = names == null ? Set.of() : new HashSet<>(List.of(names));
+            StringWriter out = new StringWriter();
+            TextFormat.write004(out, CollectorRegistry.defaultRegistry.filteredMetricFamilySamples(include));
+            return new ResponseEntity<>(out.toString(), HttpStatus.OK);
+        }
+    }
+
+    /** simpleclient_logback's appender on the root logger; its counter is static, registered once per JVM. */
+    public static class LogbackCounter {
+        private final Logger root;
+        private final InstrumentedAppender appender = new InstrumentedAppender();
+
+        LogbackCounter() {
+            LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+            root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+            appender.setContext(context);
+            appender.start();
+            root.addAppender(appender);
+        }
+
+        public void close() {
+            root.detachAppender(appender);
+            appender.stop();
+        }
     }
 
     /** The gauges of Lavalink's LavalinkStatsCollector (names and units as core exposes them). */

@@ -15,6 +15,8 @@ import dev.lavametrics.standin.voice.VoiceConnection;
 import dev.lavametrics.standin.voice.VoiceManager;
 import dev.lavametrics.standin.voice.VoiceServerInfo;
 
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -48,7 +50,9 @@ public class PlayerImpl extends AudioEventAdapter implements IPlayer, VoiceConne
     private volatile String voiceToken = "";
     private volatile String voiceEndpoint = "";
     private volatile String voiceSessionId = "";
-    private volatile JsonNode voiceChannelId;
+    private volatile String voiceChannelId;
+    /** The channel of the current connection (guarded by voiceLock). */
+    private String connectedChannelId;
 
     PlayerImpl(SocketContextImpl context, long guildId, AudioPlayer audioPlayer, TrackCodec codec,
                ScheduledExecutorService scheduler, int updateIntervalSeconds, VoiceManager voiceManager) {
@@ -96,41 +100,49 @@ public class PlayerImpl extends AudioEventAdapter implements IPlayer, VoiceConne
         this.filters = filters == null || filters.isNull() ? codec.mapper().createObjectNode() : filters.deepCopy();
     }
 
-    public void setVoice(String token, String endpoint, String sessionId, JsonNode channelId) {
+    /**
+     * Stores the client's voice state (Lavalink 4.2 shape, with {@code channelId}) and connects when it
+     * is new. The returned future completes once the voice gateway websocket is open, as Lavalink's
+     * PATCH waits for it; at once when nothing had to connect.
+     */
+    public CompletableFuture<Void> setVoice(String token, String endpoint, String sessionId, String channelId) {
         this.voiceToken = token == null ? "" : token;
         this.voiceEndpoint = endpoint == null ? "" : endpoint;
         this.voiceSessionId = sessionId == null ? "" : sessionId;
         this.voiceChannelId = channelId;
-        updateVoiceConnection();
+        return updateVoiceConnection();
     }
 
     /**
      * Connects to the voice server last sent by the client when the info is complete and differs from
-     * the current connection's (or the current one has closed); a previous connection is closed
-     * silently. Lavalink leaves reconnecting after a server-side close to the bot, so nothing here
-     * reconnects on its own.
+     * the current connection's (channel included, as in 4.2's PlayerRestHandler.kt) or the current one
+     * has closed; a previous connection is closed silently.
      */
-    private void updateVoiceConnection() {
+    private CompletableFuture<Void> updateVoiceConnection() {
+        CompletableFuture<Void> nothingToDo = CompletableFuture.completedFuture(null);
         if (voiceManager == null) {
-            return;
+            return nothingToDo;
         }
         VoiceServerInfo info = new VoiceServerInfo(guildId, context.getUserId(), voiceSessionId, voiceToken,
                 voiceEndpoint);
         if (!info.complete()) {
-            return;
+            return nothingToDo;
         }
         synchronized (voiceLock) {
             if (destroyed) {
-                return;
+                return nothingToDo;
             }
             VoiceConnection cur = voice;
-            if (cur != null && !cur.isClosed() && cur.info().equals(info)) {
-                return;
+            if (cur != null && !cur.isClosed() && cur.info().equals(info)
+                    && Objects.equals(connectedChannelId, voiceChannelId)) {
+                return nothingToDo;
             }
             if (cur != null) {
                 cur.close();
             }
+            connectedChannelId = voiceChannelId;
             voice = voiceManager.connect(info, this, this::voiceClosed);
+            return voice.opened();
         }
     }
 
@@ -218,15 +230,14 @@ public class PlayerImpl extends AudioEventAdapter implements IPlayer, VoiceConne
         voice.put("token", voiceToken);
         voice.put("endpoint", voiceEndpoint);
         voice.put("sessionId", voiceSessionId);
-        if (voiceChannelId != null) {
-            voice.set("channelId", voiceChannelId);
-        }
+        voice.put("channelId", voiceChannelId);   // 4.2.x: always there, null until known
         out.set("filters", filters.deepCopy());
         return out;
     }
 
+    /** As SocketServer.kt's sendPlayerUpdate: skipped while the session is paused, not queued. */
     public void sendPlayerUpdate() {
-        if (context.getState() != ISocketContext.State.OPEN) {
+        if (context.isPaused()) {
             return;
         }
         ObjectNode msg = codec.mapper().createObjectNode();

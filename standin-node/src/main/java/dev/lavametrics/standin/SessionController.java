@@ -20,9 +20,18 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ResponseStatusException;
 
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
 /** Sessions and players: {@code /v4/sessions/{sessionId}[/players[/{guildId}]]}. */
 @RestController
 public class SessionController {
+    private static final List<String> VOICE_FIELDS = List.of("token", "endpoint", "sessionId", "channelId");
+    /** Longer than the voice client's own connect timeout (10 s), so its error is the one reported. */
+    private static final long VOICE_CONNECT_TIMEOUT_SECONDS = 15;
     private final SocketServer server;
     private final TrackCodec codec;
     private final TrackController tracks;
@@ -102,14 +111,17 @@ public class SessionController {
                                    @PathVariable("guildId") String guildId,
                                    @RequestParam(value = "noReplace", defaultValue = "false") boolean noReplace,
                                    @RequestBody(required = false) JsonNode body) {
-        SocketContextImpl ctx = context(sessionId);
-        long gid = guild(guildId);
         if (body == null || body.isNull()) {
             body = codec.mapper().createObjectNode();
         }
         if (!body.isObject()) {
-            throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "Body must be a JSON object");
+            throw unreadableBody();
         }
+        // Lavalink deserializes the body before the handler runs, so a malformed voice state is a 400
+        // even for an unknown session
+        JsonNode voice = readableVoice(body.get("voice"));
+        SocketContextImpl ctx = context(sessionId);
+        long gid = guild(guildId);
 
         // Which track change was requested, if any: track{encoded|identifier} or the deprecated
         // top-level encodedTrack / identifier.
@@ -169,12 +181,18 @@ public class SessionController {
             newTrack = resolveIdentifier(identifier);
         }
 
+        if (voice != null && VOICE_FIELDS.stream().anyMatch(f -> text(voice, f) == null || text(voice, f).isBlank())) {
+            throw new ResponseStatusException(HttpStatus.BAD_REQUEST,
+                    "token, endpoint, sessionId and channelId must be provided in voice state");
+        }
+
         PlayerImpl player = ctx.getOrCreatePlayer(gid);
 
-        JsonNode voice = body.get("voice");
-        if (voice != null && voice.isObject()) {
-            player.setVoice(text(voice, "token"), text(voice, "endpoint"), text(voice, "sessionId"),
-                    voice.get("channelId"));
+        if (voice != null) {
+            // as 4.2.2 (PlayerRestHandler.kt, channelId!!.toLong()) after the player exists: a 500
+            Long.parseLong(text(voice, "channelId"));
+            awaitVoiceGateway(player.setVoice(text(voice, "token"), text(voice, "endpoint"), text(voice, "sessionId"),
+                    text(voice, "channelId")));
         }
         if (body.has("filters")) {
             // Stored and echoed only; the stand-in applies no DSP filters (lavadsp is not on Maven Central).
@@ -216,6 +234,46 @@ public class SessionController {
             player.getAudioPlayer().setPaused(paused);
         }
         return player.toJson();
+    }
+
+    /**
+     * The voice state as Lavalink 4.2.2 reads it (protocol/.../v4/player.kt, {@code VoiceState}): token,
+     * endpoint and sessionId strings and a channelId key (null allowed) must all be there, or the body
+     * does not deserialize and the answer is a plain 400; 4.1.x had no channelId. Null when absent.
+     */
+    private static JsonNode readableVoice(JsonNode voice) {
+        if (voice == null) {
+            return null;
+        }
+        if (!voice.isObject() || !voice.has("channelId") || !(voice.get("channelId").isTextual()
+                || voice.get("channelId").isNull())) {
+            throw unreadableBody();
+        }
+        for (String field : List.of("token", "endpoint", "sessionId")) {
+            if (!voice.path(field).isTextual()) {
+                throw unreadableBody();
+            }
+        }
+        return voice;
+    }
+
+    /** What a body that does not deserialize gets on Lavalink: 400 with the bare reason phrase as message. */
+    private static ResponseStatusException unreadableBody() {
+        return new ResponseStatusException(HttpStatus.BAD_REQUEST);
+    }
+
+    /** Lavalink's PATCH answers once the voice gateway websocket is open (PlayerRestHandler.kt joins it). */
+    private static void awaitVoiceGateway(CompletableFuture<Void> opened) {
+        try {
+            opened.get(VOICE_CONNECT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ResponseStatusException(HttpStatus.INTERNAL_SERVER_ERROR, "Failed to connect to voice server");
+        } catch (ExecutionException | TimeoutException e) {
+            // Lavalink's own answer when Koe's connect fails; where Koe never completes (a refused TCP
+            // connect) Lavalink's request hangs instead, which a test host should not copy
+            throw new ResponseStatusException(HttpStatus.INTERNAL_SERVER_ERROR, "Failed to connect to voice server");
+        }
     }
 
     private static TrackMarkerHandler endMarker(PlayerImpl player) {

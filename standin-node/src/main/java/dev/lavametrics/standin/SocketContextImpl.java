@@ -8,6 +8,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.web.socket.CloseStatus;
 import org.springframework.web.socket.TextMessage;
 import org.springframework.web.socket.WebSocketSession;
+import org.springframework.web.socket.handler.ConcurrentWebSocketSessionDecorator;
 
 import java.io.IOException;
 import java.util.Collections;
@@ -16,7 +17,17 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledFuture;
 
-/** One client session. */
+/**
+ * One client session, modelled on Lavalink 4.2.2's {@code SocketContext}
+ * ({@code LavalinkServer/src/main/java/lavalink/server/io/SocketContext.kt}; 4.1.2 is the same).
+ *
+ * <p>As there, the state is derived, not stored: {@code OPEN} while the websocket is open, else
+ * {@code RESUMABLE} once {@link #pause} ran, else {@code DESTROYED}. So a closed socket reads
+ * {@code DESTROYED} while the server still lists the context, players and all, until the close is
+ * handled; plugins must cope with exactly that. Outgoing messages go to every plugin's
+ * {@code onWebSocketMessageOut} first, are queued while paused, and the queue is replayed through
+ * the same path on resume, so plugins see a replayed message twice (the same String object).
+ */
 public class SocketContextImpl implements ISocketContext {
     private static final Logger log = LoggerFactory.getLogger(SocketContextImpl.class);
 
@@ -30,7 +41,7 @@ public class SocketContextImpl implements ISocketContext {
     private final ConcurrentLinkedQueue<String> resumeQueue = new ConcurrentLinkedQueue<>();
 
     private volatile WebSocketSession session;
-    private volatile State state = State.OPEN;
+    private volatile boolean paused;
     private volatile boolean resuming = false;
     private volatile long resumeTimeoutSeconds = 60;
     private volatile ScheduledFuture<?> statsTask;
@@ -70,11 +81,16 @@ public class SocketContextImpl implements ISocketContext {
 
     @Override
     public State getState() {
-        return state;
+        WebSocketSession ws = session;
+        if (ws != null && ws.isOpen()) {
+            return State.OPEN;
+        }
+        return paused ? State.RESUMABLE : State.DESTROYED;
     }
 
-    void setState(State state) {
-        this.state = state;
+    /** True while a paused session's messages are queued (Lavalink's {@code sessionPaused}). */
+    boolean isPaused() {
+        return paused;
     }
 
     public boolean isResuming() {
@@ -94,53 +110,73 @@ public class SocketContextImpl implements ISocketContext {
         }
     }
 
-    WebSocketSession session() {
-        return session;
+    /**
+     * The socket {@code raw} has closed: from now on the context reads DESTROYED (or RESUMABLE once
+     * paused), as Lavalink's does when Undertow reports the socket closed before the close is handled.
+     * False when {@code raw} is an older socket of a session that has since resumed on another.
+     */
+    boolean socketClosed(WebSocketSession raw) {
+        WebSocketSession current = session;
+        WebSocketSession delegate = current instanceof ConcurrentWebSocketSessionDecorator d ? d.getDelegate() : current;
+        if (delegate != raw) {
+            return false;
+        }
+        session = null;
+        return true;
     }
 
-    void attach(WebSocketSession session) {
-        this.session = session;
-    }
-
+    /** The stats op: from creation, every minute, paused or not, until {@link #shutdown} (as Lavalink's executor). */
     void setStatsTask(ScheduledFuture<?> f) {
         this.statsTask = f;
     }
 
-    void cancelStatsTask() {
-        ScheduledFuture<?> f = statsTask;
-        if (f != null) {
-            f.cancel(false);
-        }
+    /** The socket closed and resuming is on: queue from now on until {@link #resume} or the timeout. */
+    void pause(ScheduledFuture<?> timeout) {
+        paused = true;
+        resumeTimeoutTask = timeout;
     }
 
-    void setResumeTimeoutTask(ScheduledFuture<?> f) {
-        this.resumeTimeoutTask = f;
-    }
-
-    /** @return true when the timeout had not fired yet, i.e. the session may resume */
-    boolean cancelResumeTimeout() {
+    /** @return true when the resume timeout had not fired yet, i.e. the session may resume */
+    boolean stopResumeTimeout() {
         ScheduledFuture<?> f = resumeTimeoutTask;
-        resumeTimeoutTask = null;
-        return f == null || f.cancel(false);
+        return f != null && f.cancel(false);
     }
 
-    /**
-     * Sends one JSON message. Every message first goes to each PluginEventHandler's
-     * onWebSocketMessageOut. While the session is paused (RESUMABLE) messages are queued and
-     * replayed on resume; on a destroyed session they are dropped.
-     */
+    /** A new socket takes over: ready, the queued messages in order, then a playerUpdate per player. */
+    void resume(WebSocketSession newSession, ObjectNode ready) {
+        paused = false;
+        session = newSession;
+        send(ready);
+        log.info("Replaying {} events to session {}", resumeQueue.size(), sessionId);
+        String queued;
+        while ((queued = resumeQueue.poll()) != null) {
+            send(queued);
+        }
+        players.values().forEach(PlayerImpl::sendPlayerUpdate);
+    }
+
+    /** Players destroyed (each firing onDestroyPlayer), then onSocketContextDestroyed: Lavalink's order. */
+    void shutdown() {
+        log.info("Shutting down session {} ({} players)", sessionId, players.size());
+        ScheduledFuture<?> stats = statsTask;
+        if (stats != null) {
+            stats.cancel(false);
+        }
+        for (Long guild : players.keySet().toArray(new Long[0])) {
+            destroyPlayer(guild);
+        }
+        server.events().onSocketContextDestroyed(this);
+    }
+
     public void send(ObjectNode message) {
         send(message.toString());
     }
 
+    /** Every message first goes to each PluginEventHandler's onWebSocketMessageOut, then out or into the queue. */
     public void send(String payload) {
         server.events().onWebSocketMessageOut(this, payload);
-        State s = state;
-        if (s == State.RESUMABLE) {
+        if (paused) {
             resumeQueue.add(payload);
-            return;
-        }
-        if (s == State.DESTROYED) {
             return;
         }
         WebSocketSession ws = session;
@@ -152,25 +188,6 @@ public class SocketContextImpl implements ISocketContext {
         } catch (IOException | RuntimeException e) {
             log.warn("Failed to send to session {}: {}", sessionId, e.toString());
         }
-    }
-
-    void replayQueue() {
-        String p;
-        while ((p = resumeQueue.poll()) != null) {
-            WebSocketSession ws = session;
-            if (ws == null || !ws.isOpen()) {
-                return;
-            }
-            try {
-                ws.sendMessage(new TextMessage(p));
-            } catch (IOException | RuntimeException e) {
-                log.warn("Failed to replay to session {}: {}", sessionId, e.toString());
-            }
-        }
-    }
-
-    void clearQueue() {
-        resumeQueue.clear();
     }
 
     /** Returns the player of a guild, creating it (and firing onNewPlayer) when absent. */

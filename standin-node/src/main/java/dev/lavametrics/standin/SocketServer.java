@@ -22,12 +22,12 @@ import org.springframework.web.socket.server.HandshakeInterceptor;
 
 import java.security.SecureRandom;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** The websocket endpoint {@code /v4/websocket} and the session registry plugins can inject. */
@@ -39,6 +39,15 @@ public class SocketServer extends TextWebSocketHandler implements ISocketServer,
     private static final String ATTR_CLIENT = "standin.clientName";
     private static final String ATTR_RESUME = "standin.resumeSessionId";
     private static final String ATTR_CONTEXT = "standin.context";
+    /**
+     * How long the node's first session waits for its {@code ready} (ms; later sessions do not wait).
+     * Real Lavalink (measured on 4.1.2: 58-117 ms, later sessions 1-5 ms) pays a one-time cost on its
+     * first connection: the first kotlinx.serialization encode and websocket classes on the connecting
+     * thread while the stats task that {@code SocketContext}'s constructor schedules with zero delay
+     * loads OSHI and JNA on another ({@code SocketContext.kt} init, {@code StatsCollector.kt}). A client
+     * that acts before {@code ready} arrives must fail here as it would there.
+     */
+    public static final String FIRST_READY_DELAY_PROPERTY = "standin.firstReadyDelayMs";
 
     private final AudioPlayerManager manager;
     private final NodeSettings settings;
@@ -50,6 +59,18 @@ public class SocketServer extends TextWebSocketHandler implements ISocketServer,
     private final ScheduledExecutorService scheduler;
 
     private final Map<String, SocketContextImpl> sessions = new ConcurrentHashMap<>();
+    /**
+     * Lavalink keeps this in a plain (not thread-safe) LinkedHashMap; a concurrent map here, since the
+     * stand-in must not be flaky. The plugin copes with the real one (see its LiveSessions).
+     */
+    private final Map<String, SocketContextImpl> resumableSessions = new ConcurrentHashMap<>();
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private final Map<String, ISocketContext> sessionsView = Collections.unmodifiableMap((Map) sessions);
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private final Map<String, ISocketContext> resumableView = Collections.unmodifiableMap((Map) resumableSessions);
+    /** See {@link #FIRST_READY_DELAY_PROPERTY}. */
+    private final long firstReadyDelayMs = Long.getLong(FIRST_READY_DELAY_PROPERTY, 100);
+    private final AtomicBoolean firstSessionSeen = new AtomicBoolean();
 
     public SocketServer(AudioPlayerManager manager, NodeSettings settings, PluginEvents events, TrackCodec codec,
                         StatsService stats, VoiceManager voice) {
@@ -80,26 +101,27 @@ public class SocketServer extends TextWebSocketHandler implements ISocketServer,
         return scheduler;
     }
 
+    /** The live map, as Lavalink hands out its own: open sessions, and closed ones until their close is handled. */
     @Override
     public Map<String, ISocketContext> getSessions() {
-        return Collections.unmodifiableMap(new LinkedHashMap<>(sessions));
+        return sessionsView;
     }
 
+    /** Paused sessions waiting for a resume; a session is in one map or the other, never both. */
     @Override
     public Map<String, ISocketContext> getResumableSessions() {
-        Map<String, ISocketContext> out = new LinkedHashMap<>();
-        sessions.forEach((k, v) -> {
-            if (v.getState() == ISocketContext.State.RESUMABLE) {
-                out.put(k, v);
-            }
-        });
-        return Collections.unmodifiableMap(out);
+        return resumableView;
     }
 
+    /** The session REST calls may address: Lavalink looks only in {@code sessions}, so a paused one is a 404. */
     public SocketContextImpl getContext(String sessionId) {
         return sessions.get(sessionId);
     }
 
+    /**
+     * What the node's stats count: Lavalink's StatsCollector sums over {@code sessions} only, so the
+     * players of a paused session are missing from /v4/stats and {@code lavalink_players_total}.
+     */
     public Iterable<SocketContextImpl> contexts() {
         return sessions.values();
     }
@@ -148,6 +170,10 @@ public class SocketServer extends TextWebSocketHandler implements ISocketServer,
         if (resume != null) {
             attributes.put(ATTR_RESUME, resume);
         }
+        // as HandshakeInterceptorImpl.kt: asking stops the resume timeout, and the answer is a header
+        SocketContextImpl paused = resume == null ? null : resumableSessions.get(resume);
+        boolean resuming = paused != null && paused.stopResumeTimeout();
+        response.getHeaders().add("Session-Resumed", Boolean.toString(resuming));
         return true;
     }
 
@@ -156,7 +182,7 @@ public class SocketServer extends TextWebSocketHandler implements ISocketServer,
                                Exception exception) {
     }
 
-    // ---- websocket lifecycle ----
+    // ---- websocket lifecycle: SocketServer.kt's afterConnectionEstablished / afterConnectionClosed ----
 
     @Override
     public void afterConnectionEstablished(WebSocketSession raw) {
@@ -165,43 +191,44 @@ public class SocketServer extends TextWebSocketHandler implements ISocketServer,
         String clientName = (String) raw.getAttributes().get(ATTR_CLIENT);
         String resumeId = (String) raw.getAttributes().get(ATTR_RESUME);
 
-        if (resumeId != null) {
-            SocketContextImpl ctx = sessions.get(resumeId);
-            if (ctx != null && ctx.getState() == ISocketContext.State.RESUMABLE && ctx.cancelResumeTimeout()) {
-                raw.getAttributes().put(ATTR_CONTEXT, ctx);
-                ctx.attach(session);
-                ctx.setState(ISocketContext.State.OPEN);
-                log.info("Resumed session {} ({})", resumeId, clientName == null ? "unknown client" : clientName);
-                ctx.send(ready(true, ctx.getSessionId()));
-                ctx.replayQueue();
-                events.onWebSocketOpen(ctx, true);
-                ctx.players().values().forEach(PlayerImpl::sendPlayerUpdate);
-                startStats(ctx);
-                return;
-            }
+        SocketContextImpl resumable = resumeId == null ? null : resumableSessions.remove(resumeId);
+        if (resumable != null) {
+            raw.getAttributes().put(ATTR_CONTEXT, resumable);
+            sessions.put(resumable.getSessionId(), resumable);
+            resumable.resume(session, ready(true, resumable.getSessionId()));
+            log.info("Resumed session {} ({})", resumeId, clientName == null ? "unknown client" : clientName);
+            events.onWebSocketOpen(resumable, true);   // after ready, replay and player updates
+            return;
         }
 
         SocketContextImpl ctx = new SocketContextImpl(this, newSessionId(), userId, clientName, session);
         raw.getAttributes().put(ATTR_CONTEXT, ctx);
+        startStats(ctx);                               // scheduled before ready: stats may come first
         sessions.put(ctx.getSessionId(), ctx);
-        log.info("Connection established from {} (session {}, user {})",
-                clientName == null ? "a client without Client-Name" : clientName, ctx.getSessionId(), userId);
+        if (firstReadyDelayMs > 0 && firstSessionSeen.compareAndSet(false, true)) {
+            pauseForFirstReady();
+        }
         ctx.send(ready(false, ctx.getSessionId()));
         events.onWebSocketOpen(ctx, false);
-        startStats(ctx);
+        log.info("Connection established from {} (session {}, user {})",
+                clientName == null ? "a client without Client-Name" : clientName, ctx.getSessionId(), userId);
+    }
+
+    private void pauseForFirstReady() {
+        try {
+            Thread.sleep(firstReadyDelayMs);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void startStats(SocketContextImpl ctx) {
-        ctx.cancelStatsTask();
         ctx.setStatsTask(scheduler.scheduleAtFixedRate(() -> {
             try {
-                if (ctx.getState() == ISocketContext.State.OPEN) {
-                    ObjectNode msg = stats.statsJson();
-                    ObjectNode out = codec.mapper().createObjectNode();
-                    out.put("op", "stats");
-                    out.setAll(msg);
-                    ctx.send(out);
-                }
+                ObjectNode out = codec.mapper().createObjectNode();
+                out.put("op", "stats");
+                out.setAll(stats.statsJson(ctx));
+                ctx.send(out);
             } catch (RuntimeException e) {
                 log.warn("Stats task failed: {}", e.toString());
             }
@@ -222,43 +249,42 @@ public class SocketServer extends TextWebSocketHandler implements ISocketServer,
         log.debug("Ignoring websocket message: {}", message.getPayload());
     }
 
+    /**
+     * Lavalink's order: the socket is already closed (the context reads DESTROYED), then it leaves
+     * {@code sessions}; a resumable one moves to {@code resumableSessions} and is paused
+     * (onSocketContextPaused), any other is shut down: players destroyed, then onSocketContextDestroyed.
+     */
     @Override
     public void afterConnectionClosed(WebSocketSession raw, CloseStatus status) {
         SocketContextImpl ctx = (SocketContextImpl) raw.getAttributes().get(ATTR_CONTEXT);
-        if (ctx == null || ctx.getState() != ISocketContext.State.OPEN) {
+        if (ctx == null) {
             return;
         }
-        WebSocketSession current = ctx.session();
-        if (current instanceof ConcurrentWebSocketSessionDecorator d && d.getDelegate() != raw) {
-            return; // an older socket of a session that has since resumed elsewhere
+        // Tomcat still reports a closing socket open here, where Lavalink's Undertow reports it closed
+        if (!ctx.socketClosed(raw) || !sessions.remove(ctx.getSessionId(), ctx)) {
+            return;
         }
-        ctx.cancelStatsTask();
         if (ctx.isResuming()) {
-            ctx.setState(ISocketContext.State.RESUMABLE);
+            SocketContextImpl older = resumableSessions.put(ctx.getSessionId(), ctx);
+            if (older != null && older != ctx) {
+                older.shutdown();
+            }
             long timeout = ctx.getResumeTimeoutSeconds();
-            ctx.setResumeTimeoutTask(scheduler.schedule(() -> {
-                if (ctx.getState() == ISocketContext.State.RESUMABLE) {
-                    log.info("Session {} was not resumed within {} s; destroying it", ctx.getSessionId(), timeout);
-                    destroy(ctx);
-                }
-            }, timeout, TimeUnit.SECONDS));
+            ctx.pause(scheduler.schedule(() -> onResumeTimeout(ctx), timeout, TimeUnit.SECONDS));
             log.info("Connection closed ({}); session {} can be resumed within {} s", status, ctx.getSessionId(), timeout);
             events.onSocketContextPaused(ctx);
             return;
         }
         log.info("Connection closed ({}); destroying session {}", status, ctx.getSessionId());
-        destroy(ctx);
+        ctx.shutdown();
     }
 
-    private void destroy(SocketContextImpl ctx) {
-        ctx.cancelStatsTask();
-        ctx.clearQueue();
-        for (Long guild : ctx.players().keySet().toArray(new Long[0])) {
-            ctx.destroyPlayer(guild);
+    private void onResumeTimeout(SocketContextImpl ctx) {
+        if (resumableSessions.remove(ctx.getSessionId(), ctx)) {
+            log.info("Session {} was not resumed within {} s; destroying it", ctx.getSessionId(),
+                    ctx.getResumeTimeoutSeconds());
+            ctx.shutdown();
         }
-        ctx.setState(ISocketContext.State.DESTROYED);
-        sessions.remove(ctx.getSessionId(), ctx);
-        events.onSocketContextDestroyed(ctx);
     }
 
     @PreDestroy

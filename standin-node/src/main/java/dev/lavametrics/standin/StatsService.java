@@ -82,30 +82,25 @@ public class StatsService {
     }
 
     /**
-     * Lavalink's frameStats: over players that are connected and whose last complete minute was
-     * covered by continuous playback, the average frames sent and nulled in that minute and the
-     * average deficit (3000 expected minus both). Null when no player qualifies.
+     * Lavalink's frameStats of one session (StatsCollector.kt, {@code retrieveStats(context)}): over its
+     * players that are connected and whose last complete minute was covered by continuous playback, the
+     * average frames sent and nulled in that minute and the average deficit (3000 expected minus both).
+     * Null when no player qualifies.
      */
-    public ObjectNode frameStatsJson() {
-        SocketServer s = socketServer;
-        if (s == null) {
-            return null;
-        }
+    ObjectNode frameStatsJson(SocketContextImpl context) {
         long now = System.currentTimeMillis();
         long players = 0;
         long sent = 0;
         long nulled = 0;
-        for (SocketContextImpl c : s.contexts()) {
-            for (PlayerImpl p : c.players().values()) {
-                VoiceConnection v = p.getVoiceConnection();
-                FrameCounter fc = p.getFrameCounter();
-                if (v == null || !v.isConnected() || !fc.usable(now)) {
-                    continue;
-                }
-                players++;
-                sent += fc.lastMinuteSent();
-                nulled += fc.lastMinuteNulled();
+        for (PlayerImpl p : context.players().values()) {
+            VoiceConnection v = p.getVoiceConnection();
+            FrameCounter fc = p.getFrameCounter();
+            if (v == null || !v.isConnected() || !fc.usable(now)) {
+                continue;
             }
+            players++;
+            sent += fc.lastMinuteSent();
+            nulled += fc.lastMinuteNulled();
         }
         if (players == 0) {
             return null;
@@ -118,9 +113,24 @@ public class StatsService {
         return out;
     }
 
-    /** {players, playingPlayers, uptime, memory, cpu, frameStats}. */
+    /** {@code /v4/stats}: frameStats is always null there, Lavalink computes it only for a session. */
     public ObjectNode statsJson() {
+        return statsJson(null);
+    }
+
+    /**
+     * The stats of the {@code stats} op of {@code context}, or of /v4/stats when null:
+     * {frameStats (null when no player qualifies), players, playingPlayers, uptime, memory, cpu}. The key
+     * is there even when null, in both (measured on 4.1.2; StatsEvent's frameStats has no default).
+     */
+    public ObjectNode statsJson(SocketContextImpl context) {
         ObjectNode out = mapper.createObjectNode();
+        ObjectNode frames = context == null ? null : frameStatsJson(context);
+        if (frames == null) {
+            out.putNull("frameStats");
+        } else {
+            out.set("frameStats", frames);
+        }
         out.put("players", players());
         out.put("playingPlayers", playingPlayers());
         out.put("uptime", uptimeMillis());
@@ -134,12 +144,6 @@ public class StatsService {
         cpu.put("cores", cores());
         cpu.put("systemLoad", systemLoad());
         cpu.put("lavalinkLoad", processLoad());
-        ObjectNode frames = frameStatsJson();
-        if (frames == null) {
-            out.putNull("frameStats");
-        } else {
-            out.set("frameStats", frames);
-        }
         return out;
     }
 }

@@ -1,8 +1,8 @@
 package dev.lavametrics.standin;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.arbjerg.lavalink.api.RestInterceptor;
 import jakarta.servlet.FilterChain;
+import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.slf4j.Logger;
@@ -15,6 +15,7 @@ import org.springframework.boot.web.servlet.error.ErrorAttributes;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
+import org.springframework.web.context.request.RequestAttributes;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
@@ -36,11 +37,10 @@ public class WebConfig implements WebMvcConfigurer, WebSocketConfigurer {
     private final SocketServer socketServer;
     private final AuthInterceptor auth;
 
-    public WebConfig(ObjectProvider<RestInterceptor> interceptors, SocketServer socketServer, NodeSettings settings,
-                     ObjectMapper mapper) {
+    public WebConfig(ObjectProvider<RestInterceptor> interceptors, SocketServer socketServer, NodeSettings settings) {
         this.interceptors = interceptors;
         this.socketServer = socketServer;
-        this.auth = new AuthInterceptor(settings, mapper);
+        this.auth = new AuthInterceptor(settings);
     }
 
     @Override
@@ -78,24 +78,35 @@ public class WebConfig implements WebMvcConfigurer, WebSocketConfigurer {
         return reg;
     }
 
-    /** Error bodies in Lavalink v4 style: {timestamp (epoch ms), status, error, message, path}. */
+    /**
+     * Error bodies as Lavalink 4 answers (Spring Boot's error attributes, kept by
+     * {@code server.error.include-message: ALWAYS} in its application.yml): {timestamp (epoch ms),
+     * status, error, [trace], message, path}. The message is the one the error was sent with (a
+     * {@code ResponseStatusException}'s reason, "Session not found"), else the reason phrase: Lavalink's
+     * Undertow turns a bare {@code sendError(400)}, e.g. for a body that does not deserialize, into
+     * {@code "message":"Bad Request"} (measured on 4.1.2 and 4.2.2), never the exception's text; an
+     * exception nothing resolved is a 500 with the exception's message.
+     */
     @Bean
     public ErrorAttributes errorAttributes() {
         return new DefaultErrorAttributes() {
             @Override
             public Map<String, Object> getErrorAttributes(WebRequest webRequest, ErrorAttributeOptions options) {
                 Map<String, Object> base = super.getErrorAttributes(webRequest,
-                        options.including(ErrorAttributeOptions.Include.MESSAGE));
-                return errorBody(base.get("status"), base.get("error"), base.get("trace"), base.get("message"),
-                        base.get("path"));
+                        options.excluding(ErrorAttributeOptions.Include.MESSAGE));
+                Object sent = webRequest.getAttribute(RequestDispatcher.ERROR_MESSAGE, RequestAttributes.SCOPE_REQUEST);
+                // an exception no handler resolved reached the container: Undertow reports its message
+                // ("Request processing failed: java.lang.NumberFormatException: ..."), Tomcat does not
+                Object unhandled = webRequest.getAttribute(RequestDispatcher.ERROR_EXCEPTION, RequestAttributes.SCOPE_REQUEST);
+                if ((sent == null || "".equals(sent)) && unhandled instanceof Throwable t) {
+                    sent = t.getMessage();
+                }
+                return errorBody(base.get("status"), base.get("error"), base.get("trace"), sent, base.get("path"));
             }
         };
     }
 
-    /**
-     * The one error body shape, for MVC errors and {@link AuthInterceptor}'s rejections alike:
-     * {timestamp, status, error, [trace], message, path}; an empty message falls back to {@code error}.
-     */
+    /** The one error body shape: {timestamp, status, error, [trace], message, path}; no message → {@code error}. */
     static Map<String, Object> errorBody(Object status, Object error, Object trace, Object message, Object path) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("timestamp", System.currentTimeMillis());

@@ -62,7 +62,9 @@ class StandinNodeTest {
         assertEquals(1, info.get("plugins").size(), info.toString());
         assertEquals("testplugin", info.get("plugins").get(0).get("name").asText());
         assertEquals("1.2.3", info.get("plugins").get(0).get("version").asText());
-        assertEquals("4.0.0-lavametrics-standin", info.get("version").get("semver").asText());
+        assertEquals("4.2.2-lavametrics-standin", info.get("version").get("semver").asText());
+        assertEquals(2, info.get("version").get("minor").asInt());
+        assertTrue(info.get("version").has("preRelease") && !info.get("version").has("build"), info.toString());
         assertEquals("[\"local\"]", info.get("sourceManagers").toString().replace("\"http\",", ""));
 
         HttpResponse<String> res = node.get("/testplugin/state", PASSWORD);
@@ -76,7 +78,7 @@ class StandinNodeTest {
         assertEquals("yes", res.headers().firstValue("X-Testplugin-Filter").orElse(null));
         assertEquals("/testplugin/state", res.headers().firstValue("X-Testplugin-Pattern").orElse(null));
         HttpResponse<String> version = node.get("/version", PASSWORD);
-        assertEquals("4.0.0-lavametrics-standin", version.body());
+        assertEquals("4.2.2-lavametrics-standin", version.body());
         assertEquals("/version", version.headers().firstValue("X-Testplugin-Pattern").orElse(null));
     }
 
@@ -84,20 +86,15 @@ class StandinNodeTest {
     void authorizationIsEnforcedExceptOnExplicitMetricsEndpoint() throws Exception {
         HttpResponse<String> missing = node.get("/v4/stats", null);
         assertEquals(401, missing.statusCode());
-        JsonNode body = JSON.readTree(missing.body());
-        assertEquals(401, body.get("status").asInt());
-        assertEquals("/v4/stats", body.get("path").asText());
-        assertTrue(body.get("timestamp").isNumber());
-        assertNotNull(body.get("error"));
-        assertNotNull(body.get("message"));
+        assertEquals("", missing.body());   // Lavalink only sets the status
 
         HttpResponse<String> wrong = node.get("/v4/stats", "nope");
         assertEquals(403, wrong.statusCode());
-        assertEquals(403, JSON.readTree(wrong.body()).get("status").asInt());
+        assertEquals("", wrong.body());
 
         HttpResponse<String> ok = node.get("/v4/stats", PASSWORD);
         assertEquals(200, ok.statusCode());
-        assertTrue(JSON.readTree(ok.body()).get("frameStats").isNull());
+        assertTrue(JSON.readTree(ok.body()).get("frameStats").isNull(), ok.body());   // no session, no frame stats
 
         HttpResponse<String> metrics = node.get("/metrics", null);
         assertEquals(200, metrics.statusCode());
@@ -118,15 +115,10 @@ class StandinNodeTest {
         assertEquals("yes", missing.headers().firstValue("X-Testplugin-Filter").orElse(null));
         assertTrue(missing.headers().firstValue("X-Testplugin-Pattern").isEmpty(), "RestInterceptor not reached");
         assertEquals("4", missing.headers().firstValue("Lavalink-Api-Version").orElse(null));
-        assertEquals("application/json", missing.headers().firstValue("Content-Type").orElse("").replaceAll(";.*", ""));
-        JsonNode body = JSON.readTree(missing.body());
-        assertEquals("Unauthorized", body.get("error").asText());
-        assertEquals("Unauthorized", body.get("message").asText());
-        assertEquals("/v4/info", body.get("path").asText());
+        assertEquals("", missing.body());
         HttpResponse<String> wrong = node.get("/v4/info", "nope");
         assertEquals(403, wrong.statusCode());
         assertEquals("yes", wrong.headers().firstValue("X-Testplugin-Filter").orElse(null));
-        assertEquals("Forbidden", JSON.readTree(wrong.body()).get("error").asText());
 
         // the filter counts after the chain returns, which may be just after the client has the response
         JsonNode seen = null;
@@ -143,7 +135,8 @@ class StandinNodeTest {
 
     @Test
     void websocketUpgradeNeedsThePassword() throws Exception {
-        for (String[] c : new String[][]{{null, "401"}, {"nope", "403"}}) {
+        // Lavalink's HandshakeInterceptorImpl answers 401 to a missing and to a wrong password alike
+        for (String[] c : new String[][]{{null, "401"}, {"nope", "401"}}) {
             WebSocket.Builder b = node.http.newWebSocketBuilder().header("User-Id", "1");
             if (c[0] != null) {
                 b.header("Authorization", c[0]);
@@ -167,12 +160,15 @@ class StandinNodeTest {
         assertEquals(400, ((WebSocketHandshakeException) noUser.getCause()).getResponse().statusCode());
 
         try (LavalinkTestClient client = node.connect("123456789", "Client-Name", "standin-test/1.0")) {
-            JsonNode ready = JSON.readTree(client.inbox.poll(10, TimeUnit.SECONDS));
+            // ready and the first stats op, in either order (Lavalink schedules stats before it sends ready)
+            JsonNode first = JSON.readTree(client.inbox.poll(10, TimeUnit.SECONDS));
+            JsonNode second = JSON.readTree(client.inbox.poll(10, TimeUnit.SECONDS));
+            JsonNode ready = "ready".equals(first.get("op").asText()) ? first : second;
+            JsonNode stats = ready == first ? second : first;
             assertEquals("ready", ready.get("op").asText());
             assertEquals(false, ready.get("resumed").asBoolean());
             String sessionId = ready.get("sessionId").asText();
             assertTrue(sessionId.matches("[a-z0-9]{16}"), sessionId);
-            JsonNode stats = JSON.readTree(client.inbox.poll(10, TimeUnit.SECONDS));
             assertEquals("stats", stats.get("op").asText());
 
             String id = URLEncoder.encode(wav.toAbsolutePath().toString(), StandardCharsets.UTF_8);
@@ -183,11 +179,23 @@ class StandinNodeTest {
             HttpResponse<String> res = node.request("PATCH", "/v4/sessions/" + sessionId + "/players/42",
                     "{\"track\":{\"encoded\":\"" + encoded + "\",\"userData\":{\"k\":\"v\"}},\"volume\":55,"
                             + "\"voice\":{\"token\":\"t\",\"endpoint\":\"e\",\"sessionId\":\"s\"}}");
+            // 4.2: a voice state without channelId does not deserialize, and nothing is created
+            assertEquals(400, res.statusCode(), res.body());
+            assertEquals("Bad Request", JSON.readTree(res.body()).get("message").asText());
+            assertEquals(404, node.get("/v4/sessions/" + sessionId + "/players/42", PASSWORD).statusCode());
+            res = node.request("PATCH", "/v4/sessions/" + sessionId + "/players/42",
+                    "{\"voice\":{\"token\":\"t\",\"endpoint\":\"e\",\"sessionId\":\"s\",\"channelId\":\" \"}}");
+            assertEquals(400, res.statusCode(), res.body());
+            assertEquals("token, endpoint, sessionId and channelId must be provided in voice state",
+                    JSON.readTree(res.body()).get("message").asText());
+
+            res = node.request("PATCH", "/v4/sessions/" + sessionId + "/players/42",
+                    "{\"track\":{\"encoded\":\"" + encoded + "\",\"userData\":{\"k\":\"v\"}},\"volume\":55}");
             assertEquals(200, res.statusCode(), res.body());
             JsonNode player = JSON.readTree(res.body());
             assertEquals("42", player.get("guildId").asText());
             assertEquals(55, player.get("volume").asInt());
-            assertEquals("e", player.get("voice").get("endpoint").asText());
+            assertTrue(player.get("voice").get("channelId").isNull(), res.body());
             assertEquals("v", player.get("track").get("userData").get("k").asText());
             assertEquals(false, player.get("state").get("connected").asBoolean());
             assertEquals("/v4/sessions/{sessionId}/players/{guildId}",

@@ -23,11 +23,11 @@ import java.util.stream.Stream;
  * not by Maven, so the classes exist only inside the jar and must be loaded through the node's
  * plugin class loader.
  */
-final class TestPluginJar {
+public final class TestPluginJar {
     private TestPluginJar() {
     }
 
-    static Path build(Path workDir) throws IOException {
+    public static Path build(Path workDir) throws IOException {
         Path src = Path.of("src/test/testplugin");
         Path classes = Files.createDirectories(workDir.resolve("testplugin-classes"));
         List<File> sources = new ArrayList<>();

@@ -34,6 +34,7 @@ public class TestPluginController {
         out.put("newPlayers", handler.newPlayers.get());
         out.put("messagesOut", handler.messagesOut.get());
         out.put("destroyed", handler.destroyed.get());
+        out.put("lifecycle", handler.lifecycle);
         out.put("sessions", socketServer.getSessions().size());
         out.put("classLoader", getClass().getClassLoader().getName());
         Map<String, Integer> statuses = new LinkedHashMap<>();

@@ -42,7 +42,7 @@ public final class MetricCollectors {
         tracks = new TracksCollector(health);
         loads = new LoadsCollector(health, config.buckets(Catalog.LOAD_DURATION));
         frames = new FramesCollector(health, config.buckets(Catalog.FRAME_LOSS), nanoClock);
-        voice = new VoiceCollector(health, config.buckets(Catalog.VOICE_PING));
+        voice = new VoiceCollector(health, config.buckets(Catalog.VOICE_PING), liveSessions);
         filters = new FiltersCollector(health);
         rest = new RestCollector(health, config.buckets(Catalog.REST_DURATION));
         self = new SelfCollector(health, version);

@@ -18,6 +18,7 @@ public final class LavametricsEventHandler extends PluginEventHandler {
 
     private final MetricCollectors metrics;
     private final OutgoingMessages messages;
+    private final ReplayedMessages replays = new ReplayedMessages();
     private final boolean sessions;
     private final boolean players;
     private final boolean voice;
@@ -34,11 +35,13 @@ public final class LavametricsEventHandler extends PluginEventHandler {
 
     @Override
     public void onWebSocketOpen(ISocketContext context, boolean resumed) {
-        if (!sessions) {
-            return;
-        }
         try {
-            metrics.sessions.opened(resumed);
+            if (resumed) {
+                replays.forget(context.getSessionId());   // Lavalink has replayed the queue by now
+            }
+            if (sessions) {
+                metrics.sessions.opened(resumed);
+            }
         } catch (RuntimeException | LinkageError e) {
             metrics.health().recordError(COLLECTOR, e);
         }
@@ -47,6 +50,7 @@ public final class LavametricsEventHandler extends PluginEventHandler {
     @Override
     public void onSocketContextDestroyed(ISocketContext context) {
         try {
+            replays.forget(context.getSessionId());
             if (sessions) {
                 metrics.sessions.closed();
             }
@@ -70,7 +74,9 @@ public final class LavametricsEventHandler extends PluginEventHandler {
     @Override
     public void onWebSocketMessageOut(ISocketContext context, String message) {
         try {
-            messages.handle(context, message);
+            if (!replays.isReplay(context, message)) {
+                messages.handle(context, message);
+            }
         } catch (RuntimeException | LinkageError e) {
             metrics.health().recordError(COLLECTOR, e);
         }

@@ -32,6 +32,73 @@ class EventCollectorsTest {
         assertEquals(1, metrics.value("lavametrics_session_closes_total"));
     }
 
+    /**
+     * Real Lavalink (4.1.2 and 4.2.2, SocketServer.afterConnectionClosed): the closed socket makes the
+     * context read DESTROYED while it is still listed with its players; then it is removed, then its
+     * players are destroyed, then onSocketContextDestroyed fires. Every scrape along the way must agree
+     * with the sessions gauge, and the close is counted once, by the event.
+     */
+    @Test
+    void aClosingSessionOnRealLavalinkReadsGoneAtEveryStep() {
+        FakeSession session = metrics.server.open("s");
+        FakePlayer player = session.player(1).playing();
+        handler.onWebSocketOpen(session, false);
+        handler.onNewPlayer(session, player);
+        assertEquals(1, metrics.value("lavametrics_players", "state", "playing"));
+
+        session.state = ISocketContext.State.DESTROYED;          // socket closed, still listed
+        assertEquals(0, metrics.value("lavametrics_sessions", "state", "active"));
+        assertEquals(0, metrics.value("lavametrics_players", "state", "playing"));
+        metrics.server.sessions.remove("s");                    // sessions.remove(...)
+        assertEquals(0, metrics.value("lavametrics_players", "state", "playing"));
+        assertEquals(0, metrics.value("lavametrics_session_closes_total"));
+        handler.onDestroyPlayer(session, player);               // shutdown(): players first ...
+        session.players.remove(1L);
+        handler.onSocketContextDestroyed(session);              // ... then the event
+
+        assertEquals(1, metrics.value("lavametrics_session_closes_total"));
+        assertEquals(1, metrics.value("lavametrics_player_destructions_total"));
+        assertEquals(0, metrics.value("lavametrics_sessions", "state", "active"));
+    }
+
+    /** The other order (the event before the session leaves the map) ends the same way. */
+    @Test
+    void aCloseIsCountedOnceWhicheverComesFirstEventOrRemoval() {
+        FakeSession session = metrics.server.open("s");
+        handler.onWebSocketOpen(session, false);
+        handler.onSocketContextDestroyed(session);
+        session.state = ISocketContext.State.DESTROYED;
+        assertEquals(1, metrics.value("lavametrics_session_closes_total"));
+        assertEquals(0, metrics.value("lavametrics_sessions", "state", "active"));
+        metrics.server.sessions.remove("s");
+        assertEquals(1, metrics.value("lavametrics_session_closes_total"));
+        assertEquals(0, metrics.value("lavametrics_sessions", "state", "active"));
+    }
+
+    /**
+     * Lavalink 4.1.2/4.2.2 (SocketContext.kt, send and resume) passes a message to onWebSocketMessageOut
+     * when it queues it for a paused session, and again, the same String, when it replays the queue on
+     * resume. Measured on real 4.1.2: one track end during a pause counted twice without this.
+     */
+    @Test
+    void aMessageReplayedAfterAResumeIsCountedOnce() {
+        FakeSession session = metrics.server.open("s");
+        handler.onWebSocketOpen(session, false);
+        session.state = ISocketContext.State.RESUMABLE;
+        String ended = Messages.trackEnd(1, "local", "finished");
+        handler.onWebSocketMessageOut(session, ended);                 // queued while paused
+        session.state = ISocketContext.State.OPEN;
+        handler.onWebSocketMessageOut(session, Messages.ready(true));
+        handler.onWebSocketMessageOut(session, ended);                 // the replay: the same object
+        handler.onWebSocketOpen(session, true);
+        assertEquals(1, metrics.value("lavametrics_track_ends_total", "source", "local", "reason", "finished"));
+
+        // a new event with equal text is a new event
+        handler.onWebSocketMessageOut(session, new String(ended));
+        handler.onWebSocketMessageOut(session, ended);
+        assertEquals(3, metrics.value("lavametrics_track_ends_total", "source", "local", "reason", "finished"));
+    }
+
     @Test
     void playersByState() {
         FakeSession session = metrics.server.open("s");
@@ -83,6 +150,8 @@ class EventCollectorsTest {
     void voiceStateFromPlayerUpdatesAndCloses() {
         FakeSession session = metrics.server.open("s");
         FakePlayer one = session.player(1);
+        session.player(2);
+        session.player(3);
         handler.onWebSocketMessageOut(session, Messages.playerUpdate(1, true, 42));
         handler.onWebSocketMessageOut(session, Messages.playerUpdate(2, true, -1));
         handler.onWebSocketMessageOut(session, Messages.playerUpdate(3, false, -1));
@@ -90,6 +159,7 @@ class EventCollectorsTest {
         handler.onWebSocketMessageOut(session, Messages.voiceClosed(1, 4999));
         assertEquals(2, metrics.value("lavametrics_voice_connected_players"));
         handler.onDestroyPlayer(session, one);
+        session.players.remove(1L);
         assertEquals(1, metrics.value("lavametrics_voice_connected_players"));
 
         assertEquals(1, metrics.value("lavametrics_voice_ping_seconds_count"));
@@ -97,6 +167,22 @@ class EventCollectorsTest {
         assertEquals(1, metrics.value("lavametrics_voice_closes_total", "code", "4006"));
         assertEquals(1, metrics.value("lavametrics_voice_closes_total", "code", "other"));
         handler.onSocketContextDestroyed(session);
+        assertEquals(0, metrics.value("lavametrics_voice_connected_players"));
+    }
+
+    /**
+     * Lavalink's destroyPlayer (SocketContext.kt) calls onDestroyPlayer before it stops the player: a
+     * player update on its way arrives after the plugin forgot the player (seen on the stand-in, which
+     * keeps that order). The gauge counts only players the node still has.
+     */
+    @Test
+    void aPlayerUpdateAfterTheDestroyDoesNotResurrectAConnectedPlayer() {
+        FakeSession session = metrics.server.open("s");
+        FakePlayer player = session.player(1);
+        handler.onWebSocketMessageOut(session, Messages.playerUpdate(1, true, 42));
+        session.players.remove(1L);
+        handler.onDestroyPlayer(session, player);
+        handler.onWebSocketMessageOut(session, Messages.playerUpdate(1, true, 42));   // late
         assertEquals(0, metrics.value("lavametrics_voice_connected_players"));
     }
 
@@ -114,6 +200,8 @@ class EventCollectorsTest {
     void pingIsObservedOnlyWhenItChanges() {
         // playerUpdate comes every few seconds, the ping changes only per voice heartbeat.
         FakeSession session = metrics.server.open("s");
+        session.player(1);
+        session.player(2);
         handler.onWebSocketMessageOut(session, Messages.playerUpdate(1, true, 42));
         handler.onWebSocketMessageOut(session, Messages.playerUpdate(1, true, 42));
         handler.onWebSocketMessageOut(session, Messages.playerUpdate(1, true, 42));

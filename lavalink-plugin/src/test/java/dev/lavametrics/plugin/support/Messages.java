@@ -44,4 +44,8 @@ public final class Messages {
     public static String stats() {
         return "{\"op\":\"stats\",\"players\":1,\"playingPlayers\":1,\"uptime\":1}";
     }
+
+    public static String ready(boolean resumed) {
+        return "{\"op\":\"ready\",\"resumed\":" + resumed + ",\"sessionId\":\"s\"}";
+    }
 }

@@ -36,6 +36,14 @@ public final class VoiceConnection {
     public static final int LOCAL_FAILURE_CODE = 4000;
     private static final int SILENCE_FRAMES = 5;
     private static final byte[] SILENCE = {(byte) 0xF8, (byte) 0xFF, (byte) 0xFE};
+    /**
+     * Server close codes after which Koe reconnects by itself instead of telling Lavalink (and so the
+     * client): AbstractMediaGatewayConnection.onClose in Koe 2.2.0-rc2 and 3.0.0-pre6 alike.
+     */
+    static final java.util.Set<Integer> RETRIED_CLOSE_CODES = java.util.Set.of(
+            1001, 1006, 4000, 4001, 4002, 4003, 4005, 4009, 4012, 4015, 4016, 4020, 4900);
+    /** Koe retries while its attempt counter is at most this (reset by SESSION_DESCRIPTION or RESUMED). */
+    static final int MAX_RETRY_ATTEMPT = 3;
 
     /** Where audio comes from; implemented by the player. */
     public interface AudioSource {
@@ -64,6 +72,8 @@ public final class VoiceConnection {
 
     // gateway
     private volatile WebSocket ws;
+    /** Completes when the gateway websocket is open (Koe's connect future), fails when it never opens. */
+    private final CompletableFuture<Void> opened = new CompletableFuture<>();
     private volatile boolean open;
     private volatile boolean closed;
     private final Object sendLock = new Object();
@@ -73,9 +83,13 @@ public final class VoiceConnection {
     private volatile long heartbeatIntervalMs;
     private volatile long lastAckMillis;
     private volatile long lastNonceSent = -1;
-    private volatile long ping = -1;
+    /** Koe's gateway ping: 0 until the first heartbeat ACK, then the last round trip, kept after a close. */
+    private volatile long ping = 0;
     private volatile int ssrc;
     private volatile String selectedMode;
+    /** READY seen: a reconnect resumes (op 7) rather than identifies, as Koe's V4 gateway does. */
+    private volatile boolean resumable;
+    private volatile int connectAttempt;
 
     // audio (sender thread; published via writer)
     private volatile DatagramChannel udp;
@@ -84,6 +98,7 @@ public final class VoiceConnection {
     private final MutableAudioFrame frame = new MutableAudioFrame();
     private ByteBuffer sendBuffer;
     private boolean speaking;
+    private boolean lastProvided;
     private int silenceLeft;
     private long packetsSent;
     private long sendFailures;
@@ -106,6 +121,14 @@ public final class VoiceConnection {
         return open && !closed;
     }
 
+    /**
+     * Lavalink's player PATCH waits for this before it answers (PlayerRestHandler.kt joins Koe's
+     * {@code connect} future, which completes on the websocket handshake).
+     */
+    public CompletableFuture<Void> opened() {
+        return opened;
+    }
+
     public boolean isClosed() {
         return closed;
     }
@@ -115,9 +138,12 @@ public final class VoiceConnection {
         return writer != null && !closed;
     }
 
-    /** Last heartbeat round trip in ms, -1 before the first ACK or when disconnected. */
+    /**
+     * Last heartbeat round trip in ms: 0 before the first ACK and the last value after a close, as
+     * Koe's {@code getPing()} (AbstractMediaGatewayConnection) answers what Lavalink puts in playerUpdate.
+     */
     public long getPing() {
-        return isConnected() ? ping : -1;
+        return ping;
     }
 
     public int getSsrc() {
@@ -131,9 +157,14 @@ public final class VoiceConnection {
     // ---------------------------------------------------------------- gateway
 
     void start() {
+        connectGateway(false);
+    }
+
+    private void connectGateway(boolean reconnect) {
         String scheme = VoiceManager.insecureGatewayAllowed() ? "ws" : "wss";
         URI uri = URI.create(scheme + "://" + info.hostPort() + "/?v=4");
-        log.info("Voice {}: connecting to {} (session {})", tag, uri, info.sessionId());
+        log.info("Voice {}: {} {} (session {})", tag, reconnect ? "reconnecting to" : "connecting to", uri,
+                info.sessionId());
         manager.httpClient().newWebSocketBuilder()
                 .connectTimeout(java.time.Duration.ofSeconds(10))
                 .buildAsync(uri, new Listener())
@@ -141,6 +172,7 @@ public final class VoiceConnection {
                     if (error != null) {
                         Throwable cause = error.getCause() != null ? error.getCause() : error;
                         log.warn("Voice {}: could not connect to {}: {}", tag, uri, cause.toString());
+                        opened.completeExceptionally(cause);
                         closed = true;
                         manager.unregister(this);
                         return;
@@ -158,6 +190,14 @@ public final class VoiceConnection {
         d.put("session_id", info.sessionId());
         d.put("token", info.token());
         sendOp(0, d);
+    }
+
+    private void resume() {
+        ObjectNode d = manager.mapper().createObjectNode();
+        d.put("server_id", Long.toUnsignedString(info.guildId()));
+        d.put("session_id", info.sessionId());
+        d.put("token", info.token());
+        sendOp(7, d);
     }
 
     private void sendOp(int op, JsonNode d) {
@@ -189,8 +229,14 @@ public final class VoiceConnection {
                 return;
             }
             open = true;
-            log.debug("Voice {}: gateway open, identifying", tag);
-            identify();
+            opened.complete(null);
+            if (resumable) {
+                log.debug("Voice {}: gateway open again, resuming", tag);
+                resume();
+            } else {
+                log.debug("Voice {}: gateway open, identifying", tag);
+                identify();
+            }
             webSocket.request(1);
         }
 
@@ -243,7 +289,10 @@ public final class VoiceConnection {
                     lastAckMillis = now;
                 }
             }
-            case 9 -> log.info("Voice {}: session resumed", tag);
+            case 9 -> {
+                connectAttempt = 0;
+                log.info("Voice {}: session resumed", tag);
+            }
             default -> log.debug("Voice {}: ignoring op {}", tag, op);
         }
     }
@@ -256,7 +305,7 @@ public final class VoiceConnection {
         if (old != null) {
             old.cancel(false);
         }
-        ScheduledFuture<?> task = manager.gatewayScheduler().scheduleAtFixedRate(this::heartbeat, 0, interval,
+        ScheduledFuture<?> task = manager.gatewayScheduler().scheduleAtFixedRate(this::heartbeat, interval, interval,
                 TimeUnit.MILLISECONDS);
         heartbeatTask = task;
         // A shutdown() between handle()'s closed check and the assignment above cancelled only the old
@@ -282,6 +331,7 @@ public final class VoiceConnection {
     }
 
     private void ready(JsonNode d) {
+        resumable = true;
         ssrc = d.path("ssrc").asInt();
         String ip = d.path("ip").asText();
         int port = d.path("port").asInt();
@@ -372,6 +422,7 @@ public final class VoiceConnection {
     }
 
     private void sessionDescription(JsonNode d) {
+        connectAttempt = 0;
         String mode = d.path("mode").asText();
         JsonNode keyNode = d.path("secret_key");
         if (!RtpPacketWriter.MODE.equals(mode) || !keyNode.isArray() || keyNode.size() != 32) {
@@ -398,6 +449,21 @@ public final class VoiceConnection {
 
     private void remoteClosed(int code, String reason) {
         if (closed) {
+            return;
+        }
+        if (RETRIED_CLOSE_CODES.contains(code) && connectAttempt <= MAX_RETRY_ATTEMPT) {
+            // Koe: a new gateway connection for the same voice server, nothing reported; audio keeps
+            // flowing over UDP meanwhile
+            connectAttempt++;
+            open = false;
+            ws = null;
+            ScheduledFuture<?> hb = heartbeatTask;
+            if (hb != null) {
+                hb.cancel(false);
+            }
+            log.info("Voice {}: gateway closed by server with code {} ({}); reconnecting, attempt {}", tag, code,
+                    reason, connectAttempt);
+            connectGateway(true);
             return;
         }
         shutdown();
@@ -446,6 +512,7 @@ public final class VoiceConnection {
     private void shutdown() {
         closed = true;
         open = false;
+        opened.completeExceptionally(new IllegalStateException("voice connection closed before it opened"));
         ScheduledFuture<?> hb = heartbeatTask;
         if (hb != null) {
             hb.cancel(false);
@@ -463,36 +530,52 @@ public final class VoiceConnection {
 
     // ---------------------------------------------------------------- audio (sender thread)
 
-    /** One 20 ms step: poll the player and send at most one packet. Called by the sender thread only. */
+    /**
+     * One 20 ms step: poll the player and send at most one packet. Called by the sender thread only.
+     *
+     * <p>As Koe's frame poller (AbstractOpusFramePoller in 3.0.0-pre6, OpusAudioFrameProvider in 2.2.0-rc2):
+     * whenever a player that provided a frame stops providing (a nulled frame, a pause, the end of the
+     * track) five Opus silence frames follow, one per tick, and the player is not polled meanwhile;
+     * speaking goes off with the first silence frame and on again with the next audio frame.
+     */
     void tick(long nowMillis) {
         RtpPacketWriter w = writer;
         if (w == null || closed) {
             return;
         }
+        if (silenceLeft > 0) {
+            sendSilence(w);
+            return;
+        }
         FrameCounter counter = source.counter();
-        if (source.provide(frame)) {
+        boolean provided = source.provide(frame);
+        boolean stopped = lastProvided && !provided;
+        lastProvided = provided;
+        if (provided) {
             if (counter != null) {
                 counter.sent(nowMillis);
             }
             if (!speaking) {
                 setSpeaking(true);
             }
-            silenceLeft = SILENCE_FRAMES;
             send(w, opus, frame.getDataLength());
-        } else if (source.isActive()) {
-            // a nulled frame: the track plays but no audio is ready; nothing goes on the wire
-            if (counter != null) {
-                counter.nulled(nowMillis);
-            }
-        } else if (speaking) {
-            if (silenceLeft > 0) {
-                silenceLeft--;
-                send(w, SILENCE, SILENCE.length);
-            }
-            if (silenceLeft == 0) {
-                setSpeaking(false);
-            }
+            return;
         }
+        if (source.isActive() && counter != null) {
+            counter.nulled(nowMillis);   // the track plays but no audio is ready
+        }
+        if (stopped) {
+            silenceLeft = SILENCE_FRAMES;
+            sendSilence(w);
+        }
+    }
+
+    private void sendSilence(RtpPacketWriter w) {
+        silenceLeft--;
+        if (speaking) {
+            setSpeaking(false);
+        }
+        send(w, SILENCE, SILENCE.length);
     }
 
     private void setSpeaking(boolean on) {

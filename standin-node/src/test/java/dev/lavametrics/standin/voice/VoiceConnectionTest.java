@@ -175,8 +175,32 @@ class VoiceConnectionTest {
             Closed closed = closes.poll(5, TimeUnit.SECONDS);
             assertEquals(new Closed(4014, "Disconnected", true), closed);
             assertFalse(c.isConnected());
-            assertEquals(-1, c.getPing());
+            long lastPing = c.getPing();
+            assertTrue(lastPing >= 0, "Koe keeps the last ping after a close: " + lastPing);
             assertEquals(0, manager.connectionCount());
+        }
+    }
+
+    /** Koe (AbstractMediaGatewayConnection.onClose) reconnects on some close codes and reports nothing. */
+    @Test
+    void aRetriedCloseCodeReconnectsAndResumesWithoutReporting() throws Exception {
+        try (FakeVoiceServer server = new FakeVoiceServer()) {
+            LinkedBlockingQueue<Closed> closes = new LinkedBlockingQueue<>();
+            VoiceConnection c = manager.connect(new VoiceServerInfo(13, 1, "s13", "t13", server.endpoint()),
+                    new CountingSource(0), (conn, code, reason, byRemote) -> closes.add(new Closed(code, reason, byRemote)));
+            assertNotNull(server.next(1, 5000), "select protocol");
+            server.closeWith(4015, "Voice server crashed");
+            JsonNode resume = server.next(7, 5000);
+            assertNotNull(resume, "a new gateway connection that resumes");
+            assertEquals("13", resume.at("/d/server_id").asText());
+            assertEquals("s13", resume.at("/d/session_id").asText());
+            assertEquals("t13", resume.at("/d/token").asText());
+            assertFalse(c.isClosed());
+            assertNull(closes.poll(300, TimeUnit.MILLISECONDS), "nothing reported to the client");
+
+            server.closeWith(4014, "Disconnected");   // not retried: reported
+            assertEquals(new Closed(4014, "Disconnected", true), closes.poll(5, TimeUnit.SECONDS));
+            assertTrue(c.isClosed());
         }
     }
 
