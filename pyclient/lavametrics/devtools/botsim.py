@@ -20,12 +20,11 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import ThreadingHTTPServer
 
 from prometheus_client import CollectorRegistry
 
 from lavametrics.bot.metrics import BotMetrics
-from lavametrics.monitor.serve import make_handler
+from lavametrics.monitor.serve import MetricsHTTPServer, make_handler
 from lavametrics.lavalink.session import LavalinkSession, SessionError
 from lavametrics.devtools.voicelink import connect_and_play
 from lavametrics.devtools.voicesim import VoiceSimulator
@@ -89,8 +88,8 @@ class BotSimulator:
         self._rng = random.Random(seed)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self.server = ThreadingHTTPServer((host, port), make_handler(self.registry))
-        self.server.daemon_threads = True
+        # the same bounded server a bot's own endpoint runs (start_metrics_server_from_env)
+        self.server = MetricsHTTPServer((host, port), make_handler(self.registry))
 
     # --- faults ------------------------------------------------------------------------------
     def set_slow(self, seconds: float | None) -> None:
