@@ -12,7 +12,7 @@ LOCK    := requirements/dev.txt
 
 PLUGIN_JAR  = $(firstword $(wildcard lavalink-plugin/target/lavametrics-plugin-*.jar))
 
-.PHONY: help venv lock lint java-test build test pytest min-test demo catalog docs clean monitoring metrics-up metrics-down
+.PHONY: help venv lock lint java-test build test pytest min-test demo catalog docs clean monitoring metrics-up metrics-down bench
 
 help:
 	@echo "make demo   build, start a node with the plugin, play a track, print the check report"
@@ -88,6 +88,32 @@ metrics-up: $(PYTHON)
 
 metrics-down: $(PYTHON)
 	$(PYTHON) -m lavametrics.devtools.stack down --dir .stack
+
+# Benchmarks (docs/benchmarks.md), not part of `make test`: JMH of the plugin's hot paths,
+# the merger, the bot instrumentation, /metrics cost against players, then the A/B pairs of
+# the node workload with and without the plugin (the long part: BENCH_PAIRS x 2 runs).
+# LAVALINK_JAR=/path/Lavalink.jar runs the node benchmarks on a real Lavalink.
+BENCH_DIR     ?= .cache/bench
+BENCH_PAIRS   ?= 5
+BENCH_PLAYERS ?= 100
+BENCH_SECONDS ?= 30
+JMH_ARGS      ?= -f 1 -wi 3 -i 5 -w 2s -r 2s -prof gc
+BENCH_CP       = lavalink-plugin/target/test-classes:lavalink-plugin/target/classes:$$(cat lavalink-plugin/target/bench-cp.txt)
+
+bench: build $(PYTHON)
+	$(VENV)/bin/pip install -q -e '.[bench]'
+	mkdir -p $(BENCH_DIR)
+	$(MVN) -Pbench -pl lavalink-plugin test-compile
+	$(MVN) -Pbench -pl lavalink-plugin dependency:build-classpath -Dmdep.includeScope=test \
+	    -Dmdep.outputFile=target/bench-cp.txt > /dev/null
+	java -cp "$(BENCH_CP)" org.openjdk.jmh.Main $(JMH_ARGS) -rf json -rff $(BENCH_DIR)/jmh.json \
+	    2>/dev/null | tee $(BENCH_DIR)/jmh.txt | grep -E '^(Benchmark|[A-Z][A-Za-z]+Benchmark)'
+	$(PYTHON) -m lavametrics.devtools.bench_merge --json > $(BENCH_DIR)/merge.json
+	$(PYTHON) -m lavametrics.devtools.bench_bot --json > $(BENCH_DIR)/bot.json
+	$(PYTHON) -m lavametrics.devtools.bench_node scrape --json > $(BENCH_DIR)/scrape.json
+	$(PYTHON) -m lavametrics.devtools.bench_node ab --pairs $(BENCH_PAIRS) --players $(BENCH_PLAYERS) \
+	    --seconds $(BENCH_SECONDS) --json > $(BENCH_DIR)/ab.json
+	$(PYTHON) -m lavametrics.devtools.bench_report $(BENCH_DIR) docs
 
 clean:
 	$(MVN) clean

@@ -37,6 +37,13 @@ def value(samples: dict[Key, float], name: str, **labels: str) -> float:
     return samples[key]
 
 
+def delta(before: dict[Key, float], after: dict[Key, float], name: str, **labels: str) -> float:
+    """How much a series grew between two scrapes. The plugin creates most label combinations
+    when they first happen, so a series absent *before* counts as 0; absent *after* raises."""
+    key = (name, tuple(sorted(labels.items())))
+    return value(after, name, **labels) - before.get(key, 0.0)
+
+
 def total(samples: dict[Key, float], name: str, **match: str) -> float:
     """Sum of a family's samples whose labels include `match`."""
     return sum(v for (n, labels), v in samples.items()

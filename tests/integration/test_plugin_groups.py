@@ -13,7 +13,7 @@ import pytest
 
 from lavametrics.lavalink.session import LavalinkSession, SessionError
 from lavametrics.devtools.wavgen import write_corrupt_wav, write_tone
-from tests.samples import scrape, total, value, wait_until
+from tests.samples import delta, scrape, total, value, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -105,11 +105,9 @@ def test_load_results_by_type_with_latency(node, session, wav, tmp_path):
     assert session.load(str(not_audio))["loadType"] == "error"
     s = scrape(m)
     for result in ("track", "empty", "error"):
-        assert value(s, "lavametrics_loads_total", result=result) - value(before, "lavametrics_loads_total", result=result) == 1
-        assert value(s, "lavametrics_load_duration_seconds_count", result=result) \
-            - value(before, "lavametrics_load_duration_seconds_count", result=result) == 1
-    assert value(s, "lavametrics_load_duration_seconds_sum", result="track") > \
-        value(before, "lavametrics_load_duration_seconds_sum", result="track")
+        assert delta(before, s, "lavametrics_loads_total", result=result) == 1
+        assert delta(before, s, "lavametrics_load_duration_seconds_count", result=result) == 1
+    assert delta(before, s, "lavametrics_load_duration_seconds_sum", result="track") > 0
 
 
 def test_track_end_reasons_and_exception(node, session, wav, tmp_path):
@@ -129,7 +127,7 @@ def test_track_end_reasons_and_exception(node, session, wav, tmp_path):
     severity = exception["exception"]["severity"].lower()
     s = wait_until(m, lambda s: total(s, "lavametrics_track_exceptions_total")
                    > total(before, "lavametrics_track_exceptions_total"))
-    d = lambda name, **kw: value(s, name, **kw) - value(before, name, **kw)  # noqa: E731
+    d = lambda name, **kw: delta(before, s, name, **kw)  # noqa: E731
     assert d("lavametrics_track_ends_total", source="local", reason="replaced") == 1
     assert d("lavametrics_track_ends_total", source="local", reason="stopped") == 1
     assert d("lavametrics_track_exceptions_total", source="local", severity=severity) == 1
@@ -159,13 +157,10 @@ def test_rest_requests_by_templated_route_without_ids(node, session, wav):
         session.request("PATCH", "/v4/sessions/doesnotexist/players/5001", {"volume": 1})
     s = scrape(m)
     route = "/v4/sessions/{sessionId}/players/{guildId}"
-    ok = value(s, "lavametrics_rest_requests_total", route=route, method="PATCH", status="2xx") \
-        - value(before, "lavametrics_rest_requests_total", route=route, method="PATCH", status="2xx")
-    missing = value(s, "lavametrics_rest_requests_total", route=route, method="PATCH", status="4xx") \
-        - value(before, "lavametrics_rest_requests_total", route=route, method="PATCH", status="4xx")
+    ok = delta(before, s, "lavametrics_rest_requests_total", route=route, method="PATCH", status="2xx")
+    missing = delta(before, s, "lavametrics_rest_requests_total", route=route, method="PATCH", status="4xx")
     assert (ok, missing) == (2, 1)
-    assert value(s, "lavametrics_rest_request_duration_seconds_count", route=route) \
-        - value(before, "lavametrics_rest_request_duration_seconds_count", route=route) == 3
+    assert delta(before, s, "lavametrics_rest_request_duration_seconds_count", route=route) == 3
     label_values = {v for (_, labels) in s for _, v in labels}
     assert not any(session.session_id in v or "5001" in v or "doesnotexist" in v for v in label_values)
 

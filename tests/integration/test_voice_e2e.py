@@ -19,7 +19,7 @@ from lavametrics.lavalink.session import LavalinkSession
 from lavametrics.devtools.voicelink import connect_and_play, voice_state
 from lavametrics.devtools.voicesim import VoiceSimulator
 from lavametrics.devtools.wavgen import write_tone
-from tests.samples import scrape, total, value, wait_until
+from tests.samples import delta, scrape, total, value, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -70,14 +70,13 @@ def test_track_plays_to_the_end_and_frames_match_packets(node, sim, session, tmp
     connect_and_play(session, sim, [6001], str(wav))
     end = session.wait_event("TrackEndEvent", timeout=20)
     assert end["reason"] == "finished"
-    after = wait_until(node.metrics_url, lambda s: value(s, "lavametrics_track_ends_total", source="local",
+    after = wait_until(node.metrics_url, lambda s: total(s, "lavametrics_track_ends_total", source="local",
                                                          reason="finished") >= 1)
     sent = value(after, "lavametrics_frames_sent_total") - value(before, "lavametrics_frames_sent_total")
     received = settled_packets(sim, 6001) - SILENCE_FRAMES
     assert sent >= 245, f"a 5 s track is 250 frames of 20 ms; the plugin counted {sent}"
     assert abs(received - sent) <= 0.01 * sent, f"plugin sent {sent}, simulator received {received} audio packets"
-    assert value(after, "lavametrics_track_ends_total", source="local", reason="finished") \
-        - value(before, "lavametrics_track_ends_total", source="local", reason="finished") == 1
+    assert delta(before, after, "lavametrics_track_ends_total", source="local", reason="finished") == 1
 
 
 def test_connected_gauge_and_ping_while_streaming(node, sim, session, tmp_path):
@@ -104,10 +103,9 @@ def test_close_4006_is_counted_and_reported(node, sim, session, tmp_path):
     assert sim.close(6201, 4006, "session no longer valid")
     closed = session.wait_event("WebSocketClosedEvent", timeout=15)
     assert closed["code"] == 4006 and closed["guildId"] == "6201"
-    s = wait_until(node.metrics_url, lambda s: value(s, "lavametrics_voice_closes_total", code="4006")
-                   > value(before, "lavametrics_voice_closes_total", code="4006"))
-    assert value(s, "lavametrics_voice_closes_total", code="4006") \
-        - value(before, "lavametrics_voice_closes_total", code="4006") == 1
+    s = wait_until(node.metrics_url, lambda s: total(s, "lavametrics_voice_closes_total", code="4006")
+                   > total(before, "lavametrics_voice_closes_total", code="4006"))
+    assert delta(before, s, "lavametrics_voice_closes_total", code="4006") == 1
     assert total(s, "lavametrics_voice_closes_total") - total(before, "lavametrics_voice_closes_total") == 1
 
 

@@ -54,12 +54,15 @@ def parse(text: str, content_type: str | None = None) -> list[Metric]:
     return families
 
 
-def _reject_untyped_garbage(text: str, families: list[Metric]) -> None:
+def looks_like_a_page(text: str) -> bool:
     # The 0.0.4 parser is lenient: an HTML page whose lines happen to look like
     # "name value" parses as untyped samples. A real exporter starts with '#' lines or
     # metric names; a body starting with '<' or '{' is a web page or JSON, not metrics.
-    head = text.lstrip()[:1]
-    if head in ("<", "{", "["):
+    return text.lstrip()[:1] in ("<", "{", "[")
+
+
+def _reject_untyped_garbage(text: str, families: list[Metric]) -> None:
+    if looks_like_a_page(text):
         raise ParseError("not a Prometheus exposition: body looks like HTML or JSON")
 
 

@@ -5,6 +5,11 @@
 for a merged scrape of 50,000 samples that alone took ~220 ms. Label sets repeat from one
 scrape to the next, so their rendered form is cached; everything else follows
 ``generate_latest`` step for step. OpenMetrics and other escapings stay with prometheus_client.
+
+A family may also come with its sample lines already rendered (``PrerenderedFamily``, what
+``exposition_relabel`` makes of a node's text exposition): those lines are copied as they
+are. Their names and labels are built with the helpers used here (``label_text``,
+``sample_name``); their values keep the node's spelling.
 """
 
 from __future__ import annotations
@@ -49,6 +54,42 @@ def _name(name: str) -> str:
     return escaped
 
 
+def label_text(labels: dict) -> str:
+    """``{a="x",b="y"}`` as a sample line carries ``labels`` (sorted), or "" for none."""
+    if not labels:
+        return ""
+    key = tuple(labels.items())
+    text = _labels_cache.get(key)
+    return text if text is not None else _label_string(key)
+
+
+def sample_name(name: str) -> str:
+    return _name(name)
+
+
+def shown(value) -> str:
+    """A sample value as generate_latest writes it."""
+    if value.__class__ is not float:
+        value = float(value)
+    text = repr(value)
+    dot = text.find(".")
+    if dot < 0 or dot > 6:  # inf, nan, exponents, large numbers: Go's spelling differs
+        text = floatToGoString(value)
+    return text
+
+
+class PrerenderedFamily(Metric):
+    """A family some or all of whose sample lines exist as text already.
+
+    ``text_parts()`` returns the family's samples in order as rendered chunks (``str``, whole
+    lines) and ``Metric`` parts still to render, or None when the text no longer stands for
+    ``samples``; ``samples`` must always hold the same samples, for other encoders.
+    """
+
+    def text_parts(self) -> list | None:
+        raise NotImplementedError
+
+
 def _help(name: str, documentation: str, typ: str) -> str:
     doc = documentation.replace("\\", r"\\").replace("\n", r"\n")
     return f"# HELP {_name(name)} {doc}\n# TYPE {_name(name)} {typ}\n"
@@ -66,18 +107,30 @@ def _sample_lines(samples, out: list[str]) -> None:
                 text = _label_string(key)
         else:
             text = ""
-        value = s[2]
-        if value.__class__ is not float:
-            value = float(value)
-        shown = repr(value)
-        dot = shown.find(".")
-        if dot < 0 or dot > 6:  # inf, nan, exponents, large numbers: Go's spelling differs
-            shown = floatToGoString(value)
+        value = shown(s[2])
         ts = s[3]
         if ts is None:
-            add(f"{_name(s[0])}{text} {shown}\n")
+            add(f"{_name(s[0])}{text} {value}\n")
         else:
-            add(f"{_name(s[0])}{text} {shown} {int(float(ts) * 1000):d}\n")
+            add(f"{_name(s[0])}{text} {value} {int(float(ts) * 1000):d}\n")
+
+
+def _copy_parts(fam: PrerenderedFamily, out: list[str]) -> bool:
+    """Appends the family's sample lines from its text parts; False (and nothing appended)
+    when it has none, or a part holds samples generate_latest would move out of the family."""
+    parts = fam.text_parts()
+    if parts is None:
+        return False
+    separate_names = {fam.name + sfx for sfx in _SEPARATE_SUFFIXES}
+    for part in parts:
+        if not isinstance(part, str) and any(s[0] in separate_names for s in part.samples):
+            return False
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+        else:
+            _sample_lines(part.samples, out)
+    return True
 
 
 def render(families: Iterable[Metric]) -> bytes:
@@ -87,6 +140,8 @@ def render(families: Iterable[Metric]) -> bytes:
         try:
             typ = fam.type
             out.append(_help(fam.name + _NAME_SUFFIX.get(typ, ""), fam.documentation, _TYPE_IN_TEXT.get(typ, typ)))
+            if isinstance(fam, PrerenderedFamily) and _copy_parts(fam, out):
+                continue
             separate_names = [fam.name + sfx for sfx in _SEPARATE_SUFFIXES]
             if any(s[0] in separate_names for s in fam.samples):
                 kept = [s for s in fam.samples if s[0] not in separate_names]

@@ -38,10 +38,12 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import CollectorRegistry
 from prometheus_client.samples import Sample
 
+from lavametrics.exposition import parse as exposition_parse
 from lavametrics.exposition import gcpause
+from lavametrics.exposition.relabel import JoinedFamily, NodeRelabeller, TextFamily, relabel
 from lavametrics.lavalink.rest import LavalinkClient, LavalinkError
 from lavametrics.monitor.nodesfile import NodeSpec
-from lavametrics.monitor.scrape import MAX_BODY_BYTES, Scrape, ScrapeError, scrape
+from lavametrics.monitor.scrape import MAX_BODY_BYTES, ScrapeError, fetch
 from lavametrics.monitor.singleflight import SingleFlight
 
 UP = "lavametrics_node_up"
@@ -111,30 +113,6 @@ def _stats_families(stats: dict, node: str) -> list[Metric]:
     return out
 
 
-def relabel(fam: Metric, node: str) -> Metric:
-    """A copy of ``fam`` whose samples carry node=<node>; upstream node -> exported_node."""
-    out = Metric(fam.name, fam.documentation, fam.type, fam.unit)
-    samples = fam.samples
-    if not any("node" in s[1] for s in samples):
-        # hot path (merging tens of thousands of samples per scrape): build the Sample
-        # tuples directly, skipping NamedTuple.__new__'s argument handling
-        make = tuple.__new__
-        out.samples = [make(Sample, (s[0], {**s[1], "node": node}, *s[2:])) for s in samples]
-        return out
-    add = out.samples.append
-    for s in samples:
-        labels = dict(s.labels)
-        if "node" in labels:
-            moved = labels.pop("node")
-            key = "exported_node"
-            while key in labels:  # Prometheus' rule: keep prefixing until the name is free
-                key = "exported_" + key
-            labels[key] = moved
-        labels["node"] = node
-        add(s._replace(labels=labels))
-    return out
-
-
 _NAME_OF = itemgetter(0)
 
 
@@ -144,7 +122,7 @@ def _claims(fam: Metric) -> set[str]:
     ``_created`` is claimed only when present: the 0.0.4 text format carries it as a
     separate gauge family, which must then stay free to merge across nodes.
     """
-    names = set(map(_NAME_OF, fam.samples))
+    names = set(fam.sample_names) if isinstance(fam, TextFamily) else set(map(_NAME_OF, fam.samples))
     names.add(fam.name)
     if fam.type == "counter":
         names.add(fam.name + "_total")
@@ -162,13 +140,13 @@ class _Merger:
     """Accumulates families source by source; the first source to claim a name wins."""
 
     def __init__(self):
-        self.families: dict[str, Metric] = {}
+        self.parts: dict[str, list[Metric]] = {}  # per name, the families taken, in order
         self.sample_owner: dict[str, str] = dict.fromkeys(_OWN_NAMES, _MERGE_OWNER)
 
     def add(self, fam: Metric, claims: set[str] | None = None) -> bool:
         """Take ``fam`` unless it clashes; ``claims`` is ``_claims(fam)`` when already known."""
-        existing = self.families.get(fam.name)
-        if existing is not None and existing.type != fam.type:
+        parts = self.parts.get(fam.name)
+        if parts is not None and parts[0].type != fam.type:
             return False
         if claims is None:
             claims = _claims(fam)
@@ -178,14 +156,25 @@ class _Merger:
         # the first one did not, and a later family of that name must then clash
         for n in claims:
             self.sample_owner[n] = fam.name
-        if existing is not None:
-            existing.samples.extend(fam.samples)
-            return True
-        # later sources extend this list: never the caller's (the bot's, or a cached relabel)
-        merged = Metric(fam.name, fam.documentation, fam.type, fam.unit)
-        merged.samples = list(fam.samples)
-        self.families[fam.name] = merged
+        if parts is not None:
+            parts.append(fam)
+        else:
+            self.parts[fam.name] = [fam]
         return True
+
+    def families(self) -> list[Metric]:
+        """One family per name, named, documented and typed as its first source has it.
+        New objects throughout: the sources (the bot's, cached relabels) are never changed."""
+        out = []
+        for parts in self.parts.values():
+            first = parts[0]
+            if any(isinstance(p, TextFamily) for p in parts):
+                out.append(JoinedFamily(first, parts))  # its text parts render as they are
+                continue
+            merged = Metric(first.name, first.documentation, first.type, first.unit)
+            merged.samples = [s for p in parts for s in p.samples]
+            out.append(merged)
+        return out
 
 
 class NodeMetricsCollector:
@@ -215,12 +204,13 @@ class NodeMetricsCollector:
                                            thread_name_prefix="lavametrics-scrape")
         self._lock = threading.Lock()
         self.last_results: list[NodeResult] = []
-        # Per node, the last Scrape (its body decides whether the next one needs parsing) and
-        # the relabelled copy of the last parsed families (reused while they are the same
-        # list object). Nodes whose exposition did not change then cost a fetch and a
-        # comparison instead of ~5 ms parsing and ~3.5 ms relabelling per 5,000 series.
-        self._last_scrape: dict[str, Scrape] = {}
+        # Per node, the last body with its families (a body that did not change is neither
+        # parsed nor relabelled again), the relabelled copy of the last families taken the
+        # object path (reused while they are the same list object), and the line-by-line
+        # relabeller of text expositions with its layout of the node's last body.
+        self._last_body: dict[str, tuple[str, bytes, list[Metric]]] = {}
         self._relabelled: dict[str, tuple[list[Metric], list[tuple[Metric, set[str]]]]] = {}
+        self._relabellers: dict[str, NodeRelabeller] = {n.name: NodeRelabeller(n.name) for n in nodes}
         self._running: dict[str, cf.Future] = {}  # per node, its latest scrape
         self._rounds = SingleFlight()
         self._failures: dict[tuple[str, str], int] = {}  # (node, reason) -> count
@@ -238,17 +228,14 @@ class NodeMetricsCollector:
         deadline = start + budget
         res = NodeResult(node.name)
         try:
-            sc = scrape(node.metrics_url, timeout=budget, auth=node.metrics_auth,
-                        max_bytes=self.max_body_bytes, previous=self._last_scrape.get(node.name))
-            self._last_scrape[node.name] = sc
-            res.families = sc.families
+            res.families = self._node_families(node, budget)
             res.up = True
-            if any(f.name == PLUGIN_MARKER for f in sc.families):
+            if any(f.name == PLUGIN_MARKER for f in res.families):
                 res.duration = time.monotonic() - start
                 return res
             res.error = "plugin families missing"
         except ScrapeError as exc:
-            self._last_scrape.pop(node.name, None)
+            self._last_body.pop(node.name, None)
             res.error = f"{exc.reason}" + (f": {exc.detail}" if exc.detail else "")
             res.failure = failure_reason(exc)
         remaining = deadline - time.monotonic()
@@ -263,6 +250,30 @@ class NodeMetricsCollector:
         res.duration = time.monotonic() - start
         return res
 
+    def _node_families(self, node: NodeSpec, budget: float) -> list[Metric]:
+        """Fetch the node's exposition: a text body is relabelled line by line (its families
+        carry node=<name> already), anything else parsed into families to relabel."""
+        url = node.metrics_url
+        _, ctype, body, _ = fetch(url, timeout=budget, auth=node.metrics_auth, max_bytes=self.max_body_bytes)
+        last = self._last_body.get(node.name)
+        if last is not None and last[0] == ctype and last[1] == body:
+            return last[2]
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ScrapeError(url, "garbage", "body is not UTF-8") from exc
+        families = None
+        if not exposition_parse.is_openmetrics(ctype) and not exposition_parse.looks_like_a_page(text):
+            with gcpause.paused():  # a few objects per family, strings per line, no cycles
+                families = self._relabellers[node.name].families(text)
+        if families is None:
+            try:
+                families = exposition_parse.parse(text, ctype)
+            except exposition_parse.ParseError as exc:
+                raise ScrapeError(url, "garbage", str(exc)) from exc
+        self._last_body[node.name] = (ctype, body, families)
+        return families
+
     def scrape_all(self) -> list[NodeResult]:
         start = time.monotonic()
         futures: dict[str, cf.Future] = {}
@@ -271,7 +282,7 @@ class NodeMetricsCollector:
             previous = self._running.get(node.name)
             if previous is not None and not previous.done():
                 # A worker stuck where no socket timeout reaches (name resolution, say) cannot
-                # be cancelled. Another one for the same node would race it on _last_scrape
+                # be cancelled. Another one for the same node would race it on _last_body
                 # and, if the node hangs every time, fill the pool until every node times out.
                 still_running.add(node.name)
                 continue
@@ -328,7 +339,7 @@ class NodeMetricsCollector:
             for reason in FAILURE_REASONS:
                 failures.samples.append(Sample(FAILURES + "_total", {"node": res.name, "reason": reason},
                                                float(failure_counts.get((res.name, reason), 0)), None, None))
-        out = list(merger.families.values())
+        out = merger.families()
         out.extend([up, dur, fb, conf, failures])
         out.extend(stats_fams.values())
         return out
@@ -340,7 +351,8 @@ class NodeMetricsCollector:
         cached = self._relabelled.get(res.name)
         if cached is not None and cached[0] is res.families:
             return cached[1]
-        out = [(fam, _claims(fam)) for fam in (relabel(f, res.name) for f in res.families)]
+        out = [(fam, _claims(fam)) for fam in (
+            f if isinstance(f, TextFamily) and f.node == res.name else relabel(f, res.name) for f in res.families)]
         self._relabelled[res.name] = (res.families, out)
         return out
 

@@ -63,101 +63,119 @@ public final class Catalog {
             "/v4/sessions/{sessionId}/players/{guildId}", "/v4/routeplanner/status",
             "/v4/routeplanner/free/address", "/v4/routeplanner/free/all", Label.OTHER));
     public static final Label METHOD = new Label("method", List.of("GET", "POST", "PATCH", "PUT", "DELETE", Label.OTHER));
+    /** {@link Family#initial}: every label combination is exported from the start. */
+    private static final List<List<String>> ALL = null;
+    /** {@link Family#initial}: no series until a combination first happens. */
+    private static final List<List<String>> NONE = List.of();
+
     public static final Label STATUS_CLASS = new Label("status", List.of("1xx", "2xx", "3xx", "4xx", "5xx", Label.OTHER));
+
+    /** Collectors that run with the default config: each reports a duration and success from the start. */
+    private static final List<List<String>> DEFAULT_COLLECTORS = defaultCollectors();
 
     public static final Family INFO = family("lavametrics_info", GAUGE, SELF, List.of(VERSION),
             "Always 1; the version label is the plugin version.",
-            "lavametrics_info");
+            "lavametrics_info", ALL, "");
     public static final Family CONFIG_VALID = family("lavametrics_config_valid", GAUGE, SELF, List.of(),
             "1 when plugins.lavametrics validated cleanly and the endpoint (if enabled) is serving, else 0.",
-            "lavametrics_config_valid == 0");
+            "lavametrics_config_valid == 0", ALL, "");
     public static final Family COLLECTOR_DURATION = family("lavametrics_collector_duration_seconds", GAUGE, SELF,
             List.of(COLLECTOR), "How long the collector's last scrape took; only collectors of enabled groups report.",
-            "max by (collector) (lavametrics_collector_duration_seconds)");
+            "max by (collector) (lavametrics_collector_duration_seconds)", DEFAULT_COLLECTORS,
+            "+1 per group switched on beyond the defaults");
     public static final Family COLLECTOR_SUCCESS = family("lavametrics_collector_success", GAUGE, SELF,
             List.of(COLLECTOR), "1 when the collector's last scrape succeeded, else 0; only collectors of enabled groups report.",
-            "lavametrics_collector_success == 0");
+            "lavametrics_collector_success == 0", DEFAULT_COLLECTORS,
+            "+1 per group switched on beyond the defaults");
     public static final Family COLLECTOR_ERRORS = family("lavametrics_collector_errors_total", COUNTER, SELF,
             List.of(COLLECTOR), "Exceptions caught in a collector, event hook or the own endpoint.",
-            "sum by (collector) (rate(lavametrics_collector_errors_total[5m]))");
+            "sum by (collector) (rate(lavametrics_collector_errors_total[5m]))", ALL, "");
     public static final Family REGISTRATION_CONFLICTS = family("lavametrics_registration_conflicts", GAUGE, SELF,
             List.of(), "Families not exported because another collector already registered the name.",
-            "lavametrics_registration_conflicts > 0");
+            "lavametrics_registration_conflicts > 0", ALL, "");
 
     public static final Family SESSIONS_OPEN = family("lavametrics_sessions", GAUGE, SESSIONS, List.of(SESSION_STATE),
             "Client sessions: active (websocket open) or paused (closed, may still resume).",
-            "sum by (state) (lavametrics_sessions)");
+            "sum by (state) (lavametrics_sessions)", ALL, "");
     public static final Family SESSION_OPENS = family("lavametrics_session_opens_total", COUNTER, SESSIONS,
             List.of(RESUMED), "Client websockets opened; resumed=true when an earlier session was resumed.",
-            "sum by (resumed) (rate(lavametrics_session_opens_total[5m]))");
+            "sum by (resumed) (rate(lavametrics_session_opens_total[5m]))", ALL, "");
     public static final Family SESSION_CLOSES = family("lavametrics_session_closes_total", COUNTER, SESSIONS,
             List.of(), "Client sessions destroyed for good.",
-            "rate(lavametrics_session_closes_total[5m])");
+            "rate(lavametrics_session_closes_total[5m])", ALL, "");
 
     public static final Family PLAYERS_BY_STATE = family("lavametrics_players", GAUGE, PLAYERS, List.of(PLAYER_STATE),
             "Players by state: playing, paused, stopped (no track, played one before), idle (never played).",
-            "sum by (state) (lavametrics_players)");
+            "sum by (state) (lavametrics_players)", ALL, "");
     public static final Family PLAYER_CREATIONS = family("lavametrics_player_creations_total", COUNTER, PLAYERS,
-            List.of(), "Players created.", "rate(lavametrics_player_creations_total[5m])");
+            List.of(), "Players created.", "rate(lavametrics_player_creations_total[5m])", ALL, "");
     public static final Family PLAYER_DESTRUCTIONS = family("lavametrics_player_destructions_total", COUNTER, PLAYERS,
-            List.of(), "Players destroyed.", "rate(lavametrics_player_destructions_total[5m])");
+            List.of(), "Players destroyed.", "rate(lavametrics_player_destructions_total[5m])", ALL, "");
 
     public static final Family TRACK_STARTS = family("lavametrics_track_starts_total", COUNTER, TRACKS, List.of(SOURCE),
             "Tracks started, by source manager.",
-            "sum by (source) (rate(lavametrics_track_starts_total[5m]))");
+            "sum by (source) (rate(lavametrics_track_starts_total[5m]))", NONE,
+            "+1 per source that started a track");
     public static final Family TRACK_ENDS = family("lavametrics_track_ends_total", COUNTER, TRACKS,
             List.of(SOURCE, END_REASON), "Tracks ended, by source and end reason.",
-            "sum by (reason) (rate(lavametrics_track_ends_total[5m]))");
+            "sum by (reason) (rate(lavametrics_track_ends_total[5m]))", NONE,
+            "+2 per source that started a track (finished and loadFailed, from 0), +1 per other reason seen for it");
     public static final Family TRACK_EXCEPTIONS = family("lavametrics_track_exceptions_total", COUNTER, TRACKS,
             List.of(SOURCE, SEVERITY), "Track exceptions, by source and lavaplayer severity.",
-            "sum by (source, severity) (rate(lavametrics_track_exceptions_total[5m]))");
+            "sum by (source, severity) (rate(lavametrics_track_exceptions_total[5m]))", NONE,
+            "+1 per source that started a track (fault, from 0), +1 per other severity seen for it");
     public static final Family TRACK_STUCK = family("lavametrics_track_stuck_total", COUNTER, TRACKS, List.of(SOURCE),
             "Tracks that got stuck (no audio for the stuck threshold), by source.",
-            "sum by (source) (increase(lavametrics_track_stuck_total[15m]))");
+            "sum by (source) (increase(lavametrics_track_stuck_total[15m]))", NONE,
+            "+1 per source that started a track (from 0)");
 
     public static final Family LOADS_BY_RESULT = family("lavametrics_loads_total", COUNTER, LOADS, List.of(LOAD_RESULT),
             "Successful /v4/loadtracks responses, by loadType.",
-            "sum by (result) (rate(lavametrics_loads_total[5m]))");
+            "sum by (result) (rate(lavametrics_loads_total[5m]))", List.of(List.of("error")),
+            "+1 per other load result seen");
     public static final Family LOAD_DURATION = histogram("lavametrics_load_duration_seconds", LOADS,
             List.of(LOAD_RESULT), "Time to answer /v4/loadtracks, by loadType.",
-            List.of(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0), "loadDurationSeconds",
-            "histogram_quantile(0.95, sum by (le) (rate(lavametrics_load_duration_seconds_bucket[5m])))");
+            List.of(0.025, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0), "loadDurationSeconds",
+            "histogram_quantile(0.95, sum by (le) (rate(lavametrics_load_duration_seconds_bucket[5m])))", NONE,
+            "+%d (one histogram) per load result seen");
 
     public static final Family FRAMES_SENT = family("lavametrics_frames_sent_total", COUNTER, FRAMES, List.of(),
-            "Audio frames handed to voice connections.", "rate(lavametrics_frames_sent_total[5m])");
+            "Audio frames handed to voice connections.", "rate(lavametrics_frames_sent_total[5m])", ALL, "");
     public static final Family FRAMES_NULLED = family("lavametrics_frames_nulled_total", COUNTER, FRAMES, List.of(),
             "Frame requests from voice connections that found no audio ready.",
-            "rate(lavametrics_frames_nulled_total[5m])");
+            "rate(lavametrics_frames_nulled_total[5m])", ALL, "");
     public static final Family FRAMES_DEFICIT = family("lavametrics_frames_deficit_total", COUNTER, FRAMES, List.of(),
             "Frames voice connections should have requested (one per 20 ms while playing) but did not.",
-            "rate(lavametrics_frames_deficit_total[5m])");
+            "rate(lavametrics_frames_deficit_total[5m])", ALL, "");
     public static final Family FRAME_LOSS = histogram("lavametrics_player_frame_loss_ratio", FRAMES, List.of(),
             "Per played track: (nulled + deficit) / expected frames, observed when the track's buffer finishes.",
-            List.of(0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0), "frameLossRatio",
-            "histogram_quantile(0.9, sum by (le) (rate(lavametrics_player_frame_loss_ratio_bucket[15m])))");
+            List.of(0.001, 0.01, 0.02, 0.05, 0.1, 0.25), "frameLossRatio",
+            "histogram_quantile(0.9, sum by (le) (rate(lavametrics_player_frame_loss_ratio_bucket[15m])))", ALL, "");
 
     public static final Family VOICE_CONNECTED = family("lavametrics_voice_connected_players", GAUGE, VOICE, List.of(),
             "Players whose last player update reported a connected voice gateway.",
-            "lavametrics_voice_connected_players");
+            "lavametrics_voice_connected_players", ALL, "");
     public static final Family VOICE_PING = histogram("lavametrics_voice_ping_seconds", VOICE, List.of(),
             "Voice gateway ping of connected players, observed each time a player update reports a new value.",
-            List.of(0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0), "voicePingSeconds",
-            "histogram_quantile(0.95, sum by (le) (rate(lavametrics_voice_ping_seconds_bucket[5m])))");
+            List.of(0.02, 0.05, 0.1, 0.2, 0.5, 1.0), "voicePingSeconds",
+            "histogram_quantile(0.95, sum by (le) (rate(lavametrics_voice_ping_seconds_bucket[5m])))", ALL, "");
     public static final Family VOICE_CLOSES = family("lavametrics_voice_closes_total", COUNTER, VOICE, List.of(CLOSE_CODE),
             "Voice websocket closes, by close code.",
-            "sum by (code) (rate(lavametrics_voice_closes_total[5m]))");
+            "sum by (code) (rate(lavametrics_voice_closes_total[5m]))", NONE, "+1 per close code seen");
 
     public static final Family FILTER_PLAYERS = family("lavametrics_filter_players", GAUGE, FILTERS, List.of(FILTER),
             "Players with the filter set by their last player update.",
-            "sum by (filter) (lavametrics_filter_players)");
+            "sum by (filter) (lavametrics_filter_players)", ALL, "");
 
     public static final Family REST_REQUESTS = family("lavametrics_rest_requests_total", COUNTER, REST,
             List.of(ROUTE, METHOD, STATUS_CLASS), "REST requests, by route template, method and status class.",
-            "sum by (route, status) (rate(lavametrics_rest_requests_total[5m]))");
+            "sum by (route, status) (rate(lavametrics_rest_requests_total[5m]))", NONE,
+            "+1 per (route, method, status class) seen");
     public static final Family REST_DURATION = histogram("lavametrics_rest_request_duration_seconds", REST,
             List.of(ROUTE), "REST request handling time, by route template.",
-            List.of(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5), "restDurationSeconds",
-            "histogram_quantile(0.99, sum by (le, route) (rate(lavametrics_rest_request_duration_seconds_bucket[5m])))");
+            List.of(0.001, 0.005, 0.025, 0.1, 0.5, 2.5), "restDurationSeconds",
+            "histogram_quantile(0.99, sum by (le, route) (rate(lavametrics_rest_request_duration_seconds_bucket[5m])))",
+            NONE, "+%d (one histogram) per route seen");
 
     public static final List<Family> FAMILIES = List.of(
             INFO, CONFIG_VALID, COLLECTOR_DURATION, COLLECTOR_SUCCESS, COLLECTOR_ERRORS, REGISTRATION_CONFLICTS,
@@ -179,17 +197,33 @@ public final class Catalog {
 
     public static final List<ConfigKey> CONFIG = configKeys();
 
+    /**
+     * Series the plugin may export per node with the default config, in a steady workload:
+     * what {@code SeriesBudgetTest} holds it to, and what docs/metrics.md states.
+     */
+    public static final int SERIES_BUDGET = 250;
+
     private Catalog() {
     }
 
     private static Family family(String name, MetricType type, Group group, List<Label> labels, String help,
-                                 String example) {
-        return new Family(name, type, help, group, labels, null, null, example);
+                                 String example, List<List<String>> initial, String growth) {
+        return new Family(name, type, help, group, labels, null, null, example, initial, growth);
     }
 
     private static Family histogram(String name, Group group, List<Label> labels, String help, List<Double> buckets,
-                                    String bucketsKey, String example) {
-        return new Family(name, HISTOGRAM, help, group, labels, buckets, bucketsKey, example);
+                                    String bucketsKey, String example, List<List<String>> initial, String growth) {
+        return new Family(name, HISTOGRAM, help, group, labels, buckets, bucketsKey, example, initial, growth);
+    }
+
+    private static List<List<String>> defaultCollectors() {
+        List<List<String>> collectors = new ArrayList<>();
+        for (Group group : Group.values()) {
+            if (group.defaultEnabled()) {
+                collectors.add(List.of(group.key()));
+            }
+        }
+        return List.copyOf(collectors);
     }
 
     private static List<ConfigKey> configKeys() {
@@ -259,7 +293,18 @@ public final class Catalog {
     public static int maxSeries() {
         int total = 0;
         for (Family family : FAMILIES) {
-            total += family.maxSeries(family.buckets() == null ? 0 : family.buckets().size());
+            total += family.maxSeries();
+        }
+        return total;
+    }
+
+    /** Series exported before any event with the default config (and default buckets). */
+    public static int initialSeries() {
+        int total = 0;
+        for (Family family : FAMILIES) {
+            if (family.group().defaultEnabled()) {
+                total += family.initialSeries();
+            }
         }
         return total;
     }
@@ -306,7 +351,8 @@ public final class Catalog {
                 .append(pluginVersion()).append(".jar dev.lavametrics.plugin.catalog.Catalog --markdown`); ")
                 .append("do not edit by hand.\n\n")
                 .append("Label values outside the listed set are exported as `other`. ")
-                .append("Histograms also expose simpleclient's `_created` samples.\n");
+                .append("Histograms have no `_created` samples.\n");
+        renderSeries(md);
         for (Group group : Group.values()) {
             md.append("\n## Group `").append(group.key()).append("`")
                     .append(group.switchable() ? " (default " + (group.defaultEnabled() ? "on" : "off") + ")" : " (always on)")
@@ -323,6 +369,11 @@ public final class Catalog {
                             .append(label.values() == null ? "free (the plugin version)" : code(label.values()))
                             .append("\n");
                 }
+                md.append("- series: ").append(family.initialSeries()).append(" at start");
+                if (!family.growth().isEmpty()) {
+                    md.append(", ").append(family.growthText());
+                }
+                md.append("; at most ").append(family.maxSeries()).append("\n");
                 if (family.buckets() != null) {
                     md.append("- default buckets: ").append(joinNumbers(family.buckets()))
                             .append(" (config `buckets.").append(family.bucketsKey()).append("`)\n");
@@ -342,6 +393,42 @@ public final class Catalog {
                     .append(key.help()).append(key.secret() ? " Secret." : "").append(" |\n");
         }
         return md.toString();
+    }
+
+    private static void renderSeries(StringBuilder md) {
+        md.append("\n## Series per node\n\n")
+                .append("What a node exports with the default buckets: before any event, and at most (every allowed ")
+                .append("label combination having happened). Label combinations of tracks, loads, voice closes and ")
+                .append("REST requests are created when they first happen, except the few zeros alerts need to see ")
+                .append("move; a histogram adds its buckets, `+Inf`, `_count` and `_sum` per label combination. ")
+                .append("Budget with the default config: at most ").append(SERIES_BUDGET)
+                .append(" series in a steady workload (`SeriesBudgetTest`; measured counts in ")
+                .append("[benchmarks](benchmarks.md)).\n\n")
+                .append("| group | default | at start | grows with | at most |\n|---|---|---|---|---|\n");
+        int defaultStart = 0;
+        int defaultMax = 0;
+        for (Group group : Group.values()) {
+            int start = 0;
+            int max = 0;
+            List<String> growth = new ArrayList<>();
+            for (Family family : familiesOf(group)) {
+                start += family.initialSeries();
+                max += family.maxSeries();
+                if (!family.growth().isEmpty()) {
+                    growth.add("`" + family.name().substring(PREFIX.length()) + "` " + family.growthText());
+                }
+            }
+            if (group.defaultEnabled()) {
+                defaultStart += start;
+                defaultMax += max;
+            }
+            md.append("| `").append(group.key()).append("` | ")
+                    .append(group.switchable() ? (group.defaultEnabled() ? "on" : "off") : "always").append(" | ")
+                    .append(start).append(" | ").append(growth.isEmpty() ? "fixed" : String.join("; ", growth))
+                    .append(" | ").append(max).append(" |\n");
+        }
+        md.append("| all default groups |  | ").append(defaultStart).append(" |  | ").append(defaultMax)
+                .append(" |\n");
     }
 
     private static String code(List<String> values) {

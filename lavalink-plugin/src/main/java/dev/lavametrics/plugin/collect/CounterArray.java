@@ -5,77 +5,117 @@ import dev.lavametrics.plugin.catalog.Label;
 import io.prometheus.client.Collector.MetricFamilySamples;
 import io.prometheus.client.CounterMetricFamily;
 
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * A counter family with one adder per label combination, all created up front: an event costs
- * one array index and one {@link LongAdder#increment()}, and every combination exports 0 from
- * the first scrape so {@code rate()} works at once.
+ * A counter family with one adder per label combination, created when the combination first
+ * happens, or up front for the combinations the catalog lists as {@link Family#initial} (and
+ * those a collector asks for with {@link #precreate}): a family of 15 sources x 6 reasons would
+ * otherwise export 90 series of which a node moves a handful. An event costs one array index,
+ * one volatile read and one {@link LongAdder#increment()}; only the first event of a
+ * combination allocates its adder.
  */
 final class CounterArray {
     private final Family family;
-    private final LongAdder[] adders;
-    private final List<List<String>> labelValues;
+    private final int[] sizes;
+    private final AtomicReferenceArray<LongAdder> adders;
 
     CounterArray(Family family) {
         this.family = family;
-        this.labelValues = combinations(family.labels());
-        this.adders = new LongAdder[labelValues.size()];
-        for (int i = 0; i < adders.length; i++) {
-            adders[i] = new LongAdder();
+        this.sizes = sizes(family.labels());
+        this.adders = new AtomicReferenceArray<>(family.combinations());
+        for (int index : initialIndexes(family)) {
+            precreate(index);
         }
     }
 
-    /** Every combination of label values in row-major order (last label varies fastest). */
-    static List<List<String>> combinations(List<Label> labels) {
-        List<List<String>> result = new ArrayList<>();
-        result.add(List.of());
-        for (Label label : labels) {
-            List<List<String>> extended = new ArrayList<>();
-            for (List<String> prefix : result) {
-                for (String value : label.values()) {
-                    List<String> combination = new ArrayList<>(prefix);
-                    combination.add(value);
-                    extended.add(List.copyOf(combination));
-                }
+    /** Indexes of the combinations the catalog says exist from the start. */
+    static int[] initialIndexes(Family family) {
+        if (family.initial() == null) {
+            int[] all = new int[family.combinations()];
+            for (int i = 0; i < all.length; i++) {
+                all[i] = i;
             }
-            result = extended;
+            return all;
         }
-        return result;
+        return family.initial().stream().mapToInt(family::indexOf).toArray();
+    }
+
+    static int[] sizes(List<Label> labels) {
+        int[] sizes = new int[labels.size()];
+        for (int i = 0; i < sizes.length; i++) {
+            sizes[i] = labels.get(i).size();
+        }
+        return sizes;
+    }
+
+    /** Label values of combination {@code index}, row-major (the last label varies fastest). */
+    static List<String> labelValues(List<Label> labels, int[] sizes, int index) {
+        String[] values = new String[sizes.length];
+        for (int i = sizes.length - 1; i >= 0; i--) {
+            values[i] = labels.get(i).valueAt(index % sizes[i]);
+            index /= sizes[i];
+        }
+        return List.of(values);
+    }
+
+    /**
+     * Exports the combination as 0 before its first event, for the few series an alert's
+     * {@code rate()} must see move from 0 (a series born at 1 hides its first increment).
+     */
+    void precreate(int index) {
+        adder(index);
+    }
+
+    void precreate(int first, int second) {
+        adder(first * sizes[1] + second);
     }
 
     void inc() {
-        adders[0].increment();
+        adder(0).increment();
     }
 
     void add(long amount) {
-        adders[0].add(amount);
+        adder(0).add(amount);
     }
 
     void inc(int index) {
-        adders[index].increment();
+        adder(index).increment();
     }
 
     void inc(int first, int second) {
-        adders[first * family.labels().get(1).size() + second].increment();
+        adder(first * sizes[1] + second).increment();
     }
 
     void inc(int first, int second, int third) {
-        int secondSize = family.labels().get(1).size();
-        int thirdSize = family.labels().get(2).size();
-        adders[(first * secondSize + second) * thirdSize + third].increment();
+        adder((first * sizes[1] + second) * sizes[2] + third).increment();
     }
 
+    /** The count of combination {@code index}; 0 when it never happened. */
     long value(int index) {
-        return adders[index].sum();
+        LongAdder adder = adders.get(index);
+        return adder == null ? 0 : adder.sum();
     }
 
+    private LongAdder adder(int index) {
+        LongAdder adder = adders.get(index);
+        if (adder == null) {
+            LongAdder created = new LongAdder();
+            adder = adders.compareAndSet(index, null, created) ? created : adders.get(index);
+        }
+        return adder;
+    }
+
+    /** The combinations that exist, in index order, so the exposition's order is stable. */
     MetricFamilySamples samples() {
         CounterMetricFamily samples = new CounterMetricFamily(family.baseName(), family.help(), family.labelNames());
-        for (int i = 0; i < adders.length; i++) {
-            samples.addMetric(labelValues.get(i), adders[i].sum());
+        for (int i = 0; i < adders.length(); i++) {
+            LongAdder adder = adders.get(i);
+            if (adder != null) {
+                samples.addMetric(labelValues(family.labels(), sizes, i), adder.sum());
+            }
         }
         return samples;
     }

@@ -5,6 +5,10 @@ import dev.lavametrics.plugin.catalog.Group;
 
 import java.util.List;
 
+/**
+ * Load results and durations. Series of a result appear with its first load, except the
+ * {@code error} count the catalog has exported as 0 from the start, for alerts on failing loads.
+ */
 public final class LoadsCollector extends GroupCollector {
     private final CounterArray loads = new CounterArray(Catalog.LOADS_BY_RESULT);
     private final HistogramArray durations;

@@ -5,6 +5,10 @@ import dev.lavametrics.plugin.catalog.Group;
 
 import java.util.List;
 
+/**
+ * REST requests; a (route, method, status) series and a route's duration histogram appear
+ * with the first such request, so the group costs what the node's clients actually call.
+ */
 public final class RestCollector extends GroupCollector {
     private final CounterArray requests = new CounterArray(Catalog.REST_REQUESTS);
     private final HistogramArray durations;

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+/** Voice state; a close code's series appears with its first close. */
 public final class VoiceCollector extends GroupCollector {
     /**
      * Connected players, each with the last ping observed. Players report every 1-5 s, the ping

@@ -54,16 +54,25 @@ public final class TestMetrics {
     }
 
     public double value(String name, String... labelPairs) {
+        Double value = sample(name, labelPairs);
+        if (value == null) {
+            throw new AssertionError("no sample " + name + " " + String.join(",", labelPairs));
+        }
+        return value;
+    }
+
+    /** Whether the series is exported at all (label combinations appear when they first happen). */
+    public boolean exists(String name, String... labelPairs) {
+        return sample(name, labelPairs) != null;
+    }
+
+    private Double sample(String name, String... labelPairs) {
         String[] names = new String[labelPairs.length / 2];
         String[] values = new String[labelPairs.length / 2];
         for (int i = 0; i < names.length; i++) {
             names[i] = labelPairs[2 * i];
             values[i] = labelPairs[2 * i + 1];
         }
-        Double value = registry.getSampleValue(name, names, values);
-        if (value == null) {
-            throw new AssertionError("no sample " + name + " " + String.join(",", labelPairs));
-        }
-        return value;
+        return registry.getSampleValue(name, names, values);
     }
 }
