@@ -31,17 +31,18 @@ from __future__ import annotations
 import concurrent.futures as cf
 import threading
 import time
-from operator import itemgetter
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import CollectorRegistry
 from prometheus_client.samples import Sample
 
 from lavametrics.exposition import gcpause
+from lavametrics.httpfetch import MAX_BODY_BYTES
 from lavametrics.lavalink.rest import LavalinkClient, LavalinkError
 from lavametrics.monitor.nodesfile import NodeSpec
-from lavametrics.monitor.scrape import MAX_BODY_BYTES, Scrape, ScrapeError, scrape
+from lavametrics.monitor.scrape import Scrape, ScrapeError, scrape
 from lavametrics.monitor.singleflight import SingleFlight
 
 UP = "lavametrics_node_up"

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from prometheus_client.metrics_core import Metric
 
 from lavametrics.config.catalog import Catalog
+from lavametrics.httpfetch import Auth, FetchError, fetch, redact_url
 from lavametrics.lavalink.rest import LavalinkClient, LavalinkError, plugin_version
 from lavametrics.monitor.nodesfile import NodeSpec
-from lavametrics.monitor.scrape import Auth, ScrapeError, fetch, redact_url, scrape
+from lavametrics.monitor.scrape import ScrapeError, scrape
 
 HEALTHY, UNHEALTHY, ERROR = 0, 1, 2
 SLOW_SCRAPE_SECONDS = 2.5
@@ -110,7 +111,7 @@ def check_auth(url: str, auth: Auth, timeout: float) -> CheckResult:
         try:
             status, *_ = fetch(url, timeout=timeout, auth=creds)
             outcomes[label] = status
-        except ScrapeError as exc:
+        except FetchError as exc:
             outcomes[label] = exc.status if exc.status else exc.reason
     ok = outcomes["none"] == 401 and outcomes["wrong"] == 401 and outcomes["right"] == 200
     return CheckResult("endpoint auth", ok,
