@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from lavametrics.config import catalog as cat
-from lavametrics.config import jvm
+from lavametrics import javatools as jvm
 from tests.conftest import require
 
 REPO = Path(__file__).resolve().parents[2]
@@ -87,7 +87,7 @@ def test_explicit_missing_jar_is_an_error(tmp_path):
 
 def _plugin_jar():
     try:
-        return jvm.find_jar(start=REPO)
+        return jvm.find_plugin_jar(start=REPO)
     except jvm.JvmUnavailable:
         return None
 
@@ -97,7 +97,7 @@ def test_packaged_copy_equals_the_jar_catalog():
     jar = _plugin_jar()
     require(jar is not None, "the plugin jar (lavalink-plugin/target/lavametrics-plugin-*.jar)")
     try:
-        jvm.find_java_home()
+        jvm.java_home()
         have_jvm = True
     except jvm.JvmUnavailable:
         have_jvm = False

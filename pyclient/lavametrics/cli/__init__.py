@@ -65,7 +65,7 @@ def run_check(args) -> int:
     from lavametrics.config.catalog import load_catalog
     from lavametrics.monitor.nodecheck import ERROR, check_node, overall_status
     from lavametrics.monitor.nodesfile import NodeSpec, default_metrics_url, load_nodes, url_problem
-    from lavametrics.monitor.scrape import Auth, redact_url
+    from lavametrics.httpfetch import Auth, redact_url
 
     if args.nodes and args.url:
         raise CliError("give either URL or --nodes, not both")
@@ -255,7 +255,7 @@ def add_catalog(sub) -> None:
 
 def run_catalog(args) -> int:
     from lavametrics.config import catalog as cat
-    from lavametrics.config.jvm import JvmUnavailable
+    from lavametrics.javatools import JvmUnavailable
 
     if args.packaged:
         text = cat.packaged_json()
@@ -308,7 +308,7 @@ def run_loadtest(args) -> int:
 
     from lavametrics.devtools import loadtest
     from lavametrics.devtools.node import NodeError, start_node
-    from lavametrics.monitor.scrape import redact_url
+    from lavametrics.httpfetch import redact_url
     from lavametrics.devtools.voicesim import VoiceSimulator
 
     if not (args.jvm_args or args.start_node or (args.url and args.password)):
@@ -383,7 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from lavametrics.config.jvm import JvmUnavailable
+    from lavametrics.javatools import JvmUnavailable
     from lavametrics.lavalink.rest import LavalinkError
     from lavametrics.monitor.nodesfile import NodesFileError
     from lavametrics.monitor.scrape import ScrapeError

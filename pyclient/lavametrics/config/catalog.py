@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from importlib import resources
 
-from lavametrics.config import jvm
+from lavametrics import javatools
 
 CATALOG_CLASS = "dev.lavametrics.plugin.catalog.Catalog"
 
@@ -130,8 +130,8 @@ def packaged_json() -> str:
 
 
 def jar_json(jar: str | os.PathLike | None = None) -> str:
-    """The catalog JSON rendered by the plugin itself (raises jvm.JvmUnavailable)."""
-    return jvm.run_main(CATALOG_CLASS, jar=jar)
+    """The catalog JSON rendered by the plugin itself (raises javatools.JvmUnavailable)."""
+    return javatools.run_main(CATALOG_CLASS, jar=jar)
 
 
 def load_catalog(jar: str | os.PathLike | None = None, prefer_jar: bool = True) -> Catalog:
@@ -141,9 +141,9 @@ def load_catalog(jar: str | os.PathLike | None = None, prefer_jar: bool = True) 
     """
     if prefer_jar or jar is not None:
         try:
-            path = jvm.find_jar(jar)
+            path = javatools.find_plugin_jar(jar)
             return from_dict(json.loads(jar_json(path)), source=str(path))
-        except jvm.JvmUnavailable:
+        except javatools.JvmUnavailable:
             if jar is not None:
                 raise
     return from_dict(json.loads(packaged_json()), source="packaged")

@@ -17,7 +17,7 @@ import re
 import sys
 from dataclasses import dataclass
 
-from lavametrics.config import jvm
+from lavametrics import javatools
 from lavametrics.config.catalog import Catalog, load_catalog
 
 VALIDATOR_CLASS = "dev.lavametrics.plugin.config.ConfigValidator"
@@ -472,14 +472,14 @@ def problems_from_json(text: str) -> list[Problem]:
 
 def validate_with_jar(section, jar=None, server_port: int | None = None) -> list[Problem]:
     """Ask the plugin's own validator in a ``java -cp <jar>`` subprocess (raises
-    jvm.JvmUnavailable when no JVM or jar can run it)."""
+    javatools.JvmUnavailable when no JVM or jar can run it)."""
     args = ["--server-port", str(server_port)] if server_port is not None else []
-    out = jvm.run_main(VALIDATOR_CLASS, args, stdin=request_json(section), jar=jar)
+    out = javatools.run_main(VALIDATOR_CLASS, args, stdin=request_json(section), jar=jar)
     try:
         return problems_from_json(out)
     except ValueError as exc:
         first = out.strip().splitlines()[0][:200] if out.strip() else "nothing"
-        raise jvm.JvmUnavailable(f"the plugin's validator answered {first!r} ({exc})") from None
+        raise javatools.JvmUnavailable(f"the plugin's validator answered {first!r} ({exc})") from None
 
 
 def check(section, catalog: Catalog | None = None, jar=None, use_jar: bool = True,
@@ -493,7 +493,7 @@ def check(section, catalog: Catalog | None = None, jar=None, use_jar: bool = Tru
     if use_jar:
         try:
             return validate_with_jar(section, jar, server_port), "jar"
-        except jvm.JvmUnavailable as exc:
+        except javatools.JvmUnavailable as exc:
             if jar is not None:
                 raise
             print(f"lavametrics: note: validated with the Python rules; the plugin's validator could not run: {exc}",
