@@ -10,14 +10,19 @@ PYTEST_ARGS ?=
 MIN_VENV ?= .cache/venv-min
 LOCK    := requirements/dev.txt
 
-PLUGIN_JAR  = $(firstword $(wildcard lavalink-plugin/target/lavametrics-plugin-*.jar))
+# the one rule for which plugin jar to use (javatools.find_plugin_jar; run.sh implements it for shell)
+PLUGIN_JAR  = $(shell bash Lavalink/run.sh --resolve-plugin)
+CATALOG_MAIN := dev.lavametrics.plugin.catalog.Catalog
+# Every file generated from the plugin's catalog; `make docs` writes them all and
+# tests/unit/test_generated_docs.py fails when one is stale or missing from this list.
+CATALOG_JSON_COPIES := pyclient/lavametrics/data/catalog.json lavalink-plugin/src/main/resources/lavametrics/catalog.json
 
 .PHONY: help venv lock lint java-test build test pytest min-test demo catalog docs clean
 
 help:
 	@echo "make demo   build, start a node with the plugin, play a track, print the check report"
 	@echo "make test   lint, JUnit (mvn test), jar build, unit tests on the minimum versions, then pytest"
-	@echo "make docs   regenerate the catalog copy and docs/metrics.md from the plugin jar"
+	@echo "make docs   regenerate the catalog JSON copies and docs/metrics.md from the plugin jar"
 	@echo "make lock   re-pin $(LOCK) after a change to pyproject.toml's dependencies"
 
 # Everything comes from the lock: pip and setuptools first, then the package itself built
@@ -71,9 +76,11 @@ test: lint java-test build min-test pytest
 demo: build $(PYTHON)
 	$(PYTHON) -m lavametrics.devtools.demo
 
+# The jar renders from its Java constants, so its own copy of the JSON (a resource) may be
+# stale here; rebuild afterwards (`make build`) to package the fresh one.
 catalog docs: build
-	java -cp $(PLUGIN_JAR) dev.lavametrics.plugin.catalog.Catalog > pyclient/lavametrics/data/catalog.json
-	java -cp $(PLUGIN_JAR) dev.lavametrics.plugin.catalog.Catalog --markdown > docs/metrics.md
+	for copy in $(CATALOG_JSON_COPIES); do java -cp $(PLUGIN_JAR) $(CATALOG_MAIN) > $$copy || exit 1; done
+	java -cp $(PLUGIN_JAR) $(CATALOG_MAIN) --markdown > docs/metrics.md
 
 clean:
 	$(MVN) clean
