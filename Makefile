@@ -8,6 +8,8 @@ MVN     ?= mvn -B -q
 PYTEST_ARGS ?=
 # the throwaway venv `make min-test` fills with the oldest versions pyproject.toml allows
 MIN_VENV ?= .cache/venv-min
+# the throwaway venv `make base-install-test` fills with the package and no extras
+BASE_VENV ?= .cache/venv-base
 LOCK    := requirements/dev.txt
 
 # the one rule for which plugin jar to use (javatools.find_plugin_jar; run.sh implements it for shell)
@@ -17,11 +19,11 @@ CATALOG_MAIN := dev.lavametrics.plugin.catalog.Catalog
 # tests/unit/test_generated_docs.py fails when one is stale or missing from this list.
 CATALOG_JSON_COPIES := pyclient/lavametrics/data/catalog.json lavalink-plugin/src/main/resources/lavametrics/catalog.json
 
-.PHONY: help venv lock lint java-test build test pytest min-test demo catalog docs clean
+.PHONY: help venv lock lint java-test build test pytest min-test base-install-test demo catalog docs clean
 
 help:
 	@echo "make demo   build, start a node with the plugin, play a track, print the check report"
-	@echo "make test   lint, JUnit (mvn test), jar build, unit tests on the minimum versions, then pytest"
+	@echo "make test   lint, JUnit (mvn test), jar build, unit tests on the minimum versions, the base install, then pytest"
 	@echo "make docs   regenerate the catalog JSON copies and docs/metrics.md from the plugin jar"
 	@echo "make lock   re-pin $(LOCK) after a change to pyproject.toml's dependencies"
 
@@ -71,7 +73,16 @@ min-test: build $(PYTHON)
 	@echo "min-test: $$($(MIN_VENV)/bin/python -V) $$(tr '\n' ' ' < $(MIN_VENV)/minimum.txt)"
 	@$(call run_pytest,$(MIN_VENV)/bin/python,-q -p no:cacheprovider tests/unit)
 
-test: lint java-test build min-test pytest
+# `pip install lavametrics` without extras must be enough to monitor and instrument a bot:
+# install it so (the lock as constraints, as CI pins everything) and run what a user runs.
+base-install-test: build
+	rm -rf $(BASE_VENV)
+	python3 -m venv $(BASE_VENV)
+	$(BASE_VENV)/bin/python -m pip install -q "$$(grep -E '^pip==' $(LOCK))" "$$(grep -E '^setuptools==' $(LOCK))"
+	$(BASE_VENV)/bin/python -m pip install -q --no-build-isolation -c $(LOCK) .
+	bash .ci/base_install_check $(BASE_VENV) $(PLUGIN_JAR)
+
+test: lint java-test build min-test base-install-test pytest
 
 demo: build $(PYTHON)
 	$(PYTHON) -m lavametrics.devtools.demo

@@ -408,4 +408,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except ModuleNotFoundError as exc:
+        if exc.name != "websockets":
+            raise
+        err(f"{args.command} needs the simulator's dependencies: install lavametrics[sim]")
+        return 2
 
