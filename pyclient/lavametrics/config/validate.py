@@ -1,8 +1,8 @@
 """Validation of the ``plugins.lavametrics`` mapping.
 
 There is one set of rules: the plugin's ``ConfigValidator``, which the node runs at start-up.
-``check`` asks it through ``java -cp <plugin jar>`` (JSON in, JSON out) whenever a JVM and the
-jar can be had. Without them it falls back to ``validate`` here, a line-by-line twin of the
+``check`` below (what ``lavametrics config validate/set/enable/disable`` use) asks it through
+``java -cp <plugin jar>`` (JSON in, JSON out) whenever a JVM and the jar can be had. Without them it falls back to ``validate`` here, a line-by-line twin of the
 Java class (same order, same messages, same masking), and says so in one line on stderr. A
 property test (tests/unit/test_configcheck.py) feeds both generated configs and requires
 identical problem lists; the rules and the reasons for each are in ConfigValidator's class
