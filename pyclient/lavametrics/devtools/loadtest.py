@@ -22,7 +22,8 @@ from lavametrics.lavalink.session import LavalinkSession
 from lavametrics.monitor.scrape import scrape
 
 # the sample names of the node-wide frame counters: sent, nulled, deficit (in that order)
-FRAME_COUNTERS = tuple(catalog.packaged().family(name).name for name in ("frames_sent", "frames_nulled", "frames_deficit"))
+FRAME_COUNTERS = tuple(catalog.packaged().family(name).name
+                       for name in ("frames_sent", "frames_nulled", "frames_deficit"))
 FIRST_GUILD = 910_000
 
 

@@ -21,7 +21,6 @@ import urllib.request
 from typing import Any, Callable
 
 
-
 class SessionError(RuntimeError):
     pass
 
