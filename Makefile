@@ -8,16 +8,23 @@ MVN     ?= mvn -B -q
 PYTEST_ARGS ?=
 # the throwaway venv `make min-test` fills with the oldest versions pyproject.toml allows
 MIN_VENV ?= .cache/venv-min
+# the throwaway venv `make base-install-test` fills with the package and no extras
+BASE_VENV ?= .cache/venv-base
 LOCK    := requirements/dev.txt
 
-PLUGIN_JAR  = $(firstword $(wildcard lavalink-plugin/target/lavametrics-plugin-*.jar))
+# the one rule for which plugin jar to use (javatools.find_plugin_jar; run.sh implements it for shell)
+PLUGIN_JAR  = $(shell bash Lavalink/run.sh --resolve-plugin)
+CATALOG_MAIN := dev.lavametrics.plugin.catalog.Catalog
+# Every file generated from the plugin's catalog; `make docs` writes them all and
+# tests/unit/test_generated_docs.py fails when one is stale or missing from this list.
+CATALOG_JSON_COPIES := pyclient/lavametrics/data/catalog.json lavalink-plugin/src/main/resources/lavametrics/catalog.json
 
-.PHONY: help venv lock lint java-test build test pytest min-test demo catalog docs clean monitoring metrics-up metrics-down bench
+.PHONY: help venv lock lint java-test build test pytest min-test base-install-test demo catalog docs clean monitoring metrics-up metrics-down bench
 
 help:
 	@echo "make demo   build, start a node with the plugin, play a track, print the check report"
-	@echo "make test   lint, JUnit (mvn test), jar build, unit tests on the minimum versions, then pytest"
-	@echo "make docs   regenerate the catalog copy and docs/metrics.md from the plugin jar"
+	@echo "make test   lint, JUnit (mvn test), jar build, unit tests on the minimum versions, the base install, then pytest"
+	@echo "make docs   regenerate the catalog JSON copies and docs/metrics.md from the plugin jar"
 	@echo "make lock   re-pin $(LOCK) after a change to pyproject.toml's dependencies"
 	@echo "make monitoring    regenerate monitoring/ (rules, dashboards, Alertmanager) from the mixin code"
 	@echo "make metrics-up    local Prometheus + Alertmanager + node + simulated bot on loopback (state in .stack/)"
@@ -69,14 +76,25 @@ min-test: build $(PYTHON)
 	@echo "min-test: $$($(MIN_VENV)/bin/python -V) $$(tr '\n' ' ' < $(MIN_VENV)/minimum.txt)"
 	@$(call run_pytest,$(MIN_VENV)/bin/python,-q -p no:cacheprovider tests/unit)
 
-test: lint java-test build min-test pytest
+# `pip install lavametrics` without extras must be enough to monitor and instrument a bot:
+# install it so (the lock as constraints, as CI pins everything) and run what a user runs.
+base-install-test: build
+	rm -rf $(BASE_VENV)
+	python3 -m venv $(BASE_VENV)
+	$(BASE_VENV)/bin/python -m pip install -q "$$(grep -E '^pip==' $(LOCK))" "$$(grep -E '^setuptools==' $(LOCK))"
+	$(BASE_VENV)/bin/python -m pip install -q --no-build-isolation -c $(LOCK) .
+	bash .ci/base_install_check $(BASE_VENV) $(PLUGIN_JAR)
+
+test: lint java-test build min-test base-install-test pytest
 
 demo: build $(PYTHON)
 	$(PYTHON) -m lavametrics.devtools.demo
 
+# The jar renders from its Java constants, so its own copy of the JSON (a resource) may be
+# stale here; rebuild afterwards (`make build`) to package the fresh one.
 catalog docs: build
-	java -cp $(PLUGIN_JAR) dev.lavametrics.plugin.catalog.Catalog > pyclient/lavametrics/data/catalog.json
-	java -cp $(PLUGIN_JAR) dev.lavametrics.plugin.catalog.Catalog --markdown > docs/metrics.md
+	for copy in $(CATALOG_JSON_COPIES); do java -cp $(PLUGIN_JAR) $(CATALOG_MAIN) > $$copy || exit 1; done
+	java -cp $(PLUGIN_JAR) $(CATALOG_MAIN) --markdown > docs/metrics.md
 
 monitoring: $(PYTHON)
 	$(PYTHON) -m lavametrics.cli mixin build --out monitoring

@@ -1,6 +1,7 @@
 """Print pyproject.toml's declared lower bounds as exact pins, for `make min-test`.
 
-The runtime dependencies, the ``test`` extra and the build backend: each must name a
+The runtime dependencies, the ``test`` and ``sim`` extras (the unit tests drive the voice
+simulator) and the build backend: each must name a
 ``>=`` lower bound (a bound nobody installs is a guess), and is printed as ``name==bound``.
 What they pull in themselves is left to pip, as it would be for a user.
 """
@@ -32,6 +33,7 @@ def main() -> int:
         "build-system.requires": data["build-system"]["requires"],
         "project.dependencies": project["dependencies"],
         "project.optional-dependencies.test": project["optional-dependencies"]["test"],
+        "project.optional-dependencies.sim": project["optional-dependencies"]["sim"],
     }
     for where, specs in sections.items():
         for spec in specs:

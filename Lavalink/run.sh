@@ -3,6 +3,7 @@
 #
 #   Lavalink/run.sh              fetch (once), copy the plugin, run in the foreground
 #   Lavalink/run.sh --resolve    print "<kind> <version> <jar>" of the server that would run, and exit
+#   Lavalink/run.sh --resolve-plugin   print the plugin jar that would be loaded (building none), and exit
 #
 # Which server runs, first match wins:
 #   1. $LAVALINK_JAR             a Lavalink-Server jar you downloaded yourself (e.g. a GitHub release)
@@ -64,21 +65,38 @@ resolve() {
     echo "standin - $(standin_jar)"
 }
 
+# The plugin jar, by the rule pyclient/lavametrics/javatools.py (find_plugin_jar) uses too, so the
+# node started here loads the jar the CLI reads its catalog and validator from: $LAVAMETRICS_JAR,
+# else the newest lavalink-plugin/target/lavametrics-plugin-*.jar by modification time, equal
+# times broken by the greater name, never a -sources/-javadoc/-tests jar. Prints nothing if none.
+newest_plugin_jar() {
+    if [[ -n "${LAVAMETRICS_JAR:-}" ]]; then
+        [[ -f "$LAVAMETRICS_JAR" ]] || { say "LAVAMETRICS_JAR=$LAVAMETRICS_JAR is not a file"; exit 2; }
+        echo "$LAVAMETRICS_JAR"
+        return
+    fi
+    [[ -d "$root/lavalink-plugin/target" ]] || return 0
+    find "$root/lavalink-plugin/target" -maxdepth 1 -type f -name 'lavametrics-plugin-*.jar' \
+            ! -name '*-sources.jar' ! -name '*-javadoc.jar' ! -name '*-tests.jar' -printf '%T@ %p\n' |
+        LC_ALL=C sort -k1,1n -k2 | tail -n 1 | cut -d' ' -f2-
+}
+
 plugin_jar() {
     local jar
-    jar=$(ls -t "$root"/lavalink-plugin/target/lavametrics-plugin-*.jar 2>/dev/null | grep -v -e '-sources' -e '-javadoc' | head -n 1 || true)
+    jar=$(newest_plugin_jar)
     if [[ -z "$jar" ]]; then
         say "building the plugin (mvn package)"
         (cd "$root" && mvn -q -B -pl lavalink-api,lavalink-plugin -am install -DskipTests >&2)
-        jar=$(ls -t "$root"/lavalink-plugin/target/lavametrics-plugin-*.jar | head -n 1)
+        jar=$(newest_plugin_jar)
     fi
     echo "$jar"
 }
 
 case "${1:-}" in
     --resolve) resolve; exit 0 ;;
+    --resolve-plugin) newest_plugin_jar; exit 0 ;;
     "") ;;
-    *) say "unknown argument: $1 (expected nothing or --resolve)"; exit 2 ;;
+    *) say "unknown argument: $1 (expected nothing, --resolve or --resolve-plugin)"; exit 2 ;;
 esac
 
 read -r kind version server < <(resolve)

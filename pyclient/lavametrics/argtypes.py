@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from lavametrics.monitor.scrape import MAX_TIMEOUT_SECONDS
+from lavametrics.httpfetch import MAX_TIMEOUT_SECONDS
 
 
 class Parser(argparse.ArgumentParser):

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
+from lavametrics import javatools as jvm
 from lavametrics.config import catalog as cat
-from lavametrics.config import jvm
 from tests.conftest import require
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,6 +33,11 @@ def test_parsed_names_strip_total_only_for_counters():
     assert c.family("lavametrics_players").parsed_name == "lavametrics_players"
     # lookups accept both spellings
     assert c.family("lavametrics_track_starts").name == "lavametrics_track_starts_total"
+    # and without the prefix: how Python code names a plugin family instead of spelling it
+    assert c.family("frames_sent").name == "lavametrics_frames_sent_total"
+    assert c.family("players").name == "lavametrics_players"
+    with pytest.raises(KeyError):
+        c.family("no_such_family")
     types = c.expected_types()
     assert types["lavametrics_track_starts"] == "counter"
     assert types["lavametrics_load_duration_seconds"] == "histogram"
@@ -87,7 +92,7 @@ def test_explicit_missing_jar_is_an_error(tmp_path):
 
 def _plugin_jar():
     try:
-        return jvm.find_jar(start=REPO)
+        return jvm.find_plugin_jar(start=REPO)
     except jvm.JvmUnavailable:
         return None
 
@@ -97,7 +102,7 @@ def test_packaged_copy_equals_the_jar_catalog():
     jar = _plugin_jar()
     require(jar is not None, "the plugin jar (lavalink-plugin/target/lavametrics-plugin-*.jar)")
     try:
-        jvm.find_java_home()
+        jvm.java_home()
         have_jvm = True
     except jvm.JvmUnavailable:
         have_jvm = False
@@ -106,4 +111,31 @@ def test_packaged_copy_equals_the_jar_catalog():
     packaged = json.loads(cat.packaged_json())
     assert packaged == from_jar, (
         "pyclient/lavametrics/data/catalog.json is stale: regenerate with "
-        "`java -cp <jar> dev.lavametrics.plugin.catalog.Catalog > pyclient/lavametrics/data/catalog.json`")
+        "`make docs`")
+
+
+def test_group_lists_its_families_in_catalog_order():
+    c = cat.packaged()
+    assert cat.packaged() is c  # read once
+    frames = [f.name for f in c.group("frames")]
+    assert frames == [f.name for f in c.families if f.group == "frames"] and frames
+    with pytest.raises(KeyError):
+        c.group("no_such_group")
+
+
+def test_python_code_names_plugin_families_only_through_the_catalog():
+    """No module of the client spells a plugin family: renaming one in the plugin then breaks
+    loudly at the lookup instead of silently matching nothing."""
+    plugin_names = {f.name for f in cat.packaged().families} | {f.parsed_name for f in cat.packaged().families}
+    offenders = []
+    mixin = REPO / "pyclient" / "lavametrics" / "mixin"
+    for path in sorted((REPO / "pyclient" / "lavametrics").rglob("*.py")):
+        if mixin in path.parents:
+            # PromQL and promtool series are text that must spell names; tests/monitoring checks
+            # every name they select against the catalog, Lavalink core and BotMetrics instead.
+            continue
+        text = path.read_text(encoding="utf-8")
+        for name in plugin_names:
+            if f'"{name}"' in text or f"'{name}'" in text:
+                offenders.append(f"{path.relative_to(REPO)}: {name}")
+    assert offenders == []

@@ -1,7 +1,7 @@
 from lavametrics.config.catalog import load_catalog
+from lavametrics.httpfetch import Auth
 from lavametrics.monitor.nodecheck import ERROR, HEALTHY, UNHEALTHY, check_node
 from lavametrics.monitor.nodesfile import NodeSpec
-from lavametrics.monitor.scrape import Auth
 from tests.unit.fakenode import plugin_exposition
 
 CATALOG = load_catalog(prefer_jar=False)

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from lavametrics.config import validate as cc
-from lavametrics.config import jvm
+from lavametrics import javatools as jvm
 from lavametrics.config import yamledit as yc
 from lavametrics.config.catalog import load_catalog
 from lavametrics.config.validate import server_port_of, to_camel, validate
@@ -39,7 +39,7 @@ def problems(section):
 
 def _jar_and_java():
     try:
-        return jvm.find_jar(start=REPO), jvm.find_java_home() / "bin" / "java"
+        return jvm.find_plugin_jar(start=REPO), jvm.java_binary()
     except jvm.JvmUnavailable as exc:
         require(False, f"the plugin jar and a JVM ({exc})")
 

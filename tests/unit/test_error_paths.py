@@ -11,8 +11,8 @@ import threading
 import pytest
 
 from lavametrics.cli import main
+from lavametrics.httpfetch import FetchError, fetch
 from lavametrics.monitor.nodesfile import NodesFileError, load_nodes
-from lavametrics.monitor.scrape import ScrapeError, fetch
 
 
 @pytest.fixture()
@@ -38,7 +38,7 @@ def not_http():
 
 
 def test_a_peer_that_does_not_speak_http_is_garbage(not_http):
-    with pytest.raises(ScrapeError) as info:
+    with pytest.raises(FetchError) as info:
         fetch(not_http + "/metrics", timeout=5)
     assert info.value.reason == "garbage"
 

@@ -188,3 +188,12 @@ def test_render_matches_generate_latest_for_client_metrics():
     Counter("c", "counts", ["k"], registry=reg).labels("v").inc(2)
     Histogram("h_seconds", "hist", registry=reg).observe(0.3)
     assert exposition_text.render(reg.collect()) == generate_latest(reg)
+
+
+def test_counter_names_have_one_rule():
+    from lavametrics.exposition.names import counter_base, counter_sample_name
+
+    assert counter_base("lavametrics_loads_total") == "lavametrics_loads"
+    assert counter_base("lavametrics_loads") == "lavametrics_loads"
+    assert counter_base("total") == "total"  # no suffix to strip: "_total" needs its underscore
+    assert counter_sample_name(counter_base("x_total")) == "x_total"

@@ -1,4 +1,4 @@
-"""The one HTTP helper (scrape.fetch) keeps credentials at their origin and keeps its deadline.
+"""The one HTTP helper (httpfetch.fetch) keeps credentials at their origin and keeps its deadline.
 
 Every request lavametrics makes (scrapes, Lavalink REST, the auth probes of `check`) goes
 through ``fetch``, so these tests drive it and the commands built on it against real
@@ -16,8 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from lavametrics.cli import main
+from lavametrics.httpfetch import Auth, FetchError, fetch, redact_url
 from lavametrics.lavalink.rest import LavalinkClient, LavalinkError
-from lavametrics.monitor.scrape import Auth, ScrapeError, fetch, redact_url
 
 
 class Recorder:
@@ -102,7 +102,7 @@ def servers():
 def test_a_redirect_to_another_origin_is_refused_and_sends_nothing_there(servers, code, auth):
     elsewhere = servers(Recorder)
     redirector = servers(Redirector, elsewhere.url, code)
-    with pytest.raises(ScrapeError) as info:
+    with pytest.raises(FetchError) as info:
         fetch(redirector.url + "/v4/info", timeout=5, auth=auth)
     assert elsewhere.requests == []  # the credentials never left the configured origin
     assert redirector.requests[0]["headers"]["Authorization"] == auth.header()
@@ -123,7 +123,7 @@ def test_a_same_origin_redirect_is_followed_with_the_credentials(servers):
 def test_another_port_on_the_same_host_is_another_origin(servers):
     elsewhere = servers(Recorder)
     redirector = servers(Redirector, elsewhere.url.replace("127.0.0.1", "localhost"))
-    with pytest.raises(ScrapeError, match="another origin"):
+    with pytest.raises(FetchError, match="another origin"):
         fetch(redirector.url + "/x", timeout=5, auth=Auth(raw="pw"))
     assert elsewhere.requests == []
 
@@ -229,7 +229,7 @@ def test_a_dripping_server_cannot_hold_a_request_past_its_timeout(phase):
     dripper = Dripper(phase)
     try:
         start = time.monotonic()
-        with pytest.raises(ScrapeError) as info:
+        with pytest.raises(FetchError) as info:
             fetch(dripper.url + "/metrics", timeout=1.0)
         elapsed = time.monotonic() - start
     finally:
@@ -253,7 +253,7 @@ def test_check_timeout_covers_a_dripping_status_line(capsys):
 
 @pytest.mark.parametrize("timeout", [float("inf"), float("nan"), 1e308, -1.0])
 def test_fetch_refuses_impossible_timeouts_without_a_traceback_from_the_socket(timeout):
-    with pytest.raises((ScrapeError, ValueError)):
+    with pytest.raises((FetchError, ValueError)):
         fetch("http://127.0.0.1:1/", timeout=timeout)
 
 
@@ -265,7 +265,7 @@ def test_redact_url_masks_userinfo_and_query_values():
 
 
 def test_fetch_refuses_a_url_with_userinfo_without_echoing_the_password():
-    with pytest.raises(ScrapeError) as info:
+    with pytest.raises(FetchError) as info:
         fetch("http://prom:hunter2@127.0.0.1:1/metrics", timeout=1)
     assert "hunter2" not in str(info.value) and "hunter2" not in info.value.url
     assert "user:password@" in str(info.value)
@@ -274,13 +274,30 @@ def test_fetch_refuses_a_url_with_userinfo_without_echoing_the_password():
 def test_fetch_refuses_non_http_schemes(tmp_path):
     secret = tmp_path / "s.txt"
     secret.write_text("secret")
-    with pytest.raises(ScrapeError, match="http"):
+    with pytest.raises(FetchError, match="http"):
         fetch(secret.as_uri(), timeout=1)
 
 
 def test_a_redirect_loop_ends_after_a_few_hops(servers):
     loop = servers(Redirector, "", 302)
     loop.target = loop.url  # /x -> /x/x -> ...: always the same origin
-    with pytest.raises(ScrapeError, match="more than 5 redirects") as info:
+    with pytest.raises(FetchError, match="more than 5 redirects") as info:
         fetch(loop.url + "/x", timeout=5)
     assert len(loop.requests) == 6 and info.value.status == 302
+
+
+def test_scrape_and_rest_errors_are_fetch_errors_with_the_url_redacted():
+    """One error base for every HTTP caller: a handler catching FetchError sees all of them."""
+    from lavametrics.monitor.scrape import ScrapeError, scrape
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    with pytest.raises(ScrapeError) as scraped:
+        scrape(f"http://127.0.0.1:{port}/metrics?token=s3cret", timeout=2)
+    with pytest.raises(LavalinkError) as rest:
+        LavalinkClient(f"http://127.0.0.1:{port}", "pw", timeout=2).version()
+    for info in (scraped, rest):
+        assert isinstance(info.value, FetchError)
+        assert info.value.reason == "unreachable"
+        assert "s3cret" not in str(info.value)

@@ -2,8 +2,9 @@ import time
 
 import pytest
 
-from lavametrics.monitor import scrape as sc
 from lavametrics.exposition.parse import ParseError, parse
+from lavametrics.httpfetch import Auth
+from lavametrics.monitor import scrape as sc
 
 
 def test_parse_text_and_openmetrics():
@@ -39,9 +40,9 @@ def test_http_errors(fake_node):
     with pytest.raises(sc.ScrapeError) as info:
         sc.scrape(node.metrics_url)
     assert info.value.reason == "http 401"
-    assert sc.scrape(node.metrics_url, auth=sc.Auth(bearer_token="tok")).families
+    assert sc.scrape(node.metrics_url, auth=Auth(bearer_token="tok")).families
     node.metrics_auth = ("basic", "prom", "pw")
-    assert sc.scrape(node.metrics_url, auth=sc.Auth(username="prom", password="pw")).families
+    assert sc.scrape(node.metrics_url, auth=Auth(username="prom", password="pw")).families
 
 
 def test_garbage(fake_node):
@@ -77,10 +78,10 @@ def test_unreachable():
 
 
 def test_auth_headers():
-    assert sc.Auth(raw="pw").header() == "pw"
-    assert sc.Auth(bearer_token="t").header() == "Bearer t"
-    assert sc.Auth(username="a", password="b").header() == "Basic YTpi"
-    assert sc.Auth().header() is None
+    assert Auth(raw="pw").header() == "pw"
+    assert Auth(bearer_token="t").header() == "Bearer t"
+    assert Auth(username="a", password="b").header() == "Basic YTpi"
+    assert Auth().header() is None
 
 
 def test_unchanged_body_reuses_the_previous_families(fake_node):

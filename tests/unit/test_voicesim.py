@@ -14,7 +14,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from lavametrics.devtools.voicesim import MODES, VoiceSimulator, discovery_request, parse_discovery, rtp_packet
-from lavametrics.devtools.voicesim.tls import DEFAULT_JAVA_HOME, find_keytool
+from lavametrics.devtools.voicesim.tls import find_keytool
 from lavametrics.devtools.voicesim.udp import StreamStats, UdpCounter, discovery_response
 from tests.conftest import require_tool
 
@@ -359,7 +359,7 @@ def _keytool_or_skip() -> str:
     try:
         return find_keytool()
     except Exception:  # noqa: BLE001
-        require(False, f"keytool (a JDK, e.g. {DEFAULT_JAVA_HOME})")
+        require(False, "keytool (a JDK: set JAVA_HOME or put its java on PATH)")
         raise
 
 

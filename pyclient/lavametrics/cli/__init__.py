@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from lavametrics.config.jvm import JvmUnavailable
+    from lavametrics.javatools import JvmUnavailable
     from lavametrics.lavalink.rest import LavalinkError
     from lavametrics.monitor.nodesfile import NodesFileError
     from lavametrics.config.yamledit import ConfigError

@@ -6,7 +6,7 @@ import json
 import sys
 
 from lavametrics.argtypes import path
-from lavametrics.cli.output import PROG, dump, table
+from lavametrics.cli.output import PROG, table
 
 
 def add_catalog(sub) -> None:
@@ -19,7 +19,7 @@ def add_catalog(sub) -> None:
 
 def run_catalog(args) -> int:
     from lavametrics.config import catalog as cat
-    from lavametrics.config.jvm import JvmUnavailable
+    from lavametrics.javatools import JvmUnavailable
 
     if args.packaged:
         text = cat.packaged_json()

@@ -36,7 +36,7 @@ def run_loadtest(args) -> int:
 
     from lavametrics.devtools import loadtest
     from lavametrics.devtools.node import NodeError, start_node
-    from lavametrics.monitor.scrape import redact_url
+    from lavametrics.httpfetch import redact_url
     from lavametrics.devtools.voicesim import VoiceSimulator
 
     if not (args.jvm_args or args.start_node or (args.url and args.password)):

@@ -6,12 +6,14 @@ made at build time so that the client works without a JVM; a unit test keeps the
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import dataclass, field
 from importlib import resources
 
-from lavametrics.config import jvm
+from lavametrics import javatools
+from lavametrics.exposition.names import counter_base
 
 CATALOG_CLASS = "dev.lavametrics.plugin.catalog.Catalog"
 
@@ -43,9 +45,7 @@ class Family:
         The parsers strip ``_total`` from counter family names (the suffix belongs to the
         sample, not the family), so lookups in a parsed exposition must use this name.
         """
-        if self.type == "counter" and self.name.endswith("_total"):
-            return self.name[: -len("_total")]
-        return self.name
+        return counter_base(self.name) if self.type == "counter" else self.name
 
     @property
     def sample_names(self) -> tuple[str, ...]:
@@ -83,10 +83,21 @@ class Catalog:
     raw: dict = field(default_factory=dict, repr=False, compare=False)
 
     def family(self, name: str) -> Family:
+        """The family called ``name``: its full name (``lavametrics_frames_sent_total``), its
+        parsed name (``lavametrics_frames_sent``) or either without the prefix (``frames_sent``).
+
+        Python code that needs a plugin family asks here instead of spelling its name, so the
+        plugin's catalog stays the one speller of those names."""
         for fam in self.families:
-            if fam.name == name or fam.parsed_name == name:
+            if name in (fam.name, fam.parsed_name) or self.prefix + name in (fam.name, fam.parsed_name):
                 return fam
         raise KeyError(name)
+
+    def group(self, name: str) -> list[Family]:
+        """The families of group ``name``, in catalog order (KeyError for an unknown group)."""
+        if not any(g.name == name for g in self.groups):
+            raise KeyError(name)
+        return [fam for fam in self.families if fam.group == name]
 
     def config_key(self, key: str) -> ConfigKey:
         for ck in self.config:
@@ -130,8 +141,15 @@ def packaged_json() -> str:
 
 
 def jar_json(jar: str | os.PathLike | None = None) -> str:
-    """The catalog JSON rendered by the plugin itself (raises jvm.JvmUnavailable)."""
-    return jvm.run_main(CATALOG_CLASS, jar=jar)
+    """The catalog JSON rendered by the plugin itself (raises javatools.JvmUnavailable)."""
+    return javatools.run_main(CATALOG_CLASS, jar=jar)
+
+
+@functools.cache
+def packaged() -> Catalog:
+    """The catalog packaged with this client (no JVM), read once: for code that names plugin
+    families at import time. Callers must not change it."""
+    return from_dict(json.loads(packaged_json()), source="packaged")
 
 
 def load_catalog(jar: str | os.PathLike | None = None, prefer_jar: bool = True) -> Catalog:
@@ -141,9 +159,9 @@ def load_catalog(jar: str | os.PathLike | None = None, prefer_jar: bool = True) 
     """
     if prefer_jar or jar is not None:
         try:
-            path = jvm.find_jar(jar)
+            path = javatools.find_plugin_jar(jar)
             return from_dict(json.loads(jar_json(path)), source=str(path))
-        except jvm.JvmUnavailable:
+        except javatools.JvmUnavailable:
             if jar is not None:
                 raise
     return from_dict(json.loads(packaged_json()), source="packaged")

@@ -1,8 +1,8 @@
 """Validation of the ``plugins.lavametrics`` mapping.
 
 There is one set of rules: the plugin's ``ConfigValidator``, which the node runs at start-up.
-``check`` asks it through ``java -cp <plugin jar>`` (JSON in, JSON out) whenever a JVM and the
-jar can be had. Without them it falls back to ``validate`` here, a line-by-line twin of the
+``check`` below (what ``lavametrics config validate/set/enable/disable`` use) asks it through
+``java -cp <plugin jar>`` (JSON in, JSON out) whenever a JVM and the jar can be had. Without them it falls back to ``validate`` here, a line-by-line twin of the
 Java class (same order, same messages, same masking), and says so in one line on stderr. A
 property test (tests/unit/test_configcheck.py) feeds both generated configs and requires
 identical problem lists; the rules and the reasons for each are in ConfigValidator's class
@@ -17,7 +17,7 @@ import re
 import sys
 from dataclasses import dataclass
 
-from lavametrics.config import jvm
+from lavametrics import javatools
 from lavametrics.config.catalog import Catalog, load_catalog
 
 VALIDATOR_CLASS = "dev.lavametrics.plugin.config.ConfigValidator"
@@ -472,14 +472,14 @@ def problems_from_json(text: str) -> list[Problem]:
 
 def validate_with_jar(section, jar=None, server_port: int | None = None) -> list[Problem]:
     """Ask the plugin's own validator in a ``java -cp <jar>`` subprocess (raises
-    jvm.JvmUnavailable when no JVM or jar can run it)."""
+    javatools.JvmUnavailable when no JVM or jar can run it)."""
     args = ["--server-port", str(server_port)] if server_port is not None else []
-    out = jvm.run_main(VALIDATOR_CLASS, args, stdin=request_json(section), jar=jar)
+    out = javatools.run_main(VALIDATOR_CLASS, args, stdin=request_json(section), jar=jar)
     try:
         return problems_from_json(out)
     except ValueError as exc:
         first = out.strip().splitlines()[0][:200] if out.strip() else "nothing"
-        raise jvm.JvmUnavailable(f"the plugin's validator answered {first!r} ({exc})") from None
+        raise javatools.JvmUnavailable(f"the plugin's validator answered {first!r} ({exc})") from None
 
 
 def check(section, catalog: Catalog | None = None, jar=None, use_jar: bool = True,
@@ -493,7 +493,7 @@ def check(section, catalog: Catalog | None = None, jar=None, use_jar: bool = Tru
     if use_jar:
         try:
             return validate_with_jar(section, jar, server_port), "jar"
-        except jvm.JvmUnavailable as exc:
+        except javatools.JvmUnavailable as exc:
             if jar is not None:
                 raise
             print(f"lavametrics: note: validated with the Python rules; the plugin's validator could not run: {exc}",

@@ -28,7 +28,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from lavametrics.exposition import render as exposition_text
-from lavametrics.monitor.collector import NodeMetricsCollector, NodeResult
+from lavametrics.monitor.collector import PLUGIN_MARKER, NodeMetricsCollector, NodeResult
 from lavametrics.monitor.nodesfile import NodeSpec
 from lavametrics.monitor.scrape import scrape
 
@@ -42,8 +42,8 @@ def synthetic_exposition(series: int, families: int = 50, offset: float = 0.0, s
     """
     per = max(1, series // families)
     rng = random.Random(seed) if seed is not None else None
-    lines = ['# HELP lavametrics_info Build information\n# TYPE lavametrics_info gauge\n'
-             'lavametrics_info{version="bench"} 1\n']
+    marker = PLUGIN_MARKER  # a node with the plugin, so the merge takes its families as they are
+    lines = [f'# HELP {marker} Build information\n# TYPE {marker} gauge\n{marker}{{version="bench"}} 1\n']
     for f in range(families):
         counter = f % 2 == 0
         name = f"bench_family_{f}_total" if counter else f"bench_family_{f}"

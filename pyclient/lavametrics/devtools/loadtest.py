@@ -21,15 +21,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from lavametrics.lavalink.rest import LavalinkClient
-from lavametrics.monitor.scrape import scrape
-from lavametrics.lavalink.session import LavalinkSession
+from lavametrics.config import catalog
 from lavametrics.devtools.voicelink import connect_and_play
 from lavametrics.devtools.voicesim import VoiceSimulator
 from lavametrics.devtools.wavgen import write_tone
+from lavametrics.lavalink.rest import LavalinkClient
+from lavametrics.lavalink.session import LavalinkSession
+from lavametrics.monitor.scrape import scrape
 
-FRAME_COUNTERS = ("lavametrics_frames_sent_total", "lavametrics_frames_nulled_total",
-                  "lavametrics_frames_deficit_total")
+# the sample names of the node-wide frame counters: sent, nulled, deficit (in that order)
+FRAME_COUNTERS = tuple(catalog.packaged().family(name).name
+                       for name in ("frames_sent", "frames_nulled", "frames_deficit"))
 FIRST_GUILD = 910_000
 # Opus silence frames the voice client sends when a stream stops (Koe's AbstractOpusFramePoller,
 # the stand-in's voice client alike): packets the simulator counts that are not lavaplayer frames

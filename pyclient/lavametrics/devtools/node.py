@@ -17,15 +17,14 @@ import socket
 import subprocess
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
 from ruamel.yaml import YAML
 
-from lavametrics.config import jvm
+from lavametrics import javatools
+from lavametrics.lavalink.rest import LavalinkClient, LavalinkError
 
 DEFAULT_PASSWORD = "youshallnotpass"
 
@@ -81,19 +80,16 @@ def resolve_server_jar(root: Path | None = None) -> ServerJar:
 def find_plugin_jar(root: Path | None = None) -> Path:
     """The plugin jar the node loads: the one the CLI's catalog and validation read too."""
     try:
-        return jvm.find_jar(start=root or repo_root())
-    except jvm.JvmUnavailable as exc:
+        return javatools.find_plugin_jar(start=root or repo_root())
+    except javatools.JvmUnavailable as exc:
         raise NodeError(f"{exc}; `make build` builds it") from None
 
 
 def java_binary() -> str:
-    home = os.environ.get("JAVA_HOME")
-    if home and (Path(home) / "bin" / "java").is_file():
-        return str(Path(home) / "bin" / "java")
-    found = shutil.which("java")
-    if not found:
-        raise NodeError("no Java found: install Java 17+ or set JAVA_HOME")
-    return found
+    try:
+        return str(javatools.java_binary())
+    except javatools.JvmUnavailable as exc:
+        raise NodeError(str(exc)) from None
 
 
 def free_port() -> int:
@@ -162,7 +158,7 @@ class Node:
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        request = urllib.request.Request(self.url + "/version", headers={"Authorization": self.password})
+        api = LavalinkClient(self.url, self.password, timeout=2)
         while time.monotonic() < deadline:
             if not self.running():
                 raise NodeError(
@@ -170,11 +166,10 @@ class Node:
                     + self.log_tail()
                 )
             try:
-                with urllib.request.urlopen(request, timeout=2) as resp:
-                    if resp.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
+                api.version()
+                return
+            except LavalinkError:
+                pass  # not listening yet, or still starting up
             time.sleep(0.25)
         self.stop()
         raise NodeError(f"node not ready after {timeout:.0f}s; log {self.log_path}:\n" + self.log_tail())

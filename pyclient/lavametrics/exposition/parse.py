@@ -23,6 +23,7 @@ from prometheus_client.openmetrics import parser as om_parser
 from prometheus_client.samples import Sample
 
 from lavametrics.exposition import gcpause
+from lavametrics.exposition.names import COUNTER_SUFFIX, counter_base, counter_sample_name
 
 TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 OPENMETRICS_CONTENT_TYPE = "application/openmetrics-text; version=1.0.0; charset=utf-8"
@@ -127,10 +128,10 @@ def _family(name: str, doc: str, typ: str, samples: list) -> Metric:
     # prometheus_client's internal representation: a counter's family name has no _total,
     # and its samples all have one
     if typ == "counter":
-        if name.endswith("_total"):
-            name = name[:-6]
+        if name.endswith(COUNTER_SUFFIX):
+            name = counter_base(name)
         else:
-            samples = [tuple.__new__(Sample, (s[0] + "_total", *s[1:])) for s in samples]
+            samples = [tuple.__new__(Sample, (counter_sample_name(s[0]), *s[1:])) for s in samples]
     fam = Metric(name, doc, typ)
     fam.samples = samples
     return fam

@@ -20,11 +20,13 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.openmetrics.exposition import escape_label_name, escape_metric_name
 from prometheus_client.utils import floatToGoString
 
+from lavametrics.exposition.names import COUNTER_SUFFIX
+
 # generate_latest moves these samples into a gauge family of their own after the family
 _SEPARATE_SUFFIXES = ("_created", "_gcount", "_gsum")  # in the (sorted) order it writes them
 _TYPE_IN_TEXT = {"counter": "counter", "info": "gauge", "stateset": "gauge",
                  "gaugehistogram": "histogram", "unknown": "untyped"}
-_NAME_SUFFIX = {"counter": "_total", "info": "_info"}
+_NAME_SUFFIX = {"counter": COUNTER_SUFFIX, "info": "_info"}
 
 # Bounded by clearing, so label sets that keep changing cannot grow them without limit.
 _labels_cache: dict[tuple, str] = {}

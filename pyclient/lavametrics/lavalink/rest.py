@@ -10,17 +10,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from lavametrics.monitor.scrape import Auth, ScrapeError, fetch, redact_url
+from lavametrics.httpfetch import Auth, FetchError, fetch
 
 
-class LavalinkError(Exception):
-    """reason: unreachable, timeout, bad password, http <code>, garbage. ``url`` is redacted."""
-
-    def __init__(self, url: str, reason: str, detail: str = ""):
-        self.url = redact_url(url)
-        self.reason = reason
-        self.detail = detail
-        super().__init__(f"{self.url}: {reason}" + (f" ({detail})" if detail else ""))
+class LavalinkError(FetchError):
+    """A REST call failed: ``FetchError``'s reasons plus "bad password". ``url`` is redacted."""
 
 
 @dataclass
@@ -35,10 +29,10 @@ class LavalinkClient:
             _status, ctype, body, _h = fetch(full, timeout=self.timeout, auth=Auth(raw=self.password),
                                              accept="application/json, text/plain;q=0.5",
                                              max_bytes=4 * 1024 * 1024)
-        except ScrapeError as exc:
+        except FetchError as exc:
             if exc.status in (401, 403):
-                raise LavalinkError(full, "bad password", f"HTTP {exc.status}") from None
-            raise LavalinkError(full, exc.reason, exc.detail) from None
+                raise LavalinkError(full, "bad password", f"HTTP {exc.status}", exc.status) from None
+            raise LavalinkError(full, exc.reason, exc.detail, exc.status) from None
         return ctype, body
 
     def _json(self, path: str) -> dict:

@@ -2,6 +2,10 @@
 
 Used by the integration tests and the demo to drive a real node the way a music bot does:
 open the websocket, load a track, create a player, watch the events come back.
+
+The websocket needs ``websockets`` (the ``sim`` extra). It is imported when a session opens,
+not with this module, so that ``SessionError`` can be caught (the CLI does, for every
+command) in an install without it.
 """
 
 from __future__ import annotations
@@ -15,9 +19,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from typing import Any, Callable
-
-from websockets.exceptions import ConnectionClosed, InvalidHandshake
-from websockets.sync.client import connect
 
 
 class SessionError(RuntimeError):
@@ -40,6 +41,9 @@ class LavalinkSession:
         if session_id:
             headers["Session-Id"] = session_id
         ws_url = self.url.replace("http://", "ws://", 1).replace("https://", "wss://", 1) + "/v4/websocket"
+        from websockets.exceptions import InvalidHandshake
+        from websockets.sync.client import connect
+
         self._exit = contextlib.ExitStack()
         try:
             self._ws = self._exit.enter_context(
@@ -58,6 +62,8 @@ class LavalinkSession:
         self.resumed: bool = bool(ready.get("resumed"))
 
     def _read(self) -> None:
+        from websockets.exceptions import ConnectionClosed
+
         try:
             for raw in self._ws:
                 message = json.loads(raw)

@@ -31,8 +31,8 @@ from __future__ import annotations
 import concurrent.futures as cf
 import threading
 import time
-from operator import itemgetter
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import CollectorRegistry
@@ -43,7 +43,10 @@ from lavametrics.exposition import gcpause
 from lavametrics.exposition.relabel import JoinedFamily, NodeRelabeller, TextFamily, relabel
 from lavametrics.lavalink.rest import LavalinkClient, LavalinkError
 from lavametrics.monitor.nodesfile import NodeSpec
-from lavametrics.monitor.scrape import MAX_BODY_BYTES, ScrapeError, fetch
+from lavametrics.monitor.scrape import ScrapeError
+from lavametrics.config import catalog
+from lavametrics.exposition.names import counter_sample_name
+from lavametrics.httpfetch import MAX_BODY_BYTES, FetchError, fetch
 from lavametrics.monitor.singleflight import SingleFlight
 
 UP = "lavametrics_node_up"
@@ -52,7 +55,8 @@ FALLBACK = "lavametrics_node_stats_fallback"
 CONFLICTS = "lavametrics_merge_type_conflicts"
 FAILURES = "lavametrics_node_scrape_failures"  # a counter: exposed with _total
 STATS_PREFIX = "lavametrics_node_stats_"
-PLUGIN_MARKER = "lavametrics_info"  # present iff the plugin's families are on the exposition
+# present iff the plugin's families are on the exposition
+PLUGIN_MARKER = catalog.packaged().family("info").parsed_name
 
 # (stats path, family suffix, help, scale) -- /v4/stats as documented for Lavalink v4
 _STATS_GAUGES = (
@@ -71,7 +75,7 @@ _STATS_GAUGES = (
     (("frameStats", "deficit"), "frames_deficit", "Frames missing per minute, average per player (from stats)", 1.0),
 )
 
-_OWN_NAMES = frozenset({UP, DURATION, FALLBACK, CONFLICTS, FAILURES, FAILURES + "_total", FAILURES + "_created"}
+_OWN_NAMES = frozenset({UP, DURATION, FALLBACK, CONFLICTS, FAILURES, counter_sample_name(FAILURES), FAILURES + "_created"}
                        | {STATS_PREFIX + s[1] for s in _STATS_GAUGES})
 
 # Bounded values of the reason label: ScrapeError's reasons ("http <code>" folded into
@@ -125,7 +129,7 @@ def _claims(fam: Metric) -> set[str]:
     names = set(fam.sample_names) if isinstance(fam, TextFamily) else set(map(_NAME_OF, fam.samples))
     names.add(fam.name)
     if fam.type == "counter":
-        names.add(fam.name + "_total")
+        names.add(counter_sample_name(fam.name))
     elif fam.type in ("histogram", "summary"):
         names.update(fam.name + sfx for sfx in ("_bucket", "_sum", "_count"))
     return names
@@ -234,7 +238,7 @@ class NodeMetricsCollector:
                 res.duration = time.monotonic() - start
                 return res
             res.error = "plugin families missing"
-        except ScrapeError as exc:
+        except FetchError as exc:  # ScrapeError included
             self._last_body.pop(node.name, None)
             res.error = f"{exc.reason}" + (f": {exc.detail}" if exc.detail else "")
             res.failure = failure_reason(exc)
@@ -337,7 +341,7 @@ class NodeMetricsCollector:
             fb.samples.append(Sample(FALLBACK, lbl, 1.0 if res.fallback else 0.0, None, None))
             conf.samples.append(Sample(CONFLICTS, lbl, float(clashes), None, None))
             for reason in FAILURE_REASONS:
-                failures.samples.append(Sample(FAILURES + "_total", {"node": res.name, "reason": reason},
+                failures.samples.append(Sample(counter_sample_name(FAILURES), {"node": res.name, "reason": reason},
                                                float(failure_counts.get((res.name, reason), 0)), None, None))
         out = merger.families()
         out.extend([up, dur, fb, conf, failures])

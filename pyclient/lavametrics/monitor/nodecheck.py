@@ -14,9 +14,11 @@ from prometheus_client.metrics_core import Metric
 
 from lavametrics.texttable import table
 from lavametrics.config.catalog import Catalog
+from lavametrics.exposition.names import counter_base
+from lavametrics.httpfetch import Auth, FetchError, fetch, redact_url
 from lavametrics.lavalink.rest import LavalinkClient, LavalinkError, plugin_version
 from lavametrics.monitor.nodesfile import NodeSpec
-from lavametrics.monitor.scrape import Auth, ScrapeError, fetch, redact_url, scrape
+from lavametrics.monitor.scrape import ScrapeError, scrape
 
 HEALTHY, UNHEALTHY, ERROR = 0, 1, 2
 SLOW_SCRAPE_SECONDS = 2.5
@@ -55,15 +57,15 @@ class NodeReport:
 
 
 def _find(families: dict[str, Metric], name: str, ftype: str) -> Metric | None:
-    if ftype == "counter" and name.endswith("_total"):
-        return families.get(name[: -len("_total")]) or families.get(name)
+    if ftype == "counter" and counter_base(name) != name:
+        return families.get(counter_base(name)) or families.get(name)
     return families.get(name)
 
 
 def _expected_groups(families: dict[str, Metric], catalog: Catalog) -> set[str]:
     # Disabled groups legitimately export nothing; the plugin reports one collector_success
     # series per enabled collector, which tells us which groups to expect.
-    success = families.get("lavametrics_collector_success")
+    success = families.get(catalog.family("collector_success").parsed_name)
     groups = {"self"}
     if success is not None and success.samples:
         groups.update(s.labels.get("collector", "") for s in success.samples)
@@ -111,7 +113,7 @@ def check_auth(url: str, auth: Auth, timeout: float) -> CheckResult:
         try:
             status, *_ = fetch(url, timeout=timeout, auth=creds)
             outcomes[label] = status
-        except ScrapeError as exc:
+        except FetchError as exc:
             outcomes[label] = exc.status if exc.status else exc.reason
     ok = outcomes["none"] == 401 and outcomes["wrong"] == 401 and outcomes["right"] == 200
     return CheckResult("endpoint auth", ok,
@@ -165,21 +167,23 @@ def check_node(node: NodeSpec, catalog: Catalog, timeout: float = 5.0, uptime_wa
     add(CheckResult("metrics parse", True, f"{len(sc.families)} families, {sum(len(f.samples) for f in sc.families)} samples, {sc.body_bytes} bytes"))
     report.results.extend(check_families(families, catalog))
 
-    valid = _sum(families.get("lavametrics_config_valid"))
+    config_valid = catalog.family("config_valid").parsed_name
+    valid = _sum(families.get(config_valid))
     if valid is not None:
-        add(CheckResult("config valid", valid == 1, "lavametrics_config_valid = %g" % valid))
-    success = families.get("lavametrics_collector_success")
+        add(CheckResult("config valid", valid == 1, f"{config_valid} = {valid:g}"))
+    success = families.get(catalog.family("collector_success").parsed_name)
     if success is not None:
         failing = sorted(s.labels.get("collector", "?") for s in success.samples if s.value != 1)
         add(CheckResult("collectors", not failing, "all succeeded" if not failing else "failing: " + ", ".join(failing)))
 
-    players = _sum(families.get("lavametrics_players"))
+    players_name = catalog.family("players").parsed_name
+    players = _sum(families.get(players_name))
     if players is not None:
         # players may change between the two calls; agreeing with either side is consistent
         rest = {stats_before.get("players"), stats_after.get("players")}
         ok = players in rest
         add(CheckResult("players consistent", ok,
-                        f"sum(lavametrics_players) = {players:g}, /v4/stats players = {'/'.join(str(p) for p in sorted(rest, key=str))}"))
+                        f"sum({players_name}) = {players:g}, /v4/stats players = {'/'.join(str(p) for p in sorted(rest, key=str))}"))
 
     core_uptime = _sum(families.get("lavalink_uptime_milliseconds"))
     u1 = stats_before.get("uptime")

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from lavametrics import yamlread
-from lavametrics.monitor.scrape import MASK, MAX_TIMEOUT_SECONDS, Auth, redact_url
+from lavametrics.httpfetch import MASK, MAX_TIMEOUT_SECONDS, Auth, redact_url
 
 _NODE_KEYS = ("name", "url", "password", "metrics_url", "metrics_auth", "own_endpoint", "timeout")
 _AUTH_KEYS = ("username", "password", "bearer_token")

@@ -37,7 +37,7 @@ from prometheus_client.registry import CollectorRegistry
 from lavametrics.exposition import render as exposition_text
 from lavametrics.monitor.collector import NodeMetricsCollector
 from lavametrics.monitor.nodesfile import NodeSpec
-from lavametrics.monitor.scrape import MAX_BODY_BYTES
+from lavametrics.httpfetch import MAX_BODY_BYTES
 from lavametrics.monitor.singleflight import SingleFlight
 from lavametrics.webconfig import WebConfigError, WebConfigFile, WebGate
 

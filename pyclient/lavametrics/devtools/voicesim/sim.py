@@ -65,6 +65,10 @@ class VoiceSimulator:
     def start(self) -> "VoiceSimulator":
         if self._thread is not None:
             return self
+        # the sim extra: missing, it fails here (the CLI says "install lavametrics[sim]"), not
+        # inside the event loop after the certificates are made
+        import websockets  # noqa: F401
+
         self._certs = tls.make_self_signed(self.workdir)
         ssl_ctx = tls.server_context(self._certs)
         self._sock = open_udp_socket(self.host, self._udp_port_req, self.rcvbuf)

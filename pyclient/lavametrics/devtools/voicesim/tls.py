@@ -17,10 +17,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from lavametrics import javatools
+
 log = logging.getLogger(__name__)
-
-DEFAULT_JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-amd64"
-
 
 class TlsSetupError(RuntimeError):
     """openssl or keytool is missing or failed."""
@@ -40,18 +39,11 @@ def find_openssl() -> str:
 
 
 def find_keytool() -> str:
-    """keytool from $JAVA_HOME, then the Debian JDK 17 path, then $PATH."""
-    candidates = []
-    if os.environ.get("JAVA_HOME"):
-        candidates.append(Path(os.environ["JAVA_HOME"]) / "bin" / "keytool")
-    candidates.append(Path(DEFAULT_JAVA_HOME) / "bin" / "keytool")
-    for c in candidates:
-        if c.is_file() and os.access(c, os.X_OK):
-            return str(c)
-    path = shutil.which("keytool")
-    if not path:
-        raise TlsSetupError("`keytool` (from a JDK) is needed to write the JVM truststore")
-    return path
+    """The keytool of the JDK the node runs on (``javatools.jdk_tool``)."""
+    try:
+        return str(javatools.jdk_tool("keytool"))
+    except javatools.JvmUnavailable as exc:
+        raise TlsSetupError(f"`keytool` is needed to write the JVM truststore: {exc}") from None
 
 
 def _run(cmd: list[str]) -> None:

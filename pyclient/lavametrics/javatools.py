@@ -1,4 +1,15 @@
-"""Running the plugin jar's own entry points (catalog, config validator) in a ``java`` subprocess.
+"""Java for the Python side: where the JDK is, which plugin jar to use, and running the jar's
+own entry points (catalog, config validator) in a ``java`` subprocess.
+
+The one place that finds Java: ``java_home()`` is $JAVA_HOME when it holds a JVM, else the
+home of the ``java`` on PATH with its symlinks resolved (/usr/bin/java -> <jdk>/bin/java);
+no JDK path is assumed. ``java_binary()`` and ``jdk_tool(name)`` (keytool, ...) live there.
+
+The one rule for the plugin jar (``find_plugin_jar``; Lavalink/run.sh follows it too): an
+explicit path, then $LAVAMETRICS_JAR, then the newest
+``lavalink-plugin/target/lavametrics-plugin-*.jar`` by modification time, equal times broken
+by the greater file name, never a -sources, -javadoc or -tests jar.
+
 
 A subprocess rather than an in-process JVM: a JVM that cannot start (no memory under
 ``ulimit -v``, a broken install) then fails that one call with a readable reason instead of
@@ -27,16 +38,27 @@ class JvmUnavailable(RuntimeError):
     """No JVM, no plugin jar, or the JVM failed: the message is one line saying which."""
 
 
-def _version_key(path: Path) -> tuple:
-    # newest by modification time, then by name so equal mtimes pick deterministically
+_NOT_THE_PLUGIN = ("-sources.jar", "-javadoc.jar", "-tests.jar")
+
+
+def _newest_key(path: Path) -> tuple[int, str]:
+    # newest by modification time (in ns, as run.sh's find -printf %T@ sees it), then by
+    # name so equal mtimes pick deterministically
     try:
-        mtime = path.stat().st_mtime
+        mtime = path.stat().st_mtime_ns
     except OSError:
-        mtime = 0.0
+        mtime = 0
     return (mtime, path.name)
 
 
-def find_jar(explicit: str | os.PathLike | None = None, start: str | os.PathLike | None = None) -> Path:
+def newest_plugin_jar(target: str | os.PathLike) -> Path | None:
+    """The plugin jar in the Maven ``target`` directory by the rule above, or None."""
+    hits = [Path(h) for h in glob.glob(str(Path(target) / "lavametrics-plugin-*.jar"))
+            if not h.endswith(_NOT_THE_PLUGIN)]
+    return max(hits, key=_newest_key) if hits else None
+
+
+def find_plugin_jar(explicit: str | os.PathLike | None = None, start: str | os.PathLike | None = None) -> Path:
     """Locate the plugin jar: explicit path, then $LAVAMETRICS_JAR, then the build output of
     the nearest enclosing repository (so the CLI works from any subdirectory of a checkout)."""
     if explicit:
@@ -52,17 +74,15 @@ def find_jar(explicit: str | os.PathLike | None = None, start: str | os.PathLike
         return p
     here = Path(start or os.getcwd()).resolve()
     for d in (here, *here.parents):
-        # skip the sources/javadoc jars a Maven build may leave next to the real one
-        hits = [Path(h) for h in glob.glob(str(d / _JAR_GLOB))
-                if not h.endswith(("-sources.jar", "-javadoc.jar", "-tests.jar"))]
-        if hits:
-            return max(hits, key=_version_key)
+        jar = newest_plugin_jar(d / "lavalink-plugin" / "target")
+        if jar is not None:
+            return jar
     raise JvmUnavailable(
         f"plugin jar not found: pass --jar, set ${JAR_ENV}, or build {_JAR_GLOB} (mvn -pl lavalink-plugin package)"
     )
 
 
-def find_java_home() -> Path:
+def java_home() -> Path:
     """JAVA_HOME if it holds a JVM, else the home of the ``java`` on PATH."""
     env = os.environ.get("JAVA_HOME")
     if env and (Path(env) / "bin" / "java").exists():
@@ -74,6 +94,18 @@ def find_java_home() -> Path:
         if (home / "bin" / "java").exists():
             return home
     raise JvmUnavailable("no JVM available: set JAVA_HOME or put java (17+) on PATH")
+
+
+def java_binary() -> Path:
+    return java_home() / "bin" / "java"
+
+
+def jdk_tool(name: str) -> Path:
+    """A JDK command (keytool, jar, ...) of the same Java as ``java_binary()``."""
+    tool = java_home() / "bin" / name
+    if not (tool.is_file() and os.access(tool, os.X_OK)):
+        raise JvmUnavailable(f"no {name} in {tool.parent}: it comes with a JDK (a JRE lacks it); set JAVA_HOME to one")
+    return tool
 
 
 def _reason(stderr: bytes) -> str:
@@ -90,8 +122,8 @@ def run_main(main_class: str, args: Sequence[str] = (), stdin: str = "",
     Raises JvmUnavailable when the jar or java cannot be found, java cannot be run, exits
     non-zero (a JVM that could not start exits 1) or does not answer within ``timeout`` seconds.
     """
-    path = find_jar(jar)
-    java = find_java_home() / "bin" / "java"
+    path = find_plugin_jar(jar)
+    java = java_binary()
     command = [str(java), *JAVA_OPTIONS, "-cp", str(path), main_class, *args]
     try:
         done = subprocess.run(command, input=stdin.encode("utf-8"), capture_output=True, timeout=timeout)

@@ -1,24 +1,27 @@
 import os
+import shutil
+import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
-from lavametrics.config import jvm
+from lavametrics import javatools as jvm
 
 
 def test_explicit_jar_must_exist(tmp_path):
     with pytest.raises(jvm.JvmUnavailable, match="plugin jar not found"):
-        jvm.find_jar(tmp_path / "missing.jar")
+        jvm.find_plugin_jar(tmp_path / "missing.jar")
 
 
 def test_env_jar(monkeypatch, tmp_path):
     jar = tmp_path / "x.jar"
     jar.write_bytes(b"PK")
     monkeypatch.setenv("LAVAMETRICS_JAR", str(jar))
-    assert jvm.find_jar() == jar
+    assert jvm.find_plugin_jar() == jar
     monkeypatch.setenv("LAVAMETRICS_JAR", str(tmp_path / "gone.jar"))
     with pytest.raises(jvm.JvmUnavailable, match="LAVAMETRICS_JAR"):
-        jvm.find_jar()
+        jvm.find_plugin_jar()
 
 
 def test_walks_up_and_picks_newest(monkeypatch, tmp_path):
@@ -36,13 +39,84 @@ def test_walks_up_and_picks_newest(monkeypatch, tmp_path):
     os.utime(src, (now + 100, now + 100))
     deep = tmp_path / "a" / "b"
     deep.mkdir(parents=True)
-    assert jvm.find_jar(start=deep) == new
+    assert jvm.find_plugin_jar(start=deep) == new
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _checkout_with_jars(tmp_path, jars: dict[str, int]) -> Path:
+    """A directory laid out like a checkout: Lavalink/run.sh and jars with the given mtimes (ns)."""
+    (tmp_path / "Lavalink").mkdir()
+    shutil.copy2(REPO / "Lavalink" / "run.sh", tmp_path / "Lavalink" / "run.sh")
+    target = tmp_path / "lavalink-plugin" / "target"
+    target.mkdir(parents=True)
+    for name, mtime_ns in jars.items():
+        (target / name).write_bytes(b"PK")
+        os.utime(target / name, ns=(mtime_ns, mtime_ns))
+    return target
+
+
+def _run_sh_choice(root: Path) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "LAVAMETRICS_JAR"}
+    done = subprocess.run(["bash", str(root / "Lavalink" / "run.sh"), "--resolve-plugin"],
+                          capture_output=True, text=True, env=env, timeout=30)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+@pytest.mark.parametrize("jars, expected", [
+    # newest wins, whatever the names say; a newer -sources/-javadoc/-tests jar never does
+    ({"lavametrics-plugin-0.2.0.jar": 1_000_000_000_000_000_000, "lavametrics-plugin-0.10.0.jar": 1_000_000_000_500_000_000,
+      "lavametrics-plugin-0.3.0-sources.jar": 1_000_000_009_000_000_000,
+      "lavametrics-plugin-0.3.0-javadoc.jar": 1_000_000_009_000_000_000,
+      "lavametrics-plugin-0.3.0-tests.jar": 1_000_000_009_000_000_000}, "lavametrics-plugin-0.10.0.jar"),
+    # equal times: the greater name (not the first ls -t happens to list)
+    ({"lavametrics-plugin-0.1.0.jar": 1_000_000_000_000_000_000,
+      "lavametrics-plugin-0.2.0.jar": 1_000_000_000_000_000_000}, "lavametrics-plugin-0.2.0.jar"),
+    # times apart by less than a second still order
+    ({"lavametrics-plugin-b.jar": 1_000_000_000_000_000_001,
+      "lavametrics-plugin-a.jar": 1_000_000_000_000_000_002}, "lavametrics-plugin-a.jar"),
+])
+def test_run_sh_and_python_pick_the_same_plugin_jar(monkeypatch, tmp_path, jars, expected):
+    monkeypatch.delenv("LAVAMETRICS_JAR", raising=False)
+    target = _checkout_with_jars(tmp_path, jars)
+    assert jvm.find_plugin_jar(start=tmp_path) == target / expected
+    assert _run_sh_choice(tmp_path) == str(target / expected)
+
+
+def test_run_sh_and_python_both_honour_lavametrics_jar(monkeypatch, tmp_path):
+    _checkout_with_jars(tmp_path, {"lavametrics-plugin-0.1.0.jar": 1_000_000_000_000_000_000})
+    chosen = tmp_path / "elsewhere.jar"
+    chosen.write_bytes(b"PK")
+    monkeypatch.setenv("LAVAMETRICS_JAR", str(chosen))
+    assert jvm.find_plugin_jar(start=tmp_path) == chosen
+    done = subprocess.run(["bash", str(tmp_path / "Lavalink" / "run.sh"), "--resolve-plugin"],
+                          capture_output=True, text=True, timeout=30)
+    assert done.stdout.strip() == str(chosen)
+
+
+def test_jdk_tool_comes_from_the_java_home(monkeypatch, tmp_path):
+    home = tmp_path / "jdk"
+    (home / "bin").mkdir(parents=True)
+    for tool in ("java", "keytool"):
+        (home / "bin" / tool).write_text("#!/bin/sh\n")
+        (home / "bin" / tool).chmod(0o755)
+    link_dir = tmp_path / "usr-bin"
+    link_dir.mkdir()
+    (link_dir / "java").symlink_to(home / "bin" / "java")  # like /usr/bin/java -> alternatives -> jdk
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(link_dir))
+    assert jvm.java_binary() == home / "bin" / "java"
+    assert jvm.jdk_tool("keytool") == home / "bin" / "keytool"
+    with pytest.raises(jvm.JvmUnavailable, match="no jar in .*comes with a JDK"):
+        jvm.jdk_tool("jar")
 
 
 def test_no_jar_anywhere(monkeypatch, tmp_path):
     monkeypatch.delenv("LAVAMETRICS_JAR", raising=False)
     with pytest.raises(jvm.JvmUnavailable) as info:
-        jvm.find_jar(start=tmp_path)
+        jvm.find_plugin_jar(start=tmp_path)
     assert "\n" not in str(info.value)
 
 
@@ -50,13 +124,13 @@ def test_java_home_from_path_when_env_is_bogus(monkeypatch, tmp_path):
     monkeypatch.setenv("JAVA_HOME", str(tmp_path))
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(jvm.JvmUnavailable, match="no JVM available: set JAVA_HOME"):
-        jvm.find_java_home()
+        jvm.java_home()
     fake = tmp_path / "jdk" / "bin"
     fake.mkdir(parents=True)
     (fake / "java").write_text("#!/bin/sh\n")
     (fake / "java").chmod(0o755)
     monkeypatch.setenv("PATH", str(fake))
-    assert jvm.find_java_home() == tmp_path / "jdk"
+    assert jvm.java_home() == tmp_path / "jdk"
 
 
 def _fake_java(tmp_path, script: str):
@@ -106,8 +180,8 @@ def test_run_main_java_that_cannot_be_executed(monkeypatch, tmp_path):
 def test_run_main_runs_the_plugin_validator():
     from tests.conftest import require
     try:
-        jar = jvm.find_jar(start=__file__)
-        jvm.find_java_home()
+        jar = jvm.find_plugin_jar(start=__file__)
+        jvm.java_home()
     except jvm.JvmUnavailable as exc:
         require(False, f"the plugin jar and a JVM ({exc})")
     out = jvm.run_main("dev.lavametrics.plugin.config.ConfigValidator", stdin="{}", jar=jar)
