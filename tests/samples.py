@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import urllib.request
-from typing import Callable
+from collections.abc import Callable
 
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -46,8 +46,11 @@ def delta(before: dict[Key, float], after: dict[Key, float], name: str, **labels
 
 def total(samples: dict[Key, float], name: str, **match: str) -> float:
     """Sum of a family's samples whose labels include `match`."""
-    return sum(v for (n, labels), v in samples.items()
-               if n == name and all(dict(labels).get(k) == val for k, val in match.items()))
+    return sum(
+        v
+        for (n, labels), v in samples.items()
+        if n == name and all(dict(labels).get(k) == val for k, val in match.items())
+    )
 
 
 def wait_until(url: str, condition: Callable[[dict[Key, float]], bool], timeout: float = 10.0) -> dict[Key, float]:

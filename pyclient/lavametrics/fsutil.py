@@ -13,9 +13,9 @@ import errno
 import fcntl
 import os
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 
 def real_path(path: str | os.PathLike) -> Path:
@@ -55,8 +55,11 @@ def check_writable(path: Path, st: os.stat_result) -> None:
     write bit (0444, 0400, 0440) is left alone."""
     mode = st.st_mode & 0o7777
     if not mode & 0o222:
-        raise PermissionError(errno.EACCES, f"read-only (mode {mode:04o}): not edited; "
-                                            "chmod u+w it first if the edit is intended", str(path))
+        raise PermissionError(
+            errno.EACCES,
+            f"read-only (mode {mode:04o}): not edited; chmod u+w it first if the edit is intended",
+            str(path),
+        )
     if os.geteuid() != 0 and not os.access(path, os.W_OK, effective_ids=os.access in os.supports_effective_ids):
         raise PermissionError(errno.EACCES, "no write permission: not edited", str(path))
 
@@ -71,9 +74,12 @@ def _replace(path: Path, data: bytes, like: os.stat_result | None) -> None:
                 try:
                     os.fchown(fd, like.st_uid, like.st_gid)
                 except PermissionError:
-                    raise PermissionError(errno.EPERM, f"cannot keep its owner {like.st_uid}:{like.st_gid} "
-                                                       "(only root can give files away): not edited",
-                                          str(path)) from None
+                    raise PermissionError(
+                        errno.EPERM,
+                        f"cannot keep its owner {like.st_uid}:{like.st_gid} "
+                        "(only root can give files away): not edited",
+                        str(path),
+                    ) from None
             os.fchmod(fd, like.st_mode & 0o7777)  # after fchown, which may clear set-id bits
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

@@ -110,6 +110,7 @@ class FetchError(Exception):
 # read with what is left of the request's deadline instead. CPython's sendall and TLS
 # handshake already treat their timeout as a total, so arming it before each is enough.
 
+
 def _remaining(deadline: float) -> float:
     left = deadline - time.monotonic()
     if left <= 0:
@@ -180,16 +181,20 @@ class _HTTPSHandler(urllib.request.HTTPSHandler):
         self._deadline = deadline
 
     def https_open(self, req):
-        return self.do_open(functools.partial(_HTTPSConnection, deadline=self._deadline), req,
-                            context=self._context)
+        return self.do_open(functools.partial(_HTTPSConnection, deadline=self._deadline), req, context=self._context)
 
 
 def _opener(deadline: float) -> urllib.request.OpenerDirector:
     """http(s) only, proxies from the environment as urlopen has them, and no redirect
     handler: ``fetch`` follows redirects itself, after checking where they go."""
     opener = urllib.request.OpenerDirector()
-    for handler in (urllib.request.ProxyHandler(), _HTTPHandler(deadline), _HTTPSHandler(deadline),
-                    urllib.request.HTTPDefaultErrorHandler(), urllib.request.HTTPErrorProcessor()):
+    for handler in (
+        urllib.request.ProxyHandler(),
+        _HTTPHandler(deadline),
+        _HTTPSHandler(deadline),
+        urllib.request.HTTPDefaultErrorHandler(),
+        urllib.request.HTTPErrorProcessor(),
+    ):
         opener.add_handler(handler)
     return opener
 
@@ -211,7 +216,7 @@ def _open(opener, req, url: str, timeout: float, deadline: float):
         return opener.open(req, timeout=_remaining(deadline))
     except urllib.error.HTTPError:
         raise
-    except (socket.timeout, TimeoutError) as exc:
+    except TimeoutError as exc:
         raise FetchError(url, "timeout", f"no answer within {timeout:g}s") from exc
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, (socket.timeout, TimeoutError)):
@@ -244,14 +249,22 @@ def _redirect_target(exc: urllib.error.HTTPError, url: str, requested: str, hops
     except ValueError:
         where = "an unparsable URL"
     if where != origin(url):
-        raise error(f"redirect to {where} not followed: another origin, and the credentials are only "
-                    f"sent to {origin(url)}; configure the final URL instead") from None
+        raise error(
+            f"redirect to {where} not followed: another origin, and the credentials are only "
+            f"sent to {origin(url)}; configure the final URL instead"
+        ) from None
     return target
 
 
-def fetch(url: str, *, timeout: float = DEFAULT_TIMEOUT, auth: Auth | None = None,
-          accept: str = "*/*", max_bytes: int = MAX_BODY_BYTES,
-          headers: dict | None = None) -> tuple[int, str, bytes, dict]:
+def fetch(
+    url: str,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    auth: Auth | None = None,
+    accept: str = "*/*",
+    max_bytes: int = MAX_BODY_BYTES,
+    headers: dict | None = None,
+) -> tuple[int, str, bytes, dict]:
     """GET url within ``timeout`` seconds in total (connect, headers and body: a server that
     trickles bytes cannot hold us longer). Returns (status, content_type, body, headers).
 
@@ -292,7 +305,7 @@ def fetch(url: str, *, timeout: float = DEFAULT_TIMEOUT, auth: Auth | None = Non
                 if size > max_bytes:
                     raise FetchError(requested, "too large", f"body exceeds limit of {max_bytes} bytes")
                 chunks.append(chunk)
-        except (socket.timeout, TimeoutError) as exc:
+        except TimeoutError as exc:
             raise FetchError(requested, "timeout", f"body not complete within {timeout:g}s") from exc
         except (ConnectionError, OSError) as exc:
             raise FetchError(requested, "unreachable", f"connection lost while reading: {exc}") from exc

@@ -22,16 +22,22 @@ import glob
 import os
 import shutil
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 JAR_ENV = "LAVAMETRICS_JAR"
 _JAR_GLOB = "lavalink-plugin/target/lavametrics-plugin-*.jar"
 
 # The entry points are small: a capped heap and class space let them start where memory is
 # limited (ulimit -v 3G is too little for the JVM's defaults), C1 only and serial GC start fastest.
-JAVA_OPTIONS = ("-Xmx256m", "-XX:CompressedClassSpaceSize=64m", "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC", "-Xshare:auto", "-Djava.awt.headless=true")
+JAVA_OPTIONS = (
+    "-Xmx256m",
+    "-XX:CompressedClassSpaceSize=64m",
+    "-XX:TieredStopAtLevel=1",
+    "-XX:+UseSerialGC",
+    "-Xshare:auto",
+    "-Djava.awt.headless=true",
+)
 
 
 class JvmUnavailable(RuntimeError):
@@ -53,8 +59,9 @@ def _newest_key(path: Path) -> tuple[int, str]:
 
 def newest_plugin_jar(target: str | os.PathLike) -> Path | None:
     """The plugin jar in the Maven ``target`` directory by the rule above, or None."""
-    hits = [Path(h) for h in glob.glob(str(Path(target) / "lavametrics-plugin-*.jar"))
-            if not h.endswith(_NOT_THE_PLUGIN)]
+    hits = [
+        Path(h) for h in glob.glob(str(Path(target) / "lavametrics-plugin-*.jar")) if not h.endswith(_NOT_THE_PLUGIN)
+    ]
     return max(hits, key=_newest_key) if hits else None
 
 
@@ -115,8 +122,13 @@ def _reason(stderr: bytes) -> str:
     return ": ".join(lines[:2])[:300] or "no message"
 
 
-def run_main(main_class: str, args: Sequence[str] = (), stdin: str = "",
-             jar: str | os.PathLike | None = None, timeout: float = 120.0) -> str:
+def run_main(
+    main_class: str,
+    args: Sequence[str] = (),
+    stdin: str = "",
+    jar: str | os.PathLike | None = None,
+    timeout: float = 120.0,
+) -> str:
     """``java -cp <plugin jar> <main_class> <args>`` with ``stdin`` (UTF-8); returns its stdout.
 
     Raises JvmUnavailable when the jar or java cannot be found, java cannot be run, exits

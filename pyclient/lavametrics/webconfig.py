@@ -48,8 +48,8 @@ import ssl
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import DuplicateKeyError
@@ -60,9 +60,21 @@ from lavametrics.monitor.nodesfile import _where
 BCRYPT_HINT = "needs the bcrypt package: pip install 'lavametrics[web]'"
 
 _TOP_KEYS = ("tls_server_config", "http_server_config", "basic_auth_users", "rate_limit")
-_TLS_KEYS = ("cert", "key", "client_ca", "cert_file", "key_file", "client_auth_type", "client_ca_file",
-             "client_allowed_sans", "min_version", "max_version", "cipher_suites",
-             "prefer_server_cipher_suites", "curve_preferences")
+_TLS_KEYS = (
+    "cert",
+    "key",
+    "client_ca",
+    "cert_file",
+    "key_file",
+    "client_auth_type",
+    "client_ca_file",
+    "client_allowed_sans",
+    "min_version",
+    "max_version",
+    "cipher_suites",
+    "prefer_server_cipher_suites",
+    "curve_preferences",
+)
 _HTTP_KEYS = ("http2", "headers")
 _RATE_KEYS = ("interval", "burst")
 
@@ -75,11 +87,18 @@ _HEADERS: dict[str, tuple[str, ...] | None] = {
     "Content-Security-Policy": None,
 }
 
-_TLS_VERSIONS = {"TLS10": ssl.TLSVersion.TLSv1, "TLS11": ssl.TLSVersion.TLSv1_1,
-                 "TLS12": ssl.TLSVersion.TLSv1_2, "TLS13": ssl.TLSVersion.TLSv1_3}
+_TLS_VERSIONS = {
+    "TLS10": ssl.TLSVersion.TLSv1,
+    "TLS11": ssl.TLSVersion.TLSv1_1,
+    "TLS12": ssl.TLSVersion.TLSv1_2,
+    "TLS13": ssl.TLSVersion.TLSv1_3,
+}
 
-_CLIENT_AUTH = {"NoClientCert": ssl.CERT_NONE, "VerifyClientCertIfGiven": ssl.CERT_OPTIONAL,
-                "RequireAndVerifyClientCert": ssl.CERT_REQUIRED}
+_CLIENT_AUTH = {
+    "NoClientCert": ssl.CERT_NONE,
+    "VerifyClientCertIfGiven": ssl.CERT_OPTIONAL,
+    "RequireAndVerifyClientCert": ssl.CERT_REQUIRED,
+}
 _CLIENT_AUTH_UNSUPPORTED = ("RequestClientCert", "RequireAnyClientCert", "RequireClientCert")
 
 # Go's crypto/tls names (what the toolkit accepts) -> OpenSSL's. The TLS 1.3 suites are
@@ -144,8 +163,9 @@ class TLSServerConfig:
             ctx.load_cert_chain(self.cert_file, self.key_file)
         except ssl.SSLError as exc:
             # the reason is OpenSSL's ("PEM lib", "KEY_VALUES_MISMATCH"), never the key's bytes
-            raise WebConfigError(f"{where}.cert_file/key_file: not a usable certificate and key "
-                                 f"({exc.reason or exc.__class__.__name__})") from None
+            raise WebConfigError(
+                f"{where}.cert_file/key_file: not a usable certificate and key ({exc.reason or exc.__class__.__name__})"
+            ) from None
         ctx.verify_mode = _CLIENT_AUTH[self.client_auth_type]
         if self.client_ca_file:
             try:
@@ -194,7 +214,7 @@ class WebConfig:
     source: str = "<web config>"
     tls: TLSServerConfig | None = None
     headers: tuple[tuple[str, str], ...] = ()
-    users: Mapping[str, str] = field(default_factory=dict, repr=False)        # user -> bcrypt hash
+    users: Mapping[str, str] = field(default_factory=dict, repr=False)  # user -> bcrypt hash
     plain_users: Mapping[str, bytes] = field(default_factory=dict, repr=False)  # user -> password
     rate_interval: float = 0.0  # seconds between requests; 0: no rate limit
     rate_burst: int = 0
@@ -218,6 +238,7 @@ class WebConfig:
 
 
 # --- parsing ------------------------------------------------------------------------------
+
 
 def load(path: str | os.PathLike) -> WebConfig:
     path = os.fspath(path)
@@ -253,8 +274,9 @@ def parse(data, path: str = "<web config>") -> WebConfig:
     http2, headers = _parse_http(_section(data, "http_server_config", path), path)
     users = _parse_users(data, path)
     interval, burst = _parse_rate(_section(data, "rate_limit", path), path)
-    return WebConfig(source=path, tls=tls, headers=headers, users=users, rate_interval=interval,
-                     rate_burst=burst, http2=http2)
+    return WebConfig(
+        source=path, tls=tls, headers=headers, users=users, rate_interval=interval, rate_burst=burst, http2=http2
+    )
 
 
 def _fail(path, mapping, key, dotted, message, value=False) -> WebConfigError:
@@ -325,66 +347,129 @@ def _parse_tls(sec: dict, path: str) -> TLSServerConfig | None:
         # the toolkit's rule: TLS is on iff one of these is set; the rest alone mean nothing
         return None
     if cert is not None:
-        raise _fail(path, sec, "cert", p + "cert", "inline certificates are not supported by lavametrics: "
-                    "put it in a file and name it in cert_file")
+        raise _fail(
+            path,
+            sec,
+            "cert",
+            p + "cert",
+            "inline certificates are not supported by lavametrics: put it in a file and name it in cert_file",
+        )
     if key is not None:
-        raise _fail(path, sec, "key", p + "key", "inline keys are not supported by lavametrics: "
-                    "put it in a file and name it in key_file")
+        raise _fail(
+            path,
+            sec,
+            "key",
+            p + "key",
+            "inline keys are not supported by lavametrics: put it in a file and name it in key_file",
+        )
     if cert_file is None:
         raise WebConfigError(f"{path}: tls_server_config: missing one of cert or cert_file")
     if key_file is None:
         raise WebConfigError(f"{path}: tls_server_config: missing one of key or key_file")
     auth = auth or "NoClientCert"
     if auth in _CLIENT_AUTH_UNSUPPORTED:
-        raise _fail(path, sec, "client_auth_type", p + "client_auth_type",
-                    f"value {auth!r}: not supported by lavametrics (Python's ssl verifies every client "
-                    "certificate it asks for): use VerifyClientCertIfGiven or RequireAndVerifyClientCert",
-                    value=True)
+        raise _fail(
+            path,
+            sec,
+            "client_auth_type",
+            p + "client_auth_type",
+            f"value {auth!r}: not supported by lavametrics (Python's ssl verifies every client "
+            "certificate it asks for): use VerifyClientCertIfGiven or RequireAndVerifyClientCert",
+            value=True,
+        )
     if auth not in _CLIENT_AUTH:
-        raise _fail(path, sec, "client_auth_type", p + "client_auth_type",
-                    f"value {auth!r}: unknown (allowed: {', '.join(_CLIENT_AUTH)})", value=True)
+        raise _fail(
+            path,
+            sec,
+            "client_auth_type",
+            p + "client_auth_type",
+            f"value {auth!r}: unknown (allowed: {', '.join(_CLIENT_AUTH)})",
+            value=True,
+        )
     if client_ca and client_ca_file:
         raise WebConfigError(f"{path}: tls_server_config: give client_ca or client_ca_file, not both")
     has_ca = bool(client_ca or client_ca_file)
     if has_ca and auth == "NoClientCert":
-        raise _fail(path, sec, "client_ca_file" if client_ca_file else "client_ca", p + "client_ca_file",
-                    "client CAs are configured without a client_auth_type")
+        raise _fail(
+            path,
+            sec,
+            "client_ca_file" if client_ca_file else "client_ca",
+            p + "client_ca_file",
+            "client CAs are configured without a client_auth_type",
+        )
     if not has_ca and auth != "NoClientCert":
-        raise _fail(path, sec, "client_auth_type", p + "client_auth_type",
-                    f"value {auth!r}: needs client_ca_file (the CA that signs client certificates)", value=True)
+        raise _fail(
+            path,
+            sec,
+            "client_auth_type",
+            p + "client_auth_type",
+            f"value {auth!r}: needs client_ca_file (the CA that signs client certificates)",
+            value=True,
+        )
     sans = _strings(sec, "client_allowed_sans", p + "client_allowed_sans", path)
     if sans and auth != "RequireAndVerifyClientCert":
-        raise _fail(path, sec, "client_allowed_sans", p + "client_allowed_sans",
-                    "requires client_auth_type RequireAndVerifyClientCert")
+        raise _fail(
+            path,
+            sec,
+            "client_allowed_sans",
+            p + "client_allowed_sans",
+            "requires client_auth_type RequireAndVerifyClientCert",
+        )
     versions = {}
     for key, default in (("min_version", "TLS12"), ("max_version", "TLS13")):
         value = _string(sec, key, p + key, path) or default
         if value not in _TLS_VERSIONS:
-            raise _fail(path, sec, key, p + key, f"value {value!r}: unknown (allowed: {', '.join(_TLS_VERSIONS)})",
-                        value=True)
+            raise _fail(
+                path, sec, key, p + key, f"value {value!r}: unknown (allowed: {', '.join(_TLS_VERSIONS)})", value=True
+            )
         versions[key] = value
     if _TLS_VERSIONS[versions["min_version"]] > _TLS_VERSIONS[versions["max_version"]]:
         raise _fail(path, sec, "min_version", p + "min_version", "is above max_version", value=True)
     suites = _strings(sec, "cipher_suites", p + "cipher_suites", path)
     for suite in suites:
         if suite not in _CIPHERS:
-            raise _fail(path, sec, "cipher_suites", p + "cipher_suites",
-                        f"value {suite!r}: unknown cipher suite (allowed: {', '.join(_CIPHERS)})", value=True)
+            raise _fail(
+                path,
+                sec,
+                "cipher_suites",
+                p + "cipher_suites",
+                f"value {suite!r}: unknown cipher suite (allowed: {', '.join(_CIPHERS)})",
+                value=True,
+            )
     curves = _strings(sec, "curve_preferences", p + "curve_preferences", path)
     for curve in curves:
         if curve not in _CURVES:
-            raise _fail(path, sec, "curve_preferences", p + "curve_preferences",
-                        f"value {curve!r}: unknown curve (allowed: {', '.join(_CURVES)})", value=True)
+            raise _fail(
+                path,
+                sec,
+                "curve_preferences",
+                p + "curve_preferences",
+                f"value {curve!r}: unknown curve (allowed: {', '.join(_CURVES)})",
+                value=True,
+            )
     if len(curves) > 1:
-        raise _fail(path, sec, "curve_preferences", p + "curve_preferences",
-                    "lavametrics can restrict the handshake to one curve only (Python's ssl): list one")
+        raise _fail(
+            path,
+            sec,
+            "curve_preferences",
+            p + "curve_preferences",
+            "lavametrics can restrict the handshake to one curve only (Python's ssl): list one",
+        )
     prefer = _bool(sec, "prefer_server_cipher_suites", p + "prefer_server_cipher_suites", path, True)
-    return TLSServerConfig(cert_file=_resolve(path, cert_file), key_file=_resolve(path, key_file),
-                           client_auth_type=auth, client_ca_file=_resolve(path, client_ca_file),
-                           client_ca=client_ca, client_allowed_sans=sans,
-                           min_version=versions["min_version"], max_version=versions["max_version"],
-                           cipher_suites=suites, prefer_server_cipher_suites=prefer,
-                           curve_preferences=curves, source=path)
+    return TLSServerConfig(
+        cert_file=_resolve(path, cert_file),
+        key_file=_resolve(path, key_file),
+        client_auth_type=auth,
+        client_ca_file=_resolve(path, client_ca_file),
+        client_ca=client_ca,
+        client_allowed_sans=sans,
+        min_version=versions["min_version"],
+        max_version=versions["max_version"],
+        cipher_suites=suites,
+        prefer_server_cipher_suites=prefer,
+        curve_preferences=curves,
+        source=path,
+    )
 
 
 def _parse_http(sec: dict, path: str) -> tuple[bool, tuple[tuple[str, str], ...]]:
@@ -400,16 +485,18 @@ def _parse_http(sec: dict, path: str) -> tuple[bool, tuple[tuple[str, str], ...]
     for name, value in headers.items():
         dotted = f"{p}headers.{name}"
         if name not in _HEADERS:
-            raise _fail(path, headers, name, dotted,
-                        f"this header cannot be configured (allowed: {', '.join(_HEADERS)})")
+            raise _fail(
+                path, headers, name, dotted, f"this header cannot be configured (allowed: {', '.join(_HEADERS)})"
+            )
         if value is None or value == "":
             continue  # "unset if blank"
         if not isinstance(value, str):
             raise _fail(path, headers, name, dotted, f"value {value!r}: must be a string", value=True)
         allowed = _HEADERS[name]
         if allowed is not None and value not in allowed:
-            raise _fail(path, headers, name, dotted, f"value {value!r}: expected one of {', '.join(allowed)}",
-                        value=True)
+            raise _fail(
+                path, headers, name, dotted, f"value {value!r}: expected one of {', '.join(allowed)}", value=True
+            )
         out.append((name, value))
     return http2, tuple(out)
 
@@ -419,8 +506,9 @@ def _parse_users(data: dict, path: str) -> dict[str, str]:
     if users is None:
         return {}
     if not isinstance(users, dict):
-        raise _fail(path, data, "basic_auth_users", "basic_auth_users", "must be a mapping of user: bcrypt hash",
-                    value=True)
+        raise _fail(
+            path, data, "basic_auth_users", "basic_auth_users", "must be a mapping of user: bcrypt hash", value=True
+        )
     out = {}
     for i, (user, hashed) in enumerate(users.items(), 1):
         # user names are not secrets, but a pasted "user:password" key would be: say which entry
@@ -428,8 +516,15 @@ def _parse_users(data: dict, path: str) -> dict[str, str]:
         if not isinstance(user, str) or not user:
             raise _fail(path, users, user, where, "the user name must be a non-empty string")
         if not isinstance(hashed, str) or not _BCRYPT_HASH.fullmatch(hashed):
-            raise _fail(path, users, user, where, "the password is not a bcrypt hash ($2y$<cost>$... as made "
-                        "by htpasswd -nBC 10); plain passwords are not accepted", value=True)
+            raise _fail(
+                path,
+                users,
+                user,
+                where,
+                "the password is not a bcrypt hash ($2y$<cost>$... as made "
+                "by htpasswd -nBC 10); plain passwords are not accepted",
+                value=True,
+            )
         out[user] = hashed
     if out:
         try:
@@ -467,8 +562,14 @@ def _parse_rate(sec: dict, path: str) -> tuple[float, int]:
                 raise ValueError
             interval = parse_duration(raw)
         except ValueError:
-            raise _fail(path, sec, "interval", p + "interval",
-                        f"value {raw!r}: expected a duration such as 1s, 500ms or 1m", value=True) from None
+            raise _fail(
+                path,
+                sec,
+                "interval",
+                p + "interval",
+                f"value {raw!r}: expected a duration such as 1s, 500ms or 1m",
+                value=True,
+            ) from None
     burst = sec.get("burst", 0)
     if burst is None:
         burst = 0
@@ -481,6 +582,7 @@ def _parse_rate(sec: dict, path: str) -> tuple[float, int]:
 
 
 # --- enforcing it -------------------------------------------------------------------------
+
 
 def _bcrypt():
     try:
@@ -571,8 +673,9 @@ class BasicAuth:
         # digests of equal length, compared without an early exit
         ok = False
         for name, expected in users.items():
-            ok |= (hmac.compare_digest(hashlib.sha256(user.encode()).digest(), hashlib.sha256(name.encode()).digest())
-                   & hmac.compare_digest(hashlib.sha256(password).digest(), hashlib.sha256(expected).digest()))
+            ok |= hmac.compare_digest(
+                hashlib.sha256(user.encode()).digest(), hashlib.sha256(name.encode()).digest()
+            ) & hmac.compare_digest(hashlib.sha256(password).digest(), hashlib.sha256(expected).digest())
         return ok
 
     def _decoy_hash(self) -> str:
@@ -705,8 +808,10 @@ class WebConfigFile(WebGate):
                 try:
                     config = load(self.path)
                     if (config.tls is not None) != self.tls_enabled:
-                        raise WebConfigError(f"{self.path}: tls_server_config: turning TLS "
-                                             f"{'on' if config.tls else 'off'} needs a restart")
+                        raise WebConfigError(
+                            f"{self.path}: tls_server_config: turning TLS "
+                            f"{'on' if config.tls else 'off'} needs a restart"
+                        )
                     self._config, self._error = config, None
                     self._generation += 1
                     self._limiter = self._limiter_for(config, self._limiter)

@@ -59,14 +59,17 @@ def _check_expansion(root) -> None:
             on_path.discard(nid)
             sizes[nid] = 1 + sum(sizes[id(c)] for c in _children(node))
             if sizes[nid] > MAX_EXPANDED_NODES:
-                raise _ExpansionError(None, None, f"aliases expand to more than {MAX_EXPANDED_NODES} nodes "
-                                      "(an alias bomb?): refused", node.start_mark)
+                raise _ExpansionError(
+                    None,
+                    None,
+                    f"aliases expand to more than {MAX_EXPANDED_NODES} nodes (an alias bomb?): refused",
+                    node.start_mark,
+                )
             continue
         if nid in sizes:
             continue
         if nid in on_path:  # LIFO: a node still on the path is an ancestor of itself
-            raise _ExpansionError(None, None, "an alias refers to a node that contains it: refused",
-                                  node.start_mark)
+            raise _ExpansionError(None, None, "an alias refers to a node that contains it: refused", node.start_mark)
         on_path.add(nid)
         stack.append((node, True))
         stack.extend((c, False) for c in _children(node) if id(c) not in sizes)
@@ -101,8 +104,9 @@ def read_bytes(path: str | os.PathLike, what: str, limit: int = MAX_FILE_BYTES) 
     except OSError as exc:
         raise YamlReadError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if len(raw) > limit:
-        raise YamlReadError(f"{path}: larger than the {_size(limit)} limit for {what}: "
-                            "refused (is this the right file?)")
+        raise YamlReadError(
+            f"{path}: larger than the {_size(limit)} limit for {what}: refused (is this the right file?)"
+        )
     return raw
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pytest
 
 from lavametrics.devtools.voicesim import VoiceSimulator
+
 # the integration suite's node fixtures, shared rather than copied (pytest registers imported fixtures)
 from tests.integration.conftest import node_factory, plugin_jar, pytest_runtest_makereport, server_jar  # noqa: F401
 
@@ -54,8 +55,9 @@ def sim(tmp_path_factory):
 @pytest.fixture(scope="session")
 def node(node_factory, sim):  # noqa: F811 (the imported fixture)
     """One node with the plugin for the whole suite; tests use their own guild ids and sessions."""
-    return node_factory(plugin=True, jvm_args=sim.jvm_args(), overrides={
-        "lavalink": {"server": {"playerUpdateInterval": 1}}})
+    return node_factory(
+        plugin=True, jvm_args=sim.jvm_args(), overrides={"lavalink": {"server": {"playerUpdateInterval": 1}}}
+    )
 
 
 @pytest.fixture(scope="session")
@@ -72,7 +74,9 @@ def standin_differs(request, flavor):
     For behaviour the stand-in does not model; the test still asserts the real behaviour, so a
     stand-in that starts to match turns the xfail into a failure and the mark must go.
     """
+
     def mark(reason: str) -> None:
         if flavor.standin:
             request.applymarker(pytest.mark.xfail(strict=True, reason=f"stand-in: {reason}"))
+
     return mark

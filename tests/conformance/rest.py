@@ -14,15 +14,23 @@ PASSWORD = object()  # "send the node's password"
 @dataclass
 class Answer:
     status: int
-    headers: dict[str, str]   # lower-case names
+    headers: dict[str, str]  # lower-case names
     body: str
 
     def json(self) -> Any:
         return json.loads(self.body)
 
 
-def call(node, method: str, path: str, body: Any = None, *, auth: Any = PASSWORD,
-         headers: dict[str, str] | None = None, timeout: float = 20) -> Answer:
+def call(
+    node,
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    auth: Any = PASSWORD,
+    headers: dict[str, str] | None = None,
+    timeout: float = 20,
+) -> Answer:
     """One request; `auth=None` sends no Authorization, a string sends that one; `body` str is sent raw."""
     sent = dict(headers or {})
     if auth is PASSWORD:

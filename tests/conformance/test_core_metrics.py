@@ -15,9 +15,15 @@ from tests.conformance.rest import call
 pytestmark = [pytest.mark.conformance, pytest.mark.integration]
 
 CORE_GAUGES = {
-    "lavalink_players_total", "lavalink_playing_players_total", "lavalink_uptime_milliseconds",
-    "lavalink_memory_free_bytes", "lavalink_memory_used_bytes", "lavalink_memory_allocated_bytes",
-    "lavalink_memory_reservable_bytes", "lavalink_cpu_cores", "lavalink_cpu_system_load_percentage",
+    "lavalink_players_total",
+    "lavalink_playing_players_total",
+    "lavalink_uptime_milliseconds",
+    "lavalink_memory_free_bytes",
+    "lavalink_memory_used_bytes",
+    "lavalink_memory_allocated_bytes",
+    "lavalink_memory_reservable_bytes",
+    "lavalink_cpu_cores",
+    "lavalink_cpu_system_load_percentage",
     "lavalink_cpu_lavalink_load_percentage",
 }
 PROMETHEUS_ACCEPT = "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1"
@@ -27,8 +33,9 @@ PROMETHEUS_ACCEPT = "application/openmetrics-text;version=1.0.0;q=0.5,text/plain
 def families(node):
     answer = call(node, "GET", "/metrics", auth=None, headers={"Accept": PROMETHEUS_ACCEPT})
     assert answer.status == 200
-    assert answer.headers["content-type"].startswith("text/plain; version=0.0.4") \
-        or answer.headers["content-type"].startswith("text/plain;version=0.0.4"), answer.headers["content-type"]
+    assert answer.headers["content-type"].startswith("text/plain; version=0.0.4") or answer.headers[
+        "content-type"
+    ].startswith("text/plain;version=0.0.4"), answer.headers["content-type"]
     return {f.name: f for f in text_string_to_metric_families(answer.body)}
 
 
@@ -46,7 +53,7 @@ def test_gc_pause_histogram(families):
 
 
 def test_logback_counter_by_level(families):
-    logback = families["logback_appender"]   # the parser drops a counter's _total
+    logback = families["logback_appender"]  # the parser drops a counter's _total
     assert logback.type == "counter"
     levels = {s.labels["level"] for s in logback.samples if s.name == "logback_appender_total"}
     assert levels == {"trace", "debug", "info", "warn", "error"}
@@ -54,8 +61,7 @@ def test_logback_counter_by_level(families):
 
 
 def test_jvm_default_exports(families):
-    for name in ("jvm_memory_bytes_used", "jvm_threads_current", "jvm_gc_collection_seconds",
-                 "process_cpu_seconds"):
+    for name in ("jvm_memory_bytes_used", "jvm_threads_current", "jvm_gc_collection_seconds", "process_cpu_seconds"):
         assert name in families, name
 
 

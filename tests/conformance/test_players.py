@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from lavametrics.lavalink.session import LavalinkSession
 from lavametrics.devtools.voicelink import voice_state
+from lavametrics.lavalink.session import LavalinkSession
 from tests.conformance.rest import assert_error, call, eventually
 from tests.samples import scrape, value, wait_until
 
@@ -27,8 +27,11 @@ def session(node):
 
 
 def _voice_keys(flavor):
-    return {"token", "endpoint", "sessionId", "channelId"} if flavor.requires_channel_id \
+    return (
+        {"token", "endpoint", "sessionId", "channelId"}
+        if flavor.requires_channel_id
         else {"token", "endpoint", "sessionId"}
+    )
 
 
 def test_patch_creates_get_reads_delete_destroys(node, flavor, session):
@@ -49,7 +52,7 @@ def test_patch_creates_get_reads_delete_destroys(node, flavor, session):
     assert [p["guildId"] for p in call(node, "GET", base).json()] == ["8301"]
 
     assert_error(call(node, "GET", f"{base}/8302"), 404, "Player not found", f"{base}/8302")
-    assert call(node, "DELETE", f"{base}/8302").status == 204     # a missing player: 204, nothing destroyed
+    assert call(node, "DELETE", f"{base}/8302").status == 204  # a missing player: 204, nothing destroyed
     assert call(node, "DELETE", f"{base}/8301").status == 204
     assert call(node, "GET", f"{base}/8301").status == 404
     s = wait_until(node.metrics_url, lambda s: d(s, "lavametrics_player_destructions_total") >= 1)
@@ -74,10 +77,11 @@ def test_voice_state_without_channel_id(node, flavor, sim, session):
     if flavor.requires_channel_id:
         assert_error(answer, 400, "Bad Request", path)
         assert call(node, "GET", path).status == 404, "a refused voice state creates no player"
-        assert value(scrape(node.metrics_url), "lavametrics_player_creations_total") \
-            == value(before, "lavametrics_player_creations_total")
+        assert value(scrape(node.metrics_url), "lavametrics_player_creations_total") == value(
+            before, "lavametrics_player_creations_total"
+        )
     else:
-        assert answer.status == 200, answer.body   # 4.1.x has no channelId at all
+        assert answer.status == 200, answer.body  # 4.1.x has no channelId at all
         sim.wait_connected(guild, timeout=15)
     call(node, "DELETE", path)
 
@@ -90,7 +94,7 @@ def test_voice_state_with_a_blank_field(node, flavor, sim, session):
     if flavor.requires_channel_id:
         assert_error(answer, 400, "token, endpoint, sessionId and channelId must be provided in voice state", path)
     else:
-        assert answer.status == 200, answer.body   # 4.1 ignores channelId
+        assert answer.status == 200, answer.body  # 4.1 ignores channelId
         sim.wait_connected(guild, timeout=15)
     blank_token = {**voice_state(sim, guild + 1), "token": ""}
     answer = call(node, "PATCH", f"/v4/sessions/{session.session_id}/players/{guild + 1}", {"voice": blank_token})

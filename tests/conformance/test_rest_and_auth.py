@@ -24,7 +24,7 @@ def test_version_is_plain_text_semver(node, flavor):
     assert answer.headers["content-type"].startswith("text/plain")
     assert re.fullmatch(r"\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?", answer.body), answer.body
     if flavor.standin:
-        assert answer.body == "4.2.2-lavametrics-standin"   # says which release it models, and that it is not it
+        assert answer.body == "4.2.2-lavametrics-standin"  # says which release it models, and that it is not it
 
 
 def test_info_has_exactly_lavalinks_fields(node, flavor):
@@ -59,8 +59,11 @@ def test_unknown_session_is_a_404_error_body(node, path):
 
 
 def test_every_answer_carries_the_api_version_header(node):
-    for answer in (call(node, "GET", "/v4/info"), call(node, "GET", "/v4/info", auth=None),
-                   call(node, "GET", "/v4/sessions/nosuchsession/players")):
+    for answer in (
+        call(node, "GET", "/v4/info"),
+        call(node, "GET", "/v4/info", auth=None),
+        call(node, "GET", "/v4/sessions/nosuchsession/players"),
+    ):
         assert answer.headers.get("lavalink-api-version") == "4", answer.headers
 
 

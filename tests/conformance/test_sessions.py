@@ -29,7 +29,7 @@ def test_a_new_session_gets_ready_and_maybe_stats_first(node):
     with LavalinkSession(node.url, node.password) as session:
         ops = [m.get("op") for m in session.history]
         ready_at = ops.index("ready")
-        assert set(ops[:ready_at]) <= {"stats"}, ops       # stats may come first, nothing else may
+        assert set(ops[:ready_at]) <= {"stats"}, ops  # stats may come first, nothing else may
         ready = session.history[ready_at]
         assert ready == {"op": "ready", "resumed": False, "sessionId": ready["sessionId"]}
         assert re.fullmatch(r"[a-z0-9]{16}", ready["sessionId"])

@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from lavametrics.lavalink.session import LavalinkSession
 from lavametrics.devtools.voicelink import connect_and_play
 from lavametrics.devtools.wavgen import write_tone
+from lavametrics.lavalink.session import LavalinkSession
 from tests.samples import scrape, total, value, wait_until
 
 pytestmark = [pytest.mark.conformance, pytest.mark.integration]
@@ -37,15 +37,30 @@ def test_a_close_the_voice_client_does_not_retry_reaches_the_bot(node, sim, sess
     sim.wait_packets(guild, 10, timeout=15)
     assert sim.close(guild, 4006, "session no longer valid")
     closed = session.wait_event("WebSocketClosedEvent", timeout=15)
-    assert closed == {"op": "event", "type": "WebSocketClosedEvent", "guildId": str(guild), "code": 4006,
-                      "reason": "session no longer valid", "byRemote": True}
-    update = session.wait_for(lambda m: m.get("op") == "playerUpdate" and m.get("guildId") == str(guild)
-                              and m["state"]["connected"] is False)
-    assert update["state"]["ping"] >= 0   # Koe keeps the last ping of a closed gateway (0 before any ACK)
-    s = wait_until(node.metrics_url, lambda s: value(s, "lavametrics_voice_closes_total", code="4006")
-                   > value(before, "lavametrics_voice_closes_total", code="4006"))
-    assert value(s, "lavametrics_voice_closes_total", code="4006") \
-        - value(before, "lavametrics_voice_closes_total", code="4006") == 1
+    assert closed == {
+        "op": "event",
+        "type": "WebSocketClosedEvent",
+        "guildId": str(guild),
+        "code": 4006,
+        "reason": "session no longer valid",
+        "byRemote": True,
+    }
+    update = session.wait_for(
+        lambda m: m.get("op") == "playerUpdate" and m.get("guildId") == str(guild) and m["state"]["connected"] is False
+    )
+    assert update["state"]["ping"] >= 0  # Koe keeps the last ping of a closed gateway (0 before any ACK)
+    s = wait_until(
+        node.metrics_url,
+        lambda s: (
+            value(s, "lavametrics_voice_closes_total", code="4006")
+            > value(before, "lavametrics_voice_closes_total", code="4006")
+        ),
+    )
+    assert (
+        value(s, "lavametrics_voice_closes_total", code="4006")
+        - value(before, "lavametrics_voice_closes_total", code="4006")
+        == 1
+    )
     session.destroy_player(guild)
 
 
@@ -64,8 +79,9 @@ def test_a_close_the_voice_client_retries_is_not_reported(node, sim, session, lo
             break
         time.sleep(0.2)
     assert sim.stats()[str(guild)]["connected"], sim.stats()[str(guild)]
-    assert not [m for m in session.history if m.get("type") == "WebSocketClosedEvent"
-                and m.get("guildId") == str(guild)]
+    assert not [
+        m for m in session.history if m.get("type") == "WebSocketClosedEvent" and m.get("guildId") == str(guild)
+    ]
     s = scrape(node.metrics_url)
     assert total(s, "lavametrics_voice_closes_total") == total(before, "lavametrics_voice_closes_total")
     session.destroy_player(guild)
@@ -75,13 +91,15 @@ def test_an_event_queued_while_paused_is_replayed_and_counted_once(node, sim, tm
     guild = 8421
     short = write_tone(tmp_path / "short.wav", seconds=2)
     before = scrape(node.metrics_url)
-    ends = lambda s: value(s, "lavametrics_track_ends_total", source="local", reason="finished") \
-        - value(before, "lavametrics_track_ends_total", source="local", reason="finished")  # noqa: E731
+    ends = lambda s: (
+        value(s, "lavametrics_track_ends_total", source="local", reason="finished")
+        - value(before, "lavametrics_track_ends_total", source="local", reason="finished")
+    )  # noqa: E731
     first = LavalinkSession(node.url, node.password)
     first.configure_resuming(60)
     connect_and_play(first, sim, [guild], str(short))
     first.wait_event("TrackStartEvent")
-    first.close()                                    # the 2 s track ends while the session is paused
+    first.close()  # the 2 s track ends while the session is paused
     s = wait_until(node.metrics_url, lambda s: ends(s) >= 1, timeout=20)
     assert ends(s) == 1
 
@@ -93,8 +111,10 @@ def test_an_event_queued_while_paused_is_replayed_and_counted_once(node, sim, tm
         assert ops.index("ready") < ops.index("event"), ops
         # Lavalink passes the queued message to onWebSocketMessageOut again when it replays it, before it
         # calls onWebSocketOpen(resumed): once that open is counted, any second count would be in too
-        opens = lambda s: value(s, "lavametrics_session_opens_total", resumed="true") \
-            - value(before, "lavametrics_session_opens_total", resumed="true")  # noqa: E731
+        opens = lambda s: (
+            value(s, "lavametrics_session_opens_total", resumed="true")
+            - value(before, "lavametrics_session_opens_total", resumed="true")
+        )  # noqa: E731
         s = wait_until(node.metrics_url, lambda s: opens(s) >= 1)
         assert opens(s) == 1
         assert ends(s) == 1

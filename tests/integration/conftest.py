@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -36,11 +37,19 @@ def plugin_jar() -> Path:
 def node_factory(tmp_path_factory, server_jar, plugin_jar) -> Iterator[Any]:
     """`node_factory(plugin=True, overrides=None, jvm_args=None, port=None) -> Node`, each call a new process."""
 
-    def start(plugin: bool = True, overrides: dict | None = None, jvm_args: list[str] | None = None,
-              port: int | None = None) -> nodes.Node:
+    def start(
+        plugin: bool = True, overrides: dict | None = None, jvm_args: list[str] | None = None, port: int | None = None
+    ) -> nodes.Node:
         workdir = tmp_path_factory.mktemp("node-plugin" if plugin else "node-bare")
-        node = nodes.prepare_node(workdir, plugin=plugin, overrides=overrides, server=server_jar,
-                                  plugin_jar=plugin_jar, jvm_args=jvm_args, port=port)
+        node = nodes.prepare_node(
+            workdir,
+            plugin=plugin,
+            overrides=overrides,
+            server=server_jar,
+            plugin_jar=plugin_jar,
+            jvm_args=jvm_args,
+            port=port,
+        )
         _STARTED.append(node)
         return node.start()
 

@@ -19,15 +19,33 @@ def run(capsys, *argv):
 
 
 def test_healthy_node_exits_0(plugin_node, capsys):
-    code, out, err = run(capsys, "check", plugin_node.url, "--password", plugin_node.password,
-                         "--metrics-url", plugin_node.metrics_url, "--json", "--timeout", "10")
+    code, out, err = run(
+        capsys,
+        "check",
+        plugin_node.url,
+        "--password",
+        plugin_node.password,
+        "--metrics-url",
+        plugin_node.metrics_url,
+        "--json",
+        "--timeout",
+        "10",
+    )
     data = json.loads(out)
     assert code == 0, json.dumps(data, indent=2) + err
     (node,) = data["nodes"]
     assert node["healthy"] is True and node["pluginVersion"]
     names = {c["name"] for c in node["checks"]}
-    assert {"reachable", "plugin", "metrics parse", "families present", "family types",
-            "players consistent", "uptime advancing", "scrape duration"} <= names
+    assert {
+        "reachable",
+        "plugin",
+        "metrics parse",
+        "families present",
+        "family types",
+        "players consistent",
+        "uptime advancing",
+        "scrape duration",
+    } <= names
 
 
 def test_node_without_plugin_exits_1(bare_node, capsys):
@@ -55,11 +73,37 @@ def test_own_endpoint_auth(node_factory, capsys):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    node = node_factory(plugin=True, overrides={"plugins": {"lavametrics": {"endpoint": {
-        "enabled": True, "host": "127.0.0.1", "port": port, "auth": {"username": "prom", "password": "s3cret"}}}}})
-    code, out, err = run(capsys, "check", node.url, "--password", node.password, "--json",
-                         "--metrics-url", f"http://127.0.0.1:{port}/metrics",
-                         "--metrics-user", "prom", "--metrics-password", "s3cret", "--timeout", "10")
+    node = node_factory(
+        plugin=True,
+        overrides={
+            "plugins": {
+                "lavametrics": {
+                    "endpoint": {
+                        "enabled": True,
+                        "host": "127.0.0.1",
+                        "port": port,
+                        "auth": {"username": "prom", "password": "s3cret"},
+                    }
+                }
+            }
+        },
+    )
+    code, out, err = run(
+        capsys,
+        "check",
+        node.url,
+        "--password",
+        node.password,
+        "--json",
+        "--metrics-url",
+        f"http://127.0.0.1:{port}/metrics",
+        "--metrics-user",
+        "prom",
+        "--metrics-password",
+        "s3cret",
+        "--timeout",
+        "10",
+    )
     data = json.loads(out)
     checks = {c["name"]: c for c in data["nodes"][0]["checks"]}
     assert checks["endpoint auth"]["ok"], checks["endpoint auth"]

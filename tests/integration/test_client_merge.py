@@ -19,8 +19,10 @@ def samples(registry):
 def test_plugin_and_bare_node_merged(plugin_node, bare_node):
     bot = CollectorRegistry()
     Counter("bot_commands", "commands", registry=bot).inc()
-    nodes = [NodeSpec("with-plugin", plugin_node.url, plugin_node.password, plugin_node.metrics_url),
-             NodeSpec("bare", bare_node.url, bare_node.password, bare_node.metrics_url)]
+    nodes = [
+        NodeSpec("with-plugin", plugin_node.url, plugin_node.password, plugin_node.metrics_url),
+        NodeSpec("bare", bare_node.url, bare_node.password, bare_node.metrics_url),
+    ]
     s = samples(merged_registry(nodes, bot, timeout=10))
 
     assert s[("lavametrics_node_up", (("node", "with-plugin"),))] == 1

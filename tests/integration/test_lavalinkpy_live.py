@@ -14,8 +14,8 @@ import lavalink  # a dev dependency: missing it is a broken install, not a reaso
 import pytest
 from prometheus_client import CollectorRegistry
 
-from lavametrics.bot.metrics import BotMetrics
 from lavametrics.bot.lavalink_py import instrument
+from lavametrics.bot.metrics import BotMetrics
 from lavametrics.devtools.voicelink import voice_state
 from lavametrics.devtools.voicesim import VoiceSimulator
 from lavametrics.devtools.wavgen import write_tone

@@ -11,8 +11,8 @@ import urllib.request
 
 import pytest
 
-from lavametrics.lavalink.session import LavalinkSession, SessionError
 from lavametrics.devtools.wavgen import write_corrupt_wav, write_tone
+from lavametrics.lavalink.session import LavalinkSession, SessionError
 from tests.samples import delta, scrape, total, value, wait_until
 
 pytestmark = pytest.mark.integration
@@ -26,11 +26,23 @@ def node(node_factory):
     from lavametrics.devtools.node import free_port
 
     port = free_port()
-    node = node_factory(plugin=True, overrides={"plugins": {"lavametrics": {"endpoint": {
-        "enabled": True, "host": "127.0.0.1", "port": port, "path": "/metrics",
-        "auth": {"username": SCRAPE_USER, "password": SCRAPE_PASSWORD},
-        "allow": [f"{ALLOWED_SOURCE}/32"],
-    }}}})
+    node = node_factory(
+        plugin=True,
+        overrides={
+            "plugins": {
+                "lavametrics": {
+                    "endpoint": {
+                        "enabled": True,
+                        "host": "127.0.0.1",
+                        "port": port,
+                        "path": "/metrics",
+                        "auth": {"username": SCRAPE_USER, "password": SCRAPE_PASSWORD},
+                        "allow": [f"{ALLOWED_SOURCE}/32"],
+                    }
+                }
+            }
+        },
+    )
     node.own_port = port
     return node
 
@@ -60,8 +72,11 @@ def test_sessions_open_pause_resume_close(node):
     assert resumed.resumed and resumed.session_id == first.session_id
     after_resume = wait_until(m, lambda s: value(s, "lavametrics_sessions", state="active") == 1)
     assert value(after_resume, "lavametrics_sessions", state="paused") == 0
-    opened = {r: value(after_resume, "lavametrics_session_opens_total", resumed=r)
-              - value(before, "lavametrics_session_opens_total", resumed=r) for r in ("true", "false")}
+    opened = {
+        r: value(after_resume, "lavametrics_session_opens_total", resumed=r)
+        - value(before, "lavametrics_session_opens_total", resumed=r)
+        for r in ("true", "false")
+    }
     assert opened == {"true": 1, "false": 1}
 
     resumed.request("PATCH", f"/v4/sessions/{resumed.session_id}", {"resuming": False})
@@ -125,8 +140,10 @@ def test_track_end_reasons_and_exception(node, session, wav, tmp_path):
     session.play(3002, str(corrupt))
     exception = session.wait_event("TrackExceptionEvent", timeout=20)
     severity = exception["exception"]["severity"].lower()
-    s = wait_until(m, lambda s: total(s, "lavametrics_track_exceptions_total")
-                   > total(before, "lavametrics_track_exceptions_total"))
+    s = wait_until(
+        m,
+        lambda s: total(s, "lavametrics_track_exceptions_total") > total(before, "lavametrics_track_exceptions_total"),
+    )
     d = lambda name, **kw: delta(before, s, name, **kw)  # noqa: E731
     assert d("lavametrics_track_ends_total", source="local", reason="replaced") == 1
     assert d("lavametrics_track_ends_total", source="local", reason="stopped") == 1
@@ -202,16 +219,26 @@ def test_own_endpoint_negotiates_openmetrics(node):
 
 
 def test_bad_config_keeps_node_up_and_reports_invalid(node_factory):
-    bad = node_factory(plugin=True, overrides={"plugins": {"lavametrics": {
-        "groups": {"sessions": "sometimes"}, "endpoint": {"enabled": True, "allow": ["300.1.2.3/8"]},
-        "nonsense": 1}}})
+    bad = node_factory(
+        plugin=True,
+        overrides={
+            "plugins": {
+                "lavametrics": {
+                    "groups": {"sessions": "sometimes"},
+                    "endpoint": {"enabled": True, "allow": ["300.1.2.3/8"]},
+                    "nonsense": 1,
+                }
+            }
+        },
+    )
     s = scrape(bad.metrics_url)
     assert value(s, "lavametrics_config_valid") == 0
     log = bad.log_path.read_text()
     for needle in ("groups.sessions", "sometimes", "endpoint.allow", "300.1.2.3/8", "nonsense"):
         assert needle in log, f"{needle!r} not named in the node log"
-    with urllib.request.urlopen(urllib.request.Request(bad.url + "/version",
-                                                       headers={"Authorization": bad.password})) as r:
+    with urllib.request.urlopen(
+        urllib.request.Request(bad.url + "/version", headers={"Authorization": bad.password})
+    ) as r:
         assert r.status == 200
     bad.stop()  # no test needs it any more; free its memory for the rest of the run
 
@@ -223,8 +250,10 @@ def test_own_endpoint_port_in_use_keeps_node_up(node_factory):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        busy = node_factory(plugin=True, overrides={"plugins": {"lavametrics": {"endpoint": {
-            "enabled": True, "host": "127.0.0.1", "port": port}}}})
+        busy = node_factory(
+            plugin=True,
+            overrides={"plugins": {"lavametrics": {"endpoint": {"enabled": True, "host": "127.0.0.1", "port": port}}}},
+        )
         s = scrape(busy.metrics_url)
         assert value(s, "lavametrics_config_valid") == 0
         assert total(s, "lavametrics_info") == 1  # the plugin is still exporting on Lavalink's /metrics

@@ -27,10 +27,23 @@ def node(node_factory):
     from lavametrics.devtools.node import free_port
 
     port = free_port()
-    node = node_factory(plugin=True, overrides={"plugins": {"lavametrics": {"endpoint": {
-        "enabled": True, "host": "127.0.0.1", "port": port, "path": "/metrics",
-        "auth": {"username": USER, "password": PASSWORD}, "allow": [f"{ALLOWED}/32"],
-    }}}})
+    node = node_factory(
+        plugin=True,
+        overrides={
+            "plugins": {
+                "lavametrics": {
+                    "endpoint": {
+                        "enabled": True,
+                        "host": "127.0.0.1",
+                        "port": port,
+                        "path": "/metrics",
+                        "auth": {"username": USER, "password": PASSWORD},
+                        "allow": [f"{ALLOWED}/32"],
+                    }
+                }
+            }
+        },
+    )
     node.own_port = port
     return node
 
@@ -114,8 +127,9 @@ def test_oversized_head_and_request_body_are_refused(node):
         assert _read_to_end(sock).startswith(b"HTTP/1.1 431 ")
     with _connect(node, ALLOWED) as sock:
         auth = _auth()["Authorization"].encode()
-        sock.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: " + auth
-                     + b"\r\nContent-Length: 5\r\n\r\nhello")
+        sock.sendall(
+            b"GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: " + auth + b"\r\nContent-Length: 5\r\n\r\nhello"
+        )
         assert _read_to_end(sock).startswith(b"HTTP/1.1 413 ")
 
 
@@ -130,15 +144,21 @@ def test_endpoint_on_the_server_port_keeps_node_up(node_factory):
     from lavametrics.devtools.node import free_port
 
     port = free_port()
-    shared = node_factory(plugin=True, port=port, overrides={"plugins": {"lavametrics": {"endpoint": {
-        "enabled": True, "host": "127.0.0.1", "port": port}}}})
+    shared = node_factory(
+        plugin=True,
+        port=port,
+        overrides={"plugins": {"lavametrics": {"endpoint": {"enabled": True, "host": "127.0.0.1", "port": port}}}},
+    )
     # Node.start moves to another port when the first one is taken; then nothing here was tested.
     assert shared.port == port, "the node did not come up on the port the endpoint asked for"
     _node_serves(shared)
     s = scrape(shared.metrics_url)
     assert value(s, "lavametrics_config_valid") == 0
     assert total(s, "lavametrics_info") == 1
-    named = [line for line in shared.log_path.read_text().splitlines()
-             if "plugins.lavametrics.endpoint.port" in line and "server.port" in line]
+    named = [
+        line
+        for line in shared.log_path.read_text().splitlines()
+        if "plugins.lavametrics.endpoint.port" in line and "server.port" in line
+    ]
     assert len(named) == 1, named
     shared.stop()

@@ -8,8 +8,8 @@ import urllib.request
 
 import pytest
 
-from lavametrics.lavalink.session import LavalinkSession
 from lavametrics.devtools.wavgen import write_tone
+from lavametrics.lavalink.session import LavalinkSession
 from tests.conftest import require_tool
 from tests.samples import fetch_text, scrape, total, value, wait_until
 
@@ -48,8 +48,7 @@ def test_one_session_one_player_one_track_start(fresh_node, tmp_path):
         assert start["guildId"] == "1001"
         assert track["info"]["sourceName"] == "local"
 
-        after = wait_until(fresh_node.metrics_url,
-                           lambda s: total(s, "lavametrics_track_starts_total") >= 1)
+        after = wait_until(fresh_node.metrics_url, lambda s: total(s, "lavametrics_track_starts_total") >= 1)
         assert value(after, "lavametrics_sessions", state="active") == 1
         assert value(after, "lavametrics_sessions", state="paused") == 0
         assert total(after, "lavametrics_players") == 1
@@ -75,8 +74,11 @@ def test_one_session_one_player_one_track_start(fresh_node, tmp_path):
 def test_promtool_finds_nothing_in_our_families(plugin_node):
     promtool = require_tool("promtool")
     text = fetch_text(plugin_node.metrics_url)
-    ours = "".join(line + "\n" for line in text.splitlines()
-                   if line.startswith(("# HELP lavametrics_", "# TYPE lavametrics_", "lavametrics_")))
+    ours = "".join(
+        line + "\n"
+        for line in text.splitlines()
+        if line.startswith(("# HELP lavametrics_", "# TYPE lavametrics_", "lavametrics_"))
+    )
     assert "# TYPE lavametrics_info gauge" in ours
     proc = subprocess.run([promtool, "check", "metrics"], input=ours, capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.strip() == "" and proc.stderr.strip() == "", proc.stdout + proc.stderr

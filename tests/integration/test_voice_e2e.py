@@ -15,10 +15,10 @@ import time
 
 import pytest
 
-from lavametrics.lavalink.session import LavalinkSession
 from lavametrics.devtools.voicelink import connect_and_play, voice_state
 from lavametrics.devtools.voicesim import VoiceSimulator
 from lavametrics.devtools.wavgen import write_tone
+from lavametrics.lavalink.session import LavalinkSession
 from tests.samples import delta, scrape, total, value, wait_until
 
 pytestmark = pytest.mark.integration
@@ -70,8 +70,9 @@ def test_track_plays_to_the_end_and_frames_match_packets(node, sim, session, tmp
     connect_and_play(session, sim, [6001], str(wav))
     end = session.wait_event("TrackEndEvent", timeout=20)
     assert end["reason"] == "finished"
-    after = wait_until(node.metrics_url, lambda s: total(s, "lavametrics_track_ends_total", source="local",
-                                                         reason="finished") >= 1)
+    after = wait_until(
+        node.metrics_url, lambda s: total(s, "lavametrics_track_ends_total", source="local", reason="finished") >= 1
+    )
     sent = value(after, "lavametrics_frames_sent_total") - value(before, "lavametrics_frames_sent_total")
     received = settled_packets(sim, 6001) - SILENCE_FRAMES
     assert sent >= 245, f"a 5 s track is 250 frames of 20 ms; the plugin counted {sent}"
@@ -85,8 +86,14 @@ def test_connected_gauge_and_ping_while_streaming(node, sim, session, tmp_path):
     connect_and_play(session, sim, guilds, str(wav))
     for guild in guilds:
         sim.wait_packets(guild, 50, timeout=15)
-    s = wait_until(node.metrics_url, lambda s: value(s, "lavametrics_voice_connected_players") == len(guilds)
-                   and value(s, "lavametrics_voice_ping_seconds_count") > 0, timeout=20)
+    s = wait_until(
+        node.metrics_url,
+        lambda s: (
+            value(s, "lavametrics_voice_connected_players") == len(guilds)
+            and value(s, "lavametrics_voice_ping_seconds_count") > 0
+        ),
+        timeout=20,
+    )
     assert value(s, "lavametrics_voice_connected_players") == len(guilds)
     assert value(s, "lavametrics_voice_ping_seconds_count") > 0
     for guild in guilds:
@@ -103,8 +110,13 @@ def test_close_4006_is_counted_and_reported(node, sim, session, tmp_path):
     assert sim.close(6201, 4006, "session no longer valid")
     closed = session.wait_event("WebSocketClosedEvent", timeout=15)
     assert closed["code"] == 4006 and closed["guildId"] == "6201"
-    s = wait_until(node.metrics_url, lambda s: total(s, "lavametrics_voice_closes_total", code="4006")
-                   > total(before, "lavametrics_voice_closes_total", code="4006"))
+    s = wait_until(
+        node.metrics_url,
+        lambda s: (
+            total(s, "lavametrics_voice_closes_total", code="4006")
+            > total(before, "lavametrics_voice_closes_total", code="4006")
+        ),
+    )
     assert delta(before, s, "lavametrics_voice_closes_total", code="4006") == 1
     assert total(s, "lavametrics_voice_closes_total") - total(before, "lavametrics_voice_closes_total") == 1
 
@@ -144,7 +156,7 @@ class _TricklingWav(http.server.BaseHTTPRequestHandler):
         chunk = 48_000 * 4 // 10  # 100 ms of audio ...
         try:
             for i in range(0, len(self.body), chunk):
-                self.wfile.write(self.body[i:i + chunk])
+                self.wfile.write(self.body[i : i + chunk])
                 self.wfile.flush()
                 time.sleep(0.2)  # ... every 200 ms
         except (BrokenPipeError, ConnectionResetError):
@@ -163,10 +175,14 @@ def test_slow_source_gives_nulled_frames(node, sim, session, tmp_path):
         url = f"http://127.0.0.1:{server.server_address[1]}/slow.wav"
         result = session.load(url)
         assert result["loadType"] == "track", result
-        session.update_player(6401, {"track": {"encoded": result["data"]["encoded"]},
-                                     "voice": voice_state(sim, 6401)})
-        s = wait_until(node.metrics_url, lambda s: value(s, "lavametrics_frames_nulled_total")
-                       > value(before, "lavametrics_frames_nulled_total") + 20, timeout=20)
+        session.update_player(6401, {"track": {"encoded": result["data"]["encoded"]}, "voice": voice_state(sim, 6401)})
+        s = wait_until(
+            node.metrics_url,
+            lambda s: (
+                value(s, "lavametrics_frames_nulled_total") > value(before, "lavametrics_frames_nulled_total") + 20
+            ),
+            timeout=20,
+        )
         assert value(s, "lavametrics_frames_nulled_total") - value(before, "lavametrics_frames_nulled_total") > 20
         session.destroy_player(6401)
     finally:
@@ -176,8 +192,22 @@ def test_slow_source_gives_nulled_frames(node, sim, session, tmp_path):
 def test_loadtest_cli_reports_delivery(node, sim_dir, capsys):
     from lavametrics.cli import main
 
-    code = main(["loadtest", "--url", node.url, "--password", node.password, "--players", "3",
-                 "--seconds", "3", "--sim-dir", str(sim_dir), "--json"])
+    code = main(
+        [
+            "loadtest",
+            "--url",
+            node.url,
+            "--password",
+            node.password,
+            "--players",
+            "3",
+            "--seconds",
+            "3",
+            "--sim-dir",
+            str(sim_dir),
+            "--json",
+        ]
+    )
     out, err = capsys.readouterr()
     report = json.loads(out)
     assert code == 0, err

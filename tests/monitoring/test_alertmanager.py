@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from lavametrics.devtools import node as nodes
-from lavametrics.mixin.build import alertmanager_text
-from lavametrics.mixin.config import MixinConfig
 from lavametrics.devtools.stack import Daemon, http_ok
 from lavametrics.devtools.webhook import WebhookReceiver
+from lavametrics.mixin.build import alertmanager_text
+from lavametrics.mixin.config import MixinConfig
 from tests.conftest import require, require_tool
 
 ROOT = Path(__file__).resolve().parents[2]

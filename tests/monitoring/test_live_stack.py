@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from lavametrics.devtools import node as nodes
+from lavametrics.devtools.stack import Stack
 from lavametrics.mixin import dashboards, grafana
 from lavametrics.mixin.config import MixinConfig, duration_seconds
-from lavametrics.devtools.stack import Stack
 from tests.conftest import require, require_tool
 
 pytestmark = pytest.mark.integration

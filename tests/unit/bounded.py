@@ -20,5 +20,10 @@ def _limit_memory() -> None:
 def run_cli(*argv: str, timeout: float = 120) -> subprocess.CompletedProcess:
     """``lavametrics ARGV`` with at most 1 GiB of address space; ``timeout`` only guards
     against a hang, the tests judge the outcome."""
-    return subprocess.run([sys.executable, "-m", "lavametrics.cli", *argv], capture_output=True, text=True,
-                          timeout=timeout, preexec_fn=_limit_memory)
+    return subprocess.run(
+        [sys.executable, "-m", "lavametrics.cli", *argv],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=_limit_memory,
+    )

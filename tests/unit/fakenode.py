@@ -24,7 +24,7 @@ def plugin_exposition(players=None, uptime_ms=None, catalog=None, collectors=Non
     reg = CollectorRegistry()
     for fam in catalog.families:
         labels = list(fam.label_names)
-        base = fam.name[:-len("_total")] if fam.type == "counter" else fam.name
+        base = fam.name[: -len("_total")] if fam.type == "counter" else fam.name
         if fam.type == "counter":
             m = Counter(base, fam.help, labels, registry=reg)
         elif fam.type == "gauge":
@@ -42,7 +42,7 @@ def plugin_exposition(players=None, uptime_ms=None, catalog=None, collectors=Non
             m.set(1)
             continue
         if fam.name == "lavametrics_collector_success":
-            for c in (collectors or [g.name for g in catalog.groups if g.default_enabled]):
+            for c in collectors or [g.name for g in catalog.groups if g.default_enabled]:
                 m.labels(c).set(1)
             continue
         if labels:
@@ -56,13 +56,15 @@ def plugin_exposition(players=None, uptime_ms=None, catalog=None, collectors=Non
             m.observe(0.1)
     text = generate_latest(reg).decode()
     if uptime_ms is not None:
-        text += f"# HELP lavalink_uptime_milliseconds uptime\n# TYPE lavalink_uptime_milliseconds gauge\nlavalink_uptime_milliseconds {uptime_ms}\n"
+        text += (
+            "# HELP lavalink_uptime_milliseconds uptime\n# TYPE lavalink_uptime_milliseconds gauge\n"
+            f"lavalink_uptime_milliseconds {uptime_ms}\n"
+        )
     return text + extra
 
 
 class FakeNode:
-    def __init__(self, *, password="youshallnotpass", plugin=True, players=None, metrics_text=None,
-                 metrics_auth=None):
+    def __init__(self, *, password="youshallnotpass", plugin=True, players=None, metrics_text=None, metrics_auth=None):
         self.password = password
         self.plugin = plugin
         self.players = players if players is not None else {"playing": 1, "paused": 0, "idle": 1}
@@ -70,10 +72,10 @@ class FakeNode:
         self.metrics_auth = metrics_auth  # ("basic", user, pw) | ("bearer", token) | None
         self.metrics_status = 200
         self.api_status = 200
-        self.hang_seconds = 0.0           # sleep before answering /metrics
+        self.hang_seconds = 0.0  # sleep before answering /metrics
         self.hang_api_seconds = 0.0
-        self.garbage = False              # answer everything with non-metrics bytes
-        self.huge_bytes = 0               # stream this many bytes on /metrics
+        self.garbage = False  # answer everything with non-metrics bytes
+        self.huge_bytes = 0  # stream this many bytes on /metrics
         self.started = time.monotonic()
         self.requests: list[str] = []
         self._stop = threading.Event()
@@ -136,25 +138,41 @@ class FakeNode:
         return int((time.monotonic() - self.started) * 1000) + 1
 
     def info(self) -> dict:
-        plugins = [{"name": "lavametrics", "version": "0.1.0"}] if self.plugin else [{"name": "other-plugin", "version": "1.0"}]
-        return {"version": {"semver": "4.0.8", "major": 4, "minor": 0, "patch": 8}, "buildTime": 0,
-                "jvm": "17", "lavaplayer": "2.2.1", "sourceManagers": ["http", "local"], "filters": [],
-                "plugins": plugins}
+        plugins = (
+            [{"name": "lavametrics", "version": "0.1.0"}]
+            if self.plugin
+            else [{"name": "other-plugin", "version": "1.0"}]
+        )
+        return {
+            "version": {"semver": "4.0.8", "major": 4, "minor": 0, "patch": 8},
+            "buildTime": 0,
+            "jvm": "17",
+            "lavaplayer": "2.2.1",
+            "sourceManagers": ["http", "local"],
+            "filters": [],
+            "plugins": plugins,
+        }
 
     def stats(self) -> dict:
-        return {"players": sum(self.players.values()), "playingPlayers": self.players.get("playing", 0),
-                "uptime": self.uptime_ms(),
-                "memory": {"free": 100, "used": 200, "allocated": 300, "reservable": 400},
-                "cpu": {"cores": 2, "systemLoad": 0.5, "lavalinkLoad": 0.25}, "frameStats": None}
+        return {
+            "players": sum(self.players.values()),
+            "playingPlayers": self.players.get("playing", 0),
+            "uptime": self.uptime_ms(),
+            "memory": {"free": 100, "used": 200, "allocated": 300, "reservable": 400},
+            "cpu": {"cores": 2, "systemLoad": 0.5, "lavalinkLoad": 0.25},
+            "frameStats": None,
+        }
 
     def exposition(self) -> str:
         if self.metrics_text is not None:
             return self.metrics_text
         if not self.plugin:
-            return (f"# HELP lavalink_players_total players\n# TYPE lavalink_players_total gauge\n"
-                    f"lavalink_players_total {sum(self.players.values())}\n"
-                    f"# HELP lavalink_uptime_milliseconds uptime\n# TYPE lavalink_uptime_milliseconds gauge\n"
-                    f"lavalink_uptime_milliseconds {self.uptime_ms()}\n")
+            return (
+                f"# HELP lavalink_players_total players\n# TYPE lavalink_players_total gauge\n"
+                f"lavalink_players_total {sum(self.players.values())}\n"
+                f"# HELP lavalink_uptime_milliseconds uptime\n# TYPE lavalink_uptime_milliseconds gauge\n"
+                f"lavalink_uptime_milliseconds {self.uptime_ms()}\n"
+            )
         return plugin_exposition(self.players, self.uptime_ms())
 
     def _authorized(self, header) -> bool:

@@ -4,10 +4,7 @@ import json
 import os
 import time
 
-from lavametrics.devtools import bench_bot
-from lavametrics.devtools import bench_merge
-from lavametrics.devtools import bench_node
-from lavametrics.devtools import bench_report
+from lavametrics.devtools import bench_bot, bench_merge, bench_node, bench_report
 from lavametrics.exposition import parse as exposition_parse
 
 
@@ -24,10 +21,12 @@ def test_rss_is_this_process_resident_size():
 
 
 def test_our_bytes_are_the_lavametrics_lines():
-    body = (b"# HELP lavametrics_info x\n# TYPE lavametrics_info gauge\nlavametrics_info{version=\"1\"} 1.0\n"
-            b"# HELP lavalink_players x\n# TYPE lavalink_players gauge\nlavalink_players 3.0\n")
+    body = (
+        b'# HELP lavametrics_info x\n# TYPE lavametrics_info gauge\nlavametrics_info{version="1"} 1.0\n'
+        b"# HELP lavalink_players x\n# TYPE lavalink_players gauge\nlavalink_players 3.0\n"
+    )
     ours, core = bench_node._split_bytes(body)
-    assert ours == len(b"# HELP lavametrics_info x\n# TYPE lavametrics_info gauge\nlavametrics_info{version=\"1\"} 1.0\n")
+    assert ours == len(b'# HELP lavametrics_info x\n# TYPE lavametrics_info gauge\nlavametrics_info{version="1"} 1.0\n')
     assert ours + core == len(body)
 
 
@@ -46,15 +45,21 @@ def test_java_spelling_reads_back_as_the_value():
 
 def test_instrumentation_is_measured_against_the_bare_handler():
     result = bench_bot.per_command(calls=2000, rounds=1)
-    assert set(result["overhead_us"]) == {"sync_command", "sync_time_command", "async_command",
-                                          "async_time_command"}
+    assert set(result["overhead_us"]) == {"sync_command", "sync_time_command", "async_command", "async_time_command"}
     assert all(result["us_per_call"][name] > 0 for name in result["us_per_call"])
 
 
 def test_report_names_every_target_it_has_results_for(tmp_path):
-    (tmp_path / "bot.json").write_text(json.dumps({
-        "per_command": {"overhead_us": {"sync_command": 1.25}},
-        "bot_loop": {"rate_per_s": 2000, "median_difference_points": 0.5}}))
+    (tmp_path / "bot.json").write_text(
+        json.dumps(
+            {
+                "per_command": {"overhead_us": {"sync_command": 1.25}},
+                "bot_loop": {"rate_per_s": 2000, "median_difference_points": 0.5},
+            }
+        )
+    )
     lines = bench_report.summary(tmp_path)
-    assert lines == ["BotMetrics per command (target < 2 us): sync_command +1.25 us",
-                     "bot loop 2000 commands/s (target < 1 point of CPU): median +0.50 points"]
+    assert lines == [
+        "BotMetrics per command (target < 2 us): sync_command +1.25 us",
+        "bot loop 2000 commands/s (target < 1 point of CPU): median +0.50 points",
+    ]

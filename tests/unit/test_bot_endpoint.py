@@ -49,8 +49,10 @@ def test_plain_endpoint(started, bot_registry):
 
 
 def test_basic_auth_from_the_environment(started, bot_registry):
-    server = started({"METRICS_ENABLED": "1", "METRICS_PORT": "0", "METRICS_ADDR": "127.0.0.1",
-                      "METRICS_BASIC_AUTH": "prom:pa:ss"}, bot_registry)  # the password may hold ':'
+    server = started(
+        {"METRICS_ENABLED": "1", "METRICS_PORT": "0", "METRICS_ADDR": "127.0.0.1", "METRICS_BASIC_AUTH": "prom:pa:ss"},
+        bot_registry,
+    )  # the password may hold ':'
     status, _h, body = get(url_of(server), headers={"Authorization": basic("prom", "pa:ss")})
     assert status == 200 and b"bot_queue_tracks 7.0" in body
     for auth in (basic("prom", "pa"), basic("other", "pa:ss"), None):
@@ -62,24 +64,28 @@ def test_basic_auth_from_the_environment(started, bot_registry):
 def test_web_config_file_gives_tls_and_bcrypt_users(started, bot_registry, tmp_path):
     cert = self_signed(tmp_path)
     web = tmp_path / "web.yml"
-    web.write_text(f"tls_server_config: {{cert_file: {cert.cert}, key_file: {cert.key}}}\n"
-                   f"basic_auth_users:\n  prom: {bcrypt_hash('pw')}\n")
-    server = started({"METRICS_ENABLED": "yes", "METRICS_PORT": "0", "METRICS_WEB_CONFIG": str(web)},
-                     bot_registry)
+    web.write_text(
+        f"tls_server_config: {{cert_file: {cert.cert}, key_file: {cert.key}}}\n"
+        f"basic_auth_users:\n  prom: {bcrypt_hash('pw')}\n"
+    )
+    server = started({"METRICS_ENABLED": "yes", "METRICS_PORT": "0", "METRICS_WEB_CONFIG": str(web)}, bot_registry)
     ctx = client_context(cert.cert)
     status, _h, body = get(url_of(server), headers={"Authorization": basic("prom", "pw")}, context=ctx)
     assert url_of(server).startswith("https://") and status == 200 and b"bot_queue_tracks 7.0" in body
     assert get(url_of(server), headers={"Authorization": basic("prom", "no")}, context=ctx)[0] == 401
 
 
-@pytest.mark.parametrize("env, expected, secret", [
-    ({"METRICS_ENABLED": "maybe"}, "METRICS_ENABLED='maybe': expected true or false", None),
-    ({"METRICS_PORT": "http"}, "METRICS_PORT='http': expected a port number", None),
-    ({"METRICS_PORT": "70000"}, "METRICS_PORT='70000'", None),
-    ({"METRICS_BASIC_AUTH": "hunter2"}, "METRICS_BASIC_AUTH: expected user:password", "hunter2"),
-    ({"METRICS_BASIC_AUTH": "prom:"}, "METRICS_BASIC_AUTH: expected user:password", None),
-    ({"METRICS_BASIC_AUTH": "prom:hunter2", "METRICS_WEB_CONFIG": "/x.yml"}, "are exclusive", "hunter2"),
-])
+@pytest.mark.parametrize(
+    "env, expected, secret",
+    [
+        ({"METRICS_ENABLED": "maybe"}, "METRICS_ENABLED='maybe': expected true or false", None),
+        ({"METRICS_PORT": "http"}, "METRICS_PORT='http': expected a port number", None),
+        ({"METRICS_PORT": "70000"}, "METRICS_PORT='70000'", None),
+        ({"METRICS_BASIC_AUTH": "hunter2"}, "METRICS_BASIC_AUTH: expected user:password", "hunter2"),
+        ({"METRICS_BASIC_AUTH": "prom:"}, "METRICS_BASIC_AUTH: expected user:password", None),
+        ({"METRICS_BASIC_AUTH": "prom:hunter2", "METRICS_WEB_CONFIG": "/x.yml"}, "are exclusive", "hunter2"),
+    ],
+)
 def test_bad_settings_are_one_line_errors_without_secrets(bot_registry, env, expected, secret):
     env = {"METRICS_ENABLED": "true", "METRICS_PORT": "0"} | env
     with pytest.raises(MetricsEnvError) as info:
@@ -94,8 +100,9 @@ def test_bad_web_config_file_is_a_webconfig_error(bot_registry, tmp_path):
     web = tmp_path / "web.yml"
     web.write_text("basic_auth_users: {prom: plain-secret}\n")
     with pytest.raises(WebConfigError) as info:
-        start_metrics_server_from_env(bot_registry, environ={"METRICS_ENABLED": "true", "METRICS_PORT": "0",
-                                                             "METRICS_WEB_CONFIG": str(web)})
+        start_metrics_server_from_env(
+            bot_registry, environ={"METRICS_ENABLED": "true", "METRICS_PORT": "0", "METRICS_WEB_CONFIG": str(web)}
+        )
     assert str(web) in str(info.value) and "plain-secret" not in str(info.value)
 
 

@@ -46,8 +46,10 @@ def test_parsed_names_strip_total_only_for_counters():
 def test_sample_names_per_family():
     c = cat.load_catalog(prefer_jar=False)
     assert c.family("lavametrics_load_duration_seconds").sample_names == (
-        "lavametrics_load_duration_seconds_bucket", "lavametrics_load_duration_seconds_sum",
-        "lavametrics_load_duration_seconds_count")
+        "lavametrics_load_duration_seconds_bucket",
+        "lavametrics_load_duration_seconds_sum",
+        "lavametrics_load_duration_seconds_count",
+    )
     assert c.sample_names()["lavametrics_players"] == ("lavametrics_players",)
 
 
@@ -109,9 +111,7 @@ def test_packaged_copy_equals_the_jar_catalog():
     require(have_jvm, "a JVM (JAVA_HOME or java on PATH)")
     from_jar = json.loads(cat.jar_json(jar))
     packaged = json.loads(cat.packaged_json())
-    assert packaged == from_jar, (
-        "pyclient/lavametrics/data/catalog.json is stale: regenerate with "
-        "`make docs`")
+    assert packaged == from_jar, "pyclient/lavametrics/data/catalog.json is stale: regenerate with `make docs`"
 
 
 def test_group_lists_its_families_in_catalog_order():

@@ -8,8 +8,14 @@ CATALOG = load_catalog(prefer_jar=False)
 
 
 def spec(node, password=None, auth=None, url=None):
-    return NodeSpec("n1", url or node.url, node.password if password is None else password,
-                    node.metrics_url, auth, own_endpoint=auth is not None)
+    return NodeSpec(
+        "n1",
+        url or node.url,
+        node.password if password is None else password,
+        node.metrics_url,
+        auth,
+        own_endpoint=auth is not None,
+    )
 
 
 def by_name(report):
@@ -46,8 +52,17 @@ def test_unreachable_and_bad_password_are_errors(fake_node):
 
 def test_missing_family_and_wrong_type(fake_node):
     text = plugin_exposition()
-    text = text.replace("# TYPE lavametrics_voice_connected_players gauge", "# TYPE lavametrics_voice_connected_players counter")
-    text = "\n".join(l for l in text.splitlines() if not l.startswith("lavametrics_sessions") and "lavametrics_sessions " not in l) + "\n"
+    text = text.replace(
+        "# TYPE lavametrics_voice_connected_players gauge", "# TYPE lavametrics_voice_connected_players counter"
+    )
+    text = (
+        "\n".join(
+            line
+            for line in text.splitlines()
+            if not line.startswith("lavametrics_sessions") and "lavametrics_sessions " not in line
+        )
+        + "\n"
+    )
     node = fake_node(metrics_text=text)
     report = check_node(spec(node), CATALOG)
     assert report.status == UNHEALTHY
@@ -58,8 +73,9 @@ def test_missing_family_and_wrong_type(fake_node):
 
 
 def test_counter_typed_as_gauge_is_reported(fake_node):
-    text = plugin_exposition().replace("# TYPE lavametrics_track_starts_total counter",
-                                       "# TYPE lavametrics_track_starts_total gauge")
+    text = plugin_exposition().replace(
+        "# TYPE lavametrics_track_starts_total counter", "# TYPE lavametrics_track_starts_total gauge"
+    )
     report = check_node(spec(fake_node(metrics_text=text)), CATALOG)
     detail = by_name(report)["family types"].detail
     assert "lavametrics_track_starts_total is gauge, expected counter" in detail

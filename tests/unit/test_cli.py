@@ -19,7 +19,7 @@ def test_check_healthy_table(fake_node, capsys):
     assert lines[0].split() == ["NODE", "CHECK", "STATUS", "DETAIL"]
     # aligned: the STATUS column starts at the same offset on every row
     col = lines[0].index("STATUS")
-    assert all(l[col:col + 4] in ("OK  ", "FAIL") for l in lines[1:-1])
+    assert all(row[col : col + 4] in ("OK  ", "FAIL") for row in lines[1:-1])
     assert lines[-1] == "node: HEALTHY"
 
 
@@ -59,8 +59,10 @@ def test_check_bad_password_exits_2(fake_node, capsys):
 def test_check_nodes_file_worst_status(fake_node, capsys, tmp_path):
     good, bare = fake_node(), fake_node(plugin=False)
     f = tmp_path / "nodes.yml"
-    f.write_text(f"nodes:\n  - {{name: good, url: '{good.url}', password: {good.password}}}\n"
-                 f"  - {{name: bare, url: '{bare.url}', password: {bare.password}}}\n")
+    f.write_text(
+        f"nodes:\n  - {{name: good, url: '{good.url}', password: {good.password}}}\n"
+        f"  - {{name: bare, url: '{bare.url}', password: {bare.password}}}\n"
+    )
     code, out, _ = run(capsys, "check", "--nodes", str(f), "--json")
     data = json.loads(out)
     assert code == 1 and [n["status"] for n in data["nodes"]] == [0, 1]
@@ -124,20 +126,38 @@ def test_catalog_without_jvm(tmp_path):
     # in a child process: this one may already have started a JVM for other tests
     import subprocess
     import sys
+
     jar = tmp_path / "p.jar"
     jar.write_bytes(b"PK")
     env = {"JAVA_HOME": str(tmp_path), "PATH": str(tmp_path), "HOME": str(tmp_path)}
-    proc = subprocess.run([sys.executable, "-m", "lavametrics.cli", "catalog", "--jar", str(jar)],
-                          capture_output=True, text=True, env=env, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "lavametrics.cli", "catalog", "--jar", str(jar)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert proc.stderr == "lavametrics: error: no JVM available: set JAVA_HOME or put java (17+) on PATH\n"
 
 
-@pytest.mark.parametrize("argv, named", [
-    (["check", "http://admin:url-secret@127.0.0.1:1", "--password", "x"], "URL"),
-    (["check", "http://127.0.0.1:1", "--password", "x", "--metrics-url", "http://p:url-secret@127.0.0.1:2/metrics"],
-     "--metrics-url"),
-])
+@pytest.mark.parametrize(
+    "argv, named",
+    [
+        (["check", "http://admin:url-secret@127.0.0.1:1", "--password", "x"], "URL"),
+        (
+            [
+                "check",
+                "http://127.0.0.1:1",
+                "--password",
+                "x",
+                "--metrics-url",
+                "http://p:url-secret@127.0.0.1:2/metrics",
+            ],
+            "--metrics-url",
+        ),
+    ],
+)
 def test_check_refuses_credentials_in_a_url_without_echoing_them(capsys, argv, named):
     code, out, err = run(capsys, *argv)
     assert code == 2 and err.startswith(f"lavametrics: error: {named} ") and "user:password@" in err
@@ -147,6 +167,14 @@ def test_check_refuses_credentials_in_a_url_without_echoing_them(capsys, argv, n
 def test_check_report_masks_query_values_of_the_metrics_url(fake_node, capsys):
     node = fake_node()
     node.metrics_status = 500
-    code, out, _ = run(capsys, "check", node.url, "--password", node.password,
-                       "--metrics-url", node.metrics_url + "?token=query-secret", "--json")
+    code, out, _ = run(
+        capsys,
+        "check",
+        node.url,
+        "--password",
+        node.password,
+        "--metrics-url",
+        node.metrics_url + "?token=query-secret",
+        "--json",
+    )
     assert code == 1 and "token=****" in out and "query-secret" not in out

@@ -47,9 +47,13 @@ TABLE = [
     (["voicesim"], "--log-level", ["BOGUS", ""]),
 ]
 
-CASES = [pytest.param(prefix, option, value, id=f"{prefix[0]}{'-' + prefix[1] if prefix[0] == 'config' else ''}"
-                      f"{option}={value!r}")
-         for prefix, option, values in TABLE for value in values]
+CASES = [
+    pytest.param(
+        prefix, option, value, id=f"{prefix[0]}{'-' + prefix[1] if prefix[0] == 'config' else ''}{option}={value!r}"
+    )
+    for prefix, option, values in TABLE
+    for value in values
+]
 
 
 @pytest.mark.parametrize("prefix, option, value", CASES)
@@ -63,11 +67,27 @@ def test_a_bad_option_value_is_a_one_line_usage_error(capsys, prefix, option, va
 
 
 def test_the_timeout_that_used_to_crash_is_refused_by_the_installed_command():
-    proc = subprocess.run([sys.executable, "-m", "lavametrics.cli", "check", "http://127.0.0.1:1",
-                           "--password", "x", "--timeout", "1e308"], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lavametrics.cli",
+            "check",
+            "http://127.0.0.1:1",
+            "--password",
+            "x",
+            "--timeout",
+            "1e308",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
-    assert proc.stderr == ("lavametrics check: error: argument --timeout: '1e308': must be a number of seconds, "
-                           "more than 0 and at most 3600 (see lavametrics check --help)\n")
+    assert proc.stderr == (
+        "lavametrics check: error: argument --timeout: '1e308': must be a number of seconds, "
+        "more than 0 and at most 3600 (see lavametrics check --help)\n"
+    )
 
 
 @pytest.mark.parametrize("value", ["0.5", "3600", "1"])
@@ -78,20 +98,25 @@ def test_good_timeouts_pass(capsys, value):
 
 # --- path options whose value parses but does not work: the system's reason, in one line ---
 
-@pytest.mark.parametrize("argv", [
-    ["check", "--nodes", "{missing}"],
-    ["check", "--nodes", "{dir}"],
-    ["check", "http://127.0.0.1:1", "--password", "x", "--jar", "{missing}"],
-    ["config", "show", "--file", "{missing}"],
-    ["config", "show", "--file", "{dir}"],
-    ["config", "set", "groups.rest", "true", "--file", "{missing}", "--no-jar"],
-    ["config", "validate", "--file", "{app}", "--jar", "{missing}"],
-    ["serve", "--nodes", "{missing}"],
-    ["targets", "--nodes", "{missing}"],
-    ["targets", "--nodes", "{nodes}", "--out", "{missing}/sub/targets.json"],
-    ["targets", "--nodes", "{nodes}", "--out", "{dir}"],
-    ["catalog", "--jar", "{missing}"],
-], ids=lambda argv: " ".join(a for a in argv if not a.startswith("{")))
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "--nodes", "{missing}"],
+        ["check", "--nodes", "{dir}"],
+        ["check", "http://127.0.0.1:1", "--password", "x", "--jar", "{missing}"],
+        ["config", "show", "--file", "{missing}"],
+        ["config", "show", "--file", "{dir}"],
+        ["config", "set", "groups.rest", "true", "--file", "{missing}", "--no-jar"],
+        ["config", "validate", "--file", "{app}", "--jar", "{missing}"],
+        ["serve", "--nodes", "{missing}"],
+        ["targets", "--nodes", "{missing}"],
+        ["targets", "--nodes", "{nodes}", "--out", "{missing}/sub/targets.json"],
+        ["targets", "--nodes", "{nodes}", "--out", "{dir}"],
+        ["catalog", "--jar", "{missing}"],
+    ],
+    ids=lambda argv: " ".join(a for a in argv if not a.startswith("{")),
+)
 def test_a_path_that_does_not_work_is_one_line_and_exit_2(tmp_path, capsys, argv):
     (tmp_path / "d").mkdir()
     app = tmp_path / "application.yml"

@@ -3,10 +3,10 @@ concurrent editors, root, symlinks, read-only files, BOMs, Spring profiles, host
 
 from __future__ import annotations
 
+import grp
 import json
 import os
 import pwd
-import grp
 import random
 import signal
 import subprocess
@@ -16,8 +16,8 @@ import time
 
 import pytest
 
-from lavametrics.config import yamledit as yc
 from lavametrics.cli import main
+from lavametrics.config import yamledit as yc
 from tests.conftest import require
 from tests.unit.bounded import run_cli
 
@@ -51,11 +51,18 @@ def app(tmp_path):
 
 # --- concurrent editors ----------------------------------------------------------------------
 
-DISTINCT = [("groups.sessions", "false", False), ("groups.players", "false", False),
-            ("groups.tracks", "false", False), ("groups.loads", "false", False),
-            ("groups.frames", "false", False), ("groups.voice", "false", False),
-            ("groups.filters", "false", False), ("groups.rest", "true", True),
-            ("endpoint.port", "9500", 9500), ("endpoint.path", "/lm", "/lm")]
+DISTINCT = [
+    ("groups.sessions", "false", False),
+    ("groups.players", "false", False),
+    ("groups.tracks", "false", False),
+    ("groups.loads", "false", False),
+    ("groups.frames", "false", False),
+    ("groups.voice", "false", False),
+    ("groups.filters", "false", False),
+    ("groups.rest", "true", True),
+    ("endpoint.port", "9500", 9500),
+    ("endpoint.path", "/lm", "/lm"),
+]
 
 
 def _lookup(doc, dotted):
@@ -91,9 +98,15 @@ def test_concurrent_sets_of_distinct_keys_all_land(app, round_):
 
 
 def test_concurrent_processes_all_land(app):
-    procs = [subprocess.Popen([sys.executable, "-m", "lavametrics.cli", "config", "set", k, raw,
-                               "--file", str(app), "--no-jar"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for k, raw, _ in DISTINCT[:6]]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "lavametrics.cli", "config", "set", k, raw, "--file", str(app), "--no-jar"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for k, raw, _ in DISTINCT[:6]
+    ]
     for p in procs:
         _out, err = p.communicate(timeout=120)
         assert p.returncode == 0, err
@@ -106,8 +119,11 @@ def test_kill_9_during_edits_never_leaves_a_broken_file(app):
     rng = random.Random(7)
     for i in range(8):
         key, raw, _ = DISTINCT[i]
-        proc = subprocess.Popen([sys.executable, "-m", "lavametrics.cli", "config", "set", key, raw,
-                                 "--file", str(app), "--no-jar"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "lavametrics.cli", "config", "set", key, raw, "--file", str(app), "--no-jar"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.2, 0.8))  # not a wait for an event: the point is a random moment
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
@@ -118,6 +134,7 @@ def test_kill_9_during_edits_never_leaves_a_broken_file(app):
 
 
 # --- ownership and permissions -------------------------------------------------------------
+
 
 def _nobody():
     user = pwd.getpwnam("nobody")
@@ -162,6 +179,7 @@ def test_a_read_only_file_is_not_edited_even_by_root(app, capsys, mode):
 
 # --- symlinks --------------------------------------------------------------------------------
 
+
 def test_an_existing_backup_symlink_is_replaced_not_followed(app, tmp_path):
     elsewhere = tmp_path / "elsewhere.txt"
     elsewhere.write_text("not yours\n")
@@ -197,6 +215,7 @@ def test_a_lock_file_symlink_is_not_followed(app, tmp_path):
 
 
 # --- encodings and documents ---------------------------------------------------------------
+
 
 def test_a_utf8_bom_is_kept(app):
     app.write_bytes(b"\xef\xbb\xbf" + BASE.encode())
@@ -288,6 +307,7 @@ def test_multi_document_show_reads_the_plugins_document(tmp_path):
 
 # --- sizes and hostile YAML --------------------------------------------------------------------
 
+
 def test_an_oversized_application_yml_is_refused(tmp_path, capsys):
     p = tmp_path / "application.yml"
     p.write_text(BASE + "# " + "x" * yc.MAX_CONFIG_BYTES + "\n")
@@ -314,8 +334,11 @@ def test_an_alias_bomb_under_plugins_lavametrics_is_refused(tmp_path, action):
     p = tmp_path / "application.yml"
     # a million nodes: over the bound, yet harmless here should the bound regress
     p.write_text(f"plugins:\n  lavametrics:\n    endpoint:\n      allow: {laughs(6)}\n")
-    call = {"validate": lambda: yc.validate(p, use_jar=False), "show": lambda: yc.show(p),
-            "set": lambda: yc.set_value(p, "endpoint.port", "9500", use_jar=False)}[action]
+    call = {
+        "validate": lambda: yc.validate(p, use_jar=False),
+        "show": lambda: yc.show(p),
+        "set": lambda: yc.set_value(p, "endpoint.port", "9500", use_jar=False),
+    }[action]
     with pytest.raises(yc.ConfigError) as info:
         call()
     assert str(info.value).startswith(f"{p}:4:") and "aliases expand to more than" in str(info.value)
@@ -330,6 +353,7 @@ def test_a_billion_laughs_fails_the_command_with_bounded_memory(tmp_path):
 
 
 # --- secrets ---------------------------------------------------------------------------------
+
 
 def test_a_duplicate_password_key_does_not_echo_either_value(tmp_path, capsys):
     p = tmp_path / "application.yml"

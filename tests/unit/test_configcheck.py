@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from lavametrics.config import validate as cc
 from lavametrics import javatools as jvm
+from lavametrics.config import validate as cc
 from lavametrics.config import yamledit as yc
 from lavametrics.config.catalog import load_catalog
 from lavametrics.config.validate import server_port_of, to_camel, validate
@@ -46,11 +46,17 @@ def _jar_and_java():
 
 # --- decided cases --------------------------------------------------------------------------
 
+
 def test_empty_and_defaults_are_valid():
     assert validate(None, CATALOG) == []
     assert validate({}, CATALOG) == []
-    assert validate({"groups": {"rest": True}, "endpoint": {"enabled": "true", "port": 9477,
-                     "allow": "127.0.0.1/32, ::1/128"}}, CATALOG) == []
+    assert (
+        validate(
+            {"groups": {"rest": True}, "endpoint": {"enabled": "true", "port": 9477, "allow": "127.0.0.1/32, ::1/128"}},
+            CATALOG,
+        )
+        == []
+    )
 
 
 def test_unknown_keys_are_reported_in_camel_case():
@@ -61,21 +67,28 @@ def test_unknown_keys_are_reported_in_camel_case():
     assert "buckets.loadDurationSeconds" in problems({"buckets": {"load-duration-seconds": "x"}})
 
 
-@pytest.mark.parametrize("section, key, fragment", [
-    ({"nope": 1}, "nope", "unknown key"),
-    ({"groups": {"rest": 3}}, "groups.rest", "must be a boolean"),
-    ({"endpoint": {"port": 0}}, "endpoint.port", "1..65535"),
-    ({"endpoint": {"port": "abc"}}, "endpoint.port", "integer"),
-    ({"endpoint": {"allow": ["10.0.0.0/33"]}}, "endpoint.allow", "prefix length"),
-    ({"endpoint": {"auth": {"username": "u", "password": "p", "bearerToken": "t"}}}, "endpoint.auth.bearerToken", "exclusive"),
-    ({"buckets": {"frameLossRatio": [0.5, 2]}}, "buckets.frameLossRatio", "0..1"),
-    ({"buckets": {"frameLossRatio": [-0.1, 0.5]}}, "buckets.frameLossRatio", "0..1"),
-    ({"buckets": {"frameLossRatio": [0.5, 0.5]}}, "buckets.frameLossRatio", "strictly increasing"),
-    ({"buckets": {"frameLossRatio": ["a"]}}, "buckets.frameLossRatio", "numbers"),
-    ({"groups": True}, "groups", "mapping"),
-    ({"endpoint": {"path": "metrics"}}, "endpoint.path", "must start with /"),
-    ({"endpoint": {"host": " "}}, "endpoint.host", "must not be blank"),
-])
+@pytest.mark.parametrize(
+    "section, key, fragment",
+    [
+        ({"nope": 1}, "nope", "unknown key"),
+        ({"groups": {"rest": 3}}, "groups.rest", "must be a boolean"),
+        ({"endpoint": {"port": 0}}, "endpoint.port", "1..65535"),
+        ({"endpoint": {"port": "abc"}}, "endpoint.port", "integer"),
+        ({"endpoint": {"allow": ["10.0.0.0/33"]}}, "endpoint.allow", "prefix length"),
+        (
+            {"endpoint": {"auth": {"username": "u", "password": "p", "bearerToken": "t"}}},
+            "endpoint.auth.bearerToken",
+            "exclusive",
+        ),
+        ({"buckets": {"frameLossRatio": [0.5, 2]}}, "buckets.frameLossRatio", "0..1"),
+        ({"buckets": {"frameLossRatio": [-0.1, 0.5]}}, "buckets.frameLossRatio", "0..1"),
+        ({"buckets": {"frameLossRatio": [0.5, 0.5]}}, "buckets.frameLossRatio", "strictly increasing"),
+        ({"buckets": {"frameLossRatio": ["a"]}}, "buckets.frameLossRatio", "numbers"),
+        ({"groups": True}, "groups", "mapping"),
+        ({"endpoint": {"path": "metrics"}}, "endpoint.path", "must start with /"),
+        ({"endpoint": {"host": " "}}, "endpoint.host", "must not be blank"),
+    ],
+)
 def test_rules(section, key, fragment):
     got = problems(section)
     assert key in got, got
@@ -85,27 +98,61 @@ def test_rules(section, key, fragment):
 
 # Issue 10's edge inputs, each decided on its merits (reasons: ConfigValidator's and Cidr's class comments).
 EDGE_CASES = [
-    ({"endpoint": {"allow": ["::ffff:10.0.0.0/104"]}},
-     [("endpoint.allow", "::ffff:10.0.0.0/104", "IPv4-mapped IPv6 address: write the IPv4 network instead", CIDR)]),
-    ({"endpoint": {"allow": ["fe80::1%eth0/64"]}},
-     [("endpoint.allow", "fe80::1%eth0/64", "zone ids (%...) are not allowed in a network", CIDR)]),
-    ({"endpoint": {"allow": ["10.0.0.0/255.0.0.0"]}},
-     [("endpoint.allow", "10.0.0.0/255.0.0.0", "prefix length must be a number 0..32", CIDR)]),
-    ({"buckets": {"voicePingSeconds": [float("nan")]}},
-     [("buckets.voicePingSeconds", ".nan", "must be finite, strictly increasing numbers > 0; using the defaults", POSITIVE)]),
-    ({"buckets": {"voicePingSeconds": [1, float("inf")]}},
-     [("buckets.voicePingSeconds", "1,.inf", "must be finite, strictly increasing numbers > 0; using the defaults", POSITIVE)]),
+    (
+        {"endpoint": {"allow": ["::ffff:10.0.0.0/104"]}},
+        [("endpoint.allow", "::ffff:10.0.0.0/104", "IPv4-mapped IPv6 address: write the IPv4 network instead", CIDR)],
+    ),
+    (
+        {"endpoint": {"allow": ["fe80::1%eth0/64"]}},
+        [("endpoint.allow", "fe80::1%eth0/64", "zone ids (%...) are not allowed in a network", CIDR)],
+    ),
+    (
+        {"endpoint": {"allow": ["10.0.0.0/255.0.0.0"]}},
+        [("endpoint.allow", "10.0.0.0/255.0.0.0", "prefix length must be a number 0..32", CIDR)],
+    ),
+    (
+        {"buckets": {"voicePingSeconds": [float("nan")]}},
+        [
+            (
+                "buckets.voicePingSeconds",
+                ".nan",
+                "must be finite, strictly increasing numbers > 0; using the defaults",
+                POSITIVE,
+            )
+        ],
+    ),
+    (
+        {"buckets": {"voicePingSeconds": [1, float("inf")]}},
+        [
+            (
+                "buckets.voicePingSeconds",
+                "1,.inf",
+                "must be finite, strictly increasing numbers > 0; using the defaults",
+                POSITIVE,
+            )
+        ],
+    ),
     ({"endpoint": {"allow": []}}, [("endpoint.allow", "", "must list at least one network", CIDR)]),
     ({"buckets": {"frameLossRatio": [0, 0.5]}}, []),
     ({"endpoint": {"port": 9477.0}}, [("endpoint.port", "9477.0", "must be an integer 1..65535", "1..65535")]),
     ({"endpoint": {"enabled": " true"}}, []),
     ({"endpoint": {"auth": {"bearer_token": "t"}}}, []),
     ({"groups": {"REST": True}}, []),
-    ({"endpoint": {"passwrd": "hunter2"}},
-     [("endpoint.passwrd", "****", "unknown key", "enabled, host, port, path, auth, allow")]),
-    ({"buckets": {"loadDurationSeconds": list(range(1, 5001))}},
-     [("buckets.loadDurationSeconds", ",".join(map(str, range(1, 5001))),
-       "must have at most 30 bounds (has 5000); using the defaults", POSITIVE)]),
+    (
+        {"endpoint": {"passwrd": "hunter2"}},
+        [("endpoint.passwrd", "****", "unknown key", "enabled, host, port, path, auth, allow")],
+    ),
+    (
+        {"buckets": {"loadDurationSeconds": list(range(1, 5001))}},
+        [
+            (
+                "buckets.loadDurationSeconds",
+                ",".join(map(str, range(1, 5001))),
+                "must have at most 30 bounds (has 5000); using the defaults",
+                POSITIVE,
+            )
+        ],
+    ),
 ]
 
 
@@ -117,16 +164,20 @@ def test_edge_inputs_are_decided(section, expected):
 def test_relaxed_spellings_match_like_spring():
     for spelling in ("bearerToken", "bearer-token", "bearer_token", "BEARER_TOKEN", "bearertoken", "Bearer-Token"):
         assert validate({"endpoint": {"auth": {spelling: "t"}}}, CATALOG) == [], spelling
-    assert validate({"GROUPS": {"Rest": "on", "TRACKS": "no"}, "Buckets": {"LOAD_DURATION_SECONDS": "1,2"}}, CATALOG) == []
+    assert (
+        validate({"GROUPS": {"Rest": "on", "TRACKS": "no"}, "Buckets": {"LOAD_DURATION_SECONDS": "1,2"}}, CATALOG) == []
+    )
     # two spellings of one key: Spring would give both the first value, silently
     assert rows({"groups": {"rest": True, "REST": False}}) == [
-        ("groups.rest", "false", "given twice (as rest and REST): keep one", None)]
+        ("groups.rest", "false", "given twice (as rest and REST): keep one", None)
+    ]
 
 
 def test_a_value_is_shown_only_for_a_known_non_secret_key():
     assert rows({"endpoint": {"auth": {"password": ["a", "b"]}}})[0][1] == "****"
     assert rows({"endpoint": {"auth": "hunter2"}}) == [
-        ("endpoint.auth", "****", "must be a mapping", "username, password, bearerToken")]
+        ("endpoint.auth", "****", "must be a mapping", "username, password, bearerToken")
+    ]
     assert rows({"endpoint": "hunter2"})[0][1] == "****"
     assert rows({"nested": {"pw": "hunter2"}})[0][1] == "****"
     assert rows(["hunter2"]) == [("", "****", "must be a mapping", "groups, buckets, endpoint")]
@@ -137,7 +188,8 @@ def test_basic_auth_needs_both_parts():
     assert "endpoint.auth.password" in problems({"endpoint": {"auth": {"username": "u"}}})
     assert "endpoint.auth.username" in problems({"endpoint": {"auth": {"password": "p"}}})
     assert rows({"endpoint": {"auth": {"username": "u", "password": ""}}}) == [
-        ("endpoint.auth.password", "****", "must not be blank", "a non-blank string")]
+        ("endpoint.auth.password", "****", "must not be blank", "a non-blank string")
+    ]
 
 
 def test_unknown_key_lists_allowed_siblings():
@@ -146,24 +198,33 @@ def test_unknown_key_lists_allowed_siblings():
 
 
 def test_endpoint_port_must_not_be_lavalinks_own():
-    clash = ("endpoint.port", "2333", "must differ from server.port (2333), Lavalink's own port", "1..65535 except 2333")
+    clash = (
+        "endpoint.port",
+        "2333",
+        "must differ from server.port (2333), Lavalink's own port",
+        "1..65535 except 2333",
+    )
     assert rows({"endpoint": {"port": 2333}}, server_port=2333) == [clash]
     assert rows({"endpoint": {"port": "2333"}}, server_port=8080) == []
     assert rows({"endpoint": {"port": 2333}}) == []  # no server port known, nothing to compare
     # the default port clashes only once the endpoint is on
     assert rows({}, server_port=9477) == []
     assert rows({"endpoint": {"enabled": True}}, server_port=9477) == [
-        ("endpoint.port", None, "must differ from server.port (9477), Lavalink's own port", "1..65535 except 9477")]
+        ("endpoint.port", None, "must differ from server.port (9477), Lavalink's own port", "1..65535 except 9477")
+    ]
 
 
-@pytest.mark.parametrize("doc, port", [
-    ({}, 2333),
-    ({"server": {"port": 8080}}, 8080),
-    ({"Server": {"PORT": " 9000 "}}, 9000),
-    ({"server.port": 7000}, 7000),
-    ({"server": {"port": "${PORT:2333}"}}, None),
-    ({"server": {"address": "0.0.0.0"}}, 2333),
-])
+@pytest.mark.parametrize(
+    "doc, port",
+    [
+        ({}, 2333),
+        ({"server": {"port": 8080}}, 8080),
+        ({"Server": {"PORT": " 9000 "}}, 9000),
+        ({"server.port": 7000}, 7000),
+        ({"server": {"port": "${PORT:2333}"}}, None),
+        ({"server": {"address": "0.0.0.0"}}, 2333),
+    ],
+)
 def test_server_port_of(doc, port):
     assert server_port_of(doc) == port
 
@@ -186,22 +247,31 @@ def test_cidr_parse_mirrors_the_java_grammar():
     assert cc.parse_cidr(" 10.1.2.3/8 ") == (bytes([10, 1, 2, 3]), 8)
     assert cc.parse_cidr("::1.2.3.4")[0][-4:] == bytes([1, 2, 3, 4])
     assert cc.parse_cidr("1:2:3:4:5:6:7::")[1] == 128
-    for text, message in [("010.0.0.1", "not an IP address"), ("1.2.3.4.", "not an IP address"),
-                          ("1::2::3", "not an IP address"), ("::/129", "prefix length must be a number 0..128"),
-                          ("10.0.0.0/+8", "prefix length must be a number 0..32"), ("١.٢.٣.٤", "not an IP address")]:
+    for text, message in [
+        ("010.0.0.1", "not an IP address"),
+        ("1.2.3.4.", "not an IP address"),
+        ("1::2::3", "not an IP address"),
+        ("::/129", "prefix length must be a number 0..128"),
+        ("10.0.0.0/+8", "prefix length must be a number 0..32"),
+        ("١.٢.٣.٤", "not an IP address"),
+    ]:
         with pytest.raises(ValueError, match=re.escape(message)):
             cc.parse_cidr(text)
 
 
 # --- one set of rules: the plugin's validator and the twin agree ----------------------------------
 
+
 @pytest.fixture(scope="module")
 def plugin_validator():
     """The plugin's validator in one JVM (--lines), as `validate_with_jar` runs it, one line per config."""
     jar, java = _jar_and_java()
-    proc = subprocess.Popen([str(java), *jvm.JAVA_OPTIONS, "-cp", str(jar), cc.VALIDATOR_CLASS,
-                             "--lines", "--server-port", "2333"],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [str(java), *jvm.JAVA_OPTIONS, "-cp", str(jar), cc.VALIDATOR_CLASS, "--lines", "--server-port", "2333"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
     def ask(section) -> list[tuple]:
         proc.stdin.write(cc.request_json(section).encode("ascii") + b"\n")
@@ -253,34 +323,88 @@ def _tree():
     return tree
 
 
-TEXTS = st.text(max_size=12) | st.sampled_from([
-    "", " ", " true", "TRUE", "yes", "On", "0", "1", "maybe", "9477", " 9477 ", "+80", "0x2505", "2333",
-    "1e3", ".nan", "NaN", "inf", "1_000", "١٢", "0.1,0.2", "1,,2", "/metrics", "metrics", "10.0.0.0/8",
-    "10.0.0.0/8, ::1/128", "::ffff:10.0.0.0/104", "fe80::1%eth0/64", "10.0.0.0/255.0.0.0", "010.0.0.1",
-    "::", "::1.2.3.4", "1:2:3:4:5:6:7:8:9", "10.0.0.0/08", "hôte", "\x00", "\t", "密码"])
-INTS = st.sampled_from([0, 1, -1, 2333, 9477, 65535, 65536, 10 ** 30, -(10 ** 400)]) | st.integers()
+TEXTS = st.text(max_size=12) | st.sampled_from(
+    [
+        "",
+        " ",
+        " true",
+        "TRUE",
+        "yes",
+        "On",
+        "0",
+        "1",
+        "maybe",
+        "9477",
+        " 9477 ",
+        "+80",
+        "0x2505",
+        "2333",
+        "1e3",
+        ".nan",
+        "NaN",
+        "inf",
+        "1_000",
+        "١٢",
+        "0.1,0.2",
+        "1,,2",
+        "/metrics",
+        "metrics",
+        "10.0.0.0/8",
+        "10.0.0.0/8, ::1/128",
+        "::ffff:10.0.0.0/104",
+        "fe80::1%eth0/64",
+        "10.0.0.0/255.0.0.0",
+        "010.0.0.1",
+        "::",
+        "::1.2.3.4",
+        "1:2:3:4:5:6:7:8:9",
+        "10.0.0.0/08",
+        "hôte",
+        "\x00",
+        "\t",
+        "密码",
+    ]
+)
+INTS = st.sampled_from([0, 1, -1, 2333, 9477, 65535, 65536, 10**30, -(10**400)]) | st.integers()
 FLOATS = st.sampled_from([9477.0, 0.0, -0.0, 1e16, 1e15, 5e-324, 0.1, 1.0, 2.5e-7]) | st.floats()
 SCALARS = st.none() | st.booleans() | INTS | FLOATS | TEXTS
-_VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXTS, inner, max_size=3),
-                       max_leaves=8)
+_VALUES = st.recursive(
+    SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXTS, inner, max_size=3), max_leaves=8
+)
 VALUES = st.deferred(lambda: _VALUES)
-BOUNDS = (st.lists(st.floats(min_value=0, max_value=2, allow_nan=False), min_size=1, max_size=8, unique=True)
-          | st.lists(st.integers(1, 10 ** 6), min_size=28, max_size=33, unique=True)).map(sorted)
+BOUNDS = (
+    st.lists(st.floats(min_value=0, max_value=2, allow_nan=False), min_size=1, max_size=8, unique=True)
+    | st.lists(st.integers(1, 10**6), min_size=28, max_size=33, unique=True)
+).map(sorted)
 NETWORKS = TEXTS | (st.ip_addresses().map(str) | TEXTS).flatmap(
-    lambda a: st.sampled_from(["", "/0", "/8", "/32", "/64", "/96", "/128", "/129", "/x"]).map(lambda p: a + p))
+    lambda a: st.sampled_from(["", "/0", "/8", "/32", "/64", "/96", "/128", "/129", "/x"]).map(lambda p: a + p)
+)
 
 
 def _leaf_values(key):
     ck = CATALOG.config_key(key)
-    typed = {"boolean": st.booleans(), "integer": INTS | st.sampled_from([2333, "2333"]), "string": TEXTS,
-             "number-list": BOUNDS | st.lists(SCALARS, max_size=5) | BOUNDS.map(lambda b: ",".join(map(str, b))),
-             "cidr-list": st.lists(NETWORKS, max_size=4) | NETWORKS}[ck.type]
+    typed = {
+        "boolean": st.booleans(),
+        "integer": INTS | st.sampled_from([2333, "2333"]),
+        "string": TEXTS,
+        "number-list": BOUNDS | st.lists(SCALARS, max_size=5) | BOUNDS.map(lambda b: ",".join(map(str, b))),
+        "cidr-list": st.lists(NETWORKS, max_size=4) | NETWORKS,
+    }[ck.type]
     return typed | VALUES
 
 
 def _spellings(segment):
-    return st.sampled_from([segment, _kebab(segment), _snake(segment), segment.upper(), _snake(segment).upper(),
-                            segment.lower(), segment.capitalize()])
+    return st.sampled_from(
+        [
+            segment,
+            _kebab(segment),
+            _snake(segment),
+            segment.upper(),
+            _snake(segment).upper(),
+            segment.lower(),
+            segment.capitalize(),
+        ]
+    )
 
 
 def _mapping(subtree):
@@ -310,8 +434,11 @@ def _one_spelling_each(pairs):
 CONFIGS = _mapping(_tree()) | VALUES
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=400,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(section=CONFIGS)
 @example(section={"endpoint": {"auth": {"bearer_token": "t", "bearerToken": "u"}, "port": 2333}})
 @example(section={"buckets": {"frameLossRatio": [0, 1], "rest-duration-seconds": "0.5, 0.1"}})
@@ -321,12 +448,15 @@ def test_both_validators_give_the_same_problem_lists(plugin_validator, section):
 
 # --- when the plugin's validator cannot run --------------------------------------------------------
 
+
 def _failing_java(tmp_path) -> Path:
     home = tmp_path / "jdk"
     (home / "bin").mkdir(parents=True)
     java = home / "bin" / "java"
-    java.write_text("#!/bin/sh\necho 'Error occurred during initialization of VM' >&2\n"
-                    "echo 'Could not reserve enough space for object heap' >&2\nexit 1\n")
+    java.write_text(
+        "#!/bin/sh\necho 'Error occurred during initialization of VM' >&2\n"
+        "echo 'Could not reserve enough space for object heap' >&2\nexit 1\n"
+    )
     java.chmod(0o755)
     return home
 
@@ -369,19 +499,28 @@ def _cli_validate(tmp_path, address_space: int):
     """`lavametrics config validate` in a child process limited as `ulimit -v` would."""
     _jar_and_java()
     p = tmp_path / "application.yml"
-    p.write_text("server:\n  port: 2333\nplugins:\n  lavametrics:\n    groups:\n      rest: true\n"
-                 "metrics:\n  prometheus:\n    enabled: true\n    endpoint: /metrics\n")
+    p.write_text(
+        "server:\n  port: 2333\nplugins:\n  lavametrics:\n    groups:\n      rest: true\n"
+        "metrics:\n  prometheus:\n    enabled: true\n    endpoint: /metrics\n"
+    )
     env = {k: v for k, v in os.environ.items() if k != "LAVAMETRICS_JAR"}
 
     def limit():
         resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
 
-    return subprocess.run([sys.executable, "-m", "lavametrics.cli", "config", "validate", "--file", str(p)],
-                          cwd=REPO, env=env, preexec_fn=limit, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "lavametrics.cli", "config", "validate", "--file", str(p)],
+        cwd=REPO,
+        env=env,
+        preexec_fn=limit,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_validation_under_ulimit_falls_back_to_the_python_rules(tmp_path):
-    done = _cli_validate(tmp_path, 400 * 2 ** 20)  # room for Python, not for the JVM
+    done = _cli_validate(tmp_path, 400 * 2**20)  # room for Python, not for the JVM
     assert done.returncode == 0, done.stdout + done.stderr
     assert "valid (python validator, 0 error(s))" in done.stdout
     notes = [line for line in done.stderr.splitlines() if "validated with the Python rules" in line]
@@ -389,6 +528,6 @@ def test_validation_under_ulimit_falls_back_to_the_python_rules(tmp_path):
 
 
 def test_validation_under_ulimit_3g_still_uses_the_plugin(tmp_path):
-    done = _cli_validate(tmp_path, 3 * 2 ** 30)  # the JVM's defaults need more; run_main caps them
+    done = _cli_validate(tmp_path, 3 * 2**30)  # the JVM's defaults need more; run_main caps them
     assert done.returncode == 0, done.stdout + done.stderr
     assert "valid (jar validator, 0 error(s))" in done.stdout, done.stdout + done.stderr

@@ -61,8 +61,23 @@ def test_loadtest_against_a_closed_port_exits_2(tmp_path, capsys):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    code = main(["loadtest", "--url", f"http://127.0.0.1:{port}", "--password", "x", "--players", "1",
-                 "--seconds", "1", "--sim-dir", str(tmp_path / "sim"), "--audio", "/nonexistent.wav"])
+    code = main(
+        [
+            "loadtest",
+            "--url",
+            f"http://127.0.0.1:{port}",
+            "--password",
+            "x",
+            "--players",
+            "1",
+            "--seconds",
+            "1",
+            "--sim-dir",
+            str(tmp_path / "sim"),
+            "--audio",
+            "/nonexistent.wav",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2
     assert err.splitlines()[-1].startswith("lavametrics: error: ") and "cannot open the websocket" in err
@@ -72,8 +87,13 @@ def test_a_closed_pipe_ends_quietly_with_141(tmp_path):
     # `lavametrics catalog --packaged --json | <reader that exits at once>`
     read_end, write_end = os.pipe()
     os.close(read_end)
-    proc = subprocess.run([sys.executable, "-m", "lavametrics.cli", "catalog", "--packaged", "--json"],
-                          stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "lavametrics.cli", "catalog", "--packaged", "--json"],
+        stdout=write_end,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+    )
     os.close(write_end)
     assert proc.returncode == 141, proc.stderr
     assert proc.stderr == ""

@@ -10,9 +10,9 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample, Timestamp
 
+from lavametrics.devtools.bench_merge import synthetic_exposition
 from lavametrics.exposition import parse as exposition_parse
 from lavametrics.exposition import render as exposition_text
-from lavametrics.devtools.bench_merge import synthetic_exposition
 from lavametrics.exposition.parse import ParseError, parse
 
 
@@ -21,13 +21,19 @@ def same_value(a, b):
 
 
 def assert_same_families(got, want):
-    assert [(f.name, f.type, f.documentation, f.unit) for f in got] == \
-        [(f.name, f.type, f.documentation, f.unit) for f in want]
+    assert [(f.name, f.type, f.documentation, f.unit) for f in got] == [
+        (f.name, f.type, f.documentation, f.unit) for f in want
+    ]
     for g, w in zip(got, want):
         assert len(g.samples) == len(w.samples), g.name
         for gs, ws in zip(g.samples, w.samples):
-            assert (gs.name, gs.labels, gs.timestamp, gs.exemplar, gs.native_histogram) == \
-                (ws.name, ws.labels, ws.timestamp, ws.exemplar, ws.native_histogram)
+            assert (gs.name, gs.labels, gs.timestamp, gs.exemplar, gs.native_histogram) == (
+                ws.name,
+                ws.labels,
+                ws.timestamp,
+                ws.exemplar,
+                ws.native_histogram,
+            )
             assert same_value(gs.value, ws.value), (gs, ws)
             assert same_value(gs.timestamp, ws.timestamp) or gs.timestamp is None is ws.timestamp
 
@@ -52,9 +58,30 @@ def check_against_prometheus_client(text):
 
 NAMES = st.sampled_from(["a", "a_total", "a_count", "a_sum", "a_bucket", "a_created", "b", "b_total", "x:y"])
 LABEL_NAME = st.sampled_from(["l", "le", "quantile", "node", "_x", "__r", "l2"])
-LABEL_VALUE = st.text(st.sampled_from(['a', '\\', '"', "\n", "}", "{", ",", "=", " ", "é", "#"]), max_size=6)
-VALUE = st.sampled_from(["0", "-0", "1", "+7", "1.5", "-2.25e3", "1e3", ".5", "5.", "NaN", "+Inf", "-Inf", "Inf",
-                         "1.0E-4", "123456789012345678901", "1_0", "nan", "0x1", "12345678901234567"])
+LABEL_VALUE = st.text(st.sampled_from(["a", "\\", '"', "\n", "}", "{", ",", "=", " ", "é", "#"]), max_size=6)
+VALUE = st.sampled_from(
+    [
+        "0",
+        "-0",
+        "1",
+        "+7",
+        "1.5",
+        "-2.25e3",
+        "1e3",
+        ".5",
+        "5.",
+        "NaN",
+        "+Inf",
+        "-Inf",
+        "Inf",
+        "1.0E-4",
+        "123456789012345678901",
+        "1_0",
+        "nan",
+        "0x1",
+        "12345678901234567",
+    ]
+)
 
 
 def _escape(v):
@@ -84,13 +111,15 @@ def comment_line(draw):
     if kind == "HELP":
         return f"# HELP {name} " + draw(st.text(st.sampled_from(["h", " ", "\\", "n", '"']), max_size=6))
     if kind == "TYPE":
-        return f"# TYPE {name} " + draw(st.sampled_from(["counter", "gauge", "histogram", "summary", "untyped",
-                                                         "info", "bogus"]))
+        return f"# TYPE {name} " + draw(
+            st.sampled_from(["counter", "gauge", "histogram", "summary", "untyped", "info", "bogus"])
+        )
     return draw(st.sampled_from(["# a comment", "#", "# HELP", "#\tTYPE a gauge"]))
 
 
-RAW_LINE = st.sampled_from(["", "   ", "a  1", "a{} 1", 'a{l="1"}1', "{__name__=\"a\"} 1", "a 1 2 3", "a\t1",
-                            'a{l="1"} 1 # {t="x"} 1'])
+RAW_LINE = st.sampled_from(
+    ["", "   ", "a  1", "a{} 1", 'a{l="1"}1', '{__name__="a"} 1', "a 1 2 3", "a\t1", 'a{l="1"} 1 # {t="x"} 1']
+)
 LINE = st.one_of(sample_line(), comment_line(), RAW_LINE)
 
 
@@ -101,7 +130,7 @@ def test_parse_matches_prometheus_client(lines, newline):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.one_of(sample_line(), comment_line()).filter(lambda l: "bogus" not in l), max_size=12))
+@given(st.lists(st.one_of(sample_line(), comment_line()).filter(lambda line: "bogus" not in line), max_size=12))
 def test_parse_of_valid_lines_matches_prometheus_client(lines):
     check_against_prometheus_client("\n".join(lines) + "\n")
 
@@ -135,8 +164,18 @@ def test_real_world_shapes_take_the_fast_path(text):
     assert check_against_prometheus_client(text) is True
 
 
-@pytest.mark.parametrize("text", ["a  1\n", '{__name__="a"} 1\n', "# TYPE x info\nx_info 1\n", 'a{__r="1"} 1\n',
-                                  'a{l="1",l="2"} 1\n', "a 1_0\n", "a nan\n"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a  1\n",
+        '{__name__="a"} 1\n',
+        "# TYPE x info\nx_info 1\n",
+        'a{__r="1"} 1\n',
+        'a{l="1",l="2"} 1\n',
+        "a 1_0\n",
+        "a nan\n",
+    ],
+)
 def test_outside_the_fast_path_prometheus_client_decides(text):
     assert check_against_prometheus_client(text) is not True
 
@@ -154,14 +193,16 @@ FLOATS = st.one_of(st.floats(), st.sampled_from([0.0, -0.0, 1e22, 1234567.0, -12
 
 @st.composite
 def metric(draw, index):
-    typ = draw(st.sampled_from(["counter", "gauge", "summary", "histogram", "gaugehistogram", "unknown", "info",
-                                "stateset"]))
+    typ = draw(
+        st.sampled_from(["counter", "gauge", "summary", "histogram", "gaugehistogram", "unknown", "info", "stateset"])
+    )
     name = f"m{index}" + draw(st.sampled_from(["", "_x", ".dotted", "_é"]))
     fam = Metric(name, draw(st.text(st.sampled_from(["d", "\\", "\n", '"', " "]), max_size=5)), typ)
     for _ in range(draw(st.integers(0, 4))):
         sname = name + draw(st.sampled_from(["", "_total", "_created", "_gsum", "_gcount", "_bucket", "_info"]))
-        labels = draw(st.dictionaries(st.sampled_from(["a", "b", "le", "node", "bad-name", "ü"]), LABEL_VALUE,
-                                      max_size=3))
+        labels = draw(
+            st.dictionaries(st.sampled_from(["a", "b", "le", "node", "bad-name", "ü"]), LABEL_VALUE, max_size=3)
+        )
         ts = draw(st.one_of(st.none(), st.floats(0, 2e9), st.just(Timestamp(1700000000, 5))))
         fam.samples.append(Sample(sname, labels, draw(FLOATS), ts))
     return fam

@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 
+from lavametrics.devtools.bench_merge import synthetic_exposition
 from lavametrics.exposition import parse as exposition_parse
 from lavametrics.exposition import relabel as exposition_relabel
 from lavametrics.exposition import render as exposition_text
-from lavametrics.devtools.bench_merge import synthetic_exposition
 from lavametrics.exposition.relabel import NodeRelabeller, relabel
 from lavametrics.monitor.collector import NodeMetricsCollector
 from lavametrics.monitor.nodesfile import NodeSpec
@@ -66,13 +66,35 @@ def test_line_path_matches_object_path(lines, node):
     check_line_path(text, node)
 
 
-VALUES = st.sampled_from(["0.0", "1.0", "-0.0", "12.5", "0.035", "1.2345678E7", "3", "NaN", "+Inf", "-Inf",
-                          "1e-05", "0.0001", "123456.0", "1234567.0", "-1234567.5", "99.99900000000001"])
+VALUES = st.sampled_from(
+    [
+        "0.0",
+        "1.0",
+        "-0.0",
+        "12.5",
+        "0.035",
+        "1.2345678E7",
+        "3",
+        "NaN",
+        "+Inf",
+        "-Inf",
+        "1e-05",
+        "0.0001",
+        "123456.0",
+        "1234567.0",
+        "-1234567.5",
+        "99.99900000000001",
+    ]
+)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.one_of(sample_line(), comment_line()).filter(lambda l: "bogus" not in l), min_size=1,
-                max_size=12), st.lists(VALUES, min_size=24, max_size=24))
+@given(
+    st.lists(
+        st.one_of(sample_line(), comment_line()).filter(lambda line: "bogus" not in line), min_size=1, max_size=12
+    ),
+    st.lists(VALUES, min_size=24, max_size=24),
+)
 def test_a_known_layout_with_new_values_matches_too(lines, values):
     """The second scrape of a node reuses the first one's layout; only values differ."""
     text = "\n".join(lines) + "\n"
@@ -93,10 +115,38 @@ def test_a_known_layout_with_new_values_matches_too(lines, values):
 
 
 TOKENS = st.one_of(
-    st.floats().map(repr), st.floats(allow_nan=False, allow_infinity=False).map(lambda v: f"{v:.17g}"),
-    st.integers(-10**18, 10**18).map(str), st.floats(0, 1e12).map(lambda v: f"{v:.6E}"),
-    st.sampled_from(["-0", "+0", "-0.0", "0", "+7", "1e3", ".5", "5.", "NaN", "+Inf", "-Inf", "Inf", "1.0E-4",
-                     "1.2345678E7", "1_0", "nan", "inf", "0x1", "1e", "--1", "1.2.3", "", "123456789012345678901"]))
+    st.floats().map(repr),
+    st.floats(allow_nan=False, allow_infinity=False).map(lambda v: f"{v:.17g}"),
+    st.integers(-(10**18), 10**18).map(str),
+    st.floats(0, 1e12).map(lambda v: f"{v:.6E}"),
+    st.sampled_from(
+        [
+            "-0",
+            "+0",
+            "-0.0",
+            "0",
+            "+7",
+            "1e3",
+            ".5",
+            "5.",
+            "NaN",
+            "+Inf",
+            "-Inf",
+            "Inf",
+            "1.0E-4",
+            "1.2345678E7",
+            "1_0",
+            "nan",
+            "inf",
+            "0x1",
+            "1e",
+            "--1",
+            "1.2.3",
+            "",
+            "123456789012345678901",
+        ]
+    ),
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -131,16 +181,20 @@ def golden_exposition():
     return text.replace("<masked>", "0.00123") + "\n"
 
 
-@pytest.mark.parametrize("text", [SIMPLECLIENT.replace(" 1700000000123", ""), synthetic_exposition(300).decode(),
-                                  golden_exposition()], ids=["simpleclient", "synthetic", "plugin-golden"])
+@pytest.mark.parametrize(
+    "text",
+    [SIMPLECLIENT.replace(" 1700000000123", ""), synthetic_exposition(300).decode(), golden_exposition()],
+    ids=["simpleclient", "synthetic", "plugin-golden"],
+)
 def test_real_world_shapes_take_the_line_path(text):
     relabeller = NodeRelabeller("n1")
     assert check_line_path(text, relabeller=relabeller)
     assert check_line_path(text.replace(" 0.0\n", " 7.0\n"), relabeller=relabeller)
 
 
-@pytest.mark.parametrize("text", ["a 1 1700000000000\n", " a 1\n", "a 1\r\n", "# TYPE c counter\nc 1\n",
-                                  "a  1\n", "a 1_0\n"])
+@pytest.mark.parametrize(
+    "text", ["a 1 1700000000000\n", " a 1\n", "a 1\r\n", "# TYPE c counter\nc 1\n", "a  1\n", "a 1_0\n"]
+)
 def test_outside_the_line_path_the_object_path_decides(text):
     assert NodeRelabeller("n1").families(text) is None
 
@@ -155,6 +209,7 @@ def test_a_layout_no_longer_valid_is_rebuilt():
 
 
 # -- the merged endpoint ---------------------------------------------------------------------
+
 
 def spec(name, node):
     return NodeSpec(name, node.url, node.password, node.metrics_url)

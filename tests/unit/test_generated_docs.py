@@ -29,8 +29,9 @@ def _render(args: list[str]) -> str:
         jar = node.find_plugin_jar(ROOT)
     except node.NodeError as err:
         require(False, f"the plugin jar ({err})")
-    return subprocess.run([java, "-cp", str(jar), CATALOG_MAIN, *args],
-                          capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        [java, "-cp", str(jar), CATALOG_MAIN, *args], capture_output=True, text=True, check=True
+    ).stdout
 
 
 @pytest.mark.parametrize("path", sorted(GENERATED))
@@ -41,10 +42,18 @@ def test_generated_file_matches_the_catalog_in_the_jar(path):
 def test_make_docs_writes_every_generated_file():
     """`make -n docs` (what it would run, nothing run) names every generated file as an output."""
     require_tool("make")
-    done = subprocess.run(["make", "-n", "-s", "--no-print-directory", "-W", "build", "docs"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        ["make", "-n", "-s", "--no-print-directory", "-W", "build", "docs"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     # an output: after a redirection, or in the list the recipe's loop redirects to
-    missing = [path for path in GENERATED
-               if not re.search(rf"(>\s*|for copy in (?:[^;]*\s)?){re.escape(path)}(\s|;|$)", done.stdout, re.M)]
+    missing = [
+        path
+        for path in GENERATED
+        if not re.search(rf"(>\s*|for copy in (?:[^;]*\s)?){re.escape(path)}(\s|;|$)", done.stdout, re.M)
+    ]
     assert missing == [], f"make docs does not write: {missing}"

@@ -97,8 +97,11 @@ def servers():
 
 
 @pytest.mark.parametrize("code", [301, 302, 303, 307, 308])
-@pytest.mark.parametrize("auth", [Auth(raw="lavalink-pass-1"), Auth(bearer_token="tok-2"),
-                                  Auth(username="prom", password="basic-pw-3")], ids=["raw", "bearer", "basic"])
+@pytest.mark.parametrize(
+    "auth",
+    [Auth(raw="lavalink-pass-1"), Auth(bearer_token="tok-2"), Auth(username="prom", password="basic-pw-3")],
+    ids=["raw", "bearer", "basic"],
+)
 def test_a_redirect_to_another_origin_is_refused_and_sends_nothing_there(servers, code, auth):
     elsewhere = servers(Recorder)
     redirector = servers(Redirector, elsewhere.url, code)
@@ -140,8 +143,18 @@ def test_lavalink_client_does_not_follow_a_cross_origin_redirect(servers):
 def test_check_sends_neither_password_nor_token_across_a_redirect(servers, capsys):
     elsewhere = servers(Recorder)
     redirector = servers(Redirector, elsewhere.url)
-    code = main(["check", redirector.url, "--password", "lavalink-secret",
-                 "--metrics-bearer", "bearer-secret", "--timeout", "5"])
+    code = main(
+        [
+            "check",
+            redirector.url,
+            "--password",
+            "lavalink-secret",
+            "--metrics-bearer",
+            "bearer-secret",
+            "--timeout",
+            "5",
+        ]
+    )
     out, err = capsys.readouterr()
     assert code == 2
     assert elsewhere.requests == []
@@ -153,8 +166,19 @@ def test_check_metrics_redirect_to_another_origin(fake_node, servers, capsys):
     """/v4/* answer normally; only the metrics URL redirects (a proxy in front of it)."""
     node = fake_node(metrics_auth=("bearer", "tok"))
     redirector = servers(Redirector, node.url)
-    code = main(["check", node.url, "--password", node.password, "--metrics-url", redirector.url + "/metrics",
-                 "--metrics-bearer", "tok", "--json"])
+    code = main(
+        [
+            "check",
+            node.url,
+            "--password",
+            node.password,
+            "--metrics-url",
+            redirector.url + "/metrics",
+            "--metrics-bearer",
+            "tok",
+            "--json",
+        ]
+    )
     data = json.loads(capsys.readouterr().out)
     assert code == 1
     assert "/metrics" not in node.requests  # the fake node never saw the bearer token via the redirect
@@ -181,6 +205,7 @@ def test_serve_collector_sends_no_credentials_across_a_redirect(servers):
 
 
 # --- one deadline per request ------------------------------------------------------------
+
 
 class Dripper:
     """A raw TCP server that answers with a status line and then one header line (or one body
@@ -258,6 +283,7 @@ def test_fetch_refuses_impossible_timeouts_without_a_traceback_from_the_socket(t
 
 
 # --- URLs with credentials in them ---------------------------------------------------------
+
 
 def test_redact_url_masks_userinfo_and_query_values():
     assert redact_url("http://u:pw@h:1/p?token=abc&x=1") == "http://u:****@h:1/p?token=****&x=****"

@@ -59,25 +59,49 @@ def _checkout_with_jars(tmp_path, jars: dict[str, int]) -> Path:
 
 def _run_sh_choice(root: Path) -> str:
     env = {k: v for k, v in os.environ.items() if k != "LAVAMETRICS_JAR"}
-    done = subprocess.run(["bash", str(root / "Lavalink" / "run.sh"), "--resolve-plugin"],
-                          capture_output=True, text=True, env=env, timeout=30)
+    done = subprocess.run(
+        ["bash", str(root / "Lavalink" / "run.sh"), "--resolve-plugin"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 
 
-@pytest.mark.parametrize("jars, expected", [
-    # newest wins, whatever the names say; a newer -sources/-javadoc/-tests jar never does
-    ({"lavametrics-plugin-0.2.0.jar": 1_000_000_000_000_000_000, "lavametrics-plugin-0.10.0.jar": 1_000_000_000_500_000_000,
-      "lavametrics-plugin-0.3.0-sources.jar": 1_000_000_009_000_000_000,
-      "lavametrics-plugin-0.3.0-javadoc.jar": 1_000_000_009_000_000_000,
-      "lavametrics-plugin-0.3.0-tests.jar": 1_000_000_009_000_000_000}, "lavametrics-plugin-0.10.0.jar"),
-    # equal times: the greater name (not the first ls -t happens to list)
-    ({"lavametrics-plugin-0.1.0.jar": 1_000_000_000_000_000_000,
-      "lavametrics-plugin-0.2.0.jar": 1_000_000_000_000_000_000}, "lavametrics-plugin-0.2.0.jar"),
-    # times apart by less than a second still order
-    ({"lavametrics-plugin-b.jar": 1_000_000_000_000_000_001,
-      "lavametrics-plugin-a.jar": 1_000_000_000_000_000_002}, "lavametrics-plugin-a.jar"),
-])
+@pytest.mark.parametrize(
+    "jars, expected",
+    [
+        # newest wins, whatever the names say; a newer -sources/-javadoc/-tests jar never does
+        (
+            {
+                "lavametrics-plugin-0.2.0.jar": 1_000_000_000_000_000_000,
+                "lavametrics-plugin-0.10.0.jar": 1_000_000_000_500_000_000,
+                "lavametrics-plugin-0.3.0-sources.jar": 1_000_000_009_000_000_000,
+                "lavametrics-plugin-0.3.0-javadoc.jar": 1_000_000_009_000_000_000,
+                "lavametrics-plugin-0.3.0-tests.jar": 1_000_000_009_000_000_000,
+            },
+            "lavametrics-plugin-0.10.0.jar",
+        ),
+        # equal times: the greater name (not the first ls -t happens to list)
+        (
+            {
+                "lavametrics-plugin-0.1.0.jar": 1_000_000_000_000_000_000,
+                "lavametrics-plugin-0.2.0.jar": 1_000_000_000_000_000_000,
+            },
+            "lavametrics-plugin-0.2.0.jar",
+        ),
+        # times apart by less than a second still order
+        (
+            {
+                "lavametrics-plugin-b.jar": 1_000_000_000_000_000_001,
+                "lavametrics-plugin-a.jar": 1_000_000_000_000_000_002,
+            },
+            "lavametrics-plugin-a.jar",
+        ),
+    ],
+)
 def test_run_sh_and_python_pick_the_same_plugin_jar(monkeypatch, tmp_path, jars, expected):
     monkeypatch.delenv("LAVAMETRICS_JAR", raising=False)
     target = _checkout_with_jars(tmp_path, jars)
@@ -91,8 +115,9 @@ def test_run_sh_and_python_both_honour_lavametrics_jar(monkeypatch, tmp_path):
     chosen.write_bytes(b"PK")
     monkeypatch.setenv("LAVAMETRICS_JAR", str(chosen))
     assert jvm.find_plugin_jar(start=tmp_path) == chosen
-    done = subprocess.run(["bash", str(tmp_path / "Lavalink" / "run.sh"), "--resolve-plugin"],
-                          capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        ["bash", str(tmp_path / "Lavalink" / "run.sh"), "--resolve-plugin"], capture_output=True, text=True, timeout=30
+    )
     assert done.stdout.strip() == str(chosen)
 
 
@@ -145,8 +170,11 @@ def _fake_java(tmp_path, script: str):
 
 
 def test_run_main_reports_a_jvm_that_cannot_start_in_one_line(monkeypatch, tmp_path):
-    home, jar = _fake_java(tmp_path, "echo 'Error occurred during initialization of VM' >&2\n"
-                                     "echo 'Could not reserve enough space for 262144KB object heap' >&2\nexit 1\n")
+    home, jar = _fake_java(
+        tmp_path,
+        "echo 'Error occurred during initialization of VM' >&2\n"
+        "echo 'Could not reserve enough space for 262144KB object heap' >&2\nexit 1\n",
+    )
     monkeypatch.setenv("JAVA_HOME", str(home))
     with pytest.raises(jvm.JvmUnavailable) as info:
         jvm.run_main("x.Main", jar=jar)
@@ -179,6 +207,7 @@ def test_run_main_java_that_cannot_be_executed(monkeypatch, tmp_path):
 
 def test_run_main_runs_the_plugin_validator():
     from tests.conftest import require
+
     try:
         jar = jvm.find_plugin_jar(start=__file__)
         jvm.java_home()

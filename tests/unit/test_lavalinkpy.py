@@ -7,13 +7,27 @@ from lavalink import events as ev
 from lavalink.server import AudioTrack, EndReason, Severity
 from prometheus_client import CollectorRegistry
 
-from lavametrics.bot.metrics import BotMetrics
 from lavametrics.bot.lavalink_py import instrument
+from lavametrics.bot.metrics import BotMetrics
 
-TRACK = {"encoded": "QAAA", "info": {"identifier": "x", "isSeekable": True, "author": "a", "length": 1000,
-                                      "isStream": False, "position": 0, "title": "t", "uri": "file:///t.wav",
-                                      "sourceName": "local", "artworkUrl": None, "isrc": None},
-         "pluginInfo": {}, "userData": {}}
+TRACK = {
+    "encoded": "QAAA",
+    "info": {
+        "identifier": "x",
+        "isSeekable": True,
+        "author": "a",
+        "length": 1000,
+        "isStream": False,
+        "position": 0,
+        "title": "t",
+        "uri": "file:///t.wav",
+        "sourceName": "local",
+        "artworkUrl": None,
+        "isrc": None,
+    },
+    "pluginInfo": {},
+    "userData": {},
+}
 
 
 def val(reg, name, **labels):

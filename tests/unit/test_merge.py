@@ -12,8 +12,8 @@ from lavametrics.exposition import parse as exposition_parse
 from lavametrics.monitor.collector import NodeMetricsCollector, NodeResult, merged_registry, relabel
 from lavametrics.monitor.nodesfile import NodeSpec
 from lavametrics.monitor.serve import build
-from tests.samples import parse
 from tests.conftest import require_tool
+from tests.samples import parse
 
 
 def spec(name, node, timeout=None):
@@ -58,8 +58,15 @@ def test_two_nodes_relabelled_with_bot_registry(fake_node):
 
 
 def test_type_clash_is_skipped_and_counted(fake_node):
-    a = fake_node(metrics_text="# TYPE shared gauge\nshared 1\n# TYPE lavametrics_info gauge\nlavametrics_info{version=\"1\"} 1\n")
-    b = fake_node(metrics_text="# TYPE shared_total counter\nshared_total 5\n# TYPE lavametrics_info gauge\nlavametrics_info{version=\"1\"} 1\n")
+    a = fake_node(
+        metrics_text='# TYPE shared gauge\nshared 1\n# TYPE lavametrics_info gauge\nlavametrics_info{version="1"} 1\n'
+    )
+    b = fake_node(
+        metrics_text=(
+            "# TYPE shared_total counter\nshared_total 5\n"
+            '# TYPE lavametrics_info gauge\nlavametrics_info{version="1"} 1\n'
+        )
+    )
     bot = CollectorRegistry()
     Gauge("lavametrics_info", "bot owns this name as gauge too", registry=bot).set(7)
     s = samples(merged_registry([spec("a", a), spec("b", b)], bot))
@@ -129,6 +136,7 @@ def test_serve_endpoint_content_negotiation(fake_node):
     n = fake_node()
     server, collector = build([spec("x", n)], "127.0.0.1", 0, timeout=2)
     import threading
+
     t = threading.Thread(target=server.serve_forever, daemon=True)
     t.start()
     try:
@@ -163,8 +171,10 @@ def test_merged_output_passes_promtool(fake_node, tmp_path):
 
 def test_text_format_created_families_merge_across_nodes(fake_node):
     # simpleclient/prometheus_client put a counter's _created in its own gauge family in 0.0.4
-    text = ("# TYPE c_total counter\nc_total 1\n# TYPE c_created gauge\nc_created 1.7e9\n"
-            "# TYPE lavametrics_info gauge\nlavametrics_info{version=\"1\"} 1\n")
+    text = (
+        "# TYPE c_total counter\nc_total 1\n# TYPE c_created gauge\nc_created 1.7e9\n"
+        '# TYPE lavametrics_info gauge\nlavametrics_info{version="1"} 1\n'
+    )
     a, b = fake_node(metrics_text=text), fake_node(metrics_text=text)
     s = samples(merged_registry([spec("a", a), spec("b", b)]))
     assert get(s, "c_created", node="b") == 1.7e9
@@ -173,7 +183,7 @@ def test_text_format_created_families_merge_across_nodes(fake_node):
 
 
 def test_unchanged_node_reuses_relabelled_families_without_sharing_merged_lists(fake_node):
-    text = "# TYPE g gauge\ng{a=\"1\"} 1\n# TYPE lavametrics_info gauge\nlavametrics_info{version=\"1\"} 1\n"
+    text = '# TYPE g gauge\ng{a="1"} 1\n# TYPE lavametrics_info gauge\nlavametrics_info{version="1"} 1\n'
     a, b = fake_node(metrics_text=text), fake_node(metrics_text=text)
     col = NodeMetricsCollector([spec("a", a), spec("b", b)], timeout=2)
     try:
@@ -247,8 +257,9 @@ def test_sample_names_added_by_extending_a_family_are_claimed(gauge_first):
     fams = col.merge([NodeResult(name, families=f, up=True) for name, f in order])
     col.close()
     _assert_one_family_per_sample_name(fams)
-    conflicts = {s.labels["node"]: s.value for f in fams if f.name == "lavametrics_merge_type_conflicts"
-                 for s in f.samples}
+    conflicts = {
+        s.labels["node"]: s.value for f in fams if f.name == "lavametrics_merge_type_conflicts" for s in f.samples
+    }
     loser = "b" if gauge_first else "c"
     assert conflicts == {n: (1.0 if n == loser else 0.0) for n in "abc"}
 

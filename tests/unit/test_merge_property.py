@@ -37,7 +37,9 @@ def family(draw, index):
         bounds = sorted(set(draw(st.lists(st.floats(min_value=-1e6, max_value=1e6), max_size=3))))
         for values in series:
             counts = sorted(draw(st.lists(st.integers(0, 1000), min_size=len(bounds) + 1, max_size=len(bounds) + 1)))
-            buckets = [(repr(b) if b != int(b) else f"{b:.1f}", c) for b, c in zip(bounds, counts)] + [("+Inf", counts[-1])]
+            buckets = [(repr(b) if b != int(b) else f"{b:.1f}", c) for b, c in zip(bounds, counts)] + [
+                ("+Inf", counts[-1])
+            ]
             fam.add_metric(list(values), buckets, float(draw(st.integers(0, 10**6))))
     return fam
 

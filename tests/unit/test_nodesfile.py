@@ -11,7 +11,9 @@ def write(tmp_path, text):
 
 
 def test_valid_file(tmp_path):
-    p = write(tmp_path, """\
+    p = write(
+        tmp_path,
+        """\
 nodes:
   - name: eu-1
     url: http://10.0.0.5:2333/
@@ -23,7 +25,8 @@ nodes:
     metrics_auth: {bearer_token: tok}
     own_endpoint: true
     timeout: 2
-""")
+""",
+    )
     a, b = load_nodes(p)
     assert a.url == "http://10.0.0.5:2333" and a.metrics_url == "http://10.0.0.5:2333/metrics"
     assert b.password == "1234" and b.metrics_auth.bearer_token == "tok" and b.own_endpoint and b.timeout == 2
@@ -34,16 +37,31 @@ def test_top_level_list(tmp_path):
     assert load_nodes(p)[0].name == "a"
 
 
-@pytest.mark.parametrize("text, fragments", [
-    ("nodes:\n  - name: a\n    url: ftp://x\n    password: p\n", [":3:", "nodes[0].url", "'ftp://x'"]),
-    ("nodes:\n  - name: a\n    url: http://h:1\n    password: p\n    colour: red\n", [":5:", "nodes[0].colour", "unknown key"]),
-    ("nodes:\n  - name: a\n    url: http://h:1\n    password: p\n  - name: a\n    url: http://h:2\n    password: p\n",
-     [":5:", "nodes[1].name", "'a'", "duplicate"]),
-    ("nodes:\n  - name: a\n    url: http://h:1\n", [":2:", "nodes[0].password", "missing"]),
-    ("nodes:\n  - name: a\n    url: http://h:1\n    password: p\n    metrics_auth: {username: u, password: p, bearer_token: t}\n",
-     [":5:", "nodes[0].metrics_auth", "exclusive"]),
-    ("nodes:\n  - name: a\n    url: http://h:1\n    password: p\n    own_endpoint: maybe\n", [":5:", "own_endpoint", "'maybe'"]),
-])
+@pytest.mark.parametrize(
+    "text, fragments",
+    [
+        ("nodes:\n  - name: a\n    url: ftp://x\n    password: p\n", [":3:", "nodes[0].url", "'ftp://x'"]),
+        (
+            "nodes:\n  - name: a\n    url: http://h:1\n    password: p\n    colour: red\n",
+            [":5:", "nodes[0].colour", "unknown key"],
+        ),
+        (
+            "nodes:\n  - name: a\n    url: http://h:1\n    password: p\n"
+            "  - name: a\n    url: http://h:2\n    password: p\n",
+            [":5:", "nodes[1].name", "'a'", "duplicate"],
+        ),
+        ("nodes:\n  - name: a\n    url: http://h:1\n", [":2:", "nodes[0].password", "missing"]),
+        (
+            "nodes:\n  - name: a\n    url: http://h:1\n    password: p\n"
+            "    metrics_auth: {username: u, password: p, bearer_token: t}\n",
+            [":5:", "nodes[0].metrics_auth", "exclusive"],
+        ),
+        (
+            "nodes:\n  - name: a\n    url: http://h:1\n    password: p\n    own_endpoint: maybe\n",
+            [":5:", "own_endpoint", "'maybe'"],
+        ),
+    ],
+)
 def test_errors_name_file_line_key_value(tmp_path, text, fragments):
     p = write(tmp_path, text)
     with pytest.raises(NodesFileError) as info:
@@ -70,13 +88,19 @@ def test_missing_file(tmp_path):
 NODE = "nodes:\n  - name: a\n    url: http://h:1\n    password: lava-secret-0\n"
 
 
-@pytest.mark.parametrize("extra, fragments", [
-    ("    metrics_auth: {username: u, password: auth-secret-1, bearer_token: auth-secret-2}\n",
-     ["nodes[0].metrics_auth", "exclusive"]),
-    ("    metrics_auth: {password: auth-secret-1}\n", ["nodes[0].metrics_auth", "username"]),
-    ("    metrics_auth: auth-secret-1\n", ["nodes[0].metrics_auth", "mapping"]),
-    ("    metrics_auth: {username: u, pasword: auth-secret-1}\n", ["nodes[0].metrics_auth.pasword", "unknown key"]),
-], ids=["exclusive", "no-username", "not-a-mapping", "misspelled"])
+@pytest.mark.parametrize(
+    "extra, fragments",
+    [
+        (
+            "    metrics_auth: {username: u, password: auth-secret-1, bearer_token: auth-secret-2}\n",
+            ["nodes[0].metrics_auth", "exclusive"],
+        ),
+        ("    metrics_auth: {password: auth-secret-1}\n", ["nodes[0].metrics_auth", "username"]),
+        ("    metrics_auth: auth-secret-1\n", ["nodes[0].metrics_auth", "mapping"]),
+        ("    metrics_auth: {username: u, pasword: auth-secret-1}\n", ["nodes[0].metrics_auth.pasword", "unknown key"]),
+    ],
+    ids=["exclusive", "no-username", "not-a-mapping", "misspelled"],
+)
 def test_metrics_auth_errors_do_not_echo_secrets(tmp_path, extra, fragments):
     p = write(tmp_path, NODE + extra)
     with pytest.raises(NodesFileError) as info:
@@ -133,6 +157,7 @@ def test_impossible_timeouts_are_refused(tmp_path, timeout):
 
 # --- hostile files ---------------------------------------------------------------------------
 
+
 def billion_laughs(levels: int = 9, fan: int = 10) -> str:
     """One YAML flow value of a few hundred bytes that expands to fan**levels strings."""
     value = '&l0 "lol"'
@@ -143,8 +168,11 @@ def billion_laughs(levels: int = 9, fan: int = 10) -> str:
 
 def test_an_alias_bomb_is_refused_with_a_clear_error(tmp_path):
     # a million strings: over the bound, yet harmless in this process should the bound regress
-    p = write(tmp_path, "nodes:\n  - name: a\n    url: http://h:1\n    password: p\n"
-                        f"    metrics_auth: {{username: u, password: {billion_laughs(levels=6)}}}\n")
+    p = write(
+        tmp_path,
+        "nodes:\n  - name: a\n    url: http://h:1\n    password: p\n"
+        f"    metrics_auth: {{username: u, password: {billion_laughs(levels=6)}}}\n",
+    )
     with pytest.raises(NodesFileError) as info:
         load_nodes(p)
     msg = str(info.value)
@@ -152,8 +180,11 @@ def test_an_alias_bomb_is_refused_with_a_clear_error(tmp_path):
 
 
 def test_an_alias_bomb_fails_the_command_with_bounded_memory(tmp_path):
-    p = write(tmp_path, "nodes:\n  - name: a\n    url: http://h:1\n    password: p\n"
-                        f"    metrics_auth: {{username: u, password: {billion_laughs()}}}\n")
+    p = write(
+        tmp_path,
+        "nodes:\n  - name: a\n    url: http://h:1\n    password: p\n"
+        f"    metrics_auth: {{username: u, password: {billion_laughs()}}}\n",
+    )
     proc = run_cli("targets", "--nodes", str(p))
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert proc.stderr.startswith(f"lavametrics: error: {p}:5:") and proc.stderr.count("\n") == 1, proc.stderr
@@ -179,12 +210,18 @@ def test_a_huge_file_is_refused_before_parsing(tmp_path):
 
 
 def test_a_few_aliases_are_fine(tmp_path):
-    p = write(tmp_path, "auth: &auth {bearer_token: t}\nnodes:\n"
-                        "  - {name: a, url: 'http://h:1', password: p, metrics_auth: *auth}\n"
-                        "  - {name: b, url: 'http://h:2', password: p, metrics_auth: *auth}\n".replace("auth: &auth", "x-auth: &auth"))
+    p = write(
+        tmp_path,
+        "auth: &auth {bearer_token: t}\nnodes:\n"
+        "  - {name: a, url: 'http://h:1', password: p, metrics_auth: *auth}\n"
+        "  - {name: b, url: 'http://h:2', password: p, metrics_auth: *auth}\n".replace("auth: &auth", "x-auth: &auth"),
+    )
     with pytest.raises(NodesFileError, match="unknown top-level key"):  # the anchor's holder is not a nodes key
         load_nodes(p)
-    p = write(tmp_path, "- {name: a, url: 'http://h:1', password: &pw p, metrics_auth: {bearer_token: *pw}}\n"
-                        "- {name: b, url: 'http://h:2', password: *pw}\n")
+    p = write(
+        tmp_path,
+        "- {name: a, url: 'http://h:1', password: &pw p, metrics_auth: {bearer_token: *pw}}\n"
+        "- {name: b, url: 'http://h:2', password: *pw}\n",
+    )
     a, b = load_nodes(p)
     assert a.metrics_auth.bearer_token == "p" and b.password == "p"

@@ -8,7 +8,7 @@ from lavametrics.monitor import scrape as sc
 
 
 def test_parse_text_and_openmetrics():
-    text = "# TYPE x_total counter\nx_total 3\n# TYPE g gauge\ng{a=\"1\"} 2\n"
+    text = '# TYPE x_total counter\nx_total 3\n# TYPE g gauge\ng{a="1"} 2\n'
     fams = {f.name: f for f in parse(text)}
     assert fams["x"].type == "counter" and fams["x"].samples[0].value == 3
     om = "# TYPE x counter\nx_total 3\n# EOF\n"
@@ -16,7 +16,7 @@ def test_parse_text_and_openmetrics():
     assert fams["x"].samples[0].name == "x_total"
 
 
-@pytest.mark.parametrize("body", ["<html>hi</html>", "hello world", "{\"a\": 1}", "foo{ 1"])
+@pytest.mark.parametrize("body", ["<html>hi</html>", "hello world", '{"a": 1}', "foo{ 1"])
 def test_parse_garbage(body):
     with pytest.raises(ParseError):
         parse(body)

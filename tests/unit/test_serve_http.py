@@ -113,6 +113,7 @@ def scrape_concurrently(url, accepts, results, **kw):
 
 # --- concurrency -----------------------------------------------------------------------------
 
+
 def test_ten_concurrent_scrapes_of_a_slow_node_cost_one_upstream_fetch(upstream, endpoint):
     server = endpoint([upstream.spec()])
     results = []
@@ -200,10 +201,11 @@ def test_a_client_dripping_its_request_head_is_cut_off(fake_node, endpoint):
 
 # --- bounded memory ---------------------------------------------------------------------------
 
+
 def test_a_giant_node_body_is_cut_at_the_limit_and_counted(fake_node, endpoint):
     giant = fake_node()
     giant.huge_bytes = 256 * 1024 * 1024  # streamed without Content-Length
-    giant.api_status = 500                # and no /v4/stats to fall back on
+    giant.api_status = 500  # and no /v4/stats to fall back on
     good = fake_node()
     server = endpoint([spec("giant", giant), spec("good", good)], max_body_bytes=parse_size("1MiB"))
     for round_ in (1, 2):
@@ -212,10 +214,12 @@ def test_a_giant_node_body_is_cut_at_the_limit_and_counted(fake_node, endpoint):
         s = parse(body.decode())
         assert s[("lavametrics_node_up", (("node", "giant"),))] == 0
         assert s[("lavametrics_node_up", (("node", "good"),))] == 1
-        failures = {dict(k[1])["reason"]: v for k, v in s.items()
-                    if k[0] == "lavametrics_node_scrape_failures_total" and dict(k[1])["node"] == "giant"}
-        assert failures == {"unreachable": 0, "timeout": 0, "http": 0, "garbage": 0, "too_large": round_,
-                            "internal": 0}
+        failures = {
+            dict(k[1])["reason"]: v
+            for k, v in s.items()
+            if k[0] == "lavametrics_node_scrape_failures_total" and dict(k[1])["node"] == "giant"
+        }
+        assert failures == {"unreachable": 0, "timeout": 0, "http": 0, "garbage": 0, "too_large": round_, "internal": 0}
         assert s[("lavametrics_node_scrape_failures_total", (("node", "good"), ("reason", "too_large")))] == 0
     giant_result = next(r for r in server.collector.last_results if r.name == "giant")
     assert giant_result.error == f"too large: body exceeds limit of {1024 * 1024} bytes"
@@ -226,8 +230,9 @@ def test_failures_are_counted_per_round_not_per_request(upstream, endpoint):
     dead.bind(("127.0.0.1", 0))  # bound, never listening: connection refused
     port = dead.getsockname()[1]
     try:
-        server = endpoint([upstream.spec(), NodeSpec("dead", f"http://127.0.0.1:{port}", "pw",
-                                                     f"http://127.0.0.1:{port}/metrics")])
+        server = endpoint(
+            [upstream.spec(), NodeSpec("dead", f"http://127.0.0.1:{port}", "pw", f"http://127.0.0.1:{port}/metrics")]
+        )
         results = []
         threads = scrape_concurrently(server.url, [None] * 4, results)
         wait_for(lambda: server.RequestHandlerClass.renders.shared == 3, "three requests sharing the first")
@@ -241,6 +246,7 @@ def test_failures_are_counted_per_round_not_per_request(upstream, endpoint):
 
 
 # --- TLS ----------------------------------------------------------------------------------------
+
 
 def test_tls_with_a_self_signed_certificate(fake_node, endpoint, tmp_path):
     cert = self_signed(tmp_path)
@@ -302,10 +308,13 @@ def test_client_certificates_are_required_and_checked(fake_node, endpoint, tmp_p
 
 # --- basic auth, headers, rate limit, reloading -----------------------------------------------
 
+
 def test_basic_auth_with_a_bcrypt_hash(fake_node, endpoint, tmp_path):
     web = tmp_path / "web.yml"
-    web.write_text(f"basic_auth_users:\n  prometheus: {bcrypt_hash('s3cret')}\n"
-                   "http_server_config:\n  headers: {X-Content-Type-Options: nosniff}\n")
+    web.write_text(
+        f"basic_auth_users:\n  prometheus: {bcrypt_hash('s3cret')}\n"
+        "http_server_config:\n  headers: {X-Content-Type-Options: nosniff}\n"
+    )
     server = endpoint([spec("a", fake_node())], web_file=web)
     url = server.url + "/metrics"
     status, headers, body = get(url, headers={"Authorization": basic("prometheus", "s3cret")})

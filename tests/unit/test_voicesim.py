@@ -35,8 +35,9 @@ class Client:
         self.messages: list[dict] = []
 
     async def open(self):
-        self.ws = await connect(self.sim.url(self.version), ssl=self.sim.client_ssl_context(),
-                                ping_interval=None, close_timeout=2)
+        self.ws = await connect(
+            self.sim.url(self.version), ssl=self.sim.client_ssl_context(), ping_interval=None, close_timeout=2
+        )
         return self
 
     async def send(self, op, d):
@@ -50,10 +51,11 @@ class Client:
                 return msg
 
     async def identify(self):
-        self.hello = await self.recv()                       # HELLO arrives on connect
+        self.hello = await self.recv()  # HELLO arrives on connect
         assert self.hello["op"] == 8
-        await self.send(0, {"server_id": self.guild, "user_id": USER,
-                            "session_id": self.session_id, "token": self.token})
+        await self.send(
+            0, {"server_id": self.guild, "user_id": USER, "session_id": self.session_id, "token": self.token}
+        )
         self.ready = (await self.recv(2))["d"]
         return self.ready
 
@@ -116,22 +118,22 @@ def test_rtp_header():
 def test_stream_counters_wrap_gaps_late_and_reorder():
     st = StreamStats(7)
     t = 100.0
-    seqs = [65533, 65534, 65535, 0, 1, 4, 5]          # wraps, then 2 and 3 are missing
+    seqs = [65533, 65534, 65535, 0, 1, 4, 5]  # wraps, then 2 and 3 are missing
     for i, s in enumerate(seqs):
         st.on_packet(s, i * 960, 100, t + i * 0.02)
     assert (st.packets, st.bytes, st.gaps, st.gap_events, st.late) == (7, 700, 2, 1, 0)
     assert st.ext_seq == 65533 + 8
-    st.on_packet(6, 0, 100, t + 7 * 0.02 + 0.065)       # 65 ms behind its slot: late
-    st.on_packet(7, 0, 100, t + 8 * 0.02 + 0.065)       # re-anchored: on time again
+    st.on_packet(6, 0, 100, t + 7 * 0.02 + 0.065)  # 65 ms behind its slot: late
+    st.on_packet(7, 0, 100, t + 8 * 0.02 + 0.065)  # re-anchored: on time again
     assert st.late == 1
-    st.on_packet(3, 0, 100, t + 9 * 0.02 + 0.065)       # a straggler: counted, not a gap
+    st.on_packet(3, 0, 100, t + 9 * 0.02 + 0.065)  # a straggler: counted, not a gap
     assert (st.out_of_order, st.gaps, st.packets) == (1, 2, 10)
 
 
 def test_counter_classifies_datagrams():
     c = UdpCounter()
     assert c.feed(discovery_request(5), 74, ("127.0.0.1", 9), 1.0) == discovery_response(5, "127.0.0.1", 9)
-    assert c.feed(bytes([0x80, 200]) + bytes(26), 28, ("127.0.0.1", 9), 1.0) is None   # RTCP SR
+    assert c.feed(bytes([0x80, 200]) + bytes(26), 28, ("127.0.0.1", 9), 1.0) is None  # RTCP SR
     assert c.feed(b"junk", 4, ("127.0.0.1", 9), 1.0) is None
     assert c.feed(rtp_packet(1, 2, 5), 15, ("127.0.0.1", 9), 1.0) is None
     t = c.totals()
@@ -151,8 +153,7 @@ def test_handshake_then_250_packets_with_a_gap(sim):
         assert ready["modes"] == MODES and isinstance(ready["ssrc"], int)
         addr, port, raw = c.discover()
         assert len(raw) == 74 and (addr, port) == c.udp.getsockname()
-        await c.send(1, {"protocol": "udp", "data": {"address": addr, "port": port,
-                                                     "mode": "xsalsa20_poly1305_lite"}})
+        await c.send(1, {"protocol": "udp", "data": {"address": addr, "port": port, "mode": "xsalsa20_poly1305_lite"}})
         desc = (await c.recv(4))["d"]
         assert desc["mode"] == "xsalsa20_poly1305_lite"
         assert len(desc["secret_key"]) == 32 and all(0 <= b <= 255 for b in desc["secret_key"])
@@ -167,7 +168,7 @@ def test_handshake_then_250_packets_with_a_gap(sim):
         seq = 65400
         for i in range(250):
             if i == 120:
-                seq += 5                               # the deliberate gap
+                seq += 5  # the deliberate gap
             c.udp.send(rtp_packet(seq, i * 960, ssrc, bytes(100)))
             seq += 1
             await asyncio.sleep(max(0.0, t0 + (i + 1) * 0.02 - time.monotonic()))
@@ -179,7 +180,7 @@ def test_handshake_then_250_packets_with_a_gap(sim):
     assert st["ssrc"] == ready["ssrc"]
     assert st["packets"] == 250 and st["bytes"] == 250 * 112
     assert st["gaps"] == 5 and st["gap_events"] == 1
-    assert st["late"] <= 2          # paced sender on a shared machine; exactness is tested above
+    assert st["late"] <= 2  # paced sender on a shared machine; exactness is tested above
     assert st["mode"] == "xsalsa20_poly1305_lite" and st["speaking"] == 1
     assert st["heartbeats"] == 1 and st["acks_sent"] == 1
     assert st["user_id"] == USER and st["session_id"] == f"session-{GUILD}"
@@ -269,9 +270,15 @@ def test_resume_keeps_the_session_and_unknown_resume_gets_4006(sim):
     assert st["ssrc"] == ssrc and st["resumes"] == 1
 
 
-@pytest.mark.parametrize("steps, code", [
-    ("bad-version", 4012), ("select-before-identify", 4003), ("bad-mode", 4016), ("twice", 4005),
-])
+@pytest.mark.parametrize(
+    "steps, code",
+    [
+        ("bad-version", 4012),
+        ("select-before-identify", 4003),
+        ("bad-mode", 4016),
+        ("twice", 4005),
+    ],
+)
 def test_protocol_errors_close_with_discord_codes(sim, steps, code):
     async def scenario():
         c = Client(sim, version=3 if steps == "bad-version" else 4)
@@ -356,6 +363,7 @@ def test_200_streams_10000_packets_in_one_second_none_lost(sim):
 # --- TLS material for the JVM ----------------------------------------------------------------
 def _keytool_or_skip() -> str:
     from tests.conftest import require
+
     try:
         return find_keytool()
     except Exception:  # noqa: BLE001
@@ -366,16 +374,35 @@ def _keytool_or_skip() -> str:
 def test_truststore_and_jvm_args(sim):
     keytool = _keytool_or_skip()
     args = sim.jvm_args()
-    assert args == [f"-Djavax.net.ssl.trustStore={sim.truststore_path}",
-                    f"-Djavax.net.ssl.trustStorePassword={sim.truststore_password}",
-                    "-Djavax.net.ssl.trustStoreType=PKCS12"]
-    out = subprocess.run([keytool, "-list", "-keystore", str(sim.truststore_path), "-storetype", "PKCS12",
-                          "-storepass", sim.truststore_password], capture_output=True, text=True, check=True)
+    assert args == [
+        f"-Djavax.net.ssl.trustStore={sim.truststore_path}",
+        f"-Djavax.net.ssl.trustStorePassword={sim.truststore_password}",
+        "-Djavax.net.ssl.trustStoreType=PKCS12",
+    ]
+    out = subprocess.run(
+        [
+            keytool,
+            "-list",
+            "-keystore",
+            str(sim.truststore_path),
+            "-storetype",
+            "PKCS12",
+            "-storepass",
+            sim.truststore_password,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "lavametrics-voicesim" in out.stdout and "trustedCertEntry" in out.stdout
 
 
 def test_certificate_names_localhost_and_loopback_ip(sim):
     openssl = require_tool("openssl")
-    out = subprocess.run([openssl, "x509", "-in", str(sim.cert_path), "-noout", "-ext", "subjectAltName"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [openssl, "x509", "-in", str(sim.cert_path), "-noout", "-ext", "subjectAltName"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "DNS:localhost" in out and "IP Address:127.0.0.1" in out

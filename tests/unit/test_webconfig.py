@@ -35,7 +35,10 @@ def test_empty_file_means_no_tls_and_no_auth(tmp_path):
 def test_full_config_is_read_with_paths_relative_to_the_file(tmp_path):
     (tmp_path / "certs").mkdir()
     h = bcrypt_hash("pw")
-    cfg = webconfig.load(write(tmp_path, f"""
+    cfg = webconfig.load(
+        write(
+            tmp_path,
+            f"""
 tls_server_config:
   cert_file: certs/s.crt
   key_file: /abs/s.key
@@ -55,7 +58,9 @@ http_server_config:
 basic_auth_users:
   prometheus: {h}
 rate_limit: {{interval: 1m30s, burst: 5}}
-"""))
+""",
+        )
+    )
     assert cfg.tls.cert_file == str(tmp_path / "certs" / "s.crt")
     assert cfg.tls.key_file == "/abs/s.key"
     assert cfg.tls.client_ca_file == str(tmp_path / "certs" / "ca.crt")
@@ -68,12 +73,15 @@ rate_limit: {{interval: 1m30s, burst: 5}}
     assert h not in repr(cfg)  # hashes stay out of reprs (and so out of tracebacks and logs)
 
 
-@pytest.mark.parametrize("text, field", [
-    ("tls_server_confg: {}\n", "tls_server_confg"),
-    ("tls_server_config: {cert_fle: a.crt}\n", "tls_server_config.cert_fle"),
-    ("http_server_config: {header: {}}\n", "http_server_config.header"),
-    ("rate_limit: {intervall: 1s}\n", "rate_limit.intervall"),
-])
+@pytest.mark.parametrize(
+    "text, field",
+    [
+        ("tls_server_confg: {}\n", "tls_server_confg"),
+        ("tls_server_config: {cert_fle: a.crt}\n", "tls_server_config.cert_fle"),
+        ("http_server_config: {header: {}}\n", "http_server_config.header"),
+        ("rate_limit: {intervall: 1s}\n", "rate_limit.intervall"),
+    ],
+)
 def test_unknown_field_is_named_with_its_line(tmp_path, text, field):
     message = load_error(tmp_path, "\n" + text)
     assert f":2: {field}: unknown field (allowed: " in message
@@ -100,8 +108,11 @@ def test_duplicate_user_never_shows_the_hashes(tmp_path):
 
 
 def test_inline_key_is_refused_without_showing_it(tmp_path):
-    message = load_error(tmp_path, "tls_server_config:\n  cert_file: a.crt\n  key: |\n    -----BEGIN PRIVATE KEY-----\n"
-                                   "    c2VjcmV0LWtleS1ieXRlcw==\n")
+    message = load_error(
+        tmp_path,
+        "tls_server_config:\n  cert_file: a.crt\n  key: |\n    -----BEGIN PRIVATE KEY-----\n"
+        "    c2VjcmV0LWtleS1ieXRlcw==\n",
+    )
     assert "tls_server_config.key: inline keys are not supported" in message
     assert "c2VjcmV0" not in message and "BEGIN" not in message
 
@@ -111,30 +122,42 @@ def test_non_string_key_value_is_not_shown(tmp_path):
     assert "tls_server_config.key: must be a string" in message and "123456789" not in message
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("tls_server_config: {key_file: a.key}\n", "missing one of cert or cert_file"),
-    ("tls_server_config: {cert_file: a.crt}\n", "missing one of key or key_file"),
-    ("tls_server_config: {cert_file: a, key_file: b, client_auth_type: RequireAnyClientCert}\n",
-     "not supported by lavametrics"),
-    ("tls_server_config: {cert_file: a, key_file: b, client_auth_type: Sometimes}\n", "'Sometimes': unknown"),
-    ("tls_server_config: {cert_file: a, key_file: b, client_ca_file: ca}\n", "without a client_auth_type"),
-    ("tls_server_config: {cert_file: a, key_file: b, client_auth_type: RequireAndVerifyClientCert}\n",
-     "needs client_ca_file"),
-    ("tls_server_config: {cert_file: a, key_file: b, min_version: TLS14}\n", "'TLS14': unknown"),
-    ("tls_server_config: {cert_file: a, key_file: b, min_version: TLS13, max_version: TLS12}\n",
-     "above max_version"),
-    ("tls_server_config: {cert_file: a, key_file: b, cipher_suites: [RC4]}\n", "unknown cipher suite"),
-    ("tls_server_config: {cert_file: a, key_file: b, curve_preferences: [X25519, CurveP256]}\n", "one curve"),
-    ("tls_server_config: {cert_file: a, key_file: b, client_auth_type: VerifyClientCertIfGiven,"
-     " client_ca_file: ca, client_allowed_sans: [x]}\n", "requires client_auth_type RequireAndVerifyClientCert"),
-    ("http_server_config: {headers: {X-Powered-By: me}}\n", "this header cannot be configured"),
-    ("http_server_config: {headers: {X-Frame-Options: allow}}\n", "'allow': expected one of deny, sameorigin"),
-    ("rate_limit: {interval: soon, burst: 1}\n", "expected a duration"),
-    ("rate_limit: {interval: 1s}\n", "at least 1 when interval is set"),
-    ("basic_auth_users: [alice]\n", "must be a mapping"),
-    ("- just a list\n", "expected a mapping"),
-    ("tls_server_config: {cert_file: [a, b\n", "malformed YAML"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("tls_server_config: {key_file: a.key}\n", "missing one of cert or cert_file"),
+        ("tls_server_config: {cert_file: a.crt}\n", "missing one of key or key_file"),
+        (
+            "tls_server_config: {cert_file: a, key_file: b, client_auth_type: RequireAnyClientCert}\n",
+            "not supported by lavametrics",
+        ),
+        ("tls_server_config: {cert_file: a, key_file: b, client_auth_type: Sometimes}\n", "'Sometimes': unknown"),
+        ("tls_server_config: {cert_file: a, key_file: b, client_ca_file: ca}\n", "without a client_auth_type"),
+        (
+            "tls_server_config: {cert_file: a, key_file: b, client_auth_type: RequireAndVerifyClientCert}\n",
+            "needs client_ca_file",
+        ),
+        ("tls_server_config: {cert_file: a, key_file: b, min_version: TLS14}\n", "'TLS14': unknown"),
+        (
+            "tls_server_config: {cert_file: a, key_file: b, min_version: TLS13, max_version: TLS12}\n",
+            "above max_version",
+        ),
+        ("tls_server_config: {cert_file: a, key_file: b, cipher_suites: [RC4]}\n", "unknown cipher suite"),
+        ("tls_server_config: {cert_file: a, key_file: b, curve_preferences: [X25519, CurveP256]}\n", "one curve"),
+        (
+            "tls_server_config: {cert_file: a, key_file: b, client_auth_type: VerifyClientCertIfGiven,"
+            " client_ca_file: ca, client_allowed_sans: [x]}\n",
+            "requires client_auth_type RequireAndVerifyClientCert",
+        ),
+        ("http_server_config: {headers: {X-Powered-By: me}}\n", "this header cannot be configured"),
+        ("http_server_config: {headers: {X-Frame-Options: allow}}\n", "'allow': expected one of deny, sameorigin"),
+        ("rate_limit: {interval: soon, burst: 1}\n", "expected a duration"),
+        ("rate_limit: {interval: 1s}\n", "at least 1 when interval is set"),
+        ("basic_auth_users: [alice]\n", "must be a mapping"),
+        ("- just a list\n", "expected a mapping"),
+        ("tls_server_config: {cert_file: [a, b\n", "malformed YAML"),
+    ],
+)
 def test_bad_values_are_one_line_errors(tmp_path, text, expected):
     assert expected in load_error(tmp_path, text)
 
@@ -161,9 +184,18 @@ def test_certificate_problems_are_found_at_start(tmp_path):
         webconfig.WebConfigFile(f)
 
 
-@pytest.mark.parametrize("text, seconds", [
-    ("0", 0.0), ("1s", 1.0), ("500ms", 0.5), ("1m30s", 90.0), ("1.5h", 5400.0), ("250us", 250e-6), ("2µs", 2e-6),
-])
+@pytest.mark.parametrize(
+    "text, seconds",
+    [
+        ("0", 0.0),
+        ("1s", 1.0),
+        ("500ms", 0.5),
+        ("1m30s", 90.0),
+        ("1.5h", 5400.0),
+        ("250us", 250e-6),
+        ("2µs", 2e-6),
+    ],
+)
 def test_go_durations(text, seconds):
     assert parse_duration(text) == pytest.approx(seconds)
 
@@ -177,18 +209,38 @@ def test_bad_go_durations(text):
 def test_serve_with_unknown_field_exits_2_with_one_line(tmp_path):
     nodes = write(tmp_path, "- {name: a, url: 'http://127.0.0.1:9', password: p}\n", "nodes.yml")
     web = write(tmp_path, f"basic_auth_users:\n  alice: {bcrypt_hash('pw')}\ntls_server_config:\n  cert_fil: x\n")
-    proc = subprocess.run([sys.executable, "-m", "lavametrics.cli", "serve", "--nodes", str(nodes),
-                           "--port", "0", "--web.config.file", str(web)],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lavametrics.cli",
+            "serve",
+            "--nodes",
+            str(nodes),
+            "--port",
+            "0",
+            "--web.config.file",
+            str(web),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
-    assert proc.stderr == f"lavametrics: error: {web}:4: tls_server_config.cert_fil: unknown field " \
-                          f"(allowed: {', '.join(webconfig._TLS_KEYS)})\n"
+    assert (
+        proc.stderr == f"lavametrics: error: {web}:4: tls_server_config.cert_fil: unknown field "
+        f"(allowed: {', '.join(webconfig._TLS_KEYS)})\n"
+    )
 
 
 def test_serve_rejects_a_bad_body_size_limit(tmp_path):
     nodes = write(tmp_path, "- {name: a, url: 'http://127.0.0.1:9', password: p}\n", "nodes.yml")
-    proc = subprocess.run([sys.executable, "-m", "lavametrics.cli", "serve", "--nodes", str(nodes),
-                           "--body-size-limit", "20MB"], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "lavametrics.cli", "serve", "--nodes", str(nodes), "--body-size-limit", "20MB"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "--body-size-limit '20MB'" in proc.stderr
 
@@ -200,13 +252,11 @@ def test_missing_bcrypt_is_a_clear_error(tmp_path, monkeypatch):
     assert "pip install 'lavametrics[web]'" in message
 
 
-
 def test_bcrypt_runs_once_per_credentials_even_for_concurrent_requests():
     cfg = webconfig.WebConfig(users={"prom": bcrypt_hash("pw", cost=6)})
     auth = webconfig.BasicAuth()
     results = []
-    threads = [threading.Thread(target=lambda: results.append(auth.check(cfg, basic("prom", "pw"))))
-               for _ in range(10)]
+    threads = [threading.Thread(target=lambda: results.append(auth.check(cfg, basic("prom", "pw")))) for _ in range(10)]
     for t in threads:
         t.start()
     for t in threads:

@@ -154,8 +154,12 @@ def test_malformed_yaml_leaves_file_byte_identical(tmp_path):
     p = tmp_path / "application.yml"
     raw = b"server:\n  port: 2333\nplugins:\n  lavametrics: [unclosed\n  x: 1\n"
     p.write_bytes(raw)
-    for action in (lambda: yc.enable(p, use_jar=False), lambda: yc.set_value(p, "groups.rest", "true", use_jar=False),
-                   lambda: yc.disable(p, use_jar=False), lambda: yc.validate(p, use_jar=False)):
+    for action in (
+        lambda: yc.enable(p, use_jar=False),
+        lambda: yc.set_value(p, "groups.rest", "true", use_jar=False),
+        lambda: yc.disable(p, use_jar=False),
+        lambda: yc.validate(p, use_jar=False),
+    ):
         with pytest.raises(yc.ConfigError) as info:
             action()
         assert str(info.value).startswith(f"{p}:5:")
@@ -169,7 +173,13 @@ def test_show_masks_secrets(app):
     entries = {e["key"]: e for e in data["entries"]}
     assert entries["endpoint.auth.password"]["value"] == "****"
     assert entries["endpoint.auth.username"]["value"] == "prom"
-    assert entries["groups.rest"] == {"key": "groups.rest", "value": "true", "source": "file", "line": 9, "secret": False}
+    assert entries["groups.rest"] == {
+        "key": "groups.rest",
+        "value": "true",
+        "source": "file",
+        "line": 9,
+        "secret": False,
+    }
     assert entries["groups.sessions"]["source"] == "default"
     assert "s3cret" not in repr(data)
     assert data["metrics.prometheus.enabled"] is False
@@ -273,14 +283,28 @@ def test_symlinked_config_edits_the_target_and_keeps_the_link(tmp_path):
     assert not [f for d in (real_dir, link_dir) for f in os.listdir(d) if f.endswith(".tmp")]
 
 
-@pytest.mark.parametrize("text, action, where, key, value", [
-    ("plugins:\n  lavametrics:\n    endpoint: off\n",
-     lambda p: yc.set_value(p, "endpoint.port", "9500", use_jar=False), 3, "plugins.lavametrics.endpoint", "off"),
-    ("plugins:\n  lavametrics:\n    endpoint: off\n",
-     lambda p: yc.disable(p, use_jar=False), 3, "plugins.lavametrics.endpoint", "off"),
-    ("metrics:\n  prometheus: true\n", lambda p: yc.enable(p, use_jar=False), 2, "metrics.prometheus", "true"),
-    ("plugins: [a, b]\n", lambda p: yc.enable(p, use_jar=False), 1, "plugins", "a,b"),
-], ids=["set", "disable", "enable-prometheus", "enable-plugins"])
+@pytest.mark.parametrize(
+    "text, action, where, key, value",
+    [
+        (
+            "plugins:\n  lavametrics:\n    endpoint: off\n",
+            lambda p: yc.set_value(p, "endpoint.port", "9500", use_jar=False),
+            3,
+            "plugins.lavametrics.endpoint",
+            "off",
+        ),
+        (
+            "plugins:\n  lavametrics:\n    endpoint: off\n",
+            lambda p: yc.disable(p, use_jar=False),
+            3,
+            "plugins.lavametrics.endpoint",
+            "off",
+        ),
+        ("metrics:\n  prometheus: true\n", lambda p: yc.enable(p, use_jar=False), 2, "metrics.prometheus", "true"),
+        ("plugins: [a, b]\n", lambda p: yc.enable(p, use_jar=False), 1, "plugins", "a,b"),
+    ],
+    ids=["set", "disable", "enable-prometheus", "enable-plugins"],
+)
 def test_write_refuses_to_replace_a_non_mapping_value(tmp_path, text, action, where, key, value):
     p = tmp_path / "application.yml"
     p.write_text(text)

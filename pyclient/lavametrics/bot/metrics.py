@@ -13,9 +13,8 @@ import inspect
 import os
 import threading
 import weakref
-from time import perf_counter
-
 from bisect import bisect_left
+from time import perf_counter
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.metrics_core import CounterMetricFamily, HistogramMetricFamily
@@ -29,16 +28,32 @@ RESULT_BUCKETS = (0, 1, 2, 5, 10, 25, 50, 100)
 NODE_EVENTS = ("connected", "disconnected", "ready", "changed")
 TRACK_EVENTS = ("start", "end", "exception", "stuck", "load_failed")
 # end reasons (Lavalink v4) and exception severities share the reason label
-TRACK_REASONS = ("none", "finished", "loadFailed", "stopped", "replaced", "cleanup",
-                 "common", "suspicious", "fault")
+TRACK_REASONS = ("none", "finished", "loadFailed", "stopped", "replaced", "cleanup", "common", "suspicious", "fault")
 MAX_NODES = 32
 # Discord voice close codes worth telling apart; anything else is "other"
-VOICE_CLOSE_CODES = ("1000", "1006", "4001", "4002", "4003", "4004", "4005", "4006", "4009", "4011",
-                     "4012", "4014", "4015", "4016", "4020", "4021", "4022")
+VOICE_CLOSE_CODES = (
+    "1000",
+    "1006",
+    "4001",
+    "4002",
+    "4003",
+    "4004",
+    "4005",
+    "4006",
+    "4009",
+    "4011",
+    "4012",
+    "4014",
+    "4015",
+    "4016",
+    "4020",
+    "4021",
+    "4022",
+)
 
 # One set of collectors per (registry, prefix): prometheus_client refuses to register a name
 # twice, and bots (or their tests, or hot reloads) do construct BotMetrics more than once.
-_cache: "weakref.WeakKeyDictionary[CollectorRegistry, dict]" = weakref.WeakKeyDictionary()
+_cache: weakref.WeakKeyDictionary[CollectorRegistry, dict] = weakref.WeakKeyDictionary()
 _cache_lock = threading.Lock()
 
 
@@ -47,8 +62,14 @@ def _fold(value: str | None, allowed) -> str:
 
 
 class BotMetrics:
-    def __init__(self, registry: CollectorRegistry | None = None, commands=(), prefix: str = "bot_",
-                 sources=DEFAULT_SOURCES, nodes=()):
+    def __init__(
+        self,
+        registry: CollectorRegistry | None = None,
+        commands=(),
+        prefix: str = "bot_",
+        sources=DEFAULT_SOURCES,
+        nodes=(),
+    ):
         self.registry = registry if registry is not None else REGISTRY
         self.prefix = prefix
         self.commands = frozenset(commands)
@@ -70,19 +91,34 @@ class BotMetrics:
         return {
             "commands": _CommandMetrics(p, r),
             "queue": Gauge(f"{p}queue_tracks", "Tracks waiting in all guild queues", registry=r),
-            "search_results": Histogram(f"{p}search_results", "Tracks returned per search", ["source"],
-                                        buckets=RESULT_BUCKETS, registry=r),
-            "searches": Counter(f"{p}searches_total", "Searches by source and whether anything was found",
-                                ["source", "found"], registry=r),
-            "fallbacks": Counter(f"{p}source_fallbacks_total", "Searches retried on another source",
-                                 ["from_source", "to_source"], registry=r),
+            "search_results": Histogram(
+                f"{p}search_results", "Tracks returned per search", ["source"], buckets=RESULT_BUCKETS, registry=r
+            ),
+            "searches": Counter(
+                f"{p}searches_total",
+                "Searches by source and whether anything was found",
+                ["source", "found"],
+                registry=r,
+            ),
+            "fallbacks": Counter(
+                f"{p}source_fallbacks_total",
+                "Searches retried on another source",
+                ["from_source", "to_source"],
+                registry=r,
+            ),
             "reconnects": Counter(f"{p}voice_reconnects_total", "Voice connections re-established", registry=r),
-            "voice_closes": Counter(f"{p}voice_closes_total", "Voice websocket closes reported by Lavalink",
-                                    ["code"], registry=r),
-            "node_events": Counter(f"{p}lavalink_node_events_total", "Lavalink node connects and disconnects",
-                                   ["node", "event"], registry=r),
-            "track_events": Counter(f"{p}lavalink_track_events_total", "Track events seen by the bot",
-                                    ["event", "reason"], registry=r),
+            "voice_closes": Counter(
+                f"{p}voice_closes_total", "Voice websocket closes reported by Lavalink", ["code"], registry=r
+            ),
+            "node_events": Counter(
+                f"{p}lavalink_node_events_total",
+                "Lavalink node connects and disconnects",
+                ["node", "event"],
+                registry=r,
+            ),
+            "track_events": Counter(
+                f"{p}lavalink_track_events_total", "Track events seen by the bot", ["event", "reason"], registry=r
+            ),
         }
 
     # --- commands ------------------------------------------------------------------------
@@ -91,8 +127,9 @@ class BotMetrics:
         return _fold(name, self.commands)
 
     def observe_command(self, name: str, seconds: float, outcome: str) -> None:
-        self._m["commands"].observe(name if name in self.commands else OTHER,
-                                    outcome if outcome in OUTCOMES else "error", seconds)
+        self._m["commands"].observe(
+            name if name in self.commands else OTHER, outcome if outcome in OUTCOMES else "error", seconds
+        )
 
     @staticmethod
     def _outcome_of(exc: BaseException | None) -> str:
@@ -102,7 +139,7 @@ class BotMetrics:
             return "cancelled"
         return "error"
 
-    def time_command(self, name: str) -> "_CommandTimer":
+    def time_command(self, name: str) -> _CommandTimer:
         """``with``/``async with`` block timing one command; an exception counts as error
         (CancelledError as cancelled) and is re-raised."""
         return _CommandTimer(self._m["commands"].observe, self._command(name))
@@ -114,6 +151,7 @@ class BotMetrics:
 
         def wrap(fn):
             if inspect.iscoroutinefunction(fn):
+
                 @functools.wraps(fn)
                 async def async_wrapper(*args, **kwargs):
                     start = perf_counter()
@@ -124,6 +162,7 @@ class BotMetrics:
                         raise
                     observe(cmd, "success", perf_counter() - start)
                     return result
+
                 return async_wrapper
 
             @functools.wraps(fn)
@@ -136,7 +175,9 @@ class BotMetrics:
                     raise
                 observe(cmd, "success", perf_counter() - start)
                 return result
+
             return sync_wrapper
+
         return wrap
 
     # --- music state ---------------------------------------------------------------------
@@ -215,8 +256,10 @@ class _CommandMetrics:
             self._per_outcome[(command, outcome)][0] += 1
 
     def describe(self):
-        return [HistogramMetricFamily(self._latency, "Time from command invocation to reply", labels=["command"]),
-                CounterMetricFamily(self._outcomes, "Commands handled by outcome", labels=["command", "outcome"])]
+        return [
+            HistogramMetricFamily(self._latency, "Time from command invocation to reply", labels=["command"]),
+            CounterMetricFamily(self._outcomes, "Commands handled by outcome", labels=["command", "outcome"]),
+        ]
 
     def collect(self):
         latency, outcomes = self.describe()
@@ -247,8 +290,9 @@ class _CommandTimer:
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        self._observe(self._command, "success" if exc is None else BotMetrics._outcome_of(exc),
-                      perf_counter() - self._start)
+        self._observe(
+            self._command, "success" if exc is None else BotMetrics._outcome_of(exc), perf_counter() - self._start
+        )
         return False
 
     async def __aenter__(self):
@@ -258,8 +302,9 @@ class _CommandTimer:
     def __aexit__(self, exc_type, exc, tb):
         # a plain method returning a finished awaitable: one coroutine object less per
         # command; awaiting it gives None, so an exception still propagates
-        self._observe(self._command, "success" if exc is None else BotMetrics._outcome_of(exc),
-                      perf_counter() - self._start)
+        self._observe(
+            self._command, "success" if exc is None else BotMetrics._outcome_of(exc), perf_counter() - self._start
+        )
         return _DONE
 
 
@@ -320,16 +365,17 @@ def start_metrics_server_from_env(registry: CollectorRegistry | None = None, env
     from lavametrics.monitor.serve import start_server
 
     if basic and web_file:
-        raise MetricsEnvError("METRICS_BASIC_AUTH and METRICS_WEB_CONFIG are exclusive: "
-                              "put the user in the web config file's basic_auth_users")
+        raise MetricsEnvError(
+            "METRICS_BASIC_AUTH and METRICS_WEB_CONFIG are exclusive: "
+            "put the user in the web config file's basic_auth_users"
+        )
     if web_file:
         web = webconfig.WebConfigFile(web_file)
     elif basic:
         user, sep, password = basic.partition(":")
         if not sep or not user or not password:
             raise MetricsEnvError("METRICS_BASIC_AUTH: expected user:password (both non-empty)")
-        web = webconfig.WebGate(webconfig.WebConfig(source="METRICS_BASIC_AUTH",
-                                                    plain_users={user: password.encode()}))
+        web = webconfig.WebGate(webconfig.WebConfig(source="METRICS_BASIC_AUTH", plain_users={user: password.encode()}))
     else:
         web = None
     return start_server(registry if registry is not None else REGISTRY, addr, int(raw_port), web=web)

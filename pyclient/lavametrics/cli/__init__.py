@@ -19,8 +19,17 @@ from lavametrics.cli.output import PROG, CliError, err
 # The optional extra that brings each module a command may need (pyproject.toml).
 EXTRA_OF_MODULE = {"websockets": "sim", "bcrypt": "web", "matplotlib": "mixin"}
 
-COMMANDS = [check.add_check, config.add_config, serve.add_serve, targets.add_targets, catalog.add_catalog,
-            loadtest.add_loadtest, voicesim.add_voicesim, demo.add_demo, mixin.add_mixin]
+COMMANDS = [
+    check.add_check,
+    config.add_config,
+    serve.add_serve,
+    targets.add_targets,
+    catalog.add_catalog,
+    loadtest.add_loadtest,
+    voicesim.add_voicesim,
+    demo.add_demo,
+    mixin.add_mixin,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,11 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from lavametrics.config.yamledit import ConfigError
     from lavametrics.javatools import JvmUnavailable
     from lavametrics.lavalink.rest import LavalinkError
-    from lavametrics.monitor.nodesfile import NodesFileError
-    from lavametrics.config.yamledit import ConfigError
     from lavametrics.lavalink.session import SessionError
+    from lavametrics.monitor.nodesfile import NodesFileError
     from lavametrics.monitor.scrape import ScrapeError
 
     args = build_parser().parse_args(argv)

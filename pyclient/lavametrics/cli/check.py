@@ -11,8 +11,11 @@ from lavametrics.cli.output import CliError, dump, err
 def add_check(sub) -> None:
     p = sub.add_parser("check", help="check a node and its lavametrics plugin")
     p.add_argument("url", nargs="?", help="Lavalink base URL, e.g. http://127.0.0.1:2333")
-    p.add_argument("--password", default=os.environ.get("LAVALINK_PASSWORD"),
-                   help="Lavalink password (default: $LAVALINK_PASSWORD)")
+    p.add_argument(
+        "--password",
+        default=os.environ.get("LAVALINK_PASSWORD"),
+        help="Lavalink password (default: $LAVALINK_PASSWORD)",
+    )
     p.add_argument("--metrics-url", help="metrics endpoint (default: URL/metrics)")
     p.add_argument("--metrics-user", help="basic auth user of the plugin's own endpoint")
     p.add_argument("--metrics-password", help="basic auth password of the plugin's own endpoint")
@@ -36,8 +39,16 @@ def run_check(args) -> int:
     elif args.url:
         if args.password is None:
             raise CliError("--password is required (or set $LAVALINK_PASSWORD)")
-        nodes = [node_from_flags(args.url, args.password, args.metrics_url, metrics_user=args.metrics_user,
-                                 metrics_password=args.metrics_password, metrics_bearer=args.metrics_bearer)]
+        nodes = [
+            node_from_flags(
+                args.url,
+                args.password,
+                args.metrics_url,
+                metrics_user=args.metrics_user,
+                metrics_password=args.metrics_password,
+                metrics_bearer=args.metrics_bearer,
+            )
+        ]
     else:
         raise CliError("give a node URL or --nodes FILE")
     catalog = load_catalog(jar=args.jar, prefer_jar=args.jar is not None)

@@ -23,8 +23,11 @@ def add_config(sub) -> None:
     common(csub.add_parser("validate", help="validate the section (exit 1 when invalid)"))
     common(csub.add_parser("enable", help="turn on metrics.prometheus at /metrics and the plugin groups"))
     common(csub.add_parser("disable", help="turn every plugin group and its endpoint off"))
-    sp = csub.add_parser("set", help="set KEY (dotted, below plugins.lavametrics) to VALUE; several "
-                                     "pairs are written together (e.g. a basic-auth username and password)")
+    sp = csub.add_parser(
+        "set",
+        help="set KEY (dotted, below plugins.lavametrics) to VALUE; several "
+        "pairs are written together (e.g. a basic-auth username and password)",
+    )
     sp.add_argument("assignments", nargs="+", metavar="KEY VALUE")
     common(sp)
 
@@ -42,10 +45,17 @@ def run_config(args) -> int:
         else:
             enabled = data["metrics.prometheus.enabled"]
             enabled = "(unset)" if enabled is None else str(enabled).lower()
-            print(f"{data['file']}: metrics.prometheus.enabled={enabled} "
-                  f"endpoint={data['metrics.prometheus.endpoint']}")
-            rows = [[f"plugins.lavametrics.{e['key']}", "" if e["value"] is None else str(e["value"]),
-                     e["source"] + (f":{e['line']}" if e["line"] else "")] for e in data["entries"]]
+            print(
+                f"{data['file']}: metrics.prometheus.enabled={enabled} endpoint={data['metrics.prometheus.endpoint']}"
+            )
+            rows = [
+                [
+                    f"plugins.lavametrics.{e['key']}",
+                    "" if e["value"] is None else str(e["value"]),
+                    e["source"] + (f":{e['line']}" if e["line"] else ""),
+                ]
+                for e in data["entries"]
+            ]
             print(table(rows, ["KEY", "VALUE", "SOURCE"]))
         return 0
     if args.action == "validate":
@@ -57,8 +67,10 @@ def run_config(args) -> int:
                 print(f"warning: {w}", file=sys.stderr)
             for e in report.errors:
                 print(str(e))
-            print(f"{report.file}: {'valid' if report.valid else 'INVALID'} ({report.validator} validator, "
-                  f"{len(report.errors)} error(s))")
+            print(
+                f"{report.file}: {'valid' if report.valid else 'INVALID'} ({report.validator} validator, "
+                f"{len(report.errors)} error(s))"
+            )
         return 0 if report.valid else 1
     if args.action == "set":
         pairs = args.assignments
@@ -74,8 +86,15 @@ def run_config(args) -> int:
         result = yamlconfig.disable(args.file, catalog, jar=args.jar, use_jar=use_jar)
         what = "disabled"
     if args.json:
-        dump({"file": args.file, "action": args.action, "ok": True, "changed": result.changed,
-               "backup": None if result.backup is None else str(result.backup)})
+        dump(
+            {
+                "file": args.file,
+                "action": args.action,
+                "ok": True,
+                "changed": result.changed,
+                "backup": None if result.backup is None else str(result.backup),
+            }
+        )
     elif result.changed:
         print(f"{args.file}: {what} (backup: {result.backup})")
     else:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 
-
-
 def add_demo(sub) -> None:
     p = sub.add_parser("demo", help="start a node with the plugin, stream audio, print the check report")
     p.set_defaults(func=run_demo)

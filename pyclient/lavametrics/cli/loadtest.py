@@ -12,20 +12,32 @@ from lavametrics.cli.output import CliError, dump
 def add_loadtest(sub) -> None:
     p = sub.add_parser("loadtest", help="stream audio to N simulated Discord guilds and measure the node")
     p.add_argument("--url", help="Lavalink base URL (the node must trust the simulator: see --jvm-args)")
-    p.add_argument("--password", default=os.environ.get("LAVALINK_PASSWORD"),
-                   help="Lavalink password (default: $LAVALINK_PASSWORD)")
+    p.add_argument(
+        "--password",
+        default=os.environ.get("LAVALINK_PASSWORD"),
+        help="Lavalink password (default: $LAVALINK_PASSWORD)",
+    )
     p.add_argument("--metrics-url", help="the plugin's metrics (default: URL/metrics)")
     p.add_argument("--players", type=integer(1, 10000), default=10, help="simulated guilds (default 10)")
     # at most an hour: the generated tone is built in memory (about 0.7 GB for an hour)
-    p.add_argument("--seconds", type=seconds(), default=30.0,
-                   help="measurement time after connecting (default 30, at most 3600)")
+    p.add_argument(
+        "--seconds", type=seconds(), default=30.0, help="measurement time after connecting (default 30, at most 3600)"
+    )
     p.add_argument("--audio", help="identifier the node can load (default: a generated WAV; local nodes only)")
-    p.add_argument("--sim-dir", type=path, default=os.path.expanduser("~/.cache/lavametrics/voicesim"),
-                   help="keeps the simulator's certificate and JVM truststore between runs")
-    p.add_argument("--jvm-args", action="store_true",
-                   help="print the JVM flags a node needs to trust the simulator, then exit")
-    p.add_argument("--start-node", action="store_true",
-                   help="start a local node with the plugin (from this checkout) instead of --url")
+    p.add_argument(
+        "--sim-dir",
+        type=path,
+        default=os.path.expanduser("~/.cache/lavametrics/voicesim"),
+        help="keeps the simulator's certificate and JVM truststore between runs",
+    )
+    p.add_argument(
+        "--jvm-args", action="store_true", help="print the JVM flags a node needs to trust the simulator, then exit"
+    )
+    p.add_argument(
+        "--start-node",
+        action="store_true",
+        help="start a local node with the plugin (from this checkout) instead of --url",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run_loadtest)
 
@@ -36,8 +48,8 @@ def run_loadtest(args) -> int:
 
     from lavametrics.devtools import loadtest
     from lavametrics.devtools.node import NodeError, start_node
-    from lavametrics.httpfetch import redact_url
     from lavametrics.devtools.voicesim import VoiceSimulator
+    from lavametrics.httpfetch import redact_url
 
     if not (args.jvm_args or args.start_node or (args.url and args.password)):
         raise CliError("give --url and --password, or --start-node")
@@ -58,13 +70,22 @@ def run_loadtest(args) -> int:
             else:
                 url, password, metrics_url = args.url, args.password, args.metrics_url
             audio = args.audio or str(loadtest.make_audio(sim_dir, args.seconds))
-            print(f"loadtest: {args.players} players for {args.seconds:.0f}s on {redact_url(url)}", file=sys.stderr,
-                  flush=True)
+            print(
+                f"loadtest: {args.players} players for {args.seconds:.0f}s on {redact_url(url)}",
+                file=sys.stderr,
+                flush=True,
+            )
             report = loadtest.run(
-                url, password, sim, players=args.players, seconds=args.seconds, audio=audio,
+                url,
+                password,
+                sim,
+                players=args.players,
+                seconds=args.seconds,
+                audio=audio,
                 metrics_url=metrics_url,
-                progress=lambda sample, connected: print(loadtest.format_sample(sample, connected, args.players),
-                                                         file=sys.stderr, flush=True),
+                progress=lambda sample, connected: print(
+                    loadtest.format_sample(sample, connected, args.players), file=sys.stderr, flush=True
+                ),
             )
         finally:
             if node is not None:

@@ -8,8 +8,9 @@ from lavametrics.cli.output import CliError
 def add_mixin(sub) -> None:
     from lavametrics.mixin.command import DESCRIPTION, add_arguments
 
-    p = sub.add_parser("mixin", help="generate Prometheus rules, Alertmanager and Grafana dashboards",
-                       description=DESCRIPTION)
+    p = sub.add_parser(
+        "mixin", help="generate Prometheus rules, Alertmanager and Grafana dashboards", description=DESCRIPTION
+    )
     add_arguments(p)
     p.set_defaults(func=run_mixin)
 

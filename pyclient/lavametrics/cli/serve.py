@@ -12,12 +12,27 @@ def add_serve(sub) -> None:
     p.add_argument("--port", type=port, default=9478, help="port to listen on (0: a free one)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--timeout", type=seconds(), default=5.0, help="per-node scrape timeout in seconds")
-    p.add_argument("--web.config.file", dest="web_config_file", metavar="PATH", type=path,
-                   help="exporter-toolkit web configuration file (TLS, basic auth, headers)")
-    p.add_argument("--web.max-connections", dest="max_connections", type=integer(1, 100_000), default=64,
-                   metavar="N", help="connections served at once; more wait (default 64)")
-    p.add_argument("--body-size-limit", default="20MiB", metavar="SIZE",
-                   help="largest metrics body read from one node, e.g. 20MiB, 512KiB (default 20MiB)")
+    p.add_argument(
+        "--web.config.file",
+        dest="web_config_file",
+        metavar="PATH",
+        type=path,
+        help="exporter-toolkit web configuration file (TLS, basic auth, headers)",
+    )
+    p.add_argument(
+        "--web.max-connections",
+        dest="max_connections",
+        type=integer(1, 100_000),
+        default=64,
+        metavar="N",
+        help="connections served at once; more wait (default 64)",
+    )
+    p.add_argument(
+        "--body-size-limit",
+        default="20MiB",
+        metavar="SIZE",
+        help="largest metrics body read from one node, e.g. 20MiB, 512KiB (default 20MiB)",
+    )
     p.set_defaults(func=run_serve)
 
 
@@ -29,12 +44,21 @@ def run_serve(args) -> int:
     try:
         max_body = parse_size(args.body_size_limit)
     except ValueError:
-        raise CliError(f"--body-size-limit {args.body_size_limit!r}: expected a positive size such as "
-                       "20MiB, 512KiB or a number of bytes") from None
+        raise CliError(
+            f"--body-size-limit {args.body_size_limit!r}: expected a positive size such as "
+            "20MiB, 512KiB or a number of bytes"
+        ) from None
     nodes = load_nodes(args.nodes)
     try:
-        return serve(nodes, args.host, args.port, args.timeout, web_config_file=args.web_config_file,
-                     max_connections=args.max_connections, max_body_bytes=max_body)
+        return serve(
+            nodes,
+            args.host,
+            args.port,
+            args.timeout,
+            web_config_file=args.web_config_file,
+            max_connections=args.max_connections,
+            max_body_bytes=max_body,
+        )
     except WebConfigError as exc:
         raise CliError(str(exc)) from None
     except OSError as exc:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 
-
-
 def add_voicesim(sub) -> None:
     help_text = "run the Discord voice server simulator on loopback"
     try:

@@ -123,17 +123,26 @@ def from_dict(data: dict, source: str = "packaged") -> Catalog:
             for lb in f.get("labels") or ()
         )
         buckets = tuple(float(b) for b in f["buckets"]) if f.get("buckets") is not None else None
-        families.append(Family(f["name"], f["type"], f.get("help", ""), f.get("group", ""),
-                               labels, buckets, f.get("example", "")))
+        families.append(
+            Family(f["name"], f["type"], f.get("help", ""), f.get("group", ""), labels, buckets, f.get("example", ""))
+        )
     config = [
         ConfigKey(c["key"], c["type"], c.get("default"), c.get("help", ""), bool(c.get("secret", False)))
         for c in data.get("config", ())
     ]
-    groups = [Group(g["name"], bool(g.get("defaultEnabled", True)), g.get("help", ""))
-              for g in data.get("groups", ())]
+    groups = [Group(g["name"], bool(g.get("defaultEnabled", True)), g.get("help", "")) for g in data.get("groups", ())]
     plugin = data.get("plugin", {})
-    return Catalog(data["schema"], plugin.get("name", "lavametrics"), plugin.get("version", "?"),
-                   data.get("prefix", "lavametrics_"), groups, families, config, source, data)
+    return Catalog(
+        data["schema"],
+        plugin.get("name", "lavametrics"),
+        plugin.get("version", "?"),
+        data.get("prefix", "lavametrics_"),
+        groups,
+        families,
+        config,
+        source,
+        data,
+    )
 
 
 def packaged_json() -> str:

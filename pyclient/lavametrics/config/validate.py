@@ -2,10 +2,10 @@
 
 There is one set of rules: the plugin's ``ConfigValidator``, which the node runs at start-up.
 ``check`` below (what ``lavametrics config validate/set/enable/disable`` use) asks it through
-``java -cp <plugin jar>`` (JSON in, JSON out) whenever a JVM and the jar can be had. Without them it falls back to ``validate`` here, a line-by-line twin of the
-Java class (same order, same messages, same masking), and says so in one line on stderr. A
-property test (tests/unit/test_configcheck.py) feeds both generated configs and requires
-identical problem lists; the rules and the reasons for each are in ConfigValidator's class
+``java -cp <plugin jar>`` (JSON in, JSON out) whenever a JVM and the jar can be had. Without
+them it falls back to ``validate`` here, a line-by-line twin of the Java class (same order,
+same messages, same masking), and says so in one line on stderr. A property test
+(tests/unit/test_configcheck.py) feeds both generated configs and requires identical problem lists; the rules and the reasons for each are in ConfigValidator's class
 comment and Cidr's. Change the two together.
 """
 
@@ -23,7 +23,7 @@ from lavametrics.config.catalog import Catalog, load_catalog
 VALIDATOR_CLASS = "dev.lavametrics.plugin.config.ConfigValidator"
 MASK = "****"
 LAVALINK_DEFAULT_PORT = 2333  # ConfigValidator.LAVALINK_DEFAULT_PORT
-MAX_BUCKET_BOUNDS = 30        # Catalog.MAX_BUCKET_BOUNDS
+MAX_BUCKET_BOUNDS = 30  # Catalog.MAX_BUCKET_BOUNDS
 
 _TRUE_WORDS = {"true", "yes", "on", "1"}
 _FALSE_WORDS = {"false", "no", "off", "0"}
@@ -44,8 +44,8 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 
 @dataclass
 class Problem:
-    key: str            # dotted, camelCase, below plugins.lavametrics
-    value: str | None   # as written (masked unless the key is a known, non-secret setting)
+    key: str  # dotted, camelCase, below plugins.lavametrics
+    value: str | None  # as written (masked unless the key is a known, non-secret setting)
     message: str
     allowed: str | None = None
 
@@ -54,6 +54,7 @@ class Problem:
 
 
 # --- text rules shared with the Java side -----------------------------------------------------
+
 
 def trim(text: str) -> str:
     return text.strip(_TRIM_CHARS)
@@ -142,6 +143,7 @@ def to_plain(value):
 
 # --- networks (Cidr.parse) ---------------------------------------------------------------------
 
+
 def parse_cidr(text: str) -> tuple[bytes, int]:
     """(network bytes, prefix length); ValueError with the one-line reason otherwise."""
     trimmed = trim(text)
@@ -157,7 +159,7 @@ def parse_cidr(text: str) -> tuple[bytes, int]:
     max_prefix = len(raw) * 8
     prefix = max_prefix
     if slash >= 0:
-        digits = trimmed[slash + 1:]
+        digits = trimmed[slash + 1 :]
         prefix = int(digits) if _PREFIX.fullmatch(digits) else -1
         if not 0 <= prefix <= max_prefix:
             raise ValueError(f"prefix length must be a number 0..{max_prefix}")
@@ -175,15 +177,15 @@ def _ipv6(address: str) -> bytes | None:
     groups_text, dotted_tail = address, None
     last_colon = address.rfind(":")
     if address.find(".", last_colon) > 0:
-        dotted_tail = _ipv4(address[last_colon + 1:])
+        dotted_tail = _ipv4(address[last_colon + 1 :])
         if dotted_tail is None:
             return None
-        groups_text = address[:last_colon + 1] + "0:0"
+        groups_text = address[: last_colon + 1] + "0:0"
     gap = groups_text.find("::")
     if gap >= 0 and groups_text.find("::", gap + 1) >= 0:
         return None
     head = _groups(groups_text if gap < 0 else groups_text[:gap])
-    tail = [] if gap < 0 else _groups(groups_text[gap + 2:])
+    tail = [] if gap < 0 else _groups(groups_text[gap + 2 :])
     if head is None or tail is None:
         return None
     count = len(head) + len(tail)
@@ -207,6 +209,7 @@ def _groups(text: str) -> list[int] | None:
 
 # --- the Python twin of ConfigValidator ---------------------------------------------------------
 
+
 def validate(section, catalog: Catalog, server_port: int | None = None) -> list[Problem]:
     """Problems of the mapping below plugins.lavametrics (None or {} is valid: all defaults).
 
@@ -223,7 +226,7 @@ def _children(keys: list[str], prefix: str) -> list[str]:
     names: list[str] = []
     for key in keys:
         if key.startswith(prefix):
-            seg = key[len(prefix):].split(".", 1)[0]
+            seg = key[len(prefix) :].split(".", 1)[0]
             if seg not in names:
                 names.append(seg)
     return names
@@ -263,8 +266,12 @@ class _Validator:
             wanted = relaxed(given)
             segment = next((c for c in _children(self.keys, prefix) if relaxed(c) == wanted), None)
             if segment is None:
-                self.add(prefix + to_camel(given), None if value is None else MASK, "unknown key",
-                         ", ".join(_children(self.keys, prefix)))
+                self.add(
+                    prefix + to_camel(given),
+                    None if value is None else MASK,
+                    "unknown key",
+                    ", ".join(_children(self.keys, prefix)),
+                )
                 continue
             key = prefix + segment
             if segment in seen:
@@ -322,7 +329,7 @@ class _Validator:
             number = int(value)
         elif isinstance(value, str) and _DIGITS.fullmatch(trim(value)):
             digits = trim(value).lstrip("0") or "0"
-            number = int(digits) if len(digits) <= 5 else 10 ** 6  # no int() of a 5,000-digit string
+            number = int(digits) if len(digits) <= 5 else 10**6  # no int() of a 5,000-digit string
         if number is not None and 1 <= number <= 65535:
             return number
         self.add(key, self.display(key, value), "must be an integer 1..65535", _PORT_ALLOWED)
@@ -395,16 +402,27 @@ class _Validator:
             missing = "endpoint.auth.password" if username else "endpoint.auth.username"
             self.add(missing, None, "basic auth needs both username and password")
         if bearer and (username or password):
-            self.add("endpoint.auth.bearerToken", MASK, "basic auth and bearer token are exclusive",
-                     "either username+password or bearerToken")
+            self.add(
+                "endpoint.auth.bearerToken",
+                MASK,
+                "basic auth and bearer token are exclusive",
+                "either username+password or bearerToken",
+            )
         # the default port counts only once the endpoint is on: a node on 9477 with the endpoint off is fine
         key = "endpoint.port"
         given = self.leaves.get(key)
-        if (self.server_port is not None and self.port == self.server_port
-                and not any(p.key == key for p in self.problems) and (given is not None or self.endpoint_enabled)):
-            self.add(key, self.display(key, given),
-                     f"must differ from server.port ({self.server_port}), Lavalink's own port",
-                     f"1..65535 except {self.server_port}")
+        if (
+            self.server_port is not None
+            and self.port == self.server_port
+            and not any(p.key == key for p in self.problems)
+            and (given is not None or self.endpoint_enabled)
+        ):
+            self.add(
+                key,
+                self.display(key, given),
+                f"must differ from server.port ({self.server_port}), Lavalink's own port",
+                f"1..65535 except {self.server_port}",
+            )
 
 
 def _list_items(value) -> list | None:
@@ -434,6 +452,7 @@ def _number(item) -> float | None:
 
 # --- Lavalink's port ----------------------------------------------------------------------------
 
+
 def server_port_of(doc) -> int | None:
     """Lavalink's port as application.yml sets it (``server.port``, Spring spellings accepted),
     2333 when unset, None when the file does not tell (a placeholder such as ``${PORT}``)."""
@@ -456,6 +475,7 @@ def server_port_of(doc) -> int | None:
 
 # --- the plugin's validator, and the choice between the two -------------------------------------
 
+
 def request_json(section) -> str:
     """The JSON the plugin's validator reads: the tree ``validate`` sees, non-ASCII escaped."""
     return json.dumps(to_plain(section))
@@ -466,8 +486,7 @@ def problems_from_json(text: str) -> list[Problem]:
     result = json.loads(text)
     if not isinstance(result, dict) or not isinstance(result.get("errors"), list):
         raise ValueError("not a validation result")
-    return [Problem(e.get("key", ""), e.get("value"), e.get("message", ""), e.get("allowed"))
-            for e in result["errors"]]
+    return [Problem(e.get("key", ""), e.get("value"), e.get("message", ""), e.get("allowed")) for e in result["errors"]]
 
 
 def validate_with_jar(section, jar=None, server_port: int | None = None) -> list[Problem]:
@@ -482,8 +501,9 @@ def validate_with_jar(section, jar=None, server_port: int | None = None) -> list
         raise javatools.JvmUnavailable(f"the plugin's validator answered {first!r} ({exc})") from None
 
 
-def check(section, catalog: Catalog | None = None, jar=None, use_jar: bool = True,
-          server_port: int | None = None) -> tuple[list[Problem], str]:
+def check(
+    section, catalog: Catalog | None = None, jar=None, use_jar: bool = True, server_port: int | None = None
+) -> tuple[list[Problem], str]:
     """(problems, "jar" or "python"): the plugin's rules when they can run, else the twin here.
 
     An explicit ``jar`` is a request: its failures propagate. Otherwise a JVM that is missing or
@@ -496,8 +516,10 @@ def check(section, catalog: Catalog | None = None, jar=None, use_jar: bool = Tru
         except javatools.JvmUnavailable as exc:
             if jar is not None:
                 raise
-            print(f"lavametrics: note: validated with the Python rules; the plugin's validator could not run: {exc}",
-                  file=sys.stderr)
+            print(
+                f"lavametrics: note: validated with the Python rules; the plugin's validator could not run: {exc}",
+                file=sys.stderr,
+            )
     return validate(section, catalog or load_catalog(prefer_jar=False), server_port), "python"
 
 

@@ -24,9 +24,8 @@ from pathlib import Path
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from lavametrics import fsutil, yamlread
 from lavametrics.config import validate as configcheck
-from lavametrics import fsutil
-from lavametrics import yamlread
 from lavametrics.config.catalog import Catalog, load_catalog
 from lavametrics.config.validate import MASK, Problem, to_camel
 
@@ -44,7 +43,7 @@ class ConfigError(Exception):
 class Finding:
     file: str
     line: int | None
-    key: str          # full dotted path, e.g. plugins.lavametrics.endpoint.port
+    key: str  # full dotted path, e.g. plugins.lavametrics.endpoint.port
     value: str | None
     message: str
     allowed: str | None = None
@@ -60,8 +59,14 @@ class Finding:
         return text
 
     def as_dict(self) -> dict:
-        return {"file": self.file, "line": self.line, "key": self.key, "value": self.value,
-                "message": self.message, "allowed": self.allowed}
+        return {
+            "file": self.file,
+            "line": self.line,
+            "key": self.key,
+            "value": self.value,
+            "message": self.message,
+            "allowed": self.allowed,
+        }
 
 
 @dataclass
@@ -76,12 +81,17 @@ class ValidationReport:
         return not self.errors
 
     def as_dict(self) -> dict:
-        return {"file": self.file, "valid": self.valid, "validator": self.validator,
-                "errors": [e.as_dict() for e in self.errors],
-                "warnings": [w.as_dict() for w in self.warnings]}
+        return {
+            "file": self.file,
+            "valid": self.valid,
+            "validator": self.validator,
+            "errors": [e.as_dict() for e in self.errors],
+            "warnings": [w.as_dict() for w in self.warnings],
+        }
 
 
 # --- reading ---------------------------------------------------------------------------
+
 
 def _detect_indent(text: str) -> tuple[int, int, int]:
     """(mapping, sequence, offset) as the file already uses them, for ruamel's dumper.
@@ -237,7 +247,7 @@ def read(path: str | os.PathLike) -> ConfigFile:
     target = holding[0] if holding else (min(loaded) if loaded else len(docs) - 1)
     doc, y = loaded[target] if target in loaded else _load_doc(p, docs[target][1], docs[target][2])
     before = "".join(m + b for m, b, _o in docs[:target]) + docs[target][0]
-    after = "".join(m + b for m, b, _o in docs[target + 1:])
+    after = "".join(m + b for m, b, _o in docs[target + 1 :])
     return ConfigFile(p, text, doc, y, newline, bom, before, after, docs[target][2], docs[target][1])
 
 
@@ -257,6 +267,7 @@ def _line_of(cf: ConfigFile, dotted: str) -> int | None:
 
 # --- show ------------------------------------------------------------------------------
 
+
 def show(path, catalog: Catalog | None = None) -> dict:
     """Every catalog key with its effective value, secrets masked, and where it came from."""
     catalog = catalog or load_catalog(prefer_jar=False)
@@ -269,18 +280,28 @@ def show(path, catalog: Catalog | None = None) -> dict:
         shown = configcheck.render(value) if present else ck.default
         if ck.secret and shown not in (None, ""):
             shown = MASK
-        entries.append({"key": ck.key, "value": shown, "source": "file" if present else "default",
-                        "line": _line_of(cf, "plugins.lavametrics." + ck.key) if present else None,
-                        "secret": ck.secret})
+        entries.append(
+            {
+                "key": ck.key,
+                "value": shown,
+                "source": "file" if present else "default",
+                "line": _line_of(cf, "plugins.lavametrics." + ck.key) if present else None,
+                "secret": ck.secret,
+            }
+        )
     prom = cf.doc.get("metrics", {}) if isinstance(cf.doc.get("metrics"), dict) else {}
     prom = prom.get("prometheus", {}) if isinstance(prom.get("prometheus"), dict) else {}
-    return {"file": str(cf.path), "sectionPresent": cf.section is not None,
-            "metrics.prometheus.enabled": prom.get("enabled"),
-            "metrics.prometheus.endpoint": prom.get("endpoint"),
-            "entries": entries}
+    return {
+        "file": str(cf.path),
+        "sectionPresent": cf.section is not None,
+        "metrics.prometheus.enabled": prom.get("enabled"),
+        "metrics.prometheus.endpoint": prom.get("endpoint"),
+        "entries": entries,
+    }
 
 
 # --- validate --------------------------------------------------------------------------
+
 
 def _findings(cf: ConfigFile, problems: list[Problem]) -> list[Finding]:
     out = []
@@ -298,20 +319,34 @@ def _warnings(cf: ConfigFile) -> list[Finding]:
     own_on = own is True or (isinstance(own, str) and own.lower() == "true")
     enabled = prom.get("enabled") if isinstance(prom, dict) else None
     if enabled is not True and not own_on:
-        warns.append(Finding(str(cf.path), _line_of(cf, "metrics.prometheus.enabled"),
-                             "metrics.prometheus.enabled", configcheck.render(enabled),
-                             "Lavalink's /metrics is off and the plugin's own endpoint is disabled: nothing is exported",
-                             "true"))
+        warns.append(
+            Finding(
+                str(cf.path),
+                _line_of(cf, "metrics.prometheus.enabled"),
+                "metrics.prometheus.enabled",
+                configcheck.render(enabled),
+                "Lavalink's /metrics is off and the plugin's own endpoint is disabled: nothing is exported",
+                "true",
+            )
+        )
     elif enabled is True and not (isinstance(prom, dict) and prom.get("endpoint")):
-        warns.append(Finding(str(cf.path), _line_of(cf, "metrics.prometheus"), "metrics.prometheus.endpoint",
-                             None, "not set: Lavalink then demands its password on /metrics, which Prometheus cannot send",
-                             "/metrics"))
+        warns.append(
+            Finding(
+                str(cf.path),
+                _line_of(cf, "metrics.prometheus"),
+                "metrics.prometheus.endpoint",
+                None,
+                "not set: Lavalink then demands its password on /metrics, which Prometheus cannot send",
+                "/metrics",
+            )
+        )
     return warns
 
 
 def validate_doc(cf: ConfigFile, catalog: Catalog | None = None, jar=None, use_jar: bool = True) -> ValidationReport:
-    problems, validator = configcheck.check(cf.section, catalog, jar=jar, use_jar=use_jar,
-                                            server_port=configcheck.server_port_of(cf.doc))
+    problems, validator = configcheck.check(
+        cf.section, catalog, jar=jar, use_jar=use_jar, server_port=configcheck.server_port_of(cf.doc)
+    )
     return ValidationReport(str(cf.path), validator, _findings(cf, problems), _warnings(cf))
 
 
@@ -320,6 +355,7 @@ def validate(path, catalog: Catalog | None = None, jar=None, use_jar: bool = Tru
 
 
 # --- writing ---------------------------------------------------------------------------
+
 
 def _may_show(full: str, catalog: Catalog) -> bool:
     """Whether a value found at dotted path ``full`` may appear in a message: not when it sits
@@ -348,8 +384,9 @@ def _child(cf: ConfigFile, catalog: Catalog, mapping, parent: str, seg: str):
         line = cf.key_line(mapping, key)
         where = f"{cf.path}:{line}" if line else str(cf.path)
         shown = configcheck.render(value) if _may_show(full, catalog) else MASK
-        raise ConfigError(f"{where}: {full}: value {shown!r}: "
-                          "must be a mapping (left as it is: fix or remove it first)")
+        raise ConfigError(
+            f"{where}: {full}: value {shown!r}: must be a mapping (left as it is: fix or remove it first)"
+        )
     return mapping[key]
 
 
@@ -406,6 +443,7 @@ def enable(path, catalog: Catalog | None = None, jar=None, use_jar: bool = True)
     """Turn on Lavalink's Prometheus endpoint at /metrics (anonymous, as Prometheus needs) and
     write the group switches. Existing choices are kept, except that a fully disabled group
     set (what ``disable`` leaves) is restored to the defaults."""
+
     def change(cf, catalog):
         prom = _child(cf, catalog, _child(cf, catalog, cf.doc, "", "metrics"), "metrics", "prometheus")
         prom["enabled"] = True
@@ -418,6 +456,7 @@ def enable(path, catalog: Catalog | None = None, jar=None, use_jar: bool = True)
         for c in groups:
             if current[c.key] is None or all_off:
                 _set(cf, catalog, section, c.key, (c.default or "true").lower() == "true")
+
     return _edit(path, catalog, jar, use_jar, change)
 
 
@@ -426,6 +465,7 @@ def disable(path, catalog: Catalog | None = None, jar=None, use_jar: bool = True
     endpoint address and credentials). ``enable`` afterwards turns the groups back on at their
     defaults; the endpoint stays off until ``set endpoint.enabled true``. Lavalink's own
     metrics stay as they are: other dashboards may rely on them."""
+
     def change(cf, catalog):
         section = _section_for_write(cf, catalog)
         for c in catalog.config:
@@ -433,11 +473,11 @@ def disable(path, catalog: Catalog | None = None, jar=None, use_jar: bool = True
                 _set(cf, catalog, section, c.key, False)
         if configcheck.lookup(section, "endpoint.enabled") is not None or "endpoint" in section:
             _set(cf, catalog, section, "endpoint.enabled", False)
+
     return _edit(path, catalog, jar, use_jar, change)
 
 
-_BOOL_WORDS = {"true": True, "yes": True, "on": True, "1": True,
-               "false": False, "no": False, "off": False, "0": False}
+_BOOL_WORDS = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
 
 
 def parse_value(key: str, raw: str, catalog: Catalog):
@@ -480,21 +520,23 @@ def parse_value(key: str, raw: str, catalog: Catalog):
     return raw  # "string": as given
 
 
-def set_value(path, key: str, raw: str, catalog: Catalog | None = None, jar=None,
-              use_jar: bool = True) -> EditResult:
+def set_value(path, key: str, raw: str, catalog: Catalog | None = None, jar=None, use_jar: bool = True) -> EditResult:
     return set_values(path, [(key, raw)], catalog, jar, use_jar)
 
 
-def set_values(path, assignments: list[tuple[str, str]], catalog: Catalog | None = None, jar=None,
-               use_jar: bool = True) -> EditResult:
+def set_values(
+    path, assignments: list[tuple[str, str]], catalog: Catalog | None = None, jar=None, use_jar: bool = True
+) -> EditResult:
     """Apply every KEY=VALUE, then validate and write once.
 
     Some settings are only valid together (basic auth needs a username and a password), so
     they must land in one write: validating after each would refuse the first of the pair.
     """
+
     def change(cf, catalog):
         section = _section_for_write(cf, catalog)
         for key, raw in assignments:
             key = ".".join(to_camel(s) for s in key.removeprefix("plugins.lavametrics.").split("."))
             _set(cf, catalog, section, key, parse_value(key, raw, catalog))
+
     return _edit(path, catalog, jar, use_jar, change)

@@ -56,6 +56,7 @@ def per_command(calls: int = 200_000, rounds: int = 7) -> dict:
         async def loop():
             for i in range(calls):
                 await fn(i)
+
         asyncio.run(loop())
 
     variants = {
@@ -73,8 +74,12 @@ def per_command(calls: int = 200_000, rounds: int = 7) -> dict:
             loop(fn)
             best[name] = min(best[name], (time.perf_counter() - t0) / calls)
     us = {name: value * 1e6 for name, value in best.items()}
-    return {"calls": calls, "rounds": rounds, "us_per_call": us,
-            "overhead_us": {name: us[name] - us[name.split("_")[0]] for name in us if "_" in name}}
+    return {
+        "calls": calls,
+        "rounds": rounds,
+        "us_per_call": us,
+        "overhead_us": {name: us[name] - us[name.split("_")[0]] for name in us if "_" in name},
+    }
 
 
 def _bot_loop(seconds: float, rate: int, instrumented: bool) -> float:
@@ -112,12 +117,21 @@ def bot_loop(seconds: float = 10.0, pairs: int = 5, rate: int = 2000) -> dict:
     for _ in range(pairs):
         with_metrics = _bot_loop(seconds, rate, True)
         without = _bot_loop(seconds, rate, False)
-        runs.append({"with_cpu_percent": with_metrics, "without_cpu_percent": without,
-                     "difference_points": with_metrics - without})
+        runs.append(
+            {
+                "with_cpu_percent": with_metrics,
+                "without_cpu_percent": without,
+                "difference_points": with_metrics - without,
+            }
+        )
     diffs = [r["difference_points"] for r in runs]
-    return {"seconds": seconds, "rate_per_s": rate, "pairs": runs,
-            "median_difference_points": statistics.median(diffs),
-            "spread_points": (min(diffs), max(diffs))}
+    return {
+        "seconds": seconds,
+        "rate_per_s": rate,
+        "pairs": runs,
+        "median_difference_points": statistics.median(diffs),
+        "spread_points": (min(diffs), max(diffs)),
+    }
 
 
 def main(argv=None) -> int:
@@ -135,12 +149,16 @@ def main(argv=None) -> int:
     print(f"per command (best of {pc['rounds']} x {pc['calls']} calls, interleaved):")
     for name, overhead in pc["overhead_us"].items():
         base = name.split("_")[0]
-        print(f"  {name:<20} {pc['us_per_call'][name]:6.2f} us  (bare {base} {pc['us_per_call'][base]:5.2f} us)"
-              f"  adds {overhead:5.2f} us")
+        print(
+            f"  {name:<20} {pc['us_per_call'][name]:6.2f} us  (bare {base} {pc['us_per_call'][base]:5.2f} us)"
+            f"  adds {overhead:5.2f} us"
+        )
     print(f"bot loop, {bl['rate_per_s']} commands/s, {len(bl['pairs'])} pairs of {bl['seconds']:g} s:")
     for r in bl["pairs"]:
-        print(f"  with {r['with_cpu_percent']:5.1f}%  without {r['without_cpu_percent']:5.1f}%  "
-              f"difference {r['difference_points']:+5.2f} points")
+        print(
+            f"  with {r['with_cpu_percent']:5.1f}%  without {r['without_cpu_percent']:5.1f}%  "
+            f"difference {r['difference_points']:+5.2f} points"
+        )
     lo, hi = bl["spread_points"]
     print(f"  median difference {bl['median_difference_points']:+.2f} points of one core (spread {lo:+.2f}..{hi:+.2f})")
     return 0

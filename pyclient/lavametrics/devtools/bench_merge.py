@@ -106,22 +106,35 @@ def _timed(fn) -> tuple[float, float]:
 
 def _stats(samples: list[float]) -> dict:
     ms = sorted(s * 1000 for s in samples)
-    return {"mean_ms": statistics.fmean(ms), "median_ms": statistics.median(ms),
-            "p95_ms": ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]}
+    return {
+        "mean_ms": statistics.fmean(ms),
+        "median_ms": statistics.median(ms),
+        "p95_ms": ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))],
+    }
 
 
 def run(nodes: int = 10, series: int = 5000, rounds: int = 20) -> dict:
-    proc = subprocess.Popen([sys.executable, "-m", "lavametrics.devtools.bench_merge", "--serve", str(nodes), str(series),
-                             str(rounds + 3)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONHASHSEED": "0"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lavametrics.devtools.bench_merge", "--serve", str(nodes), str(series), str(rounds + 3)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
     try:
         ports = proc.stdout.readline().split()
         if len(ports) != nodes:
             raise RuntimeError("the benchmark's node servers did not start")
-        specs = [NodeSpec(f"n{i}", f"http://127.0.0.1:{p}", "pw", f"http://127.0.0.1:{p}/metrics")
-                 for i, p in enumerate(ports)]
-        result = {"nodes": nodes, "series_per_node": series, "rounds": rounds,
-                  "bytes_per_node": len(synthetic_exposition(series, seed=0))}
+        specs = [
+            NodeSpec(f"n{i}", f"http://127.0.0.1:{p}", "pw", f"http://127.0.0.1:{p}/metrics")
+            for i, p in enumerate(ports)
+        ]
+        result = {
+            "nodes": nodes,
+            "series_per_node": series,
+            "rounds": rounds,
+            "bytes_per_node": len(synthetic_exposition(series, seed=0)),
+        }
         for path in ("lines", "objects"):
             collector = NodeMetricsCollector(specs, timeout=30)
             if path == "objects":
@@ -131,12 +144,15 @@ def run(nodes: int = 10, series: int = 5000, rounds: int = 20) -> dict:
                 exposition_text.render(collector.collect())  # warm up connections, layouts, caches
                 full, full_cpu, fetch_merge = [], [], []
                 for _ in range(rounds):
-                    wall, cpu = _timed(lambda: exposition_text.render(collector.collect()))
+                    wall, cpu = _timed(lambda c=collector: exposition_text.render(c.collect()))
                     full.append(wall)
                     full_cpu.append(cpu)
                     fetch_merge.append(_timed(collector.collect)[0])
-                result[path] = {"full_scrape": _stats(full), "full_scrape_cpu": _stats(full_cpu),
-                                "fetch_and_merge": _stats(fetch_merge)}
+                result[path] = {
+                    "full_scrape": _stats(full),
+                    "full_scrape_cpu": _stats(full_cpu),
+                    "fetch_and_merge": _stats(fetch_merge),
+                }
             finally:
                 collector.close()
         collector = NodeMetricsCollector(specs, timeout=30)
@@ -147,7 +163,7 @@ def run(nodes: int = 10, series: int = 5000, rounds: int = 20) -> dict:
             for _ in range(rounds):
                 # fresh lists, so that the merge relabels as for a changed exposition
                 fresh = [NodeResult(r.name, list(r.families), up=True) for r in parsed]
-                merge_only.append(_timed(lambda: collector.merge(fresh))[0])
+                merge_only.append(_timed(lambda f=fresh: collector.merge(f))[0])
             result["merge_only_objects"] = _stats(merge_only)
         finally:
             collector.close()
@@ -171,8 +187,10 @@ def main(argv=None) -> int:
     if a.json:
         print(json.dumps(r, indent=2))
         return 0
-    print(f"{r['nodes']} nodes x {r['series_per_node']} series ({r['samples_per_scrape']} samples, "
-          f"{r['bytes_per_node'] // 1024} KiB per node, new values every scrape), {r['rounds']} rounds")
+    print(
+        f"{r['nodes']} nodes x {r['series_per_node']} series ({r['samples_per_scrape']} samples, "
+        f"{r['bytes_per_node'] // 1024} KiB per node, new values every scrape), {r['rounds']} rounds"
+    )
 
     def line(label, s):
         print(f"{label:<52} median {s['median_ms']:7.1f} ms   p95 {s['p95_ms']:7.1f} ms")

@@ -39,10 +39,10 @@ import urllib.request
 from pathlib import Path
 
 from lavametrics.devtools.node import Node, java_binary, start_node
-from lavametrics.lavalink.session import LavalinkSession, SessionError
 from lavametrics.devtools.voicelink import connect_and_play
 from lavametrics.devtools.voicesim import VoiceSimulator
 from lavametrics.devtools.wavgen import write_tone
+from lavametrics.lavalink.session import LavalinkSession, SessionError
 
 FIRST_GUILD = 920_000
 FRAMES_PER_SECOND = 50
@@ -76,8 +76,9 @@ def heap_used_after_gc(pid: int) -> int:
     """Heap in use after a forced full GC, in bytes."""
     jcmd = _jcmd()
     subprocess.run([jcmd, str(pid), "GC.run"], check=True, capture_output=True, timeout=60)
-    out = subprocess.run([jcmd, str(pid), "GC.heap_info"], check=True, capture_output=True, text=True,
-                         timeout=60).stdout
+    out = subprocess.run(
+        [jcmd, str(pid), "GC.heap_info"], check=True, capture_output=True, text=True, timeout=60
+    ).stdout
     m = re.search(r"used (\d+)K", out)
     if m is None:
         raise RuntimeError(f"cannot read GC.heap_info: {out[:200]}")
@@ -94,13 +95,22 @@ def _server_name(node: Node) -> str:
 class _Traffic:
     """Background load besides streaming: track loads, REST calls, /metrics scrapes."""
 
-    def __init__(self, node: Node, audio: str, guilds: list[int], loads_per_s: float = 2.0,
-                 rest_per_s: float = 10.0, scrape_every: float = 5.0):
+    def __init__(
+        self,
+        node: Node,
+        audio: str,
+        guilds: list[int],
+        loads_per_s: float = 2.0,
+        rest_per_s: float = 10.0,
+        scrape_every: float = 5.0,
+    ):
         self.node, self.audio, self.guilds = node, audio, guilds
         self.loads_per_s, self.rest_per_s, self.scrape_every = loads_per_s, rest_per_s, scrape_every
         self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self._rest, daemon=True),
-                         threading.Thread(target=self._scrapes, daemon=True)]
+        self._threads = [
+            threading.Thread(target=self._rest, daemon=True),
+            threading.Thread(target=self._scrapes, daemon=True),
+        ]
         self.errors = 0
         self.requests = 0
 
@@ -115,8 +125,9 @@ class _Traffic:
             t.join(timeout=30)
 
     def _rest(self) -> None:
-        with LavalinkSession(self.node.url, self.node.password, client_name="lavametrics-bench-rest",
-                             timeout=30) as session:
+        with LavalinkSession(
+            self.node.url, self.node.password, client_name="lavametrics-bench-rest", timeout=30
+        ) as session:
             per_second = int(self.loads_per_s + self.rest_per_s)
             i = 0
             while not self._stop.is_set():
@@ -146,8 +157,7 @@ class _Traffic:
                 self.errors += 1
 
 
-def run_once(plugin: bool, sim: VoiceSimulator, audio: Path, *, players: int, seconds: float,
-             warmup: float) -> dict:
+def run_once(plugin: bool, sim: VoiceSimulator, audio: Path, *, players: int, seconds: float, warmup: float) -> dict:
     with tempfile.TemporaryDirectory(prefix="lavametrics-bench-node-") as workdir:
         node = start_node(workdir=Path(workdir), plugin=plugin, jvm_args=sim.jvm_args(), timeout=180)
         try:
@@ -167,22 +177,32 @@ def run_once(plugin: bool, sim: VoiceSimulator, audio: Path, *, players: int, se
                     session.destroy_player(guild)
             window = t1 - t0
             expected = FRAMES_PER_SECOND * players * window
-            return {"plugin": plugin, "server": _server_name(node),
-                    "window_s": window, "cpu_seconds": c1 - c0, "cpu_percent": 100 * (c1 - c0) / window,
-                    "heap_used_bytes": heap, "rss_bytes": rss, "players_connected": connected,
-                    "packets": p1 - p0, "expected_frames": expected,
-                    "frame_deficit_ratio": max(0.0, (expected - (p1 - p0)) / expected) if expected else 0.0,
-                    "rest_requests": traffic.requests, "traffic_errors": traffic.errors}
+            return {
+                "plugin": plugin,
+                "server": _server_name(node),
+                "window_s": window,
+                "cpu_seconds": c1 - c0,
+                "cpu_percent": 100 * (c1 - c0) / window,
+                "heap_used_bytes": heap,
+                "rss_bytes": rss,
+                "players_connected": connected,
+                "packets": p1 - p0,
+                "expected_frames": expected,
+                "frame_deficit_ratio": max(0.0, (expected - (p1 - p0)) / expected) if expected else 0.0,
+                "rest_requests": traffic.requests,
+                "traffic_errors": traffic.errors,
+            }
         finally:
             node.stop()
 
 
-def ab(pairs: int = 5, players: int = 100, seconds: float = 30.0, warmup: float = 15.0,
-       progress=None) -> dict:
+def ab(pairs: int = 5, players: int = 100, seconds: float = 30.0, warmup: float = 15.0, progress=None) -> dict:
     runs = []
-    with tempfile.TemporaryDirectory(prefix="lavametrics-bench-sim-") as sim_dir, \
-            VoiceSimulator(workdir=Path(sim_dir)) as sim, \
-            tempfile.TemporaryDirectory(prefix="lavametrics-bench-audio-") as audio_dir:
+    with (
+        tempfile.TemporaryDirectory(prefix="lavametrics-bench-sim-") as sim_dir,
+        VoiceSimulator(workdir=Path(sim_dir)) as sim,
+        tempfile.TemporaryDirectory(prefix="lavametrics-bench-audio-") as audio_dir,
+    ):
         audio = write_tone(Path(audio_dir) / "bench.wav", seconds=warmup + seconds + 60)
         for i in range(pairs):
             pair = {}
@@ -197,12 +217,18 @@ def ab(pairs: int = 5, players: int = 100, seconds: float = 30.0, warmup: float 
             runs.append(pair)
     ratios = [p["cpu_ratio"] for p in runs]
     heaps = [p["heap_difference_bytes"] for p in runs]
-    return {"pairs": runs, "players": players, "seconds": seconds, "warmup": warmup,
-            "server": runs[0]["with"]["server"] if runs else None,
-            "jvm_opts": os.environ.get("LAVAMETRICS_NODE_JAVA_OPTS", "-Xmx384m"),
-            "median_cpu_ratio": statistics.median(ratios), "cpu_ratio_spread": (min(ratios), max(ratios)),
-            "median_heap_difference_bytes": statistics.median(heaps),
-            "heap_difference_spread_bytes": (min(heaps), max(heaps))}
+    return {
+        "pairs": runs,
+        "players": players,
+        "seconds": seconds,
+        "warmup": warmup,
+        "server": runs[0]["with"]["server"] if runs else None,
+        "jvm_opts": os.environ.get("LAVAMETRICS_NODE_JAVA_OPTS", "-Xmx384m"),
+        "median_cpu_ratio": statistics.median(ratios),
+        "cpu_ratio_spread": (min(ratios), max(ratios)),
+        "median_heap_difference_bytes": statistics.median(heaps),
+        "heap_difference_spread_bytes": (min(heaps), max(heaps)),
+    }
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -227,18 +253,23 @@ def scrape_cost(player_counts=(0, 100, 1000), requests: int = 100, gap: float = 
             with tempfile.TemporaryDirectory(prefix="lavametrics-bench-node-") as workdir:
                 node = start_node(workdir=Path(workdir), plugin=plugin, timeout=180)
                 try:
-                    with LavalinkSession(node.url, node.password, client_name="lavametrics-bench",
-                                         timeout=60) as session:
+                    with LavalinkSession(
+                        node.url, node.password, client_name="lavametrics-bench", timeout=60
+                    ) as session:
                         track = session.load(str(audio))["data"]
                         created = 0
                         for count in sorted(player_counts):
                             for guild in range(FIRST_GUILD + created, FIRST_GUILD + count):
-                                session.update_player(guild, {"track": {"encoded": track["encoded"]},
-                                                              "paused": True})
+                                session.update_player(guild, {"track": {"encoded": track["encoded"]}, "paused": True})
                             created = max(created, count)
-                            results.append({"plugin": plugin, "players": count,
-                                            "server": _server_name(node),
-                                            **_scrapes(node.metrics_url, requests, gap)})
+                            results.append(
+                                {
+                                    "plugin": plugin,
+                                    "players": count,
+                                    "server": _server_name(node),
+                                    **_scrapes(node.metrics_url, requests, gap),
+                                }
+                            )
                 finally:
                     node.stop()
     return {"requests": requests, "results": results}
@@ -256,9 +287,14 @@ def _scrapes(url: str, requests: int, gap: float) -> dict:
         latencies.append(time.perf_counter() - t0)
         time.sleep(gap)
     ours, core = _split_bytes(body)
-    return {"p50_ms": 1000 * _percentile(latencies, 0.5), "p99_ms": 1000 * _percentile(latencies, 0.99),
-            "bytes": len(body), "our_bytes": ours, "core_bytes": core,
-            "our_lines": sum(1 for line in body.split(b"\n") if line.startswith(b"lavametrics_"))}
+    return {
+        "p50_ms": 1000 * _percentile(latencies, 0.5),
+        "p99_ms": 1000 * _percentile(latencies, 0.99),
+        "bytes": len(body),
+        "our_bytes": ours,
+        "core_bytes": core,
+        "our_lines": sum(1 for line in body.split(b"\n") if line.startswith(b"lavametrics_")),
+    }
 
 
 def main(argv=None) -> int:
@@ -277,11 +313,15 @@ def main(argv=None) -> int:
     p.add_argument("--json", action="store_true")
     a = ap.parse_args(argv)
     if a.what == "ab":
+
         def progress(i, run):
-            print(f"pair {i + 1}: {'with   ' if run['plugin'] else 'without'} plugin  cpu {run['cpu_percent']:6.1f}%  "
-                  f"heap {run['heap_used_bytes'] / 2**20:6.1f} MiB  rss {run['rss_bytes'] / 2**20:6.1f} MiB  "
-                  f"deficit {run['frame_deficit_ratio'] * 100:5.2f}%  players {run['players_connected']}",
-                  flush=True)
+            print(
+                f"pair {i + 1}: {'with   ' if run['plugin'] else 'without'} plugin  cpu {run['cpu_percent']:6.1f}%  "
+                f"heap {run['heap_used_bytes'] / 2**20:6.1f} MiB  rss {run['rss_bytes'] / 2**20:6.1f} MiB  "
+                f"deficit {run['frame_deficit_ratio'] * 100:5.2f}%  players {run['players_connected']}",
+                flush=True,
+            )
+
         r = ab(a.pairs, a.players, a.seconds, a.warmup, progress=None if a.json else progress)
         if a.out:
             Path(a.out).write_text(json.dumps(r, indent=2) + "\n")
@@ -290,11 +330,15 @@ def main(argv=None) -> int:
             return 0
         print(f"{r['server']}, {r['players']} players, {len(r['pairs'])} pairs of {r['seconds']:g} s windows")
         for i, p in enumerate(r["pairs"], 1):
-            print(f"pair {i}: cpu ratio {p['cpu_ratio']:.3f}  heap {p['heap_difference_bytes'] / 2**20:+.1f} MiB  "
-                  f"rss {p['rss_difference_bytes'] / 2**20:+.1f} MiB")
+            print(
+                f"pair {i}: cpu ratio {p['cpu_ratio']:.3f}  heap {p['heap_difference_bytes'] / 2**20:+.1f} MiB  "
+                f"rss {p['rss_difference_bytes'] / 2**20:+.1f} MiB"
+            )
         lo, hi = r["cpu_ratio_spread"]
-        print(f"median cpu ratio {r['median_cpu_ratio']:.3f} (spread {lo:.3f}..{hi:.3f}); median heap difference "
-              f"{r['median_heap_difference_bytes'] / 2**20:+.1f} MiB")
+        print(
+            f"median cpu ratio {r['median_cpu_ratio']:.3f} (spread {lo:.3f}..{hi:.3f}); median heap difference "
+            f"{r['median_heap_difference_bytes'] / 2**20:+.1f} MiB"
+        )
         return 0
     counts = tuple(int(c) for c in a.players.split(","))
     r = scrape_cost(counts, a.requests)
@@ -302,9 +346,11 @@ def main(argv=None) -> int:
         print(json.dumps(r, indent=2))
         return 0
     for row in r["results"]:
-        print(f"{'with   ' if row['plugin'] else 'without'} plugin  {row['players']:5d} players  "
-              f"p50 {row['p50_ms']:6.1f} ms  p99 {row['p99_ms']:6.1f} ms  {row['bytes']:7d} bytes "
-              f"(ours {row['our_bytes']}, core {row['core_bytes']}, {row['our_lines']} lines)  [{row['server']}]")
+        print(
+            f"{'with   ' if row['plugin'] else 'without'} plugin  {row['players']:5d} players  "
+            f"p50 {row['p50_ms']:6.1f} ms  p99 {row['p99_ms']:6.1f} ms  {row['bytes']:7d} bytes "
+            f"(ours {row['our_bytes']}, core {row['core_bytes']}, {row['our_lines']} lines)  [{row['server']}]"
+        )
     return 0
 
 

@@ -36,8 +36,9 @@ def ab_chart(ab: dict, out: Path) -> None:
     ratio.bar(list(xs), [p["cpu_ratio"] for p in pairs], color="tab:blue")
     ratio.axhline(1.0, color="black", linewidth=0.8)
     ratio.axhline(1.01, color="tab:red", linestyle=":", label="target 1.01")
-    ratio.axhline(ab["median_cpu_ratio"], color="tab:green", linestyle="--",
-                  label=f"median {ab['median_cpu_ratio']:.3f}")
+    ratio.axhline(
+        ab["median_cpu_ratio"], color="tab:green", linestyle="--", label=f"median {ab['median_cpu_ratio']:.3f}"
+    )
     low = min(p["cpu_ratio"] for p in pairs)
     high = max(p["cpu_ratio"] for p in pairs)
     ratio.set_ylim(min(0.9, low - 0.02), max(1.1, high + 0.02))
@@ -61,8 +62,12 @@ def scrape_chart(scrape: dict, out: Path) -> None:
         lat.plot(xs, [r["p50_ms"] for r in rows], style, alpha=0.45, label=f"p50, {label}")
         if plugin:
             size.bar([str(x) for x in xs], [r["core_bytes"] / 1024 for r in rows], label="core")
-            size.bar([str(x) for x in xs], [r["our_bytes"] / 1024 for r in rows],
-                     bottom=[r["core_bytes"] / 1024 for r in rows], label="lavametrics")
+            size.bar(
+                [str(x) for x in xs],
+                [r["our_bytes"] / 1024 for r in rows],
+                bottom=[r["core_bytes"] / 1024 for r in rows],
+                label="lavametrics",
+            )
     lat.axhline(20, color="tab:red", linestyle=":", label="target p99 20 ms")
     lat.set_xlabel("players on the node")
     lat.set_ylabel("/metrics latency, ms")
@@ -88,41 +93,54 @@ def summary(results: Path) -> list[str]:
     if ab:
         lo, hi = ab["cpu_ratio_spread"]
         hlo, hhi = (v / 2**20 for v in ab["heap_difference_spread_bytes"])
-        lines.append(f"node CPU with/without plugin (target <= 1.01): median {ab['median_cpu_ratio']:.3f}, "
-                     f"spread {lo:.3f}..{hi:.3f}, {len(ab['pairs'])} pairs, {ab['players']} players [{ab['server']}]")
-        lines.append(f"heap after GC with - without (target <= 16 MiB): median "
-                     f"{ab['median_heap_difference_bytes'] / 2**20:+.1f} MiB, spread {hlo:+.1f}..{hhi:+.1f} MiB")
+        lines.append(
+            f"node CPU with/without plugin (target <= 1.01): median {ab['median_cpu_ratio']:.3f}, "
+            f"spread {lo:.3f}..{hi:.3f}, {len(ab['pairs'])} pairs, {ab['players']} players [{ab['server']}]"
+        )
+        lines.append(
+            f"heap after GC with - without (target <= 16 MiB): median "
+            f"{ab['median_heap_difference_bytes'] / 2**20:+.1f} MiB, spread {hlo:+.1f}..{hhi:+.1f} MiB"
+        )
     scrape = _load(results, "scrape.json")
     if scrape:
         for row in sorted(scrape["results"], key=lambda r: (not r["plugin"], r["players"])):
-            lines.append(f"/metrics {'with' if row['plugin'] else 'without'} plugin, {row['players']} players "
-                         f"(target p99 < 20 ms at 1000): p50 {row['p50_ms']:.1f} ms, p99 {row['p99_ms']:.1f} ms, "
-                         f"{row['bytes']} bytes, ours {row['our_bytes']} ({row['our_lines']} lines) "
-                         f"[{row['server']}]")
+            lines.append(
+                f"/metrics {'with' if row['plugin'] else 'without'} plugin, {row['players']} players "
+                f"(target p99 < 20 ms at 1000): p50 {row['p50_ms']:.1f} ms, p99 {row['p99_ms']:.1f} ms, "
+                f"{row['bytes']} bytes, ours {row['our_bytes']} ({row['our_lines']} lines) "
+                f"[{row['server']}]"
+            )
     merge = _load(results, "merge.json")
     if merge:
-        lines.append(f"lavametrics serve full scrape, {merge['nodes']} nodes x {merge['series_per_node']} changing "
-                     f"series (target < 50 ms): median {merge['lines']['full_scrape']['median_ms']:.1f} ms wall, "
-                     f"{merge['lines']['full_scrape_cpu']['median_ms']:.1f} ms CPU (object path: "
-                     f"{merge['objects']['full_scrape']['median_ms']:.1f} ms wall, "
-                     f"{merge['objects']['full_scrape_cpu']['median_ms']:.1f} ms CPU)")
+        lines.append(
+            f"lavametrics serve full scrape, {merge['nodes']} nodes x {merge['series_per_node']} changing "
+            f"series (target < 50 ms): median {merge['lines']['full_scrape']['median_ms']:.1f} ms wall, "
+            f"{merge['lines']['full_scrape_cpu']['median_ms']:.1f} ms CPU (object path: "
+            f"{merge['objects']['full_scrape']['median_ms']:.1f} ms wall, "
+            f"{merge['objects']['full_scrape_cpu']['median_ms']:.1f} ms CPU)"
+        )
     bot = _load(results, "bot.json")
     if bot:
         over = bot["per_command"]["overhead_us"]
-        lines.append("BotMetrics per command (target < 2 us): "
-                     + ", ".join(f"{name} +{value:.2f} us" for name, value in over.items()))
+        lines.append(
+            "BotMetrics per command (target < 2 us): "
+            + ", ".join(f"{name} +{value:.2f} us" for name, value in over.items())
+        )
         loop = bot["bot_loop"]
-        lines.append(f"bot loop {loop['rate_per_s']} commands/s (target < 1 point of CPU): median "
-                     f"{loop['median_difference_points']:+.2f} points")
+        lines.append(
+            f"bot loop {loop['rate_per_s']} commands/s (target < 1 point of CPU): median "
+            f"{loop['median_difference_points']:+.2f} points"
+        )
     jmh = _load(results, "jmh.json")
     if jmh:
         for row in jmh:
             name = row["benchmark"].rsplit(".", 2)
             params = "".join(f" {k}={v}" for k, v in (row.get("params") or {}).items())
             alloc = row.get("secondaryMetrics", {}).get("gc.alloc.rate.norm", {}).get("score")
-            lines.append(f"JMH {name[-2]}.{name[-1]}{params}: {row['primaryMetric']['score']:.3g} "
-                         f"{row['primaryMetric']['scoreUnit']}"
-                         + (f", {alloc:.0f} B/op" if alloc is not None else ""))
+            lines.append(
+                f"JMH {name[-2]}.{name[-1]}{params}: {row['primaryMetric']['score']:.3g} "
+                f"{row['primaryMetric']['scoreUnit']}" + (f", {alloc:.0f} B/op" if alloc is not None else "")
+            )
     return lines
 
 

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from prometheus_client import CollectorRegistry
 
 from lavametrics.bot.metrics import BotMetrics
-from lavametrics.monitor.serve import MetricsHTTPServer, make_handler
-from lavametrics.lavalink.session import LavalinkSession, SessionError
 from lavametrics.devtools.voicelink import connect_and_play
 from lavametrics.devtools.voicesim import VoiceSimulator
+from lavametrics.lavalink.session import LavalinkSession, SessionError
+from lavametrics.monitor.serve import MetricsHTTPServer, make_handler
 
 log = logging.getLogger(__name__)
 

@@ -16,16 +16,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from lavametrics.devtools import node as nodes
 from lavametrics.config.catalog import load_catalog
-from lavametrics.monitor.nodecheck import check_node, render_text
-from lavametrics.monitor.nodesfile import node_from_flags
+from lavametrics.devtools import node as nodes
 from lavametrics.devtools.loadtest import FRAME_COUNTERS, drain, frame_counters, frames_counted
-from lavametrics.monitor.scrape import ScrapeError
-from lavametrics.lavalink.session import LavalinkSession, SessionError
 from lavametrics.devtools.voicelink import connect_and_play
 from lavametrics.devtools.voicesim import VoiceSimulator
 from lavametrics.devtools.wavgen import write_tone
+from lavametrics.lavalink.session import LavalinkSession, SessionError
+from lavametrics.monitor.nodecheck import check_node, render_text
+from lavametrics.monitor.nodesfile import node_from_flags
+from lavametrics.monitor.scrape import ScrapeError
 
 DEMO_GUILDS = (1, 2, 3)
 
@@ -55,8 +55,11 @@ def main() -> int:
         print("demo: resolving the server jar (Lavalink/run.sh --resolve) ...", flush=True)
         node = nodes.prepare_node(workdir, port=_port(), jvm_args=sim.jvm_args())
         if not node.server.is_real_lavalink:
-            print("demo: Lavalink-Server is not available from Maven Central here; running the lavametrics "
-                  "stand-in node (Lavalink v4 protocol, real lavaplayer). See README.md.", flush=True)
+            print(
+                "demo: Lavalink-Server is not available from Maven Central here; running the lavametrics "
+                "stand-in node (Lavalink v4 protocol, real lavaplayer). See README.md.",
+                flush=True,
+            )
         print(f"demo: starting {node.server.kind} node on {node.url} ...", flush=True)
         started = time.monotonic()
         node.start()
@@ -65,8 +68,10 @@ def main() -> int:
         session = LavalinkSession(node.url, node.password, client_name="lavametrics-demo")
         base_frames, base_packets = frames_counted(node.metrics_url), sim.totals()["packets"]
         connect_and_play(session, sim, DEMO_GUILDS, str(wav))
-        print(f"demo: {len(DEMO_GUILDS)} guilds streaming a 440 Hz tone to the simulator "
-              f"(session {session.session_id})", flush=True)
+        print(
+            f"demo: {len(DEMO_GUILDS)} guilds streaming a 440 Hz tone to the simulator (session {session.session_id})",
+            flush=True,
+        )
         _show_frames(node.metrics_url, sim, seconds=3)
         print()
         report = check_node(node_from_flags(node.url, node.password), load_catalog(prefer_jar=False))
@@ -101,15 +106,19 @@ def main() -> int:
         print("demo: stopped", flush=True)
 
 
-def _totals(session: LavalinkSession, sim: VoiceSimulator, metrics_url: str, base_frames: float,
-            base_packets: int) -> int:
+def _totals(
+    session: LavalinkSession, sim: VoiceSimulator, metrics_url: str, base_frames: float, base_packets: int
+) -> int:
     """Pause the guilds, let the node's send queue empty, then compare everything sent with everything
     received (see lavametrics.devtools.loadtest.drain); 1 when they differ by more than 1%."""
     drained = drain(session, sim, DEMO_GUILDS, metrics_url)
     frames = drained.frames_sent - base_frames
     audio = drained.packets - base_packets - drained.silence
-    print(f"demo: totals: frames sent {frames:.0f}, simulator audio packets {audio} "
-          f"(+{drained.silence} silence frames after the pause)", flush=True)
+    print(
+        f"demo: totals: frames sent {frames:.0f}, simulator audio packets {audio} "
+        f"(+{drained.silence} silence frames after the pause)",
+        flush=True,
+    )
     if not drained.settled or abs(audio - frames) > 0.01 * max(frames, 1):
         print("demo: frames sent and packets received differ", file=sys.stderr)
         return 1
@@ -125,8 +134,11 @@ def _show_frames(metrics_url: str, sim: VoiceSimulator, *, seconds: float, every
         now, counters, packets = time.monotonic(), frame_counters(metrics_url), sim.totals()["packets"]
         dt = now - last_t
         sent, nulled, deficit = ((counters[n] - last[n]) / dt for n in FRAME_COUNTERS)
-        print(f"demo: frames/s sent {sent:6.1f}  nulled {nulled:5.1f}  deficit {deficit:5.1f}   "
-              f"simulator packets/s {(packets - last_packets) / dt:6.1f}", flush=True)
+        print(
+            f"demo: frames/s sent {sent:6.1f}  nulled {nulled:5.1f}  deficit {deficit:5.1f}   "
+            f"simulator packets/s {(packets - last_packets) / dt:6.1f}",
+            flush=True,
+        )
         last_t, last, last_packets = now, counters, packets
 
 

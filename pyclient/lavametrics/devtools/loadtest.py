@@ -17,9 +17,9 @@ client sends after each stream stops (Koe's SILENCE_FRAME_COUNT) are not counted
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from lavametrics.config import catalog
 from lavametrics.devtools.voicelink import connect_and_play
@@ -30,8 +30,9 @@ from lavametrics.lavalink.session import LavalinkSession
 from lavametrics.monitor.scrape import scrape
 
 # the sample names of the node-wide frame counters: sent, nulled, deficit (in that order)
-FRAME_COUNTERS = tuple(catalog.packaged().family(name).name
-                       for name in ("frames_sent", "frames_nulled", "frames_deficit"))
+FRAME_COUNTERS = tuple(
+    catalog.packaged().family(name).name for name in ("frames_sent", "frames_nulled", "frames_deficit")
+)
 FIRST_GUILD = 910_000
 # Opus silence frames the voice client sends when a stream stops (Koe's AbstractOpusFramePoller,
 # the stand-in's voice client alike): packets the simulator counts that are not lavaplayer frames
@@ -41,7 +42,7 @@ SILENCE_FRAMES_PER_STOP = 5
 @dataclass
 class Sample:
     elapsed_s: float
-    cpu_lavalink: float          # 0..1, the node process's share of all cores
+    cpu_lavalink: float  # 0..1, the node process's share of all cores
     memory_used_bytes: int
     frames_sent_per_s: float
     frames_nulled_per_s: float
@@ -54,26 +55,40 @@ class Report:
     players: int
     seconds: float
     samples: list[Sample] = field(default_factory=list)
-    frames_sent: float = 0        # from before the first connect to the end of the drain
-    packets_received: int = 0     # audio packets over the same span (silence frames left out)
+    frames_sent: float = 0  # from before the first connect to the end of the drain
+    packets_received: int = 0  # audio packets over the same span (silence frames left out)
     connected_players: int = 0
-    queued_at_stop: float = 0     # counted as sent when the window closed, delivered by the drain
-    drained: bool = True          # packets stopped arriving after the pause (else the totals are early)
+    queued_at_stop: float = 0  # counted as sent when the window closed, delivered by the drain
+    drained: bool = True  # packets stopped arriving after the pause (else the totals are early)
 
     def mean(self, name: str) -> float:
         steady = self.samples[1:] or self.samples  # the first second includes connecting
         return sum(getattr(s, name) for s in steady) / len(steady) if steady else 0.0
 
     def as_dict(self) -> dict:
-        summary = {name: round(self.mean(name), 3) for name in
-                   ("cpu_lavalink", "frames_sent_per_s", "frames_nulled_per_s", "frames_deficit_per_s",
-                    "packets_received_per_s")}
+        summary = {
+            name: round(self.mean(name), 3)
+            for name in (
+                "cpu_lavalink",
+                "frames_sent_per_s",
+                "frames_nulled_per_s",
+                "frames_deficit_per_s",
+                "packets_received_per_s",
+            )
+        }
         summary["memory_used_bytes_max"] = max((s.memory_used_bytes for s in self.samples), default=0)
         summary["delivery_ratio"] = round(self.packets_received / self.frames_sent, 4) if self.frames_sent else None
-        return {"players": self.players, "seconds": self.seconds, "connected_players": self.connected_players,
-                "frames_sent": self.frames_sent, "packets_received": self.packets_received,
-                "queued_at_stop": self.queued_at_stop, "drained": self.drained,
-                "summary": summary, "samples": [asdict(s) for s in self.samples]}
+        return {
+            "players": self.players,
+            "seconds": self.seconds,
+            "connected_players": self.connected_players,
+            "frames_sent": self.frames_sent,
+            "packets_received": self.packets_received,
+            "queued_at_stop": self.queued_at_stop,
+            "drained": self.drained,
+            "summary": summary,
+            "samples": [asdict(s) for s in self.samples],
+        }
 
 
 def frame_counters(metrics_url: str) -> dict[str, float]:
@@ -88,14 +103,21 @@ def frame_counters(metrics_url: str) -> dict[str, float]:
 
 @dataclass
 class Drained:
-    frames_sent: float     # the plugin's node-wide counter after the drain
-    packets: int           # everything the simulator received, silence frames included
-    silence: int           # of those, the voice client's silence frames after the pause
-    settled: bool          # False when packets were still arriving at the deadline
+    frames_sent: float  # the plugin's node-wide counter after the drain
+    packets: int  # everything the simulator received, silence frames included
+    silence: int  # of those, the voice client's silence frames after the pause
+    settled: bool  # False when packets were still arriving at the deadline
 
 
-def drain(session: LavalinkSession, sim: VoiceSimulator, guilds, metrics_url: str, *,
-          quiet: float = 0.5, timeout: float = 10.0) -> Drained:
+def drain(
+    session: LavalinkSession,
+    sim: VoiceSimulator,
+    guilds,
+    metrics_url: str,
+    *,
+    quiet: float = 0.5,
+    timeout: float = 10.0,
+) -> Drained:
     """Pause every guild's player and wait until the simulator stops receiving: the node's send
     queue is then empty, so frames counted and packets received describe the same frames."""
     streaming = sum(1 for g, st in sim.stats().items() if st.get("connected") and int(g) in set(guilds))
@@ -118,8 +140,17 @@ def frames_counted(metrics_url: str) -> float:
     return frame_counters(metrics_url)[FRAME_COUNTERS[0]]
 
 
-def run(url: str, password: str, sim: VoiceSimulator, *, players: int, seconds: float, audio: Path,
-        metrics_url: str | None = None, progress: Callable[[Sample, int], None] | None = None) -> Report:
+def run(
+    url: str,
+    password: str,
+    sim: VoiceSimulator,
+    *,
+    players: int,
+    seconds: float,
+    audio: Path,
+    metrics_url: str | None = None,
+    progress: Callable[[Sample, int], None] | None = None,
+) -> Report:
     """Stream `audio` to `players` guilds for `seconds`, sampling once a second, then drain and total."""
     metrics_url = metrics_url or url.rstrip("/") + "/metrics"
     node = LavalinkClient(url, password, timeout=10)
@@ -152,8 +183,7 @@ def run(url: str, password: str, sim: VoiceSimulator, *, players: int, seconds: 
             if progress:
                 progress(sample, connected)
             last_t, last_frames, last_packets = now, frames, packets
-        report.queued_at_stop = max(0.0, (last_frames[FRAME_COUNTERS[0]] - base_frames)
-                                    - (last_packets - base_packets))
+        report.queued_at_stop = max(0.0, (last_frames[FRAME_COUNTERS[0]] - base_frames) - (last_packets - base_packets))
         drained = drain(session, sim, guilds, metrics_url)
         report.drained = drained.settled
         report.frames_sent = drained.frames_sent - base_frames
@@ -169,10 +199,12 @@ def make_audio(directory: Path, seconds: float) -> Path:
 
 
 def format_sample(sample: Sample, connected: int, players: int) -> str:
-    return (f"{sample.elapsed_s:6.1f}s  players {connected:>4}/{players:<4} "
-            f"cpu {sample.cpu_lavalink * 100:5.1f}%  mem {sample.memory_used_bytes / 2**20:7.1f} MiB  "
-            f"frames/s sent {sample.frames_sent_per_s:8.1f} nulled {sample.frames_nulled_per_s:6.1f} "
-            f"deficit {sample.frames_deficit_per_s:6.1f}  packets/s {sample.packets_received_per_s:8.1f}")
+    return (
+        f"{sample.elapsed_s:6.1f}s  players {connected:>4}/{players:<4} "
+        f"cpu {sample.cpu_lavalink * 100:5.1f}%  mem {sample.memory_used_bytes / 2**20:7.1f} MiB  "
+        f"frames/s sent {sample.frames_sent_per_s:8.1f} nulled {sample.frames_nulled_per_s:6.1f} "
+        f"deficit {sample.frames_deficit_per_s:6.1f}  packets/s {sample.packets_received_per_s:8.1f}"
+    )
 
 
 def format_report(report: Report) -> str:
@@ -185,11 +217,17 @@ def format_report(report: Report) -> str:
         ("frames nulled /s", f"{d['frames_nulled_per_s']:.1f}"),
         ("frames deficit /s", f"{d['frames_deficit_per_s']:.1f}"),
         ("packets received /s", f"{d['packets_received_per_s']:.1f}"),
-        ("delivered", f"{report.packets_received} of {report.frames_sent:.0f} frames sent"
-                      + (f" ({d['delivery_ratio'] * 100:.2f}%)" if d["delivery_ratio"] is not None else "")
-                      + ("" if report.drained else "  (packets still arriving after the drain: totals early)")),
-        ("queued at stop", f"{report.queued_at_stop:.0f} frames (in the node's send queue when the window "
-                           "closed; delivered by the drain)"),
+        (
+            "delivered",
+            f"{report.packets_received} of {report.frames_sent:.0f} frames sent"
+            + (f" ({d['delivery_ratio'] * 100:.2f}%)" if d["delivery_ratio"] is not None else "")
+            + ("" if report.drained else "  (packets still arriving after the drain: totals early)"),
+        ),
+        (
+            "queued at stop",
+            f"{report.queued_at_stop:.0f} frames (in the node's send queue when the window "
+            "closed; delivered by the drain)",
+        ),
     ]
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)

@@ -17,9 +17,10 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from ruamel.yaml import YAML
 
@@ -63,7 +64,9 @@ def resolve_server_jar(root: Path | None = None) -> ServerJar:
         # long enough for a first-time fetch or stand-in build on a cold Maven cache
         proc = subprocess.run(
             ["bash", str(root / "Lavalink" / "run.sh"), "--resolve"],
-            capture_output=True, text=True, timeout=900,
+            capture_output=True,
+            text=True,
+            timeout=900,
         )
     except subprocess.TimeoutExpired:
         raise NodeError("Lavalink/run.sh --resolve did not finish within 15 minutes") from None
@@ -174,15 +177,24 @@ class Node:
         self.stop()
         raise NodeError(f"node not ready after {timeout:.0f}s; log {self.log_path}:\n" + self.log_tail())
 
-    def start(self, timeout: float = 90.0) -> "Node":
-        cmd = [java_binary(), *os.environ.get("LAVAMETRICS_NODE_JAVA_OPTS", "-Xmx384m").split(),
-               *self.jvm_args, "-jar", str(self.server.path)]
+    def start(self, timeout: float = 90.0) -> Node:
+        cmd = [
+            java_binary(),
+            *os.environ.get("LAVAMETRICS_NODE_JAVA_OPTS", "-Xmx384m").split(),
+            *self.jvm_args,
+            "-jar",
+            str(self.server.path),
+        ]
         for attempt in (1, 2):
             log = self.log_path.open("wb")
             # its own session: a Ctrl-C meant for the caller must not kill the node mid-test;
             # stop() ends it instead
             self.process = subprocess.Popen(
-                cmd, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                cmd,
+                cwd=self.workdir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
             log.close()
@@ -217,7 +229,7 @@ class Node:
         except ProcessLookupError:
             pass
 
-    def __enter__(self) -> "Node":
+    def __enter__(self) -> Node:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -254,8 +266,13 @@ def prepare_node(
         shutil.copy2(jar, plugins_dir / jar.name)
     password = config.get("lavalink", {}).get("server", {}).get("password", DEFAULT_PASSWORD)
     return Node(
-        workdir=workdir, port=port, password=str(password),
-        server=server or resolve_server_jar(root), plugin=plugin, config=config, jvm_args=list(jvm_args or []),
+        workdir=workdir,
+        port=port,
+        password=str(password),
+        server=server or resolve_server_jar(root),
+        plugin=plugin,
+        config=config,
+        jvm_args=list(jvm_args or []),
     )
 
 

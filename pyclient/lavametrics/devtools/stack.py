@@ -28,17 +28,17 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lavametrics.devtools import bothistory as history
 from lavametrics.devtools import node as nodes
-from lavametrics.monitor import targets
-from lavametrics.monitor.nodesfile import NodeSpec
+from lavametrics.devtools.botsim import BotSimulator, SimNode
 from lavametrics.devtools.voicesim import VoiceSimulator
 from lavametrics.devtools.wavgen import write_tone
-from lavametrics.devtools import bothistory as history
-from lavametrics.devtools.botsim import BotSimulator, SimNode
+from lavametrics.devtools.webhook import WebhookReceiver
 from lavametrics.mixin.build import alertmanager_text, files, yaml_text
 from lavametrics.mixin.config import MixinConfig
 from lavametrics.mixin.stackconfig import JOBS, prometheus_config
-from lavametrics.devtools.webhook import WebhookReceiver
+from lavametrics.monitor import targets
+from lavametrics.monitor.nodesfile import NodeSpec
 
 DEFAULT_PORTS = {"prometheus": 9090, "alertmanager": 9093, "webhook": 9095, "bot": 9096, "node": 2333}
 GUILD_BASE = 810_000

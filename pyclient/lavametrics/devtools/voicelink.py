@@ -6,11 +6,11 @@ id) from Discord and hands them to Lavalink in a player PATCH; here the simulato
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
-from lavametrics.lavalink.session import LavalinkSession, SessionError
 from lavametrics.devtools.voicesim import VoiceSimulator
-
+from lavametrics.lavalink.session import LavalinkSession, SessionError
 
 # The simulated voice channel of guild N is CHANNEL_BASE + N: any numeric id works, since the
 # simulator, like Discord's voice server, never sees it.
@@ -25,12 +25,17 @@ def voice_state(sim: VoiceSimulator, guild_id: int) -> dict[str, str]:
     protocol/.../v4/player.kt at 4.2.2, and PlayerRestHandler.kt rejects a blank one). 4.1.x
     ignores the unknown key, so every version gets it.
     """
-    return {"token": f"sim-token-{guild_id}", "endpoint": sim.endpoint, "sessionId": f"sim-voice-{guild_id}",
-            "channelId": str(CHANNEL_BASE + guild_id)}
+    return {
+        "token": f"sim-token-{guild_id}",
+        "endpoint": sim.endpoint,
+        "sessionId": f"sim-voice-{guild_id}",
+        "channelId": str(CHANNEL_BASE + guild_id),
+    }
 
 
-def connect_and_play(session: LavalinkSession, sim: VoiceSimulator, guild_ids: Iterable[int], identifier: str,
-                     *, timeout: float = 20.0) -> dict[str, Any]:
+def connect_and_play(
+    session: LavalinkSession, sim: VoiceSimulator, guild_ids: Iterable[int], identifier: str, *, timeout: float = 20.0
+) -> dict[str, Any]:
     """Load `identifier` once, then give every guild's player that track and a voice connection.
 
     Returns the loaded track. Raises SessionError when the load fails or a guild's voice

@@ -78,12 +78,19 @@ _PAIRS = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 # prometheus_client tries int() before float(), so an integer spelling must stay an int
 # (-0 is 0, not -0.0); more than 18 digits without '.' or exponent is left to the slow path
 _INT = re.compile(r"[+-]?[0-9]{1,18}")
-_FLOAT = re.compile(r"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?[0-9]+[eE][+-]?[0-9]+"
-                    r"|[+-]?Inf|NaN")
+_FLOAT = re.compile(
+    r"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?[0-9]+[eE][+-]?[0-9]+"
+    r"|[+-]?Inf|NaN"
+)
 # prometheus_client skips whitespace before the docstring; one that starts with it is left to it
 _COMMENT = re.compile(r"# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*)(?: ([^ \t\n\r\x0b\x0c].*))?")
-_TYPES = {"counter": [""], "gauge": [""], "untyped": [""], "summary": ["_count", "_sum", ""],
-          "histogram": ["_count", "_sum", "_bucket"]}
+_TYPES = {
+    "counter": [""],
+    "gauge": [""],
+    "untyped": [""],
+    "summary": ["_count", "_sum", ""],
+    "histogram": ["_count", "_sum", "_bucket"],
+}
 _LABEL_ESCAPE = re.compile(r'\\[\\n"]')
 _HELP_ESCAPE = re.compile(r"\\[\\n]")
 _UNESCAPE = {"\\\\": "\\", "\\n": "\n", '\\"': '"'}.__getitem__
@@ -188,16 +195,16 @@ def _parse_text_fast(text: str) -> list[Metric]:
             # the last '}' closes the labels: nothing after it (value, timestamp) has one,
             # and _labels() rejects a label string with an unquoted '}'
             cut = line.rfind("}") + 1
-            if line[cut:cut + 1] != " ":
+            if line[cut : cut + 1] != " ":
                 raise _Unsupported
-            sname, raw = line[:brace], line[brace + 1:cut - 1]
+            sname, raw = line[:brace], line[brace + 1 : cut - 1]
             labels = cached_labels(raw)
             labels = dict(labels) if labels is not None else _labels(raw)
         if sname not in names:
             if _NAME.fullmatch(sname) is None:
                 raise _Unsupported
             names.add(sname)
-        vtok, _, ttok = line[cut + 1:].partition(" ")
+        vtok, _, ttok = line[cut + 1 :].partition(" ")
         value = number(vtok, _MISSING)
         if value is _MISSING:
             value = numbers[vtok] = _number(vtok)

@@ -110,8 +110,16 @@ def _getter(indexes: list[int]):
 class _FamilySpec:
     """Where a family sits in the body: its lines and its samples' places among all samples."""
 
-    __slots__ = ("name", "documentation", "type", "first_line", "end_line", "first_sample", "end_sample",
-                 "sample_names")
+    __slots__ = (
+        "name",
+        "documentation",
+        "type",
+        "first_line",
+        "end_line",
+        "first_sample",
+        "end_sample",
+        "sample_names",
+    )
 
     def __init__(self, name: str, first_line: int, first_sample: int):
         self.name = name
@@ -127,8 +135,15 @@ class _FamilySpec:
 class _Layout:
     """Everything about a body but its values, for one node."""
 
-    def __init__(self, heads: list[str], fixed: list[int], fixed_tails: tuple, sample_lines: list[int],
-                 prefixes: list[str], specs: list[_FamilySpec]):
+    def __init__(
+        self,
+        heads: list[str],
+        fixed: list[int],
+        fixed_tails: tuple,
+        sample_lines: list[int],
+        prefixes: list[str],
+        specs: list[_FamilySpec],
+    ):
         self.heads = heads
         self.fixed_tails_of = _getter(fixed)
         self.fixed_tails = fixed_tails
@@ -192,7 +207,7 @@ class NodeRelabeller:
         else:
             if head[-1] != "}":  # the value is followed by a timestamp
                 raise xp._Unsupported
-            name, labels = head[:brace], xp._labels(head[brace + 1:-1])
+            name, labels = head[:brace], xp._labels(head[brace + 1 : -1])
         if xp._NAME.fullmatch(name) is None:
             raise xp._Unsupported
         entry = (sample_name(name) + label_text(node_labels(labels, self.node)) + " ", name)

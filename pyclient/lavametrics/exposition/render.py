@@ -14,7 +14,7 @@ are. Their names and labels are built with the helpers used here (``label_text``
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from prometheus_client.metrics_core import Metric
 from prometheus_client.openmetrics.exposition import escape_label_name, escape_metric_name
@@ -24,8 +24,13 @@ from lavametrics.exposition.names import COUNTER_SUFFIX
 
 # generate_latest moves these samples into a gauge family of their own after the family
 _SEPARATE_SUFFIXES = ("_created", "_gcount", "_gsum")  # in the (sorted) order it writes them
-_TYPE_IN_TEXT = {"counter": "counter", "info": "gauge", "stateset": "gauge",
-                 "gaugehistogram": "histogram", "unknown": "untyped"}
+_TYPE_IN_TEXT = {
+    "counter": "counter",
+    "info": "gauge",
+    "stateset": "gauge",
+    "gaugehistogram": "histogram",
+    "unknown": "untyped",
+}
 _NAME_SUFFIX = {"counter": COUNTER_SUFFIX, "info": "_info"}
 
 # Bounded by clearing, so label sets that keep changing cannot grow them without limit.

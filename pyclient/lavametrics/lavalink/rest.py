@@ -26,9 +26,13 @@ class LavalinkClient:
     def _get(self, path: str) -> tuple[str, bytes]:
         full = self.url.rstrip("/") + path
         try:
-            _status, ctype, body, _h = fetch(full, timeout=self.timeout, auth=Auth(raw=self.password),
-                                             accept="application/json, text/plain;q=0.5",
-                                             max_bytes=4 * 1024 * 1024)
+            _status, ctype, body, _h = fetch(
+                full,
+                timeout=self.timeout,
+                auth=Auth(raw=self.password),
+                accept="application/json, text/plain;q=0.5",
+                max_bytes=4 * 1024 * 1024,
+            )
         except FetchError as exc:
             if exc.status in (401, 403):
                 raise LavalinkError(full, "bad password", f"HTTP {exc.status}", exc.status) from None

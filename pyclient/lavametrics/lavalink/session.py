@@ -18,7 +18,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 class SessionError(RuntimeError):
@@ -28,14 +29,22 @@ class SessionError(RuntimeError):
 class LavalinkSession:
     """One client session. Messages from the node are collected by a reader thread."""
 
-    def __init__(self, url: str, password: str, *, user_id: int = 4242, client_name: str = "lavametrics-tests",
-                 session_id: str | None = None, timeout: float = 10.0):
+    def __init__(
+        self,
+        url: str,
+        password: str,
+        *,
+        user_id: int = 4242,
+        client_name: str = "lavametrics-tests",
+        session_id: str | None = None,
+        timeout: float = 10.0,
+    ):
         self.url = url.rstrip("/")
         self.password = password
         self.user_id = user_id
         self.client_name = client_name
         self.timeout = timeout
-        self.messages: "queue.Queue[dict[str, Any]]" = queue.Queue()
+        self.messages: queue.Queue[dict[str, Any]] = queue.Queue()
         self.history: list[dict[str, Any]] = []
         headers = {"Authorization": password, "User-Id": str(user_id), "Client-Name": client_name}
         if session_id:
@@ -47,7 +56,8 @@ class LavalinkSession:
         self._exit = contextlib.ExitStack()
         try:
             self._ws = self._exit.enter_context(
-                connect(ws_url, additional_headers=headers, open_timeout=timeout, max_size=2**24))
+                connect(ws_url, additional_headers=headers, open_timeout=timeout, max_size=2**24)
+            )
         except (InvalidHandshake, OSError, TimeoutError) as exc:
             # a wrong password is a 401/403 handshake; a wrong port is refused or not a websocket
             raise SessionError(f"{ws_url}: cannot open the websocket: {exc}") from None
@@ -94,8 +104,9 @@ class LavalinkSession:
     def request(self, method: str, path: str, body: Any = None, *, query: dict[str, str] | None = None) -> Any:
         url = self.url + path + ("?" + urllib.parse.urlencode(query) if query else "")
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Authorization": self.password, "Content-Type": "application/json"})
+        req = urllib.request.Request(
+            url, data=data, method=method, headers={"Authorization": self.password, "Content-Type": "application/json"}
+        )
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
                 payload = resp.read()
@@ -110,8 +121,10 @@ class LavalinkSession:
         voice = body.get("voice")
         if isinstance(voice, dict) and not voice.get("channelId"):
             # Lavalink 4.2+ answers 400 without it (4.1 ignores it); say so before the node does
-            raise SessionError(f"guild {guild_id}: voice.channelId is missing: Lavalink 4.2+ requires the voice "
-                               "channel id with token, endpoint and sessionId")
+            raise SessionError(
+                f"guild {guild_id}: voice.channelId is missing: Lavalink 4.2+ requires the voice "
+                "channel id with token, endpoint and sessionId"
+            )
         path = f"/v4/sessions/{self.session_id}/players/{guild_id}"
         return self.request("PATCH", path, body, query={"noReplace": "true"} if no_replace else None)
 
@@ -139,7 +152,7 @@ class LavalinkSession:
         self._exit.close()
         self._reader.join(timeout=5)
 
-    def __enter__(self) -> "LavalinkSession":
+    def __enter__(self) -> LavalinkSession:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry
 
-from lavametrics.monitor import collector as merge
 from lavametrics.bot.metrics import BotMetrics
 from lavametrics.config.catalog import load_catalog
+from lavametrics.monitor import collector as merge
 
 _HISTOGRAM = ("_bucket", "_sum", "_count")
 

@@ -38,15 +38,15 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import CollectorRegistry
 from prometheus_client.samples import Sample
 
-from lavametrics.exposition import parse as exposition_parse
+from lavametrics.config import catalog
 from lavametrics.exposition import gcpause
+from lavametrics.exposition import parse as exposition_parse
+from lavametrics.exposition.names import counter_sample_name
 from lavametrics.exposition.relabel import JoinedFamily, NodeRelabeller, TextFamily, relabel
+from lavametrics.httpfetch import MAX_BODY_BYTES, FetchError, fetch
 from lavametrics.lavalink.rest import LavalinkClient, LavalinkError
 from lavametrics.monitor.nodesfile import NodeSpec
 from lavametrics.monitor.scrape import ScrapeError
-from lavametrics.config import catalog
-from lavametrics.exposition.names import counter_sample_name
-from lavametrics.httpfetch import MAX_BODY_BYTES, FetchError, fetch
 from lavametrics.monitor.singleflight import SingleFlight
 
 UP = "lavametrics_node_up"
@@ -75,8 +75,10 @@ _STATS_GAUGES = (
     (("frameStats", "deficit"), "frames_deficit", "Frames missing per minute, average per player (from stats)", 1.0),
 )
 
-_OWN_NAMES = frozenset({UP, DURATION, FALLBACK, CONFLICTS, FAILURES, counter_sample_name(FAILURES), FAILURES + "_created"}
-                       | {STATS_PREFIX + s[1] for s in _STATS_GAUGES})
+_OWN_NAMES = frozenset(
+    {UP, DURATION, FALLBACK, CONFLICTS, FAILURES, counter_sample_name(FAILURES), FAILURES + "_created"}
+    | {STATS_PREFIX + s[1] for s in _STATS_GAUGES}
+)
 
 # Bounded values of the reason label: ScrapeError's reasons ("http <code>" folded into
 # "http", so a node answering odd codes cannot grow the label), a worker that overran its
@@ -191,9 +193,15 @@ class NodeMetricsCollector:
     Parsed, a text exposition takes ~20x its size in Python objects, hence the default.
     """
 
-    def __init__(self, nodes: list[NodeSpec], timeout: float = 5.0, bot_registry: CollectorRegistry | None = None,
-                 stats_fallback: bool = True, max_workers: int | None = None,
-                 max_body_bytes: int = MAX_BODY_BYTES):
+    def __init__(
+        self,
+        nodes: list[NodeSpec],
+        timeout: float = 5.0,
+        bot_registry: CollectorRegistry | None = None,
+        stats_fallback: bool = True,
+        max_workers: int | None = None,
+        max_body_bytes: int = MAX_BODY_BYTES,
+    ):
         names = [n.name for n in nodes]
         if len(set(names)) != len(names):
             raise ValueError(f"node names must be unique: {names}")
@@ -204,8 +212,9 @@ class NodeMetricsCollector:
         if max_body_bytes < 1:
             raise ValueError(f"max_body_bytes must be positive: {max_body_bytes}")
         self.max_body_bytes = max_body_bytes
-        self._pool = cf.ThreadPoolExecutor(max_workers=max_workers or max(2, min(32, 2 * len(nodes))),
-                                           thread_name_prefix="lavametrics-scrape")
+        self._pool = cf.ThreadPoolExecutor(
+            max_workers=max_workers or max(2, min(32, 2 * len(nodes))), thread_name_prefix="lavametrics-scrape"
+        )
         self._lock = threading.Lock()
         self.last_results: list[NodeResult] = []
         # Per node, the last body with its families (a body that did not change is neither
@@ -298,17 +307,28 @@ class NodeMetricsCollector:
         results = []
         for node in self.nodes:
             if node.name in still_running:
-                results.append(NodeResult(node.name, duration=time.monotonic() - start,
-                                          error="timeout: the previous scrape is still running",
-                                          failure="timeout"))
+                results.append(
+                    NodeResult(
+                        node.name,
+                        duration=time.monotonic() - start,
+                        error="timeout: the previous scrape is still running",
+                        failure="timeout",
+                    )
+                )
                 continue
             fut = futures[node.name]
             if fut.done() and fut.exception() is None:
                 results.append(fut.result())
             else:
                 err = "timeout" if not fut.done() else f"internal error: {fut.exception()!r}"
-                results.append(NodeResult(node.name, duration=time.monotonic() - start, error=err,
-                                          failure="timeout" if not fut.done() else "internal"))
+                results.append(
+                    NodeResult(
+                        node.name,
+                        duration=time.monotonic() - start,
+                        error=err,
+                        failure="timeout" if not fut.done() else "internal",
+                    )
+                )
         return results
 
     def merge(self, results: list[NodeResult]) -> list[Metric]:
@@ -335,14 +355,23 @@ class NodeMetricsCollector:
                 if not merger.add(fam, claims):
                     clashes += 1
             for fam in res.stats:
-                stats_fams.setdefault(fam.name, Metric(fam.name, fam.documentation, "gauge")).samples.extend(fam.samples)
+                stats_fams.setdefault(fam.name, Metric(fam.name, fam.documentation, "gauge")).samples.extend(
+                    fam.samples
+                )
             up.samples.append(Sample(UP, lbl, 1.0 if res.up else 0.0, None, None))
             dur.samples.append(Sample(DURATION, lbl, res.duration, None, None))
             fb.samples.append(Sample(FALLBACK, lbl, 1.0 if res.fallback else 0.0, None, None))
             conf.samples.append(Sample(CONFLICTS, lbl, float(clashes), None, None))
             for reason in FAILURE_REASONS:
-                failures.samples.append(Sample(counter_sample_name(FAILURES), {"node": res.name, "reason": reason},
-                                               float(failure_counts.get((res.name, reason), 0)), None, None))
+                failures.samples.append(
+                    Sample(
+                        counter_sample_name(FAILURES),
+                        {"node": res.name, "reason": reason},
+                        float(failure_counts.get((res.name, reason), 0)),
+                        None,
+                        None,
+                    )
+                )
         out = merger.families()
         out.extend([up, dur, fb, conf, failures])
         out.extend(stats_fams.values())
@@ -355,8 +384,12 @@ class NodeMetricsCollector:
         cached = self._relabelled.get(res.name)
         if cached is not None and cached[0] is res.families:
             return cached[1]
-        out = [(fam, _claims(fam)) for fam in (
-            f if isinstance(f, TextFamily) and f.node == res.name else relabel(f, res.name) for f in res.families)]
+        out = [
+            (fam, _claims(fam))
+            for fam in (
+                f if isinstance(f, TextFamily) and f.node == res.name else relabel(f, res.name) for f in res.families
+            )
+        ]
         self._relabelled[res.name] = (res.families, out)
         return out
 
@@ -383,10 +416,13 @@ class NodeMetricsCollector:
         return self._rounds.executions
 
 
-def merged_registry(nodes: list[NodeSpec], bot_registry: CollectorRegistry | None = None,
-                    timeout: float = 5.0, max_body_bytes: int = MAX_BODY_BYTES) -> CollectorRegistry:
+def merged_registry(
+    nodes: list[NodeSpec],
+    bot_registry: CollectorRegistry | None = None,
+    timeout: float = 5.0,
+    max_body_bytes: int = MAX_BODY_BYTES,
+) -> CollectorRegistry:
     """A fresh registry exposing the bot's own metrics plus every node's, relabelled."""
     reg = CollectorRegistry(auto_describe=False)
-    reg.register(NodeMetricsCollector(nodes, timeout=timeout, bot_registry=bot_registry,
-                                      max_body_bytes=max_body_bytes))
+    reg.register(NodeMetricsCollector(nodes, timeout=timeout, bot_registry=bot_registry, max_body_bytes=max_body_bytes))
     return reg

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 
 from prometheus_client.metrics_core import Metric
 
-from lavametrics.texttable import table
 from lavametrics.config.catalog import Catalog
 from lavametrics.exposition.names import counter_base
 from lavametrics.httpfetch import Auth, FetchError, fetch, redact_url
 from lavametrics.lavalink.rest import LavalinkClient, LavalinkError, plugin_version
 from lavametrics.monitor.nodesfile import NodeSpec
 from lavametrics.monitor.scrape import ScrapeError, scrape
+from lavametrics.texttable import table
 
 HEALTHY, UNHEALTHY, ERROR = 0, 1, 2
 SLOW_SCRAPE_SECONDS = 2.5
@@ -51,9 +51,15 @@ class NodeReport:
         return f"{failed[0].name}: {failed[0].detail}"
 
     def as_dict(self) -> dict:
-        return {"node": self.node, "url": self.url, "status": self.status, "healthy": self.status == HEALTHY,
-                "pluginVersion": self.plugin_version, "reason": self.reason,
-                "checks": [r.as_dict() for r in self.results]}
+        return {
+            "node": self.node,
+            "url": self.url,
+            "status": self.status,
+            "healthy": self.status == HEALTHY,
+            "pluginVersion": self.plugin_version,
+            "reason": self.reason,
+            "checks": [r.as_dict() for r in self.results],
+        }
 
 
 def _find(families: dict[str, Metric], name: str, ftype: str) -> Metric | None:
@@ -92,8 +98,13 @@ def check_families(families: dict[str, Metric], catalog: Catalog) -> list[CheckR
             wrong.append(f"{fam.name} is {got.type}, expected {fam.type}")
     results = []
     count = sum(1 for f in catalog.families if f.group in expected)
-    results.append(CheckResult("families present", not missing,
-                               f"{count - len(missing)}/{count} present" + (f"; missing: {', '.join(missing)}" if missing else "")))
+    results.append(
+        CheckResult(
+            "families present",
+            not missing,
+            f"{count - len(missing)}/{count} present" + (f"; missing: {', '.join(missing)}" if missing else ""),
+        )
+    )
     results.append(CheckResult("family types", not wrong, "; ".join(wrong) if wrong else "all match the catalog"))
     return results
 
@@ -106,8 +117,11 @@ def _sum(fam: Metric | None, sample: str | None = None) -> float | None:
 
 def check_auth(url: str, auth: Auth, timeout: float) -> CheckResult:
     """The plugin's own endpoint must refuse no and wrong credentials and accept the right ones."""
-    wrong = Auth(username=auth.username, password=(auth.password or "") + "-wrong") if auth.username is not None \
+    wrong = (
+        Auth(username=auth.username, password=(auth.password or "") + "-wrong")
+        if auth.username is not None
         else Auth(bearer_token=(auth.bearer_token or "") + "-wrong")
+    )
     outcomes = {}
     for label, creds in (("none", None), ("wrong", wrong), ("right", auth)):
         try:
@@ -116,9 +130,12 @@ def check_auth(url: str, auth: Auth, timeout: float) -> CheckResult:
         except FetchError as exc:
             outcomes[label] = exc.status if exc.status else exc.reason
     ok = outcomes["none"] == 401 and outcomes["wrong"] == 401 and outcomes["right"] == 200
-    return CheckResult("endpoint auth", ok,
-                       f"no credentials -> {outcomes['none']}, wrong -> {outcomes['wrong']}, right -> {outcomes['right']}"
-                       + ("" if ok else " (expected 401, 401, 200)"))
+    return CheckResult(
+        "endpoint auth",
+        ok,
+        f"no credentials -> {outcomes['none']}, wrong -> {outcomes['wrong']}, right -> {outcomes['right']}"
+        + ("" if ok else " (expected 401, 401, 200)"),
+    )
 
 
 def _lavalink_version(info: dict) -> str:
@@ -145,8 +162,14 @@ def check_node(node: NodeSpec, catalog: Catalog, timeout: float = 5.0, uptime_wa
     report.plugin_version = version
     if version is None:
         names = [p.get("name") for p in info.get("plugins") or () if isinstance(p, dict)]
-        add(CheckResult("plugin", False, "lavametrics not in /v4/info plugins"
-                        + (f" (found: {', '.join(map(str, names))})" if names else " (no plugins loaded)")))
+        add(
+            CheckResult(
+                "plugin",
+                False,
+                "lavametrics not in /v4/info plugins"
+                + (f" (found: {', '.join(map(str, names))})" if names else " (no plugins loaded)"),
+            )
+        )
         report.status = UNHEALTHY
         return report
     add(CheckResult("plugin", True, f"lavametrics {version}"))
@@ -156,7 +179,13 @@ def check_node(node: NodeSpec, catalog: Catalog, timeout: float = 5.0, uptime_wa
         sc = scrape(node.metrics_url, timeout=timeout, auth=node.metrics_auth)
         stats_after = api.stats()
     except ScrapeError as exc:
-        add(CheckResult("metrics parse", False, f"{redact_url(node.metrics_url)}: {exc.reason}" + (f" ({exc.detail})" if exc.detail else "")))
+        add(
+            CheckResult(
+                "metrics parse",
+                False,
+                f"{redact_url(node.metrics_url)}: {exc.reason}" + (f" ({exc.detail})" if exc.detail else ""),
+            )
+        )
         report.status = UNHEALTHY
         return report
     except LavalinkError as exc:
@@ -164,7 +193,13 @@ def check_node(node: NodeSpec, catalog: Catalog, timeout: float = 5.0, uptime_wa
         report.status = UNHEALTHY
         return report
     families = {f.name: f for f in sc.families}
-    add(CheckResult("metrics parse", True, f"{len(sc.families)} families, {sum(len(f.samples) for f in sc.families)} samples, {sc.body_bytes} bytes"))
+    add(
+        CheckResult(
+            "metrics parse",
+            True,
+            f"{len(sc.families)} families, {sum(len(f.samples) for f in sc.families)} samples, {sc.body_bytes} bytes",
+        )
+    )
     report.results.extend(check_families(families, catalog))
 
     config_valid = catalog.family("config_valid").parsed_name
@@ -174,7 +209,9 @@ def check_node(node: NodeSpec, catalog: Catalog, timeout: float = 5.0, uptime_wa
     success = families.get(catalog.family("collector_success").parsed_name)
     if success is not None:
         failing = sorted(s.labels.get("collector", "?") for s in success.samples if s.value != 1)
-        add(CheckResult("collectors", not failing, "all succeeded" if not failing else "failing: " + ", ".join(failing)))
+        add(
+            CheckResult("collectors", not failing, "all succeeded" if not failing else "failing: " + ", ".join(failing))
+        )
 
     players_name = catalog.family("players").parsed_name
     players = _sum(families.get(players_name))
@@ -182,8 +219,14 @@ def check_node(node: NodeSpec, catalog: Catalog, timeout: float = 5.0, uptime_wa
         # players may change between the two calls; agreeing with either side is consistent
         rest = {stats_before.get("players"), stats_after.get("players")}
         ok = players in rest
-        add(CheckResult("players consistent", ok,
-                        f"sum({players_name}) = {players:g}, /v4/stats players = {'/'.join(str(p) for p in sorted(rest, key=str))}"))
+        add(
+            CheckResult(
+                "players consistent",
+                ok,
+                f"sum({players_name}) = {players:g}, "
+                f"/v4/stats players = {'/'.join(str(p) for p in sorted(rest, key=str))}",
+            )
+        )
 
     core_uptime = _sum(families.get("lavalink_uptime_milliseconds"))
     u1 = stats_before.get("uptime")
@@ -200,9 +243,14 @@ def check_node(node: NodeSpec, catalog: Catalog, timeout: float = 5.0, uptime_wa
     else:
         add(CheckResult("uptime advancing", False, "/v4/stats has no numeric uptime"))
 
-    add(CheckResult("scrape duration", sc.duration_seconds < SLOW_SCRAPE_SECONDS,
-                    f"{sc.duration_seconds * 1000:.1f} ms" + ("" if sc.duration_seconds < SLOW_SCRAPE_SECONDS
-                                                              else f" (limit {SLOW_SCRAPE_SECONDS:g} s)")))
+    add(
+        CheckResult(
+            "scrape duration",
+            sc.duration_seconds < SLOW_SCRAPE_SECONDS,
+            f"{sc.duration_seconds * 1000:.1f} ms"
+            + ("" if sc.duration_seconds < SLOW_SCRAPE_SECONDS else f" (limit {SLOW_SCRAPE_SECONDS:g} s)"),
+        )
+    )
 
     if node.metrics_auth is not None:
         add(check_auth(node.metrics_url, node.metrics_auth, timeout))

@@ -87,8 +87,10 @@ def url_problem(value) -> str | None:
     except ValueError:
         return "must be an http:// or https:// URL with a valid host and port"
     if "@" in parts.netloc:
-        return ("must not contain user:password@: Lavalink's password goes in 'password', "
-                "metrics credentials in 'metrics_auth'")
+        return (
+            "must not contain user:password@: Lavalink's password goes in 'password', "
+            "metrics credentials in 'metrics_auth'"
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return "must be an http:// or https:// URL with a host"
     return None
@@ -96,8 +98,12 @@ def url_problem(value) -> str | None:
 
 def timeout_problem(value) -> str | None:
     """Why ``value`` is not a usable timeout in seconds, or None."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or not 0 < value <= MAX_TIMEOUT_SECONDS:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or not 0 < value <= MAX_TIMEOUT_SECONDS
+    ):
         return f"must be a number of seconds, > 0 and <= {MAX_TIMEOUT_SECONDS:g}"
     return None
 
@@ -106,8 +112,15 @@ def default_metrics_url(url: str) -> str:
     return url.rstrip("/") + "/metrics"
 
 
-def node_from_flags(url: str, password: str, metrics_url: str | None = None, *, metrics_user: str | None = None,
-                    metrics_password: str | None = None, metrics_bearer: str | None = None) -> NodeSpec:
+def node_from_flags(
+    url: str,
+    password: str,
+    metrics_url: str | None = None,
+    *,
+    metrics_user: str | None = None,
+    metrics_password: str | None = None,
+    metrics_bearer: str | None = None,
+) -> NodeSpec:
     """The one node a command line names (what ``check URL`` checks); errors never show a secret."""
     if metrics_bearer and metrics_user:
         raise NodesFileError("--metrics-user and --metrics-bearer are exclusive")
@@ -121,8 +134,7 @@ def node_from_flags(url: str, password: str, metrics_url: str | None = None, *, 
         problem = None if value is None else url_problem(value)
         if problem:
             raise NodesFileError(f"{what} {redact_url(value)!r}: {problem}")
-    return NodeSpec("node", url, password, metrics_url or default_metrics_url(url), auth,
-                    own_endpoint=auth is not None)
+    return NodeSpec("node", url, password, metrics_url or default_metrics_url(url), auth, own_endpoint=auth is not None)
 
 
 def parse_nodes(data, path="<nodes>") -> list[NodeSpec]:
@@ -130,7 +142,9 @@ def parse_nodes(data, path="<nodes>") -> list[NodeSpec]:
         seq = data["nodes"]
         unknown = [k for k in data if k != "nodes"]
         if unknown:
-            raise NodesFileError(f"{_where(path, data, unknown[0])}: key {unknown[0]!r}: unknown top-level key (allowed: nodes)")
+            raise NodesFileError(
+                f"{_where(path, data, unknown[0])}: key {unknown[0]!r}: unknown top-level key (allowed: nodes)"
+            )
     else:
         seq = data
     if not isinstance(seq, list) or not seq:
@@ -142,11 +156,14 @@ def parse_nodes(data, path="<nodes>") -> list[NodeSpec]:
         if not isinstance(item, dict):
             line = getattr(getattr(seq, "lc", None), "item", lambda _i: (None,))(i)[0]
             where = f"{path}:{line + 1}" if line is not None else str(path)
-            raise NodesFileError(f"{where}: {ctx}: a {_type_name(item)} (not shown): "
-                                 "expected a mapping with name, url, password")
+            raise NodesFileError(
+                f"{where}: {ctx}: a {_type_name(item)} (not shown): expected a mapping with name, url, password"
+            )
         for key in item:
             if key not in _NODE_KEYS:
-                raise NodesFileError(f"{_where(path, item, key)}: key {ctx}.{key}: unknown key (allowed: {', '.join(_NODE_KEYS)})")
+                raise NodesFileError(
+                    f"{_where(path, item, key)}: key {ctx}.{key}: unknown key (allowed: {', '.join(_NODE_KEYS)})"
+                )
         for key in ("name", "url", "password"):
             if key not in item or item[key] in (None, ""):
                 try:
@@ -156,7 +173,9 @@ def parse_nodes(data, path="<nodes>") -> list[NodeSpec]:
                 raise NodesFileError(f"{where}: key {ctx}.{key}: missing (required: name, url, password)")
 
         def bad(key, value, why, _item=item, _ctx=ctx):
-            return NodesFileError(f"{_where(path, _item, key, value=True)}: key {_ctx}.{key}: {_shown(key, value)}: {why}")
+            return NodesFileError(
+                f"{_where(path, _item, key, value=True)}: key {_ctx}.{key}: {_shown(key, value)}: {why}"
+            )
 
         name = item["name"]
         if not isinstance(name, str):
@@ -180,23 +199,37 @@ def parse_nodes(data, path="<nodes>") -> list[NodeSpec]:
                 raise bad("metrics_auth", ma, "must be a mapping {username, password} or {bearer_token}")
             for key in ma:
                 if key not in _AUTH_KEYS:
-                    raise NodesFileError(f"{_where(path, ma, key)}: key {ctx}.metrics_auth.{key}: unknown key (allowed: {', '.join(_AUTH_KEYS)})")
+                    raise NodesFileError(
+                        f"{_where(path, ma, key)}: key {ctx}.metrics_auth.{key}: unknown key "
+                        f"(allowed: {', '.join(_AUTH_KEYS)})"
+                    )
             has_basic = "username" in ma or "password" in ma
             if has_basic and "bearer_token" in ma:
                 raise bad("metrics_auth", ma, "basic (username/password) and bearer_token are exclusive")
             if has_basic and not ma.get("username"):
                 raise bad("metrics_auth", ma, "basic auth needs a username")
-            auth = Auth(username=None if ma.get("username") is None else str(ma.get("username")),
-                        password=None if ma.get("password") is None else str(ma.get("password")),
-                        bearer_token=None if ma.get("bearer_token") is None else str(ma.get("bearer_token")))
+            auth = Auth(
+                username=None if ma.get("username") is None else str(ma.get("username")),
+                password=None if ma.get("password") is None else str(ma.get("password")),
+                bearer_token=None if ma.get("bearer_token") is None else str(ma.get("bearer_token")),
+            )
         own = item.get("own_endpoint", False)
         if not isinstance(own, bool):
             raise bad("own_endpoint", own, "must be true or false")
         timeout = item.get("timeout")
         if timeout is not None and timeout_problem(timeout):
             raise bad("timeout", timeout, timeout_problem(timeout))
-        nodes.append(NodeSpec(name, url.rstrip("/"), str(password), metrics_url, auth, own,
-                              float(timeout) if timeout is not None else None))
+        nodes.append(
+            NodeSpec(
+                name,
+                url.rstrip("/"),
+                str(password),
+                metrics_url,
+                auth,
+                own,
+                float(timeout) if timeout is not None else None,
+            )
+        )
     return nodes
 
 

@@ -34,15 +34,26 @@ class Scrape:
     body: bytes = field(default=b"", repr=False, compare=False)
 
 
-def scrape(url: str, *, timeout: float = DEFAULT_TIMEOUT, auth: Auth | None = None,
-           openmetrics: bool = False, max_bytes: int = MAX_BODY_BYTES, previous: Scrape | None = None) -> Scrape:
+def scrape(
+    url: str,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    auth: Auth | None = None,
+    openmetrics: bool = False,
+    max_bytes: int = MAX_BODY_BYTES,
+    previous: Scrape | None = None,
+) -> Scrape:
     """Fetch and parse ``url``. When the body and Content-Type are those of ``previous``,
     its families are returned again (the same list object) instead of parsing anew."""
     start = time.monotonic()
     try:
-        status, ctype, body, hdrs = fetch(url, timeout=timeout, auth=auth,
-                                          accept=ACCEPT_OPENMETRICS if openmetrics else ACCEPT_TEXT,
-                                          max_bytes=max_bytes)
+        status, ctype, body, hdrs = fetch(
+            url,
+            timeout=timeout,
+            auth=auth,
+            accept=ACCEPT_OPENMETRICS if openmetrics else ACCEPT_TEXT,
+            max_bytes=max_bytes,
+        )
     except FetchError as exc:
         raise ScrapeError(url, exc.reason, exc.detail, exc.status) from exc
     if previous is not None and previous.content_type == ctype and previous.body == body:

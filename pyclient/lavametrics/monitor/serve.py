@@ -35,9 +35,9 @@ from prometheus_client.exposition import choose_encoder, generate_latest
 from prometheus_client.registry import CollectorRegistry
 
 from lavametrics.exposition import render as exposition_text
+from lavametrics.httpfetch import MAX_BODY_BYTES
 from lavametrics.monitor.collector import NodeMetricsCollector
 from lavametrics.monitor.nodesfile import NodeSpec
-from lavametrics.httpfetch import MAX_BODY_BYTES
 from lavametrics.monitor.singleflight import SingleFlight
 from lavametrics.webconfig import WebConfigError, WebConfigFile, WebGate
 
@@ -45,8 +45,11 @@ METRICS_PATH = "/metrics"
 DEFAULT_MAX_CONNECTIONS = 64
 SOCKET_TIMEOUT = 10.0  # reading a request or the TLS handshake; not the scrape itself
 
-_STATUS_TEXT = {401: "unauthorized", 429: "too many requests",
-                500: "the web configuration file is invalid (see the server's stderr)"}
+_STATUS_TEXT = {
+    401: "unauthorized",
+    429: "too many requests",
+    500: "the web configuration file is invalid (see the server's stderr)",
+}
 
 
 def make_handler(registry: CollectorRegistry, path: str = METRICS_PATH, web: WebGate | None = None):
@@ -104,7 +107,7 @@ def make_handler(registry: CollectorRegistry, path: str = METRICS_PATH, web: Web
             self.end_headers()
             try:
                 self.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError, socket.timeout):
+            except (TimeoutError, BrokenPipeError, ConnectionResetError):
                 pass  # the scraper gave up (its own timeout): nothing to tell it
 
         def log_message(self, fmt, *args):  # scrapes every 15 s would flood stderr
@@ -162,8 +165,7 @@ class MetricsHTTPServer(ThreadingHTTPServer):
     request_queue_size = 128
     socket_timeout = SOCKET_TIMEOUT
 
-    def __init__(self, address, handler, web: WebGate | None = None,
-                 max_connections: int = DEFAULT_MAX_CONNECTIONS):
+    def __init__(self, address, handler, web: WebGate | None = None, max_connections: int = DEFAULT_MAX_CONNECTIONS):
         if max_connections < 1:
             raise ValueError(f"max_connections must be at least 1: {max_connections}")
         self.web = web
@@ -242,49 +244,72 @@ class MetricsHTTPServer(ThreadingHTTPServer):
         super().server_close()
 
 
-def start_server(registry: CollectorRegistry, host: str, port: int, web: WebGate | None = None,
-                 max_connections: int = DEFAULT_MAX_CONNECTIONS) -> MetricsHTTPServer:
+def start_server(
+    registry: CollectorRegistry,
+    host: str,
+    port: int,
+    web: WebGate | None = None,
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
+) -> MetricsHTTPServer:
     """Serve ``registry`` in a daemon thread; ``server.shutdown(); server.server_close()`` stops it."""
-    server = MetricsHTTPServer((host, port), make_handler(registry, web=web), web=web,
-                               max_connections=max_connections)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True,
-                     name="lavametrics-metrics-http").start()
+    server = MetricsHTTPServer((host, port), make_handler(registry, web=web), web=web, max_connections=max_connections)
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True, name="lavametrics-metrics-http"
+    ).start()
     return server
 
 
 _SIZE = re.compile(r"(\d+)\s*(B|KiB|MiB|GiB)?")
-_SIZE_UNITS = {None: 1, "B": 1, "KiB": 1024, "MiB": 1024 ** 2, "GiB": 1024 ** 3}
+_SIZE_UNITS = {None: 1, "B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3}
 
 
 def parse_size(text: str) -> int:
-    """"20MiB", "512KiB", "1048576" -> bytes; ValueError for anything else (or 0)."""
+    """ "20MiB", "512KiB", "1048576" -> bytes; ValueError for anything else (or 0)."""
     m = _SIZE.fullmatch(text.strip())
     if m is None or int(m.group(1)) == 0:
         raise ValueError(text)
     return int(m.group(1)) * _SIZE_UNITS[m.group(2)]
 
 
-def build(nodes: list[NodeSpec], host: str, port: int, timeout: float = 5.0, *, web: WebGate | None = None,
-          max_connections: int = DEFAULT_MAX_CONNECTIONS, max_body_bytes: int = MAX_BODY_BYTES):
+def build(
+    nodes: list[NodeSpec],
+    host: str,
+    port: int,
+    timeout: float = 5.0,
+    *,
+    web: WebGate | None = None,
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    max_body_bytes: int = MAX_BODY_BYTES,
+):
     collector = NodeMetricsCollector(nodes, timeout=timeout, max_body_bytes=max_body_bytes)
     registry = CollectorRegistry(auto_describe=False)
     registry.register(collector)
     try:
-        server = MetricsHTTPServer((host, port), make_handler(registry, web=web), web=web,
-                                   max_connections=max_connections)
+        server = MetricsHTTPServer(
+            (host, port), make_handler(registry, web=web), web=web, max_connections=max_connections
+        )
     except BaseException:
         collector.close()
         raise
     return server, collector
 
 
-def serve(nodes: list[NodeSpec], host: str = "127.0.0.1", port: int = 9478, timeout: float = 5.0,
-          ready=None, *, web_config_file: str | None = None, max_connections: int = DEFAULT_MAX_CONNECTIONS,
-          max_body_bytes: int = MAX_BODY_BYTES) -> int:
+def serve(
+    nodes: list[NodeSpec],
+    host: str = "127.0.0.1",
+    port: int = 9478,
+    timeout: float = 5.0,
+    ready=None,
+    *,
+    web_config_file: str | None = None,
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    max_body_bytes: int = MAX_BODY_BYTES,
+) -> int:
     """Serve until SIGTERM or Ctrl-C. A bad ``web_config_file`` raises WebConfigError first."""
     web = WebConfigFile(web_config_file) if web_config_file else None
-    server, collector = build(nodes, host, port, timeout, web=web, max_connections=max_connections,
-                              max_body_bytes=max_body_bytes)
+    server, collector = build(
+        nodes, host, port, timeout, web=web, max_connections=max_connections, max_body_bytes=max_body_bytes
+    )
 
     def on_term(_signo, _frame):
         raise KeyboardInterrupt
@@ -299,8 +324,12 @@ def serve(nodes: list[NodeSpec], host: str = "127.0.0.1", port: int = 9478, time
     if ready is not None:
         ready(server)
     security = f" ({web.describe()})" if web is not None else ""
-    print(f"lavametrics: serving {len(nodes)} node(s) on {server.scheme}://{host}:{server.server_address[1]}"
-          f"{METRICS_PATH}{security}", file=sys.stderr, flush=True)
+    print(
+        f"lavametrics: serving {len(nodes)} node(s) on {server.scheme}://{host}:{server.server_address[1]}"
+        f"{METRICS_PATH}{security}",
+        file=sys.stderr,
+        flush=True,
+    )
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:

@@ -10,7 +10,8 @@ moment it asked.
 from __future__ import annotations
 
 import threading
-from typing import Callable, Hashable, TypeVar
+from collections.abc import Callable, Hashable
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -29,7 +30,7 @@ class SingleFlight:
         self._lock = threading.Lock()
         self._calls: dict[Hashable, _Call] = {}
         self.executions = 0  # how many times work actually ran (for tests and curiosity)
-        self.shared = 0      # how many callers got the result of someone else's execution
+        self.shared = 0  # how many callers got the result of someone else's execution
 
     def do(self, key: Hashable, work: Callable[[], T]) -> T:
         with self._lock:

@@ -6,8 +6,22 @@ See docs/voicesim.md.  ``python -m lavametrics.devtools.voicesim --seconds N`` r
 
 from lavametrics.devtools.voicesim.gateway import MODES, SUPPORTED_VERSIONS, VoiceSession
 from lavametrics.devtools.voicesim.sim import VoiceSimulator
-from lavametrics.devtools.voicesim.udp import (DISCOVERY_SIZE, discovery_request, discovery_response, parse_discovery,
-                  rtp_packet)
+from lavametrics.devtools.voicesim.udp import (
+    DISCOVERY_SIZE,
+    discovery_request,
+    discovery_response,
+    parse_discovery,
+    rtp_packet,
+)
 
-__all__ = ["VoiceSimulator", "VoiceSession", "MODES", "SUPPORTED_VERSIONS", "DISCOVERY_SIZE",
-           "discovery_request", "discovery_response", "parse_discovery", "rtp_packet"]
+__all__ = [
+    "VoiceSimulator",
+    "VoiceSession",
+    "MODES",
+    "SUPPORTED_VERSIONS",
+    "DISCOVERY_SIZE",
+    "discovery_request",
+    "discovery_response",
+    "parse_discovery",
+    "rtp_packet",
+]

@@ -20,12 +20,13 @@ from dataclasses import asdict, dataclass
 from lavametrics.devtools.voicesim.udp import rtp_packet
 
 log = logging.getLogger(__name__)
-PAYLOAD = bytes([0xF8, 0xFF, 0xFE]) + bytes(117)      # 120-byte "encrypted opus" payload
+PAYLOAD = bytes([0xF8, 0xFF, 0xFE]) + bytes(117)  # 120-byte "encrypted opus" payload
 _SEQ_TS = struct.Struct("!HI")
 
 
-def send_streams(port: int, streams: int, seconds: float, base_ssrc: int = 0x10000,
-                 host: str = "127.0.0.1", gap_every: int = 0) -> tuple[int, float, int]:
+def send_streams(
+    port: int, streams: int, seconds: float, base_ssrc: int = 0x10000, host: str = "127.0.0.1", gap_every: int = 0
+) -> tuple[int, float, int]:
     """Send ``streams`` paced RTP streams for ``seconds``; returns (sent, elapsed, ticks_behind).
 
     ``gap_every`` > 0 skips every gap_every-th packet of stream 0 (to produce sequence gaps).
@@ -58,8 +59,9 @@ def send_streams(port: int, streams: int, seconds: float, base_ssrc: int = 0x100
     return sent, elapsed, behind
 
 
-def send_blast(port: int, streams: int, seconds: float, base_ssrc: int = 0x10000,
-               host: str = "127.0.0.1") -> tuple[int, float, int]:
+def send_blast(
+    port: int, streams: int, seconds: float, base_ssrc: int = 0x10000, host: str = "127.0.0.1"
+) -> tuple[int, float, int]:
     """Send round-robin over ``streams`` SSRCs, unpaced, for ``seconds``: (sent, elapsed, 0)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 * 1024 * 1024)
@@ -75,7 +77,7 @@ def send_blast(port: int, streams: int, seconds: float, base_ssrc: int = 0x10000
             pack(p, 2, seq, ts)
             try:
                 send(p)
-            except OSError:          # ENOBUFS under overload: not sent, not counted as sent
+            except OSError:  # ENOBUFS under overload: not sent, not counted as sent
                 continue
             sent += 1
         k += 1
@@ -113,12 +115,14 @@ class StepResult:
         return self.sender_elapsed > self.seconds * 1.05 or self.sender_behind_ticks > ticks // 20
 
     def line(self) -> str:
-        return (f"{self.backend:7} streams={self.streams:5} offered={self.offered_pps:7}/s "
-                f"sent={self.sent:8} counted={self.counted:8} loss={self.loss:6} "
-                f"kdrops={self.kernel_drops!s:>6} late={self.late:6} gaps={self.gaps:6} "
-                f"sender={self.sender_elapsed:5.2f}s behind={self.sender_behind_ticks:3} "
-                f"rx_cpu={self.receiver_cpu_pct:5.1f}% ({self.rx_us_per_packet:5.2f} us/pkt)"
-                + ("  BLAST (unpaced)" if self.blast else "  SENDER-LIMITED" if self.sender_limited else ""))
+        return (
+            f"{self.backend:7} streams={self.streams:5} offered={self.offered_pps:7}/s "
+            f"sent={self.sent:8} counted={self.counted:8} loss={self.loss:6} "
+            f"kdrops={self.kernel_drops!s:>6} late={self.late:6} gaps={self.gaps:6} "
+            f"sender={self.sender_elapsed:5.2f}s behind={self.sender_behind_ticks:3} "
+            f"rx_cpu={self.receiver_cpu_pct:5.1f}% ({self.rx_us_per_packet:5.2f} us/pkt)"
+            + ("  BLAST (unpaced)" if self.blast else "  SENDER-LIMITED" if self.sender_limited else "")
+        )
 
     @property
     def rx_us_per_packet(self) -> float:
@@ -148,18 +152,31 @@ def run_step(sim, streams: int, seconds: float, base_ssrc: int, blast: bool = Fa
     counted = after["packets"] - before["packets"]
     drops1 = sim.kernel_drops()
     return StepResult(
-        backend=sim.udp_backend, streams=streams,
-        offered_pps=int(sent / max(elapsed, 1e-9)) if blast else streams * 50, seconds=seconds,
-        sent=sent, counted=counted, loss=sent - counted,
+        backend=sim.udp_backend,
+        streams=streams,
+        offered_pps=int(sent / max(elapsed, 1e-9)) if blast else streams * 50,
+        seconds=seconds,
+        sent=sent,
+        counted=counted,
+        loss=sent - counted,
         kernel_drops=None if drops1 is None else drops1 - drops0,
-        late=after["late"] - before["late"], gaps=after["gaps"] - before["gaps"],
-        sender_elapsed=elapsed, sender_behind_ticks=behind,
-        receiver_cpu_pct=100.0 * cpu / max(1e-9, elapsed), blast=blast,
+        late=after["late"] - before["late"],
+        gaps=after["gaps"] - before["gaps"],
+        sender_elapsed=elapsed,
+        sender_behind_ticks=behind,
+        receiver_cpu_pct=100.0 * cpu / max(1e-9, elapsed),
+        blast=blast,
     )
 
 
-def bench(backends=("thread", "asyncio"), start_streams: int = 200, max_streams: int = 12800,
-          seconds: float = 3.0, out=print, blast_seconds: float = 3.0) -> dict[str, list[StepResult]]:
+def bench(
+    backends=("thread", "asyncio"),
+    start_streams: int = 200,
+    max_streams: int = 12800,
+    seconds: float = 3.0,
+    out=print,
+    blast_seconds: float = 3.0,
+) -> dict[str, list[StepResult]]:
     """Ramp streams ×2 from ``start_streams`` per backend; stops a backend at its first loss."""
     from lavametrics.devtools.voicesim.sim import VoiceSimulator
 
@@ -191,15 +208,18 @@ def summarize(results: dict[str, list[StepResult]]) -> list[str]:
         best = max(ok, key=lambda r: r.offered_pps, default=None)
         first_bad = next((r for r in steps if r.loss > 0), None)
         sender_cap = next((r for r in steps if r.sender_limited and r.loss == 0), None)
-        msg = f"{backend}: lossless up to {best.offered_pps if best else 0} packets/s ({best.streams if best else 0} streams)"
+        pps, streams = (best.offered_pps, best.streams) if best else (0, 0)
+        msg = f"{backend}: lossless up to {pps} packets/s ({streams} streams)"
         if first_bad:
             msg += f"; lost {first_bad.loss} of {first_bad.sent} at {first_bad.offered_pps}/s"
         elif sender_cap:
             msg += f"; the sender could not offer {sender_cap.offered_pps}/s (no loss at what it sent)"
         for b in (r for r in all_steps if r.blast):
-            msg += (f"; unpaced blast: sender {b.offered_pps}/s, received {int(b.counted / b.sender_elapsed)}/s, "
-                    f"lost {b.loss} ({100.0 * b.loss / max(1, b.sent):.1f}%), receiver {b.rx_us_per_packet:.2f} "
-                    f"CPU-us/packet => one core ~{int(1e6 / max(b.rx_us_per_packet, 1e-3))}/s")
+            msg += (
+                f"; unpaced blast: sender {b.offered_pps}/s, received {int(b.counted / b.sender_elapsed)}/s, "
+                f"lost {b.loss} ({100.0 * b.loss / max(1, b.sent):.1f}%), receiver {b.rx_us_per_packet:.2f} "
+                f"CPU-us/packet => one core ~{int(1e6 / max(b.rx_us_per_packet, 1e-3))}/s"
+            )
         lines.append(msg)
     return lines
 

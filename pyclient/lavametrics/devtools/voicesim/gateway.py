@@ -13,8 +13,9 @@ import json
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 log = logging.getLogger(__name__)
@@ -71,18 +72,18 @@ class VoiceSession:
     version: int
     secret_key: list[int] = field(default_factory=lambda: list(secrets.token_bytes(32)))
     mode: str | None = None
-    client_address: tuple[str, int] | None = None     # from SELECT_PROTOCOL
-    discovered_from: tuple[str, int] | None = None    # where its IP discovery came from
+    client_address: tuple[str, int] | None = None  # from SELECT_PROTOCOL
+    discovered_from: tuple[str, int] | None = None  # where its IP discovery came from
     speaking: int | None = None
     heartbeats: int = 0
     acks_sent: int = 0
     resumes: int = 0
     silent: bool = False
-    connected: bool = False          # websocket open and session description sent
+    connected: bool = False  # websocket open and session description sent
     close_code: int | None = None
     close_reason: str | None = None
     connected_at: float | None = None
-    conn: "GatewayConnection | None" = None
+    conn: GatewayConnection | None = None
     previous_ssrcs: list[int] = field(default_factory=list)
 
 
@@ -109,10 +110,17 @@ class GatewayConnection:
 class VoiceGateway:
     """State shared by all connections; the websocket handler is :meth:`handle`."""
 
-    def __init__(self, udp_port: Callable[[], int], *, modes: list[str] | None = None,
-                 heartbeat_interval_ms: int = 13750, heartbeat_timeout_factor: float | None = 2.5,
-                 hello_on_connect: bool = True, token_check: Callable[[dict], bool] | None = None,
-                 ip: str = "127.0.0.1"):
+    def __init__(
+        self,
+        udp_port: Callable[[], int],
+        *,
+        modes: list[str] | None = None,
+        heartbeat_interval_ms: int = 13750,
+        heartbeat_timeout_factor: float | None = 2.5,
+        hello_on_connect: bool = True,
+        token_check: Callable[[dict], bool] | None = None,
+        ip: str = "127.0.0.1",
+    ):
         self.udp_port = udp_port
         self.modes = list(modes or MODES)
         self.heartbeat_interval_ms = heartbeat_interval_ms
@@ -120,7 +128,7 @@ class VoiceGateway:
         self.hello_on_connect = hello_on_connect
         self.token_check = token_check
         self.ip = ip
-        self.sessions: dict[str, VoiceSession] = {}     # by guild id (latest IDENTIFY)
+        self.sessions: dict[str, VoiceSession] = {}  # by guild id (latest IDENTIFY)
         self.by_ssrc: dict[int, VoiceSession] = {}
         self.connections: set[GatewayConnection] = set()
         self.silent_guilds: set[str] = set()
@@ -239,9 +247,9 @@ class VoiceGateway:
                 except (TypeError, ValueError):
                     pass
         elif op == VIDEO:
-            pass                     # Koe announces audio_ssrc/video_ssrc after SELECT_PROTOCOL
+            pass  # Koe announces audio_ssrc/video_ssrc after SELECT_PROTOCOL
         else:
-            log.debug("voice gateway: ignoring op %d", op)   # DAVE (21-31) and anything newer
+            log.debug("voice gateway: ignoring op %d", op)  # DAVE (21-31) and anything newer
 
     async def _identify(self, conn: GatewayConnection, d: Any) -> None:
         ws = conn.ws
@@ -273,17 +281,28 @@ class VoiceGateway:
         if guild in self.silent_guilds:
             session.silent = True
         if d.get("max_dave_protocol_version"):
-            log.info("voice gateway: guild %s offers DAVE v%s; the simulator never enables it",
-                     guild, d.get("max_dave_protocol_version"))
-        log.info("voice gateway: IDENTIFY guild=%s user=%s session=%s -> ssrc %d",
-                 guild, user, session_id, session.ssrc)
+            log.info(
+                "voice gateway: guild %s offers DAVE v%s; the simulator never enables it",
+                guild,
+                d.get("max_dave_protocol_version"),
+            )
+        log.info(
+            "voice gateway: IDENTIFY guild=%s user=%s session=%s -> ssrc %d", guild, user, session_id, session.ssrc
+        )
         if not self.hello_on_connect:
             await self._hello(conn)
-        await conn.send(READY, {
-            "ssrc": session.ssrc, "ip": self.ip, "port": self.udp_port(), "modes": self.modes,
-            "heartbeat_interval": self.heartbeat_interval_ms,   # legacy field, harmless
-            "experiments": [], "streams": [],
-        })
+        await conn.send(
+            READY,
+            {
+                "ssrc": session.ssrc,
+                "ip": self.ip,
+                "port": self.udp_port(),
+                "modes": self.modes,
+                "heartbeat_interval": self.heartbeat_interval_ms,  # legacy field, harmless
+                "experiments": [],
+                "streams": [],
+            },
+        )
 
     async def _resume(self, conn: GatewayConnection, d: Any) -> None:
         ws = conn.ws
@@ -325,14 +344,17 @@ class VoiceGateway:
             await ws.close(BAD_REQUEST, "select protocol lacks address/port")
             return
         s.mode = mode
-        await conn.send(SESSION_DESCRIPTION, {
-            "mode": mode,
-            "secret_key": s.secret_key,
-            "audio_codec": "opus",
-            "video_codec": None,
-            "media_session_id": secrets.token_hex(16),
-            "dave_protocol_version": 0,
-        })
+        await conn.send(
+            SESSION_DESCRIPTION,
+            {
+                "mode": mode,
+                "secret_key": s.secret_key,
+                "audio_codec": "opus",
+                "video_codec": None,
+                "media_session_id": secrets.token_hex(16),
+                "dave_protocol_version": 0,
+            },
+        )
         s.connected = True
         s.connected_at = time.monotonic()
         log.info("voice gateway: guild %s selected %s, client UDP %s:%d", s.guild_id, mode, *s.client_address)

@@ -9,13 +9,21 @@ import socket
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from lavametrics.devtools.voicesim import tls
 from lavametrics.devtools.voicesim.gateway import MODES, VoiceGateway
-from lavametrics.devtools.voicesim.udp import (DEFAULT_RCVBUF, AsyncioUdpReader, StreamStats, ThreadedUdpReader, UdpCounter,
-                  kernel_drops, open_udp_socket)
+from lavametrics.devtools.voicesim.udp import (
+    DEFAULT_RCVBUF,
+    AsyncioUdpReader,
+    StreamStats,
+    ThreadedUdpReader,
+    UdpCounter,
+    kernel_drops,
+    open_udp_socket,
+)
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +35,22 @@ class VoiceSimulator:
     meant to be called from ordinary synchronous code (tests).  Also a context manager.
     """
 
-    def __init__(self, *, host: str = "127.0.0.1", gateway_port: int = 0, udp_port: int = 0,
-                 workdir: str | Path | None = None, modes: list[str] | None = None,
-                 heartbeat_interval_ms: int = 13750, heartbeat_timeout_factor: float | None = 2.5,
-                 hello_on_connect: bool = True, token_check: Callable[[dict], bool] | None = None,
-                 udp_backend: str = "thread", rcvbuf: int = DEFAULT_RCVBUF,
-                 merge_jdk_cacerts: bool = False):
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        gateway_port: int = 0,
+        udp_port: int = 0,
+        workdir: str | Path | None = None,
+        modes: list[str] | None = None,
+        heartbeat_interval_ms: int = 13750,
+        heartbeat_timeout_factor: float | None = 2.5,
+        hello_on_connect: bool = True,
+        token_check: Callable[[dict], bool] | None = None,
+        udp_backend: str = "thread",
+        rcvbuf: int = DEFAULT_RCVBUF,
+        merge_jdk_cacerts: bool = False,
+    ):
         if udp_backend not in ("thread", "asyncio"):
             raise ValueError("udp_backend is 'thread' or 'asyncio'")
         self.host = host
@@ -44,10 +62,15 @@ class VoiceSimulator:
         self.rcvbuf = rcvbuf
         self.merge_jdk_cacerts = merge_jdk_cacerts
         self.counter = UdpCounter(on_discovery=self._on_discovery)
-        self.gateway = VoiceGateway(lambda: self.udp_port, modes=modes or MODES,
-                                    heartbeat_interval_ms=heartbeat_interval_ms,
-                                    heartbeat_timeout_factor=heartbeat_timeout_factor,
-                                    hello_on_connect=hello_on_connect, token_check=token_check, ip=host)
+        self.gateway = VoiceGateway(
+            lambda: self.udp_port,
+            modes=modes or MODES,
+            heartbeat_interval_ms=heartbeat_interval_ms,
+            heartbeat_timeout_factor=heartbeat_timeout_factor,
+            hello_on_connect=hello_on_connect,
+            token_check=token_check,
+            ip=host,
+        )
         self._certs: tls.CertPair | None = None
         self._truststore: Path | None = None
         self._truststore_password: str | None = None
@@ -62,7 +85,7 @@ class VoiceSimulator:
         self._paused = False
 
     # --- lifecycle -----------------------------------------------------------------------
-    def start(self) -> "VoiceSimulator":
+    def start(self) -> VoiceSimulator:
         if self._thread is not None:
             return self
         # the sim extra: missing, it fails here (the CLI says "install lavametrics[sim]"), not
@@ -90,9 +113,14 @@ class VoiceSimulator:
         else:
             self._reader = AsyncioUdpReader(self._sock, self.counter, loop)
         self._reader.start()
-        log.info("voice simulator: gateway wss://%s (udp %s:%d, %s reader, rcvbuf %d)",
-                 self.endpoint, self.host, self.udp_port, self.udp_backend,
-                 self._sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF))
+        log.info(
+            "voice simulator: gateway wss://%s (udp %s:%d, %s reader, rcvbuf %d)",
+            self.endpoint,
+            self.host,
+            self.udp_port,
+            self.udp_backend,
+            self._sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF),
+        )
         return self
 
     @staticmethod
@@ -106,11 +134,19 @@ class VoiceSimulator:
 
     async def _serve(self, ssl_ctx):
         from websockets.asyncio.server import serve
+
         # ping_interval=None: Koe's netty handler never answers websocket pings, and Discord's
         # voice gateway relies on op 3/op 6 heartbeats instead.
-        return await serve(self.gateway.handle, self.host, self._gateway_port_req, ssl=ssl_ctx,
-                           ping_interval=None, close_timeout=2, compression=None,
-                           max_size=2 ** 20)
+        return await serve(
+            self.gateway.handle,
+            self.host,
+            self._gateway_port_req,
+            ssl=ssl_ctx,
+            ping_interval=None,
+            close_timeout=2,
+            compression=None,
+            max_size=2**20,
+        )
 
     def _call(self, coro, timeout: float = 10) -> Any:
         if self._loop is None:
@@ -120,6 +156,7 @@ class VoiceSimulator:
     def stop(self) -> None:
         loop, thread = self._loop, self._thread
         if loop is not None and thread is not None and thread.is_alive():
+
             async def _shutdown():
                 for conn in list(self.gateway.connections):
                     try:
@@ -132,6 +169,7 @@ class VoiceSimulator:
                         await asyncio.wait_for(self._server.wait_closed(), 3)
                     except Exception:  # noqa: BLE001
                         pass
+
             try:
                 self._call(_shutdown(), timeout=10)
             except Exception:  # noqa: BLE001
@@ -151,7 +189,7 @@ class VoiceSimulator:
             shutil.rmtree(self.workdir, ignore_errors=True)
         log.info("voice simulator stopped")
 
-    def __enter__(self) -> "VoiceSimulator":
+    def __enter__(self) -> VoiceSimulator:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -185,8 +223,9 @@ class VoiceSimulator:
             if not self._own_workdir and target.is_file() and saved.is_file():
                 self._truststore_password = saved.read_text().strip()
             else:
-                self._truststore_password = tls.write_truststore(self.cert_path, target,
-                                                                 merge_jdk_cacerts=self.merge_jdk_cacerts)
+                self._truststore_password = tls.write_truststore(
+                    self.cert_path, target, merge_jdk_cacerts=self.merge_jdk_cacerts
+                )
                 saved.write_text(self._truststore_password + "\n")
                 saved.chmod(0o600)
             self._truststore = target
@@ -203,9 +242,11 @@ class VoiceSimulator:
         return self._truststore_password
 
     def jvm_args(self) -> list[str]:
-        return [f"-Djavax.net.ssl.trustStore={self.truststore_path}",
-                f"-Djavax.net.ssl.trustStorePassword={self.truststore_password}",
-                "-Djavax.net.ssl.trustStoreType=PKCS12"]
+        return [
+            f"-Djavax.net.ssl.trustStore={self.truststore_path}",
+            f"-Djavax.net.ssl.trustStorePassword={self.truststore_password}",
+            "-Djavax.net.ssl.trustStoreType=PKCS12",
+        ]
 
     # --- controls --------------------------------------------------------------------------
     def close(self, guild_id: str | int, code: int, reason: str = "") -> bool:
@@ -256,16 +297,28 @@ class VoiceSimulator:
         for guild, s in list(self.gateway.sessions.items()):
             st = self.counter.streams.get(s.ssrc)
             snap = st.snapshot() if st is not None else StreamStats(s.ssrc).snapshot()
-            total = snap["packets"] + sum(self.counter.streams[x].packets for x in s.previous_ssrcs
-                                          if x in self.counter.streams)
-            snap.update({
-                "connected": s.connected, "mode": s.mode, "user_id": s.user_id,
-                "session_id": s.session_id, "gateway_version": s.version,
-                "heartbeats": s.heartbeats, "acks_sent": s.acks_sent, "silent": s.silent,
-                "speaking": s.speaking, "resumes": s.resumes, "close_code": s.close_code,
-                "close_reason": s.close_reason, "client_address": s.client_address,
-                "discovered_from": s.discovered_from, "total_packets": total,
-            })
+            total = snap["packets"] + sum(
+                self.counter.streams[x].packets for x in s.previous_ssrcs if x in self.counter.streams
+            )
+            snap.update(
+                {
+                    "connected": s.connected,
+                    "mode": s.mode,
+                    "user_id": s.user_id,
+                    "session_id": s.session_id,
+                    "gateway_version": s.version,
+                    "heartbeats": s.heartbeats,
+                    "acks_sent": s.acks_sent,
+                    "silent": s.silent,
+                    "speaking": s.speaking,
+                    "resumes": s.resumes,
+                    "close_code": s.close_code,
+                    "close_reason": s.close_reason,
+                    "client_address": s.client_address,
+                    "discovered_from": s.discovered_from,
+                    "total_packets": total,
+                }
+            )
             out[guild] = snap
         return out
 
@@ -292,8 +345,11 @@ class VoiceSimulator:
 
     def wait_connected(self, guild_id: str | int, timeout: float = 10.0) -> dict:
         g = str(guild_id)
-        self._wait(lambda: (s := self.gateway.sessions.get(g)) is not None and s.connected,
-                   timeout, f"guild {g} to finish its voice handshake")
+        self._wait(
+            lambda: (s := self.gateway.sessions.get(g)) is not None and s.connected,
+            timeout,
+            f"guild {g} to finish its voice handshake",
+        )
         return self.stats()[g]
 
     def wait_packets(self, guild_id: str | int, n: int, timeout: float = 10.0) -> dict:
@@ -303,5 +359,6 @@ class VoiceSimulator:
             s = self.gateway.sessions.get(g)
             st = self.counter.streams.get(s.ssrc) if s is not None else None
             return st is not None and st.packets >= n
+
         self._wait(enough, timeout, f"{n} packets from guild {g}")
         return self.stats()[g]

@@ -21,6 +21,7 @@ from lavametrics import javatools
 
 log = logging.getLogger(__name__)
 
+
 class TlsSetupError(RuntimeError):
     """openssl or keytool is missing or failed."""
 
@@ -65,15 +66,32 @@ def make_self_signed(directory: Path, days: int = 30) -> CertPair:
     if cert.is_file() and key.is_file():
         log.info("reusing voice gateway certificate %s", cert)
         return CertPair(cert, key)
-    _run([
-        find_openssl(), "req", "-x509", "-nodes",
-        "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-        "-keyout", str(key), "-out", str(cert), "-days", str(days),
-        "-subj", "/CN=localhost",
-        "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        "-addext", "basicConstraints=critical,CA:FALSE",
-        "-addext", "extendedKeyUsage=serverAuth",
-    ])
+    _run(
+        [
+            find_openssl(),
+            "req",
+            "-x509",
+            "-nodes",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            str(days),
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+            "-addext",
+            "extendedKeyUsage=serverAuth",
+        ]
+    )
     os.chmod(key, 0o600)
     log.info("generated self-signed voice gateway certificate %s", cert)
     return CertPair(cert, key)
@@ -90,8 +108,9 @@ def client_context(cert_path: Path | str) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=str(cert_path))
 
 
-def write_truststore(cert_path: Path, store_path: Path, password: str | None = None,
-                     merge_jdk_cacerts: bool = False) -> str:
+def write_truststore(
+    cert_path: Path, store_path: Path, password: str | None = None, merge_jdk_cacerts: bool = False
+) -> str:
     """Import ``cert_path`` into a PKCS12 truststore at ``store_path``; returns the password.
 
     A truststore given with -Djavax.net.ssl.trustStore *replaces* the JDK's cacerts; with
@@ -106,11 +125,39 @@ def write_truststore(cert_path: Path, store_path: Path, password: str | None = N
         cacerts = Path(keytool).resolve().parent.parent / "lib" / "security" / "cacerts"
         if not cacerts.exists():
             raise TlsSetupError(f"no JDK cacerts at {cacerts}")
-        _run([keytool, "-importkeystore", "-noprompt", "-srckeystore", str(cacerts),
-              "-srcstorepass", "changeit", "-destkeystore", str(store_path),
-              "-deststoretype", "PKCS12", "-deststorepass", password])
-    _run([keytool, "-importcert", "-noprompt", "-alias", "lavametrics-voicesim",
-          "-file", str(cert_path), "-keystore", str(store_path),
-          "-storetype", "PKCS12", "-storepass", password])
+        _run(
+            [
+                keytool,
+                "-importkeystore",
+                "-noprompt",
+                "-srckeystore",
+                str(cacerts),
+                "-srcstorepass",
+                "changeit",
+                "-destkeystore",
+                str(store_path),
+                "-deststoretype",
+                "PKCS12",
+                "-deststorepass",
+                password,
+            ]
+        )
+    _run(
+        [
+            keytool,
+            "-importcert",
+            "-noprompt",
+            "-alias",
+            "lavametrics-voicesim",
+            "-file",
+            str(cert_path),
+            "-keystore",
+            str(store_path),
+            "-storetype",
+            "PKCS12",
+            "-storepass",
+            password,
+        ]
+    )
     log.info("wrote JVM truststore %s", store_path)
     return password

@@ -17,20 +17,20 @@ import socket
 import struct
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
-RTP_HEADER = struct.Struct("!BBHII")          # flags, marker|pt, seq, timestamp, ssrc
-DISCOVERY = struct.Struct("!HHI64sH")         # type, length, ssrc, address (NUL padded), port
-DISCOVERY_SIZE = DISCOVERY.size               # 74
+RTP_HEADER = struct.Struct("!BBHII")  # flags, marker|pt, seq, timestamp, ssrc
+DISCOVERY = struct.Struct("!HHI64sH")  # type, length, ssrc, address (NUL padded), port
+DISCOVERY_SIZE = DISCOVERY.size  # 74
 DISCOVERY_REQUEST = 0x1
 DISCOVERY_RESPONSE = 0x2
 DISCOVERY_LENGTH = 70
 OPUS_PAYLOAD_TYPE = 0x78
-FRAME_SECONDS = 0.020                         # one Opus frame every 20 ms
-LATE_SECONDS = 0.060                          # "late": > 60 ms after its cadence slot
-WAKE_MARKER = b"\xffvoicesim-wake"            # first byte 0xff: never RTP v2 nor discovery
+FRAME_SECONDS = 0.020  # one Opus frame every 20 ms
+LATE_SECONDS = 0.060  # "late": > 60 ms after its cadence slot
+WAKE_MARKER = b"\xffvoicesim-wake"  # first byte 0xff: never RTP v2 nor discovery
 DEFAULT_RCVBUF = 32 * 1024 * 1024
 
 
@@ -54,32 +54,46 @@ def parse_discovery(data: bytes) -> tuple[int, int, str, int]:
     return typ, ssrc, addr.split(b"\0", 1)[0].decode("ascii"), port
 
 
-def rtp_packet(seq: int, timestamp: int, ssrc: int, payload: bytes = b"\xf8\xff\xfe",
-               payload_type: int = OPUS_PAYLOAD_TYPE) -> bytes:
+def rtp_packet(
+    seq: int, timestamp: int, ssrc: int, payload: bytes = b"\xf8\xff\xfe", payload_type: int = OPUS_PAYLOAD_TYPE
+) -> bytes:
     """An RTP v2 packet as Discord clients send it (0x80, PT 0x78, 12-byte header, payload)."""
-    return RTP_HEADER.pack(0x80, payload_type & 0x7F, seq & 0xFFFF, timestamp & 0xFFFFFFFF,
-                           ssrc & 0xFFFFFFFF) + payload
+    return RTP_HEADER.pack(0x80, payload_type & 0x7F, seq & 0xFFFF, timestamp & 0xFFFFFFFF, ssrc & 0xFFFFFFFF) + payload
 
 
 class StreamStats:
     """Counters for one SSRC.  Updated only by the reader; read anywhere (ints are atomic)."""
 
-    __slots__ = ("ssrc", "packets", "bytes", "gaps", "gap_events", "late", "out_of_order",
-                 "first_arrival", "last_arrival", "last_seq", "ext_seq", "anchor_time",
-                 "anchor_seq", "last_timestamp", "addr")
+    __slots__ = (
+        "ssrc",
+        "packets",
+        "bytes",
+        "gaps",
+        "gap_events",
+        "late",
+        "out_of_order",
+        "first_arrival",
+        "last_arrival",
+        "last_seq",
+        "ext_seq",
+        "anchor_time",
+        "anchor_seq",
+        "last_timestamp",
+        "addr",
+    )
 
     def __init__(self, ssrc: int):
         self.ssrc = ssrc
         self.packets = 0
         self.bytes = 0
-        self.gaps = 0            # missing sequence numbers (sum of the holes)
-        self.gap_events = 0      # number of holes
+        self.gaps = 0  # missing sequence numbers (sum of the holes)
+        self.gap_events = 0  # number of holes
         self.late = 0
-        self.out_of_order = 0    # duplicates / older than the highest seen
+        self.out_of_order = 0  # duplicates / older than the highest seen
         self.first_arrival = 0.0
         self.last_arrival = 0.0
-        self.last_seq = -1       # highest 16-bit seq seen
-        self.ext_seq = 0         # highest extended (wrap-counted) seq
+        self.last_seq = -1  # highest 16-bit seq seen
+        self.ext_seq = 0  # highest extended (wrap-counted) seq
         self.anchor_time = 0.0
         self.anchor_seq = 0
         self.last_timestamp = 0
@@ -98,7 +112,7 @@ class StreamStats:
             self.last_timestamp = timestamp
             return
         delta = (seq - self.last_seq) & 0xFFFF
-        if delta == 0 or delta >= 0x8000:        # duplicate or older than the newest
+        if delta == 0 or delta >= 0x8000:  # duplicate or older than the newest
             self.out_of_order += 1
             return
         if delta > 1:
@@ -120,9 +134,15 @@ class StreamStats:
 
     def snapshot(self) -> dict:
         return {
-            "ssrc": self.ssrc, "packets": self.packets, "bytes": self.bytes, "gaps": self.gaps,
-            "gap_events": self.gap_events, "late": self.late, "out_of_order": self.out_of_order,
-            "first_arrival": self.first_arrival or None, "last_arrival": self.last_arrival or None,
+            "ssrc": self.ssrc,
+            "packets": self.packets,
+            "bytes": self.bytes,
+            "gaps": self.gaps,
+            "gap_events": self.gap_events,
+            "late": self.late,
+            "out_of_order": self.out_of_order,
+            "first_arrival": self.first_arrival or None,
+            "last_arrival": self.last_arrival or None,
         }
 
 
@@ -142,7 +162,7 @@ class UdpCounter:
         self.datagrams += 1
         b0 = buf[0] if n else 0
         if n >= 12 and (b0 & 0xC0) == 0x80:
-            if 200 <= buf[1] <= 204:              # RTCP SR/RR/SDES/BYE/APP
+            if 200 <= buf[1] <= 204:  # RTCP SR/RR/SDES/BYE/APP
                 self.rtcp += 1
                 return None
             _, _, seq, ts, ssrc = RTP_HEADER.unpack_from(buf)
@@ -162,7 +182,7 @@ class UdpCounter:
                     log.exception("discovery callback failed")
             return discovery_response(ssrc, addr[0], addr[1])
         if n == len(WAKE_MARKER) and bytes(buf[:n]) == WAKE_MARKER:
-            self.datagrams -= 1                   # the reader's own wake-up, not traffic
+            self.datagrams -= 1  # the reader's own wake-up, not traffic
             return None
         self.malformed += 1
         return None
@@ -170,10 +190,15 @@ class UdpCounter:
     def totals(self) -> dict:
         streams = list(self.streams.values())
         return {
-            "datagrams": self.datagrams, "rtcp": self.rtcp, "discoveries": self.discoveries,
-            "malformed": self.malformed, "streams": len(streams),
-            "packets": sum(s.packets for s in streams), "bytes": sum(s.bytes for s in streams),
-            "gaps": sum(s.gaps for s in streams), "late": sum(s.late for s in streams),
+            "datagrams": self.datagrams,
+            "rtcp": self.rtcp,
+            "discoveries": self.discoveries,
+            "malformed": self.malformed,
+            "streams": len(streams),
+            "packets": sum(s.packets for s in streams),
+            "bytes": sum(s.bytes for s in streams),
+            "gaps": sum(s.gaps for s in streams),
+            "late": sum(s.late for s in streams),
         }
 
 
@@ -308,6 +333,7 @@ class AsyncioUdpReader:
         async def _open():
             t, _ = await self.loop.create_datagram_endpoint(lambda: _Protocol(self.counter), sock=self.sock)
             return t
+
         self.transport = asyncio.run_coroutine_threadsafe(_open(), self.loop).result(5)
 
     def pause(self) -> None:
