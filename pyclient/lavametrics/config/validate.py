@@ -5,8 +5,9 @@ There is one set of rules: the plugin's ``ConfigValidator``, which the node runs
 ``java -cp <plugin jar>`` (JSON in, JSON out) whenever a JVM and the jar can be had. Without
 them it falls back to ``validate`` here, a line-by-line twin of the Java class (same order,
 same messages, same masking), and says so in one line on stderr. A property test
-(tests/unit/test_configcheck.py) feeds both generated configs and requires identical problem lists; the rules and the reasons for each are in ConfigValidator's class
-comment and Cidr's. Change the two together.
+(tests/unit/test_configcheck.py) feeds both generated configs and requires identical problem
+lists; the rules and the reasons for each are in ConfigValidator's class comment and Cidr's.
+Change the two together.
 """
 
 from __future__ import annotations
