@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import operator
 import re
-from collections import deque
 
 from prometheus_client.metrics_core import Metric
 from prometheus_client.samples import Sample
@@ -41,14 +40,13 @@ from prometheus_client.samples import Sample
 from lavametrics.exposition import parse as xp
 from lavametrics.exposition.render import PrerenderedFamily, label_text, sample_name
 
-# A body's value tokens, one per line. Most are plain decimals: those characters alone, and
-# float() of each, mean valid decimal numbers (Prometheus reads them as float() does). The
-# rest (NaN, +Inf) are checked against the fast parser's spellings.
-_DECIMAL_CHARS = re.compile(r"[0-9.eE+\-\n]*")
+# A body's value tokens, one per line. Most are decimal numbers: the grammar float() and
+# Prometheus (Go's ParseFloat) share, possessive so that nothing backtracks. The rest (NaN,
+# +Inf) are checked against the fast parser's spellings.
+_DECIMALS = re.compile(r"(?:[+-]?+(?:[0-9]++(?:\.[0-9]*+)?+|\.[0-9]++)(?:[eE][+-]?+[0-9]++)?+\n)*+")
 _VALID_VALUES = re.compile(rf"(?:(?:{xp._INT.pattern}|{xp._FLOAT.pattern})\n)*")
 
 _HEAD = operator.itemgetter(0)
-_TAIL = operator.itemgetter(2)
 
 # Bounded by clearing, so label sets that keep changing cannot grow it.
 _CACHE_MAX = 200_000
@@ -83,17 +81,11 @@ def node_labels(labels: dict, node: str) -> dict:
 
 def _check_values(tokens) -> None:
     """Raises _Unsupported unless every token is a number Prometheus reads as the node meant
-    it, without a call per value: ``deque(map(float, ...), 0)`` and regular expressions loop in C."""
+    it; one regular expression over all of them, no call per value."""
     if not tokens:
         return
-    batch = "\n".join(tokens)
-    if _DECIMAL_CHARS.fullmatch(batch) is not None:
-        try:
-            deque(map(float, tokens), 0)
-            return
-        except ValueError:
-            raise xp._Unsupported from None
-    if _VALID_VALUES.fullmatch(batch + "\n") is None:
+    batch = "\n".join(tokens) + "\n"
+    if _DECIMALS.fullmatch(batch) is None and _VALID_VALUES.fullmatch(batch) is None:
         raise xp._Unsupported
 
 
@@ -133,26 +125,39 @@ class _FamilySpec:
 
 
 class _Layout:
-    """Everything about a body but its values, for one node."""
+    """Everything about a body but its values, for one node.
+
+    ``expected`` holds, per line, what the line must start with: the whole line for comments
+    and blank lines, the head and its space for samples. A new body fits when every line
+    starts so and nothing follows but a sample's value (no further space: values have none).
+    """
 
     def __init__(
         self,
+        lines: list[str],
         heads: list[str],
         fixed: list[int],
-        fixed_tails: tuple,
         sample_lines: list[int],
         prefixes: list[str],
         specs: list[_FamilySpec],
     ):
-        self.heads = heads
-        self.fixed_tails_of = _getter(fixed)
-        self.fixed_tails = fixed_tails
-        self.sample_tails_of = _getter(sample_lines)
+        sample_set = set(sample_lines)
+        self.expected = [heads[i] + " " if i in sample_set else line for i, line in enumerate(lines)]
+        self.rests = [slice(len(e), None) for e in self.expected]
+        self.fixed_rests_of = _getter(fixed)
+        self.sample_rests_of = _getter(sample_lines)
         self.prefixes = prefixes
         self.specs = specs
 
-    def fits(self, heads: list[str], tails: list[str]) -> bool:
-        return heads == self.heads and self.fixed_tails_of(tails) == self.fixed_tails
+    def values(self, lines: list[str]):
+        """The value tokens of ``lines`` when they fit this layout, else None. Every step is
+        a C loop (map, itemgetter): no Python code runs per line."""
+        if len(lines) != len(self.expected) or not all(map(str.startswith, lines, self.expected)):
+            return None
+        rests = list(map(operator.getitem, lines, self.rests))
+        if any(self.fixed_rests_of(rests)):
+            return None
+        return self.sample_rests_of(rests)
 
 
 class NodeRelabeller:
@@ -177,14 +182,13 @@ class NodeRelabeller:
 
     def _families(self, text: str) -> list[TextFamily]:
         lines = text.split("\n")
-        parts = [line.rpartition(" ") for line in lines]
-        heads = list(map(_HEAD, parts))
-        tails = list(map(_TAIL, parts))
         layout = self._layout
-        if layout is None or not layout.fits(heads, tails):
-            layout = self._layout = self._build(lines, heads, tails)
-        values = layout.sample_tails_of(tails)
-        _check_values(values)
+        values = None if layout is None else layout.values(lines)
+        if values is None:
+            parts = [line.rpartition(" ") for line in lines]
+            layout = self._layout = self._build(lines, list(map(_HEAD, parts)))
+            values = layout.values(lines)
+        _check_values(values)  # also: no space in them, so each is what follows the line's last space
         prefixes = layout.prefixes
         out = []
         add = operator.add
@@ -216,7 +220,7 @@ class NodeRelabeller:
         self._heads[head] = entry
         return entry
 
-    def _build(self, lines: list[str], heads: list[str], tails: list[str]) -> _Layout:
+    def _build(self, lines: list[str], heads: list[str]) -> _Layout:
         """The layout of a body: exposition_parse._parse_text_fast's state machine, step for
         step, recording where families and samples are instead of building them."""
         specs: list[_FamilySpec] = []
@@ -288,7 +292,7 @@ class NodeRelabeller:
                     spec.name = spec.name[:-6]
                 elif spec.end_sample > spec.first_sample:
                     raise xp._Unsupported  # prometheus_client renames these samples to _total
-        return _Layout(heads, fixed, _getter(fixed)(tails), sample_lines, prefixes, specs)
+        return _Layout(lines, heads, fixed, sample_lines, prefixes, specs)
 
 
 class TextFamily(PrerenderedFamily):

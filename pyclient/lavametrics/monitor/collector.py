@@ -277,8 +277,9 @@ class NodeMetricsCollector:
             raise ScrapeError(url, "garbage", "body is not UTF-8") from exc
         families = None
         if not exposition_parse.is_openmetrics(ctype) and not exposition_parse.looks_like_a_page(text):
-            with gcpause.paused():  # a few objects per family, strings per line, no cycles
-                families = self._relabellers[node.name].families(text)
+            # no gcpause: this path makes strings (which the cyclic GC does not track), not
+            # samples, and a pause only piles up collections for its end
+            families = self._relabellers[node.name].families(text)
         if families is None:
             try:
                 families = exposition_parse.parse(text, ctype)
