@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         extra = EXTRA_OF_MODULE.get((exc.name or "").partition(".")[0])
         if extra is None:
             raise
-        err(f"this command needs {exc.name}, which the base install leaves out: pip install 'lavametrics[{extra}]'")
+        err(f"this command needs {exc.name}, which the base install leaves out: install lavametrics[{extra}]")
         return 2
     except BrokenPipeError:  # before OSError, of which it is one
         # the reader (e.g. `| head`) went away: stop quietly, as a shell tool killed by SIGPIPE would
