@@ -161,7 +161,11 @@ public final class Catalog {
             "histogram_quantile(0.95, sum by (le) (rate(lavametrics_voice_ping_seconds_bucket[5m])))", ALL, "");
     public static final Family VOICE_CLOSES = family("lavametrics_voice_closes_total", COUNTER, VOICE, List.of(CLOSE_CODE),
             "Voice websocket closes, by close code.",
-            "sum by (code) (rate(lavametrics_voice_closes_total[5m]))", NONE, "+1 per close code seen");
+            "sum by (code) (rate(lavametrics_voice_closes_total[5m]))",
+            // the codes a dropped voice connection ends with start at 0: the disconnect alert takes
+            // increase() over them, and a series born at 1 would hide the first close
+            List.of(List.of("1006"), List.of("4006"), List.of("4009"), List.of("4014")),
+            "1006, 4006, 4009 and 4014 from 0, +1 per other close code seen");
 
     public static final Family FILTER_PLAYERS = family("lavametrics_filter_players", GAUGE, FILTERS, List.of(FILTER),
             "Players with the filter set by their last player update.",
