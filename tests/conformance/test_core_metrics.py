@@ -10,22 +10,13 @@ from __future__ import annotations
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from lavametrics.mixin.names import LAVALINK_STATS
 from tests.conformance.rest import call
 
 pytestmark = [pytest.mark.conformance, pytest.mark.integration]
 
-CORE_GAUGES = {
-    "lavalink_players_total",
-    "lavalink_playing_players_total",
-    "lavalink_uptime_milliseconds",
-    "lavalink_memory_free_bytes",
-    "lavalink_memory_used_bytes",
-    "lavalink_memory_allocated_bytes",
-    "lavalink_memory_reservable_bytes",
-    "lavalink_cpu_cores",
-    "lavalink_cpu_system_load_percentage",
-    "lavalink_cpu_lavalink_load_percentage",
-}
+# the one list of Lavalink core's stats gauges, shared with the mixin's name check
+CORE_GAUGES = set(LAVALINK_STATS)
 PROMETHEUS_ACCEPT = "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1"
 
 

@@ -35,7 +35,7 @@ LAVALINK_STATS = (
     "lavalink_cpu_system_load_percentage",
     "lavalink_cpu_lavalink_load_percentage",
 )
-# real Lavalink only (the stand-in lacks them): GC pause histogram and log events by level
+# GC pause histogram and log events by level (real Lavalink; the stand-in models them too)
 LAVALINK_EXTRA = tuple(f"lavalink_gc_pauses_seconds{s}" for s in _HISTOGRAM) + ("logback_appender_total",)
 # simpleclient_hotspot 0.16 DefaultExports (process, memory, GC, threads, classes, buffer pools)
 JVM_DEFAULT_EXPORTS = (
