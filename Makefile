@@ -23,7 +23,7 @@ CATALOG_JSON_COPIES := pyclient/lavametrics/data/catalog.json lavalink-plugin/sr
 
 help:
 	@echo "make demo   build, start a node with the plugin, play a track, print the check report"
-	@echo "make test   lint, JUnit (mvn test), jar build, unit tests on the minimum versions, the base install, then pytest"
+	@echo "make test   lint, mypy, JUnit (mvn test), jar build, unit tests on the minimum versions, the base install, then pytest"
 	@echo "make docs   regenerate the catalog JSON copies and docs/metrics.md from the plugin jar"
 	@echo "make lock   re-pin $(LOCK) after a change to pyproject.toml's dependencies"
 	@echo "make monitoring    regenerate monitoring/ (rules, dashboards, Alertmanager) from the mixin code"
@@ -49,7 +49,6 @@ lint: $(PYTHON)
 	$(VENV)/bin/ruff check pyclient tests
 	$(VENV)/bin/ruff format --check pyclient tests
 
-# Not yet part of `make test`: mypy still reports errors in older modules (see the issue notes).
 typecheck: $(PYTHON)
 	$(VENV)/bin/mypy pyclient
 
@@ -88,7 +87,7 @@ base-install-test: build
 	$(BASE_VENV)/bin/python -m pip install -q --no-build-isolation -c $(LOCK) .
 	bash .ci/base_install_check $(BASE_VENV) $(PLUGIN_JAR)
 
-test: lint java-test build min-test base-install-test pytest
+test: lint typecheck java-test build min-test base-install-test pytest
 
 demo: build $(PYTHON)
 	$(PYTHON) -m lavametrics.devtools.demo

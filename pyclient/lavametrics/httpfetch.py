@@ -26,6 +26,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from typing import cast
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 MAX_BODY_BYTES = 20 * 1024 * 1024
@@ -127,7 +128,7 @@ class _DeadlineReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:
+    def readinto(self, buffer) -> int | None:
         self._sock.settimeout(_remaining(self._deadline))
         return self._raw.readinto(buffer)
 
@@ -150,7 +151,10 @@ class _DeadlineConnection:
         super().__init__(*args, **kwargs)
         self._deadline = deadline
         self._create_connection = self._connect_within_deadline
-        self.response_class = functools.partial(_DeadlineResponse, deadline=deadline)
+        # http.client calls response_class(sock, method=...): a partial is as good as the class
+        self.response_class = cast(
+            type[http.client.HTTPResponse], functools.partial(_DeadlineResponse, deadline=deadline)
+        )
 
     def _connect_within_deadline(self, address, timeout=None, source_address=None, *args):
         sock = socket.create_connection(address, _remaining(self._deadline), source_address)
@@ -181,7 +185,8 @@ class _HTTPSHandler(urllib.request.HTTPSHandler):
         self._deadline = deadline
 
     def https_open(self, req):
-        return self.do_open(functools.partial(_HTTPSConnection, deadline=self._deadline), req, context=self._context)
+        # no context given: HTTPSConnection makes Python's default one (verified, system CAs)
+        return self.do_open(functools.partial(_HTTPSConnection, deadline=self._deadline), req)
 
 
 def _opener(deadline: float) -> urllib.request.OpenerDirector:
@@ -282,8 +287,9 @@ def fetch(
         req = urllib.request.Request(url, method="GET")
         req.add_header("Accept", accept)
         req.add_header("User-Agent", "lavametrics")
-        if auth is not None and auth.header() is not None:
-            req.add_header("Authorization", auth.header())
+        credential = auth.header() if auth is not None else None
+        if credential is not None:
+            req.add_header("Authorization", credential)
         for k, v in (headers or {}).items():
             req.add_header(k, v)
         try:

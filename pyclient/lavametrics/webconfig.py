@@ -50,6 +50,7 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import cast, overload
 
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import DuplicateKeyError
@@ -178,7 +179,7 @@ class TLSServerConfig:
                 ctx.load_verify_locations(cadata=self.client_ca)
             except ssl.SSLError as exc:
                 raise WebConfigError(f"{where}.client_ca: not a PEM certificate ({exc.reason or exc})") from None
-        suites = [_CIPHERS[c] for c in self.cipher_suites if _CIPHERS[c]]
+        suites = [openssl for c in self.cipher_suites if (openssl := _CIPHERS[c])]
         if suites:
             try:
                 ctx.set_ciphers(":".join(suites))
@@ -197,8 +198,10 @@ class TLSServerConfig:
         if not self.client_allowed_sans:
             return True
         cert = sock.getpeercert() or {}
+        # ssl's documented shape: (("DNS", "a.example"), ("IP Address", "10.0.0.1"), ...)
+        peer_sans = cast(tuple[tuple[str, str], ...], cert.get("subjectAltName", ()))
         allowed = {_normal_san(s) for s in self.client_allowed_sans}
-        return any(_normal_san(value) in allowed for _kind, value in cert.get("subjectAltName", ()))
+        return any(_normal_san(value) in allowed for _kind, value in peer_sans)
 
 
 def _normal_san(value: str) -> str:
@@ -324,6 +327,14 @@ def _bool(mapping, key, dotted, path, default: bool) -> bool:
     if not isinstance(value, bool):
         raise _fail(path, mapping, key, dotted, f"value {value!r}: must be true or false", value=True)
     return value
+
+
+@overload
+def _resolve(path: str, file: str) -> str: ...
+@overload
+def _resolve(path: str, file: None) -> None: ...
+@overload
+def _resolve(path: str, file: str | None) -> str | None: ...
 
 
 def _resolve(path: str, file: str | None) -> str | None:
@@ -639,7 +650,7 @@ class BasicAuth:
             return self._check_plain(config.plain_users, user, password)
         hashed = config.users.get(user)
         known = hashed is not None
-        if not known:
+        if hashed is None:
             hashed = self._decoy_hash()
         key = hashlib.sha256(b"\0".join((user.encode(), hashed.encode(), password))).digest()
         cached = self._cached(key)
@@ -824,6 +835,7 @@ class WebConfigFile(WebGate):
             return self._config
 
     def _tls_key(self, config: WebConfig):
+        assert config.tls is not None  # tls_context() asks only for a TLS configuration
         return (self._generation, tuple(_stamp(f) for f in config.tls.files()))
 
     def tls_context(self) -> ssl.SSLContext:

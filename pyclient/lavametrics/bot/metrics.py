@@ -58,7 +58,7 @@ _cache_lock = threading.Lock()
 
 
 def _fold(value: str | None, allowed) -> str:
-    return value if value in allowed else OTHER
+    return value if value is not None and value in allowed else OTHER
 
 
 class BotMetrics:
@@ -369,6 +369,7 @@ def start_metrics_server_from_env(registry: CollectorRegistry | None = None, env
             "METRICS_BASIC_AUTH and METRICS_WEB_CONFIG are exclusive: "
             "put the user in the web config file's basic_auth_users"
         )
+    web: webconfig.WebGate | None
     if web_file:
         web = webconfig.WebConfigFile(web_file)
     elif basic:

@@ -432,7 +432,7 @@ def _list_items(value) -> list | None:
         return value
     if isinstance(value, dict):
         return None
-    return [trim(p) for p in render(value).split(",") if trim(p)]
+    return [trim(p) for p in (render(value) or "").split(",") if trim(p)]
 
 
 def _number(item) -> float | None:
@@ -526,7 +526,7 @@ def check(
 
 def lookup(section: dict, dotted: str):
     """The value at a dotted camelCase path, matching any Spring spelling; None when absent."""
-    node = section
+    node: object = section
     for seg in dotted.split("."):
         if not isinstance(node, dict):
             return None

@@ -138,7 +138,7 @@ def _yaml(text: str) -> YAML:
 class ConfigFile:
     path: Path
     text: str  # as read, line endings and BOM included
-    doc: object  # the document we read and edit
+    doc: dict  # the document we read and edit (a mapping: _load_doc refuses anything else)
     yaml: YAML
     newline: str = "\n"
     bom: bool = False
@@ -187,7 +187,9 @@ def _documents(text: str) -> list[tuple[str, str, int]]:
     A line starting with '---' and a blank is a document marker wherever it is, even
     inside a block scalar (YAML forbids such a line as content), so splitting by lines
     is exact. The first document has no marker line."""
-    docs, marker, body, start = [], "", [], 0
+    docs: list[tuple[str, str, int]] = []
+    body: list[str] = []
+    marker, start = "", 0
     for i, line in enumerate(text.splitlines(keepends=True)):
         if _DOC_MARKER.match(line):
             docs.append((marker, "".join(body), start))
@@ -206,7 +208,7 @@ def _has_content(body: str) -> bool:
     return False
 
 
-def _load_doc(p: Path, text: str, line_offset: int):
+def _load_doc(p: Path, text: str, line_offset: int) -> tuple[dict, YAML]:
     y = _yaml(text)
     try:
         doc = yamlread.load(y, text, p, line_offset)

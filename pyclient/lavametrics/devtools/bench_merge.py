@@ -26,6 +26,7 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 from lavametrics.exposition import render as exposition_text
 from lavametrics.monitor.collector import PLUGIN_MARKER, NodeMetricsCollector, NodeResult
@@ -121,6 +122,7 @@ def run(nodes: int = 10, series: int = 5000, rounds: int = 20) -> dict:
         text=True,
         env={**os.environ, "PYTHONHASHSEED": "0"},
     )
+    assert proc.stdin is not None and proc.stdout is not None  # both are pipes
     try:
         ports = proc.stdout.readline().split()
         if len(ports) != nodes:
@@ -129,7 +131,7 @@ def run(nodes: int = 10, series: int = 5000, rounds: int = 20) -> dict:
             NodeSpec(f"n{i}", f"http://127.0.0.1:{p}", "pw", f"http://127.0.0.1:{p}/metrics")
             for i, p in enumerate(ports)
         ]
-        result = {
+        result: dict[str, Any] = {
             "nodes": nodes,
             "series_per_node": series,
             "rounds": rounds,
@@ -139,7 +141,7 @@ def run(nodes: int = 10, series: int = 5000, rounds: int = 20) -> dict:
             collector = NodeMetricsCollector(specs, timeout=30)
             if path == "objects":
                 for relabeller in collector._relabellers.values():
-                    relabeller.families = lambda text: None
+                    relabeller.families = lambda text: None  # type: ignore[method-assign]  # off: objects only
             try:
                 exposition_text.render(collector.collect())  # warm up connections, layouts, caches
                 full, full_cpu, fetch_merge = [], [], []

@@ -37,6 +37,7 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from lavametrics.devtools.node import Node, java_binary, start_node
 from lavametrics.devtools.voicelink import connect_and_play
@@ -161,6 +162,7 @@ def run_once(plugin: bool, sim: VoiceSimulator, audio: Path, *, players: int, se
     with tempfile.TemporaryDirectory(prefix="lavametrics-bench-node-") as workdir:
         node = start_node(workdir=Path(workdir), plugin=plugin, jvm_args=sim.jvm_args(), timeout=180)
         try:
+            assert node.process is not None  # start_node returns a started node
             pid = node.process.pid
             guilds = list(range(FIRST_GUILD, FIRST_GUILD + players))
             with LavalinkSession(node.url, node.password, client_name="lavametrics-bench", timeout=60) as session:
@@ -205,7 +207,7 @@ def ab(pairs: int = 5, players: int = 100, seconds: float = 30.0, warmup: float 
     ):
         audio = write_tone(Path(audio_dir) / "bench.wav", seconds=warmup + seconds + 60)
         for i in range(pairs):
-            pair = {}
+            pair: dict[str, Any] = {}
             for plugin in (True, False):
                 run = run_once(plugin, sim, audio, players=players, seconds=seconds, warmup=warmup)
                 pair["with" if plugin else "without"] = run

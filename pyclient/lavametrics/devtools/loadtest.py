@@ -66,7 +66,7 @@ class Report:
         return sum(getattr(s, name) for s in steady) / len(steady) if steady else 0.0
 
     def as_dict(self) -> dict:
-        summary = {
+        summary: dict[str, float | None] = {
             name: round(self.mean(name), 3)
             for name in (
                 "cpu_lavalink",
@@ -147,7 +147,7 @@ def run(
     *,
     players: int,
     seconds: float,
-    audio: Path,
+    audio: str | Path,
     metrics_url: str | None = None,
     progress: Callable[[Sample, int], None] | None = None,
 ) -> Report:

@@ -163,10 +163,10 @@ class Node:
         deadline = time.monotonic() + timeout
         api = LavalinkClient(self.url, self.password, timeout=2)
         while time.monotonic() < deadline:
-            if not self.running():
+            if self.process is None or self.process.poll() is not None:
+                code = None if self.process is None else self.process.returncode
                 raise NodeError(
-                    f"node exited with code {self.process.returncode} during start-up; log {self.log_path}:\n"
-                    + self.log_tail()
+                    f"node exited with code {code} during start-up; log {self.log_path}:\n" + self.log_tail()
                 )
             try:
                 api.version()

@@ -34,7 +34,7 @@ class ParseError(ValueError):
 
 
 def is_openmetrics(content_type: str | None) -> bool:
-    return bool(content_type) and content_type.split(";")[0].strip().lower() == "application/openmetrics-text"
+    return content_type is not None and content_type.split(";")[0].strip().lower() == "application/openmetrics-text"
 
 
 def parse(text: str, content_type: str | None = None) -> list[Metric]:
@@ -150,8 +150,11 @@ def _parse_text_fast(text: str) -> list[Metric]:
     Lines are cut with str methods rather than one regex per line (3x cheaper); what each
     piece may contain is checked with a regex only the first time the piece is seen.
     """
-    out = []
-    name, doc, typ, samples, allowed = "", "", "untyped", [], ()
+    out: list[Metric] = []
+    samples: list[Sample] = []
+    allowed: tuple[str, ...] | list[str] = ()  # the sample names the current family may have
+    labels: dict[str, str]
+    name, doc, typ = "", "", "untyped"
     cached_labels = _labels_cache.get
     names: set[str] = set()  # sample names already checked
     numbers: dict[str, int | float] = {}  # value spellings already converted
@@ -198,8 +201,8 @@ def _parse_text_fast(text: str) -> list[Metric]:
             if line[cut : cut + 1] != " ":
                 raise _Unsupported
             sname, raw = line[:brace], line[brace + 1 : cut - 1]
-            labels = cached_labels(raw)
-            labels = dict(labels) if labels is not None else _labels(raw)
+            cached = cached_labels(raw)
+            labels = dict(cached) if cached is not None else _labels(raw)
         if sname not in names:
             if _NAME.fullmatch(sname) is None:
                 raise _Unsupported

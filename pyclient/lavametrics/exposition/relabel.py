@@ -171,7 +171,7 @@ class NodeRelabeller:
         self._heads: dict[str, tuple[str, str]] = {}  # head -> (rendered head + " ", sample name)
         self._layout: _Layout | None = None
 
-    def families(self, text: str) -> list[TextFamily] | None:
+    def families(self, text: str) -> list[Metric] | None:
         """The body's families relabelled for the node, or None when the body is outside
         the subset this path covers (the object path then decides, errors included)."""
         try:
@@ -180,17 +180,17 @@ class NodeRelabeller:
             self._layout = None
             return None
 
-    def _families(self, text: str) -> list[TextFamily]:
+    def _families(self, text: str) -> list[Metric]:
         lines = text.split("\n")
         layout = self._layout
         values = None if layout is None else layout.values(lines)
-        if values is None:
+        if layout is None or values is None:
             parts = [line.rpartition(" ") for line in lines]
             layout = self._layout = self._build(lines, list(map(_HEAD, parts)))
             values = layout.values(lines)
         _check_values(values)  # also: no space in them, so each is what follows the line's last space
         prefixes = layout.prefixes
-        out = []
+        out: list[Metric] = []
         add = operator.add
         for spec in layout.specs:
             a, b = spec.first_sample, spec.end_sample
@@ -228,9 +228,11 @@ class NodeRelabeller:
         sample_lines: list[int] = []
         prefixes: list[str] = []
         spec: _FamilySpec | None = None  # the open family, if its name is set
-        name, allowed = "", ()
+        name = ""
+        allowed: tuple[str, ...] | list[str] = ()
 
         def close(end_line: int) -> None:
+            assert spec is not None  # close() is only called while a family is open
             spec.end_line = end_line
             spec.end_sample = len(prefixes)
             specs.append(spec)
@@ -254,6 +256,7 @@ class NodeRelabeller:
                             close(i)
                         name, allowed = candidate, (candidate,)
                         spec = _FamilySpec(candidate, i, len(prefixes))
+                    assert spec is not None  # a HELP of the open family's name, or a new one
                     spec.documentation = xp._unescape(rest, xp._HELP_ESCAPE) if rest else ""
                 else:
                     suffixes = xp._TYPES.get(rest)
@@ -264,6 +267,7 @@ class NodeRelabeller:
                             close(i)
                         name = candidate
                         spec = _FamilySpec(candidate, i, len(prefixes))
+                    assert spec is not None
                     spec.type = rest
                     allowed = [name + s for s in suffixes]
                 continue
@@ -281,6 +285,7 @@ class NodeRelabeller:
                 prefixes.append(prefix)
                 close(i + 1)
                 continue
+            assert spec is not None  # sname is in allowed, so its family is open
             spec.sample_names.add(sname)
             sample_lines.append(i)
             prefixes.append(prefix)
@@ -302,11 +307,13 @@ class TextFamily(PrerenderedFamily):
     relabelled) on first access. Read-only: assigning ``samples`` drops the text.
     """
 
+    _samples: list[Sample] | None
+
     def __init__(self, spec: _FamilySpec, node: str, chunk: str, lines: list[str]):
         super().__init__(spec.name, spec.documentation, spec.type)
         self.__dict__["_samples"] = None
         self.node = node
-        self.chunk = chunk
+        self.chunk: str | None = chunk
         self.sample_names = spec.sample_names
         self._lines = lines
         self._span = (spec.first_line, spec.end_line)
@@ -335,14 +342,17 @@ class JoinedFamily(PrerenderedFamily):
     joins theirs on first access.
     """
 
+    _samples: list[Sample] | None
+
     def __init__(self, first: Metric, parts: list[Metric]):
         super().__init__(first.name, first.documentation, first.type, first.unit)
         self.__dict__["_samples"] = None
-        self.parts = parts
+        self.parts: list[Metric] | None = parts
 
     @property
     def samples(self):
         if self._samples is None:
+            assert self.parts is not None  # parts are dropped only by assigning samples
             self._samples = [s for part in self.parts for s in part.samples]
         return self._samples
 
@@ -354,7 +364,7 @@ class JoinedFamily(PrerenderedFamily):
     def text_parts(self) -> list | None:
         if self.parts is None:
             return None
-        out = []
+        out: list[str | Metric] = []
         for part in self.parts:
             if isinstance(part, TextFamily):
                 if part.chunk is None:

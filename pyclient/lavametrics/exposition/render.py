@@ -154,7 +154,7 @@ def render(families: Iterable[Metric]) -> bytes:
                 kept = [s for s in fam.samples if s[0] not in separate_names]
                 separate = [(n, [s for s in fam.samples if s[0] == n]) for n in separate_names]
             else:
-                kept, separate = fam.samples, ()
+                kept, separate = fam.samples, []
             _sample_lines(kept, out)
         except Exception as exc:  # as generate_latest does: name the family in the error
             exc.args = (exc.args or ("",)) + (fam,)

@@ -62,7 +62,9 @@ class LavalinkSession:
             # a wrong password is a 401/403 handshake; a wrong port is refused or not a websocket
             raise SessionError(f"{ws_url}: cannot open the websocket: {exc}") from None
         # e.g. Session-Resumed: "true" when the node took this socket as the resume of session_id
-        self.handshake_headers: dict[str, str] = {k.lower(): v for k, v in self._ws.response.headers.raw_items()}
+        response = self._ws.response
+        assert response is not None  # connect() returned: the handshake's answer is in
+        self.handshake_headers: dict[str, str] = {k.lower(): v for k, v in response.headers.raw_items()}
         self._reader = threading.Thread(target=self._read, name="lavalink-session-reader", daemon=True)
         self._reader.start()
         # Not necessarily the first message: Lavalink schedules the session's first `stats` before it

@@ -33,6 +33,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from operator import itemgetter
+from typing import Any
 
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import CollectorRegistry
@@ -86,7 +87,7 @@ _OWN_NAMES = frozenset(
 FAILURE_REASONS = ("unreachable", "timeout", "http", "garbage", "too_large", "internal")
 
 
-def failure_reason(exc: ScrapeError) -> str:
+def failure_reason(exc: FetchError) -> str:
     if exc.reason.startswith("http"):
         return "http"
     reason = exc.reason.replace(" ", "_")
@@ -108,7 +109,7 @@ class NodeResult:
 def _stats_families(stats: dict, node: str) -> list[Metric]:
     out = []
     for path, suffix, help_text, scale in _STATS_GAUGES:
-        value = stats
+        value: Any = stats
         for seg in path:
             value = value.get(seg) if isinstance(value, dict) else None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -171,7 +172,7 @@ class _Merger:
     def families(self) -> list[Metric]:
         """One family per name, named, documented and typed as its first source has it.
         New objects throughout: the sources (the bot's, cached relabels) are never changed."""
-        out = []
+        out: list[Metric] = []
         for parts in self.parts.values():
             first = parts[0]
             if any(isinstance(p, TextFamily) for p in parts):
@@ -275,7 +276,7 @@ class NodeMetricsCollector:
             text = body.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ScrapeError(url, "garbage", "body is not UTF-8") from exc
-        families = None
+        families: list[Metric] | None = None
         if not exposition_parse.is_openmetrics(ctype) and not exposition_parse.looks_like_a_page(text):
             # no gcpause: this path makes strings (which the cyclic GC does not track), not
             # samples, and a pause only piles up collections for its end

@@ -128,7 +128,7 @@ def check_auth(url: str, auth: Auth, timeout: float) -> CheckResult:
         if auth.username is not None
         else Auth(bearer_token=(auth.bearer_token or "") + "-wrong")
     )
-    outcomes = {}
+    outcomes: dict[str, int | str] = {}  # HTTP status, or why no answer came
     for label, creds in (("none", None), ("wrong", wrong), ("right", auth)):
         try:
             status, *_ = fetch(url, timeout=timeout, auth=creds)

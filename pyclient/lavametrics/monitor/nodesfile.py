@@ -131,7 +131,9 @@ def node_from_flags(
         auth = Auth(username=metrics_user, password=metrics_password or "")
     url = url.rstrip("/")
     for what, value in (("URL", url), ("--metrics-url", metrics_url)):
-        problem = None if value is None else url_problem(value)
+        if value is None:
+            continue
+        problem = url_problem(value)
         if problem:
             raise NodesFileError(f"{what} {redact_url(value)!r}: {problem}")
     return NodeSpec("node", url, password, metrics_url or default_metrics_url(url), auth, own_endpoint=auth is not None)
@@ -167,7 +169,7 @@ def parse_nodes(data, path="<nodes>") -> list[NodeSpec]:
         for key in ("name", "url", "password"):
             if key not in item or item[key] in (None, ""):
                 try:
-                    where = f"{path}:{item.lc.line + 1}"
+                    where = f"{path}:{item.lc.line + 1}"  # type: ignore[attr-defined]  # ruamel's CommentedMap
                 except Exception:
                     where = str(path)
                 raise NodesFileError(f"{where}: key {ctx}.{key}: missing (required: name, url, password)")

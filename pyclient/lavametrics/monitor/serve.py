@@ -29,10 +29,10 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 from prometheus_client.exposition import choose_encoder, generate_latest
-from prometheus_client.registry import CollectorRegistry
+from prometheus_client.registry import Collector, CollectorRegistry
 
 from lavametrics.exposition import render as exposition_text
 from lavametrics.httpfetch import MAX_BODY_BYTES
@@ -57,9 +57,12 @@ def make_handler(registry: CollectorRegistry, path: str = METRICS_PATH, web: Web
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "lavametrics"
+        server: MetricsHTTPServer
+        renders: ClassVar[SingleFlight]
 
         def setup(self):
-            self.timeout = self.server.socket_timeout  # read by StreamRequestHandler.setup
+            # read by StreamRequestHandler.setup; per connection, as each server has its own
+            self.timeout = self.server.socket_timeout  # type: ignore[misc]  # a ClassVar in typeshed
             super().setup()
             self.rfile.close()  # else it holds the socket open after the server closes it
             self.rfile = io.BufferedReader(_HeadDeadline(self.connection, self.timeout))
@@ -150,7 +153,7 @@ class _HeadDeadline(io.RawIOBase):
         return self._connection.recv_into(buffer)
 
 
-def _render_text(registry: CollectorRegistry) -> bytes:
+def _render_text(registry: Collector) -> bytes:
     return exposition_text.render(registry.collect())
 
 
@@ -221,7 +224,7 @@ class MetricsHTTPServer(ThreadingHTTPServer):
             config = self.web.current()
             if config.tls is not None and not config.tls.peer_allowed(conn):
                 return
-            self.RequestHandlerClass(conn, client_address, self)
+            super().finish_request(conn, client_address)  # the handler, on the TLS socket
         except WebConfigError:
             return
         finally:

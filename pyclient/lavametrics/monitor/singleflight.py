@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -19,9 +19,9 @@ T = TypeVar("T")
 class _Call:
     __slots__ = ("done", "value", "error")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.done = threading.Event()
-        self.value = None
+        self.value: Any = None
         self.error: BaseException | None = None
 
 
@@ -34,19 +34,20 @@ class SingleFlight:
 
     def do(self, key: Hashable, work: Callable[[], T]) -> T:
         with self._lock:
-            call = self._calls.get(key)
-            leader = call is None
-            if leader:
+            existing = self._calls.get(key)
+            leader = existing is None
+            if existing is None:
                 call = self._calls[key] = _Call()
                 self.executions += 1
             else:
+                call = existing
                 self.shared += 1
         if not leader:
             # the leader's work is bounded (every node scrape has its deadline), so is this
             call.done.wait()
             if call.error is not None:
                 raise call.error
-            return call.value  # type: ignore[return-value]
+            return call.value
         try:
             call.value = work()
             return call.value

@@ -201,7 +201,9 @@ class VoiceGateway:
                 log.info("voice gateway: guild %s closed (%s %s)", s.guild_id, ws.close_code, ws.close_reason or "")
 
     async def _watchdog(self, conn: GatewayConnection) -> None:
-        limit = self.heartbeat_interval_ms / 1000.0 * float(self.heartbeat_timeout_factor)
+        factor = self.heartbeat_timeout_factor
+        assert factor is not None  # handle() starts the watchdog only with a factor
+        limit = self.heartbeat_interval_ms / 1000.0 * factor
         while True:
             await asyncio.sleep(min(1.0, limit / 4))
             if time.monotonic() - conn.last_heartbeat > limit:
@@ -333,7 +335,8 @@ class VoiceGateway:
         if d.get("protocol") != "udp":
             await ws.close(UNKNOWN_PROTOCOL, f"unknown protocol {d.get('protocol')!r}")
             return
-        data = d.get("data") if isinstance(d.get("data"), dict) else d
+        inner = d.get("data")
+        data = inner if isinstance(inner, dict) else d
         mode = data.get("mode")
         if mode not in self.modes:
             await ws.close(UNKNOWN_ENCRYPTION_MODE, f"unknown encryption mode {mode!r}")

@@ -103,11 +103,11 @@ class VoiceSimulator:
         self._thread.start()
         ready.wait()
         try:
-            self._server = self._call(self._serve(ssl_ctx), timeout=10)
+            server = self._server = self._call(self._serve(ssl_ctx), timeout=10)
         except Exception:
             self.stop()
             raise
-        self.gateway_port = self._server.sockets[0].getsockname()[1]
+        self.gateway_port = server.sockets[0].getsockname()[1]
         if self.udp_backend == "thread":
             self._reader = ThreadedUdpReader(self._sock, self.counter)
         else:

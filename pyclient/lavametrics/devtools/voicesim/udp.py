@@ -18,6 +18,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -309,10 +310,10 @@ class _Protocol(asyncio.DatagramProtocol):
         self.counter = counter
         self.transport: asyncio.DatagramTransport | None = None
 
-    def connection_made(self, transport):  # type: ignore[override]
+    def connection_made(self, transport):
         self.transport = transport
 
-    def datagram_received(self, data: bytes, addr):  # type: ignore[override]
+    def datagram_received(self, data: bytes, addr):
         reply = self.counter.feed(data, len(data), addr, time.monotonic())
         if reply is not None and self.transport is not None:
             self.transport.sendto(reply, addr)
@@ -327,7 +328,9 @@ class AsyncioUdpReader:
         self.sock = sock
         self.counter = counter
         self.loop = loop
-        self.transport = None
+        # set by start(); Any because the selector loop's datagram transport also has
+        # pause_reading/resume_reading, which typeshed's DatagramTransport does not declare
+        self.transport: Any = None
 
     def start(self) -> None:
         async def _open():
@@ -337,10 +340,12 @@ class AsyncioUdpReader:
         self.transport = asyncio.run_coroutine_threadsafe(_open(), self.loop).result(5)
 
     def pause(self) -> None:
+        assert self.transport is not None, "start() first"
         self.loop.call_soon_threadsafe(self.transport.pause_reading)
         asyncio.run_coroutine_threadsafe(asyncio.sleep(0), self.loop).result(2)
 
     def resume(self) -> None:
+        assert self.transport is not None, "start() first"
         self.loop.call_soon_threadsafe(self.transport.resume_reading)
 
     def stop(self) -> None:
