@@ -158,21 +158,19 @@ def test_values_pass_when_the_fast_parser_takes_them(tokens):
     except exposition_parse._Unsupported:
         valid = False
     if valid:
-        exposition_relabel._check_values(tokens)
+        assert exposition_relabel._values_valid(tokens)
     elif not all(re.fullmatch(r"[0-9.eE+-]+", t) for t in tokens):
         # beyond plain decimals the line path is exactly as strict as the fast parser
-        with pytest.raises(exposition_parse._Unsupported):
-            exposition_relabel._check_values(tokens)
+        assert not exposition_relabel._values_valid(tokens)
     else:
         # a plain decimal the fast parser leaves to prometheus_client (more than 18 digits) is
         # still a number, for prometheus_client as for Prometheus
         try:
             [float(t) for t in tokens]
         except ValueError:
-            with pytest.raises(exposition_parse._Unsupported):
-                exposition_relabel._check_values(tokens)
+            assert not exposition_relabel._values_valid(tokens)
         else:
-            exposition_relabel._check_values(tokens)
+            assert exposition_relabel._values_valid(tokens)
 
 
 def golden_exposition():
@@ -206,6 +204,13 @@ def test_a_layout_no_longer_valid_is_rebuilt():
     assert check_line_path("# HELP g other words\n# TYPE g gauge\ng 1\n", relabeller=relabeller)
     assert relabeller.families("# TYPE g gauge\ng 1\r\n") is None
     assert check_line_path("# TYPE g gauge\ng 1\n", relabeller=relabeller)
+    # as many lines as before, one head different: rebuilt, still on the line path
+    assert check_line_path('# TYPE g gauge\ng{x="moved"} 1\n', relabeller=relabeller)
+    first = relabeller._layout
+    assert check_line_path('# TYPE g gauge\ng{x="again"} 1\n', relabeller=relabeller)
+    assert relabeller._layout is not first
+    # the same head with a timestamp after the value: not for this path, on any layout
+    assert relabeller.families('# TYPE g gauge\ng{x="again"} 1 1700000000000\n') is None
 
 
 # -- the merged endpoint ---------------------------------------------------------------------

@@ -79,14 +79,13 @@ def node_labels(labels: dict, node: str) -> dict:
     return labels
 
 
-def _check_values(tokens) -> None:
-    """Raises _Unsupported unless every token is a number Prometheus reads as the node meant
-    it; one regular expression over all of them, no call per value."""
+def _values_valid(tokens: list[str]) -> bool:
+    """Whether every token is a number Prometheus reads as the node meant it (no space, no
+    timestamp); one regular expression over all of them, no call per value."""
     if not tokens:
-        return
+        return True
     batch = "\n".join(tokens) + "\n"
-    if _DECIMALS.fullmatch(batch) is None and _VALID_VALUES.fullmatch(batch) is None:
-        raise xp._Unsupported
+    return _DECIMALS.fullmatch(batch) is not None or _VALID_VALUES.fullmatch(batch) is not None
 
 
 def _getter(indexes: list[int]):
@@ -127,9 +126,11 @@ class _FamilySpec:
 class _Layout:
     """Everything about a body but its values, for one node.
 
-    ``expected`` holds, per line, what the line must start with: the whole line for comments
-    and blank lines, the head and its space for samples. A new body fits when every line
-    starts so and nothing follows but a sample's value (no further space: values have none).
+    A new body fits when it has as many lines, its comment and blank lines are the same,
+    and each sample line is the same head and space followed by a value alone. The values
+    are what is left of the sample lines once their expected heads are removed: where a
+    head differs, str.removeprefix leaves the whole line, space included, and _values_valid
+    refuses it (no value has a space), so no line needs a comparison of its own.
     """
 
     def __init__(
@@ -141,23 +142,21 @@ class _Layout:
         prefixes: list[str],
         specs: list[_FamilySpec],
     ):
-        sample_set = set(sample_lines)
-        self.expected = [heads[i] + " " if i in sample_set else line for i, line in enumerate(lines)]
-        self.rests = [slice(len(e), None) for e in self.expected]
-        self.fixed_rests_of = _getter(fixed)
-        self.sample_rests_of = _getter(sample_lines)
+        self.line_count = len(lines)
+        self.fixed_of = _getter(fixed)
+        self.fixed_lines = self.fixed_of(lines)
+        self.samples_of = _getter(sample_lines)
+        self.sample_heads = [heads[i] + " " for i in sample_lines]
         self.prefixes = prefixes
         self.specs = specs
 
     def values(self, lines: list[str]):
-        """The value tokens of ``lines`` when they fit this layout, else None. Every step is
-        a C loop (map, itemgetter): no Python code runs per line."""
-        if len(lines) != len(self.expected) or not all(map(str.startswith, lines, self.expected)):
+        """The value tokens of ``lines`` (still to be checked with _values_valid) when the
+        rest fits this layout, else None. Every step is a C loop (map, itemgetter, tuple
+        comparison): no Python code runs per line."""
+        if len(lines) != self.line_count or self.fixed_of(lines) != self.fixed_lines:
             return None
-        rests = list(map(operator.getitem, lines, self.rests))
-        if any(self.fixed_rests_of(rests)):
-            return None
-        return self.sample_rests_of(rests)
+        return list(map(str.removeprefix, self.samples_of(lines), self.sample_heads))
 
 
 class NodeRelabeller:
@@ -184,11 +183,16 @@ class NodeRelabeller:
         lines = text.split("\n")
         layout = self._layout
         values = None if layout is None else layout.values(lines)
-        if layout is None or values is None:
+        if layout is None or values is None or not _values_valid(values):
+            # a new layout (or a head that moved): the one built from these lines gives each
+            # sample line's head exactly, so what is left must be a valid value, or it is
+            # not a body for this path (a timestamp, say)
             parts = [line.rpartition(" ") for line in lines]
             layout = self._layout = self._build(lines, list(map(_HEAD, parts)))
             values = layout.values(lines)
-        _check_values(values)  # also: no space in them, so each is what follows the line's last space
+            assert values is not None  # the layout of these very lines
+            if not _values_valid(values):
+                raise xp._Unsupported
         prefixes = layout.prefixes
         out: list[Metric] = []
         add = operator.add
