@@ -82,6 +82,7 @@ class BotMetrics:
                 shared = self._create(prefix)
                 per_registry[prefix] = shared
         self._m = shared
+        self._observe = shared["commands"].observe  # bound once: every command passes here
         # declared series start at 0 so rate() works from the first scrape
         for cmd in (*sorted(self.commands), OTHER):
             shared["commands"].declare(cmd)
@@ -142,12 +143,13 @@ class BotMetrics:
     def time_command(self, name: str) -> _CommandTimer:
         """``with``/``async with`` block timing one command; an exception counts as error
         (CancelledError as cancelled) and is re-raised."""
-        return _CommandTimer(self._m["commands"].observe, self._command(name))
+        # _command inlined: one call less on a path every command of the bot takes
+        return _CommandTimer(self._observe, name if name in self.commands else OTHER)
 
     def command(self, name: str):
         """Decorator for sync or async command handlers."""
         # resolved once here, not per call: every command of the bot runs through this
-        observe, cmd = self._m["commands"].observe, self._command(name)
+        observe, cmd = self._observe, self._command(name)
 
         def wrap(fn):
             if inspect.iscoroutinefunction(fn):
@@ -217,6 +219,11 @@ class BotMetrics:
         self._m["track_events"].labels(_fold(event, TRACK_EVENTS), _fold(reason, TRACK_REASONS)).inc()
 
 
+# Where _CommandMetrics keeps, in a command's list, the sum and each outcome's count.
+_SUM_AT = len(LATENCY_BUCKETS) + 1
+_OUTCOME_AT = {outcome: _SUM_AT + 1 + i for i, outcome in enumerate(OUTCOMES)}
+
+
 class _CommandMetrics:
     """``<prefix>command_duration_seconds`` and ``<prefix>commands_total``, one collector.
 
@@ -231,8 +238,9 @@ class _CommandMetrics:
         self._latency = f"{prefix}command_duration_seconds"
         self._outcomes = f"{prefix}commands"
         self._lock = threading.Lock()
-        self._per_command: dict[str, list] = {}  # command -> [count per bucket ..., +Inf, sum]
-        self._per_outcome: dict[tuple[str, str], list[int]] = {}  # (command, outcome) -> [count]
+        # command -> [count per bucket ..., +Inf, sum, count per outcome ...]: one list, so
+        # an observation is one dict lookup and three increments
+        self._per_command: dict[str, list] = {}
         registry.register(self)
 
     def declare(self, command: str) -> None:
@@ -242,18 +250,17 @@ class _CommandMetrics:
     def _stats(self, command: str) -> list:
         stats = self._per_command.get(command)
         if stats is None:
-            stats = self._per_command[command] = [0] * (len(LATENCY_BUCKETS) + 1) + [0.0]
-            for outcome in OUTCOMES:
-                self._per_outcome[(command, outcome)] = [0]
+            stats = self._per_command[command] = [0] * _SUM_AT + [0.0] + [0] * len(OUTCOMES)
         return stats
 
     def observe(self, command: str, outcome: str, seconds: float) -> None:
         bucket = bisect_left(LATENCY_BUCKETS, seconds)  # the first bound >= seconds: "le"
+        at = _OUTCOME_AT[outcome]
         with self._lock:
             stats = self._per_command.get(command) or self._stats(command)
             stats[bucket] += 1
-            stats[-1] += seconds
-            self._per_outcome[(command, outcome)][0] += 1
+            stats[_SUM_AT] += seconds
+            stats[at] += 1
 
     def describe(self):
         return [
@@ -265,15 +272,15 @@ class _CommandMetrics:
         latency, outcomes = self.describe()
         with self._lock:
             per_command = [(command, list(stats)) for command, stats in self._per_command.items()]
-            per_outcome = [(key, count[0]) for key, count in self._per_outcome.items()]
         for command, stats in per_command:
             cumulative, buckets = 0, []
             for bound, count in zip((*map(floatToGoString, LATENCY_BUCKETS), "+Inf"), stats):
                 cumulative += count
                 buckets.append((bound, cumulative))
-            latency.add_metric([command], buckets, stats[-1])
-        for key, count in per_outcome:
-            outcomes.add_metric(list(key), count)
+            latency.add_metric([command], buckets, stats[_SUM_AT])
+        for command, stats in per_command:
+            for outcome in OUTCOMES:
+                outcomes.add_metric([command, outcome], stats[_OUTCOME_AT[outcome]])
         return [latency, outcomes]
 
 
