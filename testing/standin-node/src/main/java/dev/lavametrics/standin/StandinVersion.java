@@ -9,7 +9,7 @@ import com.sedmelluq.discord.lavaplayer.tools.PlayerLibrary;
  * parses as major.minor.patch of the modelled release plus a pre-release.
  */
 public final class StandinVersion {
-    /** The real Lavalink release whose behaviour the stand-in follows (see standin-node/README.md). */
+    /** The real Lavalink release whose behaviour the stand-in follows (see testing/standin-node/README.md). */
     public static final String MODELLED = "4.2.2";
     public static final int MAJOR = 4;
     public static final int MINOR = 2;

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Load check of the shared sender: N connections (default 200) fed synthetic 120-byte Opus frames for
  * a few seconds into one UDP sink. Not part of the normal build:
- * {@code mvn -pl standin-node test -Dtest=VoiceSenderLoadTest -Dstandin.voice.loadTest=true}.
+ * {@code mvn -pl testing/standin-node test -Dtest=VoiceSenderLoadTest -Dstandin.voice.loadTest=true}.
  */
 @EnabledIfSystemProperty(named = "standin.voice.loadTest", matches = "true")
 class VoiceSenderLoadTest {
