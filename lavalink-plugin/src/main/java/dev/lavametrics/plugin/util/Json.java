@@ -10,8 +10,9 @@ import java.util.Map;
  * A minimal JSON reader and writer.
  *
  * <p>Hand-written because the catalog and config classes must run with nothing but the plugin
- * jar on the class path (pyjnius), and because parsing Lavalink's outgoing messages must not
- * depend on which Jackson version a node ships. Objects read as {@link LinkedHashMap} (key
+ * jar on the class path (the Python side runs them as {@code java -cp <plugin jar>} subprocesses,
+ * e.g. the config validator: JSON in on stdin, JSON out), and because parsing Lavalink's
+ * outgoing messages must not depend on which Jackson version a node ships. Objects read as {@link LinkedHashMap} (key
  * order kept), arrays as {@link ArrayList}, integral numbers as {@link Long} (or
  * {@link BigInteger} beyond it), other numbers as {@link Double}. Python's {@code json} writes
  * non-finite floats as {@code NaN}, {@code Infinity} and {@code -Infinity}; those are read too,

@@ -1,4 +1,4 @@
-package dev.lavametrics.plugin.events;
+package dev.lavametrics.plugin.frames;
 
 import dev.lavametrics.plugin.collect.FrameSource;
 import dev.lavametrics.plugin.collect.FramesCollector;

@@ -1,4 +1,4 @@
-package dev.lavametrics.plugin.events;
+package dev.lavametrics.plugin.socket;
 
 import dev.arbjerg.lavalink.api.ISocketContext;
 import dev.lavametrics.plugin.support.FakePlayer;

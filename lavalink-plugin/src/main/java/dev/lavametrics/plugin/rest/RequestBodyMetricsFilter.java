@@ -1,4 +1,4 @@
-package dev.lavametrics.plugin.events;
+package dev.lavametrics.plugin.rest;
 
 import dev.lavametrics.plugin.catalog.Group;
 import dev.lavametrics.plugin.collect.MetricCollectors;

@@ -1,4 +1,4 @@
-package dev.lavametrics.plugin.events;
+package dev.lavametrics.plugin.socket;
 
 import dev.arbjerg.lavalink.api.IPlayer;
 import dev.arbjerg.lavalink.api.ISocketContext;

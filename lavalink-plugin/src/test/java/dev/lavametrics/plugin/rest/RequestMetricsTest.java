@@ -1,4 +1,4 @@
-package dev.lavametrics.plugin.events;
+package dev.lavametrics.plugin.rest;
 
 import dev.lavametrics.plugin.support.TestMetrics;
 import jakarta.servlet.DispatcherType;

@@ -1,4 +1,4 @@
-package dev.lavametrics.plugin.events;
+package dev.lavametrics.plugin.rest;
 
 import dev.arbjerg.lavalink.api.RestInterceptor;
 import dev.lavametrics.plugin.collect.RestCollector;
