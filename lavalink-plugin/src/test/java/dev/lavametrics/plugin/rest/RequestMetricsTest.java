@@ -124,12 +124,14 @@ class RequestMetricsTest {
     }
 
     @Test
-    void loadTypeNotFirstFallsBackToTheFullParse() throws Exception {
+    void loadTypeNotFirstIsFoundAmongTheTopLevelKeys() throws Exception {
         loadBody("{\"data\":{\"loadType\":\"error\"},\"loadType\":\"track\"}", 200);
         loadBody(" {\n  \"loadType\" : \"search\", \"data\": []}", 200);
-        assertEquals(1, metrics.value("lavametrics_loads_total", "result", "track"));
+        loadBody("{\"data\":[{\"loadType\":\"error\"}],\"loadType\":\"tr\\u0061ck\"}", 200);   // an escape
+        assertEquals(2, metrics.value("lavametrics_loads_total", "result", "track"));
         assertEquals(1, metrics.value("lavametrics_loads_total", "result", "search"));
         assertEquals(0, metrics.value("lavametrics_loads_total", "result", "error"));
+        assertEquals(0, metrics.value("lavametrics_collector_errors_total", "collector", "loads"));
     }
 
     @Test

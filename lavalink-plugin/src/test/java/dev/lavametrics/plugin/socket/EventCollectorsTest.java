@@ -186,6 +186,30 @@ class EventCollectorsTest {
         assertEquals(0, metrics.value("lavametrics_voice_connected_players"));
     }
 
+    /**
+     * The streaming reader takes only the top-level fields and track.info.sourceName: the same names
+     * nested elsewhere (pluginInfo, userData) are skipped, key order does not matter, and escapes
+     * and numbers where text belongs read as their text.
+     */
+    @Test
+    void onlyTheCountedFieldsAreReadWhereverTheyStand() {
+        FakeSession session = metrics.server.open("s");
+        session.player(5);
+        handler.onWebSocketMessageOut(session, "{\"reason\":\"load\\u0046ailed\",\"track\":{\"pluginInfo\":"
+                + "{\"info\":{\"sourceName\":\"spotify\"},\"reason\":\"stopped\"},\"userData\":[{\"op\":\"x\"}],"
+                + "\"info\":{\"title\":\"t\",\"sourceName\":\"youtube\",\"chapters\":[[1,2],{}]}},"
+                + "\"guildId\":5,\"type\":\"TrackEndEvent\",\"op\":\"event\"}");
+        handler.onWebSocketMessageOut(session, "{\"op\":\"playerUpdate\",\"state\":{\"ping\":7,"
+                + "\"extra\":{\"connected\":false},\"connected\":true},\"guildId\":\"5\"}");
+        assertEquals(1, metrics.value("lavametrics_track_ends_total", "source", "youtube", "reason", "loadFailed"));
+        assertEquals(1, metrics.value("lavametrics_voice_connected_players"));
+        assertEquals(0, metrics.value("lavametrics_collector_errors_total", "collector", "events"));
+
+        // trailing characters after the object are malformed, as a truncated message is
+        handler.onWebSocketMessageOut(session, Messages.trackEnd(5, "youtube", "finished") + "{}");
+        assertEquals(1, metrics.value("lavametrics_collector_errors_total", "collector", "events"));
+    }
+
     @Test
     void brokenMessagesAreCountedNeverThrown() {
         FakeSession session = metrics.server.open("s");
