@@ -10,7 +10,7 @@
 #   2. dev.arbjerg.lavalink:Lavalink-Server:$LAVALINK_VERSION from Maven Central, cached under
 #      .cache/lavalink/ at the repository root (fetched without transitive dependencies:
 #      it is a Spring Boot fat jar)
-#   3. the lavametrics stand-in node (standin-node/), when Maven Central does not serve the
+#   3. the lavametrics stand-in node (testing/standin-node/), when Maven Central does not serve the
 #      pinned Lavalink-Server. It speaks the v4 protocol with the real lavaplayer; see README.md.
 set -euo pipefail
 
@@ -42,10 +42,10 @@ fetch_from_central() {
 }
 
 standin_jar() {
-    local jar="$root/standin-node/target/lavametrics-standin-node.jar"
+    local jar="$root/testing/standin-node/target/lavametrics-standin-node.jar"
     if [[ ! -s "$jar" ]]; then
         say "building the stand-in node (mvn package)"
-        (cd "$root" && mvn -q -B -pl lavalink-api,standin-node -am install -DskipTests >&2)
+        (cd "$root" && mvn -q -B -pl testing/lavalink-api,testing/standin-node -am install -DskipTests >&2)
     fi
     echo "$jar"
 }
@@ -86,7 +86,7 @@ plugin_jar() {
     jar=$(newest_plugin_jar)
     if [[ -z "$jar" ]]; then
         say "building the plugin (mvn package)"
-        (cd "$root" && mvn -q -B -pl lavalink-api,lavalink-plugin -am install -DskipTests >&2)
+        (cd "$root" && mvn -q -B -pl testing/lavalink-api,lavalink-plugin -am install -DskipTests >&2)
         jar=$(newest_plugin_jar)
     fi
     echo "$jar"

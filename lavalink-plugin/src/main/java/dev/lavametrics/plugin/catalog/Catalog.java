@@ -25,7 +25,8 @@ import static dev.lavametrics.plugin.catalog.MetricType.HISTOGRAM;
  * validator, the committed {@code lavametrics/catalog.json}, the Python side and docs/metrics.md
  * all derive from these constants, so nothing else may spell a metric name.
  *
- * <p>JDK-only on purpose: pyjnius loads this class with nothing but the plugin jar.
+ * <p>JDK-only on purpose: the Python side runs it as {@code java -cp <plugin jar>} in a subprocess
+ * (lavametrics.javatools.run_main), with nothing but the plugin jar on the class path.
  * {@code java -cp lavametrics-plugin.jar dev.lavametrics.plugin.catalog.Catalog} prints the JSON,
  * {@code ... Catalog --markdown} the metrics reference.
  */

@@ -10,8 +10,12 @@ import java.util.Map;
  * A minimal JSON reader and writer.
  *
  * <p>Hand-written because the catalog and config classes must run with nothing but the plugin
- * jar on the class path (pyjnius), and because parsing Lavalink's outgoing messages must not
- * depend on which Jackson version a node ships. Objects read as {@link LinkedHashMap} (key
+ * jar on the class path (the Python side runs them as {@code java -cp <plugin jar>} subprocesses,
+ * e.g. the config validator: JSON in on stdin, JSON out); the filters hook reads the small
+ * player PATCH bodies with it too. The event path (websocket messages, load answers) does not:
+ * it uses the node's Jackson streaming parser, which measured 0.4-0.6x the time and a sixth (a
+ * track event) to two fifths (a player update) of the allocation of {@link #parse} plus lookups
+ * per message (JsonParseBenchmark; docs/benchmarks.md, "JSON on the event path"). Objects read as {@link LinkedHashMap} (key
  * order kept), arrays as {@link ArrayList}, integral numbers as {@link Long} (or
  * {@link BigInteger} beyond it), other numbers as {@link Double}. Python's {@code json} writes
  * non-finite floats as {@code NaN}, {@code Infinity} and {@code -Infinity}; those are read too,

@@ -1,7 +1,7 @@
 package dev.lavametrics.plugin.bench;
 
 import dev.lavametrics.plugin.collect.PlayerKey;
-import dev.lavametrics.plugin.events.LavametricsEventHandler;
+import dev.lavametrics.plugin.socket.LavametricsEventHandler;
 import dev.lavametrics.plugin.support.FakePlayer;
 import dev.lavametrics.plugin.support.FakeSession;
 import dev.lavametrics.plugin.support.Messages;

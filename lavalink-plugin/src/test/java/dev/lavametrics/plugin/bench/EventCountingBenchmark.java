@@ -1,6 +1,6 @@
 package dev.lavametrics.plugin.bench;
 
-import dev.lavametrics.plugin.events.LavametricsEventHandler;
+import dev.lavametrics.plugin.socket.LavametricsEventHandler;
 import dev.lavametrics.plugin.support.FakeSession;
 import dev.lavametrics.plugin.support.Messages;
 import dev.lavametrics.plugin.support.TestMetrics;

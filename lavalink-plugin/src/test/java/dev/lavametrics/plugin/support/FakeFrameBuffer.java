@@ -9,7 +9,7 @@ import com.sedmelluq.discord.lavaplayer.track.playback.AudioFrameRebuilder;
 import com.sedmelluq.discord.lavaplayer.track.playback.ImmutableAudioFrame;
 import com.sedmelluq.discord.lavaplayer.track.playback.MutableAudioFrame;
 import dev.lavametrics.plugin.collect.FramesCollector;
-import dev.lavametrics.plugin.events.FrameCountingConfiguration;
+import dev.lavametrics.plugin.frames.FrameCountingConfiguration;
 
 import java.lang.reflect.Proxy;
 import java.util.concurrent.TimeUnit;

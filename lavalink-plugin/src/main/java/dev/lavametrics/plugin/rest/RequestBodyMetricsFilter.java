@@ -1,0 +1,198 @@
+package dev.lavametrics.plugin.rest;
+
+import dev.lavametrics.plugin.catalog.Group;
+import dev.lavametrics.plugin.collect.MetricCollectors;
+import dev.lavametrics.plugin.collect.PlayerKey;
+import dev.lavametrics.plugin.util.Json;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.util.ContentCachingRequestWrapper;
+import org.springframework.web.util.ContentCachingResponseWrapper;
+import org.springframework.web.util.WebUtils;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads the two facts only request and response bodies carry: the {@code loadType} a
+ * {@code GET /v4/loadtracks} answered, and the filter set a {@code PATCH} of a player sends.
+ * Bodies are cached while the real handler reads or writes them and inspected afterwards, so
+ * the handler sees the request unchanged. Anything that goes wrong here is counted and the
+ * request passes through untouched.
+ */
+public final class RequestBodyMetricsFilter extends OncePerRequestFilter {
+    private static final String START_ATTRIBUTE = RequestBodyMetricsFilter.class.getName() + ".start";
+    private static final Pattern PLAYER_PATH = Pattern.compile("/v4/sessions/([^/]+)/players/(\\d+)");
+    /** Filter bodies are small; a larger body is not cached beyond this and fails to parse (counted). */
+    private static final int REQUEST_CACHE_LIMIT = 64 * 1024;
+
+    private final MetricCollectors metrics;
+    private final LongSupplier nanoClock;
+
+    private final boolean loads;
+    private final boolean filters;
+
+    /** Which groups are on is decided here, once: a disabled group's requests are never looked at. */
+    public RequestBodyMetricsFilter(MetricCollectors metrics, LongSupplier nanoClock) {
+        this.metrics = metrics;
+        this.nanoClock = nanoClock;
+        this.loads = metrics.enabled(Group.LOADS);
+        this.filters = metrics.enabled(Group.FILTERS);
+    }
+
+    /** The handler may finish on an async dispatch; the body is only complete then. */
+    @Override
+    protected boolean shouldNotFilterAsyncDispatch() {
+        return false;
+    }
+
+    @Override
+    protected boolean shouldNotFilter(HttpServletRequest request) {
+        return !loads && !filters;
+    }
+
+    /**
+     * Classification runs guarded: whatever it throws (a guild id too long for a long, an odd
+     * container) is counted and the request goes on untouched, to get the node's own answer.
+     * Exceptions from the chain itself are the node's and pass through unchanged.
+     */
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        String collector = "events";
+        boolean load = false;
+        PlayerKey player = null;
+        try {
+            String method = request.getMethod();
+            if (loads && "GET".equals(method)) {
+                collector = "loads";
+                load = path(request).equals("/v4/loadtracks");
+            } else if (filters && "PATCH".equals(method)) {
+                collector = "filters";
+                Matcher matcher = PLAYER_PATH.matcher(path(request));
+                if (matcher.matches()) {
+                    player = new PlayerKey(matcher.group(1), Long.parseLong(matcher.group(2)));
+                }
+            }
+        } catch (RuntimeException | LinkageError e) {
+            metrics.health().recordError(collector, e);
+            load = false;
+            player = null;
+        }
+        if (load) {
+            timeLoad(request, response, chain);
+        } else if (player != null) {
+            watchFilters(request, response, chain, player);
+        } else {
+            chain.doFilter(request, response);
+        }
+    }
+
+    private static String path(HttpServletRequest request) {
+        return request.getRequestURI().substring(request.getContextPath().length());
+    }
+
+    private void timeLoad(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        ContentCachingResponseWrapper cached;
+        try {
+            if (request.getAttribute(START_ATTRIBUTE) == null) {
+                request.setAttribute(START_ATTRIBUTE, nanoClock.getAsLong());
+            }
+            cached = WebUtils.getNativeResponse(response, ContentCachingResponseWrapper.class);
+            if (cached == null) {
+                cached = new ContentCachingResponseWrapper(response);
+            }
+        } catch (RuntimeException | LinkageError e) {
+            metrics.health().recordError("loads", e);
+            chain.doFilter(request, response);
+            return;
+        }
+        boolean handled = false;
+        try {
+            chain.doFilter(request, cached);
+            handled = true;
+        } finally {
+            if (!isAsyncStarted(request)) {
+                if (handled) {
+                    recordLoad(request, cached);
+                }
+                cached.copyBodyToResponse();
+            }
+        }
+    }
+
+    private void recordLoad(HttpServletRequest request, ContentCachingResponseWrapper response) {
+        try {
+            if (!successful(response.getStatus()) || !(request.getAttribute(START_ATTRIBUTE) instanceof Long start)) {
+                return;
+            }
+            metrics.loads.loaded(LoadTypeReader.read(response), (nanoClock.getAsLong() - start) / 1e9);
+        } catch (RuntimeException | LinkageError e) {
+            metrics.health().recordError("loads", e);
+        }
+    }
+
+    private void watchFilters(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
+                              PlayerKey player) throws ServletException, IOException {
+        ContentCachingRequestWrapper cached;
+        try {
+            cached = WebUtils.getNativeRequest(request, ContentCachingRequestWrapper.class);
+            if (cached == null) {
+                cached = new ContentCachingRequestWrapper(request, REQUEST_CACHE_LIMIT);
+            }
+        } catch (RuntimeException | LinkageError e) {
+            metrics.health().recordError("filters", e);
+            chain.doFilter(request, response);
+            return;
+        }
+        chain.doFilter(cached, response);
+        if (!isAsyncStarted(cached)) {
+            recordFilters(cached, response, player);
+        }
+    }
+
+    private void recordFilters(ContentCachingRequestWrapper request, HttpServletResponse response, PlayerKey player) {
+        try {
+            if (!successful(response.getStatus())) {
+                return;
+            }
+            Object body = Json.parse(new String(request.getContentAsByteArray(), StandardCharsets.UTF_8));
+            // Without a filters key the PATCH leaves the filters as they were.
+            if (body instanceof Map<?, ?> root && root.get("filters") instanceof Map<?, ?> filters) {
+                metrics.filters.filtersSet(player, activeFilters(filters));
+            }
+        } catch (RuntimeException | LinkageError e) {
+            metrics.health().recordError("filters", e);
+        }
+    }
+
+    private static Collection<String> activeFilters(Map<?, ?> filters) {
+        List<String> active = new ArrayList<>();
+        for (Map.Entry<?, ?> entry : filters.entrySet()) {
+            Object value = entry.getValue();
+            boolean set = value != null
+                    && !(value instanceof Map<?, ?> map && map.isEmpty())
+                    && !(value instanceof List<?> list && list.isEmpty());
+            if (set) {
+                String key = entry.getKey().toString();
+                active.add(key.equals("pluginFilters") ? "plugin" : key);
+            }
+        }
+        return active;
+    }
+
+    private static boolean successful(int status) {
+        return status >= 200 && status < 300;
+    }
+}

@@ -1,0 +1,267 @@
+package dev.lavametrics.plugin.socket;
+
+import dev.arbjerg.lavalink.api.ISocketContext;
+import dev.lavametrics.plugin.support.FakePlayer;
+import dev.lavametrics.plugin.support.FakeSession;
+import dev.lavametrics.plugin.support.Messages;
+import dev.lavametrics.plugin.support.TestMetrics;
+import org.junit.jupiter.api.Test;
+
+import java.lang.reflect.Proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The sessions, players, tracks and voice collectors as fed by the plugin event handler. */
+class EventCollectorsTest {
+    private final TestMetrics metrics = TestMetrics.allGroups();
+    private final LavametricsEventHandler handler = new LavametricsEventHandler(metrics.collectors);
+
+    @Test
+    void sessionsCountOpensClosesAndStates() {
+        FakeSession open = metrics.server.open("a");
+        FakeSession paused = metrics.server.open("b");
+        paused.state = ISocketContext.State.RESUMABLE;
+        handler.onWebSocketOpen(open, false);
+        handler.onWebSocketOpen(paused, true);
+        handler.onSocketContextDestroyed(open);
+
+        assertEquals(1, metrics.value("lavametrics_sessions", "state", "active"));
+        assertEquals(1, metrics.value("lavametrics_sessions", "state", "paused"));
+        assertEquals(1, metrics.value("lavametrics_session_opens_total", "resumed", "true"));
+        assertEquals(1, metrics.value("lavametrics_session_opens_total", "resumed", "false"));
+        assertEquals(1, metrics.value("lavametrics_session_closes_total"));
+    }
+
+    /**
+     * Real Lavalink (4.1.2 and 4.2.2, SocketServer.afterConnectionClosed): the closed socket makes the
+     * context read DESTROYED while it is still listed with its players; then it is removed, then its
+     * players are destroyed, then onSocketContextDestroyed fires. Every scrape along the way must agree
+     * with the sessions gauge, and the close is counted once, by the event.
+     */
+    @Test
+    void aClosingSessionOnRealLavalinkReadsGoneAtEveryStep() {
+        FakeSession session = metrics.server.open("s");
+        FakePlayer player = session.player(1).playing();
+        handler.onWebSocketOpen(session, false);
+        handler.onNewPlayer(session, player);
+        assertEquals(1, metrics.value("lavametrics_players", "state", "playing"));
+
+        session.state = ISocketContext.State.DESTROYED;          // socket closed, still listed
+        assertEquals(0, metrics.value("lavametrics_sessions", "state", "active"));
+        assertEquals(0, metrics.value("lavametrics_players", "state", "playing"));
+        metrics.server.sessions.remove("s");                    // sessions.remove(...)
+        assertEquals(0, metrics.value("lavametrics_players", "state", "playing"));
+        assertEquals(0, metrics.value("lavametrics_session_closes_total"));
+        handler.onDestroyPlayer(session, player);               // shutdown(): players first ...
+        session.players.remove(1L);
+        handler.onSocketContextDestroyed(session);              // ... then the event
+
+        assertEquals(1, metrics.value("lavametrics_session_closes_total"));
+        assertEquals(1, metrics.value("lavametrics_player_destructions_total"));
+        assertEquals(0, metrics.value("lavametrics_sessions", "state", "active"));
+    }
+
+    /** The other order (the event before the session leaves the map) ends the same way. */
+    @Test
+    void aCloseIsCountedOnceWhicheverComesFirstEventOrRemoval() {
+        FakeSession session = metrics.server.open("s");
+        handler.onWebSocketOpen(session, false);
+        handler.onSocketContextDestroyed(session);
+        session.state = ISocketContext.State.DESTROYED;
+        assertEquals(1, metrics.value("lavametrics_session_closes_total"));
+        assertEquals(0, metrics.value("lavametrics_sessions", "state", "active"));
+        metrics.server.sessions.remove("s");
+        assertEquals(1, metrics.value("lavametrics_session_closes_total"));
+        assertEquals(0, metrics.value("lavametrics_sessions", "state", "active"));
+    }
+
+    /**
+     * Lavalink 4.1.2/4.2.2 (SocketContext.kt, send and resume) passes a message to onWebSocketMessageOut
+     * when it queues it for a paused session, and again, the same String, when it replays the queue on
+     * resume. Measured on real 4.1.2: one track end during a pause counted twice without this.
+     */
+    @Test
+    void aMessageReplayedAfterAResumeIsCountedOnce() {
+        FakeSession session = metrics.server.open("s");
+        handler.onWebSocketOpen(session, false);
+        session.state = ISocketContext.State.RESUMABLE;
+        String ended = Messages.trackEnd(1, "local", "finished");
+        handler.onWebSocketMessageOut(session, ended);                 // queued while paused
+        session.state = ISocketContext.State.OPEN;
+        handler.onWebSocketMessageOut(session, Messages.ready(true));
+        handler.onWebSocketMessageOut(session, ended);                 // the replay: the same object
+        handler.onWebSocketOpen(session, true);
+        assertEquals(1, metrics.value("lavametrics_track_ends_total", "source", "local", "reason", "finished"));
+
+        // a new event with equal text is a new event
+        handler.onWebSocketMessageOut(session, new String(ended));
+        handler.onWebSocketMessageOut(session, ended);
+        assertEquals(3, metrics.value("lavametrics_track_ends_total", "source", "local", "reason", "finished"));
+    }
+
+    @Test
+    void playersByState() {
+        FakeSession session = metrics.server.open("s");
+        FakePlayer playing = session.player(1).playing();
+        FakePlayer paused = session.player(2).playing();
+        paused.paused = true;
+        FakePlayer stopped = session.player(3);
+        FakePlayer idle = session.player(4);
+        for (FakePlayer player : new FakePlayer[] {playing, paused, stopped, idle}) {
+            handler.onNewPlayer(session, player);
+        }
+        handler.onWebSocketMessageOut(session, Messages.trackStart(3, "http"));
+        FakePlayer gone = session.player(5);
+        handler.onNewPlayer(session, gone);
+        handler.onDestroyPlayer(session, gone);
+        session.players.remove(5L);
+
+        assertEquals(1, metrics.value("lavametrics_players", "state", "playing"));
+        assertEquals(1, metrics.value("lavametrics_players", "state", "paused"));
+        assertEquals(1, metrics.value("lavametrics_players", "state", "stopped"));
+        assertEquals(1, metrics.value("lavametrics_players", "state", "idle"));
+        assertEquals(5, metrics.value("lavametrics_player_creations_total"));
+        assertEquals(1, metrics.value("lavametrics_player_destructions_total"));
+    }
+
+    @Test
+    void trackEventsBySourceReasonAndSeverity() {
+        FakeSession session = metrics.server.open("s");
+        handler.onWebSocketMessageOut(session, Messages.trackStart(1, "youtube"));
+        handler.onWebSocketMessageOut(session, Messages.trackStart(1, "mystery"));
+        handler.onWebSocketMessageOut(session, Messages.trackEnd(1, "http", "loadFailed"));
+        handler.onWebSocketMessageOut(session, Messages.trackEnd(1, "http", "weird"));
+        handler.onWebSocketMessageOut(session, Messages.trackException(1, "soundcloud", "SUSPICIOUS"));
+        handler.onWebSocketMessageOut(session, Messages.trackException(1, "soundcloud", "fault"));
+        handler.onWebSocketMessageOut(session, Messages.trackStuck(1, "local"));
+        handler.onWebSocketMessageOut(session, Messages.stats());
+
+        assertEquals(1, metrics.value("lavametrics_track_starts_total", "source", "youtube"));
+        assertEquals(1, metrics.value("lavametrics_track_starts_total", "source", "other"));
+        assertEquals(1, metrics.value("lavametrics_track_ends_total", "source", "http", "reason", "loadFailed"));
+        assertEquals(1, metrics.value("lavametrics_track_ends_total", "source", "http", "reason", "other"));
+        assertEquals(1, metrics.value("lavametrics_track_exceptions_total", "source", "soundcloud", "severity", "suspicious"));
+        assertEquals(1, metrics.value("lavametrics_track_exceptions_total", "source", "soundcloud", "severity", "fault"));
+        assertEquals(1, metrics.value("lavametrics_track_stuck_total", "source", "local"));
+        assertEquals(0, metrics.value("lavametrics_collector_errors_total", "collector", "events"));
+    }
+
+    @Test
+    void voiceStateFromPlayerUpdatesAndCloses() {
+        FakeSession session = metrics.server.open("s");
+        FakePlayer one = session.player(1);
+        session.player(2);
+        session.player(3);
+        handler.onWebSocketMessageOut(session, Messages.playerUpdate(1, true, 42));
+        handler.onWebSocketMessageOut(session, Messages.playerUpdate(2, true, -1));
+        handler.onWebSocketMessageOut(session, Messages.playerUpdate(3, false, -1));
+        handler.onWebSocketMessageOut(session, Messages.voiceClosed(1, 4006));
+        handler.onWebSocketMessageOut(session, Messages.voiceClosed(1, 4999));
+        assertEquals(2, metrics.value("lavametrics_voice_connected_players"));
+        handler.onDestroyPlayer(session, one);
+        session.players.remove(1L);
+        assertEquals(1, metrics.value("lavametrics_voice_connected_players"));
+
+        assertEquals(1, metrics.value("lavametrics_voice_ping_seconds_count"));
+        assertEquals(0.042, metrics.value("lavametrics_voice_ping_seconds_sum"), 1e-9);
+        assertEquals(1, metrics.value("lavametrics_voice_closes_total", "code", "4006"));
+        assertEquals(1, metrics.value("lavametrics_voice_closes_total", "code", "other"));
+        handler.onSocketContextDestroyed(session);
+        assertEquals(0, metrics.value("lavametrics_voice_connected_players"));
+    }
+
+    /**
+     * Lavalink's destroyPlayer (SocketContext.kt) calls onDestroyPlayer before it stops the player: a
+     * player update on its way arrives after the plugin forgot the player (seen on the stand-in, which
+     * keeps that order). The gauge counts only players the node still has.
+     */
+    @Test
+    void aPlayerUpdateAfterTheDestroyDoesNotResurrectAConnectedPlayer() {
+        FakeSession session = metrics.server.open("s");
+        FakePlayer player = session.player(1);
+        handler.onWebSocketMessageOut(session, Messages.playerUpdate(1, true, 42));
+        session.players.remove(1L);
+        handler.onDestroyPlayer(session, player);
+        handler.onWebSocketMessageOut(session, Messages.playerUpdate(1, true, 42));   // late
+        assertEquals(0, metrics.value("lavametrics_voice_connected_players"));
+    }
+
+    /**
+     * The streaming reader takes only the top-level fields and track.info.sourceName: the same names
+     * nested elsewhere (pluginInfo, userData) are skipped, key order does not matter, and escapes
+     * and numbers where text belongs read as their text.
+     */
+    @Test
+    void onlyTheCountedFieldsAreReadWhereverTheyStand() {
+        FakeSession session = metrics.server.open("s");
+        session.player(5);
+        handler.onWebSocketMessageOut(session, "{\"reason\":\"load\\u0046ailed\",\"track\":{\"pluginInfo\":"
+                + "{\"info\":{\"sourceName\":\"spotify\"},\"reason\":\"stopped\"},\"userData\":[{\"op\":\"x\"}],"
+                + "\"info\":{\"title\":\"t\",\"sourceName\":\"youtube\",\"chapters\":[[1,2],{}]}},"
+                + "\"guildId\":5,\"type\":\"TrackEndEvent\",\"op\":\"event\"}");
+        handler.onWebSocketMessageOut(session, "{\"op\":\"playerUpdate\",\"state\":{\"ping\":7,"
+                + "\"extra\":{\"connected\":false},\"connected\":true},\"guildId\":\"5\"}");
+        assertEquals(1, metrics.value("lavametrics_track_ends_total", "source", "youtube", "reason", "loadFailed"));
+        assertEquals(1, metrics.value("lavametrics_voice_connected_players"));
+        assertEquals(0, metrics.value("lavametrics_collector_errors_total", "collector", "events"));
+
+        // trailing characters after the object are malformed, as a truncated message is
+        handler.onWebSocketMessageOut(session, Messages.trackEnd(5, "youtube", "finished") + "{}");
+        assertEquals(1, metrics.value("lavametrics_collector_errors_total", "collector", "events"));
+    }
+
+    @Test
+    void brokenMessagesAreCountedNeverThrown() {
+        FakeSession session = metrics.server.open("s");
+        handler.onWebSocketMessageOut(session, "{\"op\":\"event\",\"type\":\"TrackStartEvent\"");
+        handler.onWebSocketMessageOut(session, "{\"op\":\"playerUpdate\",\"guildId\":\"not-a-number\",\"state\":{}}");
+        handler.onWebSocketOpen(null, false);
+        handler.onSocketContextDestroyed(null);
+        assertEquals(3, metrics.value("lavametrics_collector_errors_total", "collector", "events"));
+    }
+
+    @Test
+    void pingIsObservedOnlyWhenItChanges() {
+        // playerUpdate comes every few seconds, the ping changes only per voice heartbeat.
+        FakeSession session = metrics.server.open("s");
+        session.player(1);
+        session.player(2);
+        handler.onWebSocketMessageOut(session, Messages.playerUpdate(1, true, 42));
+        handler.onWebSocketMessageOut(session, Messages.playerUpdate(1, true, 42));
+        handler.onWebSocketMessageOut(session, Messages.playerUpdate(1, true, 42));
+        handler.onWebSocketMessageOut(session, Messages.playerUpdate(1, true, 50));
+        handler.onWebSocketMessageOut(session, Messages.playerUpdate(2, true, 42));
+
+        assertEquals(3, metrics.value("lavametrics_voice_ping_seconds_count"));
+        assertEquals(0.134, metrics.value("lavametrics_voice_ping_seconds_sum"), 1e-9);
+        assertEquals(2, metrics.value("lavametrics_voice_connected_players"));
+    }
+
+    @Test
+    void linkageErrorsInHooksAreCountedNeverThrown() {
+        // What a plugin-api 4.x with a different signature looks like at run time.
+        ISocketContext broken = (ISocketContext) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {ISocketContext.class}, (proxy, method, args) -> {
+                    throw new NoSuchMethodError(method.getName());
+                });
+        handler.onSocketContextDestroyed(broken);
+        handler.onWebSocketMessageOut(broken, Messages.playerUpdate(1, true, 42));
+        handler.onDestroyPlayer(broken, metrics.server.open("s").player(1));
+        assertEquals(3, metrics.value("lavametrics_collector_errors_total", "collector", "events"));
+    }
+
+    @Test
+    void aScrapeDoesNotResurrectADestroyedPlayer() {
+        FakeSession session = metrics.server.open("s");
+        FakePlayer player = session.player(7).playing();
+        handler.onNewPlayer(session, player);
+        // Destroyed while a scrape still sees it in the session's map.
+        handler.onDestroyPlayer(session, player);
+        metrics.exposition();
+        session.players.remove(7L);
+        handler.onNewPlayer(session, session.player(7));
+
+        assertEquals(1, metrics.value("lavametrics_players", "state", "idle"));
+        assertEquals(0, metrics.value("lavametrics_players", "state", "stopped"));
+    }
+}
