@@ -14,8 +14,11 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /**
- * Frame counters fed from the audio path. {@link #sent()}, {@link #nulled()} and
- * {@link #missed(long)} run once per 20 ms per player, so they only touch pre-created adders.
+ * Frame counters of the audio path. A track counts its frames in its own {@link FrameSource}
+ * (plain fields, its audio thread the only writer), so the per-frame path touches no memory
+ * other tracks write; a scrape adds up the live sources. A source leaving (its track finished)
+ * folds its counts into the adders here in the same step, under {@link #fold}, so a scrape
+ * counts every frame exactly once and the counters never go down.
  */
 public final class FramesCollector extends GroupCollector {
     /**
@@ -24,9 +27,12 @@ public final class FramesCollector extends GroupCollector {
      */
     static final int SWEEP_EVERY = 64;
 
+    /** Frames of the sources no longer live (and the rare frame a finished source still sees). */
     private final LongAdder sent = new LongAdder();
     private final LongAdder nulled = new LongAdder();
     private final LongAdder deficit = new LongAdder();
+    /** Held to move a source's counts from {@link #live} to the adders, and to add them all up. */
+    private final Object fold = new Object();
     private final HistogramArray lossRatio;
     private final Set<FrameSource> live = ConcurrentHashMap.newKeySet();
     private final LongSupplier nanoClock;
@@ -42,6 +48,7 @@ public final class FramesCollector extends GroupCollector {
         return nanoClock.getAsLong();
     }
 
+    /** A frame counted outside any live source (a finished track pulled from again). */
     public void sent() {
         sent.increment();
     }
@@ -69,25 +76,44 @@ public final class FramesCollector extends GroupCollector {
 
     /** Called once per track when its buffer finished; {@code ratio} is 0..1. */
     public void finished(FrameSource source, double ratio) {
-        live.remove(source);
+        untrack(source);
         lossRatio.observe(ratio);
     }
 
+    /** Called once per track when it leaves, finished or never pulled from. */
     public void untrack(FrameSource source) {
-        live.remove(source);
+        long[] counts = new long[3];
+        synchronized (fold) {
+            if (!live.remove(source)) {
+                return;
+            }
+            source.addCounts(counts);
+            sent.add(counts[FrameSource.SENT]);
+            nulled.add(counts[FrameSource.NULLED]);
+            deficit.add(counts[FrameSource.DEFICIT]);
+        }
     }
 
     @Override
     protected List<MetricFamilySamples> collectGroup() {
         sweep();
+        long[] totals = new long[3];
+        synchronized (fold) {
+            totals[FrameSource.SENT] = sent.sum();
+            totals[FrameSource.NULLED] = nulled.sum();
+            totals[FrameSource.DEFICIT] = deficit.sum();
+            for (FrameSource source : live) {
+                source.addCounts(totals);
+            }
+        }
         return List.of(
-                simple(Catalog.FRAMES_SENT, sent),
-                simple(Catalog.FRAMES_NULLED, nulled),
-                simple(Catalog.FRAMES_DEFICIT, deficit),
+                simple(Catalog.FRAMES_SENT, totals[FrameSource.SENT]),
+                simple(Catalog.FRAMES_NULLED, totals[FrameSource.NULLED]),
+                simple(Catalog.FRAMES_DEFICIT, totals[FrameSource.DEFICIT]),
                 lossRatio.samples());
     }
 
-    private static MetricFamilySamples simple(Family family, LongAdder adder) {
-        return new CounterMetricFamily(family.baseName(), family.help(), adder.sum());
+    private static MetricFamilySamples simple(Family family, long value) {
+        return new CounterMetricFamily(family.baseName(), family.help(), value);
     }
 }

@@ -3,6 +3,8 @@ package dev.lavametrics.plugin.frames;
 import dev.lavametrics.plugin.collect.FrameSource;
 import dev.lavametrics.plugin.collect.FramesCollector;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.ref.WeakReference;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -13,9 +15,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * is garbage as soon as lavaplayer lets go of it.
  *
  * <p>Pulls happen every 20 ms per player on the audio thread, so {@link #pulled} only does
- * arithmetic on fields and bumps adders: no allocation, no lock. One thread pulls from a buffer
- * at a time; the counting fields are written only by it. A sweeping thread reads them for
- * abandoned tracks after a volatile read of {@link #lastPullNanos}, which publishes them.
+ * arithmetic on this object's own fields: no allocation, no lock, no memory shared with other
+ * tracks (a node-wide adder bumped by every audio thread cost more than its share on a busy
+ * node). One thread pulls from a buffer at a time; the counting fields are written only by it.
+ * A scrape reads them through {@link #addCounts}: the counts are written and read opaquely, so a
+ * read never sees a count lower than an earlier read did, and each is kept as its own field
+ * (sent and nulled, not pulls) so that every counter the scrape adds up only grows. A sweeping
+ * thread reads the rest after a volatile read of {@link #lastPullNanos}, which publishes it.
  *
  * <p>Deficit: a connection should pull one frame per 20 ms. Expected pulls are counted from the
  * first pull over the time between pulls; a gap longer than {@link #PAUSE_GAP_NANOS} is taken as
@@ -35,9 +41,25 @@ final class FrameTally implements FrameSource {
     private final AtomicBoolean finished = new AtomicBoolean();
     private volatile long lastPullNanos;
     private long activeNanos;
-    private long pulls;
+    // written by the audio thread with setOpaque, read by scrapes with getOpaque
+    private long sent;
     private long nulls;
     private long deficit;
+
+    private static final VarHandle SENT_FIELD;
+    private static final VarHandle NULLS_FIELD;
+    private static final VarHandle DEFICIT_FIELD;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            SENT_FIELD = lookup.findVarHandle(FrameTally.class, "sent", long.class);
+            NULLS_FIELD = lookup.findVarHandle(FrameTally.class, "nulls", long.class);
+            DEFICIT_FIELD = lookup.findVarHandle(FrameTally.class, "deficit", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     FrameTally(FramesCollector frames, AtomicBoolean stopping, Object buffer) {
         this.frames = frames;
@@ -51,24 +73,37 @@ final class FrameTally implements FrameSource {
             finish();
             return;
         }
+        if (finished.get()) {
+            // folded into the collector already (a stopped track pulled from once more)
+            if (provided) {
+                frames.sent();
+            } else {
+                frames.nulled();
+            }
+            return;
+        }
         long now = frames.nanoTime();
         long last = lastPullNanos;
         if (last != 0 && now - last < PAUSE_GAP_NANOS) {
             activeNanos += now - last;
         }
-        pulls++;
         if (provided) {
-            frames.sent();
+            SENT_FIELD.setOpaque(this, sent + 1);
         } else {
-            nulls++;
-            frames.nulled();
+            NULLS_FIELD.setOpaque(this, nulls + 1);
         }
-        long shortfall = activeNanos / FRAME_NANOS + 1 - pulls;
+        long shortfall = activeNanos / FRAME_NANOS + 1 - (sent + nulls);
         if (shortfall > deficit) {
-            frames.missed(shortfall - deficit);
-            deficit = shortfall;
+            DEFICIT_FIELD.setOpaque(this, shortfall);
         }
         lastPullNanos = now;
+    }
+
+    @Override
+    public void addCounts(long[] totals) {
+        totals[SENT] += (long) SENT_FIELD.getOpaque(this);
+        totals[NULLED] += (long) NULLS_FIELD.getOpaque(this);
+        totals[DEFICIT] += (long) DEFICIT_FIELD.getOpaque(this);
     }
 
     /**
@@ -96,6 +131,7 @@ final class FrameTally implements FrameSource {
         if (!finished.compareAndSet(false, true)) {
             return;
         }
+        long pulls = sent + nulls;
         if (pulls == 0) {
             frames.untrack(this);
             return;

@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
  * support (one preallocated frame, or nothing), so "bare" is only its own volatile read; the
  * clock is the real {@code System::nanoTime}. Run with {@code -prof gc}: the counting path
  * allocates nothing (also FramePathAllocationTest, which does not depend on timing).
- * {@code @Threads(2)} runs show two audio threads counting into the same adders.
+ * {@code @Threads(2)} runs show two audio threads counting at once (each into its own track's
+ * tally: nothing they write is shared).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CountingFrameBufferTest {
     private static final long FRAME = 20_000_000L;
@@ -66,6 +67,70 @@ class CountingFrameBufferTest {
         buffer.provide();
         assertEquals(1, metrics.value("lavametrics_player_frame_loss_ratio_count"));
         assertEquals(6.0 / 9.0, metrics.value("lavametrics_player_frame_loss_ratio_sum"), 1e-9);
+    }
+
+    @Test
+    void aFinishedTrackKeepsItsCountsExactlyOnce() throws Exception {
+        AudioFrameBuffer first = buffer();
+        AudioFrameBuffer second = buffer();
+        fill(first, 2);
+        fill(second, 1);
+        first.provide();
+        first.provide();
+        first.provide();   // nulled
+        second.provide();
+        assertEquals(3, metrics.value("lavametrics_frames_sent_total"));   // both live: read from the tallies
+        assertEquals(1, metrics.value("lavametrics_frames_nulled_total"));
+
+        first.setTerminateOnEmpty();
+        first.provide();   // the terminator: first's counts move into the collector
+        assertEquals(3, metrics.value("lavametrics_frames_sent_total"));
+        assertEquals(1, metrics.value("lavametrics_frames_nulled_total"));
+        second.provide();  // nulled, on the track still live
+        assertEquals(2, metrics.value("lavametrics_frames_nulled_total"));
+    }
+
+    @Test
+    void countersNeverGoDownWhileTracksPlayAndFinish() throws Exception {
+        // Audio threads count and finish tracks while a scrape reads: every read must be at least
+        // the one before, and the end total exact.
+        int tracks = 40;
+        int rounds = 50;
+        int framesPerRound = 10;
+        Thread[] audio = new Thread[2];
+        for (int t = 0; t < audio.length; t++) {
+            audio[t] = new Thread(() -> {
+                MutableAudioFrame target = new MutableAudioFrame();
+                target.setBuffer(ByteBuffer.allocate(64));
+                try {
+                    for (int k = 0; k < tracks / audio.length; k++) {
+                        AudioFrameBuffer buffer = buffer();
+                        for (int r = 0; r < rounds; r++) {
+                            fill(buffer, framesPerRound);
+                            for (int i = 0; i < framesPerRound; i++) {
+                                buffer.provide(target);
+                            }
+                        }
+                        buffer.setTerminateOnEmpty();
+                        buffer.provide(target);   // the terminator: the track leaves
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            audio[t].start();
+        }
+        double last = 0;
+        while (audio[0].isAlive() || audio[1].isAlive()) {
+            double now = metrics.value("lavametrics_frames_sent_total");
+            assertTrue(now >= last, "frames sent went down: " + last + " -> " + now);
+            last = now;
+        }
+        for (Thread thread : audio) {
+            thread.join();
+        }
+        assertEquals((double) tracks * rounds * framesPerRound, metrics.value("lavametrics_frames_sent_total"));
+        assertEquals(tracks, metrics.value("lavametrics_player_frame_loss_ratio_count"));
     }
 
     @Test
