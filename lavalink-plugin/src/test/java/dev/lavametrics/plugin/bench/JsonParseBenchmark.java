@@ -1,10 +1,9 @@
 package dev.lavametrics.plugin.bench;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lavametrics.plugin.socket.MessageReading;
 import dev.lavametrics.plugin.util.Json;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -24,11 +23,11 @@ import java.util.concurrent.TimeUnit;
  * each counted message: a full tree of maps, then a few lookups) against the Jackson a node ships
  * (lavaplayer depends on jackson-databind), streaming ({@link JsonParser}, reading only the fields
  * the plugin counts, skipping the rest) and tree ({@link ObjectMapper#readTree}). Each variant
- * returns the same facts, so none can skip work the others do. The messages are shaped as a
- * Lavalink 4 node sends them (a YouTube track with its full {@code info} and a typical
- * {@code encoded} blob); results are in docs/benchmarks.md, "JSON on the event path". They led
- * OutgoingMessages to its streaming reader, which follows {@link #streaming} here;
- * EventCountingBenchmark measures that production path through the whole hook.
+ * reads the same facts (checked at setup), so none can skip work the others do. The streaming
+ * variant is OutgoingMessages' own reader (through {@link MessageReading}), which these results
+ * led to; the messages are shaped as a Lavalink 4 node sends them (a YouTube track with its full
+ * {@code info} and a typical {@code encoded} blob). Results are in docs/benchmarks.md, "JSON on
+ * the event path"; EventCountingBenchmark measures the reader through the whole hook.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -58,14 +57,13 @@ public class JsonParseBenchmark {
         long ping = -1;
     }
 
-    private final JsonFactory factory = new JsonFactory();
     private final ObjectMapper mapper = new ObjectMapper();
 
     @Setup
     public void check() throws IOException {
         for (String message : new String[] {PLAYER_UPDATE, TRACK_END}) {
             Facts a = hand(message);
-            Facts b = streaming(factory, message);
+            Facts b = production(message);
             Facts c = tree(mapper, message);
             if (!same(a, b) || !same(a, c)) {
                 throw new IllegalStateException("the variants read different facts from " + message);
@@ -79,8 +77,8 @@ public class JsonParseBenchmark {
     }
 
     @Benchmark
-    public Facts playerUpdateJacksonStreaming() throws IOException {
-        return streaming(factory, PLAYER_UPDATE);
+    public Object playerUpdateJacksonStreaming() {
+        return MessageReading.read(PLAYER_UPDATE);
     }
 
     @Benchmark
@@ -94,8 +92,8 @@ public class JsonParseBenchmark {
     }
 
     @Benchmark
-    public Facts trackEndJacksonStreaming() throws IOException {
-        return streaming(factory, TRACK_END);
+    public Object trackEndJacksonStreaming() {
+        return MessageReading.read(TRACK_END);
     }
 
     @Benchmark
@@ -123,78 +121,20 @@ public class JsonParseBenchmark {
         return facts;
     }
 
-    /** Only the counted fields are materialised; every other value is skipped token by token. */
-    static Facts streaming(JsonFactory factory, String message) throws IOException {
+    /** The production reader's fields (OutgoingMessages, streaming), as Facts. */
+    static Facts production(String message) {
+        MessageReading.Fields fields = MessageReading.fields(message);
         Facts facts = new Facts();
-        try (JsonParser parser = factory.createParser(message)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT) {
-                return facts;
-            }
-            while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                String name = parser.currentName();
-                JsonToken value = parser.nextToken();
-                switch (name) {
-                    case "op" -> facts.op = scalar(parser, value);
-                    case "type" -> facts.type = scalar(parser, value);
-                    case "guildId" -> facts.guildId = scalar(parser, value);
-                    case "reason" -> facts.reason = scalar(parser, value);
-                    case "track" -> readTrack(parser, value, facts);
-                    case "state" -> readState(parser, value, facts);
-                    default -> parser.skipChildren();
-                }
-            }
+        if (fields != null) {
+            facts.op = fields.op();
+            facts.type = fields.type();
+            facts.guildId = fields.guildId();
+            facts.source = fields.source();
+            facts.reason = fields.reason();
+            facts.connected = fields.connected();
+            facts.ping = fields.ping();
         }
         return facts;
-    }
-
-    private static void readTrack(JsonParser parser, JsonToken value, Facts facts) throws IOException {
-        if (value != JsonToken.START_OBJECT) {
-            parser.skipChildren();
-            return;
-        }
-        while (parser.nextToken() == JsonToken.FIELD_NAME) {
-            String name = parser.currentName();
-            JsonToken inner = parser.nextToken();
-            if (name.equals("info") && inner == JsonToken.START_OBJECT) {
-                while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                    String key = parser.currentName();
-                    JsonToken field = parser.nextToken();
-                    if (key.equals("sourceName")) {
-                        facts.source = scalar(parser, field);
-                    } else {
-                        parser.skipChildren();
-                    }
-                }
-            } else {
-                parser.skipChildren();
-            }
-        }
-    }
-
-    private static void readState(JsonParser parser, JsonToken value, Facts facts) throws IOException {
-        if (value != JsonToken.START_OBJECT) {
-            parser.skipChildren();
-            return;
-        }
-        while (parser.nextToken() == JsonToken.FIELD_NAME) {
-            String name = parser.currentName();
-            JsonToken field = parser.nextToken();
-            if (name.equals("connected")) {
-                facts.connected = field == JsonToken.VALUE_TRUE;
-            } else if (name.equals("ping") && field.isNumeric()) {
-                facts.ping = parser.getLongValue();
-            } else {
-                parser.skipChildren();
-            }
-        }
-    }
-
-    private static String scalar(JsonParser parser, JsonToken value) throws IOException {
-        if (value.isStructStart()) {
-            parser.skipChildren();
-            return "";
-        }
-        return value == JsonToken.VALUE_NULL ? "" : parser.getText();
     }
 
     static Facts tree(ObjectMapper mapper, String message) throws IOException {
