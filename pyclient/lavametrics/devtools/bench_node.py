@@ -247,6 +247,17 @@ def _split_bytes(body: bytes) -> tuple[int, int]:
     return ours, len(body) - ours
 
 
+_OUR_COLLECTION = re.compile(rb"^lavametrics_collector_duration_seconds\{[^}]*\} (\S+)$", re.M)
+
+
+def _our_collection_seconds(body: bytes) -> float | None:
+    """The plugin's own account of what collecting its families cost (the sum of its groups'
+    ``lavametrics_collector_duration_seconds``): our share of a scrape, apart from core's
+    collectors and the HTTP around them. None without the plugin."""
+    values = _OUR_COLLECTION.findall(body)
+    return sum(float(v) for v in values) if values else None
+
+
 def scrape_cost(player_counts=(0, 100, 1000), requests: int = 100, gap: float = 0.05) -> dict:
     results = []
     with tempfile.TemporaryDirectory(prefix="lavametrics-bench-audio-") as audio_dir:
@@ -281,17 +292,23 @@ def _scrapes(url: str, requests: int, gap: float) -> dict:
     for _ in range(5):  # warm-up
         with urllib.request.urlopen(url, timeout=30) as resp:
             resp.read()
-    latencies, body = [], b""
+    latencies, collections, body = [], [], b""
     for _ in range(requests):
         t0 = time.perf_counter()
         with urllib.request.urlopen(url, timeout=30) as resp:
             body = resp.read()
         latencies.append(time.perf_counter() - t0)
+        ours_seconds = _our_collection_seconds(body)
+        if ours_seconds is not None:
+            collections.append(ours_seconds)
         time.sleep(gap)
     ours, core = _split_bytes(body)
     return {
         "p50_ms": 1000 * _percentile(latencies, 0.5),
         "p99_ms": 1000 * _percentile(latencies, 0.99),
+        # what the plugin's own collection took, from its self metrics (None without it)
+        "ours_p50_ms": 1000 * _percentile(collections, 0.5) if collections else None,
+        "ours_p99_ms": 1000 * _percentile(collections, 0.99) if collections else None,
         "bytes": len(body),
         "our_bytes": ours,
         "core_bytes": core,

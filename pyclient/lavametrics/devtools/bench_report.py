@@ -104,10 +104,15 @@ def summary(results: Path) -> list[str]:
     scrape = _load(results, "scrape.json")
     if scrape:
         for row in sorted(scrape["results"], key=lambda r: (not r["plugin"], r["players"])):
+            collection = (
+                f", our collection p50 {row['ours_p50_ms']:.2f} ms, p99 {row['ours_p99_ms']:.2f} ms"
+                if row.get("ours_p99_ms") is not None
+                else ""
+            )
             lines.append(
                 f"/metrics {'with' if row['plugin'] else 'without'} plugin, {row['players']} players "
-                f"(target p99 < 20 ms at 1000): p50 {row['p50_ms']:.1f} ms, p99 {row['p99_ms']:.1f} ms, "
-                f"{row['bytes']} bytes, ours {row['our_bytes']} ({row['our_lines']} lines) "
+                f"(target p99 < 20 ms at 1000): p50 {row['p50_ms']:.1f} ms, p99 {row['p99_ms']:.1f} ms"
+                f"{collection}, {row['bytes']} bytes, ours {row['our_bytes']} ({row['our_lines']} lines) "
                 f"[{row['server']}]"
             )
     merge = _load(results, "merge.json")
