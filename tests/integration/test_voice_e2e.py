@@ -175,7 +175,10 @@ def test_slow_source_gives_nulled_frames(node, sim, session, tmp_path):
         url = f"http://127.0.0.1:{server.server_address[1]}/slow.wav"
         result = session.load(url)
         assert result["loadType"] == "track", result
-        session.update_player(6401, {"track": {"encoded": result["data"]["encoded"]}, "voice": voice_state(sim, 6401)})
+        # the PATCH answers after the voice handshake: give it a handshake's time, as connect_and_play does
+        session.update_player(
+            6401, {"track": {"encoded": result["data"]["encoded"]}, "voice": voice_state(sim, 6401)}, timeout=20
+        )
         s = wait_until(
             node.metrics_url,
             lambda s: (

@@ -39,7 +39,8 @@ def connect_and_play(
     """Load `identifier` once, then give every guild's player that track and a voice connection.
 
     Returns the loaded track. Raises SessionError when the load fails or a guild's voice
-    handshake does not complete in time.
+    handshake does not complete in time (`timeout` per guild: real Lavalink answers the
+    PATCH only after the handshake, the stand-in too, so the PATCH gets that time as well).
     """
     result = session.load(identifier)
     if result.get("loadType") != "track":
@@ -47,7 +48,9 @@ def connect_and_play(
     track = result["data"]
     guilds = list(guild_ids)
     for guild in guilds:
-        session.update_player(guild, {"track": {"encoded": track["encoded"]}, "voice": voice_state(sim, guild)})
+        session.update_player(
+            guild, {"track": {"encoded": track["encoded"]}, "voice": voice_state(sim, guild)}, timeout=timeout
+        )
     for guild in guilds:
         try:
             sim.wait_connected(guild, timeout=timeout)

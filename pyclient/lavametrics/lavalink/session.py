@@ -103,14 +103,23 @@ class LavalinkSession:
         return self.wait_for(lambda m: m.get("op") == "event" and m.get("type") == event_type, timeout)
 
     # --- REST -------------------------------------------------------------------------
-    def request(self, method: str, path: str, body: Any = None, *, query: dict[str, str] | None = None) -> Any:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        query: dict[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """One REST call, answered within ``timeout`` seconds (default: the session's)."""
         url = self.url + path + ("?" + urllib.parse.urlencode(query) if query else "")
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(
             url, data=data, method=method, headers={"Authorization": self.password, "Content-Type": "application/json"}
         )
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+            with urllib.request.urlopen(req, timeout=timeout or self.timeout) as resp:
                 payload = resp.read()
         except urllib.error.HTTPError as err:
             raise SessionError(f"{method} {path} -> HTTP {err.code}: {err.read()[:300]!r}") from err
@@ -119,7 +128,12 @@ class LavalinkSession:
     def load(self, identifier: str) -> dict[str, Any]:
         return self.request("GET", "/v4/loadtracks", query={"identifier": identifier})
 
-    def update_player(self, guild_id: int, body: dict[str, Any], *, no_replace: bool = False) -> dict[str, Any]:
+    def update_player(
+        self, guild_id: int, body: dict[str, Any], *, no_replace: bool = False, timeout: float | None = None
+    ) -> dict[str, Any]:
+        """PATCH the guild's player. With a ``voice`` state Lavalink answers only once its voice
+        client has finished the gateway handshake (PlayerRestHandler joins Koe's connect), so give
+        such a call the time a handshake may take (``timeout``; default: the session's)."""
         voice = body.get("voice")
         if isinstance(voice, dict) and not voice.get("channelId"):
             # Lavalink 4.2+ answers 400 without it (4.1 ignores it); say so before the node does
@@ -128,7 +142,7 @@ class LavalinkSession:
                 "channel id with token, endpoint and sessionId"
             )
         path = f"/v4/sessions/{self.session_id}/players/{guild_id}"
-        return self.request("PATCH", path, body, query={"noReplace": "true"} if no_replace else None)
+        return self.request("PATCH", path, body, query={"noReplace": "true"} if no_replace else None, timeout=timeout)
 
     def destroy_player(self, guild_id: int) -> None:
         self.request("DELETE", f"/v4/sessions/{self.session_id}/players/{guild_id}")
