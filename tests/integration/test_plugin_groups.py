@@ -70,14 +70,16 @@ def test_sessions_open_pause_resume_close(node):
 
     resumed = LavalinkSession(node.url, node.password, session_id=first.session_id)
     assert resumed.resumed and resumed.session_id == first.session_id
-    after_resume = wait_until(m, lambda s: value(s, "lavametrics_sessions", state="active") == 1)
-    assert value(after_resume, "lavametrics_sessions", state="paused") == 0
-    opened = {
-        r: value(after_resume, "lavametrics_session_opens_total", resumed=r)
+    opens = lambda s, r: (  # noqa: E731
+        value(s, "lavametrics_session_opens_total", resumed=r)
         - value(before, "lavametrics_session_opens_total", resumed=r)
-        for r in ("true", "false")
-    }
-    assert opened == {"true": 1, "false": 1}
+    )
+    # Lavalink lists the resumed session (the gauge), sends ready and replays, and only then calls
+    # onWebSocketOpen(resumed=true) (SocketServer.afterConnectionEstablished): wait for the counter
+    after_resume = wait_until(m, lambda s: opens(s, "true") >= 1)
+    assert value(after_resume, "lavametrics_sessions", state="active") == 1
+    assert value(after_resume, "lavametrics_sessions", state="paused") == 0
+    assert {r: opens(after_resume, r) for r in ("true", "false")} == {"true": 1, "false": 1}
 
     resumed.request("PATCH", f"/v4/sessions/{resumed.session_id}", {"resuming": False})
     resumed.close()
