@@ -60,6 +60,9 @@ def scrape_chart(scrape: dict, out: Path) -> None:
         xs = [r["players"] for r in rows]
         lat.plot(xs, [r["p99_ms"] for r in rows], style, label=f"p99, {label}")
         lat.plot(xs, [r["p50_ms"] for r in rows], style, alpha=0.45, label=f"p50, {label}")
+        if plugin and all(r.get("ours_p99_ms") is not None for r in rows):
+            # the target's own measure: what collecting our families took, by the plugin's account
+            lat.plot(xs, [r["ours_p99_ms"] for r in rows], "^-", color="tab:purple", label="p99, our collection")
         if plugin:
             size.bar([str(x) for x in xs], [r["core_bytes"] / 1024 for r in rows], label="core")
             size.bar(
