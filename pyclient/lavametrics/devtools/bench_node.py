@@ -1,9 +1,10 @@
 """What the plugin costs a node: ``python -m lavametrics.devtools.bench_node ab|scrape [...]``.
 
 ``ab``: pairs of runs of the same node workload with the plugin (A) and without it (B),
-interleaved A B A B ..., each on a fresh node with the same JVM flags: players streaming to
-the voice simulator, a steady mix of track loads and REST calls, and a scrape of /metrics
-every few seconds (as Prometheus would). After a warm-up that is discarded, each run
+interleaved A B, B A, A B ... (the order alternates, so a drifting machine favours neither
+side), each on a fresh node with the same JVM flags: players streaming to the voice simulator,
+a steady mix of track loads and REST calls, and a scrape of /metrics every few seconds (as
+Prometheus would). After a warm-up that is discarded, each run
 measures over a window:
 
 - node CPU seconds, from /proc/<pid>/stat (utime + stime of the JVM, all threads),
@@ -207,8 +208,10 @@ def ab(pairs: int = 5, players: int = 100, seconds: float = 30.0, warmup: float 
     ):
         audio = write_tone(Path(audio_dir) / "bench.wav", seconds=warmup + seconds + 60)
         for i in range(pairs):
-            pair: dict[str, Any] = {}
-            for plugin in (True, False):
+            pair: dict[str, Any] = {"order": "with first" if i % 2 == 0 else "without first"}
+            # A B, B A, A B, ...: a machine whose load drifts during the runs favours whichever
+            # side runs later; alternating the order cancels that out over the pairs
+            for plugin in (True, False) if i % 2 == 0 else (False, True):
                 run = run_once(plugin, sim, audio, players=players, seconds=seconds, warmup=warmup)
                 pair["with" if plugin else "without"] = run
                 if progress:
