@@ -124,10 +124,12 @@ def commands(c: MixinConfig) -> Dashboard:
             Panel(
                 "Command error budget left",
                 f"Share of the {c.slo.period} error budget "
-                f"({slo.budget:.6g} of commands) not yet spent; recorded once a minute.",
+                f"({slo.budget:.6g} of commands) not yet spent; recorded once a minute, and only once "
+                f"Prometheus holds {c.slo.period} of history (before that the share would be of a shorter window).",
                 "percentunit",
-                (Target(f"{slo.budget_record}{{{b}}}", "{{job}}"),),
+                (Target(f"{slo.budget_record}{{{b}}}", "{{job}}", optional=True),),
                 kind="stat",
+                no_value=f"needs {c.slo.period} of history",
                 width=6,
                 height=6,
                 thresholds=((None, "red"), (0.25, "orange"), (0.5, "green")),
