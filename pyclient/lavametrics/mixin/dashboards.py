@@ -88,7 +88,9 @@ def commands(c: MixinConfig) -> Dashboard:
             ),
             Panel(
                 "Error ratio by command",
-                "Share of each command's invocations that raised an error.",
+                f"Share of each command's invocations that raised an error. BotCommandErrorsHigh pages when more "
+                f"than {c.thresholds.command_error_ratio:.0%} of all of a bot's commands fail over "
+                f"{c.thresholds.command_errors_window}.",
                 "percentunit",
                 (
                     Target(
@@ -98,6 +100,7 @@ def commands(c: MixinConfig) -> Dashboard:
                     ),
                 ),
                 min=0,
+                thresholds=((None, "green"), (c.thresholds.command_error_ratio, "red")),
             ),
             Panel(
                 "Lavalink node events seen by the bot",
