@@ -365,3 +365,60 @@ def test_turning_tls_on_needs_a_restart(fake_node, endpoint, tmp_path):
     web.write_text(f"tls_server_config: {{cert_file: {cert.cert}, key_file: {cert.key}}}\n")
     assert get(server.url + "/-/healthy")[0] == 500  # never plain HTTP while the file asks for TLS
     assert "turning TLS on needs a restart" in logged[-1]
+
+
+# --- a node's answer must be whole ---------------------------------------------------------------
+
+
+class TruncatingNode:
+    """A raw TCP node whose /metrics declares Content-Length N and closes after N-3 bytes;
+    every other path (the /v4/stats fallback) answers 500, so nothing can stand in for it."""
+
+    def __init__(self, body: bytes, cut: int = 3):
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.body, self.cut = body, cut
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        break
+                    head += chunk
+                if head.startswith(b"GET /metrics"):
+                    conn.sendall(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\n"
+                        b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(self.body)
+                        + self.body[: -self.cut]
+                    )
+                else:
+                    conn.sendall(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+
+    def spec(self, name="cut"):
+        return NodeSpec(name, self.url, "pw", self.url + "/metrics")
+
+
+def test_a_body_shorter_than_its_content_length_is_a_failed_scrape(endpoint):
+    # the last line loses its last 3 bytes: "123456\n" would be read as 1234
+    body = plugin_exposition(extra="# TYPE upstream_frames_sent_total counter\nupstream_frames_sent_total 123456\n")
+    node = TruncatingNode(body.encode())
+    try:
+        server = endpoint([node.spec()])
+        status, _h, merged = get(server.url + "/metrics")
+    finally:
+        node.sock.close()
+    assert status == 200
+    s = parse(merged.decode())
+    assert s[("lavametrics_node_up", (("node", "cut"),))] == 0
+    assert s[("lavametrics_node_scrape_failures_total", (("node", "cut"), ("reason", "garbage")))] == 1
+    assert b"upstream_frames_sent" not in merged and b"lavametrics_info" not in merged  # nothing of the node
+    (result,) = server.collector.last_results
+    assert result.error == f"garbage: body ended after {len(body) - 3} of {len(body)} bytes (Content-Length)"
