@@ -396,11 +396,12 @@ class TruncatingNode:
                 if head.startswith(b"GET /metrics"):
                     conn.sendall(
                         b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\n"
-                        b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(self.body)
-                        + self.body[: -self.cut]
+                        b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(self.body) + self.body[: -self.cut]
                     )
                 else:
-                    conn.sendall(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    conn.sendall(
+                        b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    )
 
     def spec(self, name="cut"):
         return NodeSpec(name, self.url, "pw", self.url + "/metrics")
@@ -422,3 +423,85 @@ def test_a_body_shorter_than_its_content_length_is_a_failed_scrape(endpoint):
     assert b"upstream_frames_sent" not in merged and b"lavametrics_info" not in merged  # nothing of the node
     (result,) = server.collector.last_results
     assert result.error == f"garbage: body ended after {len(body) - 3} of {len(body)} bytes (Content-Length)"
+
+
+# --- basic auth must not open up, leak or be spent by others ----------------------------------
+
+
+def test_a_file_with_users_that_becomes_empty_or_invalid_fails_closed(fake_node, endpoint, tmp_path):
+    web = tmp_path / "web.yml"
+    hashed = bcrypt_hash("s3cret")
+    good = f"basic_auth_users:\n  prometheus: {hashed}\n"
+    web.write_text(good)
+    logged = []
+    server = endpoint([spec("a", fake_node())], web_file=web, log=logged.append)
+    url = server.url + "/metrics"
+    prometheus = {"Authorization": basic("prometheus", "s3cret")}
+    assert get(url)[0] == 401 and get(url, headers=prometheus)[0] == 200
+    web.write_text("")  # truncated, as an editor or `> web.yml` leaves it for a moment
+    for headers in ({}, prometheus):
+        status, _h, body = get(url, headers=headers)
+        assert status == 500 and b"lavametrics_node_up" not in body
+    web.write_text("basic_auth_users: {prometheus: \n")  # half written: invalid
+    assert get(url)[0] == 500
+    web.write_text("http_server_config: {headers: {X-Frame-Options: deny}}\n")  # valid, but no users
+    assert get(url)[0] == 500
+    dropped = [line for line in logged if "basic_auth_users" in line and "restart" in line]
+    assert len(dropped) == 2, logged  # once per change of the file, not per request
+    assert not any(hashed in line or "s3cret" in line for line in logged)
+    web.write_text(good)
+    assert get(url)[0] == 401 and get(url, headers=prometheus)[0] == 200
+
+
+def test_a_header_with_cr_lf_never_reaches_a_response(fake_node, endpoint, tmp_path):
+    web = tmp_path / "web.yml"
+    web.write_text("http_server_config: {headers: {Content-Security-Policy: \"default-src 'self'\"}}\n")
+    logged = []
+    server = endpoint([spec("a", fake_node())], web_file=web, log=logged.append)
+    web.write_text(
+        "http_server_config: {headers: {Content-Security-Policy: \"default-src 'self'\\r\\nSet-Cookie: injected=1\"}}\n"
+    )
+    status, headers, _body = get(server.url + "/-/healthy")
+    assert status == 500 and headers.get("Set-Cookie") is None
+    assert "http_server_config.headers.Content-Security-Policy: must be one line" in logged[-1]
+
+
+def test_anonymous_requests_do_not_spend_the_rate_limit_of_authorised_scrapers(fake_node, endpoint, tmp_path):
+    web = tmp_path / "web.yml"
+    web.write_text(
+        f"basic_auth_users:\n  prometheus: {bcrypt_hash('s3cret')}\nrate_limit: {{interval: 1h, burst: 3}}\n"
+    )
+    server = endpoint([spec("a", fake_node())], web_file=web)
+    url = server.url + "/metrics"
+    prometheus = {"Authorization": basic("prometheus", "s3cret")}
+    anonymous = [get(url)[0] for _ in range(20)]
+    assert anonymous == [401] * 3 + [429] * 17
+    # credentials never seen before come out of their own budget (the one bcrypt work is
+    # bounded by), then the verified ones out of the authorised scrapers'
+    assert get(url, headers=prometheus)[0] == 200
+    wrong = [get(url, headers={"Authorization": basic("prometheus", f"guess-{i}")})[0] for i in range(5)]
+    assert wrong == [401] * 2 + [429] * 3
+    assert [get(url, headers=prometheus)[0] for _ in range(4)] == [200, 200, 200, 429]
+
+
+def _median_401_seconds(url: str, user: str, n: int = 9) -> float:
+    times = []
+    for i in range(n):
+        start = time.perf_counter()
+        status, _h, _b = get(url, headers={"Authorization": basic(user, f"never-cached-{i}")})
+        times.append(time.perf_counter() - start)
+        assert status == 401
+    return sorted(times)[n // 2]
+
+
+def test_a_401_takes_as_long_for_an_unknown_user_as_for_the_costliest_known_one(fake_node, endpoint, tmp_path):
+    # Costs 4 and 8 here: ~1 ms and ~18 ms of bcrypt. An unknown user checked against a decoy
+    # of a fixed cost 10 (~70 ms) stood out; at the costliest user's cost it does not. The
+    # ratio is wide (a busy 2-core machine), the difference it must catch is 4x.
+    web = tmp_path / "web.yml"
+    web.write_text(f"basic_auth_users:\n  cheap: {bcrypt_hash('a', cost=4)}\n  dear: {bcrypt_hash('b', cost=8)}\n")
+    server = endpoint([spec("a", fake_node())], web_file=web)
+    url = server.url + "/-/healthy"
+    get(url)  # the first request pays for loading what the rest share
+    unknown, dear = _median_401_seconds(url, "nobody"), _median_401_seconds(url, "dear")
+    assert 0.5 < unknown / dear < 2.0, f"unknown user {unknown * 1000:.1f} ms, known user {dear * 1000:.1f} ms"
