@@ -12,6 +12,7 @@ import urllib.error
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from prometheus_client.openmetrics import parser as om_parser
 
 from lavametrics.monitor.nodesfile import NodeSpec
 from lavametrics.monitor.serve import build, parse_size
@@ -505,3 +506,41 @@ def test_a_401_takes_as_long_for_an_unknown_user_as_for_the_costliest_known_one(
     get(url)  # the first request pays for loading what the rest share
     unknown, dear = _median_401_seconds(url, "nobody"), _median_401_seconds(url, "dear")
     assert 0.5 < unknown / dear < 2.0, f"unknown user {unknown * 1000:.1f} ms, known user {dear * 1000:.1f} ms"
+
+
+# --- OpenMetrics output ------------------------------------------------------------------------
+
+
+def test_openmetrics_output_is_accepted_by_prometheus_clients_parser(fake_node, endpoint):
+    # The 0.0.4 text format carries a counter's or histogram's creation time as a gauge
+    # family X_created (simpleclient, prometheus_client); in OpenMetrics X_created belongs
+    # to X, and a family of that name beside it makes the parser reject the whole answer.
+    jvm = (
+        "# HELP jvm_memory_pool_allocated_bytes_total Total bytes allocated in a given JVM memory pool.\n"
+        "# TYPE jvm_memory_pool_allocated_bytes_total counter\n"
+        'jvm_memory_pool_allocated_bytes_total{pool="Eden Space",} 1.0\n'
+        'jvm_memory_pool_allocated_bytes_total{pool="Old Gen",} 2.0\n'
+        "# HELP jvm_memory_pool_allocated_bytes_created Total bytes allocated in a given JVM memory pool.\n"
+        "# TYPE jvm_memory_pool_allocated_bytes_created gauge\n"
+        'jvm_memory_pool_allocated_bytes_created{pool="Eden Space",} 1.7E9\n'
+        'jvm_memory_pool_allocated_bytes_created{pool="Old Gen",} 1.8E9\n'
+    )
+    server = endpoint([spec("a", fake_node(metrics_text=plugin_exposition(extra=jvm)))])
+    status, headers, body = get(server.url + "/metrics", headers={"Accept": OM_ACCEPT})
+    assert status == 200 and headers["Content-Type"].startswith("application/openmetrics-text")
+    families = {f.name: f for f in om_parser.text_string_to_metric_families(body.decode())}
+    jvm_family = families["jvm_memory_pool_allocated_bytes"]
+    assert jvm_family.type == "counter"
+    assert {(s.name, s.labels["pool"]): s.value for s in jvm_family.samples} == {
+        ("jvm_memory_pool_allocated_bytes_total", "Eden Space"): 1.0,
+        ("jvm_memory_pool_allocated_bytes_created", "Eden Space"): 1.7e9,
+        ("jvm_memory_pool_allocated_bytes_total", "Old Gen"): 2.0,
+        ("jvm_memory_pool_allocated_bytes_created", "Old Gen"): 1.8e9,
+    }
+    assert "jvm_memory_pool_allocated_bytes_created" not in families
+    # the plugin's histograms and counters (prometheus_client's text, with their _created) too
+    loads = next(f for f in families.values() if f.type == "histogram")
+    assert any(s.name == loads.name + "_created" for s in loads.samples)
+    # the 0.0.4 text keeps the node's gauge families as they are
+    text = get(server.url + "/metrics")[2]
+    assert b"# TYPE jvm_memory_pool_allocated_bytes_created gauge" in text

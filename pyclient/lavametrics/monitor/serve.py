@@ -29,12 +29,14 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from prometheus_client.exposition import choose_encoder, generate_latest
 from prometheus_client.registry import Collector, CollectorRegistry
 
 from lavametrics.exposition import render as exposition_text
+from lavametrics.exposition.openmetrics import FoldedCreated
+from lavametrics.exposition.parse import is_openmetrics
 from lavametrics.httpfetch import MAX_BODY_BYTES
 from lavametrics.monitor.collector import NodeMetricsCollector
 from lavametrics.monitor.nodesfile import NodeSpec
@@ -83,11 +85,14 @@ def make_handler(registry: CollectorRegistry, path: str = METRICS_PATH, web: Web
             route = self.path.split("?", 1)[0]
             if route == path:
                 encoder, ctype = choose_encoder(self.headers.get("Accept", ""))
+                source = registry
                 if encoder is generate_latest:  # not a partial with another escaping or format
                     encoder = _render_text
+                elif is_openmetrics(ctype):
+                    source = cast(CollectorRegistry, FoldedCreated(registry))  # the encoder only calls collect()
                 try:
                     # requests arriving while a rendering of this format is under way share it
-                    body = renders.do(ctype, lambda: encoder(registry))
+                    body = renders.do(ctype, lambda: encoder(source))
                     status = 200
                 except Exception as exc:  # never let one bad family take the process down
                     # the type and where, never the message: a collector's message may hold
