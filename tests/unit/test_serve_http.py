@@ -22,6 +22,7 @@ from tests.unit.fakenode import plugin_exposition
 from tests.unit.webhelpers import basic, bcrypt_hash, client_context, get, self_signed
 
 OM_ACCEPT = "application/openmetrics-text; version=1.0.0"
+DEFAULT_SERIES_LIMIT = 100_000  # documented: --series-limit, NodeMetricsCollector(max_series=)
 
 
 def wait_for(condition, what, timeout=20.0):
@@ -544,3 +545,22 @@ def test_openmetrics_output_is_accepted_by_prometheus_clients_parser(fake_node, 
     # the 0.0.4 text keeps the node's gauge families as they are
     text = get(server.url + "/metrics")[2]
     assert b"# TYPE jvm_memory_pool_allocated_bytes_created gauge" in text
+
+
+def test_a_node_over_the_default_series_limit_is_a_failed_scrape_not_a_memory_hog(fake_node, endpoint):
+    # A 20 MiB body of 1.3 M tiny series took 0.85 GB (text) to 1.4 GB (OpenMetrics) and
+    # 15-43 s to merge: bytes alone do not bound the cost, series do. Just over the default.
+    lines = "".join(f't{{a="{i:x}"}} 1\n' for i in range(DEFAULT_SERIES_LIMIT + 1))
+    many = fake_node(metrics_text=plugin_exposition(extra="# TYPE t gauge\n" + lines))
+    many.api_status = 500  # no /v4/stats to fall back on
+    good = fake_node()
+    server = endpoint([spec("many", many), spec("good", good)])
+    status, _h, body = get(server.url + "/metrics")
+    assert status == 200
+    s = parse(body.decode())
+    assert s[("lavametrics_node_up", (("node", "many"),))] == 0
+    assert s[("lavametrics_node_up", (("node", "good"),))] == 1
+    assert s[("lavametrics_node_scrape_failures_total", (("node", "many"), ("reason", "too_large")))] == 1
+    assert b't{a="0"' not in body
+    result = next(r for r in server.collector.last_results if r.name == "many")
+    assert result.error.startswith("too large: ") and f"over the limit of {DEFAULT_SERIES_LIMIT} series" in result.error

@@ -38,7 +38,7 @@ from lavametrics.exposition import render as exposition_text
 from lavametrics.exposition.openmetrics import FoldedCreated
 from lavametrics.exposition.parse import is_openmetrics
 from lavametrics.httpfetch import MAX_BODY_BYTES
-from lavametrics.monitor.collector import NodeMetricsCollector
+from lavametrics.monitor.collector import MAX_SERIES, NodeMetricsCollector
 from lavametrics.monitor.nodesfile import NodeSpec
 from lavametrics.monitor.singleflight import SingleFlight
 from lavametrics.webconfig import WebConfigError, WebConfigFile, WebGate
@@ -288,8 +288,9 @@ def build(
     web: WebGate | None = None,
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
     max_body_bytes: int = MAX_BODY_BYTES,
+    max_series: int = MAX_SERIES,
 ):
-    collector = NodeMetricsCollector(nodes, timeout=timeout, max_body_bytes=max_body_bytes)
+    collector = NodeMetricsCollector(nodes, timeout=timeout, max_body_bytes=max_body_bytes, max_series=max_series)
     registry = CollectorRegistry(auto_describe=False)
     registry.register(collector)
     try:
@@ -312,11 +313,19 @@ def serve(
     web_config_file: str | None = None,
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
     max_body_bytes: int = MAX_BODY_BYTES,
+    max_series: int = MAX_SERIES,
 ) -> int:
     """Serve until SIGTERM or Ctrl-C. A bad ``web_config_file`` raises WebConfigError first."""
     web = WebConfigFile(web_config_file) if web_config_file else None
     server, collector = build(
-        nodes, host, port, timeout, web=web, max_connections=max_connections, max_body_bytes=max_body_bytes
+        nodes,
+        host,
+        port,
+        timeout,
+        web=web,
+        max_connections=max_connections,
+        max_body_bytes=max_body_bytes,
+        max_series=max_series,
     )
 
     def on_term(_signo, _frame):
