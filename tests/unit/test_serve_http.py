@@ -6,10 +6,13 @@ certificates made by the openssl CLI, real bcrypt hashes.
 
 import socket
 import ssl
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from prometheus_client.openmetrics import parser as om_parser
@@ -21,6 +24,7 @@ from tests.samples import parse
 from tests.unit.fakenode import plugin_exposition
 from tests.unit.webhelpers import basic, bcrypt_hash, client_context, get, self_signed
 
+REPO = Path(__file__).resolve().parents[2]
 OM_ACCEPT = "application/openmetrics-text; version=1.0.0"
 DEFAULT_SERIES_LIMIT = 100_000  # documented: --series-limit, NodeMetricsCollector(max_series=)
 
@@ -156,25 +160,59 @@ def test_a_scrape_after_the_round_finished_scrapes_the_node_again(upstream, endp
     assert server.collector.rounds == 2
 
 
-def test_connections_beyond_the_limit_wait_and_silent_clients_time_out(fake_node, endpoint):
+def test_a_scrape_pushes_out_the_oldest_silent_client_and_the_rest_time_out(fake_node, endpoint):
     server = endpoint([spec("a", fake_node())], max_connections=2)
-    server.socket_timeout = 1.0
+    server.socket_timeout = 4.0
     silent = [socket.create_connection(server.server_address, timeout=10) for _ in range(2)]
     try:
-        wait_for(lambda: server.active_connections == 2, "two silent connections holding both slots")
-        results = []
-        waiting = scrape_concurrently(server.url, [None], results)[0]
-        waiting.join(0.3)
-        assert waiting.is_alive() and server.active_connections == 2  # queued, not a third thread
-        # the server drops a client that says nothing within the socket timeout ...
-        for s in silent:
-            assert s.recv(1) == b""
-        # ... which frees the slots for the queued scrape
-        waiting.join(30)
-        assert results and results[0][0] == 200
+        wait_for(lambda: server.active_connections == 2, "two silent connections holding both arriving slots")
+        # every slot is taken by a head that is not coming: the oldest makes room for the
+        # scrape once it had a tenth of the head deadline (before, the scrape waited it out)
+        start = time.monotonic()
+        assert get(server.url + "/metrics", timeout=10)[0] == 200
+        assert time.monotonic() - start < 2.0
+        assert silent[0].recv(1) == b""
+        silent[1].setblocking(False)
+        with pytest.raises(BlockingIOError):  # with nobody waiting, the other one stays ...
+            silent[1].recv(1)
+        silent[1].settimeout(10)
+        assert silent[1].recv(1) == b""  # ... until the head deadline
     finally:
         for s in silent:
             s.close()
+
+
+def test_reconnecting_idle_clients_do_not_starve_scrapes(fake_node, endpoint):
+    # issue 20's attack, scaled down: 128 idle clients that reconnect when dropped against
+    # 64 slots and a 10 s head deadline made every scrape time out. Here 24 against 8 slots
+    # and a 3 s deadline: before, a scrape waited 3 s or more behind them.
+    server = endpoint([spec("a", fake_node())], max_connections=8)
+    server.socket_timeout = 3.0
+    on_time = 2.0
+    flood = subprocess.Popen(
+        [sys.executable, "-m", "tests.unit.idleflood", str(server.server_address[1]), "24"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    try:
+        assert flood.stdout.readline() == "ready\n"
+        wait_for(lambda: server.active_connections >= 8, "idle clients holding every slot")
+        latencies = []
+        for _ in range(10):
+            start = time.monotonic()
+            try:
+                status = get(server.url + "/metrics", timeout=on_time)[0]
+            except OSError:  # timed out
+                status = None
+            latencies.append((status, round(time.monotonic() - start, 2)))
+        served = [s for s, elapsed in latencies if s == 200 and elapsed < on_time]
+        assert len(served) >= 9, f"(status, seconds) of each scrape: {latencies}"
+        assert flood.poll() is None  # the flood went on all along
+    finally:
+        flood.stdin.close()
+        flood.wait(20)
 
 
 def test_a_client_dripping_its_request_head_is_cut_off(fake_node, endpoint):
