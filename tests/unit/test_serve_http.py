@@ -215,6 +215,28 @@ def test_reconnecting_idle_clients_do_not_starve_scrapes(fake_node, endpoint):
         flood.wait(20)
 
 
+def test_one_address_pushes_out_its_own_connections_not_another_peers(fake_node, endpoint):
+    server = endpoint([spec("a", fake_node())], max_connections=8)  # 2 arriving slots per peer
+    server.socket_timeout = 10.0
+    other = socket.create_connection(server.server_address, timeout=10, source_address=("127.0.0.3", 0))
+    other.sendall(b"GET /metrics HTTP/1.1\r\n")  # a peer still sending its head
+    flood = []
+    try:
+        for _ in range(6):
+            flood.append(socket.create_connection(server.server_address, timeout=10, source_address=("127.0.0.2", 0)))
+            flood[-1].sendall(b"GET /metrics HTTP/1.1\r\n")
+        # 127.0.0.2 is over its share: its oldest went, each time one of its own
+        for sock in flood[:4]:
+            assert sock.recv(1) == b""
+        wait_for(lambda: server.active_connections == 3, "127.0.0.3's connection and 127.0.0.2's newest two")
+        other.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            other.recv(1)  # still open: nobody pushed it out
+    finally:
+        for sock in [other, *flood]:
+            sock.close()
+
+
 def test_a_client_dripping_its_request_head_is_cut_off(fake_node, endpoint):
     # Each byte arrives well within the socket timeout: only a deadline on the whole head ends it.
     server = endpoint([spec("a", fake_node())], max_connections=1)
