@@ -110,9 +110,11 @@ def slo_budget_recording(c: MixinConfig) -> list[dict]:
         rules.append(
             {
                 "record": o.history_record,
-                # the oldest hour-aligned evaluation with data in the period, as a share of it
+                # the oldest minute (the group's interval) with a recorded rate in the period, as a
+                # share of it: the recorded rates are what the budget sums, and they start with the
+                # rules, not with the raw data (a backfilled or older TSDB holds more raw history)
                 "expr": (
-                    f"clamp_max((time() - min_over_time(timestamp({o.total_rate_record})[{p}:1h])) "
+                    f"clamp_max((time() - min_over_time(timestamp({o.total_rate_record})[{p}:1m])) "
                     f"/ {duration_seconds(p):g}, 1)"
                 ),
             }
