@@ -307,7 +307,7 @@ class MetricsEndpointTest {
                 Duration.ofSeconds(10)).startsWith("HTTP/1.1 200 "));
     }
 
-    private static final MetricsEndpoint.Limits TIGHT = new MetricsEndpoint.Limits(1, 1, 8, 4096, 16,
+    private static final MetricsEndpoint.Limits TIGHT = new MetricsEndpoint.Limits(1, 1, 8, 8, 4096, 16,
             Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofMillis(200));
 
     private void startWith(MetricsEndpoint.Limits limits) {
@@ -323,30 +323,199 @@ class MetricsEndpointTest {
         return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
     }
 
+    /** A collector that holds every collection until released: scrapes that stay in hand. */
+    private static final class Gate extends Collector implements Collector.Describable {
+        final java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.Semaphore entered = new java.util.concurrent.Semaphore(0);
+
+        @Override
+        public List<MetricFamilySamples> collect() {
+            entered.release();
+            try {
+                open.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return List.of();
+        }
+
+        @Override
+        public List<MetricFamilySamples> describe() {
+            return List.of(); // registering must not collect (and so block)
+        }
+    }
+
     @Test
-    void connectionsBeyondWorkersAndQueueAreRefusedAtOnceThenServedAgain() throws Exception {
+    void authorisedScrapesBeyondWorkersAndQueueAreRefusedAtOnceThenServedAgain() throws Exception {
+        Gate gate = new Gate();
+        gate.register(registry);
         startWith(TIGHT);
+        List<Socket> held = new ArrayList<>();
+        try {
+            // One collects (held by the gate), one waits for the worker: the share is full.
+            for (int i = 0; i < 2; i++) {
+                Socket socket = connect("127.0.0.1");
+                socket.getOutputStream().write(SCRAPE.getBytes(StandardCharsets.ISO_8859_1));
+                held.add(socket);
+            }
+            assertTrue(gate.entered.tryAcquire(10, java.util.concurrent.TimeUnit.SECONDS));
+            long started = System.nanoTime();
+            String refused = "";
+            // the second scrape may still be on its way in: retry until it is in hand and we get the 503
+            while (!refused.startsWith("HTTP/1.1 503 ") && System.nanoTime() - started < Duration.ofSeconds(10).toNanos()) {
+                refused = raw("127.0.0.1", SCRAPE, Duration.ofSeconds(10));
+            }
+            assertTrue(refused.startsWith("HTTP/1.1 503 "), refused);
+            assertTrue(refused.contains("Retry-After: 1\r\n"), refused);
+            gate.open.countDown();
+            for (Socket socket : held) {
+                assertTrue(readToEnd(socket).startsWith("HTTP/1.1 200 "));
+            }
+            String served = raw("127.0.0.1", SCRAPE, Duration.ofSeconds(10));
+            assertTrue(served.startsWith("HTTP/1.1 200 "), served);
+        } finally {
+            gate.open.countDown();
+            for (Socket socket : held) {
+                socket.close();
+            }
+        }
+    }
+
+    @Test
+    void idleHeadsHoldNoWorkerAndAreCutOffWith408() throws Exception {
+        startWith(TIGHT); // one worker, one queued: before issue 20, two idle heads took both
         List<Socket> idle = new ArrayList<>();
         try {
-            for (int i = 0; i < 2; i++) { // one holds the worker, one the queue slot
+            for (int i = 0; i < 6; i++) {
                 Socket socket = connect("127.0.0.1");
                 socket.getOutputStream().write(UNFINISHED.getBytes(StandardCharsets.ISO_8859_1));
                 idle.add(socket);
             }
             long started = System.nanoTime();
-            String refused = raw("127.0.0.1", SCRAPE, Duration.ofSeconds(10));
-            assertTrue(refused.startsWith("HTTP/1.1 503 "), refused);
-            assertTrue(refused.contains("Retry-After: 1\r\n"), refused);
-            assertTrue(System.nanoTime() - started < TIGHT.requestDeadline().toNanos(), "503 only after a wait");
-            // Both idle clients are cut off at their deadline with 408; then scrapes go through again.
+            String served = raw("127.0.0.1", SCRAPE, Duration.ofSeconds(10));
+            assertTrue(served.startsWith("HTTP/1.1 200 "), served);
+            assertTrue(System.nanoTime() - started < TIGHT.requestDeadline().toNanos(), "served only after a wait");
             for (Socket socket : idle) {
                 assertTrue(readToEnd(socket).startsWith("HTTP/1.1 408 "));
             }
-            String served = raw("127.0.0.1", SCRAPE, Duration.ofSeconds(10));
-            assertTrue(served.startsWith("HTTP/1.1 200 "), served);
         } finally {
             for (Socket socket : idle) {
                 socket.close();
+            }
+        }
+    }
+
+    @Test
+    void beyondThePendingLimitTheOldestUnfinishedHeadIsDropped() throws Exception {
+        startWith(TIGHT); // pending = 8
+        List<Socket> idle = new ArrayList<>();
+        try {
+            for (int i = 0; i < 9; i++) {
+                Socket socket = connect("127.0.0.1");
+                socket.getOutputStream().write(UNFINISHED.getBytes(StandardCharsets.ISO_8859_1));
+                socket.getOutputStream().flush();
+                idle.add(socket);
+            }
+            // the first is closed without an answer long before its deadline
+            long started = System.nanoTime();
+            String first;
+            try {
+                first = readToEnd(idle.get(0));
+            } catch (java.net.SocketException reset) {
+                first = "";
+            }
+            assertEquals("", first);
+            assertTrue(System.nanoTime() - started < TIGHT.requestDeadline().toNanos());
+            assertEquals(200, get(null, null).statusCode());
+        } finally {
+            for (Socket socket : idle) {
+                socket.close();
+            }
+        }
+    }
+
+    /**
+     * Issue 20's attack: 24 allowlisted clients without credentials, each holding an unfinished
+     * head and reconnecting the moment it is dropped. Before the fix they held all 4 workers and
+     * the 16 queue places: 0 of 10 scrapes were served. Scrapes come from the same address (on
+     * loopback every peer is 127.0.0.1), once a second like a busy Prometheus, for longer than the
+     * head deadline, so the attackers go through a drop and reconnect while they run.
+     */
+    @Test
+    void reconnectingIdleClientsWithoutCredentialsDoNotStarveScrapes() throws Exception {
+        start(null, null, "tok3n", LOCAL);
+        int attackers = 24;
+        java.util.concurrent.atomic.AtomicBoolean attacking = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.CountDownLatch connected = new java.util.concurrent.CountDownLatch(attackers);
+        java.util.concurrent.atomic.AtomicInteger reconnects = new java.util.concurrent.atomic.AtomicInteger();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < attackers; i++) {
+            Thread thread = new Thread(() -> {
+                boolean first = true;
+                byte[] sink = new byte[1024];
+                while (attacking.get()) {
+                    try (Socket socket = connect("127.0.0.1")) {
+                        socket.getOutputStream().write(UNFINISHED.getBytes(StandardCharsets.ISO_8859_1));
+                        socket.getOutputStream().flush();
+                        if (first) {
+                            connected.countDown();
+                            first = false;
+                        } else {
+                            reconnects.incrementAndGet();
+                        }
+                        socket.setSoTimeout(200);
+                        while (attacking.get()) { // hold the connection until the server drops it
+                            try {
+                                if (socket.getInputStream().read(sink) < 0) {
+                                    break;
+                                }
+                            } catch (SocketTimeoutException stillHeld) {
+                                // keep holding
+                            }
+                        }
+                    } catch (IOException dropped) {
+                        // reconnect at once
+                    }
+                }
+            }, "attacker-" + i);
+            thread.setDaemon(true);
+            thread.start();
+            threads.add(thread);
+        }
+        try {
+            assertTrue(connected.await(20, java.util.concurrent.TimeUnit.SECONDS), "attackers could not connect");
+            int served = 0;
+            List<Long> millis = new ArrayList<>();
+            long interval = Duration.ofSeconds(1).toNanos();
+            long next = System.nanoTime();
+            for (int i = 0; i < 10; i++) {
+                long started = System.nanoTime();
+                try {
+                    HttpRequest request = HttpRequest.newBuilder(
+                                    URI.create("http://127.0.0.1:" + endpoint.port() + "/metrics"))
+                            .timeout(Duration.ofSeconds(2)).header("Authorization", "Bearer tok3n").build();
+                    HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+                    if (response.statusCode() == 200 && response.body().contains("lavametrics_test_total")) {
+                        served++;
+                    }
+                } catch (IOException timedOutOrRefused) {
+                    // not served on time
+                }
+                millis.add((System.nanoTime() - started) / 1_000_000);
+                next += interval;
+                long wait = next - System.nanoTime();
+                if (wait > 0) {
+                    Thread.sleep(wait / 1_000_000); // the scrape interval, not a wait for an event
+                }
+            }
+            System.out.println("under attack: " + served + "/10 scrapes served, latencies ms " + millis
+                    + ", attacker reconnects " + reconnects.get());
+            assertTrue(served >= 9, served + " of 10 scrapes served on time; latencies ms " + millis);
+            assertTrue(reconnects.get() >= attackers, "the attackers were never dropped: " + reconnects.get());
+        } finally {
+            attacking.set(false);
+            for (Thread thread : threads) {
+                thread.join(5000);
             }
         }
     }
@@ -367,7 +536,7 @@ class MetricsEndpointTest {
         }
         new Wide().register(registry);
         // The queued scrape's head deadline runs while it waits, so it must outlast the stalled response.
-        MetricsEndpoint.Limits limits = new MetricsEndpoint.Limits(1, 1, 8, 4096, 16,
+        MetricsEndpoint.Limits limits = new MetricsEndpoint.Limits(1, 1, 8, 8, 4096, 16,
                 Duration.ofSeconds(20), Duration.ofSeconds(1), Duration.ofMillis(200));
         startWith(limits);
         try (Socket stalled = new Socket()) {
@@ -407,7 +576,7 @@ class MetricsEndpointTest {
             }
         }
         new Slow().register(registry);
-        startWith(new MetricsEndpoint.Limits(1, 1, 8, 4096, 16,
+        startWith(new MetricsEndpoint.Limits(1, 1, 8, 8, 4096, 16,
                 Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofMillis(200)));
         String response = raw("127.0.0.1", SCRAPE, Duration.ofSeconds(20));
         assertTrue(response.startsWith("HTTP/1.1 200 "), response);
