@@ -61,7 +61,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *     also has a deadline ({@link Limits#requestDeadline}, 408).</li>
  * <li>As soon as a head is complete, the request is judged on the selector thread: wrong path,
  *     missing or wrong credentials, another method or a body are answered at once (404, 401,
- *     405, 413). Only authorised scrapes reach the {@link Limits#workers} worker threads, which
+ *     405, 413). bcrypt credentials not seen before (a web config's {@code basic_auth_users}) are
+ *     checked on one verifier thread, at most {@value #VERIFYING} at once (beyond: 503), and the
+ *     verdict is cached. Only authorised scrapes reach the {@link Limits#workers} worker threads, which
  *     only collect; at most {@code workers + queued} of them may be in hand (collecting or being
  *     written) at once, more get 503 at once.</li>
  * <li>Writing an answer to a client that stops reading is cut off at
@@ -112,8 +114,11 @@ public final class MetricsEndpoint {
     private final EndpointSettings settings;
     private final CollectorRegistry registry;
     private final CollectorHealth health;
-    private final ScrapeAccess access;
+    private ScrapeAccess access;
     private final Limits limits;
+    /** bcrypt checks of credentials not seen before: one thread, at most {@link #VERIFYING} waiting or running. */
+    private ThreadPoolExecutor verifier;
+    private static final int VERIFYING = 4;
     private ServerSocketChannel listener;
     private Selector selector;
     private Thread loop;
@@ -130,6 +135,9 @@ public final class MetricsEndpoint {
     private final ByteBuffer readBuffer = ByteBuffer.allocate(8192);
     /** Answers computed by workers, for the selector thread to write. */
     private final Queue<Connection> collected = new ConcurrentLinkedQueue<>();
+    /** Connections whose credentials the verifier has judged, for the selector thread to go on with. */
+    private final Queue<Connection> verified = new ConcurrentLinkedQueue<>();
+    private int verifyingNow;
 
     public MetricsEndpoint(EndpointSettings settings, CollectorRegistry registry, CollectorHealth health) {
         this(settings, registry, health, Limits.DEFAULT);
@@ -139,7 +147,6 @@ public final class MetricsEndpoint {
         this.settings = settings;
         this.registry = registry;
         this.health = health;
-        this.access = new ScrapeAccess(settings);
         this.limits = limits;
     }
 
@@ -157,6 +164,18 @@ public final class MetricsEndpoint {
                     LogSafe.configValue("endpoint.path", settings.path()));
             return;
         }
+        try {
+            access = ScrapeAccess.load(settings);
+        } catch (ScrapeAccess.Unusable e) {
+            health.markConfigInvalid();
+            log.warn("{}, endpoint disabled", e.getMessage());
+            return;
+        } catch (RuntimeException | LinkageError e) {
+            health.markConfigInvalid();
+            log.warn("plugins.lavametrics.endpoint: credentials cannot be loaded ({}), endpoint disabled",
+                    e.getClass().getName());
+            return;
+        }
         ServerSocketChannel created = null;
         Selector opened = null;
         try {
@@ -169,6 +188,10 @@ public final class MetricsEndpoint {
                     new LinkedBlockingQueue<>(), threads("lavametrics-endpoint", true));
             pool.allowCoreThreadTimeOut(true); // an endpoint nobody scrapes holds no worker threads
             workers = pool;
+            ThreadPoolExecutor checks = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS,
+                    new LinkedBlockingQueue<>(), threads("lavametrics-endpoint-auth", false));
+            checks.allowCoreThreadTimeOut(true);
+            verifier = checks;
             selector = opened;
             listener = created;
             running = true;
@@ -191,6 +214,10 @@ public final class MetricsEndpoint {
             if (workers != null) {
                 workers.shutdownNow();
                 workers = null;
+            }
+            if (verifier != null) {
+                verifier.shutdownNow();
+                verifier = null;
             }
         }
     }
@@ -215,6 +242,8 @@ public final class MetricsEndpoint {
         closeQuietly(listener); // normally closed by the loop already; this covers a loop that did not end
         closeQuietly(selector);
         workers.shutdownNow();
+        verifier.shutdownNow();
+        verifier = null;
         listener = null;
         selector = null;
         workers = null;
@@ -243,6 +272,7 @@ public final class MetricsEndpoint {
             all.clear();
             pending.clear();
             collected.clear();
+            verified.clear();
             closeQuietly(server);
             closeQuietly(selector);
         }
@@ -274,6 +304,20 @@ public final class MetricsEndpoint {
                 }
             } else {
                 release(done); // closed while its worker collected (stop, or the client gone)
+            }
+        }
+        for (Connection judged; (judged = verified.poll()) != null; ) {
+            verifyingNow--;
+            if (judged.state == State.VERIFYING) {
+                try {
+                    if (judged.authorised) {
+                        authorised(judged, judged.request, pool);
+                    } else {
+                        answer(judged, unauthorized(judged.request));
+                    }
+                } catch (IOException clientGone) {
+                    close(judged);
+                }
             }
         }
         Set<SelectionKey> ready = selector.selectedKeys();
@@ -402,6 +446,60 @@ public final class MetricsEndpoint {
             return;
         }
         connection.head = null; // the credentials in it are not needed any more
+        if (!request.path().equals(settings.path())) {
+            answer(connection, response(404, TEXT, "not found\n".getBytes(StandardCharsets.UTF_8),
+                    request.method().equals("HEAD"), ""));
+            return;
+        }
+        switch (access.check(request.header("authorization"))) {
+            case ALLOWED -> authorised(connection, request, pool);
+            case DENIED -> answer(connection, unauthorized(request));
+            case VERIFY -> verifyLater(connection, request);
+        }
+    }
+
+    /**
+     * Credentials not seen before, for a bcrypt user: checked on the verifier thread. Only a few
+     * may wait (beyond: 503), so guesses cannot pile up; a scraper's own credentials are checked
+     * once and then answered from the cache on this thread.
+     */
+    private void verifyLater(Connection connection, RequestHead request) throws IOException {
+        if (verifyingNow >= VERIFYING) {
+            answer(connection, response(503, TEXT, "too many credential checks at once, try again\n"
+                    .getBytes(StandardCharsets.UTF_8), false, "Retry-After: 1\r\n"));
+            return;
+        }
+        connection.state = State.VERIFYING;
+        connection.deadline = Long.MAX_VALUE;
+        connection.request = request;
+        connection.key.interestOps(0);
+        verifyingNow++;
+        Selector wake = selector;
+        String authorization = request.header("authorization");
+        try {
+            verifier.execute(() -> {
+                try {
+                    connection.authorised = access.verify(authorization);
+                } finally {
+                    verified.add(connection);
+                    wake.wakeup();
+                }
+            });
+        } catch (RejectedExecutionException stopping) {
+            verifyingNow--;
+            connection.state = State.WRITING;
+            close(connection);
+        }
+    }
+
+    private byte[] unauthorized(RequestHead request) {
+        return response(401, TEXT, "unauthorized\n".getBytes(StandardCharsets.UTF_8), request.method().equals("HEAD"),
+                "WWW-Authenticate: " + access.challenge() + "\r\n");
+    }
+
+    /** An authorised request: refused for its method or body, else collected by a worker. */
+    private void authorised(Connection connection, RequestHead request, ThreadPoolExecutor pool) throws IOException {
+        connection.request = null;
         byte[] refusal = refusal(request);
         if (refusal != null) {
             answer(connection, refusal);
@@ -516,8 +614,8 @@ public final class MetricsEndpoint {
         closeQuietly(connection.channel);
         if (all.remove(connection)) {
             pending.remove(connection);
-            if (connection.state == State.COLLECTING) {
-                // Its worker still collects: the share is released when that answer arrives.
+            if (connection.state == State.COLLECTING || connection.state == State.VERIFYING) {
+                // Its worker still collects (or checks): the share is released when that answer arrives.
                 connection.state = State.CLOSED;
                 return;
             }
@@ -529,7 +627,7 @@ public final class MetricsEndpoint {
         }
     }
 
-    private enum State { HEAD, COLLECTING, WRITING, LINGERING, CLOSED }
+    private enum State { HEAD, VERIFYING, COLLECTING, WRITING, LINGERING, CLOSED }
 
     /** One accepted connection, touched only by the selector thread (and its answer by one worker). */
     private static final class Connection {
@@ -541,6 +639,8 @@ public final class MetricsEndpoint {
         int length;
         int scanned;
         volatile byte[] answer;
+        RequestHead request;
+        volatile boolean authorised;
         boolean counted;
         ByteBuffer out;
         long drained;
@@ -585,26 +685,19 @@ public final class MetricsEndpoint {
     }
 
     /**
-     * The answer to a well-formed request that needs no collecting (wrong path, credentials,
-     * method, a body), or null for an authorised scrape. Cheap: it runs on the selector thread.
+     * The answer to an authorised request that needs no collecting (another method, a body), or
+     * null for a scrape. Cheap: it runs on the selector thread. (RFC 9110 9.3.2: the answer to
+     * HEAD is GET's without its body, whatever the status.)
      */
     private byte[] refusal(RequestHead request) {
-        // The answer to HEAD is GET's without its body, whatever the status (RFC 9110 9.3.2).
-        boolean head = request.method().equals("HEAD");
-        if (!request.path().equals(settings.path())) {
-            return response(404, TEXT, "not found\n".getBytes(StandardCharsets.UTF_8), head, "");
-        }
-        if (!access.authorized(request.header("authorization"))) {
-            return response(401, TEXT, "unauthorized\n".getBytes(StandardCharsets.UTF_8), head,
-                    "WWW-Authenticate: " + access.challenge() + "\r\n");
-        }
-        if (!head && !request.method().equals("GET")) {
+        if (!request.method().equals("HEAD") && !request.method().equals("GET")) {
             return response(405, TEXT, "method not allowed\n".getBytes(StandardCharsets.UTF_8), false,
                     "Allow: GET, HEAD\r\n");
         }
         if (request.hasBody()) {
             // A scrape has none; not reading one keeps a client from making us wait for it.
-            return response(413, TEXT, "a request body is not accepted\n".getBytes(StandardCharsets.UTF_8), head, "");
+            return response(413, TEXT, "a request body is not accepted\n".getBytes(StandardCharsets.UTF_8),
+                    request.method().equals("HEAD"), "");
         }
         return null;
     }

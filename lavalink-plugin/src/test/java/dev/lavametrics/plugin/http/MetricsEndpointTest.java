@@ -620,4 +620,105 @@ class MetricsEndpointTest {
         assertTrue(raw("127.0.0.1", "DELETE /metrics HTTP/1.1\r\n\r\n", Duration.ofSeconds(10))
                 .startsWith("HTTP/1.1 401 "));
     }
+
+    // --- credentials from files and the exporter-toolkit web config (issue 20) -------------------
+
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path dir;
+
+    private java.nio.file.Path file(String name, String text) throws IOException {
+        return java.nio.file.Files.writeString(dir.resolve(name), text);
+    }
+
+    private void startWithFiles(String username, String passwordFile, String tokenFile, String webConfig) {
+        endpoint = new MetricsEndpoint(new EndpointSettings(true, "127.0.0.1", 0, "/metrics", username, null, null,
+                LOCAL, passwordFile, tokenFile, webConfig), registry, health);
+        endpoint.start();
+    }
+
+    private static String bcrypt(String password) {
+        return new String(at.favre.lib.crypto.bcrypt.BCrypt.withDefaults().hash(4, password.toCharArray()),
+                StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void webConfigBcryptUsers() throws Exception {
+        java.nio.file.Path web = file("web.yml", "basic_auth_users:\n  prom: " + bcrypt("s3cret") + "\n"
+                + "  other: " + bcrypt("another").replace("$2a$", "$2y$") + "\n");
+        startWithFiles(null, null, null, web.toString());
+        assertTrue(endpoint.port() > 0);
+        assertEquals(200, get(basic("prom", "s3cret"), null).statusCode());
+        assertEquals(200, get(basic("prom", "s3cret"), null).statusCode()); // now from the cache
+        assertEquals(200, get(basic("other", "another"), null).statusCode());
+        assertEquals(401, get(basic("prom", "wrong"), null).statusCode());
+        assertEquals(401, get(basic("nobody", "s3cret"), null).statusCode());
+        assertEquals(401, get("Bearer s3cret", null).statusCode());
+        HttpResponse<String> missing = get(null, null);
+        assertEquals(401, missing.statusCode());
+        assertTrue(missing.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Basic"));
+        assertTrue(health.configValid());
+    }
+
+    @Test
+    void aBadWebConfigKeepsTheEndpointOffAndSaysWhereWithoutSecrets() throws Exception {
+        String[][] cases = {
+                {"plain.yml", "basic_auth_users:\n  prom: hunter2-plain\n", "basic_auth_users.prom"},
+                {"tls.yml", "tls_server_config:\n  cert_file: a.crt\n  key_file: a.key\n", "tls_server_config"},
+                {"typo.yml", "basic_auth_user:\n  prom: x\n", "basic_auth_user: unknown field"},
+                {"empty.yml", "", "empty"},
+                {"broken.yml", "basic_auth_users: [hunter2-plain\n", "not valid YAML"},
+        };
+        for (String[] c : cases) {
+            CollectorHealth fresh = new CollectorHealth();
+            java.nio.file.Path web = file(c[0], c[1]);
+            try (dev.lavametrics.plugin.support.LogCapture log =
+                         dev.lavametrics.plugin.support.LogCapture.of(MetricsEndpoint.class)) {
+                MetricsEndpoint off = new MetricsEndpoint(new EndpointSettings(true, "127.0.0.1", 0, "/metrics",
+                        null, null, null, LOCAL, null, null, web.toString()), registry, fresh);
+                off.start();
+                assertEquals(-1, off.port(), c[0]);
+                assertFalse(fresh.configValid(), c[0]);
+                assertEquals(1, log.lines().size(), log.all());
+                assertTrue(log.all().contains("plugins.lavametrics.endpoint.webConfigFile"), log.all());
+                assertTrue(log.all().contains(web.toString()), log.all());
+                assertTrue(log.all().contains(c[2]), log.all());
+                assertFalse(log.all().contains("hunter2"), log.all());
+            }
+        }
+        java.nio.file.Path gone = dir.resolve("missing.yml");
+        try (dev.lavametrics.plugin.support.LogCapture log =
+                     dev.lavametrics.plugin.support.LogCapture.of(MetricsEndpoint.class)) {
+            startWithFiles(null, null, null, gone.toString());
+            assertEquals(-1, endpoint.port());
+            assertTrue(log.all().contains("missing.yml: not a regular file"), log.all());
+        }
+    }
+
+    @Test
+    void passwordAndTokenFromFiles() throws Exception {
+        startWithFiles("prom", file("password", "s3cret\n").toString(), null, null);
+        assertEquals(200, get(basic("prom", "s3cret"), null).statusCode());
+        assertEquals(401, get(basic("prom", "s3cret\n"), null).statusCode());
+        endpoint.stop();
+        startWithFiles(null, null, file("token", "  tok3n\n").toString(), null);
+        assertEquals(200, get("Bearer tok3n", null).statusCode());
+        assertEquals(401, get(null, null).statusCode());
+    }
+
+    @Test
+    void anUnreadableSecretFileKeepsTheEndpointOff() throws Exception {
+        try (dev.lavametrics.plugin.support.LogCapture log =
+                     dev.lavametrics.plugin.support.LogCapture.of(MetricsEndpoint.class)) {
+            startWithFiles("prom", dir.resolve("nope").toString(), null, null);
+            assertEquals(-1, endpoint.port());
+            assertFalse(health.configValid());
+            assertTrue(log.all().contains("plugins.lavametrics.endpoint.auth.passwordFile="), log.all());
+        }
+        CollectorHealth fresh = new CollectorHealth();
+        MetricsEndpoint empty = new MetricsEndpoint(new EndpointSettings(true, "127.0.0.1", 0, "/metrics", null,
+                null, null, LOCAL, null, file("blank", " \n").toString(), null), registry, fresh);
+        empty.start();
+        assertEquals(-1, empty.port(), "an empty token file must not mean 'no auth'");
+        assertFalse(fresh.configValid());
+    }
 }
