@@ -42,7 +42,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * so a node with a password needs this to be scraped; it speaks the usual basic/bearer auth.
  *
  * <p>A deliberately small HTTP/1.1 server, one request per connection, no body, a capped head.
- * No dependency is added to the node. Its one rule: <b>a client that has not proven it may scrape
+ * Nothing is added to the node's classpath (bcrypt is shaded into our jar). Its one rule: <b>a client that has not proven it may scrape
  * holds no thread and cannot crowd out one that has</b>. Clients that are allowlisted but send
  * no (or wrong) credentials used to starve it: each connection sat on one of 4 worker threads
  * while its head trickled in, so 4 idle connections delayed a scrape by the head deadline, 20
