@@ -255,6 +255,15 @@ public final class Catalog {
         keys.add(new ConfigKey("endpoint.auth.password", "string", null, "Basic auth password.", true));
         keys.add(new ConfigKey("endpoint.auth.bearerToken", "string", null,
                 "Bearer token; exclusive with basic auth.", true));
+        keys.add(new ConfigKey("endpoint.auth.passwordFile", "string", null,
+                "File holding the basic auth password (surrounding white space dropped); instead of endpoint.auth.password.",
+                false));
+        keys.add(new ConfigKey("endpoint.auth.bearerTokenFile", "string", null,
+                "File holding the bearer token (surrounding white space dropped); instead of endpoint.auth.bearerToken.",
+                false));
+        keys.add(new ConfigKey("endpoint.webConfigFile", "string", null,
+                "An exporter-toolkit web configuration file (bcrypt basic_auth_users); exclusive with endpoint.auth.",
+                false));
         keys.add(new ConfigKey("endpoint.allow", "cidr-list", "127.0.0.1/32,::1/128",
                 "Client networks (IPv4/IPv6 CIDR) allowed to scrape; checked before auth.", false));
         return List.copyOf(keys);
