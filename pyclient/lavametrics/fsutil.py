@@ -5,6 +5,11 @@ rename), so a crash or kill -9 leaves the old or the new file, never half of one
 file gets the old one's owner, group and mode: ``config set`` run as root must not hand a
 0600 file owned by the Lavalink user over to root. The backup is written the same way,
 so an existing ``X.bak`` symlink is replaced, never followed.
+
+Only regular files are read or replaced. A config path that is (or links to) a device, a
+FIFO, a socket or a directory is refused before anything is opened, locked or written:
+``config set --file /dev/null`` run as root used to replace the system's /dev/null with a
+YAML file, and reading a FIFO waits for a writer that never comes.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +28,45 @@ def real_path(path: str | os.PathLike) -> Path:
     """Where an edit of ``path`` lands: a symlink is followed to its target, so that the
     link stays a link, and the backup, lock and temporary file live next to the target."""
     return Path(os.path.realpath(path))
+
+
+_KINDS = (
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a directory"),
+)
+
+
+def check_regular(path: str | os.PathLike, st: os.stat_result) -> None:
+    """OSError (one line, naming ``path``) unless ``st`` is a regular file's."""
+    if stat.S_ISREG(st.st_mode):
+        return
+    kind = next((name for test, name in _KINDS if test(st.st_mode)), "not a regular file")
+    raise OSError(errno.EINVAL, f"{kind}, not a regular file: refused, nothing read or written", str(path))
+
+
+def stat_regular(path: str | os.PathLike) -> os.stat_result:
+    """``os.stat(path)`` (symlinks followed), refusing anything but a regular file."""
+    st = os.stat(path)
+    check_regular(path, st)
+    return st
+
+
+def open_regular(path: str | os.PathLike) -> int:
+    """A read-only descriptor of the regular file ``path``. Checked before opening, since
+    opening a device can itself act (a tape rewinds), and again on the descriptor, in case
+    the name was swapped in between; O_NONBLOCK so that a FIFO swapped in then cannot make
+    open() wait for a writer (it means nothing for a regular file)."""
+    stat_regular(path)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        check_regular(path, os.fstat(fd))
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def backup_path(path: str | os.PathLike) -> Path:
@@ -39,7 +84,8 @@ def locked(path: str | os.PathLike) -> Iterator[Path]:
     # O_NOFOLLOW: a planted symlink must not make us create files elsewhere (as root);
     # the lock file holds nothing, so anyone who may edit the config may open it
     try:
-        fd = os.open(lock, os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        # O_NONBLOCK: a FIFO planted as the lock must not hang the open (flock still waits)
+        fd = os.open(lock, os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o644)
     except OSError as exc:
         raise OSError(exc.errno, f"cannot open the edit lock: {exc.strerror}", str(lock)) from None
     try:
@@ -114,6 +160,7 @@ def atomic_write(path: str | os.PathLike, text: str, backup: bool = True) -> Pat
         st = None
     written_backup = None
     if st is not None:
+        check_regular(real, st)  # a device or FIFO is never replaced by a file
         check_writable(real, st)
         if backup:
             written_backup = backup_path(real)
