@@ -110,8 +110,9 @@ def check_writable(path: Path, st: os.stat_result) -> None:
         raise PermissionError(errno.EACCES, "no write permission: not edited", str(path))
 
 
-def _replace(path: Path, data: bytes, like: os.stat_result | None) -> None:
-    """Atomically make ``path`` hold ``data``, owned and moded ``like`` the given stat."""
+def _stage(path: Path, data: bytes, like: os.stat_result | None) -> str:
+    """A temporary file beside ``path`` holding ``data``, owned and moded ``like`` the given
+    stat, flushed to disk; the caller renames it over ``path`` or removes it."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
     try:
         if like is not None:
@@ -131,21 +132,71 @@ def _replace(path: Path, data: bytes, like: os.stat_result | None) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _unlink_quietly(tmp)
         raise
-    try:  # make the rename itself durable
-        dfd = os.open(str(path.parent), os.O_RDONLY)
+    return tmp
+
+
+def _unlink_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _sync_dir(directory: Path) -> None:
+    """Make the renames in ``directory`` durable."""
+    try:
+        dfd = os.open(str(directory), os.O_RDONLY)
         try:
             os.fsync(dfd)
         finally:
             os.close(dfd)
     except OSError:
         pass
+
+
+def _replace(path: Path, data: bytes, like: os.stat_result | None) -> None:
+    """Atomically make ``path`` hold ``data``, owned and moded ``like`` the given stat."""
+    tmp = _stage(path, data, like)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+    _sync_dir(path.parent)
+
+
+def atomic_write_all(texts: dict[Path, str]) -> None:
+    """Replace every file of ``texts`` (path -> new text) or none: each is checked (a regular
+    file or missing, writable) and written to a temporary file beside it first; only when all
+    of them are staged are they renamed over their targets. A read-only file or a full disk
+    thus leaves every file as it was, not half a tree rewritten. Paths are taken as given
+    (symlinks are the caller's to refuse or resolve); owner and mode are kept as by
+    ``atomic_write``."""
+    olds: dict[Path, os.stat_result | None] = {}
+    for path in texts:
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            st = None
+        if st is not None:
+            check_regular(path, st)
+            check_writable(path, st)
+        olds[path] = st
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, text in texts.items():
+            staged.append((_stage(path, text.encode("utf-8"), olds[path]), path))
+    except BaseException:
+        for tmp, _path in staged:
+            _unlink_quietly(tmp)
+        raise
+    for tmp, path in staged:
+        os.replace(tmp, path)
+    for directory in {path.parent for path in texts}:
+        _sync_dir(directory)
 
 
 def atomic_write(path: str | os.PathLike, text: str, backup: bool = True) -> Path | None:

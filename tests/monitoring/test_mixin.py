@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import re
 import subprocess
 import sys
@@ -30,15 +32,20 @@ def test_drift_is_reported_per_file(tmp_path):
     assert build.drift(C, tmp_path) == []
     rules_file = tmp_path / "prometheus/rules/lavametrics-alerts.yml"
     rules_file.write_text(rules_file.read_text().replace("> 3.5", "> 9"))
-    (tmp_path / "grafana/dashboards/hand-made.json").write_text("{}")
+    (tmp_path / "grafana/dashboards/hand-made.json").write_text("{}")  # not ours: no drift
     (tmp_path / "grafana/dashboards/lavametrics-nodes.json").unlink()
+    manifest = tmp_path / build.MANIFEST
+    manifest.write_text(manifest.read_text() + "grafana/dashboards/retired.json\n")
+    (tmp_path / "grafana/dashboards/retired.json").write_text("{}")  # ours once, made no more
     assert build.drift(C, tmp_path) == [
         "prometheus/rules/lavametrics-alerts.yml: differs from the generated content",
         "grafana/dashboards/lavametrics-nodes.json: missing",
-        "grafana/dashboards/hand-made.json: not generated any more",
+        ".lavametrics-generated: differs from the generated content",
+        "grafana/dashboards/retired.json: not generated any more",
     ]
-    build.write(C, tmp_path)  # a rebuild repairs all three
+    build.write(C, tmp_path)  # a rebuild repairs all four, and leaves the hand-made file alone
     assert build.drift(C, tmp_path) == []
+    assert (tmp_path / "grafana/dashboards/hand-made.json").read_text() == "{}"
 
 
 def test_cli_diff_exit_codes(tmp_path):
@@ -474,3 +481,97 @@ def test_durations_read_like_prometheus(text):
     expected = {"1h30m": 5400, "1y2w3d4h5m6s7ms": 31536000 + 2 * 604800 + 3 * 86400 + 4 * 3600 + 306.007}
     expected |= {"90s": 90, "5ms": 0.005, "0": 0}
     assert config.duration_seconds(text) == pytest.approx(expected[text])
+
+
+# --- the --out tree: only our files change, all or none ---------------------------------------
+
+
+def _tree(root: Path) -> dict[str, tuple]:
+    """Every entry below ``root``: kind, mode and content (or link target)."""
+    found = {}
+    for path in sorted(root.rglob("*")):
+        st = path.lstat()
+        if path.is_symlink():
+            found[path.relative_to(root).as_posix()] = ("link", os.readlink(path))
+        elif path.is_dir():
+            found[path.relative_to(root).as_posix()] = ("dir", st.st_mode)
+        else:
+            found[path.relative_to(root).as_posix()] = ("file", st.st_mode, path.read_bytes())
+    return found
+
+
+def test_a_rebuild_keeps_files_it_did_not_generate(tmp_path):
+    build.write(C, tmp_path)
+    mine = {
+        "prometheus/rules/my-team-rules.yml": "groups: []\n",
+        "prometheus/tests/my-tests.yml": "tests: []\n",
+        "grafana/dashboards/my-dashboard.json": "{}\n",
+    }
+    for rel, text in mine.items():
+        (tmp_path / rel).write_text(text)
+    build.write(C, tmp_path)
+    build.write(dataclasses.replace(C, thresholds=dataclasses.replace(C.thresholds, disconnects_max=5)), tmp_path)
+    assert {rel: (tmp_path / rel).read_text() for rel in mine} == mine
+    assert build.drift(C, tmp_path) == [  # and the drift check does not call them stale
+        "prometheus/rules/lavametrics-alerts.yml: differs from the generated content",
+        "prometheus/tests/bot-alerts.yml: differs from the generated content",
+    ]
+
+
+def test_a_rebuild_removes_only_what_it_generated_before(tmp_path):
+    build.write(C, tmp_path)
+    manifest = tmp_path / build.MANIFEST
+    manifest.write_text(manifest.read_text() + "prometheus/rules/lavametrics-retired.yml\n../outside.yml\n")
+    (tmp_path / "prometheus/rules/lavametrics-retired.yml").write_text("groups: []\n")
+    # a tree built before the list existed: our header marks the file as ours
+    (tmp_path / "prometheus/tests/old-suite.yml").write_text(build.HEADER + "tests: []\n")
+    outside = tmp_path.parent / "outside.yml"
+    outside.write_text("not yours\n")
+    try:
+        build.write(C, tmp_path)
+        assert not (tmp_path / "prometheus/rules/lavametrics-retired.yml").exists()
+        assert not (tmp_path / "prometheus/tests/old-suite.yml").exists()
+        assert outside.read_text() == "not yours\n"  # a tampered list reaches nothing outside --out
+    finally:
+        outside.unlink()
+
+
+def test_a_read_only_file_fails_the_build_with_the_tree_as_it_was(tmp_path, capsys):
+    from lavametrics.cli import main
+
+    out = tmp_path / "out"
+    build.write(C, out)
+    mixin = tmp_path / "mixin.yml"
+    mixin.write_text("thresholds:\n  disconnects_max: 5\n")  # changes the alert rules and the bot tests
+    locked = out / "prometheus/tests/bot-alerts.yml"  # written after the rules it follows
+    locked.chmod(0o444)
+    before = _tree(out)
+    code = main(["mixin", "build", "--out", str(out), "--config", str(mixin)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err == f"lavametrics: error: {locked}: read-only (mode 0444): not edited; chmod u+w it first " + (
+        "if the edit is intended\n"
+    )
+    assert _tree(out) == before  # nothing half rewritten, no temporary file left
+
+
+@pytest.mark.parametrize("link", ["prometheus/rules/lavametrics-alerts.yml", "grafana/dashboards"])
+def test_a_symlink_in_out_is_refused_not_written_through(tmp_path, capsys, link):
+    from lavametrics.cli import main
+
+    out = tmp_path / "out"
+    build.write(C, out)
+    elsewhere = tmp_path / "elsewhere"
+    (out / link).rename(elsewhere)
+    (out / link).symlink_to(elsewhere)
+    mixin = tmp_path / "mixin.yml"
+    mixin.write_text("thresholds:\n  disconnects_max: 5\n  heap_used_ratio: 0.8\n")
+    before, elsewhere_before = _tree(out), _tree(tmp_path)
+    code = main(["mixin", "build", "--out", str(out), "--config", str(mixin)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err == (
+        f"lavametrics: error: {out / link}: a symbolic link: not written through "
+        "(remove it, or point --out at the real tree)\n"
+    )
+    assert _tree(out) == before and _tree(tmp_path) == elsewhere_before
