@@ -66,6 +66,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  *     verdict is cached. Only authorised scrapes reach the {@link Limits#workers} worker threads, which
  *     only collect; at most {@code workers + queued} of them may be in hand (collecting or being
  *     written) at once, more get 503 at once.</li>
+ * <li>With a web config's {@code tls_server_config}, each connection gets an {@link javax.net.ssl.SSLEngine}
+ *     driven by the same loop ({@link TlsIo}): the handshake is part of receiving the head, so a
+ *     client that stalls in it is an unfinished head like any other (the cap drops the oldest,
+ *     the deadline closes it; there is no channel for a 408 before the handshake completes). A
+ *     client outside {@code allow} is closed without a handshake.</li>
+ * <li>The web config is re-read when it (or a file it names) changes, before the next accept
+ *     ({@link WebConfigWatch}); a file turned unusable makes every request a 500, never an
+ *     endpoint with less protection than before.</li>
  * <li>Writing an answer to a client that stops reading is cut off at
  *     {@link Limits#responseDeadline}; answered connections linger briefly (at most
  *     {@link Limits#lingering} of them) so the close is a FIN rather than a reset.</li>
