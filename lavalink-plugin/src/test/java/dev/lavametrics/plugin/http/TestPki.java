@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class TestPki {
     /** How {@code openssl} writes a key: the formats the endpoint must read. */
-    enum KeyFormat { PKCS8_EC, PKCS1_RSA, SEC1_EC, PKCS8_RSA }
+    enum KeyFormat { PKCS8_EC, PKCS1_RSA, SEC1_EC, PKCS8_RSA, PKCS8_ED25519 }
 
     final Path dir;
 
@@ -51,6 +51,7 @@ final class TestPki {
             case PKCS8_RSA -> openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", key);
             case PKCS1_RSA -> openssl("genrsa", "-traditional", "-out", key, "2048");
             case SEC1_EC -> openssl("ecparam", "-name", "prime256v1", "-genkey", "-out", key);
+            case PKCS8_ED25519 -> openssl("genpkey", "-algorithm", "ed25519", "-out", key);
         }
         Files.writeString(dir.resolve(name + ".ext"), client ? "extendedKeyUsage=clientAuth\n"
                 : "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");

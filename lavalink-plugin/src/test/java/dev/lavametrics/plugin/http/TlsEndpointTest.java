@@ -153,7 +153,7 @@ class TlsEndpointTest {
             pki.leaf("server", "ca", format, false);
             String key = pki.text("server.key");
             String marker = switch (format) {
-                case PKCS8_EC, PKCS8_RSA -> "BEGIN PRIVATE KEY";
+                case PKCS8_EC, PKCS8_RSA, PKCS8_ED25519 -> "BEGIN PRIVATE KEY";
                 case PKCS1_RSA -> "BEGIN RSA PRIVATE KEY";
                 case SEC1_EC -> "BEGIN EC PRIVATE KEY";
             };
