@@ -38,6 +38,8 @@ import java.util.Objects;
 final class WebConfigWatch {
     private static final Logger log = LoggerFactory.getLogger(MetricsEndpoint.class);
     private static final long SETTLING_MILLIS = 2000;
+    /** While broken, how often the file is tried again even without a visible change (see {@link #refresh}). */
+    private static final long RETRY_NANOS = 1_000_000_000L;
 
     private final EndpointSettings settings;
     private final CollectorHealth health;
@@ -52,6 +54,7 @@ final class WebConfigWatch {
     private List<Object> stamps;
     private byte[] digest;
     private List<Path> watched;
+    private long lastAttempt;
 
     private WebConfigWatch(EndpointSettings settings, CollectorHealth health, ScrapeAccess access, List<Path> watched) {
         this.settings = settings;
@@ -90,15 +93,19 @@ final class WebConfigWatch {
             return;
         }
         List<Object> now = stamps(watched);
-        if (now.equals(stamps) && !settling(now)) {
+        // While broken, the fix may be in a file not watched yet (a key file the new text names
+        // that did not exist then): try again now and then, whatever the stamps say.
+        boolean retry = failure != null && System.nanoTime() - lastAttempt >= RETRY_NANOS;
+        if (now.equals(stamps) && !settling(now) && !retry) {
             return;
         }
         byte[] bytes = digest(watched);
         stamps = now;
-        if (Arrays.equals(bytes, digest)) {
+        if (Arrays.equals(bytes, digest) && !retry) {
             return; // touched, not changed
         }
         digest = bytes;
+        lastAttempt = System.nanoTime();
         WebConfig web;
         try {
             web = ScrapeAccess.readWebConfig(settings);
@@ -132,6 +139,9 @@ final class WebConfigWatch {
     }
 
     private void fail(String why) {
+        if (why.equals(failure)) {
+            return; // the retry found the same fault: said already
+        }
         failure = why;
         health.markWebConfigValid(false);
         // Once per change: the stamps stay as read, so an unchanged broken file is not read again.

@@ -492,6 +492,25 @@ class TlsEndpointTest {
     }
 
     @Test
+    void aFixInAFileNotWatchedYetIsFoundWhileBroken() throws Exception {
+        Path file = web(TLS);
+        start(file);
+        assertEquals(200, https(null).statusCode());
+        // The new text names files that do not exist yet: broken, and they are not watched.
+        replace(file, "tls_server_config:\n  cert_file: later.crt\n  key_file: later.key\n");
+        assertEquals(500, https(null).statusCode());
+        pki.leaf("later", "ca", TestPki.KeyFormat.SEC1_EC, false);
+        // Broken files are tried again about once a second: wait for that, not for a fixed time.
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        int status = 500;
+        while (status != 200 && System.nanoTime() < deadline) {
+            status = https(null).statusCode();
+        }
+        assertEquals(200, status);
+        assertTrue(health.configValid());
+    }
+
+    @Test
     void aRenewedCertificateIsServedFromTheNextConnection() throws Exception {
         pki.ca("ca2");
         start(web(TLS));
