@@ -231,6 +231,9 @@ class Timings:
     group_wait_critical: str = _duration("5s", "Alertmanager wait before the first page of a group", longest="1y")
     group_wait_warning: str = _duration("30s", "Alertmanager wait before the first warning of a group", longest="1y")
     group_interval: str = _duration("2m", "Alertmanager wait before telling a group's changes", longest="1y")
+    group_interval_critical: str = _duration(
+        "30s", "... for pages: a node's next incident pages this soon after its last", longest="1y"
+    )
     repeat_interval_critical: str = _duration("1h", "re-page while an alert keeps firing", longest="1y")
     repeat_interval_warning: str = _duration("6h", "re-send a warning while it keeps firing", longest="1y")
 

@@ -141,20 +141,20 @@ def _burn_alerts(c: MixinConfig, o: Objective) -> list[Alert]:
         threshold = f"{burn * o.budget:.6g}"
         subject = "Bot {{ $labels.job }}: commands burn" if o.name == "commands" else "Playback burns"
         expr = f"{o.ratio_record(long_w)} > {threshold} and {o.ratio_record(short_w)} > {threshold}"
-        hold = None
         if speed == "Slow":
-            # the slow burn's 30m window stays high for half an hour after an incident the fast
-            # burn paged and inhibited it for; asking that the last 5m burn too (and for a
-            # minute) keeps it from starting to notify as that incident ends
-            expr += f" and {o.ratio_record('5m')} > {threshold}"
-            hold = "1m"
+            # the slow burn's short window stays high for as long after an incident the fast burn
+            # paged for; without this it would start notifying as that page resolved (an
+            # Alertmanager inhibition ends with its source). Not news within that window.
+            fast = f"{'BotCommand' if o.name == 'commands' else 'Playback'}SLOFastBurn"
+            on = f"on ({', '.join(o.by)}) " if o.by else "on () "
+            expr += f' unless {on}max_over_time(ALERTS{{alertname="{fast}", alertstate="firing"}}[{short_w}])'
         out.append(
             Alert(
                 f"{'BotCommand' if o.name == 'commands' else 'Playback'}SLO{speed}Burn",
                 "slo",
                 severity,
                 expr,
-                hold,
+                None,
                 f"{subject} the error budget {burn:g}x too fast",
                 (
                     f"{{{{ $value | humanizePercentage }}}} of {o.name} were bad over the last {long_w} "
@@ -264,7 +264,9 @@ def alerts(c: MixinConfig) -> list[Alert]:
             "Players on {{ $labels.node }} should be playing but no audio is sent",
             f"{{{{ $value }}}} players are playing a track, yet the node handed no audio frame to any voice "
             f"connection in the last {t.silent_window}: every listener on this node hears silence (voice "
-            "connections lost or never made). It clears when frames flow again.",
+            "connections lost or never made). It clears when frames flow again, or when lavaplayer stops "
+            "the tracks nobody pulls frames from (end reason cleanup, after about a minute): then playback "
+            "is over, not back.",
         ),
         Alert(
             "LavalinkTrackProblems",

@@ -850,6 +850,22 @@ def slo_cases(c: MixinConfig) -> list[Case]:
             [(_at(5 * 60), "PlaybackSLOFastBurn", [Fires({}, 75 / 825)])],
         ),
         Case(
+            "a frame-loss incident the fast burn paged ends: the slow burn does not start notifying",
+            [
+                _frames("sent", NODE_A, f"0+900x{50 * minute}"),
+                _frames("nulled", NODE_A, explicit([100 * min(i, 10 * minute) for i in range(50 * minute + 1)])),
+                _frames("deficit", NODE_A, f"0x{50 * minute}"),
+            ],
+            [
+                (_at(8 * 60), "PlaybackSLOFastBurn", [Fires({}, 0.1)]),
+                *(
+                    (_at(m * 60), name, [])
+                    for m in range(16, 46, 3)
+                    for name in ("PlaybackSLOFastBurn", "PlaybackSLOSlowBurn")
+                ),
+            ],
+        ),
+        Case(
             "a node leaving and a node restarting lose no frames",
             [
                 _frames("sent", NODE_A, "0+750x40"),

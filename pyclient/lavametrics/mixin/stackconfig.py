@@ -93,14 +93,11 @@ def _inhibitions() -> list[dict]:
     return [
         # a node that is down explains everything else about it
         _inhibit("LavalinkNodeDown", 'alertname!="LavalinkNodeDown"', ["node"]),
-        # voice connections dropping is why playback went silent; should the silence outlast
-        # the closes' window, the silence pages on its own
-        _inhibit("LavalinkVoiceCloses", 'alertname="LavalinkPlaybackSilent"', ["job", "node"]),
         # failing commands are what burns the command budget, fast or slow
         _inhibit("BotCommandErrorsHigh", 'alertname=~"BotCommandSLO(Fast|Slow)Burn"', ["job"]),
-        # a fast burn already pages for slow commands; the slow burn and the p95 add nothing
-        _inhibit("BotCommandSLOFastBurn", 'alertname=~"BotCommandSLOSlowBurn|BotCommandLatencyHigh"', ["job"]),
-        _inhibit("PlaybackSLOFastBurn", 'alertname="PlaybackSLOSlowBurn"', []),
+        # a fast burn already pages for slow commands; the p95 adds nothing (the slow burns keep
+        # quiet by themselves while and after their fast burn fires: see rules._burn_alerts)
+        _inhibit("BotCommandSLOFastBurn", 'alertname="BotCommandLatencyHigh"', ["job"]),
     ]
 
 
@@ -121,6 +118,9 @@ def alertmanager_config(c: MixinConfig, *, webhook_url: str | None = None) -> di
                     "matchers": [f'severity="{CRITICAL}"'],
                     "receiver": "pager",
                     "group_wait": t.group_wait_critical,
+                    # a new page in a group that already notified (the node's next incident) waits
+                    # this long, not the warnings' group_interval
+                    "group_interval": t.group_interval_critical,
                     "repeat_interval": t.repeat_interval_critical,
                 },
                 {"matchers": [f'severity="{WARNING}"'], "receiver": "team"},
