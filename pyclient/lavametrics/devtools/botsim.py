@@ -286,3 +286,4 @@ class BotSimulator:
     def _rejoin_guild(self, session: LavalinkSession, guild: int) -> None:
         with contextlib.suppress(SessionError, OSError):
             session.update_player(guild, {"voice": voice_state(self.sim, guild)}, timeout=HANDSHAKE_TIMEOUT)
+            self.metrics.voice_reconnect()

@@ -254,7 +254,7 @@ def read_log(path: Path, offset: int = 0) -> tuple[list[Logged], int]:
 class Timing:
     alert: str
     fired: float | None = None  # seconds from the fault to the first firing notification
-    resolved: float | None = None  # seconds from the clear to the resolved notification
+    resolved: float | None = None  # seconds from the cleared fault to the resolved notification
 
 
 @dataclass
@@ -328,9 +328,13 @@ def drill(
 
     if fault.expects:
         wait("firing", fault.injected, fire_timeout, "fired")
+    clearing = time.time()
+    clear_faults()  # node-down: until the node answers again
     cleared_at = time.time()
-    clear_faults()
-    progress(f"fault cleared after {cleared_at - fault.injected:.0f}s; waiting for the resolved notifications")
+    progress(
+        f"fault cleared {clearing - fault.injected:.0f}s after the injection (clearing took "
+        f"{cleared_at - clearing:.0f}s); waiting for the resolved notifications"
+    )
     if fault.expects:
         wait("resolved", cleared_at, resolve_timeout, "resolved")
     poll()
