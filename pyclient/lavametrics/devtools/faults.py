@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 KINDS = ("node-down", "voice-closes", "silent-players", "slow-commands", "command-errors", "frame-loss")
 # issue 18 adds the silent-playback page; until it is in the rules, silent-players pages nothing
-SILENT_PLAYBACK_ALERTS = ("LavalinkPlaybackSilent", "LavalinkSilentPlayers", "LavalinkPlayersSilent")
+SILENT_PLAYBACK_ALERTS = ("LavalinkPlaybackSilent",)
 DEFAULT_SHARE = {"command-errors": 0.3, "frame-loss": 0.3}
 DEFAULT_SLOW_SECONDS = 3.0
 DEFAULT_CODE = 4006
