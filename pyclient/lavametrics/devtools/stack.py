@@ -199,7 +199,8 @@ class Stack:
             self.ports[name] = self._port(name)
         self.webhook = WebhookReceiver(port=self.ports["webhook"], log_path=self.root / "alerts.log").start()
         am = self.root / "alertmanager"
-        (am / "data").mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(am / "data", ignore_errors=True)  # no notification log of an earlier run
+        (am / "data").mkdir(parents=True)
         (am / "alertmanager.yml").write_text(alertmanager_text(self.config, webhook_url=self.webhook.url))
         self.daemons["alertmanager"] = Daemon(
             "alertmanager",
@@ -246,7 +247,10 @@ class Stack:
         bot.wait_connected(timeout=max(10.0, deadline - time.monotonic()))
         progress("bot connected, its players streaming to the voice simulator")
         prom = self._write_prometheus(bot.port)
-        (prom / "data").mkdir(exist_ok=True)
+        # a fresh TSDB: a backfilled hour over an earlier run's samples of the same series reads as
+        # counter resets, and the burn-rate windows would measure nothing
+        shutil.rmtree(prom / "data", ignore_errors=True)
+        (prom / "data").mkdir()
         if self.backfill_seconds:
             progress(f"backfilling {self.backfill_seconds:.0f}s of bot history")
             self._backfill(prom, bot.port)
