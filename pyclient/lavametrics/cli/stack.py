@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import urllib.error
 import urllib.request
@@ -189,7 +190,13 @@ def _report(result) -> None:
     )
 
 
+def _interruptible() -> None:
+    """SIGTERM too ends a waiting fault or drill through KeyboardInterrupt, which clears the faults."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+
 def run_fault(args) -> int:
+    _interruptible()
     remote = _Remote(Path(args.dir).resolve())
     _say.quiet = args.json  # type: ignore[attr-defined]
     if args.kind == "clear":
@@ -230,6 +237,7 @@ def run_fault(args) -> int:
 def run_drill(args) -> int:
     from lavametrics.devtools import faults
 
+    _interruptible()
     remote = _Remote(Path(args.dir).resolve())
     _say.quiet = args.json  # type: ignore[attr-defined]
     results = []
