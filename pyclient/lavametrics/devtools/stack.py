@@ -24,6 +24,7 @@ import argparse
 import concurrent.futures as cf
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -36,6 +37,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -219,6 +221,7 @@ class Stack:
         self.sim = VoiceSimulator(workdir=self.root / "voicesim").start()
         self.audio = AudioServer(write_tone(self.root / "stack-tone.wav", seconds=600)).start()
         password = secrets.token_urlsafe(24)  # this stack's own; in application.yml (0600) only
+        server = self._own_server_jar()
         for i, name in enumerate(self.node_names):
             port = self._port("node", i)
             self.nodes[name] = nodes.prepare_node(
@@ -226,6 +229,7 @@ class Stack:
                 port=port,
                 jvm_args=self.sim.jvm_args(),
                 overrides={"lavalink": {"server": {"password": password}}},
+                server=server,
             )
         progress(f"starting the Lavalink node(s) ({', '.join(self.nodes)}; a JVM takes 10-30 s)")
         started = time.monotonic()
@@ -272,6 +276,23 @@ class Stack:
         self._wait(lambda: http_ok(f"{self.alertmanager_url}/-/ready"), deadline, "alertmanager", "/-/ready")
         progress("Prometheus and Alertmanager ready; waiting for the first scrape of every target")
         self._wait(self.targets_up, deadline, "prometheus", "every target up")
+
+    def _own_server_jar(self) -> nodes.ServerJar:
+        """A copy of the server jar for this stack: `make build` rewrites the jar in the checkout,
+        and a JVM whose jar changed under it fails to load its next class (lavaplayer's end of
+        track, hours into a stack's life). A launcher jar that names its dependencies in its
+        manifest's Class-Path (relative to where it lies) runs where it is."""
+        server = nodes.resolve_server_jar()
+        try:
+            with zipfile.ZipFile(server.path) as jar:
+                manifest = jar.read("META-INF/MANIFEST.MF").decode(errors="replace")
+        except (OSError, KeyError, zipfile.BadZipFile):
+            manifest = ""
+        if re.search(r"^Class-Path:", manifest, re.MULTILINE):
+            return server
+        copy = self.root / server.path.name
+        shutil.copy2(server.path, copy)
+        return nodes.ServerJar(server.kind, server.version, copy)
 
     def _backfill(self, prom: Path, bot_port: int) -> None:
         promtool = shutil.which("promtool")
