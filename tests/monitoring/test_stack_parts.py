@@ -13,6 +13,7 @@ import urllib.request
 
 import pytest
 
+from lavametrics.cli.stack import drill_table
 from lavametrics.devtools import bothistory as history
 from lavametrics.devtools import faults
 from lavametrics.devtools.botsim import COMMAND_MIX
@@ -171,6 +172,9 @@ def test_drill_times_page_and_resolution_from_the_receivers_log(tmp_path):
     assert any("firing at the webhook" in line for line in lines), lines
     (row,) = faults.summarize([result, result])
     assert row["runs"] == 2 and row["fired"]["median"] == timing.fired and row["notifications"] == [3, 3]
+    # the guide's table, as `lavametrics stack drill` prints it
+    line = drill_table([row]).splitlines()[2]
+    assert line.startswith("| `node-down` (node n1) | `LavalinkNodeDown` | 2 | ") and "| 2 (3), 2 (3) |" in line, line
 
 
 def _exp(node: str) -> tuple:

@@ -270,14 +270,15 @@ def drill_table(summary: list[dict]) -> str:
 
     rows = [
         "| fault | alert | runs | fault → page, s (min / median / max) | clear → resolved, s | "
-        "notifications per incident | alerts in the incident |",
+        "notifications per run: firing (all) | alerts that fired in the incident |",
         "|---|---|---|---|---|---|---|",
     ]
     for s in summary:
         params = ", ".join(f"{k} {v}" for k, v in s["params"].items())
         rows.append(
             f"| `{s['kind']}` ({params}) | `{s['alert']}` | {s['runs']} | {span(s['fired'])} | "
-            f"{span(s['resolved'])} | {', '.join(map(str, s['notifications']))} | "
+            f"{span(s['resolved'])} | "
+            f"{', '.join(f'{f} ({n})' for f, n in zip(s['firing_notifications'], s['notifications']))} | "
             f"{', '.join(s['alerts_in_incident']) or '-'} |"
         )
     return "\n".join(rows)
