@@ -1,5 +1,7 @@
 """Reading the YAML files people hand us (application.yml, the nodes file) within bounds.
 
+- Kind: only regular files are read; a device, FIFO, socket or directory is refused before
+  it is read (``/dev/zero`` would fill memory, a FIFO would block forever; see ``fsutil``).
 - Size: a file over its limit (``MAX_FILE_BYTES`` unless the caller gives one) is refused
   before parsing. ruamel.yaml's pure-Python parser needs about 10 s of CPU per MiB, so a
   50 MB file would never finish, and no real config comes close to the limits.
@@ -23,6 +25,8 @@ from ruamel.yaml.composer import Composer, MaxDepthExceededError
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+from lavametrics import fsutil
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_EXPANDED_NODES = 100_000
@@ -97,9 +101,11 @@ def _size(n: int) -> str:
 
 def read_bytes(path: str | os.PathLike, what: str, limit: int = MAX_FILE_BYTES) -> bytes:
     """The file's bytes, refusing files over ``limit`` (``what`` names the file kind in the
-    message)."""
+    message) and anything but a regular file: a FIFO would block the open until a writer
+    comes, and /dev/zero never ends. O_NONBLOCK makes the open of a FIFO return at once; it
+    changes nothing for a regular file."""
     try:
-        with open(path, "rb") as fh:
+        with os.fdopen(fsutil.open_regular(path), "rb") as fh:
             raw = fh.read(limit + 1)
     except OSError as exc:
         raise YamlReadError(f"{path}: cannot read: {exc.strerror or exc}") from None

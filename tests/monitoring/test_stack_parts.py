@@ -13,6 +13,7 @@ import urllib.request
 
 import pytest
 
+from lavametrics.bot.metrics import LATENCY_BUCKETS
 from lavametrics.cli.stack import drill_table
 from lavametrics.devtools import bothistory as history
 from lavametrics.devtools import faults
@@ -117,7 +118,7 @@ def test_backfilled_history_is_a_healthy_bot_hour(tmp_path):
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
-    series = len(COMMAND_MIX) * (2 + 10 + 2)  # outcomes, buckets, count and sum per command
+    series = len(COMMAND_MIX) * (2 + len(LATENCY_BUCKETS) + 1 + 2)  # outcomes, buckets and +Inf, count and sum
     assert re.search(rf"\s{series}\s+\d+\s*$", proc.stdout.strip()), proc.stdout
 
 

@@ -36,6 +36,7 @@ class Panel:
     max: float | None = None
     mappings: tuple[tuple[str, str, str], ...] = ()  # (value, text, color) for stat panels
     thresholds: tuple[tuple[float | None, str], ...] = ()
+    no_value: str = ""  # what a panel says when its query returns nothing (instead of "No data")
 
 
 @dataclass
@@ -97,6 +98,8 @@ def _panel_json(panel: Panel, pid: int, x: int, y: int) -> dict:
                 },
             }
         ]
+    if panel.no_value:
+        defaults["noValue"] = panel.no_value
     steps = [{"value": v, "color": color} for v, color in (panel.thresholds or ((None, "green"),))]
     defaults["thresholds"] = {"mode": "absolute", "steps": steps}
     if panel.kind == "timeseries":
