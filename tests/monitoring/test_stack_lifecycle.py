@@ -133,7 +133,7 @@ def test_fault_cli_drives_the_running_stack(stack):
     assert inject.returncode == 0, inject.stderr
     fault = json.loads(inject.stdout)
     assert fault["kind"] == "command-errors" and fault["params"]["share"] == 1
-    assert [e["alert"] for e in fault["expects"]] == ["BotCommandSLOFastBurn"]
+    assert [e["alert"] for e in fault["expects"]] == ["BotCommandErrorsHigh"]
     before = _errors(bot)
     _wait(lambda: _errors(bot) >= before + 3, 60, "three failed commands at share 1")
     again = _run([*CLI, "stack", "fault", "command-errors", "--no-wait", "--dir", str(root)])

@@ -190,5 +190,5 @@ def test_every_fault_expects_alerts_the_rules_have():
         expects, note = faults.expectations(kind, params, c)
         for e in expects:
             assert names[e.alert] == e.severity, (kind, e)
-        # every fault pages, except the silent players while issue 18's alert is missing
-        assert expects or (kind == "silent-players" and note), (kind, note)
+        # every fault pages
+        assert expects and not note, (kind, note)

@@ -10,10 +10,10 @@ kind           what happens                                                 page
 node-down      the node's JVM is stopped (clear: started again)             LavalinkNodeDown
 voice-closes   the voice server closes ``count`` connections with ``code``  LavalinkVoiceCloses
                (the bot rejoins after each, as bots do)
-silent-players the voice server drops every connection of the node and the  the silent-playback alert
+silent-players the voice server drops every connection of the node and the  LavalinkPlaybackSilent
                bot cannot rejoin: players keep their track, no frame moves
 slow-commands  every bot command takes ``seconds``                          BotCommandSLOFastBurn
-command-errors ``share`` of the bot's commands fail                         BotCommandSLOFastBurn
+command-errors ``share`` of the bot's commands fail                         BotCommandErrorsHigh
 frame-loss     the players' HTTP source delivers ``1 - share`` of real time PlaybackSLOFastBurn
 ============== ============================================================ ==========================
 
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     from lavametrics.devtools.stack import Stack
 
 KINDS = ("node-down", "voice-closes", "silent-players", "slow-commands", "command-errors", "frame-loss")
-# issue 18 adds the silent-playback page; until it is in the rules, silent-players pages nothing
 SILENT_PLAYBACK_ALERTS = ("LavalinkPlaybackSilent",)
 DEFAULT_SHARE = {"command-errors": 0.3, "frame-loss": 0.3}
 DEFAULT_SLOW_SECONDS = 3.0
@@ -107,7 +106,7 @@ def expectations(kind: str, params: dict[str, Any], config: MixinConfig) -> tupl
         "voice-closes": [(("LavalinkVoiceCloses",), {"node": node, "code": str(params.get("code"))})],
         "silent-players": [(SILENT_PLAYBACK_ALERTS, {"node": node})],
         "slow-commands": [(("BotCommandSLOFastBurn",), {"job": "bot"})],
-        "command-errors": [(("BotCommandSLOFastBurn",), {"job": "bot"})],
+        "command-errors": [(("BotCommandErrorsHigh",), {"job": "bot"})],
         "frame-loss": [(("PlaybackSLOFastBurn",), {})],
     }
     wanted = table[kind]
