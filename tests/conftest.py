@@ -23,3 +23,30 @@ def require_tool(name: str) -> str:
     path = shutil.which(name)
     require(path is not None, f"the `{name}` command")
     return path  # type: ignore[return-value]
+
+
+MISSING = " is missing"
+INSTALL_HINT = (
+    "sudo apt-get install prometheus prometheus-alertmanager (or LAVAMETRICS_INSTALL=1 make test), "
+    "and `make build` for the jars"
+)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Say loudly, last, which tests did not run for a missing prerequisite: a green run that
+    skipped the monitoring tests must not read as a full pass."""
+    reasons: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reason = str(longrepr[2]) if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
+        if MISSING in reason:
+            reason = reason.removeprefix("Skipped: ")
+            reasons[reason] = reasons.get(reason, 0) + 1
+    if not reasons:
+        return
+    total = sum(reasons.values())
+    tr = terminalreporter
+    tr.section(f"{total} TESTS DID NOT RUN: prerequisites missing", sep="!", red=True, bold=True)
+    for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1]):
+        tr.write_line(f"  {n:4d} x {reason}", red=True)
+    tr.write_line(f"  install them: {INSTALL_HINT}", bold=True)

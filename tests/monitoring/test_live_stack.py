@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from lavametrics.devtools import faults
 from lavametrics.devtools import node as nodes
 from lavametrics.devtools.stack import Stack
 from lavametrics.mixin import dashboards, grafana
@@ -226,7 +227,8 @@ def _alerts_firing(s: Stack) -> list[dict]:
 
 
 def test_faults_page_within_two_minutes(stack, capsys):
-    """Stop a node, drop voice connections, slow every command: each pages in time."""
+    """Stop a node, drop voice connections, slow every command (lavametrics.devtools.faults, what
+    `lavametrics stack fault` runs): each pages in time."""
     assert not [a for a in _alerts_firing(stack) if a["labels"]["severity"] == "critical"]
     # the burn-rate page reads an hour: the backfilled history makes it a full one, as in production
     long_window = C.slo.fast_windows[0]
@@ -235,24 +237,27 @@ def test_faults_page_within_two_minutes(stack, capsys):
         query=f'count_over_time(bot_command_duration_seconds_count{{job="bot", command="play"}}[{long_window}])',
     )["result"]
     assert float(samples[0]["value"][1]) >= 0.95 * duration_seconds(long_window) / 15, samples
-    b_guilds = [g for n in stack.bot.nodes if n.name == NODE_B for g in n.guilds]
-    started = time.monotonic()
-    stack.nodes[NODE_A].stop()
-    faults = {"LavalinkNodeDown": started}
-    faults["LavalinkVoiceCloses"] = time.monotonic()
-    closed = sum(stack.sim.close(g, 4006, "session no longer valid") for g in b_guilds[:4])
-    assert closed == 4
-    stack.bot.set_slow(3.0)
-    faults["BotCommandSLOFastBurn"] = time.monotonic()
-    where = {
-        "LavalinkNodeDown": lambda a: a["labels"].get("node") == NODE_A,
-        "LavalinkVoiceCloses": lambda a: a["labels"].get("node") == NODE_B and a["labels"].get("code") == "4006",
-        "BotCommandSLOFastBurn": lambda a: a["labels"].get("job") == "bot",
-    }
+    # the faults `lavametrics stack fault` injects, at once, each with the page it should cause
+    faults_at, expected = {}, {}
+    for kind, params in (
+        ("node-down", {"node": NODE_A}),
+        ("voice-closes", {"node": NODE_B, "code": 4006, "count": 4}),
+        ("slow-commands", {"seconds": 3.0}),
+    ):
+        since = time.monotonic()
+        fault = faults.inject(stack, kind, **params)
+        assert len(fault.expects) == 1, fault
+        expected[fault.expects[0].alert] = fault.expects[0]
+        faults_at[fault.expects[0].alert] = since
+    assert set(expected) == {"LavalinkNodeDown", "LavalinkVoiceCloses", "BotCommandSLOFastBurn"}
+    started = faults_at["LavalinkNodeDown"]
     latencies = {}
-    for alert, since in faults.items():
+    for alert, since in faults_at.items():
         n = stack.webhook.wait_firing(
-            alert, timeout=PAGE_WITHIN + 60 - (time.monotonic() - since), since=since, where=where[alert]
+            alert,
+            timeout=PAGE_WITHIN + 60 - (time.monotonic() - since),
+            since=since,
+            where=lambda a, e=expected[alert]: e.matches(a["labels"]),
         )
         latencies[alert] = None if n is None else round(n.received_monotonic - since, 1)
     (stack.root / "alert-latency.json").write_text(json.dumps(latencies, indent=2) + "\n")
@@ -263,5 +268,7 @@ def test_faults_page_within_two_minutes(stack, capsys):
         )
     late = {a: s for a, s in latencies.items() if s is None or s > PAGE_WITHIN}
     assert not late, f"alerts later than {PAGE_WITHIN:.0f}s (None: never): {late}; all: {latencies}"
-    n = stack.webhook.first_firing("LavalinkNodeDown", since=started, where=where["LavalinkNodeDown"])
+    n = stack.webhook.first_firing(
+        "LavalinkNodeDown", since=started, where=lambda a: expected["LavalinkNodeDown"].matches(a["labels"])
+    )
     assert n.receiver == "pager" and n.alerts[0]["annotations"]["runbook_url"].endswith("#lavalinknodedown")

@@ -6,15 +6,21 @@ import json
 import re
 import subprocess
 import sys
+import threading
+import time
 import urllib.error
 import urllib.request
 
 import pytest
 
 from lavametrics.bot.metrics import LATENCY_BUCKETS
+from lavametrics.cli.stack import drill_table
 from lavametrics.devtools import bothistory as history
+from lavametrics.devtools import faults
 from lavametrics.devtools.botsim import COMMAND_MIX
 from lavametrics.devtools.webhook import WebhookReceiver
+from lavametrics.mixin import rules
+from lavametrics.mixin.config import MixinConfig
 from tests.conftest import require_tool
 
 
@@ -57,6 +63,7 @@ def test_webhook_receiver_keeps_and_logs_firing_alerts(tmp_path):
         "severity": "critical",
         "node": "a",
         "summary": "Lavalink node a is down",
+        "labels": {"alertname": "LavalinkNodeDown", "node": "a", "severity": "critical"},
     }
 
 
@@ -123,3 +130,65 @@ def test_stack_down_when_nothing_runs(tmp_path):
         timeout=60,
     )
     assert proc.returncode == 0 and proc.stdout == "metrics stack: not running\n"
+
+
+def _notify(hook: WebhookReceiver, status: str, *alerts: dict) -> None:
+    body = {"receiver": "pager", "status": status, "alerts": [{"status": status, **a} for a in alerts]}
+    assert _post(hook.url, json.dumps(body).encode()) == 200
+
+
+def test_drill_times_page_and_resolution_from_the_receivers_log(tmp_path):
+    """The drill `lavametrics stack fault` runs, against a real receiver writing alerts.log."""
+    down = {"labels": {"alertname": "LavalinkNodeDown", "node": "n1", "severity": "critical"}}
+    other_node = {"labels": {"alertname": "LavalinkNodeDown", "node": "n2", "severity": "critical"}}
+    extra = {"labels": {"alertname": "BotLavalinkDisconnects", "node": "n1", "severity": "critical"}}
+    with WebhookReceiver(log_path=tmp_path / "alerts.log") as hook:
+        _notify(hook, "firing", other_node)  # before the fault: not part of the incident
+        lines = []
+
+        def inject():
+            # the alert arrives once the fault is in (here: from a thread, as Alertmanager's POST would)
+            threading.Timer(0.6, _notify, (hook, "firing", other_node)).start()
+            threading.Timer(1.2, _notify, (hook, "firing", down, extra)).start()
+            return faults.Fault("node-down", {"node": "n1"}, time.time(), [faults.Expect(*_exp("n1"))])
+
+        def clear():
+            threading.Timer(0.8, _notify, (hook, "resolved", down, extra)).start()
+
+        result = faults.drill(
+            inject,
+            clear,
+            tmp_path / "alerts.log",
+            fire_timeout=20,
+            resolve_timeout=20,
+            progress=lines.append,
+            every=0.5,
+        )
+    (timing,) = result.timings
+    assert timing.alert == "LavalinkNodeDown"
+    assert 1.0 <= timing.fired < 10 and 0.6 <= timing.resolved < 10, timing
+    # everything the receiver got from the fault on: the other node's page, ours, its resolution
+    assert result.notifications == 3 and result.firing == 2, result
+    assert result.alertnames == ["BotLavalinkDisconnects", "LavalinkNodeDown"]
+    assert any("firing at the webhook" in line for line in lines), lines
+    (row,) = faults.summarize([result, result])
+    assert row["runs"] == 2 and row["fired"]["median"] == timing.fired and row["notifications"] == [3, 3]
+    # the guide's table, as `lavametrics stack drill` prints it
+    line = drill_table([row]).splitlines()[2]
+    assert line.startswith("| `node-down` (node n1) | `LavalinkNodeDown` | 2 | ") and "| 2 (3), 2 (3) |" in line, line
+
+
+def _exp(node: str) -> tuple:
+    return ("LavalinkNodeDown", "critical", {"node": node})
+
+
+def test_every_fault_expects_alerts_the_rules_have():
+    c = MixinConfig()
+    names = {a.name: a.severity for a in rules.alerts(c)}
+    params = {"node": "node-1", "code": 4006}
+    for kind in faults.KINDS:
+        expects, note = faults.expectations(kind, params, c)
+        for e in expects:
+            assert names[e.alert] == e.severity, (kind, e)
+        # every fault pages
+        assert expects and not note, (kind, note)

@@ -13,7 +13,7 @@ import sys
 
 from lavametrics import __version__
 from lavametrics.argtypes import Parser
-from lavametrics.cli import catalog, check, config, demo, loadtest, mixin, serve, targets, voicesim
+from lavametrics.cli import catalog, check, config, demo, loadtest, mixin, serve, stack, targets, voicesim
 from lavametrics.cli.output import PROG, CliError, err
 
 # The optional extra that brings each module a command may need (pyproject.toml).
@@ -29,6 +29,7 @@ COMMANDS = [
     voicesim.add_voicesim,
     demo.add_demo,
     mixin.add_mixin,
+    stack.add_stack,
 ]
 
 

@@ -40,6 +40,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from lavametrics.devtools import procs
 from lavametrics.devtools.node import Node, java_binary, start_node
 from lavametrics.devtools.voicelink import connect_and_play
 from lavametrics.devtools.voicesim import VoiceSimulator
@@ -53,7 +54,7 @@ _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 def cpu_seconds(pid: int) -> float:
     """utime + stime of the process, all its threads."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    fields = procs.stat_fields(pid)
     return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS  # fields 14 and 15 of stat(5)
 
 

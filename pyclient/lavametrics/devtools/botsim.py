@@ -6,12 +6,18 @@ command shows up as late as a real one would. Each Lavalink node gets a real cli
 whose players stream to the voice simulator; node connects and disconnects, track events and
 voice closes come from that session, as a bot would report them.
 
-Faults for tests and demos: ``set_slow(seconds)`` makes every command take that long,
-``set_error_ratio(r)`` makes that share of commands fail.
+Like a bot, it loads tracks (``/v4/loadtracks``) for its play and search commands once a node
+is connected, and rejoins a guild's voice channel when the voice server closes the connection.
+
+Faults (``lavametrics.devtools.faults`` drives them): ``set_slow(seconds)`` makes every command
+take that long, ``set_error_ratio(r)`` makes that share of commands fail, ``lose_voice(node)``
+stops rejoining voice on that node (its players keep their track but no voice connection)
+and ``rejoin(node)`` connects every guild of the node again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import logging
 import math
@@ -24,7 +30,7 @@ from dataclasses import dataclass, field
 from prometheus_client import CollectorRegistry
 
 from lavametrics.bot.metrics import BotMetrics
-from lavametrics.devtools.voicelink import connect_and_play
+from lavametrics.devtools.voicelink import connect_and_play, voice_state
 from lavametrics.devtools.voicesim import VoiceSimulator
 from lavametrics.lavalink.session import LavalinkSession, SessionError
 from lavametrics.monitor.serve import MetricsHTTPServer, make_handler
@@ -50,6 +56,9 @@ COMMAND_MIX = (
 LATENCY_SIGMA = 0.35
 SEARCH_SOURCES = ("youtube", "soundcloud", "spotify")
 RECONNECT_DELAY = 3.0
+ERROR_RATIO = 0.0005  # the healthy share of failing commands
+LOADS_QUEUED = 4  # loads waiting for the loader thread; more are dropped (a busy bot sheds them)
+HANDSHAKE_TIMEOUT = 30.0
 
 
 @dataclass
@@ -60,6 +69,8 @@ class SimNode:
     guilds: tuple[int, ...]
     session: LavalinkSession | None = field(default=None, repr=False)
     connected: bool = False
+    track: dict | None = field(default=None, repr=False)  # what its players play
+    voice_lost: bool = False  # the bot does not rejoin voice on this node (the silent-players fault)
 
 
 class BotSimulator:
@@ -70,7 +81,7 @@ class BotSimulator:
         sim: VoiceSimulator,
         audio: str,
         rate: float = 2.0,
-        error_ratio: float = 0.0005,
+        error_ratio: float = ERROR_RATIO,
         host: str = "127.0.0.1",
         port: int = 0,
         seed: int | None = None,
@@ -88,6 +99,7 @@ class BotSimulator:
         self._rng = random.Random(seed)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._loads: queue.Queue[str] = queue.Queue(LOADS_QUEUED)
         # the same bounded server a bot's own endpoint runs (start_metrics_server_from_env)
         self.server = MetricsHTTPServer((host, port), make_handler(self.registry))
 
@@ -97,6 +109,30 @@ class BotSimulator:
 
     def set_error_ratio(self, ratio: float) -> None:
         self._error_ratio = ratio
+
+    def node(self, name: str) -> SimNode:
+        for n in self.nodes:
+            if n.name == name:
+                return n
+        raise KeyError(f"no node {name!r} (nodes: {', '.join(n.name for n in self.nodes)})")
+
+    def lose_voice(self, name: str, lost: bool = True) -> None:
+        """With ``lost``, closed voice connections on that node stay closed (no rejoin)."""
+        self.node(name).voice_lost = lost
+
+    def rejoin(self, name: str) -> int:
+        """Give every guild of the node its track and a voice connection again; how many joined."""
+        node = self.node(name)
+        session, track = node.session, node.track
+        if session is None or track is None:
+            return 0
+        joined = 0
+        for guild in node.guilds:
+            with contextlib.suppress(SessionError, OSError):
+                body = {"track": {"encoded": track["encoded"]}, "voice": voice_state(self.sim, guild)}
+                session.update_player(guild, body, timeout=HANDSHAKE_TIMEOUT)
+                joined += 1
+        return joined
 
     @property
     def metrics_url(self) -> str:
@@ -111,6 +147,7 @@ class BotSimulator:
     def start(self) -> BotSimulator:
         self._spawn(self.server.serve_forever, "botsim-http", 0.2)
         self._spawn(self._commands, "botsim-commands")
+        self._spawn(self._loader, "botsim-loads")
         for node in self.nodes:
             self._spawn(self._node_loop, f"botsim-{node.name}", node)
         return self
@@ -162,6 +199,8 @@ class BotSimulator:
                 outcome = "error" if roll < self._error_ratio else "cancelled" if roll > 0.998 else "success"
                 heapq.heappush(pending, (now + duration, name, duration, outcome))
                 if name in ("play", "search"):
+                    with contextlib.suppress(queue.Full):
+                        self._loads.put_nowait(self.audio)
                     self.metrics.observe_search(
                         self._rng.choice(SEARCH_SOURCES), 0 if self._rng.random() < 0.03 else self._rng.randint(1, 25)
                     )
@@ -169,6 +208,22 @@ class BotSimulator:
                 next_arrival = now + self._rng.expovariate(self.rate)
             wake = min(next_arrival, pending[0][0] if pending else next_arrival)
             self._stop.wait(max(0.0, min(wake - time.monotonic(), 0.5)))
+
+    def _loader(self) -> None:
+        """Load what play and search commands ask for on a connected node, as a bot resolves a query."""
+        turn = 0
+        while not self._stop.is_set():
+            try:
+                identifier = self._loads.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            connected = [n for n in self.nodes if n.connected and n.session is not None]
+            if not connected:
+                continue
+            node = connected[turn % len(connected)]
+            turn += 1
+            with contextlib.suppress(SessionError, OSError, AttributeError):
+                node.session.load(identifier)  # type: ignore[union-attr]
 
     # --- Lavalink sessions -------------------------------------------------------------------
     def _node_loop(self, node: SimNode) -> None:
@@ -183,19 +238,20 @@ class BotSimulator:
             node.session, node.connected = session, True
             self.metrics.node_event(node.name, "connected")
             try:
-                track = connect_and_play(session, self.sim, node.guilds, self.audio, timeout=30)
+                node.track = connect_and_play(session, self.sim, node.guilds, self.audio, timeout=HANDSHAKE_TIMEOUT)
             except SessionError as exc:
                 log.warning("bot simulator: %s: could not start players: %s", node.name, exc)
-                track = None
-            self._follow(session, track)
+                node.track = None
+            self._follow(node, session)
             node.connected = False
             if self._stop.is_set():
                 break
             self.metrics.node_event(node.name, "disconnected")
             self._stop.wait(RECONNECT_DELAY)
 
-    def _follow(self, session: LavalinkSession, track: dict | None) -> None:
-        """Report the session's events until it closes; replay a finished track as a queue would."""
+    def _follow(self, node: SimNode, session: LavalinkSession) -> None:
+        """Report the session's events until it closes; replay a finished track as a queue would,
+        rejoin voice when the voice server closed the connection."""
         while session.is_open and not self._stop.is_set():
             try:
                 message = session.messages.get(timeout=0.5)
@@ -210,9 +266,9 @@ class BotSimulator:
             elif kind == "TrackEndEvent":
                 reason = message.get("reason", "none")
                 self.metrics.track_event("end", reason)
-                if reason == "finished" and track is not None:
+                if reason == "finished" and node.track is not None:
                     try:
-                        session.update_player(int(message["guildId"]), {"track": {"encoded": track["encoded"]}})
+                        session.update_player(int(message["guildId"]), {"track": {"encoded": node.track["encoded"]}})
                     except (SessionError, OSError):
                         pass
             elif kind == "TrackExceptionEvent":
@@ -221,4 +277,13 @@ class BotSimulator:
                 self.metrics.track_event("stuck")
             elif kind == "WebSocketClosedEvent":
                 self.metrics.voice_close(message.get("code"))
+                if message.get("byRemote") and not node.voice_lost:
+                    # as a bot does on 4006 & co: join the channel again (a fresh voice server update)
+                    guild = int(message["guildId"])
+                    threading.Thread(target=self._rejoin_guild, args=(session, guild), daemon=True).start()
         session.close()
+
+    def _rejoin_guild(self, session: LavalinkSession, guild: int) -> None:
+        with contextlib.suppress(SessionError, OSError):
+            session.update_player(guild, {"voice": voice_state(self.sim, guild)}, timeout=HANDSHAKE_TIMEOUT)
+            self.metrics.voice_reconnect()

@@ -3,14 +3,18 @@
 Runs on the embedded defaults (Lavalink/application.yml) and needs nothing but the built jars.
 The node's players are connected to `lavametrics.devtools.voicesim`, so frames really flow and the
 frame, voice and track metrics move while you watch. DEMO_SECONDS=N stops it by itself after
-N seconds; otherwise it runs until Ctrl-C.
+N seconds; otherwise it runs until Ctrl-C. It ends by pointing at the monitoring: the dashboards
+rendered as PNG from the local stack's Prometheus when `make metrics-up` runs, else the two
+commands that show them.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -104,6 +108,40 @@ def main() -> int:
         sim.stop()
         shutil.rmtree(workdir, ignore_errors=True)
         print("demo: stopped", flush=True)
+        if node is not None and node.process is not None:  # it ran: show where its monitoring is
+            _point_at_dashboards()
+
+
+def _point_at_dashboards() -> None:
+    """The monitoring a newcomer should see next: the rendered dashboards, or how to get them."""
+    root = nodes.repo_root()
+    stack = root / ".stack"
+    try:
+        prometheus = json.loads((stack / "urls.json").read_text())["prometheus"]
+    except (OSError, ValueError, KeyError):
+        prometheus = None
+    print()
+    if prometheus is not None:
+        out = stack / "dashboards"
+        print(f"demo: drawing the dashboards from the local stack's Prometheus ({prometheus}) ...", flush=True)
+        proc = subprocess.run(
+            [sys.executable, "-m", "lavametrics.cli", "mixin", "render", "--prometheus", prometheus, "--out", str(out)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        if proc.returncode == 0:
+            pictures = sorted(out.rglob("*.png"))
+            print(f"demo: the monitoring: {len(pictures)} pictures of the dashboards in {out}/", flush=True)
+            for folder in sorted({p.parent for p in pictures}):
+                print(f"  {folder}/")
+            return
+        print(f"demo: rendering failed: {proc.stderr.strip().splitlines()[-1:] or proc.returncode}", flush=True)
+    print("demo: the monitoring (Prometheus, Alertmanager, dashboards, pages) of a node like this one:")
+    print("  make metrics-up                 # node, simulated bot, Prometheus and Alertmanager on loopback")
+    print("  .venv/bin/lavametrics mixin render --prometheus http://127.0.0.1:9090 --out .stack/dashboards")
+    print("  .venv/bin/lavametrics stack fault node-down    # and watch the page arrive")
+    print("  (make demo again while the stack runs draws the dashboards for you)", flush=True)
 
 
 def _totals(

@@ -112,9 +112,12 @@ def deep_merge(base: dict, overrides: Mapping[str, Any]) -> dict:
 
 
 def _write_yaml(path: Path, data: dict) -> None:
+    """Write a node's application.yml readable by its owner only: it holds the node's password."""
     yaml = YAML()
     yaml.default_flow_style = False
-    with path.open("w") as fh:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an existing file keeps its mode through O_CREAT
+    with os.fdopen(fd, "w") as fh:
         yaml.dump(data, fh)
 
 

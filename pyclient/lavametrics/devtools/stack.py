@@ -3,7 +3,15 @@
 ``make metrics-up`` runs ``python -m lavametrics.devtools.stack up``: a detached supervisor
 process starts everything on loopback under ``.stack/`` and writes the URLs to
 ``.stack/urls.json``; ``up`` again finds it running and only prints them; ``down`` stops it.
-The tests use :class:`Stack` in-process, to induce faults and time the alerts.
+The supervisor records itself (``stack.pid``) and every process it starts (``children.json``)
+by pid and start time, so ``down`` stops them all even after the supervisor was killed, and
+never signals a process that merely inherited a recorded pid. ``lavametrics stack fault``
+talks to the supervisor through ``.stack/control.sock`` (a 0600 unix socket); the tests use
+:class:`Stack` in-process, with the same fault implementation (:mod:`lavametrics.devtools.faults`).
+
+The node's ``application.yml`` is 0600 and holds a random password made for this stack; the
+stack's own clients read it from there and nothing prints it. Prometheus runs without
+``--web.enable-lifecycle`` (no unauthenticated ``/-/quit``); nothing here needs a reload.
 
 Everything runs with the generated configuration and the production timings of the mixin
 (scrape and evaluation interval, ``for`` durations, Alertmanager group waits), so what pages
@@ -16,26 +24,33 @@ import argparse
 import concurrent.futures as cf
 import json
 import os
+import re
+import secrets
 import shutil
 import signal
 import socket
+import socketserver
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lavametrics.devtools import bothistory as history
+from lavametrics.devtools import faults, procs
 from lavametrics.devtools import node as nodes
+from lavametrics.devtools.audioserve import AudioServer
 from lavametrics.devtools.botsim import BotSimulator, SimNode
 from lavametrics.devtools.voicesim import VoiceSimulator
 from lavametrics.devtools.wavgen import write_tone
 from lavametrics.devtools.webhook import WebhookReceiver
 from lavametrics.mixin.build import alertmanager_text, files, yaml_text
-from lavametrics.mixin.config import MixinConfig
+from lavametrics.mixin.config import MixinConfig, duration_seconds
 from lavametrics.mixin.stackconfig import JOBS, prometheus_config
 from lavametrics.monitor import targets
 from lavametrics.monitor.nodesfile import NodeSpec
@@ -143,6 +158,8 @@ class Stack:
         self.sim: VoiceSimulator | None = None
         self.bot: BotSimulator | None = None
         self.webhook: WebhookReceiver | None = None
+        self.audio: AudioServer | None = None
+        self.faults: dict[str, faults.Fault] = {}
 
     # --- layout ------------------------------------------------------------------------------
     def _port(self, name: str, offset: int = 0) -> int:
@@ -184,7 +201,8 @@ class Stack:
             self.ports[name] = self._port(name)
         self.webhook = WebhookReceiver(port=self.ports["webhook"], log_path=self.root / "alerts.log").start()
         am = self.root / "alertmanager"
-        (am / "data").mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(am / "data", ignore_errors=True)  # no notification log of an earlier run
+        (am / "data").mkdir(parents=True)
         (am / "alertmanager.yml").write_text(alertmanager_text(self.config, webhook_url=self.webhook.url))
         self.daemons["alertmanager"] = Daemon(
             "alertmanager",
@@ -198,26 +216,45 @@ class Stack:
             am,
             am / "alertmanager.log",
         ).start()
-        progress("starting the voice simulator and the Lavalink node(s)")
+        self._record_children()
+        progress("starting the voice simulator and its audio source")
         self.sim = VoiceSimulator(workdir=self.root / "voicesim").start()
-        audio = write_tone(self.root / "stack-tone.wav", seconds=600)
+        self.audio = AudioServer(write_tone(self.root / "stack-tone.wav", seconds=600)).start()
+        password = secrets.token_urlsafe(24)  # this stack's own; in application.yml (0600) only
+        server = self._own_server_jar()
         for i, name in enumerate(self.node_names):
             port = self._port("node", i)
-            self.nodes[name] = nodes.prepare_node(self.root / name, port=port, jvm_args=self.sim.jvm_args())
+            self.nodes[name] = nodes.prepare_node(
+                self.root / name,
+                port=port,
+                jvm_args=self.sim.jvm_args(),
+                overrides={"lavalink": {"server": {"password": password}}},
+                server=server,
+            )
+        progress(f"starting the Lavalink node(s) ({', '.join(self.nodes)}; a JVM takes 10-30 s)")
+        started = time.monotonic()
         with cf.ThreadPoolExecutor(len(self.nodes)) as pool:  # JVMs start in parallel
-            for fut in [pool.submit(n.start) for n in self.nodes.values()]:
+            futures = [pool.submit(n.start) for n in self.nodes.values()]
+            while cf.wait(futures, timeout=1.0).not_done:
+                self._record_children()  # each JVM as soon as it is spawned
+            for fut in futures:
                 fut.result()
-        progress("connecting the simulated bot")
+        self._record_children()
+        progress(f"node(s) ready in {time.monotonic() - started:.0f}s; connecting the simulated bot")
         sim_nodes = [
             SimNode(name, n.url, n.password, tuple(GUILD_BASE + 100 * i + g for g in range(self.guilds_per_node)))
             for i, (name, n) in enumerate(self.nodes.items())
         ]
         self.bot = bot = BotSimulator(
-            nodes=sim_nodes, sim=self.sim, audio=str(audio), rate=self.command_rate, port=self.ports["bot"]
+            nodes=sim_nodes, sim=self.sim, audio=self.audio.url, rate=self.command_rate, port=self.ports["bot"]
         ).start()
         bot.wait_connected(timeout=max(10.0, deadline - time.monotonic()))
+        progress("bot connected, its players streaming to the voice simulator")
         prom = self._write_prometheus(bot.port)
-        (prom / "data").mkdir(exist_ok=True)
+        # a fresh TSDB: a backfilled hour over an earlier run's samples of the same series reads as
+        # counter resets, and the burn-rate windows would measure nothing
+        shutil.rmtree(prom / "data", ignore_errors=True)
+        (prom / "data").mkdir()
         if self.backfill_seconds:
             progress(f"backfilling {self.backfill_seconds:.0f}s of bot history")
             self._backfill(prom, bot.port)
@@ -231,15 +268,32 @@ class Stack:
                 f"--web.listen-address=127.0.0.1:{self.ports['prometheus']}",
                 # the rules read slo.period back: keep at least that (mixin timings.retention)
                 f"--storage.tsdb.retention.time={self.config.timings.retention}",
-                "--web.enable-lifecycle",
             ],
             prom,
             prom / "prometheus.log",
         ).start()
+        self._record_children()
         self._wait(lambda: http_ok(f"{self.prometheus_url}/-/ready"), deadline, "prometheus", "/-/ready")
         self._wait(lambda: http_ok(f"{self.alertmanager_url}/-/ready"), deadline, "alertmanager", "/-/ready")
-        progress("waiting for every target to be scraped")
+        progress("Prometheus and Alertmanager ready; waiting for the first scrape of every target")
         self._wait(self.targets_up, deadline, "prometheus", "every target up")
+
+    def _own_server_jar(self) -> nodes.ServerJar:
+        """A copy of the server jar for this stack: `make build` rewrites the jar in the checkout,
+        and a JVM whose jar changed under it fails to load its next class (lavaplayer's end of
+        track, hours into a stack's life). A launcher jar that names its dependencies in its
+        manifest's Class-Path (relative to where it lies) runs where it is."""
+        server = nodes.resolve_server_jar()
+        try:
+            with zipfile.ZipFile(server.path) as jar:
+                manifest = jar.read("META-INF/MANIFEST.MF").decode(errors="replace")
+        except (OSError, KeyError, zipfile.BadZipFile):
+            manifest = ""
+        if re.search(r"^Class-Path:", manifest, re.MULTILINE):
+            return server
+        copy = self.root / server.path.name
+        shutil.copy2(server.path, copy)
+        return nodes.ServerJar(server.kind, server.version, copy)
 
     def _backfill(self, prom: Path, bot_port: int) -> None:
         promtool = shutil.which("promtool")
@@ -274,6 +328,24 @@ class Stack:
                 raise StackError(f"{daemon}: {what} not reached in time; log {d.log if d else '?'}")
             time.sleep(0.5)
 
+    @property
+    def children_file(self) -> Path:
+        return self.root / "children.json"
+
+    def _record_children(self) -> None:
+        """Write who runs (pid and start time of every daemon and node JVM) for `down` to find."""
+        running = [(name, d.process) for name, d in self.daemons.items()]
+        running += [(name, n.process) for name, n in self.nodes.items()]
+        records = [r for name, p in running if p is not None and (r := procs.ProcRecord.of(name, p.pid))]
+        procs.write_records(self.children_file, records)
+
+    def restart_node(self, name: str) -> None:
+        """Start a stopped node again, on its port, and record its new JVM."""
+        n = self.nodes[name]
+        if not n.running():
+            n.start()
+        self._record_children()
+
     def stop(self) -> None:
         if self.bot is not None:
             self.bot.stop()
@@ -283,8 +355,11 @@ class Stack:
             n.stop()
         if self.sim is not None:
             self.sim.stop()
+        if self.audio is not None:
+            self.audio.stop()
         if self.webhook is not None:
             self.webhook.stop()
+        self.children_file.unlink(missing_ok=True)
 
     # --- Prometheus --------------------------------------------------------------------------
     @property
@@ -327,34 +402,44 @@ class Stack:
         return out
 
 
-# --- make metrics-up / metrics-down ----------------------------------------------------------
+# --- make metrics-up / metrics-down and the control socket -----------------------------------
+
+PID_FILE, URLS_FILE, CONTROL_SOCKET, LOG_FILE = "stack.pid", "urls.json", "control.sock", "stack.log"
 
 
-def _pid(root: Path) -> int | None:
+def _supervisor(root: Path) -> procs.ProcRecord | None:
+    """The running supervisor named by stack.pid ("PID START"), only if that very process still runs."""
     try:
-        pid = int((root / "stack.pid").read_text().strip())
-        os.kill(pid, 0)
-        return pid
+        pid, start = (int(x) for x in (root / PID_FILE).read_text().split())
     except (OSError, ValueError):
-        return None
+        return None  # missing, or not ours (an older format, or garbage): never signal it
+    record = procs.ProcRecord("supervisor", pid, start)
+    return record if record.alive() else None
 
 
 def _print_urls(root: Path) -> None:
-    urls = json.loads((root / "urls.json").read_text())
+    urls = json.loads((root / URLS_FILE).read_text())
     width = max(map(len, urls))
     for name, url in urls.items():
         print(f"  {name.ljust(width)}  {url}")
-    print(f"  {'stack log'.ljust(width)}  {root / 'stack.log'}")
+    print(f"  {'stack log'.ljust(width)}  {root / LOG_FILE}")
+    print(f"  {'faults'.ljust(width)}  lavametrics stack fault --help")
 
 
 def cmd_up(root: Path, timeout: float) -> int:
     root.mkdir(parents=True, exist_ok=True)
-    if _pid(root) is not None and (root / "urls.json").is_file():
-        print(f"metrics stack: already running (pid {_pid(root)})")
+    running = _supervisor(root)
+    if running is not None and (root / URLS_FILE).is_file():
+        print(f"metrics stack: already running (pid {running.pid})")
         _print_urls(root)
         return 0
-    (root / "urls.json").unlink(missing_ok=True)
-    with (root / "stack.log").open("ab") as log:
+    if running is not None:
+        print(f"metrics stack: error: a supervisor (pid {running.pid}) is still starting; wait or `make metrics-down`")
+        return 1
+    (root / URLS_FILE).unlink(missing_ok=True)
+    log_path = root / LOG_FILE
+    with log_path.open("ab") as log:
+        offset = log.tell()
         proc = subprocess.Popen(
             [sys.executable, "-m", "lavametrics.devtools.stack", "run", "--dir", str(root)],
             stdout=log,
@@ -362,46 +447,140 @@ def cmd_up(root: Path, timeout: float) -> int:
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-    print(f"metrics stack: starting (pid {proc.pid}, log {root / 'stack.log'}) ...", flush=True)
-    deadline = time.monotonic() + timeout
-    while not (root / "urls.json").is_file():
+    print(f"metrics stack: starting (pid {proc.pid}, log {log_path})", flush=True)
+    started = time.monotonic()
+    deadline, quiet_since = started + timeout, started
+    while not (root / URLS_FILE).is_file():
+        # the supervisor's progress lines ("stack: ..."), as they come
+        with log_path.open("rb") as fh:
+            fh.seek(offset)
+            chunk = fh.read()
+        complete = chunk[: chunk.rfind(b"\n") + 1]
+        offset += len(complete)
+        for line in complete.decode(errors="replace").splitlines():
+            if line.startswith("stack: "):
+                print(f"metrics stack: [{time.monotonic() - started:4.0f}s] {line[len('stack: ') :]}", flush=True)
+                quiet_since = time.monotonic()
+        if time.monotonic() - quiet_since >= 10:
+            print(f"metrics stack: [{time.monotonic() - started:4.0f}s] ... still starting", flush=True)
+            quiet_since = time.monotonic()
         if proc.poll() is not None or time.monotonic() > deadline:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
-            tail = "\n".join((root / "stack.log").read_text(errors="replace").splitlines()[-25:])
-            print(f"metrics stack: failed to start; {root / 'stack.log'}:\n{tail}", file=sys.stderr)
+            tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-25:])
+            print(f"metrics stack: failed to start; {log_path}:\n{tail}", file=sys.stderr)
             return 1
         time.sleep(0.5)
-    print("metrics stack: up")
+    print(f"metrics stack: up in {time.monotonic() - started:.0f}s")
     _print_urls(root)
     return 0
 
 
 def cmd_down(root: Path) -> int:
-    pid = _pid(root)
-    if pid is None:
+    supervisor = _supervisor(root)
+    children = [c for c in procs.read_records(root / "children.json") if c.alive()]
+    if supervisor is None and not children:
+        for name in (PID_FILE, URLS_FILE, CONTROL_SOCKET, "children.json"):
+            (root / name).unlink(missing_ok=True)
         print("metrics stack: not running")
         return 0
-    os.killpg(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 60
-    while _pid(root) is not None and time.monotonic() < deadline:
-        time.sleep(0.5)
-    if _pid(root) is not None:
-        os.killpg(pid, signal.SIGKILL)
-    (root / "stack.pid").unlink(missing_ok=True)
-    (root / "urls.json").unlink(missing_ok=True)
-    print("metrics stack: stopped")
+    if supervisor is not None:
+        supervisor.stop(timeout=60)  # it stops its children itself
+    left = [c for c in children if c.alive()]
+    for child in left:
+        child.stop()
+    for name in (PID_FILE, URLS_FILE, CONTROL_SOCKET, "children.json"):
+        (root / name).unlink(missing_ok=True)
+    if supervisor is None:
+        print(f"metrics stack: stopped {', '.join(c.name for c in left)} (the supervisor was already gone)")
+    else:
+        print("metrics stack: stopped")
     return 0
 
 
+class ControlServer(socketserver.ThreadingUnixStreamServer):
+    """One JSON request per connection on a 0600 unix socket: inject, clear, status."""
+
+    daemon_threads = True
+
+    def __init__(self, path: Path, stack: Stack):
+        self.stack = stack
+        self.lock = threading.Lock()  # one fault operation at a time
+        path.unlink(missing_ok=True)
+        old = os.umask(0o177)  # the socket file is born 0600: only this user may drive the stack
+        try:
+            super().__init__(str(path), _ControlHandler)
+        finally:
+            os.umask(old)
+
+    def handle_request_json(self, req: dict) -> dict:
+        op = req.get("op")
+        with self.lock:
+            if op == "inject":
+                fault = faults.inject(self.stack, str(req.get("kind")), **dict(req.get("params") or {}))
+                return {"ok": True, "fault": fault.as_dict()}
+            if op == "clear":
+                return {"ok": True, "cleared": faults.clear(self.stack)}
+            if op == "status":
+                return {"ok": True, "faults": [f.as_dict() for f in self.stack.faults.values()]}
+        return {"ok": False, "error": f"unknown op {op!r}"}
+
+
+class _ControlHandler(socketserver.StreamRequestHandler):
+    server: ControlServer
+
+    def handle(self) -> None:
+        try:
+            req = json.loads(self.rfile.readline(65536))
+            reply = self.server.handle_request_json(req)
+        except (faults.FaultError, nodes.NodeError, StackError, TimeoutError) as exc:
+            reply = {"ok": False, "error": str(exc)}
+        except (ValueError, TypeError, AttributeError) as exc:
+            reply = {"ok": False, "error": f"bad request: {exc}"}
+        self.wfile.write(json.dumps(reply).encode() + b"\n")
+
+
+def control(root: Path, request: dict, timeout: float = 240.0) -> dict:
+    """Send one request to the running stack's supervisor; its JSON answer (StackError if none)."""
+    if _supervisor(root) is None:
+        raise StackError(f"no metrics stack runs in {root}: `make metrics-up` first")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        try:
+            s.connect(str(root / CONTROL_SOCKET))
+            s.sendall(json.dumps(request).encode() + b"\n")
+            data = b""
+            while not data.endswith(b"\n"):
+                part = s.recv(65536)
+                if not part:
+                    break
+                data += part
+        except OSError as exc:
+            raise StackError(f"{root / CONTROL_SOCKET}: {exc.strerror or exc}") from None
+    try:
+        reply = json.loads(data)
+    except ValueError:
+        raise StackError(f"{root / CONTROL_SOCKET}: no answer from the supervisor") from None
+    if not reply.get("ok"):
+        raise StackError(str(reply.get("error")))
+    return reply
+
+
 def cmd_run(root: Path) -> int:
-    """The supervisor: start everything, publish the URLs, wait for SIGTERM, stop everything."""
+    """The supervisor: start everything, publish the URLs, serve the control socket until SIGTERM, stop."""
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    (root / "stack.pid").write_text(f"{os.getpid()}\n")
-    stack = Stack(root)
+    me = procs.ProcRecord.of("supervisor", os.getpid())
+    assert me is not None
+    (root / PID_FILE).write_text(f"{me.pid} {me.start}\n")
+    config = MixinConfig()
+    # an hour of healthy bot history, so the burn-rate pages read a full window as in production
+    stack = Stack(root, backfill_seconds=duration_seconds(config.slo.fast_windows[0]), config=config)
+    server: ControlServer | None = None
     try:
         stack.start(progress=lambda msg: print(f"stack: {msg}", flush=True))
-        (root / "urls.json").write_text(json.dumps(stack.urls(), indent=2) + "\n")
+        server = ControlServer(root / CONTROL_SOCKET, stack)
+        threading.Thread(target=server.serve_forever, name="stack-control", daemon=True).start()
+        (root / URLS_FILE).write_text(json.dumps(stack.urls(), indent=2) + "\n")
         print("stack: up", flush=True)
         while True:
             time.sleep(3600)
@@ -411,9 +590,12 @@ def cmd_run(root: Path) -> int:
         print(f"stack: error: {exc}", flush=True)
         return 1
     finally:
+        if server is not None:
+            server.shutdown()
+            server.server_close()
         stack.stop()
-        (root / "stack.pid").unlink(missing_ok=True)
-        (root / "urls.json").unlink(missing_ok=True)
+        for name in (PID_FILE, URLS_FILE, CONTROL_SOCKET):
+            (root / name).unlink(missing_ok=True)
         print("stack: stopped", flush=True)
 
 

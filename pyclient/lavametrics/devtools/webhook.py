@@ -2,7 +2,9 @@
 
 The local stack's default receiver, and the end of the alert-latency test: each POSTed
 notification is kept (and appended as one JSON line to the log file) with its arrival time,
-so a test can wait for an alert and tell how long the way from fault to receiver took.
+so a test can wait for an alert and tell how long the way from fault to receiver took; the
+log line carries the arrival time and every alert's labels, for the fault drill
+(:mod:`lavametrics.devtools.faults`) in another process.
 """
 
 from __future__ import annotations
@@ -94,6 +96,7 @@ class WebhookReceiver:
                         "severity": a.get("labels", {}).get("severity"),
                         "node": a.get("labels", {}).get("node"),
                         "summary": a.get("annotations", {}).get("summary"),
+                        "labels": a.get("labels", {}),
                     }
                     for a in n.alerts
                 ]
@@ -102,6 +105,7 @@ class WebhookReceiver:
                         json.dumps(
                             {
                                 "received": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(n.received)),
+                                "received_unix": round(n.received, 3),
                                 "receiver": n.receiver,
                                 "status": n.status,
                                 "alerts": summary,

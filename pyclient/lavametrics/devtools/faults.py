@@ -1,0 +1,382 @@
+"""Faults for the local stack, the alert each should page, and the drill that times the page.
+
+One implementation for ``lavametrics stack fault`` (through the supervisor's control socket,
+see :mod:`lavametrics.devtools.stack`) and for tests/monitoring/test_live_stack.py (on an
+in-process :class:`~lavametrics.devtools.stack.Stack`):
+
+============== ============================================================ ==========================
+kind           what happens                                                 pages
+============== ============================================================ ==========================
+node-down      the node's JVM is stopped (clear: started again)             LavalinkNodeDown
+voice-closes   the voice server closes ``count`` connections with ``code``  LavalinkVoiceCloses
+               (the bot rejoins after each, as bots do)
+silent-players the voice server drops every connection of the node and the  LavalinkPlaybackSilent
+               bot cannot rejoin: players keep their track, no frame moves
+slow-commands  every bot command takes ``seconds``                          BotCommandSLOFastBurn
+command-errors ``share`` of the bot's commands fail                         BotCommandErrorsHigh
+frame-loss     the players' HTTP source delivers ``1 - share`` of real time PlaybackSLOFastBurn
+============== ============================================================ ==========================
+
+The drill (:func:`drill`) injects, waits for the webhook receiver to log the page, clears the
+fault and waits for the resolved notification, reading ``alerts.log`` as any other process
+could; it counts every notification in between (one incident should be one notification).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lavametrics.mixin import rules
+from lavametrics.mixin.config import MixinConfig
+
+if TYPE_CHECKING:
+    from lavametrics.devtools.stack import Stack
+
+KINDS = ("node-down", "voice-closes", "silent-players", "slow-commands", "command-errors", "frame-loss")
+SILENT_PLAYBACK_ALERTS = ("LavalinkPlaybackSilent",)
+DEFAULT_SHARE = {"command-errors": 0.3, "frame-loss": 0.3}
+DEFAULT_SLOW_SECONDS = 3.0
+DEFAULT_CODE = 4006
+
+
+class FaultError(RuntimeError):
+    """A fault could not be injected or cleared; the message says why."""
+
+
+@dataclass(frozen=True)
+class Expect:
+    """An alert the fault should cause, with the labels that tell it apart from other incidents."""
+
+    alert: str
+    severity: str
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def matches(self, labels: dict[str, Any]) -> bool:
+        return labels.get("alertname") == self.alert and all(labels.get(k) == v for k, v in self.labels.items())
+
+    def describe(self) -> str:
+        where = ", ".join(f"{k}={v}" for k, v in self.labels.items())
+        return f"{self.alert} ({self.severity}{', ' + where if where else ''})"
+
+
+@dataclass
+class Fault:
+    kind: str
+    params: dict[str, Any]
+    injected: float  # time.time() when the fault took effect
+    expects: list[Expect]
+    note: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "params": self.params,
+            "injected": self.injected,
+            "expects": [{"alert": e.alert, "severity": e.severity, "labels": e.labels} for e in self.expects],
+            "note": self.note,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Fault:
+        return cls(
+            d["kind"],
+            dict(d["params"]),
+            float(d["injected"]),
+            [Expect(e["alert"], e["severity"], dict(e["labels"])) for e in d["expects"]],
+            d.get("note", ""),
+        )
+
+
+def _alert(config: MixinConfig, *names: str) -> rules.Alert | None:
+    by_name = {a.name: a for a in rules.alerts(config)}
+    return next((by_name[n] for n in names if n in by_name), None)
+
+
+def expectations(kind: str, params: dict[str, Any], config: MixinConfig) -> tuple[list[Expect], str]:
+    """The alerts ``kind`` should page with these parameters, and a note when none is known."""
+    node = str(params.get("node", ""))
+    table: dict[str, list[tuple[tuple[str, ...], dict[str, str]]]] = {
+        "node-down": [(("LavalinkNodeDown",), {"node": node})],
+        "voice-closes": [(("LavalinkVoiceCloses",), {"node": node, "code": str(params.get("code"))})],
+        "silent-players": [(SILENT_PLAYBACK_ALERTS, {"node": node})],
+        "slow-commands": [(("BotCommandSLOFastBurn",), {"job": "bot"})],
+        "command-errors": [(("BotCommandErrorsHigh",), {"job": "bot"})],
+        "frame-loss": [(("PlaybackSLOFastBurn",), {})],
+    }
+    wanted = table[kind]
+    out, missing = [], []
+    for names, labels in wanted:
+        a = _alert(config, *names)
+        if a is None:
+            missing.append(" or ".join(names))
+        else:
+            out.append(Expect(a.name, a.severity, labels))
+    note = f"no alert in the rules catches this yet (wanted: {', '.join(missing)})" if missing else ""
+    return out, note
+
+
+def _defaults(stack: Stack, kind: str, params: dict[str, Any]) -> dict[str, Any]:
+    p = {k: v for k, v in params.items() if v is not None}
+    if kind in ("node-down", "voice-closes", "silent-players"):
+        p.setdefault("node", next(iter(stack.nodes)))
+        if p["node"] not in stack.nodes:
+            raise FaultError(f"no node {p['node']!r} in the stack (nodes: {', '.join(stack.nodes)})")
+    if kind == "voice-closes":
+        p.setdefault("code", DEFAULT_CODE)
+        p.setdefault("count", stack.config.thresholds.voice_closes_max + 1)
+    if kind == "slow-commands":
+        p.setdefault("seconds", DEFAULT_SLOW_SECONDS)
+    if kind in DEFAULT_SHARE:
+        p.setdefault("share", DEFAULT_SHARE[kind])
+        if not 0 < float(p["share"]) <= (1.0 if kind == "command-errors" else 0.95):
+            raise FaultError(f"--share {p['share']} is outside (0, {1 if kind == 'command-errors' else 0.95}]")
+    return p
+
+
+def inject(stack: Stack, kind: str, **params: Any) -> Fault:
+    """Make ``kind`` happen on the running stack; the fault stays until :func:`clear`."""
+    if kind not in KINDS:
+        raise FaultError(f"unknown fault {kind!r} (one of {', '.join(KINDS)})")
+    if kind in stack.faults:
+        raise FaultError(f"{kind} is already injected; `lavametrics stack fault clear` first")
+    bot, sim = stack.bot, stack.sim
+    if bot is None or sim is None:
+        raise FaultError("the stack is not started")
+    p = _defaults(stack, kind, params)
+    if kind == "node-down":
+        stack.nodes[p["node"]].stop()
+    elif kind == "voice-closes":
+        _close_voice(stack, p["node"], int(p["code"]), int(p["count"]))
+    elif kind == "silent-players":
+        bot.lose_voice(p["node"])
+        _close_voice(stack, p["node"], DEFAULT_CODE, len(bot.node(p["node"]).guilds))
+    elif kind == "slow-commands":
+        bot.set_slow(float(p["seconds"]))
+    elif kind == "command-errors":
+        bot.set_error_ratio(float(p["share"]))
+    elif kind == "frame-loss":
+        if stack.audio is None:
+            raise FaultError("the stack's players do not stream from its HTTP source")
+        stack.audio.set_loss(float(p["share"]))
+    expects, note = expectations(kind, p, stack.config)
+    fault = Fault(kind, p, time.time(), expects, note)
+    stack.faults[kind] = fault
+    return fault
+
+
+def _close_voice(stack: Stack, node: str, code: int, count: int) -> None:
+    """Close ``count`` voice connections of the node's guilds in turn, a guild again only once the
+    bot has rejoined it (so every close is a real connection dropped)."""
+    assert stack.bot is not None and stack.sim is not None
+    guilds = stack.bot.node(node).guilds
+    for i in range(count):
+        guild = guilds[i % len(guilds)]
+        try:
+            stack.sim.wait_connected(guild, timeout=60)
+        except TimeoutError as exc:
+            raise FaultError(f"guild {guild} on {node} has no voice connection to close: {exc}") from None
+        if not stack.sim.close(guild, code, "lavametrics stack fault"):
+            raise FaultError(f"guild {guild} on {node}: the voice connection went away before the close")
+        if i + 1 < count and (i + 1) % len(guilds) == 0:
+            time.sleep(0.5)  # let the close reach the node before waiting for the rejoin
+
+
+def clear(stack: Stack) -> list[str]:
+    """Undo every injected fault; the kinds cleared, in injection order."""
+    cleared = []
+    for kind, fault in list(stack.faults.items()):
+        p = fault.params
+        if kind == "node-down":
+            stack.restart_node(p["node"])
+        elif kind == "silent-players" and stack.bot is not None:
+            stack.bot.lose_voice(p["node"], False)
+            stack.bot.rejoin(p["node"])
+        elif kind == "slow-commands" and stack.bot is not None:
+            stack.bot.set_slow(None)
+        elif kind == "command-errors" and stack.bot is not None:
+            from lavametrics.devtools.botsim import ERROR_RATIO
+
+            stack.bot.set_error_ratio(ERROR_RATIO)
+        elif kind == "frame-loss" and stack.audio is not None:
+            stack.audio.set_loss(0.0)
+        del stack.faults[kind]
+        cleared.append(kind)
+    return cleared
+
+
+# --- the drill: what the webhook receiver logged ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Logged:
+    """One notification as the webhook receiver logged it (alerts.log, one JSON line each)."""
+
+    received: float  # unix time
+    receiver: str
+    status: str
+    alerts: tuple[dict[str, Any], ...]  # each {"status", "labels"}
+
+
+def read_log(path: Path, offset: int = 0) -> tuple[list[Logged], int]:
+    """The complete lines of the log from byte ``offset``; and the offset after them."""
+    try:
+        with path.open("rb") as fh:
+            fh.seek(offset)
+            data = fh.read()
+    except FileNotFoundError:
+        return [], offset
+    end = data.rfind(b"\n") + 1
+    out = []
+    for line in data[:end].splitlines():
+        try:
+            d = json.loads(line)
+            out.append(
+                Logged(
+                    float(d["received_unix"]),
+                    d.get("receiver", ""),
+                    d.get("status", ""),
+                    tuple({"status": a.get("status"), "labels": a.get("labels") or {}} for a in d.get("alerts", ())),
+                )
+            )
+        except (ValueError, KeyError, TypeError):
+            continue  # a line from an older receiver, without the full labels
+    return out, offset + end
+
+
+@dataclass
+class Timing:
+    alert: str
+    fired: float | None = None  # seconds from the fault to the first firing notification
+    resolved: float | None = None  # seconds from the cleared fault to the resolved notification
+
+
+@dataclass
+class DrillResult:
+    kind: str
+    params: dict[str, Any]
+    timings: list[Timing]
+    notifications: int  # webhook POSTs from the fault until the last page resolved
+    firing: int  # of them carrying a firing alert
+    alertnames: list[str]  # every alert that fired in the incident
+    note: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "params": self.params,
+            "alerts": [{"alert": t.alert, "fired_s": t.fired, "resolved_s": t.resolved} for t in self.timings],
+            "notifications": self.notifications,
+            "firing_notifications": self.firing,
+            "alerts_in_incident": self.alertnames,
+            "note": self.note,
+        }
+
+
+def drill(
+    inject_fault: Callable[[], Fault],
+    clear_faults: Callable[[], object],
+    log_path: Path,
+    *,
+    fire_timeout: float = 900.0,
+    resolve_timeout: float = 1500.0,
+    progress: Callable[[str], None] = lambda line: None,
+    state_of: Callable[[str], str] = lambda alert: "",
+    every: float = 15.0,
+) -> DrillResult:
+    """Inject, wait for every expected page, clear, wait for every page to resolve; time both."""
+    _, offset = read_log(log_path)
+    fault = inject_fault()
+    seen: list[Logged] = []
+    timings = {e.alert: Timing(e.alert) for e in fault.expects}
+
+    def poll() -> None:
+        nonlocal offset
+        new, offset = read_log(log_path, offset)
+        seen.extend(new)
+
+    def first(status: str, since: float, e: Expect) -> Logged | None:
+        for n in seen:
+            if n.received >= since and any(a["status"] == status and e.matches(a["labels"]) for a in n.alerts):
+                return n
+        return None
+
+    def wait(status: str, since: float, timeout: float, field_name: str) -> None:
+        deadline, last_report = time.time() + timeout, time.time()
+        pending = [e for e in fault.expects if getattr(timings[e.alert], field_name) is None]
+        while pending and time.time() < deadline:
+            poll()
+            for e in list(pending):
+                n = first(status, since, e)
+                if n is not None:
+                    setattr(timings[e.alert], field_name, round(n.received - since, 1))
+                    progress(f"{e.alert} {status} at the webhook after {n.received - since:.1f}s")
+                    pending.remove(e)
+            if pending and time.time() - last_report >= every:
+                last_report = time.time()
+                states = ", ".join(f"{e.alert} {state_of(e.alert) or 'not yet'}" for e in pending)
+                progress(f"{time.time() - since:5.0f}s  waiting: {states}")
+            time.sleep(0.5)
+        for e in pending:
+            progress(f"{e.alert}: no {status} notification within {timeout:.0f}s")
+
+    if fault.expects:
+        wait("firing", fault.injected, fire_timeout, "fired")
+    clearing = time.time()
+    clear_faults()  # node-down: until the node answers again
+    cleared_at = time.time()
+    progress(
+        f"fault cleared {clearing - fault.injected:.0f}s after the injection (clearing took "
+        f"{cleared_at - clearing:.0f}s); waiting for the resolved notifications"
+    )
+    if fault.expects:
+        wait("resolved", cleared_at, resolve_timeout, "resolved")
+    poll()
+    incident = [n for n in seen if n.received >= fault.injected]
+    names = sorted({a["labels"].get("alertname", "?") for n in incident for a in n.alerts if a["status"] == "firing"})
+    return DrillResult(
+        fault.kind,
+        fault.params,
+        list(timings.values()),
+        notifications=len(incident),
+        firing=sum(1 for n in incident if any(a["status"] == "firing" for a in n.alerts)),
+        alertnames=names,
+        note=fault.note,
+    )
+
+
+def summarize(results: list[DrillResult]) -> Iterator[dict[str, Any]]:
+    """Per fault kind and alert: runs, min/median/max of fired and resolved, notifications per incident."""
+    groups: dict[tuple[str, str], list[tuple[DrillResult, Timing]]] = {}
+    for r in results:
+        for t in r.timings or [Timing("(none)")]:
+            groups.setdefault((r.kind, t.alert), []).append((r, t))
+
+    def stats(values: list[float | None]) -> dict[str, Any]:
+        got = [v for v in values if v is not None]
+        if not got:
+            return {"min": None, "median": None, "max": None, "missed": len(values)}
+        return {
+            "min": min(got),
+            "median": round(statistics.median(got), 1),
+            "max": max(got),
+            "missed": len(values) - len(got),
+        }
+
+    for (kind, alert), rows in groups.items():
+        yield {
+            "kind": kind,
+            "params": rows[0][0].params,
+            "alert": alert,
+            "runs": len(rows),
+            "fired": stats([t.fired for _, t in rows]),
+            "resolved": stats([t.resolved for _, t in rows]),
+            "notifications": [r.notifications for r, _ in rows],
+            "firing_notifications": [r.firing for r, _ in rows],
+            "alerts_in_incident": sorted({a for r, _ in rows for a in r.alertnames}),
+        }

@@ -1,0 +1,103 @@
+"""Processes known by identity, not by number: a pid plus its start time from /proc/<pid>/stat.
+
+A pid written to a file outlives its process, and the kernel hands the number to the next
+process that starts. Before signalling a pid read from a file, :func:`alive` checks that the
+process with that number started at the recorded time (field 22 of stat(5), clock ticks since
+boot), which no other process shares, so a stale file never makes us signal a stranger.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+
+def stat_fields(pid: int) -> list[str]:
+    """The fields of /proc/<pid>/stat after ``comm`` (field 3 of stat(5) is index 0 here).
+
+    ``comm`` may hold spaces and parentheses, so the split happens after its last ``)``.
+    Raises OSError when there is no such process.
+    """
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def start_ticks(pid: int) -> int | None:
+    """The process's start time (clock ticks after boot), or None when it does not exist."""
+    try:
+        fields = stat_fields(pid)
+    except (OSError, IndexError):
+        return None
+    if fields[0] == "Z":  # a zombie has ended; only its parent's wait() is missing
+        return None
+    return int(fields[19])  # field 22 of stat(5)
+
+
+@dataclass(frozen=True)
+class ProcRecord:
+    """Who a process is: what we call it, its pid and its start time."""
+
+    name: str
+    pid: int
+    start: int
+
+    @classmethod
+    def of(cls, name: str, pid: int) -> ProcRecord | None:
+        start = start_ticks(pid)
+        return None if start is None else cls(name, pid, start)
+
+    def alive(self) -> bool:
+        """True while the process this record names runs (not another one with the same pid)."""
+        return start_ticks(self.pid) == self.start
+
+    def leads_its_group(self) -> bool:
+        try:
+            return os.getpgid(self.pid) == self.pid
+        except OSError:
+            return False
+
+    def signal(self, sig: int) -> bool:
+        """Send ``sig`` to the process (to its group when it leads one); False when it is gone."""
+        if not self.alive():
+            return False
+        try:
+            if self.leads_its_group():
+                os.killpg(self.pid, sig)
+            else:
+                os.kill(self.pid, sig)
+        except ProcessLookupError:
+            return False
+        return True
+
+    def stop(self, timeout: float = 20.0) -> bool:
+        """SIGTERM, then SIGKILL after ``timeout`` seconds; True when it was running."""
+        if not self.signal(signal.SIGTERM):
+            return False
+        deadline = time.monotonic() + timeout
+        while self.alive() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if self.alive():
+            self.signal(signal.SIGKILL)
+            deadline = time.monotonic() + 5
+            while self.alive() and time.monotonic() < deadline:
+                time.sleep(0.1)
+        return True
+
+
+def read_records(path: Path) -> list[ProcRecord]:
+    """The records in a JSON file written by :func:`write_records`; [] when missing or unreadable."""
+    try:
+        raw = json.loads(path.read_text())
+        return [ProcRecord(str(r["name"]), int(r["pid"]), int(r["start"])) for r in raw]
+    except (OSError, ValueError, TypeError, KeyError):
+        return []
+
+
+def write_records(path: Path, records: list[ProcRecord]) -> None:
+    """Replace the file atomically, so a reader never sees half of it."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps([asdict(r) for r in records], indent=2) + "\n")
+    os.replace(tmp, path)
