@@ -8,6 +8,7 @@ Layout (relative to ``--out``)::
     alertmanager/alertmanager.yml      routing, grouping, inhibition, receivers
     grafana/dashboards/*.json          the dashboards
     grafana/provisioning/...           data source and dashboard provider
+    prometheus/secrets/*               credential placeholders, written only when missing
 """
 
 from __future__ import annotations
@@ -90,6 +91,13 @@ def write(c: MixinConfig, out: str | Path) -> list[Path]:
         written.append(path)
     for stale in stale_files(root, wanted):
         stale.unlink()
+    for rel, text in stackconfig.secret_placeholders(c).items():
+        path = root / rel
+        if not path.exists():  # the operator's credential, once written, is never replaced
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            path.chmod(0o600)
+        written.append(path)
     return written
 
 
@@ -119,4 +127,9 @@ def drift(c: MixinConfig, root: str | Path) -> list[str]:
         elif path.read_text(encoding="utf-8") != text:
             problems.append(f"{rel}: differs from the generated content")
     problems.extend(f"{p.relative_to(root).as_posix()}: not generated any more" for p in stale_files(root, wanted))
+    problems.extend(
+        f"{rel}: missing (a credential file: write the secret, or rebuild for a placeholder)"
+        for rel in stackconfig.secret_placeholders(c)
+        if not (root / rel).is_file()
+    )
     return problems

@@ -29,6 +29,11 @@ _DURATION = re.compile(r"^(?:[0-9]+(?:ms|s|m|h|d|w|y))+$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 
 
+# Where the guide lives in a GitHub copy of this repository: the form to set, with your
+# organisation in place of the placeholder (pagers need an absolute, clickable link).
+RUNBOOK_BASE_PLACEHOLDER = "https://github.com/your-org/lavametrics/blob/main/docs/monitoring/operations-guide.md"
+
+
 class MixinConfigError(ValueError):
     """One line: where (file:line), which key, what is wrong."""
 
@@ -57,6 +62,10 @@ class Selectors:
     node: str = _value('job=~"lavalink.*"', "Lavalink nodes scraped directly (core /metrics or the plugin's port)")
     merged: str = _value('job=~"lavametrics-merge.*"', "`lavametrics serve` endpoints (nodes behind a merge)")
     bot: str = _value('job=~"bot.*"', "bots exporting BotMetrics")
+    node_exporter: str = _value(
+        'job=~"node(-exporter)?"',
+        "node_exporter on the nodes' hosts (give each target the node label of its Lavalink node)",
+    )
 
 
 @dataclass(frozen=True)
@@ -119,8 +128,8 @@ class Slo:
 @dataclass(frozen=True)
 class Links:
     runbook_base: str = _value(
-        "docs/monitoring/operations-guide.md",
-        "runbook_url of an alert is this plus #<anchor>; use your repository's URL",
+        RUNBOOK_BASE_PLACEHOLDER,
+        "absolute URL of the operations guide; an alert's runbook_url is this plus #<anchor> (set your copy's URL)",
     )
     webhook_url: str = _value("http://127.0.0.1:9095/alerts", "the default receiver's webhook")
     alertmanager: str = _value("127.0.0.1:9093", "where Prometheus sends alerts")
@@ -261,7 +270,13 @@ def _check(config: MixinConfig, path: str) -> None:
             f"{path}: timings.scrape_timeout: value {t.scrape_timeout!r}: "
             f"must not exceed timings.scrape_interval ({t.scrape_interval})"
         )
-    for kind in ("node", "merged", "bot"):
+    base = config.links.runbook_base
+    if not re.match(r"^https?://[^/\s]+/\S*$", base) or "#" in base:
+        raise MixinConfigError(
+            f"{path}: links.runbook_base: value {base!r}: must be an absolute http(s) URL without #anchor, "
+            f"e.g. {RUNBOOK_BASE_PLACEHOLDER}"
+        )
+    for kind in ("node", "merged", "bot", "node_exporter"):
         sel = getattr(config.selectors, kind)
         if not sel or "{" in sel or "}" in sel:
             raise MixinConfigError(
