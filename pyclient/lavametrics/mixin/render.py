@@ -216,6 +216,16 @@ class Drawn:
         return {"title": self.title, "kind": self.kind, "series": self.series, "thresholds": self.thresholds}
 
 
+def _time_axis(ax, ticker, start: float, end: float) -> None:
+    """Clock times on x, at round steps (Grafana's axis), about eight ticks across."""
+    span = end - start
+    step = next((s for s in (5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200) if span / s <= 8), 14400)
+    ax.set_xlim(start, end)
+    ax.xaxis.set_major_locator(ticker.MultipleLocator(step))
+    fmt = "%H:%M:%S" if step < 60 else "%H:%M"
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: time.strftime(fmt, time.localtime(v))))
+
+
 def _style(ax) -> None:
     ax.set_facecolor(PANEL)
     for spine in ax.spines.values():
@@ -235,7 +245,7 @@ def _draw_timeseries(ax, ticker, panel: dict, series: list[Series], start: float
     for s in series:
         runs = segments(s.points, gap)
         for run in runs:
-            xs = [(t - end) / 60 for t, _ in run]
+            xs = [t for t, _ in run]
             lows = [base.get(t, 0.0) if stacked else 0.0 for t, _ in run]
             ys = [lo + v for lo, (_, v) in zip(lows, run, strict=True)]
             ax.plot(xs, ys, color=s.color, linewidth=1.1)
@@ -245,7 +255,7 @@ def _draw_timeseries(ax, ticker, panel: dict, series: list[Series], start: float
                 base.update({t: y for (t, _), y in zip(run, ys, strict=True)})
             top = max([top, *ys])
         drawn.series.append({"name": s.name, "segments": [[r[0][0], r[-1][0], len(r)] for r in runs]})
-    ax.set_xlim((start - end) / 60, 0)
+    _time_axis(ax, ticker, start, end)
     bottom = defaults.get("min")
     low = bottom if bottom is not None else min([0.0, *(v for s in series for _, v in s.points if not math.isnan(v))])
     high = defaults.get("max")
@@ -255,7 +265,6 @@ def _draw_timeseries(ax, ticker, panel: dict, series: list[Series], start: float
         high = high * 1.05 if high > 0 else 1.0
     ax.set_ylim(low, high if high > low else low + 1)
     ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: value_text(unit, v)))
-    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:.0f}m" if v else "now"))
     mode = custom.get("thresholdsStyle", {}).get("mode", "off")
     steps = defaults.get("thresholds", {}).get("steps", [])
     if mode != "off":
@@ -270,6 +279,7 @@ def _draw_timeseries(ax, ticker, panel: dict, series: list[Series], start: float
             if step["value"] is not None:
                 drawn.thresholds.append({"value": step["value"], "color": c, "mode": mode})
     if not series:
+        ax.set_yticks([])
         ax.text(0.5, 0.5, "No data", ha="center", va="center", transform=ax.transAxes, color=MUTED, fontsize=10)
 
 
@@ -300,15 +310,15 @@ def _draw_stat(fig, box, panel: dict, series: list[Series], drawn) -> None:
         drawn.series.append({"name": name, "value": v, "text": text, "color": color})
 
 
-def _draw_state_timeline(ax, panel: dict, series: list[Series], start: float, end: float, gap: float, drawn):
+def _draw_state_timeline(ax, ticker, panel: dict, series: list[Series], start: float, end: float, gap: float, drawn):
     defaults = panel["fieldConfig"]["defaults"]
-    ax.set_xlim((start - end) / 60, 0)
+    _time_axis(ax, ticker, start, end)
     ax.set_ylim(-0.5, max(len(series), 1) - 0.5)
     ax.set_yticks(range(len(series)))
     ax.set_yticklabels([s.name for s in reversed(series)], fontsize=7, color=TEXT)
     ax.grid(False)
     for row, s in enumerate(reversed(series)):
-        stretches = []
+        stretches: list[dict[str, Any]] = []
         for run in segments(s.points, gap):
             # each sample holds until the next one (or one step after the run's last)
             for i, (t, v) in enumerate(run):
@@ -321,8 +331,8 @@ def _draw_state_timeline(ax, panel: dict, series: list[Series], start: float, en
         for st in stretches:
             ax.barh(
                 row,
-                (st["to"] - st["from"]) / 60,
-                left=(st["from"] - end) / 60,
+                st["to"] - st["from"],
+                left=st["from"],
                 height=0.8,
                 color=st["color"],
                 linewidth=0,
@@ -417,8 +427,7 @@ def render_dashboard(
             ax = fig.add_axes(plot)
             _style(ax)
             if p["type"] == "state-timeline":
-                _draw_state_timeline(ax, p, series, start, end, gap, drawn)
-                ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:.0f}m" if v else "now"))
+                _draw_state_timeline(ax, ticker, p, series, start, end, gap, drawn)
             else:
                 _draw_timeseries(ax, ticker, p, series, start, end, gap, drawn)
                 _legend(fig, (inner[0] + 4 / W, inner[1], inner[2], legend_h), series)
