@@ -308,3 +308,33 @@ def test_committed_credential_files_are_placeholders():
         assert path.read_text() == text and "REPLACE-ME" in text, rel
     dashboards_dir = ROOT / "monitoring" / "grafana" / "dashboards"
     assert all(json.loads(p.read_text())["uid"] for p in dashboards_dir.glob("*.json"))
+
+
+@pytest.mark.parametrize(
+    "uid, metric, matcher",
+    [
+        ("lavametrics-playback", "bot_queue_tracks", None),
+        ("lavametrics-nodes", "jvm_memory_bytes_used", ("area", "=", "nonheap")),
+        ("lavametrics-nodes", "jvm_buffer_pool_used_bytes", ("pool", "=", "direct")),
+        ("lavametrics-nodes", "process_open_fds", None),
+        ("lavametrics-nodes", "logback_appender_total", ("level", "=~", "error|warn")),
+        ("lavametrics-nodes", "node_cpu_seconds_total", ("mode", "=", "steal")),
+        ("lavametrics-nodes", "node_netstat_Udp_InErrors", None),
+        ("lavametrics-nodes", "node_netstat_Udp_SndbufErrors", None),
+        ("lavametrics-nodes", "lavametrics_registration_conflicts", None),
+    ],
+)
+def test_what_on_call_needs_is_on_its_dashboard(uid, metric, matcher):
+    found = [sel for u, _, sel in _panel_selectors() if u == uid and sel.name == metric]
+    assert found and (matcher is None or any(matcher in sel.matchers for sel in found)), (uid, metric)
+
+
+def test_node_up_has_a_history_not_only_the_current_value():
+    (d,) = [d for d in dashboards.all_dashboards(C) if d.uid == "lavametrics-nodes"]
+    timelines = [p for p in grafana.panels_of(d) if p.kind == "state-timeline"]
+    assert any(promql.metric_names(t.expr) == {"up"} for p in timelines for t in p.targets)
+    (p,) = [p for p in grafana.to_json(d)["panels"] if p["type"] == "state-timeline"]
+    assert {o["text"]: o["color"] for o in p["fieldConfig"]["defaults"]["mappings"][0]["options"].values()} == {
+        "UP": "green",
+        "DOWN": "red",
+    }

@@ -523,7 +523,6 @@ def infrastructure(c: MixinConfig) -> Dashboard:
                 (
                     Target(f'jvm_memory_bytes_used{{{s}, area="nonheap"}}', "{{node}} non-heap"),
                     Target(f'jvm_buffer_pool_used_bytes{{{s}, pool="direct"}}', "{{node}} direct buffers"),
-                    Target(f'jvm_buffer_pool_used_buffers{{{s}, pool="direct"}}', "{{node}} direct buffer count"),
                 ),
                 min=0,
             ),

@@ -120,7 +120,7 @@ def value_text(unit: str, v: float) -> str:
     if math.isnan(v):
         return "NaN"
     if unit == "percentunit":
-        return f"{v * 100:.3g}%"
+        return f"{v * 100:,.0f}%" if abs(v) >= 10 else f"{v * 100:.3g}%"
     if unit == "bytes":
         for size, suffix in ((2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")):
             if abs(v) >= size:
@@ -265,6 +265,8 @@ def _draw_timeseries(ax, ticker, panel: dict, series: list[Series], start: float
         high = high * 1.05 if high > 0 else 1.0
     ax.set_ylim(low, high if high > low else low + 1)
     ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: value_text(unit, v)))
+    if unit == "bool":
+        ax.set_yticks([0, 1])
     mode = custom.get("thresholdsStyle", {}).get("mode", "off")
     steps = defaults.get("thresholds", {}).get("steps", [])
     if mode != "off":
