@@ -68,6 +68,7 @@ def _substitute(expr: str) -> str:
         .replace("$__range", "5m")
         .replace('"$job"', '".*"')
         .replace('"$node"', '".*"')
+        .replace('"$bot"', '".*"')
     )
 
 
@@ -119,9 +120,11 @@ def test_dashboard_variables_list_the_stack(stack):
             assert m, var["query"]["query"]
             match = _substitute(m.group(1))
             values = stack.api(f"/api/v1/label/{m.group(2)}/values", **{"match[]": match})
-            expected = {"job": {"bot"} if d.uid == "lavametrics-commands" else {"lavalink"}, "node": {NODE_A, NODE_B}}[
-                var["name"]
-            ]
+            expected = {
+                "job": {"bot"} if d.uid == "lavametrics-commands" else {"lavalink"},
+                "node": {NODE_A, NODE_B},
+                "bot": {"bot"},
+            }[var["name"]]
             assert set(values) == expected, (d.uid, var["name"], values)
 
 
