@@ -11,7 +11,9 @@ guarantees hold for every caller:
   ``user:password@`` is refused (credentials travel in ``auth``, never in a URL);
 - ``timeout`` is one deadline for the whole request (connect, status line, headers, body),
   not a per-read timeout a server could reset by sending a byte now and then;
-- the body is capped (``max_bytes``), and every URL in an error is redacted (``redact_url``).
+- the body is capped (``max_bytes``) and must be whole: one shorter than its Content-Length
+  is a ``garbage`` error, never a result;
+- every URL in an error is redacted (``redact_url``).
 """
 
 from __future__ import annotations
@@ -323,4 +325,11 @@ def fetch(
             raise
         except Exception as exc:  # http.client.IncompleteRead and friends
             raise FetchError(requested, "garbage", f"broken HTTP response: {type(exc).__name__}") from exc
+        # read1() answers b"" when the server closes early, without IncompleteRead; ``length``
+        # is what its Content-Length still promised. A cut body is no exposition: its last
+        # line would parse ("123456" cut to "1234"), and missing families would look real.
+        if resp.length:
+            raise FetchError(
+                requested, "garbage", f"body ended after {size} of {size + resp.length} bytes (Content-Length)"
+            )
         return resp.status, resp.headers.get("Content-Type", ""), b"".join(chunks), dict(resp.headers)

@@ -28,7 +28,10 @@ every new connection), so new users, headers and certificates apply without a re
 compare the file's (and the certificate files') contents with the last ones and parse again
 only when they changed. A file that became invalid makes requests fail with 500 (TLS
 handshakes fail) until it is fixed, and says why once on stderr; turning TLS on or off
-needs a restart.
+needs a restart, and so does turning basic auth off: a file that had users and has none
+(emptied by an editor for a moment, say) fails closed like an invalid one. Files are read
+with yamlread's bounds: at most 1 MiB, regular files only (a FIFO or /dev/zero is refused).
+Header values must be one line (a CR LF would start a header of its own).
 
 Errors are one line naming the file, line and field. Secrets -- bcrypt hashes, ``key`` --
 are never part of a message, and neither is any value of a field we do not know.
@@ -52,10 +55,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import cast, overload
 
-from ruamel.yaml import YAML
-from ruamel.yaml.constructor import DuplicateKeyError
-from ruamel.yaml.error import YAMLError
-
+from lavametrics import yamlread
 from lavametrics.monitor.nodesfile import _where
 
 BCRYPT_HINT = "needs the bcrypt package: pip install 'lavametrics[web]'"
@@ -121,6 +121,7 @@ _CIPHERS = {
 }
 _CURVES = {"CurveP256": "prime256v1", "CurveP384": "secp384r1", "CurveP521": "secp521r1", "X25519": "X25519"}
 
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # all but tab, which a header value may hold
 _BCRYPT_HASH = re.compile(r"\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}")
 _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
 _DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -156,10 +157,9 @@ class TLSServerConfig:
         ctx.maximum_version = _TLS_VERSIONS[self.max_version]
         for key, path in (("cert_file", self.cert_file), ("key_file", self.key_file)):
             try:
-                with open(path, "rb"):
-                    pass
-            except OSError as exc:
-                raise WebConfigError(f"{where}.{key}: cannot read {path}: {exc.strerror or exc}") from None
+                _read(path, "a certificate or key file")  # OpenSSL would wait on a FIFO forever
+            except WebConfigError as exc:
+                raise WebConfigError(f"{where}.{key}: {exc}") from None
         try:
             ctx.load_cert_chain(self.cert_file, self.key_file)
         except ssl.SSLError as exc:
@@ -243,27 +243,22 @@ class WebConfig:
 # --- parsing ------------------------------------------------------------------------------
 
 
+def _read(path: str, what: str = "a web configuration file") -> bytes:
+    """A regular file of at most 1 MiB (yamlread's bounds: a FIFO or /dev/zero is refused,
+    not waited on or read forever)."""
+    try:
+        return yamlread.read_bytes(path, what)
+    except yamlread.YamlReadError as exc:
+        raise WebConfigError(str(exc)) from None
+
+
 def load(path: str | os.PathLike) -> WebConfig:
     path = os.fspath(path)
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except OSError as exc:
-        raise WebConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise WebConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    try:
-        data = YAML(typ="rt").load(text)
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else path
-        if isinstance(exc, DuplicateKeyError):
-            problem = "duplicate key"  # ruamel's message quotes both values: may be hashes
-        else:
-            problem = getattr(exc, "problem", None) or "cannot parse"
-        raise WebConfigError(f"{where}: malformed YAML: {problem}") from None
+        # yamlread's messages never quote a value: a duplicate key's may be a hash
+        data = yamlread.load(yamlread.new_yaml(), yamlread.decode(_read(path), path), path)
+    except yamlread.YamlReadError as exc:
+        raise WebConfigError(str(exc)) from None
     return parse(data, path)
 
 
@@ -503,6 +498,11 @@ def _parse_http(sec: dict, path: str) -> tuple[bool, tuple[tuple[str, str], ...]
             continue  # "unset if blank"
         if not isinstance(value, str):
             raise _fail(path, headers, name, dotted, f"value {value!r}: must be a string", value=True)
+        if _CONTROL.search(value):
+            # written raw, a CR LF would end the header and start another (Set-Cookie: ...)
+            raise _fail(
+                path, headers, name, dotted, "must be one line: no CR, LF or other control character", value=True
+            )
         allowed = _HEADERS[name]
         if allowed is not None and value not in allowed:
             raise _fail(
@@ -629,7 +629,10 @@ class BasicAuth:
     bcrypt at cost 10 takes ~70 ms, on every scrape without a cache; as in the toolkit the
     result is cached per (user, hash, password) -- the key is a SHA-256 digest, so the cache
     holds no password -- and bcrypt runs one at a time. An unknown user is checked against a
-    throw-away hash so that the answer takes as long as for a known one.
+    throw-away hash of the highest cost among the configured users, so that its answer takes
+    as long as for the costliest known one (at a fixed cost, users of another cost stood out:
+    93 ms against 279 ms). Users of different costs still differ from each other: give them
+    all one cost.
     """
 
     CACHE_SIZE = 256
@@ -638,8 +641,20 @@ class BasicAuth:
         self._cache: collections.OrderedDict[bytes, bool] = collections.OrderedDict()
         self._lock = threading.Lock()
         self._bcrypt_lock = threading.Lock()
-        self._decoy: str | None = None
+        self._decoys: dict[int, str] = {}  # bcrypt cost -> a hash of a random password
         self.bcrypt_runs = 0
+
+    def verified(self, config: WebConfig, authorization: str | None) -> bool:
+        """Whether these credentials are valid as far as is known without running bcrypt:
+        checked before (cached), or plain users (no bcrypt at all)."""
+        creds = parse_basic_authorization(authorization)
+        if creds is None:
+            return False
+        user, password = creds
+        if config.plain_users:
+            return self._check_plain(config.plain_users, user, password)
+        hashed = config.users.get(user)
+        return hashed is not None and self._cached(_cache_key(user, hashed, password)) is True
 
     def check(self, config: WebConfig, authorization: str | None) -> bool:
         creds = parse_basic_authorization(authorization)
@@ -651,8 +666,8 @@ class BasicAuth:
         hashed = config.users.get(user)
         known = hashed is not None
         if hashed is None:
-            hashed = self._decoy_hash()
-        key = hashlib.sha256(b"\0".join((user.encode(), hashed.encode(), password))).digest()
+            hashed = self._decoy_hash(max(int(h[4:6]) for h in config.users.values()))  # $2b$<cost>$
+        key = _cache_key(user, hashed, password)
         cached = self._cached(key)
         if cached is not None:
             return cached
@@ -689,11 +704,18 @@ class BasicAuth:
             ) & hmac.compare_digest(hashlib.sha256(password).digest(), hashlib.sha256(expected).digest())
         return ok
 
-    def _decoy_hash(self) -> str:
-        if self._decoy is None:
+    def _decoy_hash(self, cost: int) -> str:
+        decoy = self._decoys.get(cost)
+        if decoy is None:
             bcrypt = _bcrypt()
-            self._decoy = bcrypt.hashpw(secrets.token_urlsafe(16).encode(), bcrypt.gensalt(10)).decode()
-        return self._decoy
+            decoy = self._decoys[cost] = bcrypt.hashpw(
+                secrets.token_urlsafe(16).encode(), bcrypt.gensalt(cost)
+            ).decode()
+        return decoy
+
+
+def _cache_key(user: str, hashed: str, password: bytes) -> bytes:
+    return hashlib.sha256(b"\0".join((user.encode(), hashed.encode(), password))).digest()
 
 
 class RateLimiter:
@@ -716,6 +738,17 @@ class RateLimiter:
             return False
 
 
+# With rate_limit set, each kind of client has its own bucket of the configured size, so that
+# nobody spends another's budget (the toolkit has one bucket, which 20 anonymous requests
+# empty for the scraper that has the password):
+# - "verified": credentials known valid without bcrypt (cached from an earlier check, or
+#   plain users); every request when the file has no users;
+# - "unverified": credentials not checked yet, the only requests that cost a bcrypt run,
+#   which this bucket bounds (a scraper's first request, and password guessing);
+# - "anonymous": no or malformed credentials, answered 401 at no cost.
+RATE_CLASSES = ("verified", "unverified", "anonymous")
+
+
 @dataclass(frozen=True)
 class Verdict:
     """What to do with a request: ``status`` 0 means serve it; ``headers`` go on any answer."""
@@ -736,7 +769,7 @@ class WebGate:
         self._config = config
         self.tls_enabled = config.tls is not None
         self.auth = BasicAuth()
-        self._limiter = self._limiter_for(config, None)
+        self._limiters = self._limiters_for(config, None)
         self._ctx: ssl.SSLContext | None = None
         self._ctx_key = None
         self._ctx_lock = threading.Lock()
@@ -750,23 +783,34 @@ class WebGate:
         return self._config.describe()
 
     @staticmethod
-    def _limiter_for(config: WebConfig, previous: RateLimiter | None) -> RateLimiter | None:
+    def _limiters_for(config: WebConfig, previous: dict[str, RateLimiter] | None) -> dict[str, RateLimiter] | None:
         if not config.rate_interval:
             return None
-        if previous is not None and (previous.interval, previous.burst) == (config.rate_interval, config.rate_burst):
-            return previous
-        return RateLimiter(config.rate_interval, config.rate_burst)
+        if previous is not None:
+            some = next(iter(previous.values()))
+            if (some.interval, some.burst) == (config.rate_interval, config.rate_burst):
+                return previous
+        return {kind: RateLimiter(config.rate_interval, config.rate_burst) for kind in RATE_CLASSES}
 
     def admit(self, authorization: str | None) -> Verdict:
-        """The toolkit's order: configuration, rate limit, headers, then basic auth."""
+        """The toolkit's order -- configuration, rate limit, headers, then basic auth --
+        except that the rate limit is one bucket per kind of client (``RATE_CLASSES``)."""
         try:
             config = self.current()
         except WebConfigError:
             return Verdict(500)
-        limiter = self._limiter
-        if limiter is not None and not limiter.allow():
+        if not config.needs_auth:
+            kind = "verified"  # nobody to tell apart: everyone may scrape
+        elif self.auth.verified(config, authorization):
+            kind = "verified"
+        elif parse_basic_authorization(authorization) is not None:
+            kind = "unverified"
+        else:
+            kind = "anonymous"
+        limiters = self._limiters
+        if limiters is not None and not limiters[kind].allow():
             return Verdict(429)
-        if config.needs_auth and not self.auth.check(config, authorization):
+        if kind != "verified" and (kind == "anonymous" or not self.auth.check(config, authorization)):
             return Verdict(401, config.headers + (("WWW-Authenticate", 'Basic realm="lavametrics"'),))
         return Verdict(0, config.headers)
 
@@ -790,11 +834,10 @@ class WebGate:
 def _stamp(path: str) -> bytes | None:
     """What a file holds, as a digest. Modification times tick in jiffies: two same-size
     writes within one would look unchanged. These files are a few KiB; reading them per
-    request is what the toolkit does anyway."""
+    request is what the toolkit does anyway. None when unreadable (load() then says why)."""
     try:
-        with open(path, "rb") as fh:
-            return hashlib.sha256(fh.read()).digest()
-    except OSError:
+        return hashlib.sha256(_read(path)).digest()
+    except WebConfigError:
         return None
 
 
@@ -823,9 +866,15 @@ class WebConfigFile(WebGate):
                             f"{self.path}: tls_server_config: turning TLS "
                             f"{'on' if config.tls else 'off'} needs a restart"
                         )
+                    if self._config.needs_auth and not config.needs_auth:
+                        # a file emptied by an editor or `>` for a moment must not open the door
+                        raise WebConfigError(
+                            f"{self.path}: basic_auth_users: no user left (an empty file?); "
+                            "turning authentication off needs a restart"
+                        )
                     self._config, self._error = config, None
                     self._generation += 1
-                    self._limiter = self._limiter_for(config, self._limiter)
+                    self._limiters = self._limiters_for(config, self._limiters)
                     self._log(f"{self.path}: reloaded ({config.describe()})")
                 except WebConfigError as exc:
                     self._error = str(exc)

@@ -117,3 +117,29 @@ def test_default_groups_node_is_healthy(node_factory, capsys):
     data = json.loads(out)
     assert code == 0, json.dumps(data, indent=2) + err
     node.stop()
+
+
+def test_paused_session_players_are_compared_like_with_like(node_factory, capsys, tmp_path):
+    """Lavalink's /v4/stats leaves a paused (resumable) session's players out; the plugin counts
+    them. `check` must not call the node unhealthy for that."""
+    from lavametrics.devtools.wavgen import write_tone
+    from lavametrics.lavalink.session import LavalinkSession
+    from tests.samples import value, wait_until
+
+    node = node_factory(plugin=True)
+    wav = write_tone(tmp_path / "tone.wav", seconds=30)
+    session = LavalinkSession(node.url, node.password)
+    session.configure_resuming(120)
+    session.play(5001, str(wav))
+    session.wait_event("TrackStartEvent")
+    session.close()  # paused: resumable for 120 s, its player still exists
+    paused = wait_until(node.metrics_url, lambda s: value(s, "lavametrics_sessions", state="paused") == 1)
+    assert value(paused, "lavametrics_players", state="playing") == 1
+    code, out, err = run(
+        capsys, "check", node.url, "--password", node.password, "--metrics-url", node.metrics_url, "--json"
+    )
+    data = json.loads(out)
+    checks = {c["name"]: c for c in data["nodes"][0]["checks"]}
+    assert checks["players consistent"]["ok"], checks["players consistent"]
+    assert "paused session" in checks["players consistent"]["detail"]
+    assert code == 0, json.dumps(data, indent=2) + err

@@ -113,7 +113,81 @@ def test_a_down_node_silences_its_symptoms_but_not_other_nodes(tmp_path):
             groups = {
                 tuple(sorted(g["labels"].items())): g["receiver"]["name"] for g in _get(f"{base}/api/v2/alerts/groups")
             }
-            assert groups[(("alertname", "LavalinkVoiceCloses"), ("node", "b"))] == "pager"
+            assert groups[(("job", "lavalink"), ("node", "b"))] == "pager"
             assert hook.first_firing("LavalinkVoiceCloses", where=lambda a: a["labels"]["node"] == "a") is None
+        finally:
+            am.stop()
+
+
+def test_one_incident_is_one_notification_per_channel(tmp_path):
+    """A bot incident raising six alerts (failures, both burns, slow commands on three commands)
+    and a voice incident raising closes on two codes plus silence: one page each, nothing to the
+    team channel, the symptoms held back by the alert that paged."""
+    binary = shutil.which("alertmanager") or shutil.which("prometheus-alertmanager")
+    require(binary is not None, "the `alertmanager` (Debian: prometheus-alertmanager) command")
+    port = nodes.free_port()
+    with WebhookReceiver() as hook:
+        (tmp_path / "alertmanager.yml").write_text(alertmanager_text(MixinConfig(), webhook_url=hook.url))
+        am = Daemon(
+            "alertmanager",
+            [
+                binary,
+                "--config.file=alertmanager.yml",
+                "--storage.path=data",
+                f"--web.listen-address=127.0.0.1:{port}",
+                "--cluster.listen-address=",
+            ],
+            tmp_path,
+            tmp_path / "alertmanager.log",
+        ).start()
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 30
+            while not http_ok(f"{base}/-/ready"):
+                assert am.running() and time.monotonic() < deadline, am.tail()
+                time.sleep(0.2)
+            starts = (datetime.now(UTC) - timedelta(seconds=5)).isoformat()
+
+            def alert(name, severity, **labels):
+                return {"labels": {"alertname": name, "severity": severity, **labels}, "startsAt": starts}
+
+            _post(
+                f"{base}/api/v2/alerts",
+                [
+                    alert("BotCommandErrorsHigh", "critical", job="bot"),
+                    alert("BotCommandSLOFastBurn", "critical", job="bot"),
+                    alert("BotCommandSLOSlowBurn", "warning", job="bot"),
+                    *(
+                        alert("BotCommandLatencyHigh", "warning", job="bot", command=c)
+                        for c in ("play", "skip", "queue")
+                    ),
+                    alert("LavalinkVoiceCloses", "critical", job="lavalink", node="a", code="4006"),
+                    alert("LavalinkVoiceCloses", "critical", job="lavalink", node="a", code="4009"),
+                    alert("LavalinkPlaybackSilent", "critical", job="lavalink", node="a"),
+                ],
+            )
+            assert hook.wait_firing("BotCommandErrorsHigh", timeout=30) is not None
+            assert hook.wait_firing("LavalinkVoiceCloses", timeout=30) is not None
+            # the warning route waits 30 s before its first notification: give it that, and more
+            settle = time.monotonic() + 40
+            while time.monotonic() < settle:
+                time.sleep(1)
+            by_receiver: dict[str, list] = {}
+            for n in hook.notifications:
+                by_receiver.setdefault(n.receiver, []).append(sorted(a["labels"]["alertname"] for a in n.alerts))
+            assert by_receiver.get("team") is None, by_receiver
+            assert sorted(by_receiver["pager"]) == [
+                ["BotCommandErrorsHigh"],
+                ["LavalinkVoiceCloses", "LavalinkVoiceCloses"],
+            ], by_receiver
+            suppressed = {
+                a["labels"]["alertname"] for a in _get(f"{base}/api/v2/alerts") if a["status"]["state"] == "suppressed"
+            }
+            assert suppressed == {
+                "BotCommandSLOFastBurn",
+                "BotCommandSLOSlowBurn",
+                "BotCommandLatencyHigh",
+                "LavalinkPlaybackSilent",
+            }
         finally:
             am.stop()

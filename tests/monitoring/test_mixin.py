@@ -86,8 +86,16 @@ def test_config_file_overrides_defaults(tmp_path):
         ),
         ("slo:\n  commands_objective: 1.5\n", "mixin.yml: slo.commands_objective: value 1.5: must be between 0 and 1"),
         (
-            "slo:\n  commands_latency_seconds: 2\n",
-            "mixin.yml: slo.commands_latency_seconds: value 2.0: must be a bucket",
+            "slo:\n  commands_latency_seconds: 1.8\n",
+            "mixin.yml: slo.commands_latency_seconds: value 1.8: must be a bucket boundary",
+        ),
+        (
+            "thresholds:\n  command_p95_seconds: 2.2\n",
+            "mixin.yml: thresholds.command_p95_seconds: value 2.2: must be a bucket boundary",
+        ),
+        (
+            "timings:\n  retention: 15d\n",
+            "mixin.yml: slo.period: value '30d': reads further back than timings.retention (15d)",
         ),
         ("slo:\n  fast_windows: [5m, 1h]\n", "mixin.yml: slo.fast_windows: value ['5m', '1h']: must be [long, short]"),
         (
@@ -127,7 +135,7 @@ def test_cli_reports_config_errors_with_exit_2(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr == (
         f"lavametrics: error: {path}: timings.scrape_timeout: value '30s': must not exceed "
-        "timings.scrape_interval (15s)\n"
+        "timings.scrape_interval (10s)\n"
     )
     assert not (tmp_path / "o").exists()
 
@@ -254,6 +262,7 @@ def test_required_alerts_exist():
     got = {a.name for a in rules.alerts(C)}
     assert {
         "LavalinkNodeDown",
+        "LavalinkPlaybackSilent",
         "LavametricsPluginMissing",
         "LavametricsConfigInvalid",
         "LavametricsCollectorFailing",
@@ -295,8 +304,10 @@ def test_pages_are_critical_and_warnings_are_not():
     severity = {a.name: a.severity for a in rules.alerts(C)}
     assert {n for n, s in severity.items() if s == rules.CRITICAL} == {
         "LavalinkNodeDown",
+        "LavalinkPlaybackSilent",
         "LavalinkVoiceCloses",
         "BotLavalinkDisconnects",
+        "BotCommandErrorsHigh",
         "BotCommandSLOFastBurn",
         "PlaybackSLOFastBurn",
     }

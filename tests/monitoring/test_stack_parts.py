@@ -11,6 +11,7 @@ import urllib.request
 
 import pytest
 
+from lavametrics.bot.metrics import LATENCY_BUCKETS
 from lavametrics.devtools import bothistory as history
 from lavametrics.devtools.botsim import COMMAND_MIX
 from lavametrics.devtools.webhook import WebhookReceiver
@@ -110,7 +111,7 @@ def test_backfilled_history_is_a_healthy_bot_hour(tmp_path):
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
-    series = len(COMMAND_MIX) * (2 + 10 + 2)  # outcomes, buckets, count and sum per command
+    series = len(COMMAND_MIX) * (2 + len(LATENCY_BUCKETS) + 1 + 2)  # outcomes, buckets and +Inf, count and sum
     assert re.search(rf"\s{series}\s+\d+\s*$", proc.stdout.strip()), proc.stdout
 
 

@@ -87,6 +87,23 @@ def test_unknown_keys_are_reported_in_camel_case():
         ({"groups": True}, "groups", "mapping"),
         ({"endpoint": {"path": "metrics"}}, "endpoint.path", "must start with /"),
         ({"endpoint": {"host": " "}}, "endpoint.host", "must not be blank"),
+        # issue 20: secrets from files and the web config file, one source of credentials
+        (
+            {"endpoint": {"auth": {"username": "u", "password": "p", "passwordFile": "/run/pw"}}},
+            "endpoint.auth.passwordFile",
+            "exclusive",
+        ),
+        (
+            {"endpoint": {"auth": {"bearerToken": "t", "bearerTokenFile": "/run/t"}}},
+            "endpoint.auth.bearerTokenFile",
+            "exclusive",
+        ),
+        (
+            {"endpoint": {"webConfigFile": "web.yml", "auth": {"bearerTokenFile": "/run/t"}}},
+            "endpoint.webConfigFile",
+            "exclusive",
+        ),
+        ({"endpoint": {"webConfigFile": " "}}, "endpoint.webConfigFile", "must not be blank"),
     ],
 )
 def test_rules(section, key, fragment):
@@ -140,7 +157,7 @@ EDGE_CASES = [
     ({"groups": {"REST": True}}, []),
     (
         {"endpoint": {"passwrd": "hunter2"}},
-        [("endpoint.passwrd", "****", "unknown key", "enabled, host, port, path, auth, allow")],
+        [("endpoint.passwrd", "****", "unknown key", "enabled, host, port, path, auth, webConfigFile, allow")],
     ),
     (
         {"buckets": {"loadDurationSeconds": list(range(1, 5001))}},
@@ -176,12 +193,19 @@ def test_relaxed_spellings_match_like_spring():
 def test_a_value_is_shown_only_for_a_known_non_secret_key():
     assert rows({"endpoint": {"auth": {"password": ["a", "b"]}}})[0][1] == "****"
     assert rows({"endpoint": {"auth": "hunter2"}}) == [
-        ("endpoint.auth", "****", "must be a mapping", "username, password, bearerToken")
+        ("endpoint.auth", "****", "must be a mapping", "username, password, bearerToken, passwordFile, bearerTokenFile")
     ]
     assert rows({"endpoint": "hunter2"})[0][1] == "****"
     assert rows({"nested": {"pw": "hunter2"}})[0][1] == "****"
     assert rows(["hunter2"]) == [("", "****", "must be a mapping", "groups, buckets, endpoint")]
     assert rows({"endpoint": {"port": {"a": [1, None]}}})[0][1] == "{a: [1, null]}"
+
+
+def test_credentials_from_files_are_valid():
+    assert rows({"endpoint": {"auth": {"username": "u", "passwordFile": "/run/secrets/pw"}}}) == []
+    assert rows({"endpoint": {"auth": {"bearer-token-file": "/run/secrets/token"}}}) == []
+    assert rows({"endpoint": {"enabled": True, "web-config-file": "web.yml"}}) == []
+    assert "endpoint.auth.username" in problems({"endpoint": {"auth": {"passwordFile": "/run/pw"}}})
 
 
 def test_basic_auth_needs_both_parts():
@@ -194,7 +218,7 @@ def test_basic_auth_needs_both_parts():
 
 def test_unknown_key_lists_allowed_siblings():
     p = problems({"endpoint": {"prot": 1}})["endpoint.prot"]
-    assert set(p.allowed.split(", ")) == {"enabled", "host", "port", "path", "auth", "allow"}
+    assert set(p.allowed.split(", ")) == {"enabled", "host", "port", "path", "auth", "webConfigFile", "allow"}
 
 
 def test_endpoint_port_must_not_be_lavalinks_own():

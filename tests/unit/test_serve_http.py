@@ -6,12 +6,16 @@ certificates made by the openssl CLI, real bcrypt hashes.
 
 import socket
 import ssl
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
+from prometheus_client.openmetrics import parser as om_parser
 
 from lavametrics.monitor.nodesfile import NodeSpec
 from lavametrics.monitor.serve import build, parse_size
@@ -20,7 +24,9 @@ from tests.samples import parse
 from tests.unit.fakenode import plugin_exposition
 from tests.unit.webhelpers import basic, bcrypt_hash, client_context, get, self_signed
 
+REPO = Path(__file__).resolve().parents[2]
 OM_ACCEPT = "application/openmetrics-text; version=1.0.0"
+DEFAULT_SERIES_LIMIT = 100_000  # documented: --series-limit, NodeMetricsCollector(max_series=)
 
 
 def wait_for(condition, what, timeout=20.0):
@@ -154,25 +160,81 @@ def test_a_scrape_after_the_round_finished_scrapes_the_node_again(upstream, endp
     assert server.collector.rounds == 2
 
 
-def test_connections_beyond_the_limit_wait_and_silent_clients_time_out(fake_node, endpoint):
+def test_a_scrape_pushes_out_the_oldest_silent_client_and_the_rest_time_out(fake_node, endpoint):
     server = endpoint([spec("a", fake_node())], max_connections=2)
-    server.socket_timeout = 1.0
+    server.socket_timeout = 4.0
     silent = [socket.create_connection(server.server_address, timeout=10) for _ in range(2)]
     try:
-        wait_for(lambda: server.active_connections == 2, "two silent connections holding both slots")
-        results = []
-        waiting = scrape_concurrently(server.url, [None], results)[0]
-        waiting.join(0.3)
-        assert waiting.is_alive() and server.active_connections == 2  # queued, not a third thread
-        # the server drops a client that says nothing within the socket timeout ...
-        for s in silent:
-            assert s.recv(1) == b""
-        # ... which frees the slots for the queued scrape
-        waiting.join(30)
-        assert results and results[0][0] == 200
+        wait_for(lambda: server.active_connections == 2, "two silent connections holding both arriving slots")
+        # every slot is taken by a head that is not coming: the oldest makes room for the
+        # scrape once it had a tenth of the head deadline (before, the scrape waited it out)
+        start = time.monotonic()
+        assert get(server.url + "/metrics", timeout=10)[0] == 200
+        assert time.monotonic() - start < 2.0
+        assert silent[0].recv(1) == b""
+        silent[1].setblocking(False)
+        with pytest.raises(BlockingIOError):  # with nobody waiting, the other one stays ...
+            silent[1].recv(1)
+        silent[1].settimeout(10)
+        assert silent[1].recv(1) == b""  # ... until the head deadline
     finally:
         for s in silent:
             s.close()
+
+
+def test_reconnecting_idle_clients_do_not_starve_scrapes(fake_node, endpoint):
+    # issue 20's attack, scaled down: 128 idle clients that reconnect when dropped against
+    # 64 slots and a 10 s head deadline made every scrape time out. Here 24 against 8 slots
+    # and a 3 s deadline: before, a scrape waited 3 s or more behind them.
+    server = endpoint([spec("a", fake_node())], max_connections=8)
+    server.socket_timeout = 3.0
+    on_time = 2.0
+    flood = subprocess.Popen(
+        [sys.executable, "-m", "tests.unit.idleflood", str(server.server_address[1]), "24"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    try:
+        assert flood.stdout.readline() == "ready\n"
+        wait_for(lambda: server.active_connections >= 8, "idle clients holding every slot")
+        latencies = []
+        for _ in range(10):
+            start = time.monotonic()
+            try:
+                status = get(server.url + "/metrics", timeout=on_time)[0]
+            except OSError:  # timed out
+                status = None
+            latencies.append((status, round(time.monotonic() - start, 2)))
+        served = [s for s, elapsed in latencies if s == 200 and elapsed < on_time]
+        assert len(served) >= 9, f"(status, seconds) of each scrape: {latencies}"
+        assert flood.poll() is None  # the flood went on all along
+    finally:
+        flood.stdin.close()
+        flood.wait(20)
+
+
+def test_one_address_pushes_out_its_own_connections_not_another_peers(fake_node, endpoint):
+    server = endpoint([spec("a", fake_node())], max_connections=8)  # 2 arriving slots per peer
+    server.socket_timeout = 10.0
+    other = socket.create_connection(server.server_address, timeout=10, source_address=("127.0.0.3", 0))
+    other.sendall(b"GET /metrics HTTP/1.1\r\n")  # a peer still sending its head
+    flood = []
+    try:
+        for _ in range(6):
+            flood.append(socket.create_connection(server.server_address, timeout=10, source_address=("127.0.0.2", 0)))
+            flood[-1].sendall(b"GET /metrics HTTP/1.1\r\n")
+        # 127.0.0.2 is over its share: its oldest went, each time one of its own
+        for sock in flood[:4]:
+            assert sock.recv(1) == b""
+        wait_for(lambda: server.active_connections == 3, "127.0.0.3's connection and 127.0.0.2's newest two")
+        other.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            other.recv(1)  # still open: nobody pushed it out
+    finally:
+        for sock in [other, *flood]:
+            sock.close()
 
 
 def test_a_client_dripping_its_request_head_is_cut_off(fake_node, endpoint):
@@ -365,3 +427,200 @@ def test_turning_tls_on_needs_a_restart(fake_node, endpoint, tmp_path):
     web.write_text(f"tls_server_config: {{cert_file: {cert.cert}, key_file: {cert.key}}}\n")
     assert get(server.url + "/-/healthy")[0] == 500  # never plain HTTP while the file asks for TLS
     assert "turning TLS on needs a restart" in logged[-1]
+
+
+# --- a node's answer must be whole ---------------------------------------------------------------
+
+
+class TruncatingNode:
+    """A raw TCP node whose /metrics declares Content-Length N and closes after N-3 bytes;
+    every other path (the /v4/stats fallback) answers 500, so nothing can stand in for it."""
+
+    def __init__(self, body: bytes, cut: int = 3):
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.body, self.cut = body, cut
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        break
+                    head += chunk
+                if head.startswith(b"GET /metrics"):
+                    conn.sendall(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\n"
+                        b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(self.body) + self.body[: -self.cut]
+                    )
+                else:
+                    conn.sendall(
+                        b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    )
+
+    def spec(self, name="cut"):
+        return NodeSpec(name, self.url, "pw", self.url + "/metrics")
+
+
+def test_a_body_shorter_than_its_content_length_is_a_failed_scrape(endpoint):
+    # the last line loses its last 3 bytes: "123456\n" would be read as 1234
+    body = plugin_exposition(extra="# TYPE upstream_frames_sent_total counter\nupstream_frames_sent_total 123456\n")
+    node = TruncatingNode(body.encode())
+    try:
+        server = endpoint([node.spec()])
+        status, _h, merged = get(server.url + "/metrics")
+    finally:
+        node.sock.close()
+    assert status == 200
+    s = parse(merged.decode())
+    assert s[("lavametrics_node_up", (("node", "cut"),))] == 0
+    assert s[("lavametrics_node_scrape_failures_total", (("node", "cut"), ("reason", "garbage")))] == 1
+    assert b"upstream_frames_sent" not in merged and b"lavametrics_info" not in merged  # nothing of the node
+    (result,) = server.collector.last_results
+    assert result.error == f"garbage: body ended after {len(body) - 3} of {len(body)} bytes (Content-Length)"
+
+
+# --- basic auth must not open up, leak or be spent by others ----------------------------------
+
+
+def test_a_file_with_users_that_becomes_empty_or_invalid_fails_closed(fake_node, endpoint, tmp_path):
+    web = tmp_path / "web.yml"
+    hashed = bcrypt_hash("s3cret")
+    good = f"basic_auth_users:\n  prometheus: {hashed}\n"
+    web.write_text(good)
+    logged = []
+    server = endpoint([spec("a", fake_node())], web_file=web, log=logged.append)
+    url = server.url + "/metrics"
+    prometheus = {"Authorization": basic("prometheus", "s3cret")}
+    assert get(url)[0] == 401 and get(url, headers=prometheus)[0] == 200
+    web.write_text("")  # truncated, as an editor or `> web.yml` leaves it for a moment
+    for headers in ({}, prometheus):
+        status, _h, body = get(url, headers=headers)
+        assert status == 500 and b"lavametrics_node_up" not in body
+    web.write_text("basic_auth_users: {prometheus: \n")  # half written: invalid
+    assert get(url)[0] == 500
+    web.write_text("http_server_config: {headers: {X-Frame-Options: deny}}\n")  # valid, but no users
+    assert get(url)[0] == 500
+    dropped = [line for line in logged if "basic_auth_users" in line and "restart" in line]
+    assert len(dropped) == 2, logged  # once per change of the file, not per request
+    assert not any(hashed in line or "s3cret" in line for line in logged)
+    web.write_text(good)
+    assert get(url)[0] == 401 and get(url, headers=prometheus)[0] == 200
+
+
+def test_a_header_with_cr_lf_never_reaches_a_response(fake_node, endpoint, tmp_path):
+    web = tmp_path / "web.yml"
+    web.write_text("http_server_config: {headers: {Content-Security-Policy: \"default-src 'self'\"}}\n")
+    logged = []
+    server = endpoint([spec("a", fake_node())], web_file=web, log=logged.append)
+    web.write_text(
+        "http_server_config: {headers: {Content-Security-Policy: \"default-src 'self'\\r\\nSet-Cookie: injected=1\"}}\n"
+    )
+    status, headers, _body = get(server.url + "/-/healthy")
+    assert status == 500 and headers.get("Set-Cookie") is None
+    assert "http_server_config.headers.Content-Security-Policy: must be one line" in logged[-1]
+
+
+def test_anonymous_requests_do_not_spend_the_rate_limit_of_authorised_scrapers(fake_node, endpoint, tmp_path):
+    web = tmp_path / "web.yml"
+    web.write_text(
+        f"basic_auth_users:\n  prometheus: {bcrypt_hash('s3cret')}\nrate_limit: {{interval: 1h, burst: 3}}\n"
+    )
+    server = endpoint([spec("a", fake_node())], web_file=web)
+    url = server.url + "/metrics"
+    prometheus = {"Authorization": basic("prometheus", "s3cret")}
+    anonymous = [get(url)[0] for _ in range(20)]
+    assert anonymous == [401] * 3 + [429] * 17
+    # credentials never seen before come out of their own budget (the one bcrypt work is
+    # bounded by), then the verified ones out of the authorised scrapers'
+    assert get(url, headers=prometheus)[0] == 200
+    wrong = [get(url, headers={"Authorization": basic("prometheus", f"guess-{i}")})[0] for i in range(5)]
+    assert wrong == [401] * 2 + [429] * 3
+    assert [get(url, headers=prometheus)[0] for _ in range(4)] == [200, 200, 200, 429]
+
+
+def _median_401_seconds(url: str, user: str, n: int = 9) -> float:
+    times = []
+    for i in range(n):
+        start = time.perf_counter()
+        status, _h, _b = get(url, headers={"Authorization": basic(user, f"never-cached-{i}")})
+        times.append(time.perf_counter() - start)
+        assert status == 401
+    return sorted(times)[n // 2]
+
+
+def test_a_401_takes_as_long_for_an_unknown_user_as_for_the_costliest_known_one(fake_node, endpoint, tmp_path):
+    # Costs 4 and 8 here: ~1 ms and ~18 ms of bcrypt. An unknown user checked against a decoy
+    # of a fixed cost 10 (~70 ms) stood out; at the costliest user's cost it does not. The
+    # ratio is wide (a busy 2-core machine), the difference it must catch is 4x.
+    web = tmp_path / "web.yml"
+    web.write_text(f"basic_auth_users:\n  cheap: {bcrypt_hash('a', cost=4)}\n  dear: {bcrypt_hash('b', cost=8)}\n")
+    server = endpoint([spec("a", fake_node())], web_file=web)
+    url = server.url + "/-/healthy"
+    get(url)  # the first request pays for loading what the rest share
+    unknown, dear = _median_401_seconds(url, "nobody"), _median_401_seconds(url, "dear")
+    assert 0.5 < unknown / dear < 2.0, f"unknown user {unknown * 1000:.1f} ms, known user {dear * 1000:.1f} ms"
+
+
+# --- OpenMetrics output ------------------------------------------------------------------------
+
+
+def test_openmetrics_output_is_accepted_by_prometheus_clients_parser(fake_node, endpoint):
+    # The 0.0.4 text format carries a counter's or histogram's creation time as a gauge
+    # family X_created (simpleclient, prometheus_client); in OpenMetrics X_created belongs
+    # to X, and a family of that name beside it makes the parser reject the whole answer.
+    jvm = (
+        "# HELP jvm_memory_pool_allocated_bytes_total Total bytes allocated in a given JVM memory pool.\n"
+        "# TYPE jvm_memory_pool_allocated_bytes_total counter\n"
+        'jvm_memory_pool_allocated_bytes_total{pool="Eden Space",} 1.0\n'
+        'jvm_memory_pool_allocated_bytes_total{pool="Old Gen",} 2.0\n'
+        "# HELP jvm_memory_pool_allocated_bytes_created Total bytes allocated in a given JVM memory pool.\n"
+        "# TYPE jvm_memory_pool_allocated_bytes_created gauge\n"
+        'jvm_memory_pool_allocated_bytes_created{pool="Eden Space",} 1.7E9\n'
+        'jvm_memory_pool_allocated_bytes_created{pool="Old Gen",} 1.8E9\n'
+    )
+    server = endpoint([spec("a", fake_node(metrics_text=plugin_exposition(extra=jvm)))])
+    status, headers, body = get(server.url + "/metrics", headers={"Accept": OM_ACCEPT})
+    assert status == 200 and headers["Content-Type"].startswith("application/openmetrics-text")
+    families = {f.name: f for f in om_parser.text_string_to_metric_families(body.decode())}
+    jvm_family = families["jvm_memory_pool_allocated_bytes"]
+    assert jvm_family.type == "counter"
+    assert {(s.name, s.labels["pool"]): s.value for s in jvm_family.samples} == {
+        ("jvm_memory_pool_allocated_bytes_total", "Eden Space"): 1.0,
+        ("jvm_memory_pool_allocated_bytes_created", "Eden Space"): 1.7e9,
+        ("jvm_memory_pool_allocated_bytes_total", "Old Gen"): 2.0,
+        ("jvm_memory_pool_allocated_bytes_created", "Old Gen"): 1.8e9,
+    }
+    assert "jvm_memory_pool_allocated_bytes_created" not in families
+    # the plugin's histograms and counters (prometheus_client's text, with their _created) too
+    loads = next(f for f in families.values() if f.type == "histogram")
+    assert any(s.name == loads.name + "_created" for s in loads.samples)
+    # the 0.0.4 text keeps the node's gauge families as they are
+    text = get(server.url + "/metrics")[2]
+    assert b"# TYPE jvm_memory_pool_allocated_bytes_created gauge" in text
+
+
+def test_a_node_over_the_default_series_limit_is_a_failed_scrape_not_a_memory_hog(fake_node, endpoint):
+    # A 20 MiB body of 1.3 M tiny series took 0.85 GB (text) to 1.4 GB (OpenMetrics) and
+    # 15-43 s to merge: bytes alone do not bound the cost, series do. Just over the default.
+    lines = "".join(f't{{a="{i:x}"}} 1\n' for i in range(DEFAULT_SERIES_LIMIT + 1))
+    many = fake_node(metrics_text=plugin_exposition(extra="# TYPE t gauge\n" + lines))
+    many.api_status = 500  # no /v4/stats to fall back on
+    good = fake_node()
+    server = endpoint([spec("many", many), spec("good", good)])
+    status, _h, body = get(server.url + "/metrics")
+    assert status == 200
+    s = parse(body.decode())
+    assert s[("lavametrics_node_up", (("node", "many"),))] == 0
+    assert s[("lavametrics_node_up", (("node", "good"),))] == 1
+    assert s[("lavametrics_node_scrape_failures_total", (("node", "many"), ("reason", "too_large")))] == 1
+    assert b't{a="0"' not in body
+    result = next(r for r in server.collector.last_results if r.name == "many")
+    assert result.error.startswith("too large: ") and f"over the limit of {DEFAULT_SERIES_LIMIT} series" in result.error

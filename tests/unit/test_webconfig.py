@@ -1,5 +1,6 @@
 """The web configuration file: what it accepts, and one-line errors that never show a secret."""
 
+import os
 import subprocess
 import sys
 import threading
@@ -8,6 +9,7 @@ import pytest
 
 from lavametrics import webconfig
 from lavametrics.webconfig import WebConfigError, parse_duration
+from tests.unit.bounded import run_cli
 from tests.unit.webhelpers import basic, bcrypt_hash, self_signed
 
 
@@ -180,7 +182,7 @@ def test_certificate_problems_are_found_at_start(tmp_path):
     assert "not a usable certificate and key" in str(info.value)
     assert "PRIVATE" not in str(info.value)
     f.write_text(f"tls_server_config: {{cert_file: {cert.cert}, key_file: {tmp_path / 'gone.key'}}}\n")
-    with pytest.raises(WebConfigError, match=r"tls_server_config.key_file: cannot read .*gone.key"):
+    with pytest.raises(WebConfigError, match=r"tls_server_config.key_file: .*gone.key: cannot read"):
         webconfig.WebConfigFile(f)
 
 
@@ -266,3 +268,37 @@ def test_bcrypt_runs_once_per_credentials_even_for_concurrent_requests():
     assert auth.check(cfg, basic("someone", "pw")) is False and auth.bcrypt_runs == 3  # against a decoy
     assert auth.check(cfg, basic("prom", "x" * 100)) is False  # over bcrypt's 72 bytes: refused, no crash
     assert auth.check(cfg, None) is False and auth.check(cfg, "Basic bm9jb2xvbg==") is False  # "nocolon"
+
+
+def test_a_header_value_with_cr_or_lf_is_refused_naming_the_field(tmp_path):
+    # YAML's double-quoted escapes give the value a real CR LF: written raw, it would
+    # start a second header (Set-Cookie) in every answer
+    message = load_error(
+        tmp_path,
+        "http_server_config:\n  headers:\n"
+        "    Content-Security-Policy: \"default-src 'self'\\r\\nSet-Cookie: injected=1\"\n",
+    )
+    assert ":3: http_server_config.headers.Content-Security-Policy: " in message
+    assert "CR" in message and "Set-Cookie" not in message and "\r" not in message
+
+
+def test_a_fifo_as_web_config_file_is_refused_without_waiting_for_a_writer(tmp_path):
+    fifo = tmp_path / "web.yml"
+    os.mkfifo(fifo)
+    nodes = write(tmp_path, "- {name: a, url: 'http://127.0.0.1:9', password: p}\n", "nodes.yml")
+    # opening a FIFO for reading blocks until someone writes: the child would never return
+    proc = run_cli("serve", "--nodes", str(nodes), "--port", "0", "--web.config.file", str(fifo), timeout=30)
+    assert proc.returncode == 2
+    assert proc.stderr == f"lavametrics: error: {fifo}: not a regular file (a FIFO): refused\n"
+
+
+def test_an_endless_web_config_file_is_refused_after_a_bounded_read(tmp_path):
+    # what --web.config.file /dev/zero is, without touching a device: 4 GiB of zeros (sparse)
+    endless = tmp_path / "web.yml"
+    with open(endless, "wb") as fh:
+        fh.truncate(4 * 1024**3)
+    nodes = write(tmp_path, "- {name: a, url: 'http://127.0.0.1:9', password: p}\n", "nodes.yml")
+    proc = run_cli("serve", "--nodes", str(nodes), "--port", "0", "--web.config.file", str(endless), timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith(f"lavametrics: error: {endless}: larger than the 1 MiB limit")

@@ -33,10 +33,19 @@ def add_serve(sub) -> None:
         metavar="SIZE",
         help="largest metrics body read from one node, e.g. 20MiB, 512KiB (default 20MiB)",
     )
+    p.add_argument(
+        "--series-limit",
+        dest="series_limit",
+        type=integer(1, 100_000_000),
+        metavar="N",
+        # the default is collector.MAX_SERIES, not imported here: the CLI starts without it
+        help="most samples taken from one node; more fail that node's scrape (default 100000)",
+    )
     p.set_defaults(func=run_serve)
 
 
 def run_serve(args) -> int:
+    from lavametrics.monitor.collector import MAX_SERIES
     from lavametrics.monitor.nodesfile import load_nodes
     from lavametrics.monitor.serve import parse_size, serve
     from lavametrics.webconfig import WebConfigError
@@ -58,6 +67,7 @@ def run_serve(args) -> int:
             web_config_file=args.web_config_file,
             max_connections=args.max_connections,
             max_body_bytes=max_body,
+            max_series=args.series_limit or MAX_SERIES,
         )
     except WebConfigError as exc:
         raise CliError(str(exc)) from None

@@ -38,6 +38,8 @@ _PORT_ALLOWED = "1..65535"
 _CIDR_ALLOWED = "IPv4 or IPv6 CIDR such as 10.0.0.0/8 or fd00::/8"
 _CREDENTIAL_ALLOWED = "a non-blank string"
 _CREDENTIALS = ("endpoint.auth.username", "endpoint.auth.password", "endpoint.auth.bearerToken")
+_FILE_ALLOWED = "a file path"
+_FILES = ("endpoint.auth.passwordFile", "endpoint.auth.bearerTokenFile", "endpoint.webConfigFile")
 _RATIO_KEY = "buckets.frameLossRatio"  # the one histogram of a ratio (Catalog.FRAME_LOSS)
 _TRIM_CHARS = "".join(chr(c) for c in range(0x21))  # what Java's String.trim removes
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -303,6 +305,8 @@ class _Validator:
             self.string(name, "/<path>", lambda t: None if t.startswith("/") else "must start with /")
         elif name in _CREDENTIALS:
             self.string(name, _CREDENTIAL_ALLOWED, lambda t: "must not be blank" if not trim(t) else None)
+        elif name in _FILES:
+            self.string(name, _FILE_ALLOWED, lambda t: "must not be blank" if not trim(t) else None)
         elif name == "endpoint.allow":
             self.allow(name, ck.default)
         else:
@@ -398,7 +402,24 @@ class _Validator:
         return value is not None and not isinstance(value, (dict, list))
 
     def cross_checks(self):
-        username, password, bearer = (self.given_scalar(k) for k in _CREDENTIALS)
+        username, password_text, token_text = (self.given_scalar(k) for k in _CREDENTIALS)
+        password_file, token_file, web_config = (self.given_scalar(k) for k in _FILES)
+        password = password_text or password_file
+        bearer = token_text or token_file
+        for text, file, key, message in (
+            (password_text, password_file, "endpoint.auth.passwordFile", "password and passwordFile are exclusive"),
+            (token_text, token_file, "endpoint.auth.bearerTokenFile", "bearerToken and bearerTokenFile are exclusive"),
+        ):
+            if text and file:
+                self.add(key, self.display(key, self.leaves.get(key)), message, "one of them")
+        if web_config and (username or password or bearer):
+            key = "endpoint.webConfigFile"
+            self.add(
+                key,
+                self.display(key, self.leaves.get(key)),
+                "webConfigFile and endpoint.auth are exclusive",
+                "either webConfigFile or endpoint.auth.*",
+            )
         if username != password:
             missing = "endpoint.auth.password" if username else "endpoint.auth.username"
             self.add(missing, None, "basic auth needs both username and password")

@@ -229,7 +229,8 @@ class Stack:
                 "--config.file=prometheus.yml",
                 "--storage.tsdb.path=data",
                 f"--web.listen-address=127.0.0.1:{self.ports['prometheus']}",
-                "--storage.tsdb.retention.time=2d",
+                # the rules read slo.period back: keep at least that (mixin timings.retention)
+                f"--storage.tsdb.retention.time={self.config.timings.retention}",
                 "--web.enable-lifecycle",
             ],
             prom,

@@ -55,6 +55,18 @@ def parse(text: str, content_type: str | None = None) -> list[Metric]:
     return families
 
 
+def count_samples(body: bytes) -> int:
+    """About how many samples an exposition (0.0.4 text or OpenMetrics) holds: its lines
+    that are neither comments nor empty, counted in C before anything is parsed. A run of
+    empty lines counts some of them as samples: it can only err towards refusing."""
+    if not body:
+        return 0
+    lines = body.count(b"\n") + (not body.endswith(b"\n"))
+    comments = body.count(b"\n#") + body.startswith(b"#")
+    empty = body.count(b"\n\n") + body.startswith(b"\n")
+    return lines - comments - empty
+
+
 def looks_like_a_page(text: str) -> bool:
     # The 0.0.4 parser is lenient: an HTML page whose lines happen to look like
     # "name value" parses as untyped samples. A real exporter starts with '#' lines or

@@ -72,10 +72,16 @@ class Selectors:
 class Timings:
     """How often things happen; these decide how fast an alert can page."""
 
-    scrape_interval: str = _duration("15s", "Prometheus scrape interval")
-    scrape_timeout: str = _duration("10s", "Prometheus scrape timeout")
-    evaluation_interval: str = _duration("15s", "rule evaluation interval")
-    group_wait_critical: str = _duration("10s", "Alertmanager wait before the first page of a group")
+    # 10s scrapes and evaluations are what lets a critical alert page within a minute of the
+    # fault while still holding `for:` long enough to ride out a 20s blip (operations guide,
+    # "How fast a page arrives")
+    scrape_interval: str = _duration("10s", "Prometheus scrape interval")
+    scrape_timeout: str = _duration("5s", "Prometheus scrape timeout (a hung node counts as down after this)")
+    evaluation_interval: str = _duration("10s", "rule evaluation interval")
+    retention: str = _duration(
+        "31d", "Prometheus --storage.tsdb.retention.time; every rule window (slo.period) must fit inside it"
+    )
+    group_wait_critical: str = _duration("5s", "Alertmanager wait before the first page of a group")
     group_wait_warning: str = _duration("30s", "Alertmanager wait before the first warning of a group")
     group_interval: str = _duration("2m", "Alertmanager wait before telling a group's changes")
     repeat_interval_critical: str = _duration("1h", "re-page while an alert keeps firing")
@@ -84,7 +90,7 @@ class Timings:
 
 @dataclass(frozen=True)
 class Thresholds:
-    node_down_for: str = _duration("1m", "a node target unreachable this long pages")
+    node_down_for: str = _duration("30s", "a node target unreachable this long pages (3 failed scrapes)")
     plugin_absent_for: str = _duration("10m", "node up but no lavametrics_info this long")
     no_targets_for: str = _duration("10m", "no node target discovered at all this long")
     bot_down_for: str = _duration("5m", "a bot's metrics endpoint unreachable this long")
@@ -95,17 +101,24 @@ class Thresholds:
     voice_closes_max: int = _value(3, "voice websocket closes per node and code tolerated per window")
     voice_closes_window: str = _duration("10m", "window of voice_closes_max")
     voice_closes_ignored_codes: tuple = _value(("1000",), "close codes that are normal (1000: closed on purpose)")
-    command_p95_seconds: float = _value(2.0, "p95 command latency above this ...")
+    command_p95_seconds: float = _value(
+        2.0, "p95 command latency above this ... (must be a bucket of bot_command_duration_seconds)"
+    )
     command_latency_for: str = _duration("5m", "... this long warns")
     command_min_rate: float = _value(0.02, "commands/s below which latency and error ratios are noise")
-    command_error_ratio: float = _value(0.1, "share of commands failing that warns")
-    command_errors_for: str = _duration("2m", "how long the error share must stay high")
+    command_error_ratio: float = _value(0.05, "share of commands failing over command_errors_window that pages")
+    command_errors_window: str = _duration("1m", "window of the error share (short: a spike pages within 2 minutes)")
+    command_errors_min: int = _value(3, "... and at least this many failed commands in the window (a quiet bot)")
+    command_errors_for: str = _duration("30s", "how long the error share must stay high")
     track_problem_ratio: float = _value(0.1, "(exceptions + stuck) / starts that warns")
     track_problem_min: int = _value(5, "... and at least this many exceptions + stuck in the window")
     track_window: str = _duration("10m", "window of the track problem ratio")
     load_failure_ratio: float = _value(0.2, "share of /v4/loadtracks answering loadType=error that warns")
     load_failure_min: int = _value(5, "... and at least this many failed loads in the window")
     load_window: str = _duration("10m", "window of the load failure ratio")
+    silent_window: str = _duration(
+        "30s", "playing players but no frame sent for this long pages (longer than a voice reconnect)"
+    )
     frame_loss_ratio: float = _value(0.02, "(nulled + deficit) / expected frames on a node that warns")
     frame_loss_min_frames: float = _value(50.0, "expected frames/s below which loss is not judged (one player)")
     frame_loss_for: str = _duration("5m", "how long frame loss must stay high")
@@ -248,6 +261,19 @@ def from_mapping(data, path: str = "<mixin config>") -> MixinConfig:
     return config
 
 
+def bucket_thresholds(config: MixinConfig) -> dict[str, float]:
+    """Every threshold an alert compares with a bucket of bot_command_duration_seconds.
+
+    ``histogram_quantile(q) > t`` says exactly "more than (1-q) of the observations took longer
+    than t" only when t is a bucket boundary; between two boundaries it compares a linear
+    interpolation (1.1 s everywhere reads as a p95 of 2.4 s with a 1-2.5 s bucket).
+    """
+    return {
+        "thresholds.command_p95_seconds": config.thresholds.command_p95_seconds,
+        "slo.commands_latency_seconds": config.slo.commands_latency_seconds,
+    }
+
+
 def _check(config: MixinConfig, path: str) -> None:
     """Rules between keys: what one key alone cannot tell."""
     slo = config.slo
@@ -255,16 +281,29 @@ def _check(config: MixinConfig, path: str) -> None:
         value = getattr(slo, key)
         if not 0 < value < 1:
             raise MixinConfigError(f"{path}: slo.{key}: value {value!r}: must be between 0 and 1 (e.g. 0.999)")
-    if slo.commands_latency_seconds not in LATENCY_BUCKETS:
-        raise MixinConfigError(
-            f"{path}: slo.commands_latency_seconds: value {slo.commands_latency_seconds!r}: must be a bucket of "
-            f"bot_command_duration_seconds (allowed: {', '.join(map(str, LATENCY_BUCKETS))})"
-        )
+    for key, value in bucket_thresholds(config).items():
+        if value not in LATENCY_BUCKETS:
+            raise MixinConfigError(
+                f"{path}: {key}: value {value!r}: must be a bucket boundary of bot_command_duration_seconds, "
+                f"or the alert would compare an interpolation, not the quantity "
+                f"(allowed: {', '.join(f'{b:g}' for b in LATENCY_BUCKETS)})"
+            )
     for key in ("fast_windows", "slow_windows"):
         windows = getattr(slo, key)
         if len(windows) != 2 or duration_seconds(windows[0]) <= duration_seconds(windows[1]):
             raise MixinConfigError(f"{path}: slo.{key}: value {list(windows)!r}: must be [long, short], long > short")
     t = config.timings
+    keep = duration_seconds(t.retention)
+    for key, window in (
+        ("slo.period", slo.period),
+        *((f"slo.{k}", getattr(slo, k)[0]) for k in ("fast_windows", "slow_windows")),
+    ):
+        # a recording rule reads a 5m rate over the window: the data must reach that far back
+        if duration_seconds(window) + 300 > keep:
+            raise MixinConfigError(
+                f"{path}: {key}: value {window!r}: reads further back than timings.retention ({t.retention}) "
+                f"keeps; raise timings.retention (and Prometheus' --storage.tsdb.retention.time) or shorten {key}"
+            )
     if duration_seconds(t.scrape_timeout) > duration_seconds(t.scrape_interval):
         raise MixinConfigError(
             f"{path}: timings.scrape_timeout: value {t.scrape_timeout!r}: "

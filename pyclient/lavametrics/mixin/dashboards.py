@@ -95,7 +95,9 @@ def commands(c: MixinConfig) -> Dashboard:
             ),
             Panel(
                 "Error ratio by command",
-                "Share of each command's invocations that raised an error.",
+                f"Share of each command's invocations that raised an error. BotCommandErrorsHigh pages when more "
+                f"than {c.thresholds.command_error_ratio:.0%} of all of a bot's commands fail over "
+                f"{c.thresholds.command_errors_window}.",
                 "percentunit",
                 (
                     Target(
@@ -182,10 +184,12 @@ def commands(c: MixinConfig) -> Dashboard:
             Panel(
                 "Command error budget left",
                 f"Share of the {c.slo.period} error budget "
-                f"({slo.budget:.6g} of commands) not yet spent; recorded once a minute.",
+                f"({slo.budget:.6g} of commands) not yet spent; recorded once a minute, and only once "
+                f"Prometheus holds {c.slo.period} of history (before that the share would be of a shorter window).",
                 "percentunit",
-                (Target(f"{slo.budget_record}{{{b}}}", "{{job}}"),),
+                (Target(f"{slo.budget_record}{{{b}}}", "{{job}}", optional=True),),
                 kind="stat",
+                no_value=f"needs {c.slo.period} of history",
                 width=6,
                 height=6,
                 thresholds=((None, "red"), (0.25, "orange"), (0.5, "green")),

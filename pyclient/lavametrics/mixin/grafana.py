@@ -41,6 +41,7 @@ class Panel:
     thresholds: tuple[tuple[float | None, str], ...] = ()
     # how a timeseries draws its thresholds: line | dashed | area | line+area | dashed+area
     thresholds_style: str = "line"
+    no_value: str = ""  # what a panel says when its query returns nothing (instead of "No data")
 
 
 @dataclass
@@ -102,6 +103,8 @@ def _panel_json(panel: Panel, pid: int, x: int, y: int) -> dict:
                 },
             }
         ]
+    if panel.no_value:
+        defaults["noValue"] = panel.no_value
     steps = [{"value": v, "color": color} for v, color in (panel.thresholds or ((None, "green"),))]
     defaults["thresholds"] = {"mode": "absolute", "steps": steps}
     if panel.kind == "timeseries":

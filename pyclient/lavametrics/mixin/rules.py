@@ -51,20 +51,6 @@ def _window_count(threshold: int) -> str:
     return f"{threshold + 0.5:g}"
 
 
-def _new_series_aware_increase(selector: str, window: str) -> str:
-    """increase() that also counts a counter series born inside the window.
-
-    BotMetrics creates a (node, event) series at its first event, with value 1; increase()
-    needs two samples and would miss that first event. A series absent ``window`` ago has
-    seen all of its current value inside the window. (Left uncounted: events before a bot
-    restart of a series that is itself younger than the window.)
-    """
-    return (
-        f"(increase({selector}[{window}]) and {selector} offset {window}) "
-        f"or ({selector} unless {selector} offset {window})"
-    )
-
-
 def node_recording(c: MixinConfig) -> list[dict]:
     n = c.selectors.node
     sent = f"rate(lavametrics_frames_sent_total{{{n}}}[5m])"
@@ -112,16 +98,33 @@ def slo_recording(c: MixinConfig) -> list[dict]:
 
 
 def slo_budget_recording(c: MixinConfig) -> list[dict]:
-    """Error budget left over the SLO period; it reads the whole period, so its group runs once a minute."""
+    """Error budget left over the SLO period; it reads the whole period, so its group runs once a minute.
+
+    Over less history than the period the same expression is the budget of a shorter window
+    (a fresh Prometheus printed -8,590 % after a bad hour), so the budget is recorded only once
+    the history covers the period; the history's share of it is recorded beside, for the panel.
+    """
     rules = []
+    p = c.slo.period
     for o in objectives(c):
-        p = c.slo.period
+        rules.append(
+            {
+                "record": o.history_record,
+                # the oldest minute (the group's interval) with a recorded rate in the period, as a
+                # share of it: the recorded rates are what the budget sums, and they start with the
+                # rules, not with the raw data (a backfilled or older TSDB holds more raw history)
+                "expr": (
+                    f"clamp_max((time() - min_over_time(timestamp({o.total_rate_record})[{p}:1m])) "
+                    f"/ {duration_seconds(p):g}, 1)"
+                ),
+            }
+        )
         rules.append(
             {
                 "record": o.budget_record,
                 "expr": (
-                    f"1 - (sum_over_time({o.bad_rate_record}[{p}]) / sum_over_time({o.total_rate_record}[{p}]))"
-                    f" / {o.budget:g}"
+                    f"(1 - (sum_over_time({o.bad_rate_record}[{p}]) / sum_over_time({o.total_rate_record}[{p}]))"
+                    f" / {o.budget:g}) and {o.history_record} >= 0.99"
                 ),
             }
         )
@@ -136,13 +139,21 @@ def _burn_alerts(c: MixinConfig, o: Objective) -> list[Alert]:
     ):
         threshold = f"{burn * o.budget:.6g}"
         subject = "Bot {{ $labels.job }}: commands burn" if o.name == "commands" else "Playback burns"
+        expr = f"{o.ratio_record(long_w)} > {threshold} and {o.ratio_record(short_w)} > {threshold}"
+        hold = None
+        if speed == "Slow":
+            # the slow burn's 30m window stays high for half an hour after an incident the fast
+            # burn paged and inhibited it for; asking that the last 5m burn too (and for a
+            # minute) keeps it from starting to notify as that incident ends
+            expr += f" and {o.ratio_record('5m')} > {threshold}"
+            hold = "1m"
         out.append(
             Alert(
                 f"{'BotCommand' if o.name == 'commands' else 'Playback'}SLO{speed}Burn",
                 "slo",
                 severity,
-                f"{o.ratio_record(long_w)} > {threshold} and {o.ratio_record(short_w)} > {threshold}",
-                None,
+                expr,
+                hold,
                 f"{subject} the error budget {burn:g}x too fast",
                 (
                     f"{{{{ $value | humanizePercentage }}}} of {o.name} were bad over the last {long_w} "
@@ -169,12 +180,15 @@ def alerts(c: MixinConfig) -> list[Alert]:
         else f"lavametrics_voice_closes_total{{{n}}}"
     )
     disc_sel = f'bot_lavalink_node_events_total{{{b}, event="disconnected"}}'
+    errors = f'sum by (job) (increase(bot_commands_total{{{b}, outcome="error"}}[{t.command_errors_window}]))'
+    commands = f"sum by (job) (increase(bot_commands_total{{{b}}}[{t.command_errors_window}]))"
+    sent = f"sum by (job, node) (rate(lavametrics_frames_sent_total{{{n}}}[{t.silent_window}]))"
+    playing = f'sum by (job, node) (lavametrics_players{{{n}, state="playing"}})'
     track_bad = (
         f"(sum by (job, node) (increase(lavametrics_track_exceptions_total{{{n}}}[{t.track_window}])) "
         f"+ sum by (job, node) (increase(lavametrics_track_stuck_total{{{n}}}[{t.track_window}])))"
     )
     load_bad = f'sum by (job, node) (increase(lavametrics_loads_total{{{n}, result="error"}}[{t.load_window}]))'
-    cmd_rate = f"sum by (job) (rate(bot_commands_total{{{b}}}[5m]))"
     found = [
         # --- node ------------------------------------------------------------------------
         Alert(
@@ -241,6 +255,17 @@ def alerts(c: MixinConfig) -> list[Alert]:
             f"last {t.voice_closes_window}: listeners are dropped from voice.",
         ),
         Alert(
+            "LavalinkPlaybackSilent",
+            "node",
+            CRITICAL,
+            f"{playing} > 0 and on (job, node) {sent} == 0",
+            None,
+            "Players on {{ $labels.node }} should be playing but no audio is sent",
+            f"{{{{ $value }}}} players are playing a track, yet the node handed no audio frame to any voice "
+            f"connection in the last {t.silent_window}: every listener on this node hears silence (voice "
+            "connections lost or never made). It clears when frames flow again.",
+        ),
+        Alert(
             "LavalinkTrackProblems",
             "node",
             WARNING,
@@ -299,8 +324,7 @@ def alerts(c: MixinConfig) -> list[Alert]:
             "BotLavalinkDisconnects",
             "bot",
             CRITICAL,
-            f"sum by (job, node) ({_new_series_aware_increase(disc_sel, t.disconnects_window)}) "
-            f"> {_window_count(t.disconnects_max)}",
+            f"sum by (job, node) (increase({disc_sel}[{t.disconnects_window}])) > {_window_count(t.disconnects_max)}",
             None,
             "Bot {{ $labels.job }} keeps losing Lavalink node {{ $labels.node }}",
             f"The bot lost its connection to {{{{ $labels.node }}}} more than {t.disconnects_max} times in "
@@ -321,13 +345,14 @@ def alerts(c: MixinConfig) -> list[Alert]:
         Alert(
             "BotCommandErrorsHigh",
             "bot",
-            WARNING,
-            f'sum by (job) (rate(bot_commands_total{{{b}, outcome="error"}}[5m])) / {cmd_rate} '
-            f"> {t.command_error_ratio:g} and {cmd_rate} > {t.command_min_rate:g}",
+            CRITICAL,
+            f"{errors} / {commands} > {t.command_error_ratio:g} "
+            f"and {errors} > {_window_count(t.command_errors_min - 1)}",
             t.command_errors_for,
             "Commands of {{ $labels.job }} fail",
-            f"{{{{ $value | humanizePercentage }}}} of commands raised an error over 5m, above "
-            f"{t.command_error_ratio:.0%} for {t.command_errors_for}.",
+            f"{{{{ $value | humanizePercentage }}}} of commands raised an error over the last "
+            f"{t.command_errors_window}, above {t.command_error_ratio:.0%} for {t.command_errors_for} "
+            f"(at least {t.command_errors_min} failed).",
         ),
     ]
     for o in objectives(c):

@@ -9,19 +9,23 @@ thresholds and selectors: with a mixin.yml that moves them, a failing case tells
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
-from lavametrics.mixin.config import MixinConfig, duration_seconds
+from prometheus_client.utils import floatToGoString
+
+from lavametrics.bot.metrics import LATENCY_BUCKETS
+from lavametrics.mixin.config import MixinConfig, Timings, duration_seconds
 from lavametrics.mixin.rules import Alert, alerts
 
-STEP = 15  # seconds between input samples (the default scrape interval)
+STEP = int(duration_seconds(Timings().scrape_interval))  # seconds between input samples: one scrape
 
 NODE_A = {"job": "lavalink", "instance": "node-a:2333", "node": "a"}
 NODE_B = {"job": "lavalink", "instance": "node-b:2333", "node": "b"}
 MERGED = {"job": "lavametrics-merge", "instance": "bot:9478", "node": "c"}
 BOT = {"job": "bot", "instance": "bot:8000"}
-LATENCY_LE = ("0.05", "0.1", "0.25", "0.5", "1.0", "2.5", "5.0", "10.0", "30.0", "+Inf")
+LATENCY_LE = (*map(floatToGoString, LATENCY_BUCKETS), "+Inf")  # as BotMetrics exports them
 
 
 # --- Go template expansion, for the expected annotations ----------------------------------
@@ -143,6 +147,9 @@ def node_cases(c: MixinConfig) -> list[Case]:
     t = c.thresholds
     down_for = duration_seconds(t.node_down_for)
     n = _steps(down_for) + 8
+    fault = 4 * STEP  # the first failed scrape
+    # the outage the alert waits for: `for` covers this many failed scrapes after the first
+    held = _steps(down_for)
     cases = [
         Case(
             "a stopped node pages; its neighbour does not",
@@ -151,9 +158,22 @@ def node_cases(c: MixinConfig) -> list[Case]:
                 series("up", NODE_B, f"1x{n + 4}"),
             ],
             [
-                (_at(60 + down_for - STEP), "LavalinkNodeDown", []),  # still pending
-                (_at(60 + down_for + STEP), "LavalinkNodeDown", [Fires(NODE_A)]),
+                (_at(fault + down_for - STEP), "LavalinkNodeDown", []),  # still pending
+                (_at(fault + down_for), "LavalinkNodeDown", [Fires(NODE_A)]),
             ],
+        ),
+        Case(
+            f"an outage of {held + 1} failed scrapes pages, and clears with the first good one",
+            [series("up", NODE_A, f"1x3 0x{held} 1x{n}")],
+            [
+                (_at(fault + down_for), "LavalinkNodeDown", [Fires(NODE_A)]),
+                (_at(fault + down_for + STEP), "LavalinkNodeDown", []),
+            ],
+        ),
+        Case(
+            f"an outage of up to {held * STEP}s ({held} failed scrapes: a restart, a 20s blip) does not page",
+            [series("up", NODE_A, f"1x3 0x{held - 1} 1x{n}")],
+            [(_at(fault + t), "LavalinkNodeDown", []) for t in range(0, int(down_for) + 4 * STEP, STEP)],
         ),
         Case(
             "a flapping node (every other scrape fails) does not page",
@@ -168,14 +188,14 @@ def node_cases(c: MixinConfig) -> list[Case]:
                 series("up", NODE_A, "1x3 stale"),
                 series("up", NODE_B, f"1x{n + 4}"),
             ],
-            [(_at(60 + down_for + 4 * STEP), "LavalinkNodeDown", [])],
+            [(_at(fault + down_for + 4 * STEP), "LavalinkNodeDown", [])],
         ),
         Case(
             "a node behind lavametrics serve pages through lavametrics_node_up",
             [
                 series("lavametrics_node_up", MERGED, f"1x3 0x{n}"),
             ],
-            [(_at(60 + down_for + STEP), "LavalinkNodeDown", [Fires(MERGED)])],
+            [(_at(fault + down_for + STEP), "LavalinkNodeDown", [Fires(MERGED)])],
         ),
     ]
     no_targets = duration_seconds(t.no_targets_for)
@@ -274,6 +294,7 @@ def node_cases(c: MixinConfig) -> list[Case]:
             [(_at(14 * STEP), "LavalinkVoiceCloses", [Fires({"job": "lavalink", "node": "a", "code": "4006"})])],
         ),
     ]
+    cases += _silent_cases(c)
     # tracks: exceptions + stuck against starts
     yt = {"source": "youtube"}
     ex = lambda node, sev="fault": {**node, **yt, "severity": sev}  # noqa: E731
@@ -427,6 +448,76 @@ def node_cases(c: MixinConfig) -> list[Case]:
     return cases
 
 
+def _silent_cases(c: MixinConfig) -> list[Case]:
+    """LavalinkPlaybackSilent: players playing, no frame sent. The 4006 incident: three players
+    lose their voice connections, Koe's reconnects fail, and the node plays into the void."""
+    t = c.thresholds
+    silent = duration_seconds(t.silent_window)
+    players = 3
+    per_step = players * 50 * STEP  # 50 frames/s per connected player
+    warm = 12
+    fault = warm * STEP  # the last frame is sent at this sample
+    dead = _steps(20 * 60)  # silent for longer than the voice-close alert's window
+    back = warm + dead
+    total = back + 20
+    node = {"job": "lavalink", "node": "a"}
+    sent = explicit([per_step * min(i, warm) + per_step * max(0, i - back) for i in range(total)])
+    closes = explicit([0] * warm + [min(i + 1, 12) for i in range(total - warm)])
+    playing = lambda values: series("lavametrics_players", {**NODE_A, "state": "playing"}, values)  # noqa: E731
+    frames_sent = lambda values: series("lavametrics_frames_sent_total", NODE_A, values)  # noqa: E731
+    stall = _steps(silent) - 1  # the longest stall the window rides out (a voice reconnect)
+    flowing = lambda i: per_step * i  # noqa: E731
+    return [
+        Case(
+            "every player lost its voice connection (repeated 4006): silence pages until frames flow again",
+            [
+                playing(f"{players}x{total - 1}"),
+                frames_sent(sent),
+                series("lavametrics_voice_closes_total", {**NODE_A, "code": "4006"}, closes),
+            ],
+            [
+                (_at(fault + silent - STEP), "LavalinkPlaybackSilent", []),
+                (_at(fault + silent), "LavalinkPlaybackSilent", [Fires(node, players)]),
+                # still firing after the closes stopped and their window has passed
+                (_at(fault + 19 * 60), "LavalinkPlaybackSilent", [Fires(node, players)]),
+                (_at(back * STEP + STEP), "LavalinkPlaybackSilent", []),
+            ],
+        ),
+        Case(
+            f"frames stalled for {stall * STEP}s (a voice reconnect) do not page",
+            [
+                playing(f"{players}x60"),
+                frames_sent(
+                    explicit([flowing(i if i < 20 else (20 if i < 20 + stall else i - stall)) for i in range(61)])
+                ),
+            ],
+            [(_at((20 + k) * STEP), "LavalinkPlaybackSilent", []) for k in range(0, stall + 6)],
+        ),
+        Case(
+            "paused players are silent on purpose",
+            [
+                playing("0x60"),
+                series("lavametrics_players", {**NODE_A, "state": "paused"}, f"{players}x60"),
+                frames_sent(f"{per_step * 20}x60"),
+            ],
+            [(_at(40 * STEP), "LavalinkPlaybackSilent", [])],
+        ),
+        Case(
+            "a node without the frames group cannot tell, and does not page",
+            [playing(f"{players}x60")],
+            [(_at(40 * STEP), "LavalinkPlaybackSilent", [])],
+        ),
+        Case(
+            "a node restart (counters back to 0, no players yet) is not silence",
+            [
+                playing(f"{players}x20 0x40"),
+                frames_sent(explicit([flowing(i) if i <= 20 else 0 for i in range(61)])),
+            ],
+            [(_at(k * STEP), "LavalinkPlaybackSilent", []) for k in range(18, 40, 2)],
+        ),
+    ]
+
+
 def _commands(
     steps: int,
     *,
@@ -464,23 +555,61 @@ def _commands(
     ]
 
 
-def bot_cases(c: MixinConfig) -> list[Case]:
+def true_quantile(q: float, observations: list[float]) -> float:
+    """The q-quantile of the observations themselves (nearest rank): what the alert's name claims."""
+    ordered = sorted(observations)
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+def bucket_quantile(q: float, observations: list[float], bounds: tuple[float, ...] = LATENCY_BUCKETS) -> float:
+    """What histogram_quantile reports from cumulative buckets (Prometheus' documented linear
+    interpolation inside the bucket holding the rank): the value an alert's annotation shows."""
+    counts = [sum(1 for o in observations if o <= b) for b in bounds]
+    rank = q * len(observations)
+    lower, below = 0.0, 0
+    for bound, cum in zip(bounds, counts, strict=True):
+        if cum >= rank:
+            return lower + (bound - lower) * (rank - below) / (cum - below)
+        lower, below = bound, cum
+    return bounds[-1]
+
+
+def _mix(per_step: int, parts: list[tuple[float, float]]) -> list[float]:
+    """``per_step`` observations split by share: [(share, seconds), ...]."""
+    out: list[float] = []
+    for share, seconds in parts:
+        out += [seconds] * round(share * per_step)
+    assert len(out) == per_step, parts
+    return out
+
+
+def _latency_cases(c: MixinConfig) -> list[Case]:
+    """BotCommandLatencyHigh fires exactly when the true p95 of the commands exceeds the threshold."""
     t = c.thresholds
     hold = duration_seconds(t.command_latency_for)
     # the traffic guard's rate() reads low until its 5m window is full: judge after that
     fire_at = hold + 300 + 2 * STEP
     m = _steps(fire_at) + 8
+    threshold = t.command_p95_seconds
     play = {"job": "bot", "command": "play"}
-    cases = [
-        Case(
-            "every command takes 3 s",
-            _commands(m, per_step=1, slow=lambda i: 1),
-            [
-                (_at(hold - STEP), "BotCommandLatencyHigh", []),
-                (_at(fire_at), "BotCommandLatencyHigh", [Fires(play, 4.875)]),
-            ],
-        ),
-        Case("fast commands", _commands(m, per_step=4), [(_at(fire_at), "BotCommandLatencyHigh", [])]),
+    cases = []
+    for name, parts in (
+        ("every command takes 3 s", [(1.0, 3.0)]),
+        ("every command takes 1.1 s", [(1.0, 1.1)]),
+        ("90% of commands take 0.4 s, 10% take 2.4 s", [(0.9, 0.4), (0.1, 2.4)]),
+        ("a true p95 just over the threshold (6% of commands slow)", [(0.94, 0.4), (0.06, threshold + 0.1)]),
+        ("a true p95 just under the threshold (4% of commands slow)", [(0.96, 0.4), (0.04, threshold + 0.4)]),
+        ("a true p95 just under the threshold (10% at threshold - 0.1 s)", [(0.9, 0.4), (0.1, threshold - 0.1)]),
+        ("fast commands", [(1.0, 0.2)]),
+    ):
+        obs = _mix(50, parts)
+        fires = true_quantile(0.95, obs) > threshold
+        expected = [Fires(play, bucket_quantile(0.95, obs))] if fires else []
+        checks = [(_at(fire_at), "BotCommandLatencyHigh", expected)]
+        if fires:
+            checks.insert(0, (_at(hold - STEP), "BotCommandLatencyHigh", []))  # `for` still pending
+        cases.append(Case(f"{name}: true p95 {true_quantile(0.95, obs):g}s", _histogram_commands(m, obs), checks))
+    cases += [
         Case(
             "one slow command among many fast ones",
             _commands(m, per_step=4, slow=lambda i: int(i == 10)),
@@ -492,52 +621,108 @@ def bot_cases(c: MixinConfig) -> list[Case]:
                 *histogram(
                     "bot_command_duration_seconds",
                     {**BOT, "command": "play"},
-                    [[3.0] if i % 8 == 0 else [] for i in range(m)],
+                    [[3.0] if i % 12 == 0 else [] for i in range(m)],
                 ),
                 series(
                     "bot_commands_total",
                     {**BOT, "command": "play", "outcome": "success"},
-                    explicit([i // 8 + 1 for i in range(m)]),
+                    explicit([i // 12 + 1 for i in range(m)]),
                 ),
             ],
             [(_at(fire_at), "BotCommandLatencyHigh", [])],
         ),
     ]
+    return cases
+
+
+def _histogram_commands(steps: int, per_step: list[float], command: str = "play") -> list[dict]:
+    """The same observations every step, all successful."""
+    labels = {**BOT, "command": command}
+    return [
+        *histogram("bot_command_duration_seconds", labels, [per_step] * steps),
+        series(
+            "bot_commands_total",
+            {**labels, "outcome": "success"},
+            explicit([len(per_step) * (i + 1) for i in range(steps)]),
+        ),
+        series("bot_commands_total", {**labels, "outcome": "error"}, f"0x{steps - 1}"),
+    ]
+
+
+def _error_cases(c: MixinConfig) -> list[Case]:
+    """BotCommandErrorsHigh pages on the share of commands failing, fast, but not on a quiet bot."""
+    t = c.thresholds
     hold = duration_seconds(t.command_errors_for)
-    m = _steps(hold) + 30
+    window = duration_seconds(t.command_errors_window)
+    warm = _steps(window) + 4  # healthy traffic first: the fault starts on a running bot
+    fault = warm * STEP
+    m = warm + _steps(window + hold) + 30
     job = {"job": "bot"}
+    # a page must reach the webhook within 2 minutes of the fault; one scrape, one evaluation and
+    # Alertmanager's group_wait come on top of the rule's own time
+    lag = sum(duration_seconds(x) for x in (c.timings.scrape_interval, c.timings.evaluation_interval))
+    lag += duration_seconds(c.timings.group_wait_critical)
+    page_by = fault + 120 - lag
+    cases = []
+    for per_step, failing in ((10, 1), (10, 3), (10, 10), (50, 3)):
+        share = failing / per_step
+        cases.append(
+            Case(
+                f"{share:.0%} of a busy bot's commands fail: a page within 2 minutes",
+                _commands(m, per_step=per_step, errors=lambda i, f=failing: f if i >= warm else 0),
+                [
+                    (_at(fault), "BotCommandErrorsHigh", []),
+                    (_at(page_by), "BotCommandErrorsHigh", [Fires(job, share)]),
+                ],
+            )
+        )
     cases += [
         Case(
-            "three commands in ten fail",
-            _commands(m, per_step=10, errors=lambda i: 3),
-            [
-                (_at(hold - STEP), "BotCommandErrorsHigh", []),
-                (_at(hold + 4 * STEP), "BotCommandErrorsHigh", [Fires(job, 0.3)]),
-            ],
+            "4% of the commands fail: just under the threshold",
+            _commands(m, per_step=25, errors=lambda i: 1 if i >= warm else 0),
+            [(_at(fault + t_), "BotCommandErrorsHigh", []) for t_ in range(0, 300, 30)],
         ),
         Case(
-            "one command in twenty fails",
-            _commands(m, per_step=20, errors=lambda i: 1),
-            [(_at(hold + 4 * STEP), "BotCommandErrorsHigh", [])],
-        ),
-        Case(
-            "a bot restart (counters back to 0) is no error spike",
-            _commands(m, per_step=20, errors=lambda i: 1, reset_at=m // 2),
-            [(_at((m // 2 + 2) * STEP), "BotCommandErrorsHigh", []), (_at((m - 1) * STEP), "BotCommandErrorsHigh", [])],
-        ),
-        Case(
-            "the only command in two minutes failing is too little traffic to judge",
+            "a quiet bot's only failed command does not page",
             [
                 series(
                     "bot_commands_total",
                     {**BOT, "command": "play", "outcome": "error"},
-                    explicit([i // 8 for i in range(m)]),
+                    explicit([int(i >= warm) for i in range(m)]),
                 ),
-                series("bot_commands_total", {**BOT, "command": "play", "outcome": "success"}, f"0x{m}"),
+                series(
+                    "bot_commands_total",
+                    {**BOT, "command": "play", "outcome": "success"},
+                    explicit([i // 6 for i in range(m)]),
+                ),
             ],
-            [(_at(hold + 4 * STEP), "BotCommandErrorsHigh", [])],
+            [(_at(fault + t_), "BotCommandErrorsHigh", []) for t_ in range(0, 180, 20)],
+        ),
+        Case(
+            "two failed commands in a minute on a quiet bot do not page",
+            _commands(m, per_step=1, errors=lambda i: 1 if warm <= i < warm + 2 else 0),
+            [(_at(fault + t_), "BotCommandErrorsHigh", []) for t_ in range(0, 180, 20)],
+        ),
+        Case(
+            "a bot restart (counters back to 0) is no error spike",
+            _commands(m, per_step=20, errors=lambda i: 0.5, reset_at=m // 2),
+            [(_at((m // 2 + t_) * STEP), "BotCommandErrorsHigh", []) for t_ in range(0, 12, 2)],
+        ),
+        Case(
+            "the error page clears once commands succeed again",
+            _commands(m, per_step=10, errors=lambda i: 3 if warm <= i < warm + 18 else 0),
+            [
+                (_at(fault + 170), "BotCommandErrorsHigh", [Fires(job, 0.3)]),
+                (_at(fault + 180 + window + 2 * STEP), "BotCommandErrorsHigh", []),
+            ],
         ),
     ]
+    return cases
+
+
+def bot_cases(c: MixinConfig) -> list[Case]:
+    t = c.thresholds
+    cases = _latency_cases(c) + _error_cases(c)
     hold = duration_seconds(t.bot_down_for)
     m = _steps(hold) + 8
     cases += [
@@ -554,7 +739,7 @@ def bot_cases(c: MixinConfig) -> list[Case]:
             [(_at(hold + 2 * STEP), "BotMetricsDown", [])],
         ),
     ]
-    # disconnects, seen by the bot: BotMetrics creates the series at the first event
+    # disconnects, seen by the bot: BotMetrics creates every event of a node at 0 with the node
     k = t.disconnects_max
     ev = {**BOT, "node": "a", "event": "disconnected"}
     fires = [Fires({"job": "bot", "node": "a"})]
@@ -564,16 +749,20 @@ def bot_cases(c: MixinConfig) -> list[Case]:
     window = duration_seconds(t.disconnects_window)
     cases += [
         Case(
-            f"{k + 1} disconnects, the first one creating the series",
+            f"{k + 1} disconnects, the first one on a series exported at 0",
             [
-                series("bot_lavalink_node_events_total", ev, f"_x8 {first_k1} {k + 1}x60"),
+                series("bot_lavalink_node_events_total", ev, f"0x8 {first_k1} {k + 1}x{_steps(window) + 30}"),
             ],
-            [(at, "BotLavalinkDisconnects", fires), (_at(window + 12 * STEP + 60), "BotLavalinkDisconnects", [])],
+            [
+                (_at(8 * STEP), "BotLavalinkDisconnects", []),
+                (at, "BotLavalinkDisconnects", fires),
+                (_at(window + (12 + k) * STEP + 60), "BotLavalinkDisconnects", []),
+            ],
         ),  # the window moved past them
         Case(
             f"exactly {k} disconnects stay quiet",
             [
-                series("bot_lavalink_node_events_total", ev, f"_x8 {first_k} {k}x60"),
+                series("bot_lavalink_node_events_total", ev, f"0x8 {first_k} {k}x60"),
             ],
             [(at, "BotLavalinkDisconnects", [])],
         ),
@@ -604,7 +793,7 @@ def bot_cases(c: MixinConfig) -> list[Case]:
 
 def slo_cases(c: MixinConfig) -> list[Case]:
     job = {"job": "bot"}
-    minute = 4  # steps
+    minute = 60 // STEP  # steps
     cases = [
         Case(
             "a fifth of the commands fail",
@@ -623,6 +812,20 @@ def slo_cases(c: MixinConfig) -> list[Case]:
                 (_at(8 * 60), "BotCommandSLOFastBurn", [Fires(job, 0.2)]),
                 (_at(40 * 60), "BotCommandSLOFastBurn", []),
                 (_at(40 * 60), "BotCommandSLOSlowBurn", []),
+            ],
+        ),
+        Case(
+            "an incident the fast burn paged ends: the slow burn does not start notifying as it clears",
+            _commands(50 * minute, per_step=15, errors=lambda i: 4.5 if i < 10 * minute else 0),
+            [
+                (_at(8 * 60), "BotCommandSLOFastBurn", [Fires(job, 0.3)]),
+                # from the fast burn's resolution on (its 5m window empties) until long after the
+                # slow burn's own 30m window did: quiet
+                *(
+                    (_at(m * 60), name, [])
+                    for m in range(16, 46, 3)
+                    for name in ("BotCommandSLOFastBurn", "BotCommandSLOSlowBurn")
+                ),
             ],
         ),
         Case(

@@ -50,6 +50,10 @@ class Objective:
         return f"slo:{self.name}_events:rate5m"
 
     @property
+    def history_record(self) -> str:
+        return f"slo:{self.name}_history:ratio"
+
+    @property
     def budget_record(self) -> str:
         return f"slo:{self.name}_error_budget:remaining_ratio"
 

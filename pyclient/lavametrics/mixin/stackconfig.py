@@ -105,24 +105,23 @@ def prometheus_config(
     }
 
 
+def _inhibit(source: str, targets: str, equal: list[str]) -> dict:
+    return {"source_matchers": [f'alertname="{source}"'], "target_matchers": [targets], "equal": equal}
+
+
 def _inhibitions() -> list[dict]:
+    """Symptoms of an incident that already paged, so that one incident reads as one page."""
     return [
         # a node that is down explains everything else about it
-        {
-            "source_matchers": ['alertname="LavalinkNodeDown"'],
-            "target_matchers": ['alertname!="LavalinkNodeDown"'],
-            "equal": ["node"],
-        },
-        # a fast burn already pages; its slow twin adds nothing
-        {
-            "source_matchers": ['alertname="BotCommandSLOFastBurn"'],
-            "target_matchers": ['alertname="BotCommandSLOSlowBurn"'],
-            "equal": ["job"],
-        },
-        {
-            "source_matchers": ['alertname="PlaybackSLOFastBurn"'],
-            "target_matchers": ['alertname="PlaybackSLOSlowBurn"'],
-        },
+        _inhibit("LavalinkNodeDown", 'alertname!="LavalinkNodeDown"', ["node"]),
+        # voice connections dropping is why playback went silent; should the silence outlast
+        # the closes' window, the silence pages on its own
+        _inhibit("LavalinkVoiceCloses", 'alertname="LavalinkPlaybackSilent"', ["job", "node"]),
+        # failing commands are what burns the command budget, fast or slow
+        _inhibit("BotCommandErrorsHigh", 'alertname=~"BotCommandSLO(Fast|Slow)Burn"', ["job"]),
+        # a fast burn already pages for slow commands; the slow burn and the p95 add nothing
+        _inhibit("BotCommandSLOFastBurn", 'alertname=~"BotCommandSLOSlowBurn|BotCommandLatencyHigh"', ["job"]),
+        _inhibit("PlaybackSLOFastBurn", 'alertname="PlaybackSLOSlowBurn"', []),
     ]
 
 
@@ -132,7 +131,9 @@ def alertmanager_config(c: MixinConfig, *, webhook_url: str | None = None) -> di
     return {
         "route": {
             "receiver": "team",
-            "group_by": ["alertname", "node"],
+            # one notification per incident and channel: every alert about one node (or one bot)
+            # shares a group, whatever its name or its code/command label
+            "group_by": ["job", "node"],
             "group_wait": t.group_wait_warning,
             "group_interval": t.group_interval,
             "repeat_interval": t.repeat_interval_warning,

@@ -10,9 +10,11 @@ What makes it fit to face the network:
 
 - a web configuration file (``webconfig``, the exporter-toolkit format): TLS, client
   certificates, bcrypt basic auth, extra headers, a rate limit; re-read when it changes;
-- requests are served concurrently, by at most ``max_connections`` threads (more wait in
-  the listen backlog), each connection with socket timeouts and a deadline on its whole
-  request head, so neither a silent client nor one dripping bytes can hold a thread;
+- requests are served concurrently, each connection with socket timeouts and a deadline on
+  its whole request head, so neither a silent client nor one dripping bytes can hold a
+  thread for long; and slots are shared fairly (``connslots``): a connection still sending
+  its head, or refused by the web configuration, never holds one of the ``max_connections``
+  serving slots, and under pressure the oldest unfinished head makes room for newcomers;
 - concurrent requests share one rendering (and through ``NodeMetricsCollector`` one scrape
   round of every node): N Prometheus replicas cost one upstream scrape, not N.
 """
@@ -29,14 +31,17 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from prometheus_client.exposition import choose_encoder, generate_latest
 from prometheus_client.registry import Collector, CollectorRegistry
 
 from lavametrics.exposition import render as exposition_text
+from lavametrics.exposition.openmetrics import FoldedCreated
+from lavametrics.exposition.parse import is_openmetrics
 from lavametrics.httpfetch import MAX_BODY_BYTES
-from lavametrics.monitor.collector import NodeMetricsCollector
+from lavametrics.monitor.collector import MAX_SERIES, NodeMetricsCollector
+from lavametrics.monitor.connslots import Arrival, ConnectionSlots, head_already_complete
 from lavametrics.monitor.nodesfile import NodeSpec
 from lavametrics.monitor.singleflight import SingleFlight
 from lavametrics.webconfig import WebConfigError, WebConfigFile, WebGate
@@ -49,6 +54,7 @@ _STATUS_TEXT = {
     401: "unauthorized",
     429: "too many requests",
     500: "the web configuration file is invalid (see the server's stderr)",
+    503: "too busy: no connection slot came free in time",
 }
 
 
@@ -69,6 +75,9 @@ def make_handler(registry: CollectorRegistry, path: str = METRICS_PATH, web: Web
 
         def parse_request(self):
             ok = super().parse_request()
+            if not self.server.slots.finish_head(self.server.arrival()):
+                self.close_connection = True  # pushed out while its head came in: nobody to answer
+                return False
             self.connection.settimeout(self.timeout)  # the head is in: writing gets the full timeout
             return ok
 
@@ -77,17 +86,26 @@ def make_handler(registry: CollectorRegistry, path: str = METRICS_PATH, web: Web
             if web is not None:
                 verdict = web.admit(self.headers.get("Authorization"))
                 extra = verdict.headers
-                if verdict.status:
+                if verdict.status:  # answered from the arriving slot: refusals never take a serving one
                     body = f"{_STATUS_TEXT[verdict.status]}\n".encode()
                     return self._answer(verdict.status, body, "text/plain; charset=utf-8", extra)
+            with self.server.slots.serving(self.server.arrival(), self.server.socket_timeout) as got:
+                if not got:
+                    return self._answer(503, f"{_STATUS_TEXT[503]}\n".encode(), "text/plain; charset=utf-8", extra)
+                self._serve(extra)
+
+        def _serve(self, extra) -> None:
             route = self.path.split("?", 1)[0]
             if route == path:
                 encoder, ctype = choose_encoder(self.headers.get("Accept", ""))
+                source = registry
                 if encoder is generate_latest:  # not a partial with another escaping or format
                     encoder = _render_text
+                elif is_openmetrics(ctype):
+                    source = cast(CollectorRegistry, FoldedCreated(registry))  # the encoder only calls collect()
                 try:
                     # requests arriving while a rendering of this format is under way share it
-                    body = renders.do(ctype, lambda: encoder(registry))
+                    body = renders.do(ctype, lambda: encoder(source))
                     status = 200
                 except Exception as exc:  # never let one bad family take the process down
                     # the type and where, never the message: a collector's message may hold
@@ -158,7 +176,8 @@ def _render_text(registry: Collector) -> bytes:
 
 
 class MetricsHTTPServer(ThreadingHTTPServer):
-    """A thread per connection, at most ``max_connections`` at once; TLS from ``web``.
+    """A thread per connection; slots as ``connslots`` decides, ``max_connections`` of them
+    for serving and as many for connections still arriving; TLS from ``web``.
 
     The TLS handshake runs in the connection's thread, never in the accept loop, so a client
     that connects and says nothing delays nobody else.
@@ -169,12 +188,10 @@ class MetricsHTTPServer(ThreadingHTTPServer):
     socket_timeout = SOCKET_TIMEOUT
 
     def __init__(self, address, handler, web: WebGate | None = None, max_connections: int = DEFAULT_MAX_CONNECTIONS):
-        if max_connections < 1:
-            raise ValueError(f"max_connections must be at least 1: {max_connections}")
         self.web = web
         self.max_connections = max_connections
-        self._slots = threading.Condition()
-        self._active = 0  # connections being served, under _slots
+        self.slots = ConnectionSlots(max_connections)
+        self._local = threading.local()  # the connection's Arrival, for its handler
         self._closing = threading.Event()
         super().__init__(address, handler)
 
@@ -182,32 +199,39 @@ class MetricsHTTPServer(ThreadingHTTPServer):
     def scheme(self) -> str:
         return "https" if self.web is not None and self.web.tls_enabled else "http"
 
+    def arrival(self) -> Arrival:
+        return self._local.arrival
+
     def process_request(self, request, client_address):
-        # at the limit, stop accepting: further connections wait in the kernel's backlog
-        with self._slots:
-            while self._active >= self.max_connections:
-                if self._closing.is_set():
-                    self.shutdown_request(request)
-                    return
-                self._slots.wait(0.2)
-            self._active += 1
+        # the head deadline shrinks to a tenth of the socket timeout under pressure
+        self.slots.grace = self.socket_timeout / 10
+        plain = self.web is None or not self.web.tls_enabled
+        arrival = self.slots.arrive(
+            request, client_address[0], self._closing, head_done=plain and head_already_complete(request)
+        )
+        if arrival is None:
+            self.shutdown_request(request)
+            return
         try:
-            threading.Thread(target=self._serve_connection, args=(request, client_address), daemon=True).start()
+            threading.Thread(
+                target=self._serve_connection, args=(request, client_address, arrival), daemon=True
+            ).start()
         except BaseException:
-            self._release_slot()
+            self.slots.leave(arrival)
             self.shutdown_request(request)
             raise
 
-    def _serve_connection(self, request, client_address):
+    def _serve_connection(self, request, client_address, arrival: Arrival):
+        # process_request_thread, with the slot given back before the socket closes (an
+        # eviction shuts down the socket of an arrival it finds: never another's)
+        self._local.arrival = arrival
         try:
-            self.process_request_thread(request, client_address)
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
         finally:
-            self._release_slot()
-
-    def _release_slot(self) -> None:
-        with self._slots:
-            self._active -= 1
-            self._slots.notify()
+            self.slots.leave(arrival)
+            self.shutdown_request(request)
 
     def finish_request(self, request, client_address):
         if self.web is None or not self.web.tls_enabled:
@@ -215,17 +239,19 @@ class MetricsHTTPServer(ThreadingHTTPServer):
         request.settimeout(self.socket_timeout)
         try:
             context = self.web.tls_context()
-            conn = context.wrap_socket(request, server_side=True)
+            conn = context.wrap_socket(request, server_side=True, do_handshake_on_connect=False)
         except (WebConfigError, ssl.SSLError, OSError):
-            # a port scanner, a plain-HTTP client or a refused client certificate: nothing to
-            # answer on a connection without TLS (a bad config file was reported when seen)
-            return
+            return  # a bad config file was reported when seen
+        self.slots.rebind(self.arrival(), conn)  # `request` is detached now: evict through conn
         try:
+            conn.do_handshake()
             config = self.web.current()
             if config.tls is not None and not config.tls.peer_allowed(conn):
                 return
             super().finish_request(conn, client_address)  # the handler, on the TLS socket
-        except WebConfigError:
+        except (WebConfigError, ssl.SSLError, OSError):
+            # a port scanner, a plain-HTTP client, a refused client certificate, a connection
+            # pushed out while handshaking: nothing to answer on a connection without TLS
             return
         finally:
             try:
@@ -235,8 +261,7 @@ class MetricsHTTPServer(ThreadingHTTPServer):
 
     @property
     def active_connections(self) -> int:
-        with self._slots:
-            return self._active
+        return self.slots.active
 
     def shutdown(self):
         self._closing.set()
@@ -283,8 +308,9 @@ def build(
     web: WebGate | None = None,
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
     max_body_bytes: int = MAX_BODY_BYTES,
+    max_series: int = MAX_SERIES,
 ):
-    collector = NodeMetricsCollector(nodes, timeout=timeout, max_body_bytes=max_body_bytes)
+    collector = NodeMetricsCollector(nodes, timeout=timeout, max_body_bytes=max_body_bytes, max_series=max_series)
     registry = CollectorRegistry(auto_describe=False)
     registry.register(collector)
     try:
@@ -307,11 +333,19 @@ def serve(
     web_config_file: str | None = None,
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
     max_body_bytes: int = MAX_BODY_BYTES,
+    max_series: int = MAX_SERIES,
 ) -> int:
     """Serve until SIGTERM or Ctrl-C. A bad ``web_config_file`` raises WebConfigError first."""
     web = WebConfigFile(web_config_file) if web_config_file else None
     server, collector = build(
-        nodes, host, port, timeout, web=web, max_connections=max_connections, max_body_bytes=max_body_bytes
+        nodes,
+        host,
+        port,
+        timeout,
+        web=web,
+        max_connections=max_connections,
+        max_body_bytes=max_body_bytes,
+        max_series=max_series,
     )
 
     def on_term(_signo, _frame):

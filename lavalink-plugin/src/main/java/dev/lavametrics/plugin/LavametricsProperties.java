@@ -85,29 +85,49 @@ public final class LavametricsProperties {
     }
 
     /**
-     * Spring binds a YAML list under an untyped map as keys {@code allow[0]}, {@code allow[1]}...;
-     * turn those back into lists so the validator sees the shape the operator wrote. Indexes are
-     * ordered as numbers of any size: {@code allow[99999999999]} is odd, but not worth a stopped node.
+     * Spring binds a YAML list under an untyped map as keys {@code allow[0]}, {@code allow[1]}...
+     * (or, from some sources, a nested mapping {@code allow: {0: ..}}); turn those back into lists
+     * so the validator sees the shape the operator wrote.
+     *
+     * <p>Only indexes that run 0, 1, 2... without a gap or a leading zero make a list: that is what
+     * a YAML or properties list produces, and all that Spring's typed list binding accepts (it
+     * fails on {@code allow[5]} without {@code allow[0..4]}). Anything else, such as
+     * {@code allow[99999999999]} or {@code allow: {'99999999999': ..}}, stays a mapping from index
+     * to value, which the validator refuses like any mapping where a list belongs ("must be a list
+     * of networks"): the node then reports the problem, {@code lavametrics_config_valid} is 0 and
+     * the setting falls back, exactly as {@code lavametrics config validate} judges the same file.
+     * Indexes are never parsed as numbers, so no length can overflow or stop the node.
      */
     static Map<String, Object> withLists(Map<?, ?> tree) {
         Map<String, Object> result = new LinkedHashMap<>();
-        Map<String, TreeMap<String, Object>> lists = new LinkedHashMap<>();
+        Map<String, TreeMap<String, Object>> indexed = new LinkedHashMap<>();
         for (Map.Entry<?, ?> entry : tree.entrySet()) {
             String key = String.valueOf(entry.getKey());
             Object value = entry.getValue() instanceof Map<?, ?> nested ? withLists(nested) : entry.getValue();
-            Matcher indexed = INDEXED_KEY.matcher(key);
-            if (indexed.matches()) {
-                lists.computeIfAbsent(indexed.group(1), k -> new TreeMap<>(BY_INDEX)).put(indexed.group(2), value);
+            Matcher index = INDEXED_KEY.matcher(key);
+            if (index.matches()) {
+                indexed.computeIfAbsent(index.group(1), k -> new TreeMap<>(BY_INDEX)).put(index.group(2), value);
             } else if (value instanceof Map<?, ?> nested && !nested.isEmpty() && allIndexes(nested)) {
                 TreeMap<String, Object> items = new TreeMap<>(BY_INDEX);
-                nested.forEach((index, item) -> items.put(index.toString(), item));
-                result.put(key, new ArrayList<>(items.values()));
+                nested.forEach((i, item) -> items.put(i.toString(), item));
+                result.put(key, listOrMapping(items));
             } else {
                 result.put(key, value);
             }
         }
-        lists.forEach((key, items) -> result.put(key, new ArrayList<>(items.values())));
+        indexed.forEach((key, items) -> result.put(key, listOrMapping(items)));
         return result;
+    }
+
+    /** The items as a list when their indexes are exactly 0..n-1, else the index-to-value mapping as given. */
+    private static Object listOrMapping(TreeMap<String, Object> items) {
+        int expected = 0;
+        for (String index : items.keySet()) {
+            if (!index.equals(Integer.toString(expected++))) {
+                return new LinkedHashMap<>(items);
+            }
+        }
+        return new ArrayList<>(items.values());
     }
 
     private static boolean allIndexes(Map<?, ?> map) {

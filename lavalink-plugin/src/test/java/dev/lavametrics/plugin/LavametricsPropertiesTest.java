@@ -2,6 +2,7 @@ package dev.lavametrics.plugin;
 
 import dev.lavametrics.plugin.catalog.Catalog;
 import dev.lavametrics.plugin.catalog.Group;
+import dev.lavametrics.plugin.config.ConfigValidator;
 import dev.lavametrics.plugin.support.LogCapture;
 import org.junit.jupiter.api.Test;
 import org.springframework.core.env.MapPropertySource;
@@ -53,25 +54,55 @@ class LavametricsPropertiesTest {
         assertFalse(properties.config().enabled(Group.REST));
     }
 
+    /**
+     * Issue 20: {@code allow[99999999999]} used to give a node with {@code lavametrics_config_valid 1}
+     * and no warning while {@code lavametrics config validate} said INVALID. Indexes that are not
+     * 0..n-1 (what no YAML list produces and Spring's typed binding refuses) are now a problem the
+     * node logs, with its part falling back, and never an exception.
+     */
     @Test
-    void listIndexesBeyondIntNeverThrow() {
+    void sparseOrHugeListIndexesAreAProblemNotAStop() {
         MockEnvironment environment = new MockEnvironment()
+                .withProperty("plugins.lavametrics.endpoint.enabled", "true")
                 .withProperty("plugins.lavametrics.endpoint.allow[99999999999]", "10.0.0.0/8")
                 .withProperty("plugins.lavametrics.endpoint.allow[3]", "::1/128")
                 .withProperty("plugins.lavametrics.buckets.loadDurationSeconds[99999999999999999999999]", "5")
                 .withProperty("plugins.lavametrics.buckets.loadDurationSeconds[0]", "0.5");
-        LavametricsProperties properties = LavametricsProperties.from(environment);
-        assertTrue(properties.valid(), properties.problems().toString());
-        // Order follows the index as written, however large.
-        assertEquals("::1/128", properties.config().endpoint().allow().get(0).toString());
-        assertEquals(List.of(0.5, 5.0), properties.config().buckets(Catalog.LOAD_DURATION));
+        try (LogCapture log = LogCapture.of(LavametricsProperties.class)) {
+            LavametricsProperties properties = LavametricsProperties.from(environment);
+            assertFalse(properties.valid());
+            assertEquals(List.of("endpoint.allow", "buckets.loadDurationSeconds"),
+                    properties.problems().stream().map(p -> p.key()).sorted(java.util.Comparator.reverseOrder()).toList());
+            assertFalse(properties.config().endpoint().enabled(), "a refused allowlist turns the endpoint off");
+            assertEquals(Catalog.LOAD_DURATION.buckets(), properties.config().buckets(Catalog.LOAD_DURATION));
+            assertTrue(log.all().contains("plugins.lavametrics.endpoint.allow="), log.all());
+            assertTrue(log.all().contains("must be a list of networks"), log.all());
+        }
     }
 
     @Test
-    void listIndexesAsNestedKeysBeyondIntNeverThrow() {
-        Map<String, Object> tree = LavametricsProperties.withLists(Map.of("endpoint", Map.of("allow",
-                Map.of("99999999999", "10.0.0.0/8", "1", "::1/128"))));
-        assertEquals(Map.of("endpoint", Map.of("allow", List.of("::1/128", "10.0.0.0/8"))), tree);
+    void listIndexesAsNestedKeysAreAListOnlyWhenTheyRunFromZero() {
+        assertEquals(Map.of("endpoint", Map.of("allow", List.of("10.0.0.0/8", "::1/128"))),
+                LavametricsProperties.withLists(Map.of("endpoint", Map.of("allow",
+                        Map.of("1", "::1/128", "0", "10.0.0.0/8")))));
+        Map<String, Object> huge = LavametricsProperties.withLists(Map.of("endpoint", Map.of("allow",
+                Map.of("99999999999", "10.0.0.0/8", "0", "::1/128"))));
+        assertEquals(Map.of("endpoint", Map.of("allow", Map.of("0", "::1/128", "99999999999", "10.0.0.0/8"))), huge);
+        // the node and `lavametrics config validate` (which sees the same mapping in the YAML) agree
+        ConfigValidator.Result result = ConfigValidator.validate(huge);
+        assertEquals(1, result.problems().size(), result.problems().toString());
+        assertEquals("endpoint.allow", result.problems().get(0).key());
+        assertEquals("must be a list of networks", result.problems().get(0).message());
+    }
+
+    @Test
+    void aContiguousIndexedListStaysValid() {
+        MockEnvironment environment = new MockEnvironment()
+                .withProperty("plugins.lavametrics.endpoint.allow[1]", "::1/128")
+                .withProperty("plugins.lavametrics.endpoint.allow[0]", "10.0.0.0/8");
+        LavametricsProperties properties = LavametricsProperties.from(environment);
+        assertTrue(properties.valid(), properties.problems().toString());
+        assertEquals("10.0.0.0/8", properties.config().endpoint().allow().get(0).toString());
     }
 
     @Test

@@ -124,7 +124,7 @@ public final class Catalog {
     public static final Family TRACK_EXCEPTIONS = family("lavametrics_track_exceptions_total", COUNTER, TRACKS,
             List.of(SOURCE, SEVERITY), "Track exceptions, by source and lavaplayer severity.",
             "sum by (source, severity) (rate(lavametrics_track_exceptions_total[5m]))", NONE,
-            "+1 per source that started a track (fault, from 0), +1 per other severity seen for it");
+            "+3 per source that started a track (common, suspicious and fault, from 0), +1 if other is seen for it");
     public static final Family TRACK_STUCK = family("lavametrics_track_stuck_total", COUNTER, TRACKS, List.of(SOURCE),
             "Tracks that got stuck (no audio for the stuck threshold), by source.",
             "sum by (source) (increase(lavametrics_track_stuck_total[15m]))", NONE,
@@ -132,8 +132,9 @@ public final class Catalog {
 
     public static final Family LOADS_BY_RESULT = family("lavametrics_loads_total", COUNTER, LOADS, List.of(LOAD_RESULT),
             "Successful /v4/loadtracks responses, by loadType.",
-            "sum by (result) (rate(lavametrics_loads_total[5m]))", List.of(List.of("error")),
-            "+1 per other load result seen");
+            // all from 0: the load-failure alert divides increase() of error by increase() of all,
+            // and a result born at 1 would hide its first load from either side
+            "sum by (result) (rate(lavametrics_loads_total[5m]))", ALL, "");
     public static final Family LOAD_DURATION = histogram("lavametrics_load_duration_seconds", LOADS,
             List.of(LOAD_RESULT), "Time to answer /v4/loadtracks, by loadType.",
             List.of(0.025, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0), "loadDurationSeconds",
@@ -163,10 +164,9 @@ public final class Catalog {
     public static final Family VOICE_CLOSES = family("lavametrics_voice_closes_total", COUNTER, VOICE, List.of(CLOSE_CODE),
             "Voice websocket closes, by close code.",
             "sum by (code) (rate(lavametrics_voice_closes_total[5m]))",
-            // the codes a dropped voice connection ends with start at 0: the disconnect alert takes
-            // increase() over them, and a series born at 1 would hide the first close
-            List.of(List.of("1006"), List.of("4006"), List.of("4009"), List.of("4014")),
-            "1006, 4006, 4009 and 4014 from 0, +1 per other close code seen");
+            // every code starts at 0: the voice-close alert takes increase() over each code but
+            // 1000, and a series born at 1 would hide its first close
+            ALL, "");
 
     public static final Family FILTER_PLAYERS = family("lavametrics_filter_players", GAUGE, FILTERS, List.of(FILTER),
             "Players with the filter set by their last player update.",
@@ -255,6 +255,15 @@ public final class Catalog {
         keys.add(new ConfigKey("endpoint.auth.password", "string", null, "Basic auth password.", true));
         keys.add(new ConfigKey("endpoint.auth.bearerToken", "string", null,
                 "Bearer token; exclusive with basic auth.", true));
+        keys.add(new ConfigKey("endpoint.auth.passwordFile", "string", null,
+                "File holding the basic auth password (surrounding white space dropped); instead of endpoint.auth.password.",
+                false));
+        keys.add(new ConfigKey("endpoint.auth.bearerTokenFile", "string", null,
+                "File holding the bearer token (surrounding white space dropped); instead of endpoint.auth.bearerToken.",
+                false));
+        keys.add(new ConfigKey("endpoint.webConfigFile", "string", null,
+                "An exporter-toolkit web configuration file (bcrypt basic_auth_users); exclusive with endpoint.auth.",
+                false));
         keys.add(new ConfigKey("endpoint.allow", "cidr-list", "127.0.0.1/32,::1/128",
                 "Client networks (IPv4/IPv6 CIDR) allowed to scrape; checked before auth.", false));
         return List.copyOf(keys);
@@ -403,9 +412,10 @@ public final class Catalog {
     private static void renderSeries(StringBuilder md) {
         md.append("\n## Series per node\n\n")
                 .append("What a node exports with the default buckets: before any event, and at most (every allowed ")
-                .append("label combination having happened). Label combinations of tracks, loads, voice closes and ")
-                .append("REST requests are created when they first happen, except the few zeros alerts need to see ")
-                .append("move; a histogram adds its buckets, `+Inf`, `_count` and `_sum` per label combination. ")
+                .append("label combination having happened). Label combinations of tracks, load durations and ")
+                .append("REST requests are created when they first happen; every counter series an alert takes ")
+                .append("`increase()` of is exported at 0 before its first event (a series born at 1 would hide it); ")
+                .append("a histogram adds its buckets, `+Inf`, `_count` and `_sum` per label combination. ")
                 .append("Budget with the default config: at most ").append(SERIES_BUDGET)
                 .append(" series in a steady workload (`SeriesBudgetTest`; measured counts in ")
                 .append("[benchmarks](benchmarks.md)).\n\n")

@@ -2,14 +2,19 @@ package dev.lavametrics.plugin.collect;
 
 import dev.lavametrics.plugin.catalog.Catalog;
 import dev.lavametrics.plugin.catalog.Group;
+import dev.lavametrics.plugin.catalog.Label;
 
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * Track lifecycle counters; label values outside the catalog fold into {@code other}. Series
  * of a source appear with its first track start: its start count, and at 0 the ends as
- * {@code finished} and {@code loadFailed}, exceptions as {@code fault} and stuck tracks, the
- * series alerts take {@code rate()} of. Other reasons and severities appear when they happen.
+ * {@code finished} and {@code loadFailed}, exceptions of every known severity and stuck tracks,
+ * the series alerts take {@code increase()} of (a series born at 1 would hide its first event).
+ * Other end reasons appear when they happen. The start count itself is born with the first
+ * start: no earlier event tells the source exists, and the track-problem alert reads it only as
+ * the ratio's denominator, where a missed first start errs towards paging.
  */
 public final class TracksCollector extends GroupCollector {
     private final CounterArray starts = new CounterArray(Catalog.TRACK_STARTS);
@@ -23,14 +28,19 @@ public final class TracksCollector extends GroupCollector {
 
     private static final int FINISHED = Catalog.END_REASON.indexOf("finished");
     private static final int LOAD_FAILED = Catalog.END_REASON.indexOf("loadFailed");
-    private static final int FAULT = Catalog.SEVERITY.indexOf("fault");
+    /** Every severity lavaplayer reports (all but the {@code other} fold). */
+    private static final int[] SEVERITIES = IntStream.range(0, Catalog.SEVERITY.size())
+            .filter(i -> !Catalog.SEVERITY.values().get(i).equals(Label.OTHER))
+            .toArray();
 
     public void started(String source) {
         int index = Catalog.SOURCE.indexOf(source);
         starts.inc(index);
         ends.precreate(index, FINISHED);
         ends.precreate(index, LOAD_FAILED);
-        exceptions.precreate(index, FAULT);
+        for (int severity : SEVERITIES) {
+            exceptions.precreate(index, severity);
+        }
         stuck.precreate(index);
     }
 

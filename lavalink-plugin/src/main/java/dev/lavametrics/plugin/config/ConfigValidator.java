@@ -50,6 +50,10 @@ import java.util.regex.Pattern;
  *     known ({@link #validate(Map, int)}).</li>
  * <li>Buckets: 1..{@value Catalog#MAX_BUCKET_BOUNDS} finite, strictly increasing numbers, each
  *     above 0, or within 0..1 for {@code frameLossRatio}, where 0 is a useful bound (no loss).</li>
+ * <li>Credentials come from one place: {@code auth.password} or {@code auth.passwordFile},
+ *     {@code auth.bearerToken} or {@code auth.bearerTokenFile}, and {@code webConfigFile} excludes
+ *     all of {@code auth}. Files are read when the endpoint starts, not here: the validator
+ *     judges the mapping alone, the same on the node and in {@code lavametrics config validate}.</li>
  * <li>{@code endpoint.allow}: literal networks as {@link Cidr} parses them; an empty list is
  *     refused (it would lock every client out of an endpoint nobody could then scrape).</li>
  * <li>Shown values: a value is shown only when its key is a known, non-secret setting (or a
@@ -72,6 +76,7 @@ public final class ConfigValidator {
     private static final String PORT_ALLOWED = "1..65535";
     private static final String CIDR_ALLOWED = "IPv4 or IPv6 CIDR such as 10.0.0.0/8 or fd00::/8";
     private static final String CREDENTIAL_ALLOWED = "a non-blank string";
+    private static final String FILE_ALLOWED = "a file path";
 
     private final Integer serverPort;
     private final List<ConfigProblem> problems = new ArrayList<>();
@@ -251,6 +256,8 @@ public final class ConfigValidator {
                 case "endpoint.auth.username", "endpoint.auth.password", "endpoint.auth.bearerToken" ->
                         stringValue(name, null, CREDENTIAL_ALLOWED,
                                 text -> text.trim().isEmpty() ? "must not be blank" : null);
+                case "endpoint.auth.passwordFile", "endpoint.auth.bearerTokenFile", "endpoint.webConfigFile" ->
+                        stringValue(name, null, FILE_ALLOWED, text -> text.trim().isEmpty() ? "must not be blank" : null);
                 case "endpoint.allow" -> allow = allowValue(name, key.defaultValue());
                 default -> throw new IllegalStateException("no check for config key " + name);
             }
@@ -421,8 +428,27 @@ public final class ConfigValidator {
 
     private void crossChecks() {
         boolean username = givenScalar("endpoint.auth.username");
-        boolean password = givenScalar("endpoint.auth.password");
-        boolean bearer = givenScalar("endpoint.auth.bearerToken");
+        boolean passwordText = givenScalar("endpoint.auth.password");
+        boolean passwordFile = givenScalar("endpoint.auth.passwordFile");
+        boolean tokenText = givenScalar("endpoint.auth.bearerToken");
+        boolean tokenFile = givenScalar("endpoint.auth.bearerTokenFile");
+        boolean webConfig = givenScalar("endpoint.webConfigFile");
+        boolean password = passwordText || passwordFile;
+        boolean bearer = tokenText || tokenFile;
+        if (passwordText && passwordFile) {
+            problems.add(new ConfigProblem("endpoint.auth.passwordFile", display("endpoint.auth.passwordFile",
+                    leaves.get("endpoint.auth.passwordFile")), "password and passwordFile are exclusive", "one of them"));
+        }
+        if (tokenText && tokenFile) {
+            problems.add(new ConfigProblem("endpoint.auth.bearerTokenFile", display("endpoint.auth.bearerTokenFile",
+                    leaves.get("endpoint.auth.bearerTokenFile")), "bearerToken and bearerTokenFile are exclusive",
+                    "one of them"));
+        }
+        if (webConfig && (username || password || bearer)) {
+            problems.add(new ConfigProblem("endpoint.webConfigFile", display("endpoint.webConfigFile",
+                    leaves.get("endpoint.webConfigFile")), "webConfigFile and endpoint.auth are exclusive",
+                    "either webConfigFile or endpoint.auth.*"));
+        }
         if (username != password) {
             String missing = username ? "endpoint.auth.password" : "endpoint.auth.username";
             problems.add(new ConfigProblem(missing, null, "basic auth needs both username and password", null));
@@ -458,7 +484,8 @@ public final class ConfigValidator {
         EndpointSettings endpoint = new EndpointSettings(endpointEnabled && !endpointFaulty,
                 strings.get("endpoint.host"), port, strings.get("endpoint.path"),
                 strings.get("endpoint.auth.username"), strings.get("endpoint.auth.password"),
-                strings.get("endpoint.auth.bearerToken"), allow);
+                strings.get("endpoint.auth.bearerToken"), allow, strings.get("endpoint.auth.passwordFile"),
+                strings.get("endpoint.auth.bearerTokenFile"), strings.get("endpoint.webConfigFile"));
         return new LavametricsConfig(Set.copyOf(enabled), Map.copyOf(buckets), endpoint);
     }
 

@@ -62,8 +62,7 @@ public final class RequestBodyMetricsFilter extends OncePerRequestFilter {
     }
 
     /**
-     * Classification runs guarded: whatever it throws (a guild id too long for a long, an odd
-     * container) is counted and the request goes on untouched, to get the node's own answer.
+     * Classification runs guarded: whatever it throws (an odd container) is counted and the request goes on untouched, to get the node's own answer.
      * Exceptions from the chain itself are the node's and pass through unchanged.
      */
     @Override
@@ -81,7 +80,7 @@ public final class RequestBodyMetricsFilter extends OncePerRequestFilter {
                 collector = "filters";
                 Matcher matcher = PLAYER_PATH.matcher(path(request));
                 if (matcher.matches()) {
-                    player = new PlayerKey(matcher.group(1), Long.parseLong(matcher.group(2)));
+                    player = playerKey(matcher.group(1), matcher.group(2));
                 }
             }
         } catch (RuntimeException | LinkageError e) {
@@ -95,6 +94,20 @@ public final class RequestBodyMetricsFilter extends OncePerRequestFilter {
             watchFilters(request, response, chain, player);
         } else {
             chain.doFilter(request, response);
+        }
+    }
+
+    /**
+     * The player a PATCH names, or null when its guild id does not fit a long: Lavalink binds
+     * {@code guildId} as a {@code Long} and answers such a request 400 itself, so no player can
+     * change. That is the client's mistake, not ours: it is not counted in
+     * {@code lavametrics_collector_errors_total}, which the shipped alert pages on.
+     */
+    private static PlayerKey playerKey(String sessionId, String guildDigits) {
+        try {
+            return new PlayerKey(sessionId, Long.parseLong(guildDigits));
+        } catch (NumberFormatException outOfRange) {
+            return null;
         }
     }
 

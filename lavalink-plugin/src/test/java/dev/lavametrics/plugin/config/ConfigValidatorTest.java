@@ -210,10 +210,10 @@ class ConfigValidatorTest {
 
     @Test
     void unknownKeysNeverShowTheirValue() {
-        assertEquals(List.of("endpoint.passwrd|****|unknown key|enabled, host, port, path, auth, allow"),
+        assertEquals(List.of("endpoint.passwrd|****|unknown key|enabled, host, port, path, auth, webConfigFile, allow"),
                 rows("{\"endpoint\": {\"passwrd\": \"hunter2\"}}"));
         // a node with a secret below it is masked too; one without is shown
-        assertEquals(List.of("endpoint.auth|****|must be a mapping|username, password, bearerToken"),
+        assertEquals(List.of("endpoint.auth|****|must be a mapping|username, password, bearerToken, passwordFile, bearerTokenFile"),
                 rows("{\"endpoint\": {\"auth\": \"hunter2\"}}"));
         assertEquals(List.of("groups|true|must be a mapping|sessions, players, tracks, loads, frames, voice, filters, rest"),
                 rows("{\"groups\": true}"));
@@ -378,5 +378,29 @@ class ConfigValidatorTest {
         cases.forEach((value, text) -> assertEquals(text, ValueText.number(value), String.valueOf(value)));
         assertEquals("1,[2, null],{a: true}", ValueText.of(Json.parse("[1, [2, null], {\"a\": true}]")));
         assertEquals("123456789012345678901234567890", ValueText.of(Json.parse("123456789012345678901234567890")));
+    }
+
+    /** Issue 20: secrets from files and the exporter-toolkit web config; one source of credentials. */
+    @Test
+    void credentialsFromFilesAndTheWebConfigFile() {
+        ConfigValidator.Result files = validate("{\"endpoint\":{\"enabled\":true,\"auth\":{\"username\":\"u\","
+                + "\"passwordFile\":\"/run/secrets/pw\"}}}");
+        assertTrue(files.valid(), files.problems().toString());
+        assertTrue(files.config().endpoint().enabled());
+        assertEquals("/run/secrets/pw", files.config().endpoint().passwordFile());
+        assertNull(files.config().endpoint().password());
+
+        ConfigValidator.Result web = validate("{\"endpoint\":{\"enabled\":true,\"web-config-file\":\"web.yml\"}}");
+        assertTrue(web.valid(), web.problems().toString());
+        assertEquals("web.yml", web.config().endpoint().webConfigFile());
+
+        ConfigProblem both = onlyProblem(validate("{\"endpoint\":{\"enabled\":true,\"auth\":{\"bearerToken\":\"t\","
+                + "\"bearerTokenFile\":\"/run/t\"}}}"));
+        assertEquals("endpoint.auth.bearerTokenFile", both.key());
+        ConfigValidator.Result mixed = validate("{\"endpoint\":{\"enabled\":true,\"webConfigFile\":\"web.yml\","
+                + "\"auth\":{\"username\":\"u\",\"password\":\"hunter2\"}}}");
+        assertEquals("endpoint.webConfigFile", onlyProblem(mixed).key());
+        assertFalse(mixed.config().endpoint().enabled());
+        assertFalse(mixed.problems().toString().contains("hunter2"));
     }
 }

@@ -307,7 +307,7 @@ class MetricsEndpointTest {
                 Duration.ofSeconds(10)).startsWith("HTTP/1.1 200 "));
     }
 
-    private static final MetricsEndpoint.Limits TIGHT = new MetricsEndpoint.Limits(1, 1, 8, 4096, 16,
+    private static final MetricsEndpoint.Limits TIGHT = new MetricsEndpoint.Limits(1, 1, 8, 8, 4096, 16,
             Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofMillis(200));
 
     private void startWith(MetricsEndpoint.Limits limits) {
@@ -323,30 +323,199 @@ class MetricsEndpointTest {
         return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
     }
 
+    /** A collector that holds every collection until released: scrapes that stay in hand. */
+    private static final class Gate extends Collector implements Collector.Describable {
+        final java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.Semaphore entered = new java.util.concurrent.Semaphore(0);
+
+        @Override
+        public List<MetricFamilySamples> collect() {
+            entered.release();
+            try {
+                open.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return List.of();
+        }
+
+        @Override
+        public List<MetricFamilySamples> describe() {
+            return List.of(); // registering must not collect (and so block)
+        }
+    }
+
     @Test
-    void connectionsBeyondWorkersAndQueueAreRefusedAtOnceThenServedAgain() throws Exception {
+    void authorisedScrapesBeyondWorkersAndQueueAreRefusedAtOnceThenServedAgain() throws Exception {
+        Gate gate = new Gate();
+        gate.register(registry);
         startWith(TIGHT);
+        List<Socket> held = new ArrayList<>();
+        try {
+            // One collects (held by the gate), one waits for the worker: the share is full.
+            for (int i = 0; i < 2; i++) {
+                Socket socket = connect("127.0.0.1");
+                socket.getOutputStream().write(SCRAPE.getBytes(StandardCharsets.ISO_8859_1));
+                held.add(socket);
+            }
+            assertTrue(gate.entered.tryAcquire(10, java.util.concurrent.TimeUnit.SECONDS));
+            long started = System.nanoTime();
+            String refused = "";
+            // the second scrape may still be on its way in: retry until it is in hand and we get the 503
+            while (!refused.startsWith("HTTP/1.1 503 ") && System.nanoTime() - started < Duration.ofSeconds(10).toNanos()) {
+                refused = raw("127.0.0.1", SCRAPE, Duration.ofSeconds(10));
+            }
+            assertTrue(refused.startsWith("HTTP/1.1 503 "), refused);
+            assertTrue(refused.contains("Retry-After: 1\r\n"), refused);
+            gate.open.countDown();
+            for (Socket socket : held) {
+                assertTrue(readToEnd(socket).startsWith("HTTP/1.1 200 "));
+            }
+            String served = raw("127.0.0.1", SCRAPE, Duration.ofSeconds(10));
+            assertTrue(served.startsWith("HTTP/1.1 200 "), served);
+        } finally {
+            gate.open.countDown();
+            for (Socket socket : held) {
+                socket.close();
+            }
+        }
+    }
+
+    @Test
+    void idleHeadsHoldNoWorkerAndAreCutOffWith408() throws Exception {
+        startWith(TIGHT); // one worker, one queued: before issue 20, two idle heads took both
         List<Socket> idle = new ArrayList<>();
         try {
-            for (int i = 0; i < 2; i++) { // one holds the worker, one the queue slot
+            for (int i = 0; i < 6; i++) {
                 Socket socket = connect("127.0.0.1");
                 socket.getOutputStream().write(UNFINISHED.getBytes(StandardCharsets.ISO_8859_1));
                 idle.add(socket);
             }
             long started = System.nanoTime();
-            String refused = raw("127.0.0.1", SCRAPE, Duration.ofSeconds(10));
-            assertTrue(refused.startsWith("HTTP/1.1 503 "), refused);
-            assertTrue(refused.contains("Retry-After: 1\r\n"), refused);
-            assertTrue(System.nanoTime() - started < TIGHT.requestDeadline().toNanos(), "503 only after a wait");
-            // Both idle clients are cut off at their deadline with 408; then scrapes go through again.
+            String served = raw("127.0.0.1", SCRAPE, Duration.ofSeconds(10));
+            assertTrue(served.startsWith("HTTP/1.1 200 "), served);
+            assertTrue(System.nanoTime() - started < TIGHT.requestDeadline().toNanos(), "served only after a wait");
             for (Socket socket : idle) {
                 assertTrue(readToEnd(socket).startsWith("HTTP/1.1 408 "));
             }
-            String served = raw("127.0.0.1", SCRAPE, Duration.ofSeconds(10));
-            assertTrue(served.startsWith("HTTP/1.1 200 "), served);
         } finally {
             for (Socket socket : idle) {
                 socket.close();
+            }
+        }
+    }
+
+    @Test
+    void beyondThePendingLimitTheOldestUnfinishedHeadIsDropped() throws Exception {
+        startWith(TIGHT); // pending = 8
+        List<Socket> idle = new ArrayList<>();
+        try {
+            for (int i = 0; i < 9; i++) {
+                Socket socket = connect("127.0.0.1");
+                socket.getOutputStream().write(UNFINISHED.getBytes(StandardCharsets.ISO_8859_1));
+                socket.getOutputStream().flush();
+                idle.add(socket);
+            }
+            // the first is closed without an answer long before its deadline
+            long started = System.nanoTime();
+            String first;
+            try {
+                first = readToEnd(idle.get(0));
+            } catch (java.net.SocketException reset) {
+                first = "";
+            }
+            assertEquals("", first);
+            assertTrue(System.nanoTime() - started < TIGHT.requestDeadline().toNanos());
+            assertEquals(200, get(null, null).statusCode());
+        } finally {
+            for (Socket socket : idle) {
+                socket.close();
+            }
+        }
+    }
+
+    /**
+     * Issue 20's attack: 24 allowlisted clients without credentials, each holding an unfinished
+     * head and reconnecting the moment it is dropped. Before the fix they held all 4 workers and
+     * the 16 queue places: 0 of 10 scrapes were served. Scrapes come from the same address (on
+     * loopback every peer is 127.0.0.1), once a second like a busy Prometheus, for longer than the
+     * head deadline, so the attackers go through a drop and reconnect while they run.
+     */
+    @Test
+    void reconnectingIdleClientsWithoutCredentialsDoNotStarveScrapes() throws Exception {
+        start(null, null, "tok3n", LOCAL);
+        int attackers = 24;
+        java.util.concurrent.atomic.AtomicBoolean attacking = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.CountDownLatch connected = new java.util.concurrent.CountDownLatch(attackers);
+        java.util.concurrent.atomic.AtomicInteger reconnects = new java.util.concurrent.atomic.AtomicInteger();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < attackers; i++) {
+            Thread thread = new Thread(() -> {
+                boolean first = true;
+                byte[] sink = new byte[1024];
+                while (attacking.get()) {
+                    try (Socket socket = connect("127.0.0.1")) {
+                        socket.getOutputStream().write(UNFINISHED.getBytes(StandardCharsets.ISO_8859_1));
+                        socket.getOutputStream().flush();
+                        if (first) {
+                            connected.countDown();
+                            first = false;
+                        } else {
+                            reconnects.incrementAndGet();
+                        }
+                        socket.setSoTimeout(200);
+                        while (attacking.get()) { // hold the connection until the server drops it
+                            try {
+                                if (socket.getInputStream().read(sink) < 0) {
+                                    break;
+                                }
+                            } catch (SocketTimeoutException stillHeld) {
+                                // keep holding
+                            }
+                        }
+                    } catch (IOException dropped) {
+                        // reconnect at once
+                    }
+                }
+            }, "attacker-" + i);
+            thread.setDaemon(true);
+            thread.start();
+            threads.add(thread);
+        }
+        try {
+            assertTrue(connected.await(20, java.util.concurrent.TimeUnit.SECONDS), "attackers could not connect");
+            int served = 0;
+            List<Long> millis = new ArrayList<>();
+            long interval = Duration.ofSeconds(1).toNanos();
+            long next = System.nanoTime();
+            for (int i = 0; i < 10; i++) {
+                long started = System.nanoTime();
+                try {
+                    HttpRequest request = HttpRequest.newBuilder(
+                                    URI.create("http://127.0.0.1:" + endpoint.port() + "/metrics"))
+                            .timeout(Duration.ofSeconds(2)).header("Authorization", "Bearer tok3n").build();
+                    HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+                    if (response.statusCode() == 200 && response.body().contains("lavametrics_test_total")) {
+                        served++;
+                    }
+                } catch (IOException timedOutOrRefused) {
+                    // not served on time
+                }
+                millis.add((System.nanoTime() - started) / 1_000_000);
+                next += interval;
+                long wait = next - System.nanoTime();
+                if (wait > 0) {
+                    Thread.sleep(wait / 1_000_000); // the scrape interval, not a wait for an event
+                }
+            }
+            System.out.println("under attack: " + served + "/10 scrapes served, latencies ms " + millis
+                    + ", attacker reconnects " + reconnects.get());
+            assertTrue(served >= 9, served + " of 10 scrapes served on time; latencies ms " + millis);
+            assertTrue(reconnects.get() >= attackers, "the attackers were never dropped: " + reconnects.get());
+        } finally {
+            attacking.set(false);
+            for (Thread thread : threads) {
+                thread.join(5000);
             }
         }
     }
@@ -367,7 +536,7 @@ class MetricsEndpointTest {
         }
         new Wide().register(registry);
         // The queued scrape's head deadline runs while it waits, so it must outlast the stalled response.
-        MetricsEndpoint.Limits limits = new MetricsEndpoint.Limits(1, 1, 8, 4096, 16,
+        MetricsEndpoint.Limits limits = new MetricsEndpoint.Limits(1, 1, 8, 8, 4096, 16,
                 Duration.ofSeconds(20), Duration.ofSeconds(1), Duration.ofMillis(200));
         startWith(limits);
         try (Socket stalled = new Socket()) {
@@ -407,7 +576,7 @@ class MetricsEndpointTest {
             }
         }
         new Slow().register(registry);
-        startWith(new MetricsEndpoint.Limits(1, 1, 8, 4096, 16,
+        startWith(new MetricsEndpoint.Limits(1, 1, 8, 8, 4096, 16,
                 Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofMillis(200)));
         String response = raw("127.0.0.1", SCRAPE, Duration.ofSeconds(20));
         assertTrue(response.startsWith("HTTP/1.1 200 "), response);
@@ -450,5 +619,106 @@ class MetricsEndpointTest {
         assertTrue(response.startsWith("HTTP/1.1 405 ") && response.contains("Allow: GET, HEAD\r\n"), response);
         assertTrue(raw("127.0.0.1", "DELETE /metrics HTTP/1.1\r\n\r\n", Duration.ofSeconds(10))
                 .startsWith("HTTP/1.1 401 "));
+    }
+
+    // --- credentials from files and the exporter-toolkit web config (issue 20) -------------------
+
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path dir;
+
+    private java.nio.file.Path file(String name, String text) throws IOException {
+        return java.nio.file.Files.writeString(dir.resolve(name), text);
+    }
+
+    private void startWithFiles(String username, String passwordFile, String tokenFile, String webConfig) {
+        endpoint = new MetricsEndpoint(new EndpointSettings(true, "127.0.0.1", 0, "/metrics", username, null, null,
+                LOCAL, passwordFile, tokenFile, webConfig), registry, health);
+        endpoint.start();
+    }
+
+    private static String bcrypt(String password) {
+        return new String(at.favre.lib.crypto.bcrypt.BCrypt.withDefaults().hash(4, password.toCharArray()),
+                StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void webConfigBcryptUsers() throws Exception {
+        java.nio.file.Path web = file("web.yml", "basic_auth_users:\n  prom: " + bcrypt("s3cret") + "\n"
+                + "  other: " + bcrypt("another").replace("$2a$", "$2y$") + "\n");
+        startWithFiles(null, null, null, web.toString());
+        assertTrue(endpoint.port() > 0);
+        assertEquals(200, get(basic("prom", "s3cret"), null).statusCode());
+        assertEquals(200, get(basic("prom", "s3cret"), null).statusCode()); // now from the cache
+        assertEquals(200, get(basic("other", "another"), null).statusCode());
+        assertEquals(401, get(basic("prom", "wrong"), null).statusCode());
+        assertEquals(401, get(basic("nobody", "s3cret"), null).statusCode());
+        assertEquals(401, get("Bearer s3cret", null).statusCode());
+        HttpResponse<String> missing = get(null, null);
+        assertEquals(401, missing.statusCode());
+        assertTrue(missing.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Basic"));
+        assertTrue(health.configValid());
+    }
+
+    @Test
+    void aBadWebConfigKeepsTheEndpointOffAndSaysWhereWithoutSecrets() throws Exception {
+        String[][] cases = {
+                {"plain.yml", "basic_auth_users:\n  prom: hunter2-plain\n", "basic_auth_users.prom"},
+                {"tls.yml", "tls_server_config:\n  cert_file: a.crt\n  key_file: a.key\n", "tls_server_config"},
+                {"typo.yml", "basic_auth_user:\n  prom: x\n", "basic_auth_user: unknown field"},
+                {"empty.yml", "", "empty"},
+                {"broken.yml", "basic_auth_users: [hunter2-plain\n", "not valid YAML"},
+        };
+        for (String[] c : cases) {
+            CollectorHealth fresh = new CollectorHealth();
+            java.nio.file.Path web = file(c[0], c[1]);
+            try (dev.lavametrics.plugin.support.LogCapture log =
+                         dev.lavametrics.plugin.support.LogCapture.of(MetricsEndpoint.class)) {
+                MetricsEndpoint off = new MetricsEndpoint(new EndpointSettings(true, "127.0.0.1", 0, "/metrics",
+                        null, null, null, LOCAL, null, null, web.toString()), registry, fresh);
+                off.start();
+                assertEquals(-1, off.port(), c[0]);
+                assertFalse(fresh.configValid(), c[0]);
+                assertEquals(1, log.lines().size(), log.all());
+                assertTrue(log.all().contains("plugins.lavametrics.endpoint.webConfigFile"), log.all());
+                assertTrue(log.all().contains(web.toString()), log.all());
+                assertTrue(log.all().contains(c[2]), log.all());
+                assertFalse(log.all().contains("hunter2"), log.all());
+            }
+        }
+        java.nio.file.Path gone = dir.resolve("missing.yml");
+        try (dev.lavametrics.plugin.support.LogCapture log =
+                     dev.lavametrics.plugin.support.LogCapture.of(MetricsEndpoint.class)) {
+            startWithFiles(null, null, null, gone.toString());
+            assertEquals(-1, endpoint.port());
+            assertTrue(log.all().contains("missing.yml: not a regular file"), log.all());
+        }
+    }
+
+    @Test
+    void passwordAndTokenFromFiles() throws Exception {
+        startWithFiles("prom", file("password", "s3cret\n").toString(), null, null);
+        assertEquals(200, get(basic("prom", "s3cret"), null).statusCode());
+        assertEquals(401, get(basic("prom", "s3cret\n"), null).statusCode());
+        endpoint.stop();
+        startWithFiles(null, null, file("token", "  tok3n\n").toString(), null);
+        assertEquals(200, get("Bearer tok3n", null).statusCode());
+        assertEquals(401, get(null, null).statusCode());
+    }
+
+    @Test
+    void anUnreadableSecretFileKeepsTheEndpointOff() throws Exception {
+        try (dev.lavametrics.plugin.support.LogCapture log =
+                     dev.lavametrics.plugin.support.LogCapture.of(MetricsEndpoint.class)) {
+            startWithFiles("prom", dir.resolve("nope").toString(), null, null);
+            assertEquals(-1, endpoint.port());
+            assertFalse(health.configValid());
+            assertTrue(log.all().contains("plugins.lavametrics.endpoint.auth.passwordFile="), log.all());
+        }
+        CollectorHealth fresh = new CollectorHealth();
+        MetricsEndpoint empty = new MetricsEndpoint(new EndpointSettings(true, "127.0.0.1", 0, "/metrics", null,
+                null, null, LOCAL, null, file("blank", " \n").toString(), null), registry, fresh);
+        empty.start();
+        assertEquals(-1, empty.port(), "an empty token file must not mean 'no auth'");
+        assertFalse(fresh.configValid());
     }
 }

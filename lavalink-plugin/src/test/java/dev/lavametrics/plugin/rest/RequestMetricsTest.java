@@ -64,8 +64,8 @@ class RequestMetricsTest {
         assertEquals("{\"loadType\":\"playlist\",\"data\":{}}", response.getContentAsString());
         assertEquals(1, metrics.value("lavametrics_loads_total", "result", "playlist"));
         assertEquals(1, metrics.value("lavametrics_loads_total", "result", "other"));
-        // a refused request is no load: its result's series is not even created
-        assertFalse(metrics.exists("lavametrics_loads_total", "result", "track"));
+        // a refused request is no load: its result's count stays at 0 (exported from the start)
+        assertEquals(0, metrics.value("lavametrics_loads_total", "result", "track"));
         assertEquals(0.3, metrics.value("lavametrics_load_duration_seconds_sum", "result", "search"), 1e-9);
     }
 
@@ -135,11 +135,14 @@ class RequestMetricsTest {
     }
 
     @Test
-    void oversizedGuildIdPassesThroughUntouchedAndIsCounted() throws Exception {
-        // 21 digits overflow a long: the node answers 400 itself; the filter must not turn it into a 500.
+    void anOutOfRangeGuildIdPassesThroughUntouchedAndIsNotAPluginFault() throws Exception {
+        // 26 digits overflow a long: the node answers 400 itself (Lavalink binds guildId as a Long).
+        // A client's bad request must neither become a 500 nor count as a collector error: operators
+        // alert on lavametrics_collector_errors_total, and a client must not be able to page them.
         String body = "{\"filters\":{\"volume\":0.5}}";
-        assertEquals(body, patch("/v4/sessions/abc/players/123456789012345678901", body));
-        assertEquals(1, metrics.value("lavametrics_collector_errors_total", "collector", "filters"));
+        assertEquals(body, patch("/v4/sessions/abc/players/99999999999999999999999999", body));
+        assertEquals(body, patch("/v4/sessions/abc/players/9223372036854775808", body)); // Long.MAX_VALUE + 1
+        assertEquals(0, metrics.value("lavametrics_collector_errors_total", "collector", "filters"));
         assertEquals(0, metrics.value("lavametrics_filter_players", "filter", "volume"));
     }
 
