@@ -282,7 +282,8 @@ def _draw_timeseries(ax, ticker, panel: dict, series: list[Series], start: float
                 drawn.thresholds.append({"value": step["value"], "color": c, "mode": mode})
     if not series:
         ax.set_yticks([])
-        ax.text(0.5, 0.5, "No data", ha="center", va="center", transform=ax.transAxes, color=MUTED, fontsize=10)
+        no_value = defaults.get("noValue") or "No data"
+        ax.text(0.5, 0.5, no_value, ha="center", va="center", transform=ax.transAxes, color=MUTED, fontsize=10)
 
 
 def _draw_stat(fig, box, panel: dict, series: list[Series], drawn) -> None:
@@ -294,7 +295,8 @@ def _draw_stat(fig, box, panel: dict, series: list[Series], drawn) -> None:
         if last is not None:
             values.append((s.name, last))
     if not values:
-        fig.text(x0 + w / 2, y0 + h / 2, "No data", ha="center", va="center", color=MUTED, fontsize=10)
+        no_value = defaults.get("noValue") or "No data"
+        fig.text(x0 + w / 2, y0 + h / 2, no_value, ha="center", va="center", color=MUTED, fontsize=10)
         return
     n = len(values)
     for i, (name, v) in enumerate(values):
