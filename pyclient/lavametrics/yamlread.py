@@ -1,5 +1,7 @@
 """Reading the YAML files people hand us (application.yml, the nodes file) within bounds.
 
+- Kind: only regular files are read; a device, FIFO, socket or directory is refused before
+  it is read (``/dev/zero`` would fill memory, a FIFO would block forever; see ``fsutil``).
 - Size: a file over its limit (``MAX_FILE_BYTES`` unless the caller gives one) is refused
   before parsing. ruamel.yaml's pure-Python parser needs about 10 s of CPU per MiB, so a
   50 MB file would never finish, and no real config comes close to the limits.
@@ -17,13 +19,14 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 
 from ruamel.yaml import YAML
 from ruamel.yaml.composer import Composer, MaxDepthExceededError
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+from lavametrics import fsutil
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_EXPANDED_NODES = 100_000
@@ -96,35 +99,16 @@ def _size(n: int) -> str:
     return f"{n // (1024 * 1024)} MiB" if n % (1024 * 1024) == 0 else f"{n // 1024} KiB"
 
 
-_KINDS = (
-    (stat.S_ISFIFO, " (a FIFO)"),
-    (stat.S_ISCHR, " (a device)"),
-    (stat.S_ISBLK, " (a device)"),
-    (stat.S_ISDIR, " (a directory)"),
-)
-
-
-def _kind(mode: int) -> str:
-    return next((name for test, name in _KINDS if test(mode)), "")
-
-
 def read_bytes(path: str | os.PathLike, what: str, limit: int = MAX_FILE_BYTES) -> bytes:
     """The file's bytes, refusing files over ``limit`` (``what`` names the file kind in the
     message) and anything but a regular file: a FIFO would block the open until a writer
     comes, and /dev/zero never ends. O_NONBLOCK makes the open of a FIFO return at once; it
     changes nothing for a regular file."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(fsutil.open_regular(path), "rb") as fh:
+            raw = fh.read(limit + 1)
     except OSError as exc:
         raise YamlReadError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    with open(fd, "rb") as fh:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise YamlReadError(f"{path}: not a regular file{_kind(mode)}: refused")
-        try:
-            raw = fh.read(limit + 1)
-        except OSError as exc:
-            raise YamlReadError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if len(raw) > limit:
         raise YamlReadError(
             f"{path}: larger than the {_size(limit)} limit for {what}: refused (is this the right file?)"

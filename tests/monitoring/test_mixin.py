@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import re
 import subprocess
 import sys
@@ -12,6 +14,7 @@ import pytest
 
 from lavametrics.mixin import build, config, dashboards, grafana, names, promql, rules, ruletests, stackconfig
 from lavametrics.mixin.config import MixinConfig, MixinConfigError
+from tests.unit.bounded import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 MONITORING = ROOT / "monitoring"
@@ -29,15 +32,20 @@ def test_drift_is_reported_per_file(tmp_path):
     assert build.drift(C, tmp_path) == []
     rules_file = tmp_path / "prometheus/rules/lavametrics-alerts.yml"
     rules_file.write_text(rules_file.read_text().replace("> 3.5", "> 9"))
-    (tmp_path / "grafana/dashboards/hand-made.json").write_text("{}")
+    (tmp_path / "grafana/dashboards/hand-made.json").write_text("{}")  # not ours: no drift
     (tmp_path / "grafana/dashboards/lavametrics-nodes.json").unlink()
+    manifest = tmp_path / build.MANIFEST
+    manifest.write_text(manifest.read_text() + "grafana/dashboards/retired.json\n")
+    (tmp_path / "grafana/dashboards/retired.json").write_text("{}")  # ours once, made no more
     assert build.drift(C, tmp_path) == [
         "prometheus/rules/lavametrics-alerts.yml: differs from the generated content",
         "grafana/dashboards/lavametrics-nodes.json: missing",
-        "grafana/dashboards/hand-made.json: not generated any more",
+        ".lavametrics-generated: differs from the generated content",
+        "grafana/dashboards/retired.json: not generated any more",
     ]
-    build.write(C, tmp_path)  # a rebuild repairs all three
+    build.write(C, tmp_path)  # a rebuild repairs all four, and leaves the hand-made file alone
     assert build.drift(C, tmp_path) == []
+    assert (tmp_path / "grafana/dashboards/hand-made.json").read_text() == "{}"
 
 
 def test_cli_diff_exit_codes(tmp_path):
@@ -100,9 +108,9 @@ def test_config_file_overrides_defaults(tmp_path):
         ("slo:\n  fast_windows: [5m, 1h]\n", "mixin.yml: slo.fast_windows: value ['5m', '1h']: must be [long, short]"),
         (
             "selectors:\n  node: '{job=\"x\"}'\n",
-            "mixin.yml: selectors.node: value '{job=\"x\"}': must be label matchers",
+            "mixin.yml:2: selectors.node: value '{job=\"x\"}': not a label matcher",
         ),
-        ("thresholds: [1\n", "mixin.yml:2: malformed YAML"),
+        ("thresholds: [1\n", "mixin.yml:2:1: malformed YAML"),
     ],
 )
 def test_config_errors_are_one_line_with_file_line_and_key(tmp_path, text, message):
@@ -389,3 +397,195 @@ def test_scrape_job_names_match_the_default_selectors():
             job.name, ["node"]
         )
         assert kinds == expected, job.name
+
+
+# --- values that would break the generated PromQL or configuration ---------------------------
+
+BAD_VALUES = [
+    # (mixin.yml text, the key named in the error, what the error says)
+    ("selectors:\n  node: 'job=\"lavalink'\n", "selectors.node", "not a label matcher"),
+    ("selectors:\n  node: 'job=\"x\") or vector(1) or (up'\n", "selectors.node", "expected ',' between matchers"),
+    ('selectors:\n  bot: "job=\\"a\\nb\\""\n', "selectors.bot", "must be one line"),
+    ("selectors:\n  merged: 'job=\"x\",'\n", "selectors.merged", "a matcher is missing"),
+    ('selectors:\n  node: \'job="x" job="y"\'\n', "selectors.node", "expected ',' between matchers"),
+    ("selectors:\n  node: 'job=~\"(a\"'\n", "selectors.node", "regex '(a'"),
+    ("selectors:\n  node: 'job=~\"(?!a).*\"'\n", "selectors.node", "lookarounds and backreferences are not RE2"),
+    ("selectors:\n  node: 'job=\"\\q\"'\n", "selectors.node", "not a label matcher"),
+    ("selectors:\n  node: 'job=\"{{x}}\"'\n", "selectors.node", "'{{' would start a template"),
+    ("selectors:\n  node: '__name__=\"up\"'\n", "selectors.node", "__name__ cannot be matched"),
+    (
+        "thresholds:\n  voice_closes_ignored_codes: ['1000\"} or vector(1) #']\n",
+        "thresholds.voice_closes_ignored_codes",
+        "is not a websocket close code",
+    ),
+    ("thresholds:\n  voice_closes_ignored_codes: ['.*']\n", "thresholds.voice_closes_ignored_codes", "not a websocket"),
+    (
+        "thresholds:\n  voice_closes_ignored_codes: [10000]\n",
+        "thresholds.voice_closes_ignored_codes",
+        "not a websocket",
+    ),
+    ("thresholds:\n  node_down_for: 1s1h\n", "thresholds.node_down_for", "largest first, each at most once"),
+    ("thresholds:\n  track_window: 1m1m\n", "thresholds.track_window", "largest first, each at most once"),
+    ("thresholds:\n  node_down_for: 0s\n", "thresholds.node_down_for", "must be more than 0 and at most 1d"),
+    ("thresholds:\n  node_down_for: 999999999999y\n", "thresholds.node_down_for", "must be more than 0 and at most 1d"),
+    ("timings:\n  repeat_interval_warning: 2y\n", "timings.repeat_interval_warning", "at most 1y"),
+    ("slo:\n  fast_windows: [1y, 5m]\n", "slo.fast_windows", "at most 1w"),
+    ("thresholds:\n  heap_used_ratio: .nan\n", "thresholds.heap_used_ratio", "more than 0 and at most 1"),
+    ("thresholds:\n  heap_used_ratio: .inf\n", "thresholds.heap_used_ratio", "more than 0 and at most 1"),
+    ("thresholds:\n  frame_loss_ratio: 1.5\n", "thresholds.frame_loss_ratio", "more than 0 and at most 1"),
+    ("thresholds:\n  command_p95_seconds: 1e308\n", "thresholds.command_p95_seconds", "at most 1e+06"),
+    ("thresholds:\n  frame_loss_min_frames: .nan\n", "thresholds.frame_loss_min_frames", "from 0 at most 1e+06"),
+    ("slo:\n  fast_burn: .inf\n", "slo.fast_burn", "at most 1e+06"),
+    (
+        "thresholds:\n  disconnects_max: 1000000000000000000000000000000\n",
+        "thresholds.disconnects_max",
+        "from 0 to 1000",
+    ),
+    ("links:\n  webhook_url: not a url\n", "links.webhook_url", "must be an http:// or https:// URL"),
+    ("links:\n  webhook_url: 'ftp://example.org/x'\n", "links.webhook_url", "must be an http:// or https:// URL"),
+    ("links:\n  webhook_url: 'http://example.org/a b'\n", "links.webhook_url", "without spaces"),
+    ("links:\n  runbook_base: 'https://x/{{ .Foo }}'\n", "links.runbook_base", "'{{' would start a template"),
+]
+
+
+@pytest.mark.parametrize(
+    "text, key, message", BAD_VALUES, ids=[f"{k}={t.split(':', 2)[-1].strip()}" for t, k, _ in BAD_VALUES]
+)
+def test_a_value_that_would_break_the_output_is_one_line_naming_file_line_and_key(tmp_path, text, key, message):
+    path = tmp_path / "mixin.yml"
+    path.write_text(text)
+    with pytest.raises(MixinConfigError) as err:
+        config.load(path)
+    line = text.count("\n")  # each case's bad value is on its last line
+    assert str(err.value).startswith(f"{path}:{line}: {key}: value "), str(err.value)
+    assert message in str(err.value) and "\n" not in str(err.value), str(err.value)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("thresholds:\n  disconnects_max: 1000000000000000000000000000000\n", "thresholds.disconnects_max: value"),
+        ("thresholds:\n  node_down_for: 999999999999y\n", "thresholds.node_down_for: value '999999999999y'"),
+        ("selectors:\n  node: 'job=\"x\") or vector(1) or (up'\n", "selectors.node: value"),
+    ],
+)
+def test_cli_refuses_bad_values_before_writing_anything(tmp_path, text, message):
+    # in a child with a memory ceiling: a count of 1e30 used to end in MemoryError
+    path = tmp_path / "mixin.yml"
+    path.write_text(text)
+    proc = run_cli("mixin", "build", "--out", str(tmp_path / "out"), "--config", str(path), timeout=120)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert proc.stderr.startswith(f"lavametrics: error: {path}:2: {message}") and proc.stderr.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_mixin_yml_that_is_not_utf8_is_one_line(tmp_path):
+    path = tmp_path / "mixin.yml"
+    path.write_bytes(b"selectors:\n  node: 'job=\"\xff\"'\n")
+    with pytest.raises(MixinConfigError) as err:
+        config.load(path)
+    assert str(err.value) == f"{path}: not UTF-8 text (byte 25)"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1h30m", "1y2w3d4h5m6s7ms", "90s", "5ms", "0"],
+)
+def test_durations_read_like_prometheus(text):
+    expected = {"1h30m": 5400, "1y2w3d4h5m6s7ms": 31536000 + 2 * 604800 + 3 * 86400 + 4 * 3600 + 306.007}
+    expected |= {"90s": 90, "5ms": 0.005, "0": 0}
+    assert config.duration_seconds(text) == pytest.approx(expected[text])
+
+
+# --- the --out tree: only our files change, all or none ---------------------------------------
+
+
+def _tree(root: Path) -> dict[str, tuple]:
+    """Every entry below ``root``: kind, mode and content (or link target)."""
+    found = {}
+    for path in sorted(root.rglob("*")):
+        st = path.lstat()
+        if path.is_symlink():
+            found[path.relative_to(root).as_posix()] = ("link", os.readlink(path))
+        elif path.is_dir():
+            found[path.relative_to(root).as_posix()] = ("dir", st.st_mode)
+        else:
+            found[path.relative_to(root).as_posix()] = ("file", st.st_mode, path.read_bytes())
+    return found
+
+
+def test_a_rebuild_keeps_files_it_did_not_generate(tmp_path):
+    build.write(C, tmp_path)
+    mine = {
+        "prometheus/rules/my-team-rules.yml": "groups: []\n",
+        "prometheus/tests/my-tests.yml": "tests: []\n",
+        "grafana/dashboards/my-dashboard.json": "{}\n",
+    }
+    for rel, text in mine.items():
+        (tmp_path / rel).write_text(text)
+    build.write(C, tmp_path)
+    build.write(dataclasses.replace(C, thresholds=dataclasses.replace(C.thresholds, disconnects_max=5)), tmp_path)
+    assert {rel: (tmp_path / rel).read_text() for rel in mine} == mine
+    assert build.drift(C, tmp_path) == [  # and the drift check does not call them stale
+        "prometheus/rules/lavametrics-alerts.yml: differs from the generated content",
+        "prometheus/tests/bot-alerts.yml: differs from the generated content",
+    ]
+
+
+def test_a_rebuild_removes_only_what_it_generated_before(tmp_path):
+    build.write(C, tmp_path)
+    manifest = tmp_path / build.MANIFEST
+    manifest.write_text(manifest.read_text() + "prometheus/rules/lavametrics-retired.yml\n../outside.yml\n")
+    (tmp_path / "prometheus/rules/lavametrics-retired.yml").write_text("groups: []\n")
+    # a tree built before the list existed: our header marks the file as ours
+    (tmp_path / "prometheus/tests/old-suite.yml").write_text(build.HEADER + "tests: []\n")
+    outside = tmp_path.parent / "outside.yml"
+    outside.write_text("not yours\n")
+    try:
+        build.write(C, tmp_path)
+        assert not (tmp_path / "prometheus/rules/lavametrics-retired.yml").exists()
+        assert not (tmp_path / "prometheus/tests/old-suite.yml").exists()
+        assert outside.read_text() == "not yours\n"  # a tampered list reaches nothing outside --out
+    finally:
+        outside.unlink()
+
+
+def test_a_read_only_file_fails_the_build_with_the_tree_as_it_was(tmp_path, capsys):
+    from lavametrics.cli import main
+
+    out = tmp_path / "out"
+    build.write(C, out)
+    mixin = tmp_path / "mixin.yml"
+    mixin.write_text("thresholds:\n  disconnects_max: 5\n")  # changes the alert rules and the bot tests
+    locked = out / "prometheus/tests/bot-alerts.yml"  # written after the rules it follows
+    locked.chmod(0o444)
+    before = _tree(out)
+    code = main(["mixin", "build", "--out", str(out), "--config", str(mixin)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err == f"lavametrics: error: {locked}: read-only (mode 0444): not edited; chmod u+w it first " + (
+        "if the edit is intended\n"
+    )
+    assert _tree(out) == before  # nothing half rewritten, no temporary file left
+
+
+@pytest.mark.parametrize("link", ["prometheus/rules/lavametrics-alerts.yml", "grafana/dashboards"])
+def test_a_symlink_in_out_is_refused_not_written_through(tmp_path, capsys, link):
+    from lavametrics.cli import main
+
+    out = tmp_path / "out"
+    build.write(C, out)
+    elsewhere = tmp_path / "elsewhere"
+    (out / link).rename(elsewhere)
+    (out / link).symlink_to(elsewhere)
+    mixin = tmp_path / "mixin.yml"
+    mixin.write_text("thresholds:\n  disconnects_max: 5\n  heap_used_ratio: 0.8\n")
+    before, elsewhere_before = _tree(out), _tree(tmp_path)
+    code = main(["mixin", "build", "--out", str(out), "--config", str(mixin)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err == (
+        f"lavametrics: error: {out / link}: a symbolic link: not written through "
+        "(remove it, or point --out at the real tree)\n"
+    )
+    assert _tree(out) == before and _tree(tmp_path) == elsewhere_before

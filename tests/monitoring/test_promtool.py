@@ -5,11 +5,15 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from lavametrics.mixin import build
+from lavametrics.mixin import build, rules
+from lavametrics.mixin import config as mixinconfig
 from lavametrics.mixin.stackconfig import BASIC_PASSWORD_FILE, BEARER_TOKEN_FILE
 from tests.conftest import require_tool
 
@@ -139,3 +143,96 @@ def test_commented_slack_and_pagerduty_receivers_are_valid(tmp_path):
         YAML().dump(config, fh)
     proc = _run([amtool, "check-config", str(swapped)])
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# --- what the mixin.yml validator accepts, promtool and amtool accept -----------------------
+# Values are drawn well-formed and broken alike (unescaped quotes, trailing commas, PromQL
+# appended, raw line breaks, NaN, durations out of order); each one the validator lets through
+# must give rules promtool loads and an Alertmanager config amtool loads.
+
+
+def _quoted(style: str, text: str) -> str:
+    if style == '"':
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    if style == "'":
+        return "'" + text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n") + "'"
+    if style == "`":
+        return "`" + text + "`"
+    return '"' + text + '"'  # "raw": as a careless hand would write it
+
+
+_VALUE_TEXT = st.text(alphabet=list("ab.*|()[]{}+?^$\\\"'`, \n\t#") + ["é", "1", "x"], max_size=8)
+_MATCHER = st.builds(
+    lambda label, space, op, style, text: f"{label}{space}{op}{space}{_quoted(style, text)}",
+    st.sampled_from(["job", "env", "_x1", "instance", "job", "__name__", "1bad", "job-x"]),
+    st.sampled_from(["", " "]),
+    st.sampled_from(["=", "!=", "=~", "!~", "=", "=~", "==", "~"]),
+    st.sampled_from(['"', "'", "`", "raw"]),
+    _VALUE_TEXT,
+)
+_SELECTOR = st.builds(
+    lambda matchers, tail: ", ".join(matchers) + tail,
+    st.lists(_MATCHER, max_size=3),
+    st.sampled_from(["", "", "", "", ",", ") or vector(1) or (up", " # x", "}"]),
+)
+_DURATION = st.one_of(
+    st.from_regex(r"(?:[0-9]{1,4}(?:ms|s|m|h|d|w|y)){1,3}", fullmatch=True), st.sampled_from(["0", "", "1h30m"])
+)
+_NUMBER = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True), st.integers(-10, 10**31), st.sampled_from([0.5, 1, 1e6])
+)
+_CODES = st.lists(st.one_of(st.integers(0, 99999), st.text(alphabet='0149.*"}| ', max_size=6)), max_size=3)
+_URL = st.one_of(
+    st.builds(
+        lambda scheme, host, rest: f"{scheme}{host}{rest}",
+        st.sampled_from(["http://", "https://", "ftp://", "", "http:/"]),
+        st.sampled_from(["example.org", "127.0.0.1:9095", "[::1]:80", "h:xx", "", "a b", "[::1"]),
+        st.text(alphabet="/ab%2F?=&# \n", max_size=8),
+    ),
+)
+_RUNBOOK = st.text(alphabet="ab/.:#{} $", max_size=12)
+
+CANDIDATES = {
+    ("selectors", "node"): _SELECTOR,
+    ("selectors", "merged"): _SELECTOR,
+    ("selectors", "bot"): _SELECTOR,
+    ("thresholds", "voice_closes_ignored_codes"): _CODES,
+    ("thresholds", "node_down_for"): _DURATION,
+    ("thresholds", "track_window"): _DURATION,
+    ("thresholds", "disconnects_window"): _DURATION,
+    ("slo", "period"): _DURATION,
+    ("thresholds", "heap_used_ratio"): _NUMBER,
+    ("thresholds", "command_p95_seconds"): _NUMBER,
+    ("thresholds", "frame_loss_min_frames"): _NUMBER,
+    ("thresholds", "disconnects_max"): _NUMBER,
+    ("slo", "fast_burn"): _NUMBER,
+    ("links", "webhook_url"): _URL,
+    ("links", "runbook_base"): _RUNBOOK,
+}
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.fixed_dictionaries({k: v for k, v in CANDIDATES.items()}))
+def test_values_the_validator_accepts_pass_promtool_and_amtool(candidates):
+    promtool, amtool = require_tool("promtool"), require_tool("amtool")
+    # each value alone: those refused fall back to the default, the rest go in together
+    accepted: dict = {}
+    for (section, key), value in candidates.items():
+        try:
+            mixinconfig.from_mapping({section: {key: value}})
+        except mixinconfig.MixinConfigError:
+            continue
+        accepted.setdefault(section, {})[key] = value
+    try:
+        c = mixinconfig.from_mapping(accepted)
+    except mixinconfig.MixinConfigError:  # rules between keys (e.g. SLO windows), not this test's subject
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        (out / "recording.yml").write_text(build.yaml_text(rules.recording_file(c)))
+        (out / "alerts.yml").write_text(build.yaml_text(rules.alerts_file(c)))
+        (out / "alertmanager.yml").write_text(build.alertmanager_text(c))
+        proc = _run([promtool, "check", "rules", str(out / "recording.yml"), str(out / "alerts.yml")])
+        assert proc.returncode == 0, f"{accepted!r}\n{proc.stdout}{proc.stderr}"
+        proc = _run([amtool, "check-config", str(out / "alertmanager.yml")])
+        assert proc.returncode == 0, f"{accepted!r}\n{proc.stdout}{proc.stderr}"

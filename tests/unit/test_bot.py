@@ -1,4 +1,5 @@
 import asyncio
+import logging
 
 import pytest
 from prometheus_client import CollectorRegistry
@@ -108,3 +109,29 @@ def test_node_names_are_capped():
         m.node_event(f"node-{i}", "connected")
     assert val(reg, "capped_lavalink_node_events_total", node="node-0", event="connected") == 1
     assert val(reg, "capped_lavalink_node_events_total", node="other", event="connected") == 8
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf"), -0.5])
+def test_a_duration_that_is_not_a_time_is_dropped_once_logged(bad, caplog, monkeypatch):
+    from prometheus_client.openmetrics.exposition import generate_latest
+    from prometheus_client.openmetrics.parser import text_string_to_metric_families
+
+    from lavametrics.bot import metrics as botmetrics
+
+    reg = CollectorRegistry()
+    m = BotMetrics(registry=reg, commands=["play"])
+    monkeypatch.setattr(botmetrics, "_rejected", [0], raising=False)  # a fresh process: the first drop warns
+    with caplog.at_level(logging.DEBUG, logger="lavametrics.bot.metrics"):
+        m.observe_command("play", 1.5, "success")
+        for _ in range(3):
+            m.observe_command("play", bad, "success")
+    assert reg.get_sample_value("bot_command_duration_seconds_sum", {"command": "play"}) == 1.5
+    assert reg.get_sample_value("bot_command_duration_seconds_count", {"command": "play"}) == 1
+    assert reg.get_sample_value("bot_commands_total", {"command": "play", "outcome": "success"}) == 1
+    assert m.rejected_durations == 3
+    # the OpenMetrics exposition stays parseable (a NaN _sum made the parser reject it all)
+    families = {f.name: f for f in text_string_to_metric_families(generate_latest(reg).decode())}
+    assert families["bot_command_duration_seconds"].samples
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "dropped" in warnings[0].getMessage()
+    assert sum(r.levelno == logging.DEBUG for r in caplog.records) == 2

@@ -9,6 +9,8 @@ import os
 import pwd
 import random
 import signal
+import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -16,6 +18,7 @@ import time
 
 import pytest
 
+from lavametrics import fsutil
 from lavametrics.cli import main
 from lavametrics.config import yamledit as yc
 from tests.conftest import require
@@ -369,3 +372,63 @@ def test_a_non_mapping_where_auth_belongs_is_not_echoed(tmp_path, capsys):
     code, _out, err = run(capsys, "config", "set", "endpoint.auth.password", "x", "--file", str(p), "--no-jar")
     assert code == 2 and "plugins.lavametrics.endpoint.auth" in err and "must be a mapping" in err
     assert "hunter2" not in err, err
+
+
+# --- files that are not regular files ------------------------------------------------------
+# Only things made inside tmp_path: never a real device or system file.
+
+
+def _make_special(tmp_path, kind: str):
+    """A FIFO, a bound unix socket, a directory, or a symlink to a FIFO, as application.yml.
+    Returns the path and what keeps the socket alive."""
+    path = tmp_path / "application.yml"
+    keep = None
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "socket":
+        keep = socket.socket(socket.AF_UNIX)
+        keep.bind(str(path))
+    elif kind == "directory":
+        path.mkdir()
+    else:  # a symlink to a FIFO: the check follows links
+        os.mkfifo(tmp_path / "target-fifo")
+        path.symlink_to(tmp_path / "target-fifo")
+    return path, keep
+
+
+SPECIAL_KINDS = ["fifo", "socket", "directory", "symlink-to-fifo"]
+KIND_WORDS = {"fifo": "a FIFO", "socket": "a socket", "directory": "a directory", "symlink-to-fifo": "a FIFO"}
+
+
+@pytest.mark.parametrize(
+    "kind, action",
+    [(k, a) for k in SPECIAL_KINDS for a in ("set", "enable")]
+    + [(k, a) for k in ("fifo", "symlink-to-fifo") for a in ("validate", "show", "disable")],
+)
+def test_a_non_regular_config_file_is_refused_before_anything_is_written(tmp_path, kind, action):
+    path, keep = _make_special(tmp_path, kind)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    modes = {p.name: os.lstat(p).st_mode for p in tmp_path.iterdir()}
+    argv = ["config", action, *(["groups.rest", "true"] if action == "set" else []), "--file", str(path), "--no-jar"]
+    try:
+        # a child process: today's bug was a read blocking forever on the FIFO
+        proc = run_cli(*argv, timeout=20)
+    finally:
+        if keep is not None:
+            keep.close()
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr == (
+        f"lavametrics: error: {path}: cannot read: {KIND_WORDS[kind]}, not a regular file: "
+        "refused, nothing read or written\n"
+    )
+    # no backup, no lock file, and the FIFO/socket/directory itself is still what it was
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert {p.name: os.lstat(p).st_mode for p in tmp_path.iterdir()} == modes
+
+
+def test_atomic_write_never_replaces_a_fifo(tmp_path):
+    fifo = tmp_path / "nodes.json"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError, match="a FIFO, not a regular file"):
+        fsutil.atomic_write(fifo, "[]\n", backup=False)  # with a backup, today's code blocks reading it
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and sorted(p.name for p in tmp_path.iterdir()) == ["nodes.json"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -13,6 +14,7 @@ import pytest
 from lavametrics.cli import main
 from lavametrics.httpfetch import FetchError, fetch
 from lavametrics.monitor.nodesfile import NodesFileError, load_nodes
+from tests.unit.bounded import run_cli
 
 
 @pytest.fixture()
@@ -97,3 +99,65 @@ def test_a_closed_pipe_ends_quietly_with_141(tmp_path):
     os.close(write_end)
     assert proc.returncode == 141, proc.stderr
     assert proc.stderr == ""
+
+
+# --- input files that are not regular files -------------------------------------------------
+# FIFOs, sockets and directories made inside tmp_path: never a real device. Each runs in a
+# child process, since the old failure was a read blocking forever on the FIFO.
+
+NODES = "nodes:\n  - {name: eu-1, url: 'http://127.0.0.1:2333', password: pw}\n"
+
+
+def _special(tmp_path, kind: str, name: str):
+    path = tmp_path / name
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "directory":
+        path.mkdir()
+    else:  # symlink to a FIFO
+        os.mkfifo(tmp_path / f"{name}.target")
+        path.symlink_to(tmp_path / f"{name}.target")
+    return path
+
+
+@pytest.mark.parametrize("kind, words", [("fifo", "a FIFO"), ("directory", "a directory"), ("link", "a FIFO")])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["targets", "--nodes", "{input}"],
+        ["check", "--nodes", "{input}"],
+        ["mixin", "build", "--out", "{tmp}/out", "--config", "{input}"],
+        ["mixin", "diff", "--out", "{tmp}/out", "--config", "{input}"],
+    ],
+    ids=["targets", "check", "mixin-build", "mixin-diff"],
+)
+def test_an_input_file_that_is_not_a_regular_file_is_refused_at_once(tmp_path, kind, words, argv):
+    path = _special(tmp_path, kind, "input.yml")
+    proc = run_cli(*(a.format(input=path, tmp=tmp_path) for a in argv), timeout=20)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr == (
+        f"lavametrics: error: {path}: cannot read: {words}, not a regular file: refused, nothing read or written\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_targets_out_that_is_a_fifo_is_not_replaced(tmp_path):
+    nodes = tmp_path / "nodes.yml"
+    nodes.write_text(NODES)
+    out = _special(tmp_path, "fifo", "nodes.json")
+    proc = run_cli("targets", "--nodes", str(nodes), "--out", str(out), timeout=20)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr == f"lavametrics: error: {out}: a FIFO, not a regular file: refused, nothing read or written\n"
+    assert stat.S_ISFIFO(os.lstat(out).st_mode)
+
+
+def test_an_endless_mixin_config_is_refused_after_a_bounded_read(tmp_path):
+    # a 4 GiB sparse file stands in for /dev/zero: reading it whole would take gigabytes
+    path = tmp_path / "mixin.yml"
+    with open(path, "wb") as fh:
+        fh.truncate(4 * 1024**3)
+    proc = run_cli("mixin", "build", "--out", str(tmp_path / "out"), "--config", str(path), timeout=20)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert proc.stderr == (
+        f"lavametrics: error: {path}: larger than the 1 MiB limit for mixin.yml: refused (is this the right file?)\n"
+    )

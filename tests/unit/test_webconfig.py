@@ -289,7 +289,10 @@ def test_a_fifo_as_web_config_file_is_refused_without_waiting_for_a_writer(tmp_p
     # opening a FIFO for reading blocks until someone writes: the child would never return
     proc = run_cli("serve", "--nodes", str(nodes), "--port", "0", "--web.config.file", str(fifo), timeout=30)
     assert proc.returncode == 2
-    assert proc.stderr == f"lavametrics: error: {fifo}: not a regular file (a FIFO): refused\n"
+    assert (
+        proc.stderr
+        == f"lavametrics: error: {fifo}: cannot read: a FIFO, not a regular file: refused, nothing read or written\n"
+    )
 
 
 def test_an_endless_web_config_file_is_refused_after_a_bounded_read(tmp_path):

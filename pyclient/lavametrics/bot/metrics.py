@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import logging
+import math
 import os
 import threading
 import weakref
@@ -59,6 +61,24 @@ VOICE_CLOSE_CODES = (
 # twice, and bots (or their tests, or hot reloads) do construct BotMetrics more than once.
 _cache: weakref.WeakKeyDictionary[CollectorRegistry, dict] = weakref.WeakKeyDictionary()
 _cache_lock = threading.Lock()
+
+
+log = logging.getLogger(__name__)
+_rejected = [0]  # durations observe_command dropped, process-wide (a list: mutable without global)
+_rejected_lock = threading.Lock()
+
+
+def _reject_duration(name: str, seconds) -> None:
+    with _rejected_lock:
+        _rejected[0] += 1
+        first = _rejected[0] == 1
+    log.log(
+        logging.WARNING if first else logging.DEBUG,
+        "observe_command(%r): duration %r is not a finite number of seconds >= 0: dropped%s",
+        name,
+        seconds,
+        " (further drops are logged at debug level)" if first else "",
+    )
 
 
 def _fold(value: str | None, allowed) -> str:
@@ -134,9 +154,22 @@ class BotMetrics:
         return _fold(name, self.commands)
 
     def observe_command(self, name: str, seconds: float, outcome: str) -> None:
+        """Count a command the bot timed itself. A duration that is not a finite number of
+        seconds >= 0 is dropped (command and outcome too, so the counts and the histogram
+        agree): one NaN would poison ``_sum`` for good, and an infinite or negative one
+        is a clock bug, not a latency. The first drop is logged as a warning, the rest at
+        debug level, so a broken caller cannot flood the log; ``rejected_durations`` counts them."""
+        if not (isinstance(seconds, (int, float)) and math.isfinite(seconds) and seconds >= 0):
+            _reject_duration(name, seconds)
+            return
         self._m["commands"].observe(
             name if name in self.commands else OTHER, outcome if outcome in OUTCOMES else "error", seconds
         )
+
+    @property
+    def rejected_durations(self) -> int:
+        """Durations ``observe_command`` dropped in this process (NaN, infinite, negative)."""
+        return _rejected[0]
 
     @staticmethod
     def _outcome_of(exc: BaseException | None) -> str:

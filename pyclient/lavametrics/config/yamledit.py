@@ -428,8 +428,12 @@ def _edit(path, catalog: Catalog | None, jar, use_jar: bool, change) -> EditResu
     """Read, ``change(cf, catalog)``, validate and write ``path`` under its edit lock: an
     editor that ran meanwhile has either finished (and we read its result) or waits."""
     catalog = catalog or load_catalog(prefer_jar=False)
-    if not os.path.exists(path):
-        read(path)  # the one-line "cannot read" error, before a lock file is made for nothing
+    # a missing file, or one that is (or links to) a device, FIFO, socket or directory: the
+    # one-line error before a lock file is made beside it, and nothing written in its place
+    try:
+        fsutil.stat_regular(path)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     with fsutil.locked(path):
         cf = read(path)
         change(cf, catalog)

@@ -9,17 +9,30 @@ Layout (relative to ``--out``)::
     grafana/dashboards/*.json          the dashboards
     grafana/provisioning/...           data source and dashboard provider
     prometheus/secrets/*               credential placeholders, written only when missing
+    .lavametrics-generated             the list of files above, for the next build
+
+The tree may hold files of your own (``prometheus/rules/my-team-rules.yml``): a rebuild
+removes only files it generated before and no longer makes, as listed in
+``.lavametrics-generated`` (a YAML file carrying the generated header counts too, for trees
+built before the list existed). All files are checked before any is touched and are
+replaced together (``fsutil.atomic_write_all``): a read-only file makes the build fail with
+the tree as it was. A symlink where a generated file or directory goes is refused, not
+written through: it may point into a tree the build must not touch (remove it, or point
+``--out`` at the real directory).
 """
 
 from __future__ import annotations
 
+import errno
 import io
 import json
-from pathlib import Path
+import os
+import stat
+from pathlib import Path, PurePosixPath
 
 from ruamel.yaml import YAML
 
-from lavametrics.fsutil import atomic_write
+from lavametrics.fsutil import atomic_write_all, check_writable
 from lavametrics.mixin import dashboards, rules, ruletests, stackconfig
 from lavametrics.mixin.config import MixinConfig
 from lavametrics.mixin.grafana import to_json
@@ -78,27 +91,119 @@ def files(c: MixinConfig) -> dict[str, str]:
     return out
 
 
+MANIFEST = ".lavametrics-generated"
+
+
+def _manifest_text(rels) -> str:
+    return (
+        "# Written by `lavametrics mixin build`: the files it generated here. A rebuild removes\n"
+        "# those of them it no longer makes, and nothing else.\n" + "".join(f"{rel}\n" for rel in sorted(rels))
+    )
+
+
+def _with_manifest(wanted: dict[str, str]) -> dict[str, str]:
+    return {**wanted, MANIFEST: _manifest_text(wanted)}
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None
+
+
+def _refuse_links(root: Path, rel: str) -> None:
+    """No symlink below ``root`` on the way to ``rel``: writing through one would put the
+    tree (or an unlink) wherever it points."""
+    path = root
+    for part in PurePosixPath(rel).parts:
+        path = path / part
+        st = _lstat(path)
+        if st is None:
+            return
+        if stat.S_ISLNK(st.st_mode):
+            raise OSError(
+                errno.ELOOP,
+                "a symbolic link: not written through (remove it, or point --out at the real tree)",
+                str(path),
+            )
+
+
+def _generated_before(root: Path) -> set[str]:
+    """Relative paths the last build here generated: its list, plus (for trees built before
+    the list existed) files in the generated-only directories that carry our header."""
+    found: set[str] = set()
+    try:
+        listed = (root / MANIFEST).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        listed = []
+    for line in listed:
+        rel = PurePosixPath(line)
+        # only plain relative paths inside the tree: a tampered list must not reach outside it
+        if line and not line.startswith("#") and not rel.is_absolute() and ".." not in rel.parts:
+            found.add(rel.as_posix())
+    for d in _generated_dirs():
+        directory = root / d
+        if directory.is_dir() and not directory.is_symlink():
+            for path in directory.glob("*.yml"):
+                try:
+                    with open(path, encoding="utf-8") as fh:
+                        head = fh.read(len(HEADER)) if stat.S_ISREG(os.lstat(path).st_mode) else ""
+                except (OSError, UnicodeDecodeError):
+                    continue
+                if head == HEADER:
+                    found.add(path.relative_to(root).as_posix())
+    return found
+
+
 def write(c: MixinConfig, out: str | Path) -> list[Path]:
-    """Write every file under ``out``; files it made before but no longer makes are removed."""
+    """Write every file under ``out``; files it generated before but no longer makes are
+    removed, and nothing else. Everything is checked before anything changes."""
     root = Path(out)
-    wanted = files(c)
-    written = []
+    wanted = _with_manifest(files(c))
+    changed: dict[Path, str] = {}
     for rel, text in wanted.items():
+        _refuse_links(root, rel)
         path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            atomic_write(path, text, backup=False)
-        written.append(path)
-    for stale in stale_files(root, wanted):
-        stale.unlink()
+        st = _lstat(path)
+        if st is not None and stat.S_ISREG(st.st_mode) and path.read_text(encoding="utf-8", errors="replace") == text:
+            continue
+        changed[path] = text
+    stale = stale_files(root, wanted)
+    for path in stale:
+        _refuse_links(root, path.relative_to(root).as_posix())
+        check_writable(path, os.lstat(path))
+    made: list[Path] = []  # directories created here, removed again if the write fails
+    try:
+        for path in changed:
+            missing, d = [], path.parent
+            while not d.exists():  # no link below --out (refused above) for exists() to follow
+                missing.append(d)
+                d = d.parent
+            for d in reversed(missing):
+                d.mkdir()
+                made.append(d)
+        atomic_write_all(changed)
+    except BaseException:
+        for d in reversed(made):
+            try:
+                d.rmdir()
+            except OSError:
+                pass
+        raise
+    for path in stale:
+        path.unlink()
+    placeholders = []
     for rel, text in stackconfig.secret_placeholders(c).items():
+        _refuse_links(root, rel)
         path = root / rel
-        if not path.exists():  # the operator's credential, once written, is never replaced
+        if _lstat(path) is None:  # the operator's credential, once written, is never replaced
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-            path.chmod(0o600)
-        written.append(path)
-    return written
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        placeholders.append(path)
+    return [root / rel for rel in wanted if rel != MANIFEST] + placeholders
 
 
 def _generated_dirs() -> tuple[str, ...]:
@@ -106,19 +211,19 @@ def _generated_dirs() -> tuple[str, ...]:
 
 
 def stale_files(root: Path, wanted: dict[str, str]) -> list[Path]:
-    """Files in the generated-only directories that the code no longer makes."""
+    """Files generated here before that the code no longer makes (regular files only)."""
     found = []
-    for d in _generated_dirs():
-        for path in sorted((root / d).glob("*")) if (root / d).is_dir() else ():
-            if path.is_file() and path.relative_to(root).as_posix() not in wanted:
-                found.append(path)
+    for rel in sorted(_generated_before(root) - set(wanted)):
+        st = _lstat(root / rel)
+        if st is not None and stat.S_ISREG(st.st_mode):
+            found.append(root / rel)
     return found
 
 
 def drift(c: MixinConfig, root: str | Path) -> list[str]:
     """What differs between ``root`` and a fresh build: one line per file."""
     root = Path(root)
-    wanted = files(c)
+    wanted = _with_manifest(files(c))
     problems = []
     for rel, text in wanted.items():
         path = root / rel

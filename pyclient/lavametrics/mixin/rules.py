@@ -110,12 +110,13 @@ def slo_budget_recording(c: MixinConfig) -> list[dict]:
         rules.append(
             {
                 "record": o.history_record,
-                # the oldest minute (the group's interval) with a recorded rate in the period, as a
-                # share of it: the recorded rates are what the budget sums, and they start with the
-                # rules, not with the raw data (a backfilled or older TSDB holds more raw history)
+                # the share of the period the recorded rates it sums cover: one sample per evaluation
+                # (those start with the rules, not with the raw data, which a backfilled or older TSDB
+                # holds more of). A scan like the budget's own, where a subquery stepping through the
+                # period costs 43,200 evaluations a minute
                 "expr": (
-                    f"clamp_max((time() - min_over_time(timestamp({o.total_rate_record})[{p}:1m])) "
-                    f"/ {duration_seconds(p):g}, 1)"
+                    f"clamp_max(count_over_time({o.total_rate_record}[{p}]) * "
+                    f"{duration_seconds(c.timings.evaluation_interval):g} / {duration_seconds(p):g}, 1)"
                 ),
             }
         )

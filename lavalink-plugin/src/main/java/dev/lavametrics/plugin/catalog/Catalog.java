@@ -262,7 +262,7 @@ public final class Catalog {
                 "File holding the bearer token (surrounding white space dropped); instead of endpoint.auth.bearerToken.",
                 false));
         keys.add(new ConfigKey("endpoint.webConfigFile", "string", null,
-                "An exporter-toolkit web configuration file (bcrypt basic_auth_users); exclusive with endpoint.auth.",
+                "An exporter-toolkit web configuration file (bcrypt basic_auth_users, tls_server_config), re-read when it changes; exclusive with endpoint.auth.",
                 false));
         keys.add(new ConfigKey("endpoint.allow", "cidr-list", "127.0.0.1/32,::1/128",
                 "Client networks (IPv4/IPv6 CIDR) allowed to scrape; checked before auth.", false));

@@ -26,6 +26,8 @@ public final class CollectorHealth {
     private final LongAdder[] errors = new LongAdder[size];
     private final AtomicInteger registrationConflicts = new AtomicInteger();
     private volatile boolean configValid = true;
+    /** Apart from {@link #configValid}: a reloaded web config can turn bad and good again while the node runs. */
+    private volatile boolean webConfigValid = true;
 
     public CollectorHealth() {
         for (int i = 0; i < size; i++) {
@@ -67,8 +69,13 @@ public final class CollectorHealth {
         configValid = false;
     }
 
+    /** The endpoint's web config file, re-read while the node runs, became unusable (false) or usable again. */
+    public void markWebConfigValid(boolean valid) {
+        webConfigValid = valid;
+    }
+
     public boolean configValid() {
-        return configValid;
+        return configValid && webConfigValid;
     }
 
     void addRegistrationConflicts(int families) {

@@ -66,6 +66,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  *     verdict is cached. Only authorised scrapes reach the {@link Limits#workers} worker threads, which
  *     only collect; at most {@code workers + queued} of them may be in hand (collecting or being
  *     written) at once, more get 503 at once.</li>
+ * <li>With a web config's {@code tls_server_config}, each connection gets an {@link javax.net.ssl.SSLEngine}
+ *     driven by the same loop ({@link TlsIo}): the handshake is part of receiving the head, so a
+ *     client that stalls in it is an unfinished head like any other (the cap drops the oldest,
+ *     the deadline closes it; there is no channel for a 408 before the handshake completes). A
+ *     client outside {@code allow} is closed without a handshake.</li>
+ * <li>The web config is re-read when it (or a file it names) changes, before the next accept
+ *     ({@link WebConfigWatch}); a file turned unusable makes every request a 500, never an
+ *     endpoint with less protection than before.</li>
  * <li>Writing an answer to a client that stops reading is cut off at
  *     {@link Limits#responseDeadline}; answered connections linger briefly (at most
  *     {@link Limits#lingering} of them) so the close is a FIN rather than a reset.</li>
@@ -114,7 +122,8 @@ public final class MetricsEndpoint {
     private final EndpointSettings settings;
     private final CollectorRegistry registry;
     private final CollectorHealth health;
-    private ScrapeAccess access;
+    /** Who may scrape, and the TLS to speak; re-read when the web config file changes. */
+    private WebConfigWatch watch;
     private final Limits limits;
     /** bcrypt checks of credentials not seen before: one thread, at most {@link #VERIFYING} waiting or running. */
     private ThreadPoolExecutor verifier;
@@ -165,7 +174,7 @@ public final class MetricsEndpoint {
             return;
         }
         try {
-            access = ScrapeAccess.load(settings);
+            watch = WebConfigWatch.load(settings, health);
         } catch (ScrapeAccess.Unusable e) {
             health.markConfigInvalid();
             log.warn("{}, endpoint disabled", e.getMessage());
@@ -199,7 +208,7 @@ public final class MetricsEndpoint {
             Selector chosen = opened;
             loop = threads("lavametrics-endpoint-io", false).newThread(() -> run(server, chosen, pool));
             loop.start();
-            log.info("lavametrics endpoint serving http://{}:{}{}",
+            log.info("lavametrics endpoint serving {}://{}:{}{}", watch.access().tls() == null ? "http" : "https",
                     LogSafe.configValue("endpoint.host", settings.host()), port(),
                     LogSafe.configValue("endpoint.path", settings.path()));
         } catch (IOException | RuntimeException | LinkageError e) {
@@ -310,7 +319,9 @@ public final class MetricsEndpoint {
             verifyingNow--;
             if (judged.state == State.VERIFYING) {
                 try {
-                    if (judged.authorised) {
+                    if (watch.failedClosed()) {
+                        answer(judged, failedClosed(judged.request));
+                    } else if (judged.authorised) {
                         authorised(judged, judged.request, pool);
                     } else {
                         answer(judged, unauthorized(judged.request));
@@ -331,8 +342,8 @@ public final class MetricsEndpoint {
             }
             Connection connection = (Connection) key.attachment();
             try {
-                if (key.isReadable()) {
-                    readable(connection, pool);
+                if (key.isReadable() || (key.isWritable() && connection.state == State.HEAD)) {
+                    readable(connection, pool); // in HEAD, writable means a TLS handshake can go on
                 } else if (key.isWritable()) {
                     flush(connection);
                 }
@@ -367,6 +378,11 @@ public final class MetricsEndpoint {
     }
 
     private void acceptSome(ServerSocketChannel server, SelectionKey key, ThreadPoolExecutor pool) {
+        try {
+            watch.refresh(); // once per round: a changed web config applies from the next connection on
+        } catch (RuntimeException e) {
+            health.recordError("endpoint", e);
+        }
         for (int i = 0; i < ACCEPTS_PER_ROUND; i++) {
             SocketChannel channel;
             try {
@@ -395,9 +411,19 @@ public final class MetricsEndpoint {
         connection.key = channel.register(selector, 0, connection);
         all.add(connection);
         InetSocketAddress peer = (InetSocketAddress) channel.getRemoteAddress();
+        ScrapeAccess access = watch.access();
         if (peer == null || !access.admits(peer.getAddress())) {
+            if (access.tls() != null) {
+                // A plain-text 403 means nothing to a TLS client, and a handshake for a client that
+                // may not scrape would be work done for it: it is closed at once.
+                close(connection);
+                return;
+            }
             answer(connection, response(403, TEXT, "forbidden\n".getBytes(StandardCharsets.UTF_8), false, ""));
             return;
+        }
+        if (access.tls() != null) {
+            connection.tls = new TlsIo(access.tls().engine());
         }
         if (pending.size() >= limits.pending()) {
             // The oldest unfinished head goes: see the class comment for why this keeps scrapes served.
@@ -417,15 +443,27 @@ public final class MetricsEndpoint {
             connection.key.interestOps(0); // bytes beyond the head are not read until the answer is out
             return;
         }
-        readBuffer.clear();
-        int room = limits.maxHeadBytes() - connection.length;
-        readBuffer.limit(Math.min(readBuffer.capacity(), room + 1)); // one byte beyond tells "too large"
-        int read = connection.channel.read(readBuffer);
+        int read;
+        if (connection.tls != null) {
+            // The handshake, then the decrypted head; at most one TLS record (16 KiB) beyond the
+            // head's cap is taken before "too large" is noticed below.
+            read = connection.tls.read(connection.channel, connection::append);
+            if (read >= 0) {
+                connection.key.interestOps(connection.tls.wantsWrite() ? SelectionKey.OP_WRITE : SelectionKey.OP_READ);
+            }
+        } else {
+            readBuffer.clear();
+            int room = limits.maxHeadBytes() - connection.length;
+            readBuffer.limit(Math.min(readBuffer.capacity(), room + 1)); // one byte beyond tells "too large"
+            read = connection.channel.read(readBuffer);
+            if (read > 0) {
+                connection.append(readBuffer.array(), read);
+            }
+        }
         if (read < 0) {
             close(connection); // gone before its head was complete: nothing to answer
             return;
         }
-        connection.append(readBuffer.array(), read);
         int end = connection.headEnd();
         if (end < 0) {
             if (connection.length > limits.maxHeadBytes()) {
@@ -446,6 +484,11 @@ public final class MetricsEndpoint {
             return;
         }
         connection.head = null; // the credentials in it are not needed any more
+        if (watch.failedClosed()) {
+            answer(connection, failedClosed(request));
+            return;
+        }
+        ScrapeAccess access = watch.access();
         if (!request.path().equals(settings.path())) {
             answer(connection, response(404, TEXT, "not found\n".getBytes(StandardCharsets.UTF_8),
                     request.method().equals("HEAD"), ""));
@@ -454,8 +497,14 @@ public final class MetricsEndpoint {
         switch (access.check(request.header("authorization"))) {
             case ALLOWED -> authorised(connection, request, pool);
             case DENIED -> answer(connection, unauthorized(request));
-            case VERIFY -> verifyLater(connection, request);
+            case VERIFY -> verifyLater(connection, request, access);
         }
+    }
+
+    /** The web config turned unusable (see {@link WebConfigWatch}): nothing is served until it is fixed. */
+    private static byte[] failedClosed(RequestHead request) {
+        return response(500, TEXT, "the endpoint's web config file is unusable; see the node's log\n"
+                .getBytes(StandardCharsets.UTF_8), request.method().equals("HEAD"), "");
     }
 
     /**
@@ -463,7 +512,7 @@ public final class MetricsEndpoint {
      * may wait (beyond: 503), so guesses cannot pile up; a scraper's own credentials are checked
      * once and then answered from the cache on this thread.
      */
-    private void verifyLater(Connection connection, RequestHead request) throws IOException {
+    private void verifyLater(Connection connection, RequestHead request, ScrapeAccess access) throws IOException {
         if (verifyingNow >= VERIFYING) {
             answer(connection, response(503, TEXT, "too many credential checks at once, try again\n"
                     .getBytes(StandardCharsets.UTF_8), false, "Retry-After: 1\r\n"));
@@ -494,7 +543,7 @@ public final class MetricsEndpoint {
 
     private byte[] unauthorized(RequestHead request) {
         return response(401, TEXT, "unauthorized\n".getBytes(StandardCharsets.UTF_8), request.method().equals("HEAD"),
-                "WWW-Authenticate: " + access.challenge() + "\r\n");
+                "WWW-Authenticate: " + watch.access().challenge() + "\r\n");
     }
 
     /** An authorised request: refused for its method or body, else collected by a worker. */
@@ -549,8 +598,14 @@ public final class MetricsEndpoint {
     }
 
     private void flush(Connection connection) throws IOException {
-        connection.channel.write(connection.out);
-        if (connection.out.hasRemaining()) {
+        boolean done;
+        if (connection.tls != null) {
+            done = connection.tls.write(connection.channel, connection.out);
+        } else {
+            connection.channel.write(connection.out);
+            done = !connection.out.hasRemaining();
+        }
+        if (!done) {
             connection.key.interestOps(SelectionKey.OP_WRITE);
             return;
         }
@@ -590,6 +645,10 @@ public final class MetricsEndpoint {
         try {
             switch (connection.state) {
                 case HEAD -> {
+                    if (connection.tls != null && !connection.tls.handshaken()) {
+                        close(connection); // stalled in the handshake: no channel to answer on
+                        return;
+                    }
                     // Nothing was written yet, so the 408 fits the socket's buffer.
                     pending.remove(connection);
                     answer(connection, response(408, TEXT,
@@ -632,6 +691,8 @@ public final class MetricsEndpoint {
     /** One accepted connection, touched only by the selector thread (and its answer by one worker). */
     private static final class Connection {
         final SocketChannel channel;
+        /** The connection's TLS, or null for plain HTTP; chosen at accept by the web config then. */
+        TlsIo tls;
         SelectionKey key;
         State state = State.HEAD;
         long deadline = Long.MAX_VALUE;

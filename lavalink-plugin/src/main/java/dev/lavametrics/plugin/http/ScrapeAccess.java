@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
@@ -22,8 +21,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * Who may scrape the own endpoint: the address allowlist first, then credentials from one of
  * three sources: basic auth or a bearer token in the config (the simple path), the same with the
  * secret read from a file ({@code auth.passwordFile}, {@code auth.bearerTokenFile}), or the
- * bcrypt {@code basic_auth_users} of an exporter-toolkit web config file. Files are read once,
- * when the endpoint starts.
+ * bcrypt {@code basic_auth_users} of an exporter-toolkit web config file. Secret files are read
+ * once, when the endpoint starts; the web config (and its TLS) is re-read when it changes, by
+ * {@link WebConfigWatch}, which makes a new instance.
  */
 final class ScrapeAccess {
     /** How a request's credentials were judged without waiting. */
@@ -46,38 +46,31 @@ final class ScrapeAccess {
     private final Map<String, String> users;
     private final String decoyHash;
     private final Map<String, Boolean> verdicts = new ConcurrentHashMap<>();
+    private final ServerTls tls;
 
     private ScrapeAccess(EndpointSettings settings, byte[] expectedAuthorization, Map<String, String> users,
-                         String decoyHash) {
+                         String decoyHash, ServerTls tls) {
         this.settings = settings;
         this.expectedAuthorization = expectedAuthorization;
         this.users = users;
         this.decoyHash = decoyHash;
+        this.tls = tls;
+    }
+
+    /** The endpoint's TLS, or null for plain HTTP. */
+    ServerTls tls() {
+        return tls;
+    }
+
+    /** Whether bcrypt users guard the endpoint. */
+    boolean hasUsers() {
+        return !users.isEmpty();
     }
 
     /** Reads what the settings name (secret files, the web config) and checks them. */
     static ScrapeAccess load(EndpointSettings settings) throws Unusable {
         if (settings.webConfigFile() != null) {
-            WebConfig web;
-            try {
-                web = WebConfig.read(Path.of(settings.webConfigFile()));
-            } catch (WebConfig.Invalid e) {
-                throw new Unusable("plugins.lavametrics.endpoint.webConfigFile: " + e.getMessage());
-            } catch (RuntimeException e) { // an unusable path string
-                throw new Unusable("plugins.lavametrics.endpoint.webConfigFile: cannot be read ("
-                        + e.getClass().getSimpleName() + ")");
-            }
-            // Unknown users are checked against a hash of the highest cost in the file, so a 401
-            // takes as long whether or not the user exists.
-            int cost = 4;
-            for (String hash : web.users.values()) {
-                cost = Math.max(cost, Integer.parseInt(hash.substring(4, 6)));
-            }
-            byte[] random = new byte[16];
-            new SecureRandom().nextBytes(random);
-            String decoy = new String(BCrypt.withDefaults().hash(cost, Base64.getEncoder().encode(random)),
-                    StandardCharsets.UTF_8);
-            return new ScrapeAccess(settings, null, web.users, decoy);
+            return fromWebConfig(settings, readWebConfig(settings));
         }
         String expected = null;
         if (settings.basicAuth()) {
@@ -91,7 +84,39 @@ final class ScrapeAccess {
             expected = "Bearer " + token;
         }
         return new ScrapeAccess(settings, expected == null ? null : expected.getBytes(StandardCharsets.UTF_8),
-                Map.of(), null);
+                Map.of(), null, null);
+    }
+
+    /** The web config file the settings name, read and checked (certificates and key included). */
+    static WebConfig readWebConfig(EndpointSettings settings) throws Unusable {
+        try {
+            return WebConfig.read(webConfigPath(settings));
+        } catch (WebConfig.Invalid e) {
+            throw new Unusable("plugins.lavametrics.endpoint.webConfigFile: " + e.getMessage());
+        } catch (RuntimeException e) { // an unusable path string
+            throw new Unusable("plugins.lavametrics.endpoint.webConfigFile: cannot be read ("
+                    + e.getClass().getSimpleName() + ")");
+        }
+    }
+
+    static Path webConfigPath(EndpointSettings settings) {
+        return Path.of(settings.webConfigFile());
+    }
+
+    /**
+     * Access as a web config grants it. Unknown users are checked against the costliest hash in
+     * the file (with a password that cannot match, see {@link #verify}), so a 401 takes as long
+     * whether or not the user exists; no hash is computed here, so loading (and reloading, on
+     * the I/O thread) costs no bcrypt run.
+     */
+    static ScrapeAccess fromWebConfig(EndpointSettings settings, WebConfig web) {
+        String decoy = null;
+        for (String hash : web.users.values()) {
+            if (decoy == null || Integer.parseInt(hash.substring(4, 6)) > Integer.parseInt(decoy.substring(4, 6))) {
+                decoy = hash;
+            }
+        }
+        return new ScrapeAccess(settings, null, web.users, decoy, web.tls);
     }
 
     /** The file's text without surrounding white space (a trailing newline is normal), never empty. */
@@ -149,6 +174,8 @@ final class ScrapeAccess {
             return false;
         }
         String hash = users.get(credentials[0]);
+        // An unknown user costs one run against the decoy, whose verdict is ignored: the same time
+        // as a known user of the highest cost, and never a pass.
         boolean ok = BCrypt.verifyer().verify(credentials[1].getBytes(StandardCharsets.UTF_8),
                 (hash == null ? decoyHash : hash).getBytes(StandardCharsets.UTF_8)).verified && hash != null;
         if (verdicts.size() >= CACHE_LIMIT) {
