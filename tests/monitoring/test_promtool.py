@@ -39,6 +39,8 @@ def _deployment(tmp_path: Path) -> Path:
         "metrics_url: 'http://127.0.0.1:9479/metrics'}\n",
         "bot": "nodes:\n  - {name: musicbot, url: 'http://127.0.0.1:8000', password: unused, "
         "metrics_url: 'http://127.0.0.1:8000/metrics'}\n",
+        "node-exporter": "nodes:\n  - {name: eu-1, url: 'http://127.0.0.1:9100', password: unused, "
+        "metrics_url: 'http://127.0.0.1:9100/metrics'}\n",
     }
     for kind, text in nodes.items():
         spec = tmp_path / f"{kind}.yml"
@@ -57,7 +59,7 @@ def _deployment(tmp_path: Path) -> Path:
             ]
         )
         assert proc.returncode == 0, proc.stderr
-    (prom / "secrets").mkdir()
+    (prom / "secrets").mkdir(exist_ok=True)  # the committed placeholders are replaced
     (prom / "secrets" / BASIC_PASSWORD_FILE).write_text("s3cret\n")
     (prom / "secrets" / BEARER_TOKEN_FILE).write_text("t0ken\n")
     return prom

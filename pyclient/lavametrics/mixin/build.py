@@ -8,6 +8,7 @@ Layout (relative to ``--out``)::
     alertmanager/alertmanager.yml      routing, grouping, inhibition, receivers
     grafana/dashboards/*.json          the dashboards
     grafana/provisioning/...           data source and dashboard provider
+    prometheus/secrets/*               credential placeholders, written only when missing
     .lavametrics-generated             the list of files above, for the next build
 
 The tree may hold files of your own (``prometheus/rules/my-team-rules.yml``): a rebuild
@@ -192,7 +193,17 @@ def write(c: MixinConfig, out: str | Path) -> list[Path]:
         raise
     for path in stale:
         path.unlink()
-    return [root / rel for rel in wanted if rel != MANIFEST]
+    placeholders = []
+    for rel, text in stackconfig.secret_placeholders(c).items():
+        _refuse_links(root, rel)
+        path = root / rel
+        if _lstat(path) is None:  # the operator's credential, once written, is never replaced
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        placeholders.append(path)
+    return [root / rel for rel in wanted if rel != MANIFEST] + placeholders
 
 
 def _generated_dirs() -> tuple[str, ...]:
@@ -221,4 +232,9 @@ def drift(c: MixinConfig, root: str | Path) -> list[str]:
         elif path.read_text(encoding="utf-8") != text:
             problems.append(f"{rel}: differs from the generated content")
     problems.extend(f"{p.relative_to(root).as_posix()}: not generated any more" for p in stale_files(root, wanted))
+    problems.extend(
+        f"{rel}: missing (a credential file: write the secret, or rebuild for a placeholder)"
+        for rel in stackconfig.secret_placeholders(c)
+        if not (root / rel).is_file()
+    )
     return problems

@@ -27,9 +27,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     d.add_argument("--config")
     d.add_argument("--json", action="store_true")
     sub.add_parser("defaults", help="print every mixin.yml key with its default")
-    r = sub.add_parser("render", help="draw each dashboard's panels from a Prometheus into PNGs")
+    r = sub.add_parser("render", help="draw each dashboard from a Prometheus into one PNG (OUT/<uid>.png)")
     r.add_argument("--prometheus", required=True, help="Prometheus base URL, e.g. http://127.0.0.1:9090")
-    r.add_argument("--out", required=True, help="directory for the PNGs (one sub-directory per dashboard)")
+    r.add_argument("--out", required=True, help="directory for the PNGs (one per dashboard, in its grid layout)")
     r.add_argument("--config")
     r.add_argument("--minutes", type=float, default=30.0, help="time range ending now (default 30)")
     r.add_argument(
@@ -103,6 +103,6 @@ def run(args) -> int:
         else:
             for d in report["dashboards"]:
                 empty = [p["title"] for p in d["panels"] if not p["series"]]
-                print(f"{d['dir']}: {len(d['panels'])} panel(s)" + (f", empty: {', '.join(empty)}" if empty else ""))
+                print(f"{d['file']}: {len(d['panels'])} panel(s)" + (f", empty: {', '.join(empty)}" if empty else ""))
         return 0
     raise MixinUsageError(f"unknown action {args.mixin_action!r}")

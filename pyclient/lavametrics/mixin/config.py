@@ -43,6 +43,11 @@ MAX_COUNT = 1000
 MAX_NUMBER = 1e6
 
 
+# Where the guide lives in a GitHub copy of this repository: the form to set, with your
+# organisation in place of the placeholder (pagers need an absolute, clickable link).
+RUNBOOK_BASE_PLACEHOLDER = "https://github.com/your-org/lavametrics/blob/main/docs/monitoring/operations-guide.md"
+
+
 class MixinConfigError(ValueError):
     """One line: where (file:line), which key, what is wrong."""
 
@@ -169,6 +174,13 @@ def _check_close_code(text: str) -> None:
 def _check_runbook(text: str) -> None:
     if "{{" in text:  # the runbook_url annotation is a Go template
         raise ValueError("'{{' would start a template in the runbook_url annotation")
+    # a pager opens the link from a phone: a path relative to the repository leads nowhere
+    try:
+        _check_url(text)
+    except ValueError:
+        raise ValueError(f"must be an absolute http(s) URL, e.g. {RUNBOOK_BASE_PLACEHOLDER}") from None
+    if "#" in text:
+        raise ValueError("must not carry an #anchor: each alert appends its own")
 
 
 # what to check a string of each kind with (field metadata "kind")
@@ -209,6 +221,11 @@ class Selectors:
         'job=~"lavametrics-merge.*"', "`lavametrics serve` endpoints (nodes behind a merge)", kind="selector"
     )
     bot: str = _value('job=~"bot.*"', "bots exporting BotMetrics", kind="selector")
+    node_exporter: str = _value(
+        'job=~"node(-exporter)?"',
+        "node_exporter on the nodes' hosts (give each target the node label of its Lavalink node)",
+        kind="selector",
+    )
 
 
 @dataclass(frozen=True)
@@ -303,8 +320,8 @@ class Slo:
 @dataclass(frozen=True)
 class Links:
     runbook_base: str = _value(
-        "docs/monitoring/operations-guide.md",
-        "runbook_url of an alert is this plus #<anchor>; use your repository's URL",
+        RUNBOOK_BASE_PLACEHOLDER,
+        "absolute URL of the operations guide; an alert's runbook_url is this plus #<anchor> (set your copy's URL)",
         kind="runbook",
     )
     webhook_url: str = _value("http://127.0.0.1:9095/alerts", "the default receiver's webhook", kind="url")

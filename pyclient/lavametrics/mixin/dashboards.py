@@ -3,6 +3,11 @@
 Each has the ``datasource``, ``job`` and ``node`` variables; every rate uses
 ``$__rate_interval`` so panels stay right whatever the scrape interval and zoom. SLO panels
 read the recording rules (``slo:*``), which keep their own fixed windows.
+
+Every query carries the mixin's selector of the kind of target it reads (node, merged, bot,
+node_exporter) besides ``job=~"$job"``, and the ``job`` variables list only jobs of their
+kind (kubernetes-mixin style): *All* is ``.*``, and without the selector it would match the
+bot, Prometheus itself and node_exporter in a node panel.
 """
 
 from __future__ import annotations
@@ -16,12 +21,17 @@ from lavametrics.mixin.slo import objectives
 R = "$__rate_interval"
 
 
-def _variables(job_query: str, node_query: str) -> list[dict]:
-    return [datasource_variable(), query_variable("job", "Job", job_query), query_variable("node", "Node", node_query)]
+def _variables(selector: str, job_metric: str, node_metric: str) -> list[dict]:
+    """``job``: the jobs ``selector`` matches that export ``job_metric``; ``node``: their nodes."""
+    return [
+        datasource_variable(),
+        query_variable("job", "Job", f"label_values({job_metric}{{{selector}}}, job)"),
+        query_variable("node", "Node", f'label_values({node_metric}{{{selector}, job=~"$job"}}, node)'),
+    ]
 
 
 def commands(c: MixinConfig) -> Dashboard:
-    b = 'job=~"$job"'
+    b = f'{c.selectors.bot}, job=~"$job"'
     slo = next(o for o in objectives(c) if o.name == "commands")
     q = f"histogram_quantile({{q}}, sum by (command, le) (rate(bot_command_duration_seconds_bucket{{{{{b}}}}}[{R}])))"
     fast_long, fast_short = c.slo.fast_windows
@@ -29,10 +39,7 @@ def commands(c: MixinConfig) -> Dashboard:
         "lavametrics-commands",
         "Lavalink bot: command performance",
         "Commands the bot handles (BotMetrics): rate, latency, failures and the command SLO.",
-        _variables(
-            f"label_values(bot_commands_total{{{c.selectors.bot}}}, job)",
-            'label_values(bot_lavalink_node_events_total{job=~"$job"}, node)',
-        ),
+        _variables(c.selectors.bot, "bot_commands_total", "bot_lavalink_node_events_total"),
         [
             "Traffic and latency",
             Panel(
@@ -102,6 +109,7 @@ def commands(c: MixinConfig) -> Dashboard:
                 min=0,
                 thresholds=((None, "green"), (c.thresholds.command_error_ratio, "red")),
             ),
+            "What the bot sees of Lavalink",
             Panel(
                 "Lavalink node events seen by the bot",
                 "Connects and disconnects of the bot's Lavalink nodes (BotLavalinkDisconnects pages on these).",
@@ -122,6 +130,55 @@ def commands(c: MixinConfig) -> Dashboard:
                         f"sum by (source, found) (rate(bot_searches_total{{{b}}}[{R}]))", "{{source}} found={{found}}"
                     ),
                 ),
+            ),
+            Panel(
+                "Results per search and source fallbacks",
+                "Tracks a search returned (median and p95 of bot_search_results) and searches retried "
+                "on another source (bot_source_fallbacks_total; no series until the first fallback).",
+                "short",
+                (
+                    Target(
+                        f"histogram_quantile(0.5, sum by (le) (rate(bot_search_results_bucket{{{b}}}[{R}])))",
+                        "results p50",
+                    ),
+                    Target(
+                        f"histogram_quantile(0.95, sum by (le) (rate(bot_search_results_bucket{{{b}}}[{R}])))",
+                        "results p95",
+                    ),
+                    Target(
+                        f"sum by (from_source, to_source) (rate(bot_source_fallbacks_total{{{b}}}[{R}]))",
+                        "fallback {{from_source}} -> {{to_source}} /s",
+                        optional=True,
+                    ),
+                ),
+                min=0,
+            ),
+            Panel(
+                "Voice closes and reconnects seen by the bot",
+                "Voice websocket closes Lavalink reported to the bot, by Discord close code (no series "
+                "until the first close), and voice connections the bot re-established. Compare with the "
+                "node's own count on the playback dashboard.",
+                "ops",
+                (
+                    Target(
+                        f"sum by (code) (rate(bot_voice_closes_total{{{b}}}[{R}]))", "close {{code}}", optional=True
+                    ),
+                    Target(f"sum(rate(bot_voice_reconnects_total{{{b}}}[{R}]))", "reconnects"),
+                ),
+                min=0,
+            ),
+            Panel(
+                "Track events seen by the bot",
+                "Track starts, ends (by reason), exceptions (by severity), stuck tracks and failed loads "
+                "as the bot's Lavalink client received them.",
+                "ops",
+                (
+                    Target(
+                        f"sum by (event, reason) (rate(bot_lavalink_track_events_total{{{b}}}[{R}]))",
+                        "{{event}} {{reason}}",
+                    ),
+                ),
+                min=0,
             ),
             "Command SLO",
             Panel(
@@ -156,17 +213,19 @@ def commands(c: MixinConfig) -> Dashboard:
 
 
 def playback(c: MixinConfig) -> Dashboard:
-    s = 'job=~"$job", node=~"$node"'
+    s = f'{c.selectors.node}, job=~"$job", node=~"$node"'
+    bot = f'{c.selectors.bot}, job=~"$bot"'
     slo = next(o for o in objectives(c) if o.name == "playback")
     fast_long, fast_short = c.slo.fast_windows
     return Dashboard(
         "lavametrics-playback",
         "Lavalink: playback health",
         "What listeners hear: players, tracks, loads, audio frames and voice connections (lavametrics plugin).",
-        _variables(
-            f"label_values(lavametrics_info{{{c.selectors.node}}}, job)",
-            'label_values(lavametrics_info{job=~"$job"}, node)',
-        ),
+        [
+            *_variables(c.selectors.node, "lavametrics_info", "lavametrics_info"),
+            # the bots whose queues the queue-depth panel shows
+            query_variable("bot", "Bot", f"label_values(bot_queue_tracks{{{c.selectors.bot}}}, job)"),
+        ],
         [
             "Players and tracks",
             Panel(
@@ -176,6 +235,25 @@ def playback(c: MixinConfig) -> Dashboard:
                 "short",
                 (Target(f"sum by (state) (lavametrics_players{{{s}}})", "{{state}}"),),
                 stack=True,
+                min=0,
+            ),
+            Panel(
+                "Queue depth",
+                "Tracks waiting in all guild queues of each bot (BotMetrics.set_queue_length; the Bot "
+                "variable): a growing queue with few playing players means tracks do not start.",
+                "short",
+                (Target(f"sum by (job) (bot_queue_tracks{{{bot}}})", "{{job}}"),),
+                min=0,
+            ),
+            Panel(
+                "Players created and destroyed",
+                "Players created and destroyed per second on the selected nodes (churn: bots joining and "
+                "leaving voice channels).",
+                "ops",
+                (
+                    Target(f"sum(rate(lavametrics_player_creations_total{{{s}}}[{R}]))", "created"),
+                    Target(f"sum(rate(lavametrics_player_destructions_total{{{s}}}[{R}]))", "destroyed"),
+                ),
                 min=0,
             ),
             Panel(
@@ -320,29 +398,64 @@ def playback(c: MixinConfig) -> Dashboard:
                 (Target(f"sum by (filter) (lavametrics_filter_players{{{s}}})", "{{filter}}"),),
                 min=0,
             ),
+            "REST API (plugin group rest, off by default: groups.rest: true)",
+            Panel(
+                "REST requests by route and status",
+                "Requests to the node's REST API per second, by templated route and status class. Empty "
+                "unless plugins.lavametrics.groups.rest is true.",
+                "ops",
+                (
+                    Target(
+                        f"sum by (route, status) (rate(lavametrics_rest_requests_total{{{s}}}[{R}]))",
+                        "{{route}} {{status}}",
+                        optional=True,
+                    ),
+                ),
+                min=0,
+            ),
+            Panel(
+                "REST latency p95 by route",
+                "95th percentile time to answer, by templated route (lavametrics_rest_request_duration_seconds). "
+                "Empty unless the rest group is on.",
+                "s",
+                (
+                    Target(
+                        f"histogram_quantile(0.95, sum by (route, le) (rate("
+                        f"lavametrics_rest_request_duration_seconds_bucket{{{s}}}[{R}])))",
+                        "{{route}}",
+                        optional=True,
+                    ),
+                ),
+                min=0,
+            ),
         ],
     )
 
 
 def infrastructure(c: MixinConfig) -> Dashboard:
-    s = 'job=~"$job", node=~"$node"'
+    s = f'{c.selectors.node}, job=~"$job", node=~"$node"'
+    # lavametrics serve's own series about the nodes it merges, and node_exporter on their hosts:
+    # both are other jobs than the node's, so they match their own selector and the node only
+    merged = f'{c.selectors.merged}, node=~"$node"'
+    host = f'{c.selectors.node_exporter}, node=~"$node"'
+    up_states = (("1", "UP", "green"), ("0", "DOWN", "red"))
     return Dashboard(
         "lavametrics-nodes",
         "Lavalink: node infrastructure",
         "Is each node up, and what it costs: CPU, memory, GC, restarts, scrape time and the plugin's health.",
-        _variables(f"label_values(up{{{c.selectors.node}}}, job)", 'label_values(up{job=~"$job"}, node)'),
+        _variables(c.selectors.node, "up", "up"),
         [
             "Availability",
             Panel(
                 "Node up",
                 "1 when Prometheus' last scrape of the node succeeded (LavalinkNodeDown pages after "
-                f"{c.thresholds.node_down_for} of 0).",
+                f"{c.thresholds.node_down_for} of 0). The history is the timeline below.",
                 "none",
                 (Target(f"up{{{s}}}", "{{node}}"),),
                 kind="stat",
                 width=8,
                 height=5,
-                mappings=(("1", "UP", "green"), ("0", "DOWN", "red")),
+                mappings=up_states,
             ),
             Panel(
                 "Uptime",
@@ -362,6 +475,20 @@ def infrastructure(c: MixinConfig) -> Dashboard:
                 width=8,
                 height=5,
                 thresholds=((None, "green"), (1, "orange"), (3, "red")),
+            ),
+            Panel(
+                "Node up over time",
+                "Each scrape of each node: UP (green), DOWN (red, the scrape failed). Nodes behind "
+                "lavametrics serve show its lavametrics_node_up. A gap means no target at all.",
+                "none",
+                (
+                    Target(f"up{{{s}}}", "{{node}}"),
+                    Target(f"lavametrics_node_up{{{merged}}}", "{{node}} (via serve)", optional=True),
+                ),
+                kind="state-timeline",
+                width=24,
+                height=5,
+                mappings=up_states,
             ),
             "CPU and memory",
             Panel(
@@ -393,6 +520,17 @@ def infrastructure(c: MixinConfig) -> Dashboard:
                 min=0,
             ),
             Panel(
+                "JVM non-heap and direct buffers",
+                "Non-heap (metaspace, code cache) and the direct buffer pool, where lavaplayer keeps "
+                "its audio buffers: neither counts against -Xmx, both count against the container's memory.",
+                "bytes",
+                (
+                    Target(f'jvm_memory_bytes_used{{{s}, area="nonheap"}}', "{{node}} non-heap"),
+                    Target(f'jvm_buffer_pool_used_bytes{{{s}, pool="direct"}}', "{{node}} direct buffers"),
+                ),
+                min=0,
+            ),
+            Panel(
                 "Process memory",
                 "Resident memory of the node process (heap, off-heap buffers, natives).",
                 "bytes",
@@ -402,7 +540,60 @@ def infrastructure(c: MixinConfig) -> Dashboard:
                 ),
                 min=0,
             ),
-            "Garbage collection",
+            Panel(
+                "File descriptors",
+                "Open file descriptors (sockets included: each voice connection holds UDP and "
+                "websocket sockets) against the process limit.",
+                "short",
+                (
+                    Target(f"process_open_fds{{{s}}}", "{{node}} open"),
+                    Target(f"process_max_fds{{{s}}}", "{{node}} limit"),
+                ),
+                min=0,
+            ),
+            "Host (node_exporter)",
+            Panel(
+                "Host CPU steal",
+                "Share of the host's CPU time the hypervisor gave to others (node_exporter, selector "
+                f"{c.selectors.node_exporter}, matched to the Lavalink node by its node label). Audio "
+                "stutters when a node does not get its CPU. Empty without node_exporter.",
+                "percentunit",
+                (
+                    Target(
+                        f'sum by (node) (rate(node_cpu_seconds_total{{{host}, mode="steal"}}[{R}])) / '
+                        f'count by (node) (node_cpu_seconds_total{{{host}, mode="idle"}})',
+                        "{{node}} steal",
+                        optional=True,
+                    ),
+                ),
+                min=0,
+            ),
+            Panel(
+                "Host UDP errors and drops",
+                "UDP datagrams the host's kernel dropped: receive errors, and receive/send buffer "
+                "overruns (audio goes out over UDP: send-buffer errors are lost frames). Empty "
+                "without node_exporter.",
+                "ops",
+                (
+                    Target(
+                        f"sum by (node) (rate(node_netstat_Udp_InErrors{{{host}}}[{R}]))",
+                        "{{node}} in errors",
+                        optional=True,
+                    ),
+                    Target(
+                        f"sum by (node) (rate(node_netstat_Udp_RcvbufErrors{{{host}}}[{R}]))",
+                        "{{node}} receive buffer drops",
+                        optional=True,
+                    ),
+                    Target(
+                        f"sum by (node) (rate(node_netstat_Udp_SndbufErrors{{{host}}}[{R}]))",
+                        "{{node}} send buffer drops",
+                        optional=True,
+                    ),
+                ),
+                min=0,
+            ),
+            "Garbage collection and threads",
             Panel(
                 "Time in GC",
                 "Share of wall time the JVM spent in garbage collection, per collector.",
@@ -438,18 +629,47 @@ def infrastructure(c: MixinConfig) -> Dashboard:
                 min=0,
             ),
             Panel(
+                "Log errors and warnings",
+                "Log events per second at level error and warn (Lavalink's logback_appender_total): "
+                "a node that starts logging errors tells why before a panel does.",
+                "ops",
+                (
+                    Target(
+                        f'sum by (node, level) (rate(logback_appender_total{{{s}, level=~"error|warn"}}[{R}]))',
+                        "{{node}} {{level}}",
+                    ),
+                ),
+                min=0,
+            ),
+            "Client sessions",
+            Panel(
                 "Client sessions",
                 "Bot websocket sessions per node: active and paused (may still resume).",
                 "short",
                 (Target(f"sum by (node, state) (lavametrics_sessions{{{s}}})", "{{node}} {{state}}"),),
                 min=0,
             ),
+            Panel(
+                "Session opens and closes",
+                "Websocket sessions opened (new or resumed) and closed per second: a bot reconnecting "
+                "in a loop shows here first.",
+                "ops",
+                (
+                    Target(
+                        f"sum by (node, resumed) (rate(lavametrics_session_opens_total{{{s}}}[{R}]))",
+                        "{{node}} open resumed={{resumed}}",
+                    ),
+                    Target(f"sum by (node) (rate(lavametrics_session_closes_total{{{s}}}[{R}]))", "{{node}} close"),
+                ),
+                min=0,
+            ),
             "Monitoring health",
             Panel(
                 "Scrape duration",
-                f"How long Prometheus' scrape of each node took (timeout: {c.timings.scrape_timeout}).",
+                f"How long Prometheus' successful scrapes of each node took (timeout: "
+                f"{c.timings.scrape_timeout}). A failed scrape is a gap, not its short failure time.",
                 "s",
-                (Target(f"scrape_duration_seconds{{{s}}}", "{{node}}"),),
+                (Target(f"scrape_duration_seconds{{{s}}} and on (job, instance) up{{{s}}} == 1", "{{node}}"),),
                 min=0,
             ),
             Panel(
@@ -472,13 +692,43 @@ def infrastructure(c: MixinConfig) -> Dashboard:
                 max=1,
             ),
             Panel(
-                "Collector errors",
-                "Exceptions caught in collectors, event hooks or the own endpoint.",
-                "ops",
+                "Collector errors and registration conflicts",
+                "Exceptions caught in collectors, event hooks or the own endpoint; and families the "
+                "plugin could not register because another collector owns the name "
+                "(lavametrics_registration_conflicts, 0 when healthy: those families are missing).",
+                "short",
                 (
                     Target(
-                        f"sum by (collector) (rate(lavametrics_collector_errors_total{{{s}}}[{R}]))", "{{collector}}"
+                        f"sum by (collector) (rate(lavametrics_collector_errors_total{{{s}}}[{R}]))",
+                        "errors/s {{collector}}",
                     ),
+                    Target(f"max by (node) (lavametrics_registration_conflicts{{{s}}})", "{{node}} conflicts"),
+                ),
+                min=0,
+                thresholds=((None, "green"), (1, "red")),
+            ),
+            "Nodes behind lavametrics serve",
+            Panel(
+                "Merged node scrape duration",
+                "How long lavametrics serve took to fetch each node it merges "
+                f"(selector {c.selectors.merged}). Empty without lavametrics serve.",
+                "s",
+                (Target(f"lavametrics_node_scrape_duration_seconds{{{merged}}}", "{{node}}", optional=True),),
+                min=0,
+            ),
+            Panel(
+                "Merged node failures, fallbacks and conflicts",
+                "Failed fetches per second by reason; 1 while /v4/stats stands in for a node's plugin "
+                "families (lavametrics_node_stats_fallback); families dropped for a TYPE clash.",
+                "short",
+                (
+                    Target(
+                        f"sum by (node, reason) (rate(lavametrics_node_scrape_failures_total{{{merged}}}[{R}]))",
+                        "{{node}} failures/s {{reason}}",
+                        optional=True,
+                    ),
+                    Target(f"lavametrics_node_stats_fallback{{{merged}}}", "{{node}} on /v4/stats", optional=True),
+                    Target(f"lavametrics_merge_type_conflicts{{{merged}}}", "{{node}} type conflicts", optional=True),
                 ),
                 min=0,
             ),

@@ -3,6 +3,9 @@
 Only what the dashboards use. Every panel gets a unit and a description (the builders take
 both as required arguments) and reads the ``$datasource`` variable; layout is a simple flow,
 left to right, top to bottom, so adding a panel never means computing coordinates.
+
+A timeseries panel with thresholds draws them (``custom.thresholdsStyle``): a threshold that
+is only in ``fieldConfig`` colours nothing on a graph, so it would be invisible.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ class Panel:
     description: str
     unit: str
     targets: tuple[Target, ...]
-    kind: str = "timeseries"  # timeseries | stat
+    kind: str = "timeseries"  # timeseries | stat | state-timeline
     width: int = 12
     height: int = 8
     stack: bool = False
@@ -36,6 +39,8 @@ class Panel:
     max: float | None = None
     mappings: tuple[tuple[str, str, str], ...] = ()  # (value, text, color) for stat panels
     thresholds: tuple[tuple[float | None, str], ...] = ()
+    # how a timeseries draws its thresholds: line | dashed | area | line+area | dashed+area
+    thresholds_style: str = "line"
     no_value: str = ""  # what a panel says when its query returns nothing (instead of "No data")
 
 
@@ -110,10 +115,27 @@ def _panel_json(panel: Panel, pid: int, x: int, y: int) -> dict:
             "showPoints": "never",
             "spanNulls": False,
             "stacking": {"mode": "normal" if panel.stack else "none", "group": "A"},
+            "thresholdsStyle": {"mode": panel.thresholds_style if len(steps) > 1 else "off"},
         }
+        if len(steps) > 1 and panel.max is None:
+            # the axis reaches past the highest threshold, so its line is on the graph even
+            # while every value is far below it (a threshold off the axis shows nothing)
+            defaults["custom"]["axisSoftMax"] = round(max(v for v, _ in panel.thresholds if v is not None) * 1.25, 10)
         options = {
             "legend": {"displayMode": "list", "placement": "bottom", "showLegend": True},
             "tooltip": {"mode": "multi", "sort": "desc"},
+        }
+    elif panel.kind == "state-timeline":
+        # the colour of a state comes from its value mapping, else from the thresholds
+        defaults["color"] = {"mode": "thresholds"}
+        defaults["custom"] = {"fillOpacity": 80, "lineWidth": 0, "spanNulls": False}
+        options = {
+            "mergeValues": True,
+            "showValue": "never",
+            "alignValue": "left",
+            "rowHeight": 0.9,
+            "legend": {"displayMode": "list", "placement": "bottom", "showLegend": False},
+            "tooltip": {"mode": "single", "sort": "none"},
         }
     else:
         options = {

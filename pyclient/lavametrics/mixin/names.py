@@ -6,6 +6,8 @@
 - Lavalink core's: listed below from /work/shared/notes/lavalink-facts.md (the
   ``LavalinkStatsCollector`` gauges, ``lavalink_gc_pauses_seconds``, ``logback_appender_total``)
   and simpleclient_hotspot 0.16's ``DefaultExports`` as a node exposes them
+- node_exporter's host series the node dashboard reads (CPU steal, UDP errors), listed below
+  from node_exporter's default ``cpu`` and ``netstat`` collectors
 - Prometheus' own per-target series (``up``, ``scrape_*``) and ``ALERTS``
 - the recording rules, which define their own names (added by the caller)
 
@@ -13,6 +15,8 @@ A name outside all of these is a typo or a metric nobody exports: a panel that s
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry
 
@@ -76,6 +80,16 @@ JVM_DEFAULT_EXPORTS = (
     "jvm_buffer_pool_capacity_bytes",
     "jvm_buffer_pool_used_buffers",
 )
+# node_exporter (1.x defaults): the cpu collector and the netstat collector's default fields
+NODE_EXPORTER = (
+    "node_cpu_seconds_total",
+    "node_netstat_Udp_InDatagrams",
+    "node_netstat_Udp_OutDatagrams",
+    "node_netstat_Udp_InErrors",
+    "node_netstat_Udp_NoPorts",
+    "node_netstat_Udp_RcvbufErrors",
+    "node_netstat_Udp_SndbufErrors",
+)
 PROMETHEUS_SYNTHETIC = (
     "up",
     "scrape_duration_seconds",
@@ -93,21 +107,51 @@ def plugin_names() -> frozenset[str]:
 
 
 def bot_names() -> frozenset[str]:
-    registry = CollectorRegistry()
-    BotMetrics(registry=registry, commands=("play",))
-    names: set[str] = set()
-    for fam in registry.collect():
-        if fam.type == "histogram":
-            names.update(fam.name + s for s in _HISTOGRAM)
-        elif fam.type == "counter":
-            names.add(fam.name + "_total")
-        else:
-            names.add(fam.name)
-    return frozenset(names)
+    return frozenset(n for fam in bot_families() for n in fam.samples)
 
 
 def merge_names() -> frozenset[str]:
-    return frozenset({merge.UP, merge.DURATION, merge.FALLBACK, merge.CONFLICTS})
+    return frozenset(n for fam in merge_families() for n in fam.samples)
+
+
+@dataclass(frozen=True)
+class Family:
+    """One metric family somebody in this project exports, and the sample names it has."""
+
+    source: str
+    name: str
+    samples: tuple[str, ...]
+
+
+def plugin_families() -> list[Family]:
+    return [Family("plugin catalog", f.name, f.sample_names) for f in load_catalog(prefer_jar=False).families]
+
+
+def bot_families() -> list[Family]:
+    registry = CollectorRegistry()
+    BotMetrics(registry=registry, commands=("play",))
+    out = []
+    for fam in registry.collect():
+        if fam.type == "histogram":
+            samples = tuple(fam.name + s for s in _HISTOGRAM)
+        elif fam.type == "counter":
+            samples = (fam.name + "_total",)
+        else:
+            samples = (fam.name,)
+        out.append(Family("BotMetrics", samples[0] if fam.type == "counter" else fam.name, samples))
+    return out
+
+
+def merge_families() -> list[Family]:
+    gauges = (merge.UP, merge.DURATION, merge.FALLBACK, merge.CONFLICTS, *merge.STATS_NAMES)
+    return [Family("lavametrics serve", n, (n,)) for n in gauges] + [
+        Family("lavametrics serve", merge.FAILURES + "_total", (merge.FAILURES + "_total",))
+    ]
+
+
+def own_families() -> list[Family]:
+    """Every family this project defines: the plugin's, BotMetrics' and lavametrics serve's."""
+    return plugin_families() + bot_families() + merge_families()
 
 
 def lavalink_core_names() -> frozenset[str]:
@@ -121,5 +165,6 @@ def known_names() -> dict[str, frozenset[str]]:
         "BotMetrics": bot_names(),
         "lavametrics serve": merge_names(),
         "Lavalink core": lavalink_core_names(),
+        "node_exporter": frozenset(NODE_EXPORTER),
         "Prometheus": frozenset(PROMETHEUS_SYNTHETIC),
     }

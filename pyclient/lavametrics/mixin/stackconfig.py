@@ -12,6 +12,8 @@ lavalink-basic      targets/basic/      the plugin's own port, basic auth
 lavalink-bearer     targets/bearer/     the plugin's own port, bearer token
 lavametrics-merge   targets/merge/      ``lavametrics serve`` (nodes behind a merge)
 bot                 targets/bot/        the bot's own BotMetrics registry
+node-exporter       targets/node-       node_exporter on the nodes' hosts, each target
+                    exporter/           labelled with its Lavalink node's ``node``
 ==================  ==================  ==============================================
 
 Paths are relative to prometheus.yml (Prometheus resolves them so), secrets are read from
@@ -40,9 +42,28 @@ JOBS = (
     NodeJob("lavalink-bearer", "bearer", "bearer", "the plugin's own endpoint with a bearer token"),
     NodeJob("lavametrics-merge", "merge", None, "lavametrics serve: nodes Prometheus cannot reach"),
     NodeJob("bot", "bot", None, "the bot's BotMetrics registry (or its prometheus_client HTTP server)"),
+    NodeJob(
+        "node-exporter",
+        "node-exporter",
+        None,
+        "node_exporter on each node's host; each target labelled node=<its Lavalink node's name>",
+    ),
 )
 BASIC_PASSWORD_FILE = "lavametrics-basic.password"
 BEARER_TOKEN_FILE = "lavametrics-bearer.token"
+# What `mixin build` writes into a credential file that does not exist yet, so that
+# `promtool check config` passes on a fresh clone. It is no credential: a node's endpoint
+# answers it 401, the target is down and LavalinkNodeDown says so until the operator writes
+# the real secret in its place. Never overwritten by a rebuild.
+SECRET_PLACEHOLDER = "REPLACE-ME-lavametrics-placeholder-not-a-credential\n"
+
+
+def secret_placeholders(c: MixinConfig) -> dict[str, str]:
+    """Path (relative to the build's --out) -> placeholder content, for each credential file."""
+    secrets = c.scrape.secrets_dir
+    if secrets.startswith("/"):
+        return {}  # an absolute directory is the operator's, not the build's
+    return {f"prometheus/{secrets}/{name}": SECRET_PLACEHOLDER for name in (BASIC_PASSWORD_FILE, BEARER_TOKEN_FILE)}
 
 
 def scrape_job(c: MixinConfig, job: NodeJob, targets_dir: str, secrets_dir: str) -> dict:

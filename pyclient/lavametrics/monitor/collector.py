@@ -76,6 +76,9 @@ _STATS_GAUGES = (
     (("frameStats", "deficit"), "frames_deficit", "Frames missing per minute, average per player (from stats)", 1.0),
 )
 
+# the /v4/stats copies, one gauge family each
+STATS_NAMES = tuple(STATS_PREFIX + s[1] for s in _STATS_GAUGES)
+
 _OWN_NAMES = frozenset(
     {UP, DURATION, FALLBACK, CONFLICTS, FAILURES, counter_sample_name(FAILURES), FAILURES + "_created"}
     | {STATS_PREFIX + s[1] for s in _STATS_GAUGES}
