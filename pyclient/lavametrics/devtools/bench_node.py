@@ -42,7 +42,7 @@ from typing import Any
 
 from lavametrics.devtools import bench_report, bench_stats
 from lavametrics.devtools.node import Node, NodeError, java_binary, start_node
-from lavametrics.devtools.voicelink import connect_and_play
+from lavametrics.devtools.voicelink import connect_and_play, rewind
 from lavametrics.devtools.voicesim import VoiceSimulator
 from lavametrics.devtools.wavgen import write_tone
 from lavametrics.lavalink.session import LavalinkSession, SessionError
@@ -280,11 +280,12 @@ def run_once(
     """One run: a fresh node, `players` streaming, a warm-up until the whole workload is
     delivered (at least `warmup` seconds, at most `max_warmup`), then the measured window.
 
-    The warm-up used to be a fixed 15 s from the moment the last player connected. On a busy
-    machine a fresh node is not delivering every stream by then (see ``docs/benchmarks.md``,
-    "Warm-up"), and the window then measured a smaller workload than asked for. Now the window
-    starts only once `steady_seconds` consecutive seconds had every player streaming and the
-    frame deficit within bounds; a node that never gets there gives an invalid run.
+    Players are rewound once all are connected (``voicelink.rewind``): before, the first
+    players had played for as long as connecting took, and after one slow voice handshake their
+    tone ran out inside the window (the 17-31 % deficits, see ``docs/benchmarks.md``, "Warm-up").
+    The warm-up then lasts until `steady_seconds` consecutive seconds had every player streaming
+    and the frame deficit within bounds (a fixed 15 s does not cover a fresh node on a busy
+    machine); a node that never gets there gives an invalid run.
     """
     max_warmup = max(warmup, max_warmup if max_warmup is not None else 4 * warmup)
     jvm_args = [*sim.jvm_args(), *([NMT_FLAG] if nmt else [])]
@@ -303,6 +304,8 @@ def run_once(
                 connect_and_play(session, sim, guilds, str(audio), timeout=120)
                 result["connect_s"] = time.monotonic() - t_connect
                 result["handshake_spread_s"] = _handshake_spread(sim, guilds)
+                # every stream from the top of the tone, however long connecting took (see rewind)
+                rewind(session, guilds)
                 with _Traffic(node, str(audio), guilds) as traffic:
                     t_warm = time.monotonic()
                     time.sleep(warmup)
@@ -399,8 +402,10 @@ def ab(
         VoiceSimulator(workdir=Path(sim_dir)) as sim,
         tempfile.TemporaryDirectory(prefix="lavametrics-bench-audio-") as audio_dir,
     ):
-        # long enough that no stream ends inside the longest run: connecting, the longest
-        # warm-up, the window and a margin
+        # players are rewound once connected (see voicelink.rewind), which only works while a
+        # player's decoder has not reached the end of the tone: so the tone also covers
+        # connecting (120 s, the handshake timeout), then the longest warm-up, the window and a
+        # margin. A stream that still ends early makes its run invalid.
         longest = 120 + max(warmup, max_warmup or 4 * warmup) + seconds + 60
         audio = write_tone(Path(audio_dir) / "bench.wav", seconds=longest)
         i = 0

@@ -44,7 +44,7 @@ from typing import Any
 
 from lavametrics.devtools import bench_node
 from lavametrics.devtools.node import java_binary, start_node
-from lavametrics.devtools.voicelink import connect_and_play
+from lavametrics.devtools.voicelink import connect_and_play, rewind
 from lavametrics.devtools.voicesim import VoiceSimulator
 from lavametrics.devtools.wavgen import write_tone
 from lavametrics.lavalink.session import LavalinkSession
@@ -159,6 +159,7 @@ def profile_once(
             guilds = list(range(bench_node.FIRST_GUILD, bench_node.FIRST_GUILD + streaming))
             with LavalinkSession(node.url, node.password, client_name="lavametrics-bench", timeout=60) as session:
                 track = connect_and_play(session, sim, guilds, str(audio), timeout=120)
+                rewind(session, guilds)  # the tone then lasts every stream (see voicelink.rewind)
                 for guild in range(bench_node.FIRST_GUILD + streaming, bench_node.FIRST_GUILD + players):
                     session.update_player(guild, {"track": {"encoded": track["encoded"]}, "paused": True})
                 with bench_node._Sampler(pid, sim, guilds) as sampler, bench_node._Traffic(node, str(audio), guilds):
