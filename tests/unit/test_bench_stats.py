@@ -90,6 +90,13 @@ def test_a_player_is_silent_in_a_slice_below_half_its_frames():
     assert bench_stats.silent_slices(slices, ["a", "b"]) == {"b": 2}
 
 
+def test_poisson_interval_matches_the_tables():
+    # Garwood's exact interval, as tabulated: 0 -> (0, 3.689), 19 -> (11.44, 29.67)
+    assert bench_stats.poisson_ci(0) == (0.0, pytest.approx(3.689, abs=1e-3))
+    low, high = bench_stats.poisson_ci(19)
+    assert low == pytest.approx(11.44, abs=0.01) and high == pytest.approx(29.67, abs=0.01)
+
+
 def test_frame_deficit_is_the_share_missing():
     assert bench_stats.frame_deficit(1000, 990) == pytest.approx(0.01)
     assert bench_stats.frame_deficit(1000, 1010) == 0.0
@@ -165,17 +172,23 @@ def test_profile_attributes_samples_and_allocation_to_the_plugin():
             ],
         ),
         _event(ex, ["java.io.Writer", "io.prometheus.client.exporter.common.TextFormat"]),
-        *[_event(ex, ["com.sedmelluq.discord.lavaplayer.Foo"])] * 7,
+        *[_event(ex, ["com.sedmelluq.discord.lavaplayer.Foo"])] * 6,
+        # the stand-in node's own code is dev.lavametrics.standin: not the plugin
+        _event(ex, ["dev.lavametrics.standin.PlayerImpl"]),
         _event(ex, ["dev.lavametrics.plugin.Late"], t="2026-12-06T19:03:09.000000000Z"),  # after the window
         _event("jdk.ObjectAllocationSample", ["dev.lavametrics.plugin.socket.OutgoingMessages"], weight=1000),
         _event("jdk.ObjectAllocationSample", ["com.sedmelluq.Foo"], weight=9000),
     ]
-    r = bench_profile.classify(json.loads(json.dumps(events)), t0, t0 + 2.0, our_byte_share=0.5)
+    r = bench_profile.classify(json.loads(json.dumps(events)), t0, t0 + 2.0, our_byte_share=0.5, node_cpu_seconds=1.0)
     assert r["execution_samples"] == 10
     assert r["plugin_samples"] == 2 and r["plugin_share"] == pytest.approx(0.2)
     # the writing sample without our frames is ours by our share of the bytes
     assert r["exposition_share_ours"] == pytest.approx(0.05)
     assert r["total_share"] == pytest.approx(0.25)
+    # 2.5 samples of 10 ms against 1 s of node CPU
+    assert r["plugin_cpu_share"] == pytest.approx(0.025)
+    low, high = r["plugin_cpu_share_ci"]
+    assert low < 0.025 < high
     assert r["plugin_alloc_share"] == pytest.approx(0.1)
     assert r["plugin_alloc_bytes_per_s"] == pytest.approx(500)
 

@@ -169,13 +169,20 @@ def profile_lines(profile: dict) -> list[str]:
     """The plugin's share of the node from JFR, per player count."""
     lines = []
     for row in profile.get("results", []):
-        share = row["plugin_share"]
+        est = row.get("plugin_cpu_share")
         lines.append(
             f"plugin share of node CPU from JFR (target <= 1 % at 100 players), {row['players']} players "
-            f"({row['streaming']} streaming): {share * 100:.2f} % of {row['execution_samples']} execution samples "
-            f"in dev.lavametrics.* (exposition of our families {row['exposition_share_ours'] * 100:.2f} %, "
-            f"total {row['total_share'] * 100:.2f} %); allocation {row['plugin_alloc_bytes_per_s'] / 2**10:.0f} KiB/s "
-            f"= {row['plugin_alloc_share'] * 100:.2f} % of the node's [{row['server']}]"
+            f"({row['streaming']} streaming): "
+            + (
+                f"{est * 100:.2f} % of the node's CPU (estimate, 95 % CI {ci[0] * 100:.2f}..{ci[1] * 100:.2f} %); "
+                if est is not None and (ci := row.get("plugin_cpu_share_ci"))
+                else ""
+            )
+            + f"{row['total_share'] * 100:.2f} % of {row['execution_samples']} Java execution samples "
+            f"(dev.lavametrics.plugin.* {row['plugin_share'] * 100:.2f} %, our part of the text writing "
+            f"{row['exposition_share_ours'] * 100:.2f} %); allocation {row['plugin_alloc_bytes_per_s'] / 2**10:.0f} "
+            f"KiB/s = {row['plugin_alloc_share'] * 100:.2f} % of the node's [{row['server']}]"
+            + ("" if row.get("steady", True) else " (the node never delivered every stream: read with care)")
         )
     return lines
 

@@ -53,6 +53,37 @@ def median_ci(values: Sequence[float], confidence: float = 0.95) -> tuple[float,
     return best
 
 
+def poisson_ci(count: float, confidence: float = 0.95) -> tuple[float, float]:
+    """Exact (Garwood) interval for the mean of a Poisson count: how far a profile's sample
+    count could be from its expectation. Solved by bisection on the Poisson CDF, no SciPy."""
+    alpha = 1.0 - confidence
+    k = int(round(count))
+
+    def cdf(n: int, mu: float) -> float:
+        if mu <= 0:
+            return 1.0
+        term = math.exp(-mu)
+        total = term
+        for i in range(1, n + 1):
+            term *= mu / i
+            total += term
+        return min(1.0, total)
+
+    def solve(target: float, n: int) -> float:
+        lo, hi = 0.0, max(10.0, 10.0 * (n + 1))
+        for _ in range(200):  # cdf(n, mu) falls as mu grows
+            mid = (lo + hi) / 2
+            if cdf(n, mid) > target:
+                lo = mid
+            else:
+                hi = mid
+        return (lo + hi) / 2
+
+    low = 0.0 if k == 0 else solve(1.0 - alpha / 2, k - 1)
+    high = solve(alpha / 2, k)
+    return low, high
+
+
 def _binomial_cdf(k: int, n: int) -> float:
     """P(B <= k) for B ~ Binomial(n, 1/2)."""
     return sum(math.comb(n, i) for i in range(k + 1)) / 2.0**n
