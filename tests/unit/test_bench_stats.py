@@ -224,6 +224,20 @@ def test_report_prints_the_interval_the_verdicts_and_the_invalid_runs():
     assert any(line.startswith("RSS with - without (target <= +16 MiB): median +1.0 MiB, 95 % CI") for line in lines)
 
 
+def test_rss_outside_the_heap_takes_out_the_committed_heap_difference():
+    pairs = []
+    for i, (rss, heap) in enumerate([(20, 18), (-5, -6), (3, 2), (30, 29), (1, 0), (12, 11)], 1):
+        p = _pair(i, 1.0)
+        p["rss_difference_bytes"] = rss * 2**20
+        p["native_memory_difference_bytes"] = {"Java Heap": heap * 2**20, "Class": 2**19}
+        pairs.append(p)
+    s = bench_node._pair_summary(pairs, 0.95)
+    # every pair's RSS moved with its heap; 1-2 MiB is left outside it
+    assert s["median_rss_outside_heap_difference_bytes"] == 2**20
+    assert s["rss_outside_heap_difference_ci_bytes"][:2] == (2**20, 2 * 2**20)
+    assert s["native_memory_difference_bytes"]["Class"] == 2**19
+
+
 def test_ab_chart_draws_with_an_interval(tmp_path):
     pytest.importorskip("matplotlib")
     pairs = [_pair(i, r) for i, r in zip(itertools.count(1), [1.0, 1.02, 0.99, 1.01, 1.0, 1.03])]

@@ -368,6 +368,15 @@ def _pair_summary(pairs: list[dict], confidence: float) -> dict:
         "median_rss_difference_bytes": statistics.median(rss) if rss else None,
         "rss_difference_ci_bytes": bench_stats.median_ci(rss, confidence),
     }
+    # RSS moves with the Java heap's committed size, which G1 grows and shrinks with GC timing on
+    # either side; the rest of the difference is what the plugin adds outside the heap
+    outside = [
+        p["rss_difference_bytes"] - p["native_memory_difference_bytes"].get("Java Heap", 0)
+        for p in pairs
+        if "native_memory_difference_bytes" in p
+    ]
+    out["median_rss_outside_heap_difference_bytes"] = statistics.median(outside) if outside else None
+    out["rss_outside_heap_difference_ci_bytes"] = bench_stats.median_ci(outside, confidence)
     # the RSS difference by NMT category: where the resident memory of the plugin side goes
     categories = sorted({c for p in pairs for c in p.get("native_memory_difference_bytes", {})})
     out["native_memory_difference_bytes"] = {

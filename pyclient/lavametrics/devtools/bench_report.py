@@ -154,6 +154,13 @@ def ab_lines(ab: dict, per_pair: bool = False) -> list[str]:
                 f"RSS with - without (target <= +16 MiB): median {_mib(ab['median_rss_difference_bytes'])}"
                 + (f", 95 % CI {_mib(rss_ci[0])}..{_mib(rss_ci[1])}" if rss_ci else ", no 95 % interval yet")
             )
+        if ab.get("median_rss_outside_heap_difference_bytes") is not None:
+            out_ci = ab.get("rss_outside_heap_difference_ci_bytes")
+            lines.append(
+                "  RSS outside the Java heap (RSS difference - committed heap difference): median "
+                f"{_mib(ab['median_rss_outside_heap_difference_bytes'])}"
+                + (f", 95 % CI {_mib(out_ci[0])}..{_mib(out_ci[1])}" if out_ci else ", no 95 % interval yet")
+            )
         nmt = ab.get("native_memory_difference_bytes") or {}
         if nmt:
             parts = sorted(nmt.items(), key=lambda kv: -abs(kv[1]))
