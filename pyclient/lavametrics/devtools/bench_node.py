@@ -234,6 +234,18 @@ class _Sampler:
         return bench_stats.frame_deficit(expected, delivered) <= bench_stats.MAX_FRAME_DEFICIT
 
 
+def warm_up(
+    sampler: _Sampler, players: int, warmup: float, max_warmup: float, steady_seconds: int = 5
+) -> tuple[float, bool]:
+    """Wait at least `warmup` seconds, then until the node has delivered the whole workload for
+    `steady_seconds` (see ``_Sampler.steady``), at most `max_warmup` in all: (seconds waited, steady)."""
+    start = time.monotonic()
+    time.sleep(warmup)
+    while not sampler.steady(steady_seconds, players) and time.monotonic() - start < max_warmup:
+        time.sleep(1.0)
+    return time.monotonic() - start, sampler.steady(steady_seconds, players)
+
+
 def _handshake_spread(sim: VoiceSimulator, guilds: list[int]) -> float | None:
     """Seconds between the first and the last guild's completed voice handshake: a long one
     means one connection held the others up (kept in the result as evidence)."""
@@ -307,12 +319,7 @@ def run_once(
                 # every stream from the top of the tone, however long connecting took (see rewind)
                 rewind(session, guilds)
                 with _Traffic(node, str(audio), guilds) as traffic:
-                    t_warm = time.monotonic()
-                    time.sleep(warmup)
-                    while not sampler.steady(steady_seconds, players) and time.monotonic() - t_warm < max_warmup:
-                        time.sleep(1.0)
-                    result["warmup_s"] = time.monotonic() - t_warm
-                    result["steady"] = sampler.steady(steady_seconds, players)
+                    result["warmup_s"], result["steady"] = warm_up(sampler, players, warmup, max_warmup, steady_seconds)
                     if result["steady"]:
                         t0, c0, p0 = time.monotonic(), cpu_seconds(pid), sum(sim.packets_by_guild().values())
                         time.sleep(seconds)

@@ -217,11 +217,7 @@ def profile_once(
                 for guild in range(bench_node.FIRST_GUILD + streaming, bench_node.FIRST_GUILD + players):
                     session.update_player(guild, {"track": {"encoded": track["encoded"]}, "paused": True})
                 with bench_node._Sampler(pid, sim, guilds) as sampler, bench_node._Traffic(node, str(audio), guilds):
-                    t_warm = time.monotonic()
-                    time.sleep(warmup)
-                    while not sampler.steady(5, streaming) and time.monotonic() - t_warm < 4 * warmup:
-                        time.sleep(1.0)
-                    steady = sampler.steady(5, streaming)
+                    _, steady = bench_node.warm_up(sampler, streaming, warmup, 4 * warmup)
                     t0, c0 = time.time(), bench_node.cpu_seconds(pid)
                     time.sleep(seconds)
                     t1, c1 = time.time(), bench_node.cpu_seconds(pid)

@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from lavametrics.config import catalog
+from lavametrics.devtools import bench_stats
 from lavametrics.devtools.voicelink import connect_and_play, rewind
 from lavametrics.devtools.voicesim import VoiceSimulator
 from lavametrics.devtools.wavgen import write_tone
@@ -183,7 +184,7 @@ def run(
             frames, packets = frame_counters(metrics_url), sim.totals()["packets"]
             by_guild = sim.packets_by_guild()
             dt = now - last_t
-            floor = 0.5 * 50 * dt
+            floor = bench_stats.MIN_SLICE_SHARE * 50 * dt  # the benchmarks' rule for "streaming"
             streaming = sum(1 for g in guilds if by_guild.get(str(g), 0) - last_by_guild.get(str(g), 0) >= floor)
             sample = Sample(
                 elapsed_s=round(now - start, 2),
