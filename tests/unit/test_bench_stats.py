@@ -247,3 +247,82 @@ def test_ab_chart_draws_with_an_interval(tmp_path):
     ab = {"pairs": pairs, "players": 100, "seconds": 30, "server": "x", **bench_node._pair_summary(pairs, 0.95)}
     bench_report.ab_chart(ab, tmp_path / "ab.png")
     assert (tmp_path / "ab.png").stat().st_size > 1000
+
+
+class _FakeSim:
+    def __init__(self, **kw):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+
+def _fake_runs(monkeypatch, script):
+    """ab() with run_once replaced: `script` yields, per call, (cpu_seconds, reasons)."""
+    calls = []
+
+    def run_once(plugin, sim, audio, **kw):
+        cpu, reasons = next(script)
+        calls.append(plugin)
+        return {
+            "plugin": plugin,
+            "server": "fake",
+            "cpu_seconds": cpu,
+            "cpu_percent": cpu * 100 / 30,
+            "heap_used_bytes": 0,
+            "rss_bytes": 0,
+            "frame_deficit_ratio": 0.0,
+            "warmup_s": 15.0,
+            "per_second": [],
+            "invalid_reasons": reasons,
+            "valid": not reasons,
+        }
+
+    monkeypatch.setattr(bench_node, "VoiceSimulator", _FakeSim)
+    monkeypatch.setattr(bench_node, "write_tone", lambda path, seconds: path)
+    monkeypatch.setattr(bench_node, "run_once", run_once)
+    return calls
+
+
+def test_an_invalid_run_is_repeated_listed_and_never_averaged_in(monkeypatch):
+    broken = ["frame deficit 31.00 % > 1 %"]
+    script = iter(
+        [
+            (33.0, broken),  # pair 1, with: broken (its CPU would pull the ratio down to 0.85)
+            (39.0, []),  # pair 1, with: repeated, valid
+            (39.0, []),  # pair 1, without
+            (39.0, broken),  # pair 2, without (B first): broken, then broken again: pair dropped
+            (39.0, broken),
+        ]
+    )
+    calls = _fake_runs(monkeypatch, script)
+    r = bench_node.ab(pairs=2, retries=1, nmt=False)
+    assert calls == [True, True, False, False, False]
+    assert [p["cpu_ratio"] for p in r["pairs"]] == [1.0]
+    assert [(x["pair"], x["attempt"], x["plugin"]) for x in r["invalid_runs"]] == [
+        (1, 1, True),
+        (2, 1, False),
+        (2, 2, False),
+    ]
+    assert all(x["invalid_reasons"] == broken for x in r["invalid_runs"])
+    assert r["cpu_ratio"]["median"] == 1.0 and r["cpu_ratio"]["ci_low"] is None
+
+
+def test_target_ci_adds_pairs_until_the_interval_is_narrow_enough(monkeypatch):
+    # ratios 1.00, 1.01, ...: with 6 pairs the interval is [min, max] = ±2.5 % around 1.025,
+    # too wide for ±2 %; the 7th pair does not help either (still [min, max]); the budget ends it
+    cpus = []
+    for i in range(10):
+        cpus += [(30.0 * (1 + i / 100), []), (30.0, [])] if i % 2 == 0 else [(30.0, []), (30.0 * (1 + i / 100), [])]
+    _fake_runs(monkeypatch, iter(cpus))
+    r = bench_node.ab(pairs=6, max_pairs=8, target_ci=0.02, nmt=False)
+    assert len(r["pairs"]) == 8
+    assert r["cpu_ratio"]["half_width"] > 0.02
+    # ratios within ±1 % (1.01 and 0.99 as the order alternates) stop at the minimum of 6 pairs
+    _fake_runs(monkeypatch, iter([(30.3, []), (30.0, [])] * 10))
+    r = bench_node.ab(pairs=6, max_pairs=30, target_ci=0.02, nmt=False)
+    assert len(r["pairs"]) == 6
+    assert r["cpu_ratio"]["half_width"] == pytest.approx(0.01, abs=1e-3)
