@@ -116,13 +116,20 @@ metrics-down: $(PYTHON)
 	$(PYTHON) -m lavametrics.devtools.stack down --dir .stack
 
 # Benchmarks (docs/benchmarks.md), not part of `make test`: JMH of the plugin's hot paths,
-# the merger, the bot instrumentation, /metrics cost against players, then the A/B pairs of
-# the node workload with and without the plugin (the long part: BENCH_PAIRS x 2 runs).
+# the merger, the bot instrumentation, /metrics cost against players, the JFR profile of the
+# plugin's share, then the node workload with and without the plugin (the
+# long part: 6 to BENCH_MAX_PAIRS pairs of 2 runs, until the interval is narrow enough).
 # LAVALINK_JAR=/path/Lavalink.jar runs the node benchmarks on a real Lavalink.
 BENCH_DIR     ?= .cache/bench
-BENCH_PAIRS   ?= 5
 BENCH_PLAYERS ?= 100
 BENCH_SECONDS ?= 30
+# add pairs until the 95 % interval of the median CPU ratio is within +-BENCH_TARGET_CI, up to
+# BENCH_MAX_PAIRS pairs (the interval needs at least 6 valid pairs)
+BENCH_MIN_PAIRS ?= 6
+BENCH_MAX_PAIRS ?= 30
+BENCH_TARGET_CI ?= 0.02
+# the JFR profile's window, per player count
+BENCH_PROFILE_SECONDS ?= 60
 JMH_ARGS      ?= -f 1 -wi 3 -i 5 -w 2s -r 2s -prof gc
 BENCH_CP       = lavalink-plugin/target/test-classes:lavalink-plugin/target/classes:$$(cat lavalink-plugin/target/bench-cp.txt)
 
@@ -137,8 +144,10 @@ bench: build $(PYTHON)
 	$(PYTHON) -m lavametrics.devtools.bench_merge --json > $(BENCH_DIR)/merge.json
 	$(PYTHON) -m lavametrics.devtools.bench_bot --json > $(BENCH_DIR)/bot.json
 	$(PYTHON) -m lavametrics.devtools.bench_node scrape --json > $(BENCH_DIR)/scrape.json
-	$(PYTHON) -m lavametrics.devtools.bench_node ab --pairs $(BENCH_PAIRS) --players $(BENCH_PLAYERS) \
-	    --seconds $(BENCH_SECONDS) --json > $(BENCH_DIR)/ab.json
+	$(PYTHON) -m lavametrics.devtools.bench_profile --players $(BENCH_PLAYERS),1000 \
+	    --seconds $(BENCH_PROFILE_SECONDS) --json > $(BENCH_DIR)/profile.json
+	$(PYTHON) -m lavametrics.devtools.bench_node ab --pairs $(BENCH_MIN_PAIRS) --max-pairs $(BENCH_MAX_PAIRS) \
+	    --target-ci $(BENCH_TARGET_CI) --players $(BENCH_PLAYERS) --seconds $(BENCH_SECONDS) --json > $(BENCH_DIR)/ab.json
 	$(PYTHON) -m lavametrics.devtools.bench_report $(BENCH_DIR) docs
 
 clean:

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from lavametrics.devtools.voicelink import connect_and_play, voice_state
+from lavametrics.devtools.voicelink import connect_and_play, rewind, voice_state
 from lavametrics.devtools.voicesim import VoiceSimulator
 from lavametrics.devtools.wavgen import write_tone
 from lavametrics.lavalink.session import LavalinkSession
@@ -62,6 +62,36 @@ def node(node_factory, sim):
 def session(node):
     with LavalinkSession(node.url, node.password) as s:
         yield s
+
+
+def test_rewind_puts_every_streaming_player_back_at_the_start(node, sim, session, tmp_path):
+    # the benchmarks' and loadtest's fix for players that start streaming at different times:
+    # once all are connected, every one is at the top of the tone and keeps streaming
+    wav = write_tone(tmp_path / "rewound.wav", seconds=20)
+    guilds = [6101, 6102]
+    connect_and_play(session, sim, guilds, str(wav))
+    time.sleep(3.0)
+    players = {p["guildId"]: p for p in session.request("GET", f"/v4/sessions/{session.session_id}/players")}
+    assert all(players[str(g)]["track"]["info"]["position"] >= 2000 for g in guilds)
+    rewind(session, guilds)
+    rewound_at = time.monotonic()
+    # lavaplayer applies a seek on the track's decoding thread, so the position moves shortly after
+    positions: dict[str, int] = {}
+    while time.monotonic() - rewound_at < 3.0:
+        players = {p["guildId"]: p for p in session.request("GET", f"/v4/sessions/{session.session_id}/players")}
+        positions = {str(g): players[str(g)]["track"]["info"]["position"] for g in guilds}
+        if all(pos < 1500 for pos in positions.values()):
+            break
+        time.sleep(0.1)
+    assert all(pos < 1500 for pos in positions.values()), positions
+    start = {g: sim.stats()[str(g)]["total_packets"] for g in guilds}
+    time.sleep(2.0)
+    for g in guilds:
+        streamed = sim.stats()[str(g)]["total_packets"] - start[g]
+        elapsed = time.monotonic() - rewound_at
+        assert streamed >= 0.8 * 50 * elapsed, f"guild {g}: {streamed} packets in {elapsed:.1f} s after the rewind"
+    for g in guilds:
+        session.destroy_player(g)
 
 
 def test_track_plays_to_the_end_and_frames_match_packets(node, sim, session, tmp_path):

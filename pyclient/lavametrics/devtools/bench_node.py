@@ -40,9 +40,9 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from lavametrics.devtools import procs
-from lavametrics.devtools.node import Node, java_binary, start_node
-from lavametrics.devtools.voicelink import connect_and_play
+from lavametrics.devtools import bench_report, bench_stats, procs
+from lavametrics.devtools.node import Node, NodeError, java_binary, start_node
+from lavametrics.devtools.voicelink import connect_and_play, rewind
 from lavametrics.devtools.voicesim import VoiceSimulator
 from lavametrics.devtools.wavgen import write_tone
 from lavametrics.lavalink.session import LavalinkSession, SessionError
@@ -160,80 +160,341 @@ class _Traffic:
                 self.errors += 1
 
 
-def run_once(plugin: bool, sim: VoiceSimulator, audio: Path, *, players: int, seconds: float, warmup: float) -> dict:
+class _Sampler:
+    """Once a second, for the whole run: the node's CPU and the RTP packets of every guild.
+
+    Both sides of the A/B get exactly the same sampling, and it reads only /proc and the
+    simulator's counters (never the node's /metrics: scraping the plugin's frame counters every
+    second would add work to the plugin side only). The rows are kept in the run's result, so a
+    broken run can be read second by second afterwards.
+    """
+
+    def __init__(self, pid: int, sim: VoiceSimulator, guilds: list[int]):
+        self.pid, self.sim = pid, sim
+        self.guilds = [str(g) for g in guilds]
+        self.start = time.monotonic()
+        self.rows: list[dict] = []
+        self.slices: list[tuple[float, dict[str, int]]] = []  # (seconds, packets per guild)
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="bench-sampler", daemon=True)
+
+    def __enter__(self) -> _Sampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _read(self) -> tuple[float, float, dict[str, int], int]:
+        return time.monotonic(), cpu_seconds(self.pid), self.sim.packets_by_guild(), self.sim.kernel_drops() or 0
+
+    def _run(self) -> None:
+        last = self._read()
+        while not self._stop.wait(max(0.0, 1.0 - (time.monotonic() - last[0]))):
+            try:
+                now = self._read()
+            except OSError:
+                return  # the node is gone; the run reports that
+            dt = now[0] - last[0]
+            per_guild = {g: now[2].get(g, 0) - last[2].get(g, 0) for g in self.guilds}
+            floor = bench_stats.MIN_SLICE_SHARE * FRAMES_PER_SECOND * dt
+            with self._lock:
+                self.slices.append((dt, per_guild))
+                self.rows.append(
+                    {
+                        "t": round(now[0] - self.start, 2),
+                        "cpu_percent": round(100 * (now[1] - last[1]) / dt, 1),
+                        "packets_per_s": round(sum(per_guild.values()) / dt, 1),
+                        "streaming": sum(1 for v in per_guild.values() if v >= floor),
+                        "kernel_drops": now[3] - last[3],
+                    }
+                )
+            last = now
+
+    def between(self, t0: float, t1: float) -> list[tuple[float, dict[str, int]]]:
+        """The slices wholly inside monotonic times [t0, t1] (the sampler's clock is not aligned
+        with the window, so its first and last partial slices are left out)."""
+        with self._lock:
+            ends = [r["t"] + self.start for r in self.rows]
+            return [sl for sl, end in zip(self.slices, ends) if end - sl[0] >= t0 - 0.01 and end <= t1 + 0.01]
+
+    def steady(self, seconds: int, players: int) -> bool:
+        """The last `seconds` slices had every player streaming and (together) at most the
+        allowed frame deficit: the node delivers the whole workload, so a window can start."""
+        with self._lock:
+            recent = self.slices[-seconds:]
+        if len(recent) < seconds:
+            return False
+        if bench_stats.silent_slices(recent, self.guilds, FRAMES_PER_SECOND):
+            return False
+        expected = FRAMES_PER_SECOND * players * sum(dt for dt, _ in recent)
+        delivered = sum(sum(c.values()) for _, c in recent)
+        return bench_stats.frame_deficit(expected, delivered) <= bench_stats.MAX_FRAME_DEFICIT
+
+
+def warm_up(
+    sampler: _Sampler, players: int, warmup: float, max_warmup: float, steady_seconds: int = 5
+) -> tuple[float, bool]:
+    """Wait at least `warmup` seconds, then until the node has delivered the whole workload for
+    `steady_seconds` (see ``_Sampler.steady``), at most `max_warmup` in all: (seconds waited, steady)."""
+    start = time.monotonic()
+    time.sleep(warmup)
+    while not sampler.steady(steady_seconds, players) and time.monotonic() - start < max_warmup:
+        time.sleep(1.0)
+    return time.monotonic() - start, sampler.steady(steady_seconds, players)
+
+
+def _handshake_spread(sim: VoiceSimulator, guilds: list[int]) -> float | None:
+    """Seconds between the first and the last guild's completed voice handshake: a long one
+    means one connection held the others up (kept in the result as evidence)."""
+    times = [s.connected_at for g in guilds if (s := sim.gateway.sessions.get(str(g))) and s.connected_at]
+    return max(times) - min(times) if times else None
+
+
+NMT_FLAG = "-XX:NativeMemoryTracking=summary"
+
+
+def native_memory(pid: int) -> dict[str, int]:
+    """Committed bytes per Native Memory Tracking category (``jcmd <pid> VM.native_memory summary``)."""
+    out = subprocess.run(
+        [_jcmd(), str(pid), "VM.native_memory", "summary"], check=True, capture_output=True, text=True, timeout=60
+    ).stdout
+    return parse_native_memory(out)
+
+
+_NMT_LINE = re.compile(r"^-\s+(?P<name>[A-Za-z][\w ]*?)\s+\(reserved=(?P<r>\d+)KB, committed=(?P<c>\d+)KB\)", re.M)
+_NMT_TOTAL = re.compile(r"^Total: reserved=(?P<r>\d+)KB, committed=(?P<c>\d+)KB", re.M)
+
+
+def parse_native_memory(text: str) -> dict[str, int]:
+    """{category: committed bytes} from an NMT summary, with "Total" for the whole JVM."""
+    found = {m.group("name").strip(): int(m.group("c")) * 1024 for m in _NMT_LINE.finditer(text)}
+    total = _NMT_TOTAL.search(text)
+    if total:
+        found["Total"] = int(total.group("c")) * 1024
+    return found
+
+
+def run_once(
+    plugin: bool,
+    sim: VoiceSimulator,
+    audio: Path,
+    *,
+    players: int,
+    seconds: float,
+    warmup: float,
+    max_warmup: float | None = None,
+    steady_seconds: int = 5,
+    nmt: bool = True,
+) -> dict:
+    """One run: a fresh node, `players` streaming, a warm-up until the whole workload is
+    delivered (at least `warmup` seconds, at most `max_warmup`), then the measured window.
+
+    Players are rewound once all are connected (``voicelink.rewind``): before, the first
+    players had played for as long as connecting took, and after one slow voice handshake their
+    tone ran out inside the window (the 17-31 % deficits, see ``docs/benchmarks.md``, "Warm-up").
+    The warm-up then lasts until `steady_seconds` consecutive seconds had every player streaming
+    and the frame deficit within bounds (a fixed 15 s does not cover a fresh node on a busy
+    machine); a node that never gets there gives an invalid run.
+    """
+    max_warmup = max(warmup, max_warmup if max_warmup is not None else 4 * warmup)
+    jvm_args = [*sim.jvm_args(), *([NMT_FLAG] if nmt else [])]
     with tempfile.TemporaryDirectory(prefix="lavametrics-bench-node-") as workdir:
-        node = start_node(workdir=Path(workdir), plugin=plugin, jvm_args=sim.jvm_args(), timeout=180)
+        node = start_node(workdir=Path(workdir), plugin=plugin, jvm_args=jvm_args, timeout=180)
+        result: dict[str, Any] = {"plugin": plugin, "server": _server_name(node), "players": players}
         try:
             assert node.process is not None  # start_node returns a started node
             pid = node.process.pid
             guilds = list(range(FIRST_GUILD, FIRST_GUILD + players))
-            with LavalinkSession(node.url, node.password, client_name="lavametrics-bench", timeout=60) as session:
+            with (
+                LavalinkSession(node.url, node.password, client_name="lavametrics-bench", timeout=60) as session,
+                _Sampler(pid, sim, guilds) as sampler,
+            ):
+                t_connect = time.monotonic()
                 connect_and_play(session, sim, guilds, str(audio), timeout=120)
+                result["connect_s"] = time.monotonic() - t_connect
+                result["handshake_spread_s"] = _handshake_spread(sim, guilds)
+                # every stream from the top of the tone, however long connecting took (see rewind)
+                rewind(session, guilds)
                 with _Traffic(node, str(audio), guilds) as traffic:
-                    time.sleep(warmup)
-                    t0, c0, p0 = time.monotonic(), cpu_seconds(pid), sim.totals()["packets"]
-                    time.sleep(seconds)
-                    t1, c1, p1 = time.monotonic(), cpu_seconds(pid), sim.totals()["packets"]
-                heap = heap_used_after_gc(pid)
-                rss = rss_bytes(pid)
-                connected = sum(1 for s in sim.stats().values() if s.get("connected"))
+                    result["warmup_s"], result["steady"] = warm_up(sampler, players, warmup, max_warmup, steady_seconds)
+                    if result["steady"]:
+                        t0, c0, p0 = time.monotonic(), cpu_seconds(pid), sum(sim.packets_by_guild().values())
+                        time.sleep(seconds)
+                        t1, c1, p1 = time.monotonic(), cpu_seconds(pid), sum(sim.packets_by_guild().values())
+                        time.sleep(1.1)  # let the sampler close the slice holding t1
+                if result["steady"]:
+                    result["heap_used_bytes"] = heap_used_after_gc(pid)
+                    result["rss_bytes"] = rss_bytes(pid)
+                    if nmt:
+                        result["native_memory"] = native_memory(pid)
+                result["players_connected"] = sum(1 for s in sim.stats().values() if s.get("connected"))
                 for guild in guilds:
                     session.destroy_player(guild)
-            window = t1 - t0
-            expected = FRAMES_PER_SECOND * players * window
-            return {
-                "plugin": plugin,
-                "server": _server_name(node),
-                "window_s": window,
-                "cpu_seconds": c1 - c0,
-                "cpu_percent": 100 * (c1 - c0) / window,
-                "heap_used_bytes": heap,
-                "rss_bytes": rss,
-                "players_connected": connected,
-                "packets": p1 - p0,
-                "expected_frames": expected,
-                "frame_deficit_ratio": max(0.0, (expected - (p1 - p0)) / expected) if expected else 0.0,
-                "rest_requests": traffic.requests,
-                "traffic_errors": traffic.errors,
-            }
+            result["per_second"] = sampler.rows
+            result["rest_requests"], result["traffic_errors"] = traffic.requests, traffic.errors
+            if result["steady"]:
+                window = t1 - t0
+                expected = FRAMES_PER_SECOND * players * window
+                # slices wholly inside the window (the sampler's clock is not aligned with it)
+                inside = sampler.between(t0, t1)
+                silent = bench_stats.silent_slices(inside, sampler.guilds, FRAMES_PER_SECOND)
+                result.update(
+                    {
+                        "window_s": window,
+                        "cpu_seconds": c1 - c0,
+                        "cpu_percent": 100 * (c1 - c0) / window,
+                        "packets": p1 - p0,
+                        "expected_frames": expected,
+                        "frame_deficit_ratio": bench_stats.frame_deficit(expected, p1 - p0),
+                        "window_slices": len(inside),
+                        "silent_players": silent,
+                    }
+                )
+        except (SessionError, NodeError, OSError, subprocess.SubprocessError) as exc:
+            result["error"] = f"{type(exc).__name__}: {exc}"
         finally:
             node.stop()
+    result["invalid_reasons"] = bench_stats.invalid_reasons(result, players)
+    result["valid"] = not result["invalid_reasons"]
+    return result
 
 
-def ab(pairs: int = 5, players: int = 100, seconds: float = 30.0, warmup: float = 15.0, progress=None) -> dict:
-    runs = []
+def _pair_summary(pairs: list[dict], confidence: float) -> dict:
+    ratios = [p["cpu_ratio"] for p in pairs]
+    heaps = [p["heap_difference_bytes"] for p in pairs]
+    rss = [p["rss_difference_bytes"] for p in pairs]
+    out: dict[str, Any] = {
+        "cpu_ratio": bench_stats.summarize_ratios(ratios, confidence).as_dict(),
+        "median_cpu_ratio": statistics.median(ratios) if ratios else None,
+        "cpu_ratio_spread": (min(ratios), max(ratios)) if ratios else None,
+        "median_heap_difference_bytes": statistics.median(heaps) if heaps else None,
+        "heap_difference_spread_bytes": (min(heaps), max(heaps)) if heaps else None,
+        "median_rss_difference_bytes": statistics.median(rss) if rss else None,
+        "rss_difference_ci_bytes": bench_stats.median_ci(rss, confidence),
+    }
+    # RSS moves with the Java heap's committed size, which G1 grows and shrinks with GC timing on
+    # either side; the rest of the difference is what the plugin adds outside the heap
+    outside = [
+        p["rss_difference_bytes"] - p["native_memory_difference_bytes"].get("Java Heap", 0)
+        for p in pairs
+        if "native_memory_difference_bytes" in p
+    ]
+    out["median_rss_outside_heap_difference_bytes"] = statistics.median(outside) if outside else None
+    out["rss_outside_heap_difference_ci_bytes"] = bench_stats.median_ci(outside, confidence)
+    # the RSS difference by NMT category: where the resident memory of the plugin side goes
+    categories = sorted({c for p in pairs for c in p.get("native_memory_difference_bytes", {})})
+    out["native_memory_difference_bytes"] = {
+        c: statistics.median(p["native_memory_difference_bytes"].get(c, 0) for p in pairs) for c in categories
+    }
+    return out
+
+
+def ab(
+    pairs: int = 5,
+    players: int = 100,
+    seconds: float = 30.0,
+    warmup: float = 15.0,
+    progress=None,
+    *,
+    max_pairs: int | None = None,
+    target_ci: float | None = None,
+    confidence: float = 0.95,
+    retries: int = 2,
+    max_warmup: float | None = None,
+    nmt: bool = True,
+) -> dict:
+    """At least `pairs` pairs of valid runs; with `target_ci`, more pairs (up to `max_pairs`)
+    until the interval of the median ratio is within ±target_ci. A run that is invalid is
+    repeated up to `retries` times; a pair whose side stays invalid is dropped, and every
+    invalid run is listed with its reasons."""
+    max_pairs = max(pairs, max_pairs or pairs)
+    done: list[dict] = []
+    invalid: list[dict] = []
     with (
         tempfile.TemporaryDirectory(prefix="lavametrics-bench-sim-") as sim_dir,
         VoiceSimulator(workdir=Path(sim_dir)) as sim,
         tempfile.TemporaryDirectory(prefix="lavametrics-bench-audio-") as audio_dir,
     ):
-        audio = write_tone(Path(audio_dir) / "bench.wav", seconds=warmup + seconds + 60)
-        for i in range(pairs):
-            pair: dict[str, Any] = {"order": "with first" if i % 2 == 0 else "without first"}
+        # players are rewound once connected (see voicelink.rewind), which only works while a
+        # player's decoder has not reached the end of the tone: so the tone also covers
+        # connecting (120 s, the handshake timeout), then the longest warm-up, the window and a
+        # margin. A stream that still ends early makes its run invalid.
+        longest = 120 + max(warmup, max_warmup or 4 * warmup) + seconds + 60
+        audio = write_tone(Path(audio_dir) / "bench.wav", seconds=longest)
+        i = 0
+        while i < max_pairs:
+            if i >= pairs and (
+                target_ci is None
+                or bench_stats.precise_enough(
+                    bench_stats.summarize_ratios([p["cpu_ratio"] for p in done], confidence), target_ci
+                )
+            ):
+                break
+            pair: dict[str, Any] = {"index": i + 1, "order": "with first" if i % 2 == 0 else "without first"}
             # A B, B A, A B, ...: a machine whose load drifts during the runs favours whichever
             # side runs later; alternating the order cancels that out over the pairs
             for plugin in (True, False) if i % 2 == 0 else (False, True):
-                run = run_once(plugin, sim, audio, players=players, seconds=seconds, warmup=warmup)
-                pair["with" if plugin else "without"] = run
-                if progress:
-                    progress(i, run)
-            pair["cpu_ratio"] = pair["with"]["cpu_seconds"] / pair["without"]["cpu_seconds"]
-            pair["heap_difference_bytes"] = pair["with"]["heap_used_bytes"] - pair["without"]["heap_used_bytes"]
-            pair["rss_difference_bytes"] = pair["with"]["rss_bytes"] - pair["without"]["rss_bytes"]
-            runs.append(pair)
-    ratios = [p["cpu_ratio"] for p in runs]
-    heaps = [p["heap_difference_bytes"] for p in runs]
+                for attempt in range(retries + 1):
+                    run = run_once(
+                        plugin,
+                        sim,
+                        audio,
+                        players=players,
+                        seconds=seconds,
+                        warmup=warmup,
+                        max_warmup=max_warmup,
+                        nmt=nmt,
+                    )
+                    run["pair"], run["attempt"] = i + 1, attempt + 1
+                    if progress:
+                        progress(i, run)
+                    if run["valid"]:
+                        pair["with" if plugin else "without"] = run
+                        break
+                    invalid.append(run)
+                else:
+                    break  # this side stayed invalid: the pair is dropped
+            i += 1
+            if "with" not in pair or "without" not in pair:
+                continue
+            a, b = pair["with"], pair["without"]
+            pair["cpu_ratio"] = a["cpu_seconds"] / b["cpu_seconds"]
+            pair["heap_difference_bytes"] = a["heap_used_bytes"] - b["heap_used_bytes"]
+            pair["rss_difference_bytes"] = a["rss_bytes"] - b["rss_bytes"]
+            if "native_memory" in a and "native_memory" in b:
+                pair["native_memory_difference_bytes"] = {
+                    c: a["native_memory"].get(c, 0) - b["native_memory"].get(c, 0)
+                    for c in sorted(set(a["native_memory"]) | set(b["native_memory"]))
+                }
+            done.append(pair)
     return {
-        "pairs": runs,
+        "pairs": done,
+        "invalid_runs": [
+            {
+                k: r.get(k)
+                for k in (
+                    "pair",
+                    "attempt",
+                    "plugin",
+                    "invalid_reasons",
+                    "frame_deficit_ratio",
+                    "cpu_percent",
+                    "warmup_s",
+                    "per_second",
+                )
+            }
+            for r in invalid
+        ],
         "players": players,
         "seconds": seconds,
         "warmup": warmup,
-        "server": runs[0]["with"]["server"] if runs else None,
-        "jvm_opts": os.environ.get("LAVAMETRICS_NODE_JAVA_OPTS", "-Xmx384m"),
-        "median_cpu_ratio": statistics.median(ratios),
-        "cpu_ratio_spread": (min(ratios), max(ratios)),
-        "median_heap_difference_bytes": statistics.median(heaps),
-        "heap_difference_spread_bytes": (min(heaps), max(heaps)),
+        "target_ci": target_ci,
+        "server": done[0]["with"]["server"] if done else None,
+        "jvm_opts": os.environ.get("LAVAMETRICS_NODE_JAVA_OPTS", "-Xmx384m") + (f" {NMT_FLAG}" if nmt else ""),
+        **_pair_summary(done, confidence),
     }
 
 
@@ -327,7 +588,23 @@ def main(argv=None) -> int:
     p.add_argument("--pairs", type=int, default=5)
     p.add_argument("--players", type=int, default=100)
     p.add_argument("--seconds", type=float, default=30.0, help="measured window per run")
-    p.add_argument("--warmup", type=float, default=15.0, help="discarded seconds before each window")
+    p.add_argument("--warmup", type=float, default=15.0, help="minimum warm-up before each window, seconds")
+    p.add_argument(
+        "--max-warmup",
+        type=float,
+        default=None,
+        help="longest warm-up waiting for every player to stream (default 4 x --warmup); past it the run is invalid",
+    )
+    p.add_argument("--max-pairs", type=int, default=None, help="pair budget for --target-ci (default --pairs)")
+    p.add_argument(
+        "--target-ci",
+        type=float,
+        default=None,
+        help="add pairs until the 95%% interval of the median ratio is within +-this (0.02 = 2%%) "
+        "or the pair budget is spent",
+    )
+    p.add_argument("--retries", type=int, default=2, help="repeats of an invalid run before its pair is dropped")
+    p.add_argument("--no-nmt", action="store_true", help="run the JVMs without Native Memory Tracking")
     p.add_argument("--json", action="store_true")
     p.add_argument("--out", help="also write the JSON result to this file")
     p = sub.add_parser("scrape", help="/metrics latency and size against the number of players")
@@ -338,30 +615,40 @@ def main(argv=None) -> int:
     if a.what == "ab":
 
         def progress(i, run):
+            if not run["valid"]:
+                print(
+                    f"pair {i + 1}: INVALID run, {'with' if run['plugin'] else 'without'} plugin: "
+                    + "; ".join(run["invalid_reasons"]),
+                    flush=True,
+                )
+                return
             print(
                 f"pair {i + 1}: {'with   ' if run['plugin'] else 'without'} plugin  cpu {run['cpu_percent']:6.1f}%  "
                 f"heap {run['heap_used_bytes'] / 2**20:6.1f} MiB  rss {run['rss_bytes'] / 2**20:6.1f} MiB  "
-                f"deficit {run['frame_deficit_ratio'] * 100:5.2f}%  players {run['players_connected']}",
+                f"deficit {run['frame_deficit_ratio'] * 100:5.2f}%  players {run['players_connected']}  "
+                f"warm-up {run['warmup_s']:.0f} s",
                 flush=True,
             )
 
-        r = ab(a.pairs, a.players, a.seconds, a.warmup, progress=None if a.json else progress)
+        r = ab(
+            a.pairs,
+            a.players,
+            a.seconds,
+            a.warmup,
+            progress=None if a.json else progress,
+            max_pairs=a.max_pairs,
+            target_ci=a.target_ci,
+            retries=a.retries,
+            max_warmup=a.max_warmup,
+            nmt=not a.no_nmt,
+        )
         if a.out:
             Path(a.out).write_text(json.dumps(r, indent=2) + "\n")
         if a.json:
             print(json.dumps(r, indent=2))
             return 0
-        print(f"{r['server']}, {r['players']} players, {len(r['pairs'])} pairs of {r['seconds']:g} s windows")
-        for i, p in enumerate(r["pairs"], 1):
-            print(
-                f"pair {i}: cpu ratio {p['cpu_ratio']:.3f}  heap {p['heap_difference_bytes'] / 2**20:+.1f} MiB  "
-                f"rss {p['rss_difference_bytes'] / 2**20:+.1f} MiB"
-            )
-        lo, hi = r["cpu_ratio_spread"]
-        print(
-            f"median cpu ratio {r['median_cpu_ratio']:.3f} (spread {lo:.3f}..{hi:.3f}); median heap difference "
-            f"{r['median_heap_difference_bytes'] / 2**20:+.1f} MiB"
-        )
+        for line in bench_report.ab_lines(r, per_pair=True):
+            print(line)
         return 0
     counts = tuple(int(c) for c in a.players.split(","))
     r = scrape_cost(counts, a.requests)

@@ -1,7 +1,7 @@
 """``make bench``'s summary: ``python -m lavametrics.devtools.bench_report RESULTS_DIR OUT_DIR``.
 
 Reads what the benchmarks wrote to RESULTS_DIR (``jmh.json``, ``merge.json``, ``bot.json``,
-``scrape.json``, ``ab.json``; any may be missing), prints one line per target with the
+``scrape.json``, ``ab.json``, ``profile.json``; any may be missing), prints one line per target with the
 measured figure, and draws ``benchmarks-ab.png`` and ``benchmarks-scrape.png`` into OUT_DIR
 (matplotlib, the ``bench`` extra).
 """
@@ -33,19 +33,28 @@ def ab_chart(ab: dict, out: Path) -> None:
     cpu.set_ylabel("node CPU, % of one core")
     cpu.set_title(f"{ab['players']} players streaming, {ab['seconds']:g} s windows")
     cpu.legend()
-    ratio.bar(list(xs), [p["cpu_ratio"] for p in pairs], color="tab:blue")
+    ratio.bar(list(xs), [p["cpu_ratio"] for p in pairs], color="tab:blue", alpha=0.6)
     ratio.axhline(1.0, color="black", linewidth=0.8)
+    ratio.axhline(1.05, color="tab:orange", linestyle=":", label="seed 1.05")
     ratio.axhline(1.01, color="tab:red", linestyle=":", label="target 1.01")
-    ratio.axhline(
-        ab["median_cpu_ratio"], color="tab:green", linestyle="--", label=f"median {ab['median_cpu_ratio']:.3f}"
-    )
+    summary = ab.get("cpu_ratio") or {}
+    median = summary.get("median", ab.get("median_cpu_ratio"))
+    low_ci, high_ci = summary.get("ci_low"), summary.get("ci_high")
+    if low_ci is not None and high_ci is not None:
+        # the 95 % interval of the median, the figure the targets are judged by
+        ratio.axhspan(low_ci, high_ci, color="tab:green", alpha=0.2, label=f"95 % CI {low_ci:.3f}..{high_ci:.3f}")
+    if median is not None:
+        ratio.axhline(median, color="tab:green", linestyle="--", label=f"median {median:.3f}")
     low = min(p["cpu_ratio"] for p in pairs)
     high = max(p["cpu_ratio"] for p in pairs)
     ratio.set_ylim(min(0.9, low - 0.02), max(1.1, high + 0.02))
+    invalid = len(ab.get("invalid_runs") or [])
+    if invalid:
+        ratio.text(0.02, 0.97, f"{invalid} invalid run(s) left out", transform=ratio.transAxes, va="top", fontsize=8)
     ratio.set_xlabel("pair")
     ratio.set_ylabel("CPU with / without")
     ratio.set_title(ab.get("server") or "")
-    ratio.legend(loc="upper right")
+    ratio.legend(loc="upper right", fontsize=7)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     plt.close(fig)
@@ -84,6 +93,107 @@ def scrape_chart(scrape: dict, out: Path) -> None:
     plt.close(fig)
 
 
+def _mib(value: float | None) -> str:
+    return "n/a" if value is None else f"{value / 2**20:+.1f} MiB"
+
+
+def ab_lines(ab: dict, per_pair: bool = False) -> list[str]:
+    """The A/B result as the targets ask for it: the median CPU ratio with its 95 % interval,
+    where the upper end stands against 1.05 and 1.01, and the runs left out and why."""
+    lines = []
+    pairs = ab.get("pairs") or []
+    invalid = ab.get("invalid_runs") or []
+    if per_pair:
+        for p in pairs:
+            lines.append(
+                f"pair {p.get('index', '?')} ({p['order']}): cpu ratio {p['cpu_ratio']:.3f}  heap "
+                f"{_mib(p['heap_difference_bytes'])}  rss {_mib(p['rss_difference_bytes'])}"
+            )
+    s = ab.get("cpu_ratio")
+    if s is None:  # a result from before the intervals
+        lo, hi = ab["cpu_ratio_spread"]
+        lines.append(f"node CPU with/without plugin: median {ab['median_cpu_ratio']:.3f}, spread {lo:.3f}..{hi:.3f}")
+    elif s["median"] is None:
+        lines.append(f"node CPU with/without plugin: no valid pair [{ab.get('server')}]")
+    else:
+        if s["ci_low"] is None:
+            ci = f"no 95 % interval with {s['n']} pairs (needs 6)"
+            verdict = "upper bound unknown"
+        else:
+            ci = (
+                f"95 % CI {s['ci_low']:.3f}..{s['ci_high']:.3f} "
+                f"(±{s['half_width'] * 100:.1f} %, coverage {s['coverage'] * 100:.1f} %)"
+            )
+            verdict = (
+                f"upper bound {'<' if s['upper_below_1_05'] else '>='} 1.05, "
+                f"{'<' if s['upper_below_1_01'] else '>='} 1.01"
+            )
+        target = ab.get("target_ci")
+        met = ""
+        if target is not None:
+            hw = s.get("half_width")
+            met = f"; target ±{target * 100:g} % {'met' if hw is not None and hw <= target else 'NOT met'}"
+        lines.append(
+            f"node CPU with/without plugin (target <= 1.01): median {s['median']:.3f}, {ci}; {verdict}; "
+            f"{s['n']} valid pairs, {len(invalid)} invalid runs{met}, {ab['players']} players [{ab['server']}]"
+        )
+    for r in invalid:
+        lines.append(
+            f"  invalid: pair {r.get('pair')} attempt {r.get('attempt')}, "
+            f"{'with' if r.get('plugin') else 'without'} plugin: " + "; ".join(r.get("invalid_reasons") or [])
+        )
+    if pairs:
+        hlo, hhi = ab["heap_difference_spread_bytes"]
+        lines.append(
+            f"heap after GC with - without (target <= 16 MiB): median {_mib(ab['median_heap_difference_bytes'])}, "
+            f"spread {_mib(hlo)}..{_mib(hhi)}"
+        )
+        rss_ci = ab.get("rss_difference_ci_bytes")
+        if "median_rss_difference_bytes" in ab:
+            lines.append(
+                f"RSS with - without (target <= +16 MiB): median {_mib(ab['median_rss_difference_bytes'])}"
+                + (f", 95 % CI {_mib(rss_ci[0])}..{_mib(rss_ci[1])}" if rss_ci else ", no 95 % interval yet")
+            )
+        if ab.get("median_rss_outside_heap_difference_bytes") is not None:
+            out_ci = ab.get("rss_outside_heap_difference_ci_bytes")
+            lines.append(
+                "  RSS outside the Java heap (RSS difference - committed heap difference): median "
+                f"{_mib(ab['median_rss_outside_heap_difference_bytes'])}"
+                + (f", 95 % CI {_mib(out_ci[0])}..{_mib(out_ci[1])}" if out_ci else ", no 95 % interval yet")
+            )
+        nmt = ab.get("native_memory_difference_bytes") or {}
+        if nmt:
+            parts = sorted(nmt.items(), key=lambda kv: -abs(kv[1]))
+            lines.append(
+                "  NMT committed, with - without (median): "
+                + ", ".join(f"{name} {_mib(value)}" for name, value in parts if name != "Total" and abs(value) >= 2**18)
+                + f"; Total {_mib(nmt.get('Total'))}"
+            )
+    return lines
+
+
+def profile_lines(profile: dict) -> list[str]:
+    """The plugin's share of the node from JFR, per player count."""
+    lines = []
+    for row in profile.get("results", []):
+        est = row.get("plugin_cpu_share")
+        lines.append(
+            f"plugin share of node CPU from JFR (target <= 1 % at 100 players), {row['players']} players "
+            f"({row['streaming']} streaming): "
+            + (
+                f"{est * 100:.2f} % of the node's CPU (estimate, 95 % CI {ci[0] * 100:.2f}..{ci[1] * 100:.2f} %); "
+                if est is not None and (ci := row.get("plugin_cpu_share_ci"))
+                else ""
+            )
+            + f"{row['total_share'] * 100:.2f} % of {row['execution_samples']} Java execution samples "
+            f"(dev.lavametrics.plugin.* {row['plugin_share'] * 100:.2f} %, our part of the text writing "
+            f"{row['exposition_share_ours'] * 100:.2f} %); allocation {row['plugin_alloc_bytes_per_s'] / 2**10:.0f} "
+            f"KiB/s = {row['plugin_alloc_share'] * 100:.2f} % of the node's [{row['server']}]"
+            + ("" if row.get("steady", True) else " (the node never delivered every stream: read with care)")
+        )
+    return lines
+
+
 def _load(results: Path, name: str):
     path = results / name
     return json.loads(path.read_text()) if path.is_file() else None
@@ -94,16 +204,10 @@ def summary(results: Path) -> list[str]:
     lines = []
     ab = _load(results, "ab.json")
     if ab:
-        lo, hi = ab["cpu_ratio_spread"]
-        hlo, hhi = (v / 2**20 for v in ab["heap_difference_spread_bytes"])
-        lines.append(
-            f"node CPU with/without plugin (target <= 1.01): median {ab['median_cpu_ratio']:.3f}, "
-            f"spread {lo:.3f}..{hi:.3f}, {len(ab['pairs'])} pairs, {ab['players']} players [{ab['server']}]"
-        )
-        lines.append(
-            f"heap after GC with - without (target <= 16 MiB): median "
-            f"{ab['median_heap_difference_bytes'] / 2**20:+.1f} MiB, spread {hlo:+.1f}..{hhi:+.1f} MiB"
-        )
+        lines.extend(ab_lines(ab))
+    profile = _load(results, "profile.json")
+    if profile:
+        lines.extend(profile_lines(profile))
     scrape = _load(results, "scrape.json")
     if scrape:
         for row in sorted(scrape["results"], key=lambda r: (not r["plugin"], r["players"])):

@@ -12,6 +12,13 @@ therefore ends with a drain: every player is paused, the queue empties into the 
 the totals are taken once packets stop arriving. The frames that were still queued when the
 window closed are reported apart (`queued_at_stop`), and the five Opus silence frames the voice
 client sends after each stream stops (Koe's SILENCE_FRAME_COUNT) are not counted as audio.
+
+Players connect one after another and each starts streaming when its own handshake completes,
+so once all are connected every player is rewound to the top of the tone: without that, the
+first players' tone could run out inside the measurement (one slow handshake is enough), and
+the report would blame the node for frames nobody asked it to send. Each sample also counts the
+players actually streaming (at least half their 50 frames in that second), not only those the
+voice gateway calls connected.
 """
 
 from __future__ import annotations
@@ -22,7 +29,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from lavametrics.config import catalog
-from lavametrics.devtools.voicelink import connect_and_play
+from lavametrics.devtools import bench_stats
+from lavametrics.devtools.voicelink import connect_and_play, rewind
 from lavametrics.devtools.voicesim import VoiceSimulator
 from lavametrics.devtools.wavgen import write_tone
 from lavametrics.lavalink.rest import LavalinkClient
@@ -48,6 +56,9 @@ class Sample:
     frames_nulled_per_s: float
     frames_deficit_per_s: float
     packets_received_per_s: float
+    # players whose own stream delivered at least half its 50 frames/s in this second: the
+    # gateway says "connected" for a player whose track has ended, this does not
+    players_streaming: int = 0
 
 
 @dataclass
@@ -160,14 +171,21 @@ def run(
         # totals from before the first frame, so nothing queued at the start is left out of either side
         base_frames, base_packets = frames_counted(metrics_url), sim.totals()["packets"]
         connect_and_play(session, sim, guilds, str(audio), timeout=60)
+        # the first players have been playing for as long as connecting took: rewind them all,
+        # so the tone (sized for the measurement) lasts every stream to the end of it
+        rewind(session, guilds)
         start = time.monotonic()
         last_t, last_frames, last_packets = start, frame_counters(metrics_url), sim.totals()["packets"]
+        last_by_guild = sim.packets_by_guild()
         while time.monotonic() - start < seconds:
             time.sleep(max(0.0, 1.0 - (time.monotonic() - last_t)))
             now = time.monotonic()
             stats = node.stats()
             frames, packets = frame_counters(metrics_url), sim.totals()["packets"]
+            by_guild = sim.packets_by_guild()
             dt = now - last_t
+            floor = bench_stats.MIN_SLICE_SHARE * 50 * dt  # the benchmarks' rule for "streaming"
+            streaming = sum(1 for g in guilds if by_guild.get(str(g), 0) - last_by_guild.get(str(g), 0) >= floor)
             sample = Sample(
                 elapsed_s=round(now - start, 2),
                 cpu_lavalink=float(stats.get("cpu", {}).get("lavalinkLoad", 0.0)),
@@ -176,13 +194,14 @@ def run(
                 frames_nulled_per_s=(frames[FRAME_COUNTERS[1]] - last_frames[FRAME_COUNTERS[1]]) / dt,
                 frames_deficit_per_s=(frames[FRAME_COUNTERS[2]] - last_frames[FRAME_COUNTERS[2]]) / dt,
                 packets_received_per_s=(packets - last_packets) / dt,
+                players_streaming=streaming,
             )
             report.samples.append(sample)
             connected = sum(1 for s in sim.stats().values() if s.get("connected"))
             report.connected_players = connected
             if progress:
                 progress(sample, connected)
-            last_t, last_frames, last_packets = now, frames, packets
+            last_t, last_frames, last_packets, last_by_guild = now, frames, packets, by_guild
         report.queued_at_stop = max(0.0, (last_frames[FRAME_COUNTERS[0]] - base_frames) - (last_packets - base_packets))
         drained = drain(session, sim, guilds, metrics_url)
         report.drained = drained.settled
@@ -193,14 +212,20 @@ def run(
     return report
 
 
+# time allowed for connecting every player before the measurement: rewinding (see run) only
+# works while a player's decoder, up to 5 s ahead of playback, has not reached the tone's end
+CONNECT_ALLOWANCE_S = 60
+
+
 def make_audio(directory: Path, seconds: float) -> Path:
     """A tone long enough to outlast the test, so no player goes quiet mid-measurement."""
-    return write_tone(directory / f"loadtest-{int(seconds)}s.wav", seconds=seconds + 30)
+    length = seconds + 30 + CONNECT_ALLOWANCE_S
+    return write_tone(directory / f"loadtest-{int(length)}s.wav", seconds=length)
 
 
 def format_sample(sample: Sample, connected: int, players: int) -> str:
     return (
-        f"{sample.elapsed_s:6.1f}s  players {connected:>4}/{players:<4} "
+        f"{sample.elapsed_s:6.1f}s  players {connected:>4}/{players:<4} streaming {sample.players_streaming:>4} "
         f"cpu {sample.cpu_lavalink * 100:5.1f}%  mem {sample.memory_used_bytes / 2**20:7.1f} MiB  "
         f"frames/s sent {sample.frames_sent_per_s:8.1f} nulled {sample.frames_nulled_per_s:6.1f} "
         f"deficit {sample.frames_deficit_per_s:6.1f}  packets/s {sample.packets_received_per_s:8.1f}"
@@ -211,6 +236,11 @@ def format_report(report: Report) -> str:
     d = report.as_dict()["summary"]
     rows = [
         ("players connected", f"{report.connected_players}/{report.players}"),
+        (
+            "players streaming",
+            f"at least {min((x.players_streaming for x in report.samples[1:] or report.samples), default=0)}"
+            f"/{report.players} in every second",
+        ),
         ("node CPU (mean)", f"{d['cpu_lavalink'] * 100:.1f}%"),
         ("node memory (max)", f"{d['memory_used_bytes_max'] / 2**20:.1f} MiB"),
         ("frames sent /s", f"{d['frames_sent_per_s']:.1f}  (ideal {50 * report.players})"),

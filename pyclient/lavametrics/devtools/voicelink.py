@@ -58,3 +58,21 @@ def connect_and_play(
             # usually a node that does not trust the simulator's certificate (see its jvm_args)
             raise SessionError(str(exc)) from None
     return track
+
+
+def rewind(session: LavalinkSession, guild_ids: Iterable[int], *, timeout: float = 20.0) -> None:
+    """Seek every guild's track back to its start.
+
+    Players are connected one after another, and each starts playing as soon as its own voice
+    handshake completes: by the time the last one is connected, the first has played for as long
+    as connecting took (seconds to minutes: one slow handshake on real Lavalink 4.2.2 held the
+    rest up for over 120 s). A tone sized for "warm-up + window" from the end of connecting then
+    runs out for the early players inside the window, and they stop streaming. Rewinding all of
+    them once connecting is done gives every player the whole track ahead of it.
+
+    lavaplayer applies the seek on the track's decoding thread, which decodes up to 5 s ahead of
+    playback and exits at the end of the file: a player that has played to within 5 s of the end
+    can no longer be rewound. Size the track for connecting as well (callers do).
+    """
+    for guild in guild_ids:
+        session.update_player(guild, {"position": 0}, timeout=timeout)

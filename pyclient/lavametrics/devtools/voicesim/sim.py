@@ -326,6 +326,20 @@ class VoiceSimulator:
         """Counters for every SSRC seen on the UDP port, with or without a gateway session."""
         return {ssrc: st.snapshot() for ssrc, st in list(self.counter.streams.items())}
 
+    def packets_by_guild(self) -> dict[str, int]:
+        """RTP packets received per guild, over its current and earlier SSRCs: a cheap read for
+        sampling every second (``stats()`` builds a whole snapshot per guild)."""
+        streams = self.counter.streams
+        out: dict[str, int] = {}
+        for guild, s in list(self.gateway.sessions.items()):
+            total = 0
+            for ssrc in (s.ssrc, *s.previous_ssrcs):
+                st = streams.get(ssrc)
+                if st is not None:
+                    total += st.packets
+            out[guild] = total
+        return out
+
     def totals(self) -> dict:
         t = self.counter.totals()
         t["kernel_drops"] = self.kernel_drops()

@@ -1,0 +1,328 @@
+"""The A/B's validity rules and statistics, and the profile's attribution, on fixed inputs."""
+
+import itertools
+import json
+import random
+
+import pytest
+
+from lavametrics.devtools import bench_node, bench_profile, bench_report, bench_stats
+
+
+def test_median_interval_is_the_sign_test_interval():
+    # n = 6: only [min, max] reaches 95 % (coverage 1 - 2/64 = 96.9 %)
+    lo, hi, coverage = bench_stats.median_ci([1.02, 0.99, 1.01, 1.00, 1.05, 0.98])
+    assert (lo, hi) == (0.98, 1.05)
+    assert coverage == pytest.approx(1 - 2 / 64)
+    # n = 20: [x(6), x(15)], coverage 1 - 2 P(B <= 5) = 95.86 %
+    values = [float(i) for i in range(20)]
+    lo, hi, coverage = bench_stats.median_ci(values)
+    assert (lo, hi) == (5.0, 14.0)
+    assert coverage == pytest.approx(0.9586, abs=1e-4)
+
+
+def test_no_interval_from_too_few_pairs():
+    # 5 pairs: even [min, max] covers the median only with 1 - 2/32 = 93.75 %
+    assert bench_stats.median_ci([1.0, 1.1, 0.9, 1.05, 0.95]) is None
+    s = bench_stats.summarize_ratios([1.0, 1.1, 0.9, 1.05, 0.95])
+    assert s.median == 1.0 and s.ci_high is None and s.half_width is None
+    assert s.upper_below(1.05) is None
+    assert not bench_stats.precise_enough(s, 0.5)
+
+
+def test_interval_covers_the_median_at_least_as_often_as_it_says():
+    # skewed ratios (a few spiky runs), the kind a busy machine gives: the interval must hold
+    # its 95 % without any assumption of symmetry
+    rng = random.Random(25)
+    true_median = 1.01  # lognormal(0, 0.4) has median 1, so the ratios below have median 1.01
+    hits = trials = 0
+    for _ in range(2000):
+        ratios = [1.01 + (rng.lognormvariate(0, 0.4) - 1.0) * 0.03 for _ in range(12)]
+        lo, hi, _ = bench_stats.median_ci(ratios)
+        trials += 1
+        hits += lo <= true_median <= hi
+    assert hits / trials >= 0.95
+
+
+def test_target_ci_stops_only_when_the_interval_is_narrow_enough():
+    wide = bench_stats.summarize_ratios([0.90, 0.95, 1.00, 1.02, 1.05, 1.10])
+    assert wide.half_width == pytest.approx((1.01 - 0.90) / 1.01)  # the longer side
+    assert not bench_stats.precise_enough(wide, 0.02)
+    narrow = bench_stats.summarize_ratios([1.000, 1.005, 1.010, 1.010, 1.015, 1.020])
+    assert bench_stats.precise_enough(narrow, 0.02)
+    assert narrow.as_dict()["upper_below_1_05"] is True
+    assert narrow.as_dict()["upper_below_1_01"] is False
+
+
+def _run(**kw):
+    run = {"frame_deficit_ratio": 0.002, "players_connected": 100, "silent_players": {}, "window_slices": 29}
+    run.update(kw)
+    return run
+
+
+def test_a_run_that_delivered_its_workload_is_valid():
+    assert bench_stats.invalid_reasons(_run(), 100) == []
+
+
+def test_a_deficit_over_one_percent_makes_a_run_invalid():
+    assert bench_stats.invalid_reasons(_run(frame_deficit_ratio=0.0101), 100) == ["frame deficit 1.01 % > 1 %"]
+    assert bench_stats.invalid_reasons(_run(frame_deficit_ratio=0.0100), 100) == []
+
+
+def test_players_not_streaming_through_the_window_make_a_run_invalid():
+    reasons = bench_stats.invalid_reasons(_run(silent_players={"920001": 3, "920002": 1}), 100)
+    assert reasons == ["2 of 100 players not streaming through the window (silent up to 3 of 29 one-second slices)"]
+    assert bench_stats.invalid_reasons(_run(players_connected=97), 100) == [
+        "3 of 100 players disconnected by the end of the window"
+    ]
+
+
+def test_a_node_that_never_settled_or_failed_is_invalid():
+    assert bench_stats.invalid_reasons({"steady": False, "warmup_s": 61.0, "players_connected": 100}, 100) == [
+        "never reached steady streaming in 61 s of warm-up"
+    ]
+    assert bench_stats.invalid_reasons({"error": "NodeError: exited"}, 100) == ["run failed: NodeError: exited"]
+
+
+def test_a_player_is_silent_in_a_slice_below_half_its_frames():
+    slices = [(1.0, {"a": 50, "b": 50}), (1.0, {"a": 25, "b": 24}), (2.0, {"a": 50})]
+    # b: 24 < 25 in the second slice, and nothing in the third; a: 50 of 100 in a 2 s slice is 50 %
+    assert bench_stats.silent_slices(slices, ["a", "b"]) == {"b": 2}
+
+
+def test_poisson_interval_matches_the_tables():
+    # Garwood's exact interval, as tabulated: 0 -> (0, 3.689), 19 -> (11.44, 29.67)
+    assert bench_stats.poisson_ci(0) == (0.0, pytest.approx(3.689, abs=1e-3))
+    low, high = bench_stats.poisson_ci(19)
+    assert low == pytest.approx(11.44, abs=0.01) and high == pytest.approx(29.67, abs=0.01)
+
+
+def test_frame_deficit_is_the_share_missing():
+    assert bench_stats.frame_deficit(1000, 990) == pytest.approx(0.01)
+    assert bench_stats.frame_deficit(1000, 1010) == 0.0
+    assert bench_stats.frame_deficit(0, 0) == 0.0
+
+
+def test_steady_needs_every_player_and_the_whole_workload():
+    class FakeSampler(bench_node._Sampler):
+        def __init__(self, slices):
+            self.slices, self.guilds = slices, ["1", "2"]
+            self._lock = __import__("threading").Lock()
+
+    full = (1.0, {"1": 50, "2": 50})
+    assert FakeSampler([full] * 5).steady(5, 2)
+    assert not FakeSampler([full] * 4).steady(5, 2)  # not long enough yet
+    assert not FakeSampler([full] * 4 + [(1.0, {"1": 50})]).steady(5, 2)  # one player silent
+    assert not FakeSampler([(1.0, {"1": 49, "2": 48})] * 5).steady(5, 2)  # 3 % short
+
+
+NMT = """
+Native Memory Tracking:
+
+(Omitting categories weighting less than 1KB)
+
+Total: reserved=1932442KB, committed=512330KB
+-                 Java Heap (reserved=393216KB, committed=110592KB)
+                            (mmap: reserved=393216KB, committed=110592KB)
+
+-                     Class (reserved=1050012KB, committed=12700KB)
+                            (classes #15650)
+
+-                    Thread (reserved=120934KB, committed=12450KB)
+                            (thread #118)
+-                      Code (reserved=248935KB, committed=30071KB)
+-        Native Memory Tracking (reserved=3107KB, committed=3107KB)
+"""
+
+
+def test_native_memory_summary_is_read_by_category():
+    nmt = bench_node.parse_native_memory(NMT)
+    assert nmt == {
+        "Total": 512330 * 1024,
+        "Java Heap": 110592 * 1024,
+        "Class": 12700 * 1024,
+        "Thread": 12450 * 1024,
+        "Code": 30071 * 1024,
+        "Native Memory Tracking": 3107 * 1024,
+    }
+
+
+def _frame(cls):
+    return {"method": {"type": {"name": cls.replace(".", "/")}, "name": "m"}}
+
+
+def _event(kind, cls_stack, t="2026-12-06T19:03:02.500000000Z", weight=None):
+    values = {"startTime": t, "stackTrace": {"frames": [_frame(c) for c in cls_stack]}}
+    if weight is not None:
+        values["weight"] = weight
+    return {"type": kind, "values": values}
+
+
+def test_profile_attributes_samples_and_allocation_to_the_plugin():
+    t0 = bench_profile._time(_event("x", [], t="2026-12-06T19:03:02.000000000Z"))
+    ex = "jdk.ExecutionSample"
+    events = [
+        _event(ex, ["dev.lavametrics.plugin.frames.FrameTally", "lavalink.server.player.LavalinkPlayer"]),
+        _event(
+            ex,
+            [
+                "java.util.HashMap",
+                "dev.lavametrics.plugin.collect.FramesCollector",
+                "io.prometheus.client.exporter.common.TextFormat",
+            ],
+        ),
+        _event(ex, ["java.io.Writer", "io.prometheus.client.exporter.common.TextFormat"]),
+        *[_event(ex, ["com.sedmelluq.discord.lavaplayer.Foo"])] * 6,
+        # the stand-in node's own code is dev.lavametrics.standin: not the plugin
+        _event(ex, ["dev.lavametrics.standin.PlayerImpl"]),
+        _event(ex, ["dev.lavametrics.plugin.Late"], t="2026-12-06T19:03:09.000000000Z"),  # after the window
+        _event("jdk.ObjectAllocationSample", ["dev.lavametrics.plugin.socket.OutgoingMessages"], weight=1000),
+        _event("jdk.ObjectAllocationSample", ["com.sedmelluq.Foo"], weight=9000),
+    ]
+    r = bench_profile.classify(json.loads(json.dumps(events)), t0, t0 + 2.0, our_byte_share=0.5, node_cpu_seconds=1.0)
+    assert r["execution_samples"] == 10
+    assert r["plugin_samples"] == 2 and r["plugin_share"] == pytest.approx(0.2)
+    # the writing sample without our frames is ours by our share of the bytes
+    assert r["exposition_share_ours"] == pytest.approx(0.05)
+    assert r["total_share"] == pytest.approx(0.25)
+    # 2.5 samples of 10 ms against 1 s of node CPU
+    assert r["plugin_cpu_share"] == pytest.approx(0.025)
+    low, high = r["plugin_cpu_share_ci"]
+    assert low < 0.025 < high
+    assert r["plugin_alloc_share"] == pytest.approx(0.1)
+    assert r["plugin_alloc_bytes_per_s"] == pytest.approx(500)
+
+
+def _pair(i, ratio):
+    return {
+        "index": i,
+        "order": "with first",
+        "cpu_ratio": ratio,
+        "heap_difference_bytes": 0,
+        "rss_difference_bytes": 2**20,
+    }
+
+
+def test_report_prints_the_interval_the_verdicts_and_the_invalid_runs():
+    pairs = [_pair(i, r) for i, r in enumerate([1.00, 1.01, 1.02, 1.00, 0.99, 1.03, 1.01], 1)]
+    ab = {
+        "pairs": pairs,
+        "invalid_runs": [
+            {"pair": 2, "attempt": 1, "plugin": False, "invalid_reasons": ["frame deficit 31.00 % > 1 %"]}
+        ],
+        "players": 100,
+        "server": "stand-in node",
+        "target_ci": 0.02,
+        **bench_node._pair_summary(pairs, 0.95),
+    }
+    lines = bench_report.ab_lines(ab)
+    assert lines[0].startswith(
+        "node CPU with/without plugin (target <= 1.01): median 1.010, 95 % CI 0.990..1.030 (±2.0 %, coverage 98.4 %); "
+        "upper bound < 1.05, >= 1.01; 7 valid pairs, 1 invalid runs; target ±2 % met"
+    )
+    assert lines[1] == "  invalid: pair 2 attempt 1, without plugin: frame deficit 31.00 % > 1 %"
+    assert any(line.startswith("RSS with - without (target <= +16 MiB): median +1.0 MiB, 95 % CI") for line in lines)
+
+
+def test_rss_outside_the_heap_takes_out_the_committed_heap_difference():
+    pairs = []
+    for i, (rss, heap) in enumerate([(20, 18), (-5, -6), (3, 2), (30, 29), (1, 0), (12, 11)], 1):
+        p = _pair(i, 1.0)
+        p["rss_difference_bytes"] = rss * 2**20
+        p["native_memory_difference_bytes"] = {"Java Heap": heap * 2**20, "Class": 2**19}
+        pairs.append(p)
+    s = bench_node._pair_summary(pairs, 0.95)
+    # every pair's RSS moved with its heap; 1-2 MiB is left outside it
+    assert s["median_rss_outside_heap_difference_bytes"] == 2**20
+    assert s["rss_outside_heap_difference_ci_bytes"][:2] == (2**20, 2 * 2**20)
+    assert s["native_memory_difference_bytes"]["Class"] == 2**19
+
+
+def test_ab_chart_draws_with_an_interval(tmp_path):
+    pytest.importorskip("matplotlib")
+    pairs = [_pair(i, r) for i, r in zip(itertools.count(1), [1.0, 1.02, 0.99, 1.01, 1.0, 1.03])]
+    for p in pairs:
+        p["with"] = {"cpu_percent": 100.0}
+        p["without"] = {"cpu_percent": 99.0}
+    ab = {"pairs": pairs, "players": 100, "seconds": 30, "server": "x", **bench_node._pair_summary(pairs, 0.95)}
+    bench_report.ab_chart(ab, tmp_path / "ab.png")
+    assert (tmp_path / "ab.png").stat().st_size > 1000
+
+
+class _FakeSim:
+    def __init__(self, **kw):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+
+def _fake_runs(monkeypatch, script):
+    """ab() with run_once replaced: `script` yields, per call, (cpu_seconds, reasons)."""
+    calls = []
+
+    def run_once(plugin, sim, audio, **kw):
+        cpu, reasons = next(script)
+        calls.append(plugin)
+        return {
+            "plugin": plugin,
+            "server": "fake",
+            "cpu_seconds": cpu,
+            "cpu_percent": cpu * 100 / 30,
+            "heap_used_bytes": 0,
+            "rss_bytes": 0,
+            "frame_deficit_ratio": 0.0,
+            "warmup_s": 15.0,
+            "per_second": [],
+            "invalid_reasons": reasons,
+            "valid": not reasons,
+        }
+
+    monkeypatch.setattr(bench_node, "VoiceSimulator", _FakeSim)
+    monkeypatch.setattr(bench_node, "write_tone", lambda path, seconds: path)
+    monkeypatch.setattr(bench_node, "run_once", run_once)
+    return calls
+
+
+def test_an_invalid_run_is_repeated_listed_and_never_averaged_in(monkeypatch):
+    broken = ["frame deficit 31.00 % > 1 %"]
+    script = iter(
+        [
+            (33.0, broken),  # pair 1, with: broken (its CPU would pull the ratio down to 0.85)
+            (39.0, []),  # pair 1, with: repeated, valid
+            (39.0, []),  # pair 1, without
+            (39.0, broken),  # pair 2, without (B first): broken, then broken again: pair dropped
+            (39.0, broken),
+        ]
+    )
+    calls = _fake_runs(monkeypatch, script)
+    r = bench_node.ab(pairs=2, retries=1, nmt=False)
+    assert calls == [True, True, False, False, False]
+    assert [p["cpu_ratio"] for p in r["pairs"]] == [1.0]
+    assert [(x["pair"], x["attempt"], x["plugin"]) for x in r["invalid_runs"]] == [
+        (1, 1, True),
+        (2, 1, False),
+        (2, 2, False),
+    ]
+    assert all(x["invalid_reasons"] == broken for x in r["invalid_runs"])
+    assert r["cpu_ratio"]["median"] == 1.0 and r["cpu_ratio"]["ci_low"] is None
+
+
+def test_target_ci_adds_pairs_until_the_interval_is_narrow_enough(monkeypatch):
+    # ratios 1.00, 1.01, ...: with 6 pairs the interval is [min, max] = ±2.5 % around 1.025,
+    # too wide for ±2 %; the 7th pair does not help either (still [min, max]); the budget ends it
+    cpus = []
+    for i in range(10):
+        cpus += [(30.0 * (1 + i / 100), []), (30.0, [])] if i % 2 == 0 else [(30.0, []), (30.0 * (1 + i / 100), [])]
+    _fake_runs(monkeypatch, iter(cpus))
+    r = bench_node.ab(pairs=6, max_pairs=8, target_ci=0.02, nmt=False)
+    assert len(r["pairs"]) == 8
+    assert r["cpu_ratio"]["half_width"] > 0.02
+    # ratios within ±1 % (1.01 and 0.99 as the order alternates) stop at the minimum of 6 pairs
+    _fake_runs(monkeypatch, iter([(30.3, []), (30.0, [])] * 10))
+    r = bench_node.ab(pairs=6, max_pairs=30, target_ci=0.02, nmt=False)
+    assert len(r["pairs"]) == 6
+    assert r["cpu_ratio"]["half_width"] == pytest.approx(0.01, abs=1e-3)
