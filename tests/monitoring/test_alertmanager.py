@@ -1,4 +1,4 @@
-"""The generated Alertmanager config routes by severity, groups by node and inhibits a down node's symptoms."""
+"""The generated Alertmanager config routes by severity, groups by job and node, and inhibits symptoms."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import shutil
 import subprocess
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -55,7 +57,9 @@ def _get(url: str):
         return json.loads(resp.read())
 
 
-def test_a_down_node_silences_its_symptoms_but_not_other_nodes(tmp_path):
+@contextmanager
+def _alertmanager(tmp_path: Path) -> Iterator[tuple[str, WebhookReceiver]]:
+    """A real Alertmanager with the generated config, sending to a webhook receiver: (base URL, hook)."""
     binary = shutil.which("alertmanager") or shutil.which("prometheus-alertmanager")
     require(binary is not None, "the `alertmanager` (Debian: prometheus-alertmanager) command")
     port = nodes.free_port()
@@ -79,44 +83,47 @@ def test_a_down_node_silences_its_symptoms_but_not_other_nodes(tmp_path):
             while not http_ok(f"{base}/-/ready"):
                 assert am.running() and time.monotonic() < deadline, am.tail()
                 time.sleep(0.2)
-            now = datetime.now(UTC)
-            starts = (now - timedelta(seconds=5)).isoformat()
-
-            def alert(name, severity, **labels):
-                return {
-                    "labels": {"alertname": name, "severity": severity, "job": "lavalink", **labels},
-                    "annotations": {"summary": name},
-                    "startsAt": starts,
-                }
-
-            sent = time.monotonic()
-            _post(
-                f"{base}/api/v2/alerts",
-                [
-                    alert("LavalinkNodeDown", "critical", node="a"),
-                    alert("LavalinkVoiceCloses", "critical", node="a", code="4006"),
-                    alert("LavalinkVoiceCloses", "critical", node="b", code="4006"),
-                ],
-            )
-            for name, node in (("LavalinkNodeDown", "a"), ("LavalinkVoiceCloses", "b")):
-                n = hook.wait_firing(name, timeout=30, where=lambda a, node=node: a["labels"]["node"] == node)
-                assert n is not None, f"{name} for node {node} never reached the webhook"
-                assert n.receiver == "pager"
-                assert n.received_monotonic - sent < 10 + 5  # the critical route's group_wait, plus slack
-            state = {
-                (a["labels"]["alertname"], a["labels"]["node"]): a["status"] for a in _get(f"{base}/api/v2/alerts")
-            }
-            assert state[("LavalinkVoiceCloses", "a")]["state"] == "suppressed"
-            assert state[("LavalinkVoiceCloses", "a")]["inhibitedBy"]
-            assert state[("LavalinkVoiceCloses", "b")]["state"] == "active"
-            assert state[("LavalinkNodeDown", "a")]["state"] == "active"  # never inhibits itself
-            groups = {
-                tuple(sorted(g["labels"].items())): g["receiver"]["name"] for g in _get(f"{base}/api/v2/alerts/groups")
-            }
-            assert groups[(("job", "lavalink"), ("node", "b"))] == "pager"
-            assert hook.first_firing("LavalinkVoiceCloses", where=lambda a: a["labels"]["node"] == "a") is None
+            yield base, hook
         finally:
             am.stop()
+
+
+def test_a_down_node_silences_its_symptoms_but_not_other_nodes(tmp_path):
+    with _alertmanager(tmp_path) as (base, hook):
+        now = datetime.now(UTC)
+        starts = (now - timedelta(seconds=5)).isoformat()
+
+        def alert(name, severity, **labels):
+            return {
+                "labels": {"alertname": name, "severity": severity, "job": "lavalink", **labels},
+                "annotations": {"summary": name},
+                "startsAt": starts,
+            }
+
+        sent = time.monotonic()
+        _post(
+            f"{base}/api/v2/alerts",
+            [
+                alert("LavalinkNodeDown", "critical", node="a"),
+                alert("LavalinkVoiceCloses", "critical", node="a", code="4006"),
+                alert("LavalinkVoiceCloses", "critical", node="b", code="4006"),
+            ],
+        )
+        for name, node in (("LavalinkNodeDown", "a"), ("LavalinkVoiceCloses", "b")):
+            n = hook.wait_firing(name, timeout=30, where=lambda a, node=node: a["labels"]["node"] == node)
+            assert n is not None, f"{name} for node {node} never reached the webhook"
+            assert n.receiver == "pager"
+            assert n.received_monotonic - sent < 10 + 5  # the critical route's group_wait, plus slack
+        state = {(a["labels"]["alertname"], a["labels"]["node"]): a["status"] for a in _get(f"{base}/api/v2/alerts")}
+        assert state[("LavalinkVoiceCloses", "a")]["state"] == "suppressed"
+        assert state[("LavalinkVoiceCloses", "a")]["inhibitedBy"]
+        assert state[("LavalinkVoiceCloses", "b")]["state"] == "active"
+        assert state[("LavalinkNodeDown", "a")]["state"] == "active"  # never inhibits itself
+        groups = {
+            tuple(sorted(g["labels"].items())): g["receiver"]["name"] for g in _get(f"{base}/api/v2/alerts/groups")
+        }
+        assert groups[(("job", "lavalink"), ("node", "b"))] == "pager"
+        assert hook.first_firing("LavalinkVoiceCloses", where=lambda a: a["labels"]["node"] == "a") is None
 
 
 def test_one_incident_is_one_notification_per_channel(tmp_path):
@@ -125,66 +132,39 @@ def test_one_incident_is_one_notification_per_channel(tmp_path):
     team channel, the bot's symptoms held back by the alert that paged. Silence is never held
     back: lavaplayer stops unpolled tracks after a minute, and a held-back silence would then
     resolve having told nobody."""
-    binary = shutil.which("alertmanager") or shutil.which("prometheus-alertmanager")
-    require(binary is not None, "the `alertmanager` (Debian: prometheus-alertmanager) command")
-    port = nodes.free_port()
-    with WebhookReceiver() as hook:
-        (tmp_path / "alertmanager.yml").write_text(alertmanager_text(MixinConfig(), webhook_url=hook.url))
-        am = Daemon(
-            "alertmanager",
+    with _alertmanager(tmp_path) as (base, hook):
+        starts = (datetime.now(UTC) - timedelta(seconds=5)).isoformat()
+
+        def alert(name, severity, **labels):
+            return {"labels": {"alertname": name, "severity": severity, **labels}, "startsAt": starts}
+
+        _post(
+            f"{base}/api/v2/alerts",
             [
-                binary,
-                "--config.file=alertmanager.yml",
-                "--storage.path=data",
-                f"--web.listen-address=127.0.0.1:{port}",
-                "--cluster.listen-address=",
+                alert("BotCommandErrorsHigh", "critical", job="bot"),
+                alert("BotCommandSLOFastBurn", "critical", job="bot"),
+                alert("BotCommandSLOSlowBurn", "warning", job="bot"),
+                *(alert("BotCommandLatencyHigh", "warning", job="bot", command=c) for c in ("play", "skip", "queue")),
+                alert("LavalinkVoiceCloses", "critical", job="lavalink", node="a", code="4006"),
+                alert("LavalinkVoiceCloses", "critical", job="lavalink", node="a", code="4009"),
+                alert("LavalinkPlaybackSilent", "critical", job="lavalink", node="a"),
             ],
-            tmp_path,
-            tmp_path / "alertmanager.log",
-        ).start()
-        try:
-            base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 30
-            while not http_ok(f"{base}/-/ready"):
-                assert am.running() and time.monotonic() < deadline, am.tail()
-                time.sleep(0.2)
-            starts = (datetime.now(UTC) - timedelta(seconds=5)).isoformat()
-
-            def alert(name, severity, **labels):
-                return {"labels": {"alertname": name, "severity": severity, **labels}, "startsAt": starts}
-
-            _post(
-                f"{base}/api/v2/alerts",
-                [
-                    alert("BotCommandErrorsHigh", "critical", job="bot"),
-                    alert("BotCommandSLOFastBurn", "critical", job="bot"),
-                    alert("BotCommandSLOSlowBurn", "warning", job="bot"),
-                    *(
-                        alert("BotCommandLatencyHigh", "warning", job="bot", command=c)
-                        for c in ("play", "skip", "queue")
-                    ),
-                    alert("LavalinkVoiceCloses", "critical", job="lavalink", node="a", code="4006"),
-                    alert("LavalinkVoiceCloses", "critical", job="lavalink", node="a", code="4009"),
-                    alert("LavalinkPlaybackSilent", "critical", job="lavalink", node="a"),
-                ],
-            )
-            assert hook.wait_firing("BotCommandErrorsHigh", timeout=30) is not None
-            assert hook.wait_firing("LavalinkVoiceCloses", timeout=30) is not None
-            # the warning route waits 30 s before its first notification: give it that, and more
-            settle = time.monotonic() + 40
-            while time.monotonic() < settle:
-                time.sleep(1)
-            by_receiver: dict[str, list] = {}
-            for n in hook.notifications:
-                by_receiver.setdefault(n.receiver, []).append(sorted(a["labels"]["alertname"] for a in n.alerts))
-            assert by_receiver.get("team") is None, by_receiver
-            assert sorted(by_receiver["pager"]) == [
-                ["BotCommandErrorsHigh"],
-                ["LavalinkPlaybackSilent", "LavalinkVoiceCloses", "LavalinkVoiceCloses"],
-            ], by_receiver
-            suppressed = {
-                a["labels"]["alertname"] for a in _get(f"{base}/api/v2/alerts") if a["status"]["state"] == "suppressed"
-            }
-            assert suppressed == {"BotCommandSLOFastBurn", "BotCommandSLOSlowBurn", "BotCommandLatencyHigh"}
-        finally:
-            am.stop()
+        )
+        assert hook.wait_firing("BotCommandErrorsHigh", timeout=30) is not None
+        assert hook.wait_firing("LavalinkVoiceCloses", timeout=30) is not None
+        # the warning route waits 30 s before its first notification: give it that, and more
+        settle = time.monotonic() + 40
+        while time.monotonic() < settle:
+            time.sleep(1)
+        by_receiver: dict[str, list] = {}
+        for n in hook.notifications:
+            by_receiver.setdefault(n.receiver, []).append(sorted(a["labels"]["alertname"] for a in n.alerts))
+        assert by_receiver.get("team") is None, by_receiver
+        assert sorted(by_receiver["pager"]) == [
+            ["BotCommandErrorsHigh"],
+            ["LavalinkPlaybackSilent", "LavalinkVoiceCloses", "LavalinkVoiceCloses"],
+        ], by_receiver
+        suppressed = {
+            a["labels"]["alertname"] for a in _get(f"{base}/api/v2/alerts") if a["status"]["state"] == "suppressed"
+        }
+        assert suppressed == {"BotCommandSLOFastBurn", "BotCommandSLOSlowBurn", "BotCommandLatencyHigh"}
