@@ -277,14 +277,18 @@ class Thresholds:
     )
     command_latency_for: str = _duration("5m", "... this long warns")
     command_min_rate: float = _value(0.02, "commands/s below which latency and error ratios are noise", bounds=_AMOUNT)
+    # 3 % failing is a 30x burn of the 99.9 % command SLO (its budget gone in a day): worth a page,
+    # and low enough that a 10 % spike crosses it within 20 s of a 1m window
     command_error_ratio: float = _value(
-        0.05, "share of commands failing over command_errors_window that pages", bounds=_RATIO
+        0.03, "share of commands failing over command_errors_window that pages", bounds=_RATIO
     )
     command_errors_window: str = _duration("1m", "window of the error share (short: a spike pages within 2 minutes)")
     command_errors_min: int = _value(
         3, "... and at least this many failed commands in the window (a quiet bot)", bounds=_COUNT
     )
-    command_errors_for: str = _duration("30s", "how long the error share must stay high")
+    # one evaluation: with a 1m window a longer `for` filters no burst (a burst keeps the share high
+    # for the whole window), it only delays the page
+    command_errors_for: str = _duration("10s", "how long the error share must stay high")
     track_problem_ratio: float = _value(0.1, "(exceptions + stuck) / starts that warns", bounds=_RATIO)
     track_problem_min: int = _value(5, "... and at least this many exceptions + stuck in the window", bounds=_COUNT)
     track_window: str = _duration("10m", "window of the track problem ratio")

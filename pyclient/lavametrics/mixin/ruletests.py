@@ -664,7 +664,8 @@ def _error_cases(c: MixinConfig) -> list[Case]:
     lag += duration_seconds(c.timings.group_wait_critical)
     page_by = fault + 120 - lag
     cases = []
-    for per_step, failing in ((10, 1), (10, 3), (10, 10), (50, 3)):
+    over = round((t.command_error_ratio + 0.01) * 100)  # one point above the threshold
+    for per_step, failing in ((10, 1), (10, 3), (10, 10), (100, over)):
         share = failing / per_step
         cases.append(
             Case(
@@ -676,10 +677,11 @@ def _error_cases(c: MixinConfig) -> list[Case]:
                 ],
             )
         )
+    under = round((t.command_error_ratio - 0.01) * 100)  # one point below it
     cases += [
         Case(
-            "4% of the commands fail: just under the threshold",
-            _commands(m, per_step=25, errors=lambda i: 1 if i >= warm else 0),
+            f"{under}% of the commands fail: just under the threshold",
+            _commands(m, per_step=100, errors=lambda i: under if i >= warm else 0),
             [(_at(fault + t_), "BotCommandErrorsHigh", []) for t_ in range(0, 300, 30)],
         ),
         Case(
