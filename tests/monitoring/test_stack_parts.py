@@ -178,6 +178,45 @@ def test_drill_times_page_and_resolution_from_the_receivers_log(tmp_path):
     assert line.startswith("| `node-down` (node n1) | `LavalinkNodeDown` | 2 | ") and "| 2 (3), 2 (3) |" in line, line
 
 
+def test_a_run_whose_alert_already_fires_is_invalid_not_timed(tmp_path):
+    """A page still firing from the incident before sends no new notification: a drill that timed
+    it would report the next unrelated notification (or a miss) as this fault's page."""
+    with WebhookReceiver(log_path=tmp_path / "alerts.log") as hook:
+
+        def inject():
+            return faults.Fault("node-down", {"node": "n1"}, time.time(), [faults.Expect(*_exp("n1"))])
+
+        def clear():
+            down = {"labels": {"alertname": "LavalinkNodeDown", "node": "n1", "severity": "critical"}}
+            threading.Timer(0.3, _notify, (hook, "resolved", down)).start()
+
+        result = faults.drill(
+            inject,
+            clear,
+            tmp_path / "alerts.log",
+            fire_timeout=20,
+            resolve_timeout=20,
+            state_of=lambda alert: "firing",
+            every=0.5,
+        )
+    (timing,) = result.timings
+    assert timing.fired is None and result.note.startswith("invalid: LavalinkNodeDown already firing"), result
+    fresh = faults.DrillResult("node-down", {"node": "n1"}, [faults.Timing("LavalinkNodeDown", 40.0, 20.0)], 2, 1, [])
+    (row,) = faults.summarize([result, fresh])
+    assert (
+        row["runs"] == 1
+        and row["invalid_runs"] == 1
+        and row["fired"]
+        == {
+            "min": 40.0,
+            "median": 40.0,
+            "max": 40.0,
+            "missed": 0,
+        }
+    )
+    assert "| 1 (+1 invalid) |" in drill_table([row]), drill_table([row])
+
+
 def _exp(node: str) -> tuple:
     return ("LavalinkNodeDown", "critical", {"node": node})
 

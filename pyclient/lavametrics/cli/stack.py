@@ -276,7 +276,8 @@ def drill_table(summary: list[dict]) -> str:
     for s in summary:
         params = ", ".join(f"{k} {v}" for k, v in s["params"].items())
         rows.append(
-            f"| `{s['kind']}` ({params}) | `{s['alert']}` | {s['runs']} | {span(s['fired'])} | "
+            f"| `{s['kind']}` ({params}) | `{s['alert']}` | {s['runs']}"
+            f"{f' (+{n} invalid)' if (n := s.get('invalid_runs')) else ''} | {span(s['fired'])} | "
             f"{span(s['resolved'])} | "
             f"{', '.join(f'{f} ({n})' for f, n in zip(s['firing_notifications'], s['notifications']))} | "
             f"{', '.join(s['alerts_in_incident']) or '-'} |"

@@ -325,7 +325,13 @@ def drill(
         for e in pending:
             progress(f"{e.alert}: no {status} notification within {timeout:.0f}s")
 
-    if fault.expects:
+    # an alert still firing from the incident before (a burn rate's 5 m window, an inhibited page)
+    # sends no new notification for this fault: timing it would time nothing, so the run is invalid
+    stale = [e.alert for e in fault.expects if state_of(e.alert) == "firing"]
+    if stale:
+        fault.note = f"invalid: {', '.join(stale)} already firing when the fault was injected"
+        progress(f"{fault.note}; not timed")
+    elif fault.expects:
         wait("firing", fault.injected, fire_timeout, "fired")
     clearing = time.time()
     clear_faults()  # node-down: until the node answers again
@@ -353,8 +359,12 @@ def drill(
 def summarize(results: list[DrillResult]) -> Iterator[dict[str, Any]]:
     """Per fault kind and alert: runs, min/median/max of fired and resolved, notifications per incident."""
     groups: dict[tuple[str, str], list[tuple[DrillResult, Timing]]] = {}
+    invalid: dict[tuple[str, str], int] = {}
     for r in results:
         for t in r.timings or [Timing("(none)")]:
+            if r.note.startswith("invalid:"):
+                invalid[(r.kind, t.alert)] = invalid.get((r.kind, t.alert), 0) + 1
+                continue
             groups.setdefault((r.kind, t.alert), []).append((r, t))
 
     def stats(values: list[float | None]) -> dict[str, Any]:
@@ -374,6 +384,7 @@ def summarize(results: list[DrillResult]) -> Iterator[dict[str, Any]]:
             "params": rows[0][0].params,
             "alert": alert,
             "runs": len(rows),
+            "invalid_runs": invalid.get((kind, alert), 0),
             "fired": stats([t.fired for _, t in rows]),
             "resolved": stats([t.resolved for _, t in rows]),
             "notifications": [r.notifications for r, _ in rows],
