@@ -141,13 +141,17 @@ def _burn_alerts(c: MixinConfig, o: Objective) -> list[Alert]:
         threshold = f"{burn * o.budget:.6g}"
         subject = "Bot {{ $labels.job }}: commands burn" if o.name == "commands" else "Playback burns"
         expr = f"{o.ratio_record(long_w)} > {threshold} and {o.ratio_record(short_w)} > {threshold}"
+        # A burn's short window stays high for as long after an incident another page already
+        # told: the error page (commands) for both burns, the fast burn for the slow one. Within
+        # that window a burn is not news; without this it started notifying as that page resolved
+        # (seen in drills: an Alertmanager inhibition ends with its source).
+        earlier = ["BotCommandErrorsHigh"] if o.name == "commands" else []
         if speed == "Slow":
-            # the slow burn's short window stays high for as long after an incident the fast burn
-            # paged for; without this it would start notifying as that page resolved (an
-            # Alertmanager inhibition ends with its source). Not news within that window.
-            fast = f"{'BotCommand' if o.name == 'commands' else 'Playback'}SLOFastBurn"
+            earlier.append(f"{'BotCommand' if o.name == 'commands' else 'Playback'}SLOFastBurn")
+        if earlier:
             on = f"on ({', '.join(o.by)}) " if o.by else "on () "
-            expr += f' unless {on}max_over_time(ALERTS{{alertname="{fast}", alertstate="firing"}}[{short_w}])'
+            names = "|".join(earlier)
+            expr += f' unless {on}max_over_time(ALERTS{{alertname=~"{names}", alertstate="firing"}}[{short_w}])'
         out.append(
             Alert(
                 f"{'BotCommand' if o.name == 'commands' else 'Playback'}SLO{speed}Burn",

@@ -798,9 +798,12 @@ def slo_cases(c: MixinConfig) -> list[Case]:
     minute = 60 // STEP  # steps
     cases = [
         Case(
-            "a fifth of the commands fail",
+            "a fifth of the commands fail: the error page tells, the fast burn keeps quiet",
             _commands(40, per_step=15, errors=lambda i: 3),
-            [(_at(5 * 60), "BotCommandSLOFastBurn", [Fires(job, 0.2)])],
+            [
+                (_at(5 * 60), "BotCommandErrorsHigh", [Fires(job, 0.2)]),
+                (_at(5 * 60), "BotCommandSLOFastBurn", []),
+            ],
         ),
         Case(
             "every command is slower than the SLO bound",
@@ -809,7 +812,7 @@ def slo_cases(c: MixinConfig) -> list[Case]:
         ),
         Case(
             "an outage that ended: the short window clears the page",
-            _commands(40 * minute + 4, per_step=15, errors=lambda i: 3 if i < 10 * minute else 0),
+            _commands(40 * minute + 4, per_step=15, slow=lambda i: 3 if i < 10 * minute else 0),
             [
                 (_at(8 * 60), "BotCommandSLOFastBurn", [Fires(job, 0.2)]),
                 (_at(40 * 60), "BotCommandSLOFastBurn", []),
@@ -818,7 +821,7 @@ def slo_cases(c: MixinConfig) -> list[Case]:
         ),
         Case(
             "an incident the fast burn paged ends: the slow burn does not start notifying as it clears",
-            _commands(50 * minute, per_step=15, errors=lambda i: 4.5 if i < 10 * minute else 0),
+            _commands(50 * minute, per_step=10, slow=lambda i: 3 if i < 10 * minute else 0),
             [
                 (_at(8 * 60), "BotCommandSLOFastBurn", [Fires(job, 0.3)]),
                 # from the fast burn's resolution on (its 5m window empties) until long after the
@@ -850,6 +853,18 @@ def slo_cases(c: MixinConfig) -> list[Case]:
                 _frames("deficit", NODE_A, "0x40"),
             ],
             [(_at(5 * 60), "PlaybackSLOFastBurn", [Fires({}, 75 / 825)])],
+        ),
+        Case(
+            "a failure spike the error page told of: neither burn rate pages during or after it",
+            _commands(50 * minute, per_step=15, errors=lambda i: 4.5 if 2 * minute <= i < 5 * minute else 0),
+            [
+                (_at(4 * 60), "BotCommandErrorsHigh", [Fires(job, 0.3)]),
+                *(
+                    (_at(m * 60), name, [])
+                    for m in range(3, 46, 3)
+                    for name in ("BotCommandSLOFastBurn", "BotCommandSLOSlowBurn")
+                ),
+            ],
         ),
         Case(
             "a frame-loss incident the fast burn paged ends: the slow burn does not start notifying",

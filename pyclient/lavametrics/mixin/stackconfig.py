@@ -114,10 +114,8 @@ def _inhibitions() -> list[dict]:
     return [
         # a node that is down explains everything else about it
         _inhibit("LavalinkNodeDown", 'alertname!="LavalinkNodeDown"', ["node"]),
-        # failing commands are what burns the command budget, fast or slow
-        _inhibit("BotCommandErrorsHigh", 'alertname=~"BotCommandSLO(Fast|Slow)Burn"', ["job"]),
-        # a fast burn already pages for slow commands; the p95 adds nothing (the slow burns keep
-        # quiet by themselves while and after their fast burn fires: see rules._burn_alerts)
+        # a fast burn already pages for slow commands; the p95 adds nothing (the burns keep quiet
+        # by themselves while and after the error page or their fast burn fires: rules._burn_alerts)
         _inhibit("BotCommandSLOFastBurn", 'alertname="BotCommandLatencyHigh"', ["job"]),
     ]
 
