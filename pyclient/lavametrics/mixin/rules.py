@@ -134,6 +134,7 @@ def slo_budget_recording(c: MixinConfig) -> list[dict]:
 
 def _burn_alerts(c: MixinConfig, o: Objective) -> list[Alert]:
     out = []
+    family = f"{'BotCommand' if o.name == 'commands' else 'Playback'}SLO"  # + Fast|Slow + Burn
     for speed, burn, (long_w, short_w), severity in (
         ("Fast", c.slo.fast_burn, c.slo.fast_windows, CRITICAL),
         ("Slow", c.slo.slow_burn, c.slo.slow_windows, WARNING),
@@ -147,14 +148,14 @@ def _burn_alerts(c: MixinConfig, o: Objective) -> list[Alert]:
         # (seen in drills: an Alertmanager inhibition ends with its source).
         earlier = ["BotCommandErrorsHigh"] if o.name == "commands" else []
         if speed == "Slow":
-            earlier.append(f"{'BotCommand' if o.name == 'commands' else 'Playback'}SLOFastBurn")
+            earlier.append(f"{family}FastBurn")
         if earlier:
             on = f"on ({', '.join(o.by)}) " if o.by else "on () "
             names = "|".join(earlier)
             expr += f' unless {on}max_over_time(ALERTS{{alertname=~"{names}", alertstate="firing"}}[{short_w}])'
         out.append(
             Alert(
-                f"{'BotCommand' if o.name == 'commands' else 'Playback'}SLO{speed}Burn",
+                f"{family}{speed}Burn",
                 "slo",
                 severity,
                 expr,
