@@ -253,7 +253,7 @@ def test_faults_page_within_two_minutes(stack, capsys):
         assert len(fault.expects) == 1, fault
         expected[fault.expects[0].alert] = fault.expects[0]
         faults_at[fault.expects[0].alert] = since
-    assert set(expected) == {"LavalinkNodeDown", "LavalinkVoiceCloses", "BotCommandSLOFastBurn"}
+    assert set(expected) == {"LavalinkNodeDown", "LavalinkVoiceCloses", "BotCommandsSlow"}
     started = faults_at["LavalinkNodeDown"]
     latencies = {}
     for alert, since in faults_at.items():

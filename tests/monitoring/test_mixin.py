@@ -281,7 +281,9 @@ def test_required_alerts_exist():
         "LavalinkTrackProblems",
         "LavalinkLoadFailures",
         "LavalinkFrameLoss",
+        "LavalinkFrameLossHigh",
         "LavalinkHeapPressure",
+        "BotCommandsSlow",
         "BotCommandSLOFastBurn",
         "BotCommandSLOSlowBurn",
         "PlaybackSLOFastBurn",
@@ -316,9 +318,26 @@ def test_pages_are_critical_and_warnings_are_not():
         "LavalinkVoiceCloses",
         "BotLavalinkDisconnects",
         "BotCommandErrorsHigh",
+        "BotCommandsSlow",
+        "LavalinkFrameLossHigh",
         "BotCommandSLOFastBurn",
         "PlaybackSLOFastBurn",
     }
+
+
+def test_spike_pages_keep_their_symptoms_and_the_burns_quiet():
+    """A spike page and the alerts that would repeat it: the rule keeps them quiet for their
+    window after it, and Alertmanager holds them back while it fires (one table for both)."""
+    by_name = {a.name: a for a in rules.alerts(C)}
+    am = stackconfig.alertmanager_config(C)
+    inhibited = {(r["source_matchers"][0], r["target_matchers"][0]) for r in am["inhibit_rules"]}
+    for alert, (pages, _on, window) in rules.QUIETED_BY.items():
+        assert f"[{window}])" in by_name[alert].expr and all(p in by_name[alert].expr for p in pages)
+        assert all((f'alertname="{p}"', f'alertname="{alert}"') in inhibited for p in pages)
+    for objective, pages in rules.SPIKE_PAGES.items():
+        assert all(p in by_name for p in pages), objective
+    assert "BotCommandsSlow" in by_name["BotCommandSLOFastBurn"].expr
+    assert "LavalinkFrameLossHigh" in by_name["PlaybackSLOFastBurn"].expr
 
 
 def test_template_expansion_matches_go_formatting():

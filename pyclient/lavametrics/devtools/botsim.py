@@ -134,6 +134,21 @@ class BotSimulator:
                 joined += 1
         return joined
 
+    def drop_connection(self, name: str, timeout: float = 60.0) -> None:
+        """Cut the bot's websocket to the node once it is connected, as a flaky network does; the
+        bot counts the disconnect and connects again by itself (after RECONNECT_DELAY)."""
+        node = self.node(name)
+        deadline = time.monotonic() + timeout
+        while not (node.connected and node.session is not None and node.session.is_open):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"bot simulator: node {name} not connected after {timeout:.0f}s")
+            time.sleep(0.2)
+        node.session.close()
+        while node.connected:  # the node's loop saw the close and counted the disconnect
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"bot simulator: node {name} still connected {timeout:.0f}s after the cut")
+            time.sleep(0.1)
+
     @property
     def metrics_url(self) -> str:
         host, port = str(self.server.server_address[0]), self.server.server_address[1]

@@ -12,9 +12,11 @@ voice-closes   the voice server closes ``count`` connections with ``code``  Lava
                (the bot rejoins after each, as bots do)
 silent-players the voice server drops every connection of the node and the  LavalinkPlaybackSilent
                bot cannot rejoin: players keep their track, no frame moves
-slow-commands  every bot command takes ``seconds``                          BotCommandSLOFastBurn
+node-disconnects the bot's websocket to the node is cut ``count`` times     BotLavalinkDisconnects
+               (a flaky network; the bot reconnects after each)
+slow-commands  every bot command takes ``seconds``                          BotCommandsSlow
 command-errors ``share`` of the bot's commands fail                         BotCommandErrorsHigh
-frame-loss     the players' HTTP source delivers ``1 - share`` of real time PlaybackSLOFastBurn
+frame-loss     the players' HTTP source delivers ``1 - share`` of real time LavalinkFrameLossHigh
 ============== ============================================================ ==========================
 
 The drill (:func:`drill`) injects, waits for the webhook receiver to log the page, clears the
@@ -38,7 +40,15 @@ from lavametrics.mixin.config import MixinConfig
 if TYPE_CHECKING:
     from lavametrics.devtools.stack import Stack
 
-KINDS = ("node-down", "voice-closes", "silent-players", "slow-commands", "command-errors", "frame-loss")
+KINDS = (
+    "node-down",
+    "voice-closes",
+    "silent-players",
+    "node-disconnects",
+    "slow-commands",
+    "command-errors",
+    "frame-loss",
+)
 SILENT_PLAYBACK_ALERTS = ("LavalinkPlaybackSilent",)
 DEFAULT_SHARE = {"command-errors": 0.3, "frame-loss": 0.3}
 DEFAULT_SLOW_SECONDS = 3.0
@@ -105,9 +115,11 @@ def expectations(kind: str, params: dict[str, Any], config: MixinConfig) -> tupl
         "node-down": [(("LavalinkNodeDown",), {"node": node})],
         "voice-closes": [(("LavalinkVoiceCloses",), {"node": node, "code": str(params.get("code"))})],
         "silent-players": [(SILENT_PLAYBACK_ALERTS, {"node": node})],
-        "slow-commands": [(("BotCommandSLOFastBurn",), {"job": "bot"})],
+        "node-disconnects": [(("BotLavalinkDisconnects",), {"job": "bot", "node": node})],
+        "slow-commands": [(("BotCommandsSlow",), {"job": "bot"})],
         "command-errors": [(("BotCommandErrorsHigh",), {"job": "bot"})],
-        "frame-loss": [(("PlaybackSLOFastBurn",), {})],
+        # the source slows every player, so every node that plays loses frames: any node's page
+        "frame-loss": [(("LavalinkFrameLossHigh",), {})],
     }
     wanted = table[kind]
     out, missing = [], []
@@ -123,13 +135,15 @@ def expectations(kind: str, params: dict[str, Any], config: MixinConfig) -> tupl
 
 def _defaults(stack: Stack, kind: str, params: dict[str, Any]) -> dict[str, Any]:
     p = {k: v for k, v in params.items() if v is not None}
-    if kind in ("node-down", "voice-closes", "silent-players"):
+    if kind in ("node-down", "voice-closes", "silent-players", "node-disconnects"):
         p.setdefault("node", next(iter(stack.nodes)))
         if p["node"] not in stack.nodes:
             raise FaultError(f"no node {p['node']!r} in the stack (nodes: {', '.join(stack.nodes)})")
     if kind == "voice-closes":
         p.setdefault("code", DEFAULT_CODE)
         p.setdefault("count", stack.config.thresholds.voice_closes_max + 1)
+    if kind == "node-disconnects":
+        p.setdefault("count", stack.config.thresholds.disconnects_max + 1)
     if kind == "slow-commands":
         p.setdefault("seconds", DEFAULT_SLOW_SECONDS)
     if kind in DEFAULT_SHARE:
@@ -156,6 +170,12 @@ def inject(stack: Stack, kind: str, **params: Any) -> Fault:
     elif kind == "silent-players":
         bot.lose_voice(p["node"])
         _close_voice(stack, p["node"], DEFAULT_CODE, len(bot.node(p["node"]).guilds))
+    elif kind == "node-disconnects":
+        for _ in range(int(p["count"])):
+            try:
+                bot.drop_connection(p["node"])
+            except TimeoutError as exc:
+                raise FaultError(str(exc)) from None
     elif kind == "slow-commands":
         bot.set_slow(float(p["seconds"]))
     elif kind == "command-errors":

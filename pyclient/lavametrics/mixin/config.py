@@ -277,18 +277,29 @@ class Thresholds:
     )
     command_latency_for: str = _duration("5m", "... this long warns")
     command_min_rate: float = _value(0.02, "commands/s below which latency and error ratios are noise", bounds=_AMOUNT)
-    # 3 % failing is a 30x burn of the 99.9 % command SLO (its budget gone in a day): worth a page,
-    # and low enough that a 10 % spike crosses it within 20 s of a 1m window
+    # The command pages read one short window: a spike of bad commands (the SLO's two kinds:
+    # failed, or slower than slo.commands_latency_seconds) pages within a minute, where the
+    # burn-rate pages need their 1h window to fill. 3 % failing is a 30x burn of the 99.9 %
+    # command SLO (its budget gone in a day): worth a page, and low enough that a 10 % spike
+    # crosses it within 20 s of a 1m window
     command_error_ratio: float = _value(
-        0.03, "share of commands failing over command_errors_window that pages", bounds=_RATIO
+        0.03, "share of commands failing over command_page_window that pages", bounds=_RATIO
     )
-    command_errors_window: str = _duration("1m", "window of the error share (short: a spike pages within 2 minutes)")
-    command_errors_min: int = _value(
-        3, "... and at least this many failed commands in the window (a quiet bot)", bounds=_COUNT
+    # 5 % slower than the SLO's bound is "the minute's p95 is above it"
+    command_slow_ratio: float = _value(
+        0.05,
+        "share of commands slower than slo.commands_latency_seconds over command_page_window that pages",
+        bounds=_RATIO,
+    )
+    command_page_window: str = _duration(
+        "1m", "window of the failing and slow shares (short: a spike pages within a minute)"
+    )
+    command_page_min: int = _value(
+        3, "... and at least this many failed (or slow) commands in the window (a quiet bot)", bounds=_COUNT
     )
     # one evaluation: with a 1m window a longer `for` filters no burst (a burst keeps the share high
     # for the whole window), it only delays the page
-    command_errors_for: str = _duration("10s", "how long the error share must stay high")
+    command_page_for: str = _duration("10s", "how long the failing or slow share must stay high")
     track_problem_ratio: float = _value(0.1, "(exceptions + stuck) / starts that warns", bounds=_RATIO)
     track_problem_min: int = _value(5, "... and at least this many exceptions + stuck in the window", bounds=_COUNT)
     track_window: str = _duration("10m", "window of the track problem ratio")
@@ -305,6 +316,13 @@ class Thresholds:
         50.0, "expected frames/s below which loss is not judged (one player)", bounds=_AMOUNT
     )
     frame_loss_for: str = _duration("5m", "how long frame loss must stay high")
+    # the page beside that warning: loss a listener hears as broken audio, over one minute so it
+    # pages within a minute (the playback burn needs its 1h window to fill)
+    frame_loss_page_ratio: float = _value(
+        0.05, "(nulled + deficit) / expected frames on a node over frame_loss_page_window that pages", bounds=_RATIO
+    )
+    frame_loss_page_window: str = _duration("1m", "window of frame_loss_page_ratio")
+    frame_loss_page_for: str = _duration("10s", "how long that loss must stay high")
     heap_used_ratio: float = _value(0.9, "JVM heap used / max that warns", bounds=_RATIO)
     heap_for: str = _duration("10m", "how long the heap must stay that full")
 

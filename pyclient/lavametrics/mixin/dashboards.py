@@ -97,7 +97,7 @@ def commands(c: MixinConfig) -> Dashboard:
                 "Error ratio by command",
                 f"Share of each command's invocations that raised an error. BotCommandErrorsHigh pages when more "
                 f"than {c.thresholds.command_error_ratio:.0%} of all of a bot's commands fail over "
-                f"{c.thresholds.command_errors_window}.",
+                f"{c.thresholds.command_page_window}.",
                 "percentunit",
                 (
                     Target(

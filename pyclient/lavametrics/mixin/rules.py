@@ -10,7 +10,9 @@ let ``LavalinkNodeDown`` silence that node's other alerts (its symptoms).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from prometheus_client.utils import floatToGoString
 
 from lavametrics.mixin.config import MixinConfig, duration_seconds
 from lavametrics.mixin.slo import Objective, objectives, windows
@@ -143,16 +145,13 @@ def _burn_alerts(c: MixinConfig, o: Objective) -> list[Alert]:
         subject = "Bot {{ $labels.job }}: commands burn" if o.name == "commands" else "Playback burns"
         expr = f"{o.ratio_record(long_w)} > {threshold} and {o.ratio_record(short_w)} > {threshold}"
         # A burn's short window stays high for as long after an incident another page already
-        # told: the error page (commands) for both burns, the fast burn for the slow one. Within
+        # told: the spike pages for both burns, the fast burn for the slow one. Within
         # that window a burn is not news; without this it started notifying as that page resolved
         # (seen in drills: an Alertmanager inhibition ends with its source).
-        earlier = ["BotCommandErrorsHigh"] if o.name == "commands" else []
+        earlier = list(SPIKE_PAGES[o.name])
         if speed == "Slow":
             earlier.append(f"{family}FastBurn")
-        if earlier:
-            on = f"on ({', '.join(o.by)}) " if o.by else "on () "
-            names = "|".join(earlier)
-            expr += f' unless {on}max_over_time(ALERTS{{alertname=~"{names}", alertstate="firing"}}[{short_w}])'
+        expr = quiet_after(expr, earlier, o.by, short_w)
         out.append(
             Alert(
                 f"{family}{speed}Burn",
@@ -172,6 +171,36 @@ def _burn_alerts(c: MixinConfig, o: Objective) -> list[Alert]:
     return out
 
 
+def quiet_after(expr: str, pages: list[str] | tuple[str, ...], on: tuple[str, ...], window: str) -> str:
+    """``expr``, kept quiet while any of ``pages`` fires for the same ``on`` labels, and for
+    ``window`` after: an alert whose own window outlasts the page that already told of the
+    incident would otherwise start notifying just as that page resolves."""
+    if not pages:
+        return expr
+    fired = f'ALERTS{{alertname=~"{"|".join(pages)}", alertstate="firing"}}'
+    return f"{expr} unless on ({', '.join(on)}) max_over_time({fired}[{window}])"
+
+
+# Symptoms another page already tells of: alert -> (the pages, the labels that make them one
+# incident, the alert's own window). The rule keeps the alert quiet for its window after those
+# pages (quiet_after) and Alertmanager inhibits it while they fire (stackconfig), so it shows as
+# held back there rather than missing.
+QUIETED_BY: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
+    "BotCommandLatencyHigh": (("BotCommandsSlow", "BotCommandSLOFastBurn"), ("job",), "5m"),
+    "LavalinkFrameLoss": (("LavalinkFrameLossHigh",), ("job", "node"), "5m"),
+}
+
+
+# The pages that tell of a spike of an objective's bad events within a minute. A burn-rate page
+# reads its 1h window, so it cannot page a spike that fast (at 100 % bad it crosses 14.4x the
+# budget after 52 s of the hour, then scrape, evaluation and group wait); these pages do, and
+# the burns page what they cannot see: a budget burning steadily below their thresholds.
+SPIKE_PAGES = {
+    "commands": ("BotCommandErrorsHigh", "BotCommandsSlow"),
+    "playback": ("LavalinkFrameLossHigh", "LavalinkPlaybackSilent"),
+}
+
+
 def _budget_gone(c: MixinConfig, burn: float) -> str:
     hours = duration_seconds(c.slo.period) / burn / 3600
     return f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.0f} hours"
@@ -186,8 +215,18 @@ def alerts(c: MixinConfig) -> list[Alert]:
         else f"lavametrics_voice_closes_total{{{n}}}"
     )
     disc_sel = f'bot_lavalink_node_events_total{{{b}, event="disconnected"}}'
-    errors = f'sum by (job) (increase(bot_commands_total{{{b}, outcome="error"}}[{t.command_errors_window}]))'
-    commands = f"sum by (job) (increase(bot_commands_total{{{b}}}[{t.command_errors_window}]))"
+    w = t.command_page_window
+    errors = f'sum by (job) (increase(bot_commands_total{{{b}, outcome="error"}}[{w}]))'
+    commands = f"sum by (job) (increase(bot_commands_total{{{b}}}[{w}]))"
+    timed = f"sum by (job) (increase(bot_command_duration_seconds_count{{{b}}}[{w}]))"
+    within = floatToGoString(c.slo.commands_latency_seconds)
+    slow = f'({timed} - sum by (job) (increase(bot_command_duration_seconds_bucket{{{b}, le="{within}"}}[{w}])))'
+    fw = t.frame_loss_page_window
+    lost = (
+        f"sum by (job, node) (rate(lavametrics_frames_nulled_total{{{n}}}[{fw}]) "
+        f"+ rate(lavametrics_frames_deficit_total{{{n}}}[{fw}]))"
+    )
+    expected = f"({lost} + sum by (job, node) (rate(lavametrics_frames_sent_total{{{n}}}[{fw}])))"
     sent = f"sum by (job, node) (rate(lavametrics_frames_sent_total{{{n}}}[{t.silent_window}]))"
     playing = f'sum by (job, node) (lavametrics_players{{{n}, state="playing"}})'
     track_bad = (
@@ -307,6 +346,17 @@ def alerts(c: MixinConfig) -> list[Alert]:
             f"{t.frame_loss_for} (threshold {t.frame_loss_ratio:.0%}): listeners hear stutter.",
         ),
         Alert(
+            "LavalinkFrameLossHigh",
+            "node",
+            CRITICAL,
+            f"{lost} / {expected} > {t.frame_loss_page_ratio:g} and {expected} > {t.frame_loss_min_frames:g}",
+            t.frame_loss_page_for,
+            "Audio on {{ $labels.node }} is breaking up",
+            f"{{{{ $value | humanizePercentage }}}} of the audio frames the node's players should have sent over "
+            f"the last {fw} were nulled or never sent (page above {t.frame_loss_page_ratio:.0%}): listeners "
+            "hear audio cut in and out.",
+        ),
+        Alert(
             "LavalinkHeapPressure",
             "node",
             WARNING,
@@ -354,15 +404,26 @@ def alerts(c: MixinConfig) -> list[Alert]:
             "BotCommandErrorsHigh",
             "bot",
             CRITICAL,
-            f"{errors} / {commands} > {t.command_error_ratio:g} "
-            f"and {errors} > {_window_count(t.command_errors_min - 1)}",
-            t.command_errors_for,
+            f"{errors} / {commands} > {t.command_error_ratio:g} and {errors} > {_window_count(t.command_page_min - 1)}",
+            t.command_page_for,
             "Commands of {{ $labels.job }} fail",
             f"{{{{ $value | humanizePercentage }}}} of commands raised an error over the last "
-            f"{t.command_errors_window}, above {t.command_error_ratio:.0%} for {t.command_errors_for} "
-            f"(at least {t.command_errors_min} failed).",
+            f"{w}, above {t.command_error_ratio:.0%} for {t.command_page_for} "
+            f"(at least {t.command_page_min} failed).",
+        ),
+        Alert(
+            "BotCommandsSlow",
+            "bot",
+            CRITICAL,
+            f"{slow} / {timed} > {t.command_slow_ratio:g} and {slow} > {_window_count(t.command_page_min - 1)}",
+            t.command_page_for,
+            "Commands of {{ $labels.job }} are slow",
+            f"{{{{ $value | humanizePercentage }}}} of commands took longer than {c.slo.commands_latency_seconds:g}s "
+            f"(the command SLO's bound) over the last {w}, above {t.command_slow_ratio:.0%} for "
+            f"{t.command_page_for} (at least {t.command_page_min} slow).",
         ),
     ]
+    found = [replace(a, expr=quiet_after(a.expr, *QUIETED_BY[a.name])) if a.name in QUIETED_BY else a for a in found]
     for o in objectives(c):
         found.extend(_burn_alerts(c, o))
     return found

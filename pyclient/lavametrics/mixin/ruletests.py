@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from prometheus_client.utils import floatToGoString
 
@@ -130,6 +130,9 @@ class Case:
     input: list[dict]
     checks: list[tuple[str, str, list[Fires]]]  # (eval time, alert name, expected firing alerts)
     interval: str = f"{STEP}s"
+    # (eval time, alert name, labels): the alert fires by then. Checked through ALERTS, whose
+    # value does not depend on the window still filling, where an annotation's $value would
+    firing: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
 
 
 def _at(seconds: float) -> str:
@@ -294,7 +297,7 @@ def node_cases(c: MixinConfig) -> list[Case]:
             [(_at(14 * STEP), "LavalinkVoiceCloses", [Fires({"job": "lavalink", "node": "a", "code": "4006"})])],
         ),
     ]
-    cases += _silent_cases(c)
+    cases += _silent_cases(c) + _frame_loss_page_cases(c)
     # tracks: exceptions + stuck against starts
     yt = {"source": "youtube"}
     ex = lambda node, sev="fault": {**node, **yt, "severity": sev}  # noqa: E731
@@ -375,15 +378,15 @@ def node_cases(c: MixinConfig) -> list[Case]:
             "a node nulls and misses frames",
             [
                 frames("sent", NODE_A, f"0+1500x{m}"),
-                frames("nulled", NODE_A, f"0x{warm} 0+60x{m - warm}"),
-                frames("deficit", NODE_A, f"0x{warm} 0+30x{m - warm}"),
+                frames("nulled", NODE_A, f"0x{warm} 0+30x{m - warm}"),
+                frames("deficit", NODE_A, f"0x{warm} 0+15x{m - warm}"),
                 frames("sent", NODE_B, f"0+1500x{m}"),
                 frames("nulled", NODE_B, f"0x{m}"),
                 frames("deficit", NODE_B, f"0x{m}"),
             ],
             [
                 (_at(warm * STEP + hold - STEP), "LavalinkFrameLoss", []),
-                (_at(warm * STEP + 300 + hold), "LavalinkFrameLoss", [Fires(lossy, 90 / 1590)]),
+                (_at(warm * STEP + 300 + hold), "LavalinkFrameLoss", [Fires(lossy, 45 / 1545)]),
             ],
         ),
         Case(
@@ -443,6 +446,86 @@ def node_cases(c: MixinConfig) -> list[Case]:
                 series("jvm_memory_bytes_max", {**NODE_A, **heap}, f"-1x{m}"),
             ],
             [(_at(hold + 2 * STEP), "LavalinkHeapPressure", [])],
+        ),
+    ]
+    return cases
+
+
+def _frame_loss_page_cases(c: MixinConfig) -> list[Case]:
+    """LavalinkFrameLossHigh pages on a node's share of lost frames over one minute: within a
+    minute when a third of the audio is gone, never for a short stall or too few players."""
+    t = c.thresholds
+    window = duration_seconds(t.frame_loss_page_window)
+    warm = _steps(window) + 4  # a node that has been playing: rate() reads its whole window
+    fault = warm * STEP
+    m = warm + _steps(window + duration_seconds(t.frame_loss_page_for)) + 40
+    per_step = 3 * 50 * STEP  # three players' frames
+    lossy = {"job": "lavalink", "node": "a"}
+    lag = _page_lag(c)
+
+    def node(lost_at) -> list[dict]:
+        lost = [sum(lost_at(k) for k in range(i)) for i in range(m)]
+        return [
+            _frames("sent", NODE_A, explicit([i * per_step - lost[i] for i in range(m)])),
+            _frames("nulled", NODE_A, explicit(lost)),
+            _frames("deficit", NODE_A, f"0x{m}"),
+        ]
+
+    cases = []
+    over = t.frame_loss_page_ratio + 0.01
+    for share, within in ((1.0, 60), (0.3, 60), (0.1, 120), (over, 120)):
+        lost = round(share * per_step)
+        cases.append(
+            Case(
+                f"a node loses {share:.0%} of its frames: a page within {within} s",
+                node(lambda k, n=lost: n if k >= warm else 0),
+                [
+                    (_at(fault), "LavalinkFrameLossHigh", []),
+                    (_at(fault + window + 3 * STEP), "LavalinkFrameLossHigh", [Fires(lossy, lost / per_step)]),
+                    # the warning about the same loss keeps quiet: the page told
+                    *((_at(fault + t_), "LavalinkFrameLoss", []) for t_ in range(0, (m - warm) * STEP, 60)),
+                ],
+                firing=[(_at(fault + within - lag), "LavalinkFrameLossHigh", lossy)],
+            )
+        )
+    under = round((t.frame_loss_page_ratio - 0.01) * per_step)
+    stall = round(2 * 150)  # every player stalls for 2 s: 300 frames
+    cases += [
+        Case(
+            "a node loses just under the page's share",
+            node(lambda k: under if k >= warm else 0),
+            [(_at(fault + t_), "LavalinkFrameLossHigh", []) for t_ in range(0, 300, 30)],
+        ),
+        Case(
+            "a 2 s stall of every player is no page",
+            node(lambda k: stall if k == warm else 0),
+            [(_at(fault + t_), "LavalinkFrameLossHigh", []) for t_ in range(0, 120, 10)],
+        ),
+        Case(
+            "the page clears once the frames flow again",
+            node(lambda k: 450 if warm <= k < warm + 18 else 0),
+            [
+                (_at(fault + 170), "LavalinkFrameLossHigh", [Fires(lossy, 0.3)]),
+                (_at(fault + 180 + window + 2 * STEP), "LavalinkFrameLossHigh", []),
+            ],
+        ),
+        Case(
+            "less than one player's frames is too little to judge",
+            [
+                _frames("sent", NODE_A, f"0+300x{m}"),
+                _frames("nulled", NODE_A, f"0+150x{m}"),
+                _frames("deficit", NODE_A, f"0x{m}"),
+            ],
+            [(_at(fault + t_), "LavalinkFrameLossHigh", []) for t_ in range(0, 120, 20)],
+        ),
+        Case(
+            "a node restart (counters back to 0) is no loss",
+            [
+                _frames("sent", NODE_A, f"0+1500x20 0+1500x{m}"),
+                _frames("nulled", NODE_A, f"0x20 0x{m}"),
+                _frames("deficit", NODE_A, f"0x20 0x{m}"),
+            ],
+            [(_at(t_ * STEP), "LavalinkFrameLossHigh", []) for t_ in range(18, 30, 2)],
         ),
     ]
     return cases
@@ -594,7 +677,8 @@ def _latency_cases(c: MixinConfig) -> list[Case]:
     play = {"job": "bot", "command": "play"}
     cases = []
     for name, parts in (
-        ("every command takes 3 s", [(1.0, 3.0)]),
+        # (a p95 above the SLO's bound, 2.5 s, pages as BotCommandsSlow, which keeps this one quiet)
+        ("every command takes 2.4 s", [(1.0, 2.4)]),
         ("every command takes 1.1 s", [(1.0, 1.1)]),
         ("90% of commands take 0.4 s, 10% take 2.4 s", [(0.9, 0.4), (0.1, 2.4)]),
         ("a true p95 just over the threshold (6% of commands slow)", [(0.94, 0.4), (0.06, threshold + 0.1)]),
@@ -652,8 +736,8 @@ def _histogram_commands(steps: int, per_step: list[float], command: str = "play"
 def _error_cases(c: MixinConfig) -> list[Case]:
     """BotCommandErrorsHigh pages on the share of commands failing, fast, but not on a quiet bot."""
     t = c.thresholds
-    hold = duration_seconds(t.command_errors_for)
-    window = duration_seconds(t.command_errors_window)
+    hold = duration_seconds(t.command_page_for)
+    window = duration_seconds(t.command_page_window)
     warm = _steps(window) + 4  # healthy traffic first: the fault starts on a running bot
     fault = warm * STEP
     m = warm + _steps(window + hold) + 30
@@ -722,9 +806,89 @@ def _error_cases(c: MixinConfig) -> list[Case]:
     return cases
 
 
+def _page_lag(c: MixinConfig) -> float:
+    """What a page adds to its rule's own time before it reaches the webhook: one scrape, one
+    evaluation and Alertmanager's group wait."""
+    t = c.timings
+    return sum(duration_seconds(x) for x in (t.scrape_interval, t.evaluation_interval, t.group_wait_critical))
+
+
+def _slow_cases(c: MixinConfig) -> list[Case]:
+    """BotCommandsSlow pages on the share of commands slower than the SLO's bound, within a
+    minute for an outage, but not on a quiet bot's few slow commands."""
+    t = c.thresholds
+    bound = c.slo.commands_latency_seconds
+    window = duration_seconds(t.command_page_window)
+    warm = _steps(window) + 4  # healthy traffic first: the fault starts on a running bot
+    fault = warm * STEP
+    m = warm + _steps(window + duration_seconds(t.command_page_for)) + 30
+    job = {"job": "bot"}
+    lag = _page_lag(c)
+    cases = []
+    over = round((t.command_slow_ratio + 0.01) * 100)  # one point above the threshold
+    for per_step, slow, within in ((10, 10, 60), (10, 3, 60), (10, 1, 120), (100, over, 120)):
+        share = slow / per_step
+        cases.append(
+            Case(
+                f"{share:.0%} of a busy bot's commands are slower than {bound:g} s: a page within {within} s",
+                _commands(m, per_step=per_step, slow=lambda i, k=slow: k if i >= warm else 0),
+                [
+                    (_at(fault), "BotCommandsSlow", []),
+                    (_at(fault + window + 3 * STEP), "BotCommandsSlow", [Fires(job, share)]),
+                ],
+                firing=[(_at(fault + within - lag), "BotCommandsSlow", job)],
+            )
+        )
+    under = round((t.command_slow_ratio - 0.01) * 100)  # one point below it
+    at_bound = [[bound] * 10 if i >= warm else [0.2] * 10 for i in range(m)]  # le is inclusive
+    cases += [
+        Case(
+            f"{under}% of the commands are slow: just under the threshold",
+            _commands(m, per_step=100, slow=lambda i: under if i >= warm else 0),
+            [(_at(fault + t_), "BotCommandsSlow", []) for t_ in range(0, 300, 30)],
+        ),
+        Case(
+            f"every command takes exactly the bound ({bound:g} s): within the objective",
+            [
+                *histogram("bot_command_duration_seconds", {**BOT, "command": "play"}, at_bound),
+                series("bot_commands_total", {**BOT, "command": "play", "outcome": "success"}, f"0+10x{m}"),
+                series("bot_commands_total", {**BOT, "command": "play", "outcome": "error"}, f"0x{m}"),
+            ],
+            [(_at(fault + t_), "BotCommandsSlow", []) for t_ in range(0, 180, 20)],
+        ),
+        Case(
+            "two slow commands in a minute on a quiet bot do not page",
+            _commands(m, per_step=1, slow=lambda i: 1 if warm <= i < warm + 2 else 0),
+            [(_at(fault + t_), "BotCommandsSlow", []) for t_ in range(0, 180, 20)],
+        ),
+        Case(
+            "a bot restart (counters back to 0) is no slow spike",
+            _commands(m, per_step=20, reset_at=m // 2),
+            [(_at((m // 2 + t_) * STEP), "BotCommandsSlow", []) for t_ in range(0, 12, 2)],
+        ),
+        Case(
+            "the slow page clears once commands are fast again",
+            _commands(m, per_step=10, slow=lambda i: 3 if warm <= i < warm + 18 else 0),
+            [
+                (_at(fault + 170), "BotCommandsSlow", [Fires(job, 0.3)]),
+                (_at(fault + 180 + window + 2 * STEP), "BotCommandsSlow", []),
+            ],
+        ),
+        Case(
+            "slow commands the slow page told of: the p95 warning keeps quiet during and after",
+            _commands(m + 60, per_step=10, slow=lambda i: 10 if warm <= i < warm + 60 else 0),
+            [
+                (_at(fault + 300), "BotCommandsSlow", [Fires(job, 1.0)]),
+                *((_at(fault + t_), "BotCommandLatencyHigh", []) for t_ in range(0, 900, 60)),
+            ],
+        ),
+    ]
+    return cases
+
+
 def bot_cases(c: MixinConfig) -> list[Case]:
     t = c.thresholds
-    cases = _latency_cases(c) + _error_cases(c)
+    cases = _latency_cases(c) + _error_cases(c) + _slow_cases(c)
     hold = duration_seconds(t.bot_down_for)
     m = _steps(hold) + 8
     cases += [
@@ -806,24 +970,36 @@ def slo_cases(c: MixinConfig) -> list[Case]:
             ],
         ),
         Case(
-            "every command is slower than the SLO bound",
+            "every command is slower than the SLO bound: the slow page tells, the fast burn keeps quiet",
             _commands(40, per_step=15, slow=lambda i: 15),
-            [(_at(5 * 60), "BotCommandSLOFastBurn", [Fires(job, 1.0)])],
+            [
+                (_at(5 * 60), "BotCommandsSlow", [Fires(job, 1.0)]),
+                (_at(5 * 60), "BotCommandSLOFastBurn", []),
+            ],
+        ),
+        # 4 % of commands slow: under the slow page's 5 %, a 40x burn of the 99.9 % objective
+        Case(
+            "4% of commands slower than the SLO bound: the fast burn pages what the slow page cannot",
+            _commands(40, per_step=25, slow=lambda i: 1),
+            [
+                (_at(5 * 60), "BotCommandSLOFastBurn", [Fires(job, 0.04)]),
+                (_at(5 * 60), "BotCommandsSlow", []),
+            ],
         ),
         Case(
             "an outage that ended: the short window clears the page",
-            _commands(40 * minute + 4, per_step=15, slow=lambda i: 3 if i < 10 * minute else 0),
+            _commands(40 * minute + 4, per_step=25, slow=lambda i: 1 if i < 10 * minute else 0),
             [
-                (_at(8 * 60), "BotCommandSLOFastBurn", [Fires(job, 0.2)]),
+                (_at(8 * 60), "BotCommandSLOFastBurn", [Fires(job, 0.04)]),
                 (_at(40 * 60), "BotCommandSLOFastBurn", []),
                 (_at(40 * 60), "BotCommandSLOSlowBurn", []),
             ],
         ),
         Case(
             "an incident the fast burn paged ends: the slow burn does not start notifying as it clears",
-            _commands(50 * minute, per_step=10, slow=lambda i: 3 if i < 10 * minute else 0),
+            _commands(50 * minute, per_step=25, slow=lambda i: 1 if i < 10 * minute else 0),
             [
-                (_at(8 * 60), "BotCommandSLOFastBurn", [Fires(job, 0.3)]),
+                (_at(8 * 60), "BotCommandSLOFastBurn", [Fires(job, 0.04)]),
                 # from the fast burn's resolution on (its 5m window empties) until long after the
                 # slow burn's own 30m window did: quiet
                 *(
@@ -845,14 +1021,31 @@ def slo_cases(c: MixinConfig) -> list[Case]:
         ),
     ]
     cases += [
+        # 4 % of frames lost: under the node's frame-loss page (5 %), a 40x burn of the objective
         Case(
-            "a node nulls one frame in eleven",
+            "a node nulls one frame in 25: the fast burn pages what the node's page cannot",
             [
-                _frames("sent", NODE_A, "0+750x40"),
-                _frames("nulled", NODE_A, "0+75x40"),
+                _frames("sent", NODE_A, "0+720x40"),
+                _frames("nulled", NODE_A, "0+30x40"),
                 _frames("deficit", NODE_A, "0x40"),
             ],
-            [(_at(5 * 60), "PlaybackSLOFastBurn", [Fires({}, 75 / 825)])],
+            [(_at(5 * 60), "PlaybackSLOFastBurn", [Fires({}, 0.04)]), (_at(5 * 60), "LavalinkFrameLossHigh", [])],
+        ),
+        Case(
+            "a node nulls one frame in ten: the node's page tells, the playback burns keep quiet during and after",
+            [
+                _frames("sent", NODE_A, f"0+675x{50 * minute}"),
+                _frames("nulled", NODE_A, explicit([75 * min(i, 10 * minute) for i in range(50 * minute + 1)])),
+                _frames("deficit", NODE_A, f"0x{50 * minute}"),
+            ],
+            [
+                (_at(5 * 60), "LavalinkFrameLossHigh", [Fires({"job": "lavalink", "node": "a"}, 0.1)]),
+                *(
+                    (_at(m * 60), name, [])
+                    for m in range(1, 46, 3)
+                    for name in ("PlaybackSLOFastBurn", "PlaybackSLOSlowBurn")
+                ),
+            ],
         ),
         Case(
             "a failure spike the error page told of: neither burn rate pages during or after it",
@@ -869,12 +1062,12 @@ def slo_cases(c: MixinConfig) -> list[Case]:
         Case(
             "a frame-loss incident the fast burn paged ends: the slow burn does not start notifying",
             [
-                _frames("sent", NODE_A, f"0+900x{50 * minute}"),
-                _frames("nulled", NODE_A, explicit([100 * min(i, 10 * minute) for i in range(50 * minute + 1)])),
+                _frames("sent", NODE_A, f"0+960x{50 * minute}"),
+                _frames("nulled", NODE_A, explicit([40 * min(i, 10 * minute) for i in range(50 * minute + 1)])),
                 _frames("deficit", NODE_A, f"0x{50 * minute}"),
             ],
             [
-                (_at(8 * 60), "PlaybackSLOFastBurn", [Fires({}, 0.1)]),
+                (_at(8 * 60), "PlaybackSLOFastBurn", [Fires({}, 0.04)]),
                 *(
                     (_at(m * 60), name, [])
                     for m in range(16, 46, 3)
@@ -962,7 +1155,25 @@ def _test_group(c: MixinConfig, case: Case, by_name: dict[str, Alert]) -> dict:
             annotations = {k: expand(v, labels, f.value) for k, v in alert.rule(c)["annotations"].items()}
             expected.append({"exp_labels": labels, "exp_annotations": annotations})
         checks.append({"eval_time": when, "alertname": name, "exp_alerts": expected})
-    return {"name": case.name, "interval": case.interval, "input_series": case.input, "alert_rule_test": checks}
+    group = {"name": case.name, "interval": case.interval, "input_series": case.input, "alert_rule_test": checks}
+    if case.firing:
+        group["promql_expr_test"] = [
+            {
+                "expr": f'ALERTS{{alertname="{name}", alertstate="firing"}}',
+                "eval_time": when,
+                "exp_samples": [
+                    {
+                        "labels": "ALERTS"
+                        + _labels(
+                            {"alertname": name, "alertstate": "firing", **labels, "severity": by_name[name].severity}
+                        ),
+                        "value": 1,
+                    }
+                ],
+            }
+            for when, name, labels in case.firing
+        ]
+    return group
 
 
 RULE_FILES = ("../rules/lavametrics-recording.yml", "../rules/lavametrics-alerts.yml")

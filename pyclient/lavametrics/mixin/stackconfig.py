@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lavametrics.mixin.config import MixinConfig
-from lavametrics.mixin.rules import CRITICAL, WARNING
+from lavametrics.mixin.rules import CRITICAL, QUIETED_BY, WARNING
 
 
 @dataclass(frozen=True)
@@ -114,9 +114,13 @@ def _inhibitions() -> list[dict]:
     return [
         # a node that is down explains everything else about it
         _inhibit("LavalinkNodeDown", 'alertname!="LavalinkNodeDown"', ["node"]),
-        # a fast burn already pages for slow commands; the p95 adds nothing (the burns keep quiet
-        # by themselves while and after the error page or their fast burn fires: rules._burn_alerts)
-        _inhibit("BotCommandSLOFastBurn", 'alertname="BotCommandLatencyHigh"', ["job"]),
+        # symptoms another page already tells of (the rules keep them quiet for their own window
+        # after it too: rules.QUIETED_BY)
+        *(
+            _inhibit(page, f'alertname="{alert}"', list(on))
+            for alert, (pages, on, _window) in QUIETED_BY.items()
+            for page in pages
+        ),
     ]
 
 
