@@ -165,7 +165,9 @@ def test_timeseries_thresholds_are_visible():
         ("lavametrics-commands", "p95 latency by command", C.thresholds.command_p95_seconds),
         ("lavametrics-commands", "Error ratio by command", C.thresholds.command_error_ratio),
         ("lavametrics-commands", "Command SLO burn rate", C.slo.fast_burn),
+        ("lavametrics-commands", "Share of commands over the SLO bound", C.thresholds.command_slow_ratio),
         ("lavametrics-playback", "Frame loss ratio", C.thresholds.frame_loss_ratio),
+        ("lavametrics-playback", "Frame loss ratio", C.thresholds.frame_loss_page_ratio),
         ("lavametrics-playback", "Playback SLO burn rate", C.slo.fast_burn),
     ],
 )

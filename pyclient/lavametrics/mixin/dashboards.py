@@ -69,7 +69,9 @@ def commands(c: MixinConfig) -> Dashboard:
             ),
             Panel(
                 "Share of commands over the SLO bound",
-                f"Commands slower than {c.slo.commands_latency_seconds:g} s (the bound the command SLO counts as bad).",
+                f"Commands slower than {c.slo.commands_latency_seconds:g} s (the bound the command SLO counts as bad). "
+                f"BotCommandsSlow pages when more than {c.thresholds.command_slow_ratio:.0%} of a bot's commands are "
+                f"over {c.thresholds.command_page_window}.",
                 "percentunit",
                 (
                     Target(
@@ -80,6 +82,7 @@ def commands(c: MixinConfig) -> Dashboard:
                     ),
                 ),
                 min=0,
+                thresholds=((None, "green"), (c.thresholds.command_slow_ratio, "red")),
             ),
             "Failures",
             Panel(
@@ -322,7 +325,8 @@ def playback(c: MixinConfig) -> Dashboard:
             Panel(
                 "Frame loss ratio",
                 f"(nulled + deficit) / expected frames, per node; LavalinkFrameLoss warns "
-                f"above {c.thresholds.frame_loss_ratio:.0%}.",
+                f"above {c.thresholds.frame_loss_ratio:.0%} over 5 minutes, LavalinkFrameLossHigh pages above "
+                f"{c.thresholds.frame_loss_page_ratio:.0%} over {c.thresholds.frame_loss_page_window}.",
                 "percentunit",
                 (
                     Target(
@@ -335,7 +339,11 @@ def playback(c: MixinConfig) -> Dashboard:
                     ),
                 ),
                 min=0,
-                thresholds=((None, "green"), (c.thresholds.frame_loss_ratio, "red")),
+                thresholds=(
+                    (None, "green"),
+                    (c.thresholds.frame_loss_ratio, "orange"),
+                    (c.thresholds.frame_loss_page_ratio, "red"),
+                ),
             ),
             Panel(
                 "Per-track frame loss p95",

@@ -960,6 +960,15 @@ def bot_cases(c: MixinConfig) -> list[Case]:
 def slo_cases(c: MixinConfig) -> list[Case]:
     job = {"job": "bot"}
     minute = 60 // STEP  # steps
+    # a spike on a bot or node that has been healthy for longer than the fast burn's long window,
+    # as in production: without that history a 1h ratio reads the spike's first seconds as the
+    # whole hour and fires before any 1 min page can
+    healthy = int(duration_seconds(c.slo.fast_windows[0]) // 60) + 5  # minutes
+    end = (healthy + 50) * minute
+
+    def lost(i: int) -> int:  # frames nulled by sample i: one in ten for 10 minutes after `healthy`
+        return max(0, min(i, (healthy + 10) * minute) - healthy * minute)
+
     cases = [
         Case(
             "a fifth of the commands fail: the error page tells, the fast burn keeps quiet",
@@ -1034,27 +1043,31 @@ def slo_cases(c: MixinConfig) -> list[Case]:
         Case(
             "a node nulls one frame in ten: the node's page tells, the playback burns keep quiet during and after",
             [
-                _frames("sent", NODE_A, f"0+675x{50 * minute}"),
-                _frames("nulled", NODE_A, explicit([75 * min(i, 10 * minute) for i in range(50 * minute + 1)])),
-                _frames("deficit", NODE_A, f"0x{50 * minute}"),
+                _frames("sent", NODE_A, explicit([750 * i - 75 * lost(i) for i in range(end)])),
+                _frames("nulled", NODE_A, explicit([75 * lost(i) for i in range(end)])),
+                _frames("deficit", NODE_A, f"0x{end}"),
             ],
             [
-                (_at(5 * 60), "LavalinkFrameLossHigh", [Fires({"job": "lavalink", "node": "a"}, 0.1)]),
+                (_at((healthy + 5) * 60), "LavalinkFrameLossHigh", [Fires({"job": "lavalink", "node": "a"}, 0.1)]),
                 *(
-                    (_at(m * 60), name, [])
-                    for m in range(1, 46, 3)
+                    (_at(healthy * 60 + t_), name, [])
+                    for t_ in range(0, 46 * 60, 30)
                     for name in ("PlaybackSLOFastBurn", "PlaybackSLOSlowBurn")
                 ),
             ],
         ),
         Case(
             "a failure spike the error page told of: neither burn rate pages during or after it",
-            _commands(50 * minute, per_step=15, errors=lambda i: 4.5 if 2 * minute <= i < 5 * minute else 0),
+            _commands(
+                (healthy + 50) * minute,
+                per_step=15,
+                errors=lambda i: 4.5 if healthy * minute <= i < (healthy + 3) * minute else 0,
+            ),
             [
-                (_at(4 * 60), "BotCommandErrorsHigh", [Fires(job, 0.3)]),
+                (_at((healthy + 2) * 60), "BotCommandErrorsHigh", [Fires(job, 0.3)]),
                 *(
-                    (_at(m * 60), name, [])
-                    for m in range(3, 46, 3)
+                    (_at(healthy * 60 + t_), name, [])
+                    for t_ in range(0, 46 * 60, 30)
                     for name in ("BotCommandSLOFastBurn", "BotCommandSLOSlowBurn")
                 ),
             ],
