@@ -15,7 +15,7 @@ import pytest
 
 from lavametrics.bot.metrics import LATENCY_BUCKETS
 from lavametrics.cli.stack import drill_table
-from lavametrics.devtools import bothistory as history
+from lavametrics.devtools import history
 from lavametrics.devtools import faults
 from lavametrics.devtools.botsim import COMMAND_MIX
 from lavametrics.devtools.webhook import WebhookReceiver
@@ -120,6 +120,34 @@ def test_backfilled_history_is_a_healthy_bot_hour(tmp_path):
     assert proc.returncode == 0, proc.stderr
     series = len(COMMAND_MIX) * (2 + len(LATENCY_BUCKETS) + 1 + 2)  # outcomes, buckets and +Inf, count and sum
     assert re.search(rf"\s{series}\s+\d+\s*$", proc.stdout.strip()), proc.stdout
+
+
+def test_backfilled_frames_are_a_healthy_hour_of_each_node(tmp_path):
+    """The playback burn reads an hour too: every node sends all its players' frames, loses none."""
+    targets = [("127.0.0.1:1", {"node": "node-1"}), ("127.0.0.1:2", {"node": "node-2"})]
+    text = history.frames_history(
+        job="lavalink", targets=targets, end=1_700_003_600.0, frames_per_second=150.0, seconds=3600
+    )
+    last = {}
+    for name, labels, value, ts in _om_samples(text):
+        key = (name, labels)
+        assert key not in last or (value >= last[key][0] and ts > last[key][1]), key
+        last[key] = (value, ts)
+    assert len(last) == 3 * len(targets)
+    for (name, labels), (value, ts) in last.items():
+        assert dict(labels)["job"] == "lavalink" and ts == 1_700_003_600.0
+        assert value == (150.0 * 3600 if name == "lavametrics_frames_sent_total" else 0), (name, labels)
+    promtool = require_tool("promtool")
+    (tmp_path / "frames.om").write_text(text)
+    proc = subprocess.run(
+        [promtool, "tsdb", "create-blocks-from", "openmetrics", "frames.om", "data"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(rf"\s{3 * len(targets)}\s+\d+\s*$", proc.stdout.strip()), proc.stdout
 
 
 def test_stack_down_when_nothing_runs(tmp_path):

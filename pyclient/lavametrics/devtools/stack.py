@@ -41,8 +41,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lavametrics.devtools import bothistory as history
-from lavametrics.devtools import faults, procs
+from lavametrics.devtools import faults, history, procs
 from lavametrics.devtools import node as nodes
 from lavametrics.devtools.audioserve import AudioServer
 from lavametrics.devtools.botsim import BotSimulator, SimNode
@@ -256,7 +255,7 @@ class Stack:
         shutil.rmtree(prom / "data", ignore_errors=True)
         (prom / "data").mkdir()
         if self.backfill_seconds:
-            progress(f"backfilling {self.backfill_seconds:.0f}s of bot history")
+            progress(f"backfilling {self.backfill_seconds:.0f}s of bot and frame history")
             self._backfill(prom, bot.port)
         progress("starting Prometheus")
         self.daemons["prometheus"] = Daemon(
@@ -300,23 +299,40 @@ class Stack:
         if not promtool:
             raise StackError("no `promtool` command (backfill): apt-get install prometheus")
         # ends one scrape interval ago, so the first live sample comes after the history
+        end = time.time() - 15
         history.write(
             prom / "bot-history.om",
             job="bot",
             instance=f"127.0.0.1:{bot_port}",
-            end=time.time() - 15,
+            end=end,
             seconds=self.backfill_seconds,
             rate=self.command_rate,
         )
-        proc = subprocess.run(
-            [promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet", "bot-history.om", "data"],
-            cwd=prom,
-            capture_output=True,
-            text=True,
-            timeout=300,
+        # the nodes' frames too, under the labels their scrapes get (the file_sd targets' own,
+        # the job of the file's directory): the playback burn reads an hour as well
+        nodes_sd = json.loads((prom / "targets" / "core" / "nodes.json").read_text())
+        node_targets = [
+            (t["targets"][0], {k: v for k, v in t["labels"].items() if not k.startswith("__")}) for t in nodes_sd
+        ]
+        (prom / "frames-history.om").write_text(
+            history.frames_history(
+                job="lavalink",
+                targets=node_targets,
+                end=end,
+                frames_per_second=50.0 * self.guilds_per_node,
+                seconds=self.backfill_seconds,
+            )
         )
-        if proc.returncode != 0:
-            raise StackError(f"promtool backfill failed: {proc.stderr.strip() or proc.stdout.strip()}")
+        for om in ("bot-history.om", "frames-history.om"):
+            proc = subprocess.run(
+                [promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet", om, "data"],
+                cwd=prom,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            if proc.returncode != 0:
+                raise StackError(f"promtool backfill of {om} failed: {proc.stderr.strip() or proc.stdout.strip()}")
 
     def _wait(self, ready, deadline: float, daemon: str, what: str) -> None:
         while not ready():

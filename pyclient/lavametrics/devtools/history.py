@@ -1,10 +1,13 @@
-"""An hour of healthy bot history, as OpenMetrics for ``promtool tsdb create-blocks-from openmetrics``.
+"""An hour of healthy history of the bot and of the nodes' audio frames, as OpenMetrics for
+``promtool tsdb create-blocks-from openmetrics``.
 
 A burn-rate page reads a long window (1 h): on a Prometheus that has scraped the bot for
 two minutes, that window is two minutes long, and a full outage crosses the threshold
-within seconds instead of the 52 s it takes on a bot with an hour of history. The
-alert-latency test backfills this history first, so what it measures is the steady state.
-The series match what :mod:`botsim` exports (same command mix, latencies and labels).
+within seconds instead of the 52 s it takes on a bot with an hour of history; it would page
+before the one-minute spike pages that are meant to tell of an outage first. The local stack
+and the alert-latency test backfill this history first, so what they measure is the steady
+state. The series match what :mod:`botsim` exports (same command mix, latencies and labels)
+and what the plugin exports for the players the stack streams (every frame sent).
 """
 
 from __future__ import annotations
@@ -70,6 +73,29 @@ def bot_history(
         )
         + "\n"
     )
+
+
+def frames_history(
+    *,
+    job: str,
+    targets: list[tuple[str, dict[str, str]]],
+    end: float,
+    frames_per_second: float,
+    seconds: float = 3600.0,
+    step: float = 15.0,
+) -> str:
+    """The plugin's frame counters of nodes (``(instance, labels)`` each) sending every frame of
+    ``frames_per_second`` (50 per playing player), until ``end``: no frame nulled or missed."""
+    times = [end - seconds + i * step for i in range(int(seconds // step) + 1)]
+    t0 = times[0]
+    lines = []
+    for kind in ("sent", "nulled", "deficit"):
+        lines.append(f"# TYPE lavametrics_frames_{kind} counter")
+        for instance, labels in targets:
+            key = _labels({"job": job, "instance": instance, **labels})
+            rate = frames_per_second if kind == "sent" else 0.0
+            lines += [f"lavametrics_frames_{kind}_total{key} {math.floor(rate * (t - t0))} {t:.3f}" for t in times]
+    return "\n".join([*lines, "# EOF"]) + "\n"
 
 
 def write(path: str | Path, **kwargs) -> Path:
