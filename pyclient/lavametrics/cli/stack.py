@@ -77,16 +77,18 @@ def add_stack(sub) -> None:
 
 
 def _fault_options(p) -> None:
-    p.add_argument(
-        "--node", help="the node to hit (node-down, voice-closes, silent-players, node-disconnects; default: the first)"
-    )
+    p.add_argument("--node", help="the node to hit (every fault but the bot's and frame-loss; default: the first)")
     p.add_argument("--share", type=_share, help="command-errors: share failing (0.3); frame-loss: share lost (0.3)")
-    p.add_argument("--seconds", type=seconds(600), help="slow-commands: how long each command takes (default 3)")
+    p.add_argument(
+        "--seconds",
+        type=seconds(600),
+        help="slow-commands: how long each command takes (3); node-blip, node-flap: how long a freeze lasts (20)",
+    )
     p.add_argument("--code", type=integer(4000, 4999, "a voice close code"), help="voice-closes: code (4006)")
     p.add_argument(
         "--count",
         type=integer(1, 100, "a number of closes"),
-        help="voice-closes, node-disconnects: how many (the alert's max + 1)",
+        help="voice-closes, node-disconnects: how many (the alert's max + 1); node-flap: freezes (4)",
     )
     p.add_argument(
         "--fire-timeout", type=seconds(7200), default=900.0, help="seconds to wait for the page (default 900)"

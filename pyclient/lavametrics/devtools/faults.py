@@ -17,7 +17,14 @@ node-disconnects the bot's websocket to the node is cut ``count`` times     BotL
 slow-commands  every bot command takes ``seconds``                          BotCommandsSlow
 command-errors ``share`` of the bot's commands fail                         BotCommandErrorsHigh
 frame-loss     the players' HTTP source delivers ``1 - share`` of real time LavalinkFrameLossHigh
+node-blip      the node's JVM is frozen for ``seconds`` (20; SIGSTOP, then   nothing: the price of a
+               SIGCONT): scrapes time out, as for a hung or unreachable node fast LavalinkNodeDown
+node-flap      ``count`` (4) freezes of ``seconds`` (20), each followed by   nothing
+               as long running: the target flaps
 ============== ============================================================ ==========================
+
+The last two must page nothing: the drill watches the receiver for ``QUIET_WATCH`` seconds
+after them and counts what arrived.
 
 The drill (:func:`drill`) injects, waits for the webhook receiver to log the page, clears the
 fault and waits for the resolved notification, reading ``alerts.log`` as any other process
@@ -27,6 +34,8 @@ could; it counts every notification in between (one incident should be one notif
 from __future__ import annotations
 
 import json
+import os
+import signal
 import statistics
 import time
 from collections.abc import Callable, Iterator
@@ -48,7 +57,12 @@ KINDS = (
     "slow-commands",
     "command-errors",
     "frame-loss",
+    "node-blip",
+    "node-flap",
 )
+NO_PAGE_KINDS = ("node-blip", "node-flap")  # faults the alerts must ride out
+QUIET_WATCH = 180.0  # how long after such a fault the drill listens for a page that must not come
+DEFAULT_BLIP_SECONDS = 20.0
 SILENT_PLAYBACK_ALERTS = ("LavalinkPlaybackSilent",)
 DEFAULT_SHARE = {"command-errors": 0.3, "frame-loss": 0.3}
 DEFAULT_SLOW_SECONDS = 3.0
@@ -120,6 +134,8 @@ def expectations(kind: str, params: dict[str, Any], config: MixinConfig) -> tupl
         "command-errors": [(("BotCommandErrorsHigh",), {"job": "bot"})],
         # the source slows every player, so every node that plays loses frames: any node's page
         "frame-loss": [(("LavalinkFrameLossHigh",), {})],
+        "node-blip": [],
+        "node-flap": [],
     }
     wanted = table[kind]
     out, missing = [], []
@@ -130,12 +146,14 @@ def expectations(kind: str, params: dict[str, Any], config: MixinConfig) -> tupl
         else:
             out.append(Expect(a.name, a.severity, labels))
     note = f"no alert in the rules catches this yet (wanted: {', '.join(missing)})" if missing else ""
+    if kind in NO_PAGE_KINDS:
+        note = "should page nothing"
     return out, note
 
 
 def _defaults(stack: Stack, kind: str, params: dict[str, Any]) -> dict[str, Any]:
     p = {k: v for k, v in params.items() if v is not None}
-    if kind in ("node-down", "voice-closes", "silent-players", "node-disconnects"):
+    if kind in ("node-down", "voice-closes", "silent-players", "node-disconnects", *NO_PAGE_KINDS):
         p.setdefault("node", next(iter(stack.nodes)))
         if p["node"] not in stack.nodes:
             raise FaultError(f"no node {p['node']!r} in the stack (nodes: {', '.join(stack.nodes)})")
@@ -146,6 +164,12 @@ def _defaults(stack: Stack, kind: str, params: dict[str, Any]) -> dict[str, Any]
         p.setdefault("count", stack.config.thresholds.disconnects_max + 1)
     if kind == "slow-commands":
         p.setdefault("seconds", DEFAULT_SLOW_SECONDS)
+    if kind in NO_PAGE_KINDS:
+        p.setdefault("seconds", DEFAULT_BLIP_SECONDS)
+        if kind == "node-flap":
+            p.setdefault("count", 4)
+        if float(p["seconds"]) * (2 * int(p.get("count", 1))) > 200:
+            raise FaultError("node-blip/node-flap: count x 2 x seconds must stay within 200 s")
     if kind in DEFAULT_SHARE:
         p.setdefault("share", DEFAULT_SHARE[kind])
         if not 0 < float(p["share"]) <= (1.0 if kind == "command-errors" else 0.95):
@@ -163,6 +187,7 @@ def inject(stack: Stack, kind: str, **params: Any) -> Fault:
     if bot is None or sim is None:
         raise FaultError("the stack is not started")
     p = _defaults(stack, kind, params)
+    began = time.time()
     if kind == "node-down":
         stack.nodes[p["node"]].stop()
     elif kind == "voice-closes":
@@ -176,6 +201,8 @@ def inject(stack: Stack, kind: str, **params: Any) -> Fault:
                 bot.drop_connection(p["node"])
             except TimeoutError as exc:
                 raise FaultError(str(exc)) from None
+    elif kind in NO_PAGE_KINDS:
+        _freeze(stack, p["node"], float(p["seconds"]), int(p.get("count", 1)))
     elif kind == "slow-commands":
         bot.set_slow(float(p["seconds"]))
     elif kind == "command-errors":
@@ -185,9 +212,28 @@ def inject(stack: Stack, kind: str, **params: Any) -> Fault:
             raise FaultError("the stack's players do not stream from its HTTP source")
         stack.audio.set_loss(float(p["share"]))
     expects, note = expectations(kind, p, stack.config)
-    fault = Fault(kind, p, time.time(), expects, note)
+    # a fault that must page nothing counts from its start; the others from when they took full
+    # effect (the last close, the last disconnect): their alerts need all of it
+    fault = Fault(kind, p, began if kind in NO_PAGE_KINDS else time.time(), expects, note)
     stack.faults[kind] = fault
     return fault
+
+
+def _freeze(stack: Stack, name: str, seconds: float, count: int) -> None:
+    """Freeze the node's JVM ``count`` times for ``seconds``, running as long between: to a
+    scraper it is a node that stops answering and comes back (a GC pause, a hung host, a network
+    blip), without the restart that would reset its counters."""
+    proc = stack.nodes[name].process
+    if proc is None or proc.poll() is not None:
+        raise FaultError(f"node {name} is not running")
+    for i in range(count):
+        if i:
+            time.sleep(seconds)
+        os.kill(proc.pid, signal.SIGSTOP)
+        try:
+            time.sleep(seconds)
+        finally:
+            os.kill(proc.pid, signal.SIGCONT)
 
 
 def _close_voice(stack: Stack, node: str, code: int, count: int) -> None:
@@ -353,6 +399,13 @@ def drill(
         progress(f"{fault.note}; not timed")
     elif fault.expects:
         wait("firing", fault.injected, fire_timeout, "fired")
+    else:  # a fault that must page nothing: listen for a while, the table counts what came
+        watch_end = time.time() + QUIET_WATCH
+        while time.time() < watch_end:
+            poll()
+            time.sleep(0.5)
+        firing = [n for n in seen if n.received >= fault.injected and any(a["status"] == "firing" for a in n.alerts)]
+        progress(f"{len(firing)} firing notification(s) in the {QUIET_WATCH:.0f}s after the fault")
     clearing = time.time()
     clear_faults()  # node-down: until the node answers again
     cleared_at = time.time()
