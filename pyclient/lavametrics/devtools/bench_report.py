@@ -262,6 +262,7 @@ def main(argv=None) -> int:
         print("usage: python -m lavametrics.devtools.bench_report RESULTS_DIR OUT_DIR", file=sys.stderr)
         return 2
     results, out = Path(args[0]), Path(args[1])
+    out.mkdir(parents=True, exist_ok=True)
     for line in summary(results):
         print(line)
     made = 0
