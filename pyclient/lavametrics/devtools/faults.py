@@ -17,14 +17,15 @@ node-disconnects the bot's websocket to the node is cut ``count`` times     BotL
 slow-commands  every bot command takes ``seconds``                          BotCommandsSlow
 command-errors ``share`` of the bot's commands fail                         BotCommandErrorsHigh
 frame-loss     the players' HTTP source delivers ``1 - share`` of real time LavalinkFrameLossHigh
-node-blip      the node's JVM is frozen for ``seconds`` (20; SIGSTOP, then   nothing: the price of a
-               SIGCONT): scrapes time out, as for a hung or unreachable node fast LavalinkNodeDown
-node-flap      ``count`` (4) freezes of ``seconds`` (20), each followed by   nothing
+node-blip      the node's JVM is frozen for ``seconds`` (20; SIGSTOP, then   no LavalinkNodeDown: the
+               SIGCONT): scrapes time out, as for a hung or unreachable node price of a fast one
+node-flap      ``count`` (4) freezes of ``seconds`` (20), each followed by   no LavalinkNodeDown
                as long running: the target flaps
 ============== ============================================================ ==========================
 
-The last two must page nothing: the drill watches the receiver for ``QUIET_WATCH`` seconds
-after them and counts what arrived.
+The last two must not page ``LavalinkNodeDown``: the drill watches the receiver for
+``QUIET_WATCH`` seconds after them and lists what did page. A frozen JVM also stops its audio,
+so what the freeze itself broke (voice connections that timed out) may page, as it should.
 
 The drill (:func:`drill`) injects, waits for the webhook receiver to log the page, clears the
 fault and waits for the resolved notification, reading ``alerts.log`` as any other process
@@ -60,7 +61,7 @@ KINDS = (
     "node-blip",
     "node-flap",
 )
-NO_PAGE_KINDS = ("node-blip", "node-flap")  # faults the alerts must ride out
+NO_PAGE_KINDS = ("node-blip", "node-flap")  # faults LavalinkNodeDown must ride out
 QUIET_WATCH = 180.0  # how long after such a fault the drill listens for a page that must not come
 DEFAULT_BLIP_SECONDS = 20.0
 SILENT_PLAYBACK_ALERTS = ("LavalinkPlaybackSilent",)
@@ -147,7 +148,7 @@ def expectations(kind: str, params: dict[str, Any], config: MixinConfig) -> tupl
             out.append(Expect(a.name, a.severity, labels))
     note = f"no alert in the rules catches this yet (wanted: {', '.join(missing)})" if missing else ""
     if kind in NO_PAGE_KINDS:
-        note = "should page nothing"
+        note = "must not page LavalinkNodeDown"
     return out, note
 
 
