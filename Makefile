@@ -19,12 +19,13 @@ CATALOG_MAIN := dev.lavametrics.plugin.catalog.Catalog
 # tests/unit/test_generated_docs.py fails when one is stale or missing from this list.
 CATALOG_JSON_COPIES := pyclient/lavametrics/data/catalog.json lavalink-plugin/src/main/resources/lavametrics/catalog.json
 
-.PHONY: help venv lock lint typecheck java-test build test pytest min-test base-install-test demo catalog docs clean monitoring metrics-up metrics-down bench
+.PHONY: help venv lock lint typecheck java-test build test pytest min-test base-install-test demo catalog docs generate clean monitoring metrics-up metrics-down bench
 
 help:
 	@echo "make demo   build, start a node with the plugin, play a track, print the check report"
 	@echo "make test   lint, mypy, JUnit (mvn test), jar build, unit tests on the minimum versions, the base install, then pytest"
 	@echo "make docs   regenerate the catalog JSON copies and docs/metrics.md from the plugin jar"
+	@echo "make generate   every generated file in order: catalog copies, docs/metrics.md, the jar, monitoring/"
 	@echo "make lock   re-pin $(LOCK) after a change to pyproject.toml's dependencies"
 	@echo "make monitoring    regenerate monitoring/ (rules, dashboards, Alertmanager) from the mixin code"
 	@echo "make metrics-up    local Prometheus + Alertmanager + node + simulated bot on loopback (state in .stack/)"
@@ -105,6 +106,14 @@ catalog docs: build
 
 monitoring: $(PYTHON)
 	$(PYTHON) -m lavametrics.cli mixin build --out monitoring
+
+# Every generated file, in the order each depends on the one before: the jar renders the catalog
+# from its Java constants; the JSON copies and docs/metrics.md come from that jar (`docs`); the jar
+# is rebuilt to package its fresh copy; the mixin reads the Python copy to write monitoring/.
+# tests/unit/test_generated_docs.py and the promtool/panel tests fail while any of them is stale.
+generate: docs
+	$(MVN) install -DskipTests
+	$(MAKE) monitoring
 
 # the jars are built once; `metrics-up` again only prints the running stack's URLs
 metrics-up: $(PYTHON)
