@@ -22,9 +22,10 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histo
 from prometheus_client.metrics_core import CounterMetricFamily, HistogramMetricFamily
 from prometheus_client.utils import floatToGoString
 
+from lavametrics.config import catalog
+
 OUTCOMES = ("success", "error", "cancelled")
 OTHER = "other"
-DEFAULT_SOURCES = ("youtube", "soundcloud", "spotify", "applemusic", "deezer", "bandcamp", "twitch", "http", "local")
 # Every latency the shipped alerts and SLO compare with (2 s p95, 2.5 s SLO bound) is a
 # boundary here, so the comparison is exact (the mixin refuses a threshold that is not);
 # 0.75 and 1.5 keep the interpolated p95 of the panels within half a second of the truth
@@ -33,29 +34,24 @@ LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 30
 RESULT_BUCKETS = (0, 1, 2, 5, 10, 25, 50, 100)
 NODE_EVENTS = ("connected", "disconnected", "ready", "changed")
 TRACK_EVENTS = ("start", "end", "exception", "stuck", "load_failed")
-# end reasons (Lavalink v4) and exception severities share the reason label
-TRACK_REASONS = ("none", "finished", "loadFailed", "stopped", "replaced", "cleanup", "common", "suspicious", "fault")
+
+
+def _plugin_values(family: str, label: str) -> tuple[str, ...]:
+    """The bounded values the plugin's catalog gives ``family``'s ``label``, without ``other``
+    (folding into ``other`` is ``_fold``'s job): one vocabulary for the node and the bot, so a
+    4017 close or a ``tidal`` track reads the same on both sides."""
+    values = next(lb.values for lb in catalog.packaged().family(family).labels if lb.name == label)
+    return tuple(v for v in values or () if v != OTHER)
+
+
+DEFAULT_SOURCES = _plugin_values("track_starts", "source")
+TRACK_END_REASONS = _plugin_values("track_ends", "reason")
+EXCEPTION_SEVERITIES = _plugin_values("track_exceptions", "severity")
+# end reasons and exception severities share the reason label; "none" for events without one
+TRACK_REASONS = ("none", *TRACK_END_REASONS, *EXCEPTION_SEVERITIES)
 MAX_NODES = 32
-# Discord voice close codes worth telling apart; anything else is "other"
-VOICE_CLOSE_CODES = (
-    "1000",
-    "1006",
-    "4001",
-    "4002",
-    "4003",
-    "4004",
-    "4005",
-    "4006",
-    "4009",
-    "4011",
-    "4012",
-    "4014",
-    "4015",
-    "4016",
-    "4020",
-    "4021",
-    "4022",
-)
+# Discord voice close codes worth telling apart (the plugin's list); anything else is "other"
+VOICE_CLOSE_CODES = _plugin_values("voice_closes", "code")
 
 # One set of collectors per (registry, prefix): prometheus_client refuses to register a name
 # twice, and bots (or their tests, or hot reloads) do construct BotMetrics more than once.
