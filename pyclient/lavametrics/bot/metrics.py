@@ -19,7 +19,7 @@ from bisect import bisect_left
 from time import perf_counter
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.metrics_core import CounterMetricFamily, HistogramMetricFamily
+from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.utils import floatToGoString
 
 from lavametrics.config import catalog
@@ -50,6 +50,12 @@ EXCEPTION_SEVERITIES = _plugin_values("track_exceptions", "severity")
 # end reasons and exception severities share the reason label; "none" for events without one
 TRACK_REASONS = ("none", *TRACK_END_REASONS, *EXCEPTION_SEVERITIES)
 MAX_NODES = 32
+# command names an adapter may take from the bot's command tree (bounded by the bot's code; the
+# cap is for a bot that generates commands): past it, "other"
+MAX_COMMANDS = 256
+GATEWAY_EVENTS = ("connect", "disconnect", "resume")
+# the libraries lavametrics.bot has an adapter for: the label of instrumentation_errors_total
+ADAPTERS = ("discord", "wavelink", "lavalink_py")
 # Discord voice close codes worth telling apart (the plugin's list); anything else is "other"
 VOICE_CLOSE_CODES = _plugin_values("voice_closes", "code")
 
@@ -62,6 +68,7 @@ _cache_lock = threading.Lock()
 log = logging.getLogger(__name__)
 _rejected = [0]  # durations observe_command dropped, process-wide (a list: mutable without global)
 _rejected_lock = threading.Lock()
+_hook_errors = [0]  # exceptions adapters' hooks swallowed, process-wide (for the log's first-warning rule)
 
 
 def _reject_duration(name: str, seconds) -> None:
@@ -142,12 +149,40 @@ class BotMetrics:
             "track_events": Counter(
                 f"{p}lavalink_track_events_total", "Track events seen by the bot", ["event", "reason"], registry=r
             ),
+            "gateway_events": Counter(
+                f"{p}gateway_events_total",
+                "Discord gateway connects, disconnects and resumes, by shard",
+                ["shard", "event"],
+                registry=r,
+            ),
+            "gateway": _GatewayCollector(p, r),
+            "hook_errors": Counter(
+                f"{p}instrumentation_errors_total",
+                "Exceptions inside a library adapter's hooks: swallowed (never raised into the bot) and counted",
+                ["adapter"],
+                registry=r,
+            ),
         }
 
     # --- commands ------------------------------------------------------------------------
 
     def _command(self, name: str) -> str:
         return _fold(name, self.commands)
+
+    def command_from_tree(self, name: str) -> str:
+        """The label of a command an adapter got from the bot's own command tree: such a name
+        is bounded by the bot's code, so it is admitted (and its series declared at 0) even if
+        not declared up front, up to MAX_COMMANDS names; past that, ``other``."""
+        if name in self.commands:
+            return name
+        with _cache_lock:
+            if name not in self.commands:
+                if len(self.commands) >= MAX_COMMANDS:
+                    return OTHER
+                # a new frozenset, rebound at once: readers never see one half built
+                self.commands = self.commands | {name}
+        self._m["commands"].declare(name)
+        return name
 
     def observe_command(self, name: str, seconds: float, outcome: str) -> None:
         """Count a command the bot timed itself. A duration that is not a finite number of
@@ -261,6 +296,48 @@ class BotMetrics:
     def track_event(self, event: str, reason: str = "none") -> None:
         self._m["track_events"].labels(_fold(event, TRACK_EVENTS), _fold(reason, TRACK_REASONS)).inc()
 
+    # --- what the library adapters feed ------------------------------------------------------
+
+    def gateway_event(self, shard: int, event: str) -> None:
+        """A gateway connect, disconnect or resume of shard ``shard`` (0 for an unsharded bot);
+        the first event of a shard declares all three at 0."""
+        self._m["gateway_events"].labels(self.declare_shard(shard), _fold(event, GATEWAY_EVENTS)).inc()
+
+    def declare_shard(self, shard: int) -> str:
+        """Start shard ``shard``'s gateway events at 0 (once); its label."""
+        label = str(int(shard))
+        with _cache_lock:
+            seen = self._m.setdefault("_seen_shards", set())
+            if label in seen:
+                return label
+            seen.add(label)
+        for event in GATEWAY_EVENTS:
+            self._m["gateway_events"].labels(label, event)
+        return label
+
+    def watch_client(self, client) -> None:
+        """Report ``client``'s gateway latency per shard, guild count and voice clients at
+        every scrape (a weak reference: the client is not kept alive for its metrics)."""
+        self._m["gateway"].watch(client, self.hook_error)
+
+    def declare_adapter(self, adapter: str) -> None:
+        self._m["hook_errors"].labels(_fold(adapter, ADAPTERS))
+
+    def hook_error(self, adapter: str) -> None:
+        """Count an exception a library hook swallowed; logged once per process at warning
+        level (with its traceback), later ones at debug level."""
+        self._m["hook_errors"].labels(_fold(adapter, ADAPTERS)).inc()
+        with _rejected_lock:
+            _hook_errors[0] += 1
+            first = _hook_errors[0] == 1
+        log.log(
+            logging.WARNING if first else logging.DEBUG,
+            "lavametrics %s hook failed; the bot goes on, the error is counted in instrumentation_errors_total%s",
+            adapter,
+            " (further ones are logged at debug level)" if first else "",
+            exc_info=True,
+        )
+
 
 # Where _CommandMetrics keeps, in a command's list, the sum and each outcome's count.
 _SUM_AT = len(LATENCY_BUCKETS) + 1
@@ -325,6 +402,55 @@ class _CommandMetrics:
             for outcome in OUTCOMES:
                 outcomes.add_metric([command, outcome], stats[_OUTCOME_AT[outcome]])
         return [latency, outcomes]
+
+
+class _GatewayCollector:
+    """``<prefix>gateway_latency_seconds{shard}``, ``<prefix>guilds``, ``<prefix>voice_clients``,
+    read from the watched discord clients at scrape time (live state, not a copy that can go
+    stale). With no client watched the families are there without samples."""
+
+    def __init__(self, prefix: str, registry: CollectorRegistry):
+        self._names = (f"{prefix}gateway_latency_seconds", f"{prefix}guilds", f"{prefix}voice_clients")
+        self._clients: weakref.WeakSet = weakref.WeakSet()
+        self._on_error = None
+        registry.register(self)
+
+    def watch(self, client, on_error) -> None:
+        self._clients.add(client)
+        self._on_error = on_error
+
+    def describe(self):
+        latency, guilds, voice = self._names
+        return [
+            GaugeMetricFamily(latency, "Discord gateway heartbeat latency by shard", labels=["shard"]),
+            GaugeMetricFamily(guilds, "Guilds the bot is in"),
+            GaugeMetricFamily(voice, "Voice clients (connections to a voice channel) the bot holds"),
+        ]
+
+    def collect(self):
+        latency, guilds, voice = self.describe()
+        clients = list(self._clients)
+        if clients:
+            shards: dict[str, float] = {}
+            n_guilds = n_voice = 0
+            for client in clients:
+                try:
+                    pairs = getattr(client, "latencies", None)
+                    if pairs is None:
+                        pairs = [(getattr(client, "shard_id", None) or 0, client.latency)]
+                    for shard, seconds in pairs:
+                        if math.isfinite(seconds):  # nan before the first heartbeat: no sample
+                            shards[str(int(shard))] = seconds
+                    n_guilds += len(client.guilds)
+                    n_voice += len(client.voice_clients)
+                except Exception:
+                    if self._on_error is not None:
+                        self._on_error("discord")
+            for shard, seconds in sorted(shards.items()):
+                latency.add_metric([shard], seconds)
+            guilds.add_metric([], n_guilds)
+            voice.add_metric([], n_voice)
+        return [latency, guilds, voice]
 
 
 class _CommandTimer:
