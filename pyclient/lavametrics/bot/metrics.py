@@ -257,6 +257,21 @@ class BotMetrics:
     def set_queue_length(self, tracks: int) -> None:
         self._m["queue"].set(tracks)
 
+    def queue_from(self, count, adapter: str) -> None:
+        """``<prefix>queue_tracks`` becomes ``count()``, read at every scrape (a library
+        adapter that can see all players' queues); ``set_queue_length`` no longer shows. An
+        exception in ``count`` is counted as ``adapter``'s and the last value is kept."""
+        last = [0.0]
+
+        def read() -> float:
+            try:
+                last[0] = float(count())
+            except Exception:
+                self.hook_error(adapter)
+            return last[0]
+
+        self._m["queue"].set_function(read)
+
     def observe_search(self, source: str, results: int) -> None:
         src = _fold(source, self.sources)
         self._m["search_results"].labels(src).observe(results)
