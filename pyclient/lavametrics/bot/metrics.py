@@ -55,7 +55,7 @@ MAX_NODES = 32
 MAX_COMMANDS = 256
 GATEWAY_EVENTS = ("connect", "disconnect", "resume")
 # the libraries lavametrics.bot has an adapter for: the label of instrumentation_errors_total
-ADAPTERS = ("discord", "wavelink", "lavalink_py")
+ADAPTERS = ("discord", "wavelink", "mafic", "pomice", "lavalink_py")
 # Discord voice close codes worth telling apart (the plugin's list); anything else is "other"
 VOICE_CLOSE_CODES = _plugin_values("voice_closes", "code")
 

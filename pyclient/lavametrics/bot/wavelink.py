@@ -1,11 +1,8 @@
 """Feed BotMetrics from wavelink 3.x (``pip install 'lavametrics[wavelink]'``).
 
 wavelink hands every Lavalink event to the discord client as ``client.dispatch("wavelink_<event>",
-payload)``, looking the method up on the client each time. ``instrument`` wraps that method on
-the instance: the wrapper feeds the metrics synchronously, then calls the client's own
-dispatch unchanged, so the bot's ``on_wavelink_*`` handlers run as before. A listener per event
-(``add_listener``) would work on a ``commands.Bot`` only, and costs a task per event; this costs
-well under a microsecond per track event and works on a plain ``discord.Client`` too.
+payload)``; ``instrument`` wraps that method on the instance (``lavametrics.bot._dispatch``
+says why there), so the bot's ``on_wavelink_*`` handlers run as before.
 
 What is counted (only event names, end reasons, severities, close codes and the node
 identifiers the bot configured become labels):
@@ -27,7 +24,8 @@ from __future__ import annotations
 
 import functools
 
-from lavametrics.bot.discord import UnsupportedLibrary, _version_text
+from lavametrics.bot._dispatch import check_version, end_reason, severity, wrap_dispatch
+from lavametrics.bot.discord import UnsupportedLibrary
 from lavametrics.bot.discord import check_library as check_discord
 from lavametrics.bot.metrics import BotMetrics
 
@@ -35,7 +33,6 @@ ADAPTER = "wavelink"
 # [lowest tested, first untested major): keep equal to pyproject's [wavelink] extra (a unit test does)
 SUPPORTED = ((3, 5, 2), (4, 0, 0))
 _MARK = "_lavametrics_wavelink"
-_PREFIX = "wavelink_"
 
 
 def check_library():
@@ -46,16 +43,7 @@ def check_library():
         raise UnsupportedLibrary(
             "lavametrics.bot.wavelink needs wavelink: pip install 'lavametrics[wavelink]'"
         ) from None
-    raw = getattr(wavelink, "__version__", "")
-    try:
-        version = tuple(int(part) for part in raw.split(".")[:3])
-    except ValueError:
-        version = ()
-    low, high = SUPPORTED
-    if not (low <= version < high):
-        raise UnsupportedLibrary(
-            f"lavametrics.bot.wavelink supports wavelink {_version_text(SUPPORTED)}; this is {raw or 'unknown'}"
-        )
+    check_version(ADAPTER, "wavelink", getattr(wavelink, "__version__", ""), SUPPORTED)
     return wavelink
 
 
@@ -71,16 +59,12 @@ def make_feed(metrics: BotMetrics):
         metrics.node_event(name, "connected")
         metrics.node_event(name, "ready")
 
-    def severity(payload) -> str:
-        exc = payload.exception or {}
-        return str(exc.get("severity", "none")).lower()  # Lavalink v4 sends "common", "suspicious", "fault"
-
     return {
         "node_ready": node_ready,
         "node_disconnected": lambda payload: metrics.node_event(_node_name(payload.node), "disconnected"),
         "track_start": lambda payload: metrics.track_event("start"),
-        "track_end": lambda payload: metrics.track_event("end", str(payload.reason)),
-        "track_exception": lambda payload: metrics.track_event("exception", severity(payload)),
+        "track_end": lambda payload: metrics.track_event("end", end_reason(payload.reason)),
+        "track_exception": lambda payload: metrics.track_event("exception", severity(payload.exception)),
         "track_stuck": lambda payload: metrics.track_event("stuck"),
         # wavelink turns the code into its DiscordVoiceCloseType enum
         "websocket_closed": lambda payload: metrics.voice_close(getattr(payload.code, "value", payload.code)),
@@ -101,23 +85,6 @@ def instrument(client, metrics: BotMetrics):
         return done
     check_discord(client)
     wavelink = check_library()
-    feed = make_feed(metrics)
-    original = client.dispatch
-    cut = len(_PREFIX)
-
-    @functools.wraps(original)
-    def dispatch(event, /, *args, **kwargs):
-        if event.startswith(_PREFIX):
-            handler = feed.get(event[cut:])
-            if handler is not None:
-                try:
-                    handler(*args)
-                except Exception:
-                    metrics.hook_error(ADAPTER)
-        return original(event, *args, **kwargs)
-
-    metrics.declare_adapter(ADAPTER)
+    dispatch = wrap_dispatch(client, metrics, ADAPTER, "wavelink_", make_feed(metrics))
     metrics.queue_from(functools.partial(queued_tracks, wavelink.Pool), ADAPTER)
-    client.dispatch = dispatch
-    setattr(client, _MARK, dispatch)
     return dispatch
