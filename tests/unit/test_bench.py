@@ -63,3 +63,9 @@ def test_report_names_every_target_it_has_results_for(tmp_path):
         "BotMetrics per command (target < 2 us): sync_command +1.25 us",
         "bot loop 2000 commands/s (target < 1 point of CPU): median +0.50 points",
     ]
+
+
+def test_adapters_are_measured_against_the_same_library_without_them():
+    result = bench_bot.adapters(calls=200, rounds=1)
+    assert set(result["overhead_us"]) == {"wavelink_event", "discord_prefix_command", "discord_slash_command"}
+    assert all(result["bare_us"][name] > 0 for name in result["bare_us"])

@@ -174,3 +174,22 @@ def test_codes_and_sources_only_the_plugin_knew_keep_their_names():
     assert val(reg, "vocab_searches_total", source="tidal", found="true") == 1
     assert val(reg, "vocab_lavalink_track_events_total", event="exception", reason="fault") == 1
     assert val(reg, "vocab_voice_closes_total", code="other") == 0
+
+
+def test_cached_children_count_like_labels_and_the_cache_is_bounded():
+    from lavametrics.bot import metrics as botmetrics
+
+    reg = CollectorRegistry()
+    m = BotMetrics(reg, prefix="cache_")
+    for _ in range(3):
+        m.track_event("end", "finished")
+        m.voice_close(4017)
+    for i in range(botmetrics.MAX_CACHED_CHILDREN + 50):  # free text from a buggy caller
+        m.track_event("end", f"reason {i}")
+    assert val(reg, "cache_lavalink_track_events_total", event="end", reason="finished") == 3
+    assert (
+        val(reg, "cache_lavalink_track_events_total", event="end", reason="other")
+        == botmetrics.MAX_CACHED_CHILDREN + 50
+    )
+    assert val(reg, "cache_voice_closes_total", code="4017") == 3
+    assert len(m._m["_track_children"]) == botmetrics.MAX_CACHED_CHILDREN

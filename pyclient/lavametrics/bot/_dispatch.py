@@ -37,17 +37,18 @@ def wrap_dispatch(client, metrics: BotMetrics, adapter: str, prefix: str, feed: 
     if done is not None:
         return done
     original = client.dispatch
-    cut = len(prefix)
+    # keyed by the full event name: one dict lookup per dispatched event, whatever it is
+    handlers = {prefix + name: handler for name, handler in feed.items()}
+    lookup = handlers.get
 
     @functools.wraps(original)
     def dispatch(event, /, *args, **kwargs):
-        if event.startswith(prefix):
-            handler = feed.get(event[cut:])
-            if handler is not None:
-                try:
-                    handler(*args)
-                except Exception:
-                    metrics.hook_error(adapter)
+        handler = lookup(event)
+        if handler is not None:
+            try:
+                handler(*args)
+            except Exception:
+                metrics.hook_error(adapter)
         return original(event, *args, **kwargs)
 
     metrics.declare_adapter(adapter)

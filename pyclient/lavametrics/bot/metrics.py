@@ -84,6 +84,16 @@ def _reject_duration(name: str, seconds) -> None:
     )
 
 
+# How many raw values a children cache keeps: the labels are bounded by folding, but the raw
+# values a caller passes need not be (a buggy caller passing free text would grow the cache).
+MAX_CACHED_CHILDREN = 512
+
+
+def _remember(cache: dict, key, child) -> None:
+    if len(cache) < MAX_CACHED_CHILDREN:
+        cache[key] = child
+
+
 def _fold(value: str | None, allowed) -> str:
     return value if value is not None and value in allowed else OTHER
 
@@ -156,6 +166,9 @@ class BotMetrics:
                 registry=r,
             ),
             "gateway": _GatewayCollector(p, r),
+            # labelled children by the raw values callers pass (see _remember)
+            "_track_children": {},
+            "_close_children": {},
             "hook_errors": Counter(
                 f"{p}instrumentation_errors_total",
                 "Exceptions inside a library adapter's hooks: swallowed (never raised into the bot) and counted",
@@ -284,7 +297,11 @@ class BotMetrics:
         self._m["reconnects"].inc()
 
     def voice_close(self, code) -> None:
-        self._m["voice_closes"].labels(_fold(str(code), VOICE_CLOSE_CODES)).inc()
+        child = self._m["_close_children"].get(code)
+        if child is None:
+            child = self._m["voice_closes"].labels(_fold(str(code), VOICE_CLOSE_CODES))
+            _remember(self._m["_close_children"], code, child)
+        child.inc()
 
     def node_event(self, node: str, event: str) -> None:
         self._m["node_events"].labels(self._node_label(node), _fold(event, NODE_EVENTS)).inc()
@@ -309,7 +326,13 @@ class BotMetrics:
         return label
 
     def track_event(self, event: str, reason: str = "none") -> None:
-        self._m["track_events"].labels(_fold(event, TRACK_EVENTS), _fold(reason, TRACK_REASONS)).inc()
+        # every track event of every player passes here: the labelled child is looked up once
+        # per (event, reason) as given, not by labels() (~2 µs) each time
+        child = self._m["_track_children"].get((event, reason))
+        if child is None:
+            child = self._m["track_events"].labels(_fold(event, TRACK_EVENTS), _fold(reason, TRACK_REASONS))
+            _remember(self._m["_track_children"], (event, reason), child)
+        child.inc()
 
     # --- what the library adapters feed ------------------------------------------------------
 
