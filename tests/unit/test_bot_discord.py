@@ -361,3 +361,35 @@ def test_supported_range_is_pyprojects_discord_extra():
     block = re.search(r"^discord = \[(.*?)^\]", text, re.S | re.M).group(1)
     spec = re.search(r'"discord\.py([^"]*)"', block).group(1)
     assert spec == botdiscord._version_text(botdiscord.SUPPORTED)
+
+
+def test_an_exception_escaping_the_tree_is_an_error_and_still_reaches_the_loops_handler():
+    class Tree(app_commands.CommandTree):
+        async def interaction_check(self, interaction, /) -> bool:
+            raise KeyError("the bot's own global check fails")  # not an AppCommandError: escapes the tree
+
+    reg = CollectorRegistry()
+    metrics = BotMetrics(reg)
+    bot = commands.Bot(command_prefix="!", intents=discord.Intents.none(), tree_cls=Tree)
+
+    @bot.tree.command()
+    async def ping(interaction: discord.Interaction):
+        pass
+
+    reported: list = []
+
+    async def run():
+        asyncio.get_running_loop().set_exception_handler(lambda loop, context: reported.append(context))
+        async with bot:
+            log_in(bot)
+            botdiscord.instrument(bot, metrics)
+            bot._connection.parse_interaction_create(interaction_payload("ping", 1))
+            await settle()
+
+    asyncio.run(run())
+    import gc
+
+    gc.collect()  # asyncio would report an unretrieved exception when the task is collected
+    assert val(reg, "bot_commands_total", command="ping", outcome="error") == 1
+    # reported once: by the adapter, which read it (so asyncio's own report does not come too)
+    assert [type(c.get("exception")).__name__ for c in reported] == ["KeyError"]

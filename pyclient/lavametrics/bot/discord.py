@@ -131,10 +131,17 @@ class _Instrumentation:
             seconds = perf_counter() - interaction.extras[_START]
             if task.cancelled():
                 outcome = "cancelled"
-            elif interaction.command_failed or task.exception() is not None:
+            elif interaction.command_failed:
                 outcome = "error"
             else:
-                outcome = "success"
+                exc = task.exception()
+                outcome = "success" if exc is None else "error"
+                if exc is not None:
+                    # reading it marked it retrieved: report it as asyncio would have, so the
+                    # bot's log still shows an exception that escaped the tree's handlers
+                    task.get_loop().call_exception_handler(
+                        {"message": "Task exception was never retrieved", "exception": exc, "future": task}
+                    )
             # the command the tree resolved (cached on the interaction); None when unknown
             command = interaction.command
             name = OTHER if command is None else self.metrics.command_from_tree(command.qualified_name)
