@@ -353,6 +353,10 @@ def test_an_unsupported_library_is_one_clear_error_at_instrument_time(monkeypatc
     monkeypatch.undo()
     with pytest.raises(botdiscord.UnsupportedLibrary, match="not object"):
         botdiscord.instrument(object(), metrics)
+    for fork in ("nextcord", "disnake"):  # their own packages: a bot of theirs is refused by name
+        fork_bot = type("Bot", (), {"__module__": f"{fork}.ext.commands.bot"})()
+        with pytest.raises(botdiscord.UnsupportedLibrary, match=rf"discord\.py >=2\.7\.1,<3, not {fork}$"):
+            botdiscord.instrument(fork_bot, metrics)
     assert not hasattr(bot, botdiscord._MARK)  # nothing was installed by the failed calls
 
 
