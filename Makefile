@@ -48,8 +48,8 @@ lock: $(PYTHON)
 	    --python-version 3.11 --custom-compile-command "make lock" -q -o $(LOCK)
 
 lint: $(PYTHON)
-	$(VENV)/bin/ruff check pyclient tests
-	$(VENV)/bin/ruff format --check pyclient tests
+	$(VENV)/bin/ruff check pyclient tests examples
+	$(VENV)/bin/ruff format --check pyclient tests examples
 
 typecheck: $(PYTHON)
 	$(VENV)/bin/mypy pyclient

@@ -63,3 +63,31 @@ def test_report_names_every_target_it_has_results_for(tmp_path):
         "BotMetrics per command (target < 2 us): sync_command +1.25 us",
         "bot loop 2000 commands/s (target < 1 point of CPU): median +0.50 points",
     ]
+
+
+def test_adapters_are_measured_against_the_same_library_without_them():
+    result = bench_bot.adapters(calls=200, rounds=1)
+    assert set(result["overhead_us"]) == {"wavelink_event", "discord_prefix_command", "discord_slash_command"}
+    assert all(result["bare_us"][name] > 0 for name in result["bare_us"])
+
+
+def test_report_shows_the_adapters_against_their_targets(tmp_path):
+    (tmp_path / "bot.json").write_text(
+        json.dumps(
+            {
+                "per_command": {"overhead_us": {}},
+                "bot_loop": {"rate_per_s": 2000, "median_difference_points": 0.5},
+                "adapters": {
+                    "overhead_us": {
+                        "discord_prefix_command": 1.5,
+                        "discord_slash_command": 1.25,
+                        "wavelink_event": 0.5,
+                    }
+                },
+            }
+        )
+    )
+    assert bench_report.summary(tmp_path)[-1] == (
+        "library adapters (targets: < 2 us per command, < 1 us per track event): "
+        "discord.py prefix command +1.50 us, slash command +1.25 us, wavelink track event +0.50 us"
+    )

@@ -135,3 +135,61 @@ def test_a_duration_that_is_not_a_time_is_dropped_once_logged(bad, caplog, monke
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "dropped" in warnings[0].getMessage()
     assert sum(r.levelno == logging.DEBUG for r in caplog.records) == 2
+
+
+def _catalog_label_values(family: str, label: str) -> set[str]:
+    # read the packaged JSON itself, not through the code under test
+    import json
+    from pathlib import Path
+
+    import lavametrics
+
+    data = json.loads((Path(lavametrics.__file__).parent / "data" / "catalog.json").read_text())
+    fam = next(f for f in data["families"] if f["name"] == family)
+    return set(next(lb["values"] for lb in fam["labels"] if lb["name"] == label)) - {"other"}
+
+
+def test_bot_vocabulary_is_the_plugins():
+    from lavametrics.bot import metrics as botmetrics
+
+    assert set(botmetrics.VOICE_CLOSE_CODES) == _catalog_label_values("lavametrics_voice_closes_total", "code")
+    assert set(botmetrics.DEFAULT_SOURCES) == _catalog_label_values("lavametrics_track_starts_total", "source")
+    assert set(botmetrics.TRACK_REASONS) == {"none"} | _catalog_label_values(
+        "lavametrics_track_ends_total", "reason"
+    ) | _catalog_label_values("lavametrics_track_exceptions_total", "severity")
+    # the values the issue found missing on the bot side
+    assert {"1001", "4017"} <= set(botmetrics.VOICE_CLOSE_CODES)
+    assert len(botmetrics.DEFAULT_SOURCES) == 14
+
+
+def test_codes_and_sources_only_the_plugin_knew_keep_their_names():
+    reg = CollectorRegistry()
+    m = BotMetrics(reg, prefix="vocab_")
+    m.voice_close(4017)
+    m.voice_close("1001")
+    m.observe_search("tidal", 3)
+    m.track_event("exception", "fault")
+    assert val(reg, "vocab_voice_closes_total", code="4017") == 1
+    assert val(reg, "vocab_voice_closes_total", code="1001") == 1
+    assert val(reg, "vocab_searches_total", source="tidal", found="true") == 1
+    assert val(reg, "vocab_lavalink_track_events_total", event="exception", reason="fault") == 1
+    assert val(reg, "vocab_voice_closes_total", code="other") == 0
+
+
+def test_cached_children_count_like_labels_and_the_cache_is_bounded():
+    from lavametrics.bot import metrics as botmetrics
+
+    reg = CollectorRegistry()
+    m = BotMetrics(reg, prefix="cache_")
+    for _ in range(3):
+        m.track_event("end", "finished")
+        m.voice_close(4017)
+    for i in range(botmetrics.MAX_CACHED_CHILDREN + 50):  # free text from a buggy caller
+        m.track_event("end", f"reason {i}")
+    assert val(reg, "cache_lavalink_track_events_total", event="end", reason="finished") == 3
+    assert (
+        val(reg, "cache_lavalink_track_events_total", event="end", reason="other")
+        == botmetrics.MAX_CACHED_CHILDREN + 50
+    )
+    assert val(reg, "cache_voice_closes_total", code="4017") == 3
+    assert len(m._m["_track_children"]) == botmetrics.MAX_CACHED_CHILDREN

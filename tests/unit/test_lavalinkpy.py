@@ -73,3 +73,25 @@ def test_events_are_counted():
     assert val(reg, "bot_lavalink_track_events_total", event="exception", reason="fault") == 1
     assert val(reg, "bot_lavalink_track_events_total", event="stuck", reason="none") == 1
     assert val(reg, "bot_voice_closes_total", code="4006") == 1
+
+
+def test_an_exception_inside_the_hook_is_swallowed_and_counted(monkeypatch):
+    import asyncio
+
+    import lavalink
+    from prometheus_client import CollectorRegistry
+
+    from lavametrics.bot.lavalink_py import make_hook
+    from lavametrics.bot.metrics import BotMetrics
+
+    reg = CollectorRegistry()
+    metrics = BotMetrics(reg)
+
+    def broken(code):
+        raise KeyError("a bug in the metrics")
+
+    monkeypatch.setattr(metrics, "voice_close", broken)
+    hook = make_hook(metrics)
+    assert reg.get_sample_value("bot_instrumentation_errors_total", {"adapter": "lavalink_py"}) == 0
+    asyncio.run(hook(lavalink.events.WebSocketClosedEvent(None, 4006, "gone", True)))  # must not raise
+    assert reg.get_sample_value("bot_instrumentation_errors_total", {"adapter": "lavalink_py"}) == 1

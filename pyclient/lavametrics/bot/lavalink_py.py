@@ -29,6 +29,13 @@ def make_hook(metrics: BotMetrics):
     load_failed, ws_closed = cls("TrackLoadFailedEvent"), cls("WebSocketClosedEvent")
 
     async def lavametrics_hook(event) -> None:
+        # a bug here must not reach Lavalink.py's dispatch: swallowed and counted
+        try:
+            _feed(event)
+        except Exception:
+            metrics.hook_error("lavalink_py")
+
+    def _feed(event) -> None:
         # only enum values and configured node names become labels -- never guild/track data
         if isinstance(event, node_connected):
             metrics.node_event(event.node.name, "connected")
@@ -51,6 +58,7 @@ def make_hook(metrics: BotMetrics):
         elif isinstance(event, ws_closed):
             metrics.voice_close(event.code)
 
+    metrics.declare_adapter("lavalink_py")
     setattr(lavametrics_hook, _MARK, True)
     return lavametrics_hook
 

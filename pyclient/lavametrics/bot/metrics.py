@@ -19,12 +19,13 @@ from bisect import bisect_left
 from time import perf_counter
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.metrics_core import CounterMetricFamily, HistogramMetricFamily
+from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.utils import floatToGoString
+
+from lavametrics.config import catalog
 
 OUTCOMES = ("success", "error", "cancelled")
 OTHER = "other"
-DEFAULT_SOURCES = ("youtube", "soundcloud", "spotify", "applemusic", "deezer", "bandcamp", "twitch", "http", "local")
 # Every latency the shipped alerts and SLO compare with (2 s p95, 2.5 s SLO bound) is a
 # boundary here, so the comparison is exact (the mixin refuses a threshold that is not);
 # 0.75 and 1.5 keep the interpolated p95 of the panels within half a second of the truth
@@ -33,29 +34,30 @@ LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 30
 RESULT_BUCKETS = (0, 1, 2, 5, 10, 25, 50, 100)
 NODE_EVENTS = ("connected", "disconnected", "ready", "changed")
 TRACK_EVENTS = ("start", "end", "exception", "stuck", "load_failed")
-# end reasons (Lavalink v4) and exception severities share the reason label
-TRACK_REASONS = ("none", "finished", "loadFailed", "stopped", "replaced", "cleanup", "common", "suspicious", "fault")
+
+
+def _plugin_values(family: str, label: str) -> tuple[str, ...]:
+    """The bounded values the plugin's catalog gives ``family``'s ``label``, without ``other``
+    (folding into ``other`` is ``_fold``'s job): one vocabulary for the node and the bot, so a
+    4017 close or a ``tidal`` track reads the same on both sides."""
+    values = next(lb.values for lb in catalog.packaged().family(family).labels if lb.name == label)
+    return tuple(v for v in values or () if v != OTHER)
+
+
+DEFAULT_SOURCES = _plugin_values("track_starts", "source")
+TRACK_END_REASONS = _plugin_values("track_ends", "reason")
+EXCEPTION_SEVERITIES = _plugin_values("track_exceptions", "severity")
+# end reasons and exception severities share the reason label; "none" for events without one
+TRACK_REASONS = ("none", *TRACK_END_REASONS, *EXCEPTION_SEVERITIES)
 MAX_NODES = 32
-# Discord voice close codes worth telling apart; anything else is "other"
-VOICE_CLOSE_CODES = (
-    "1000",
-    "1006",
-    "4001",
-    "4002",
-    "4003",
-    "4004",
-    "4005",
-    "4006",
-    "4009",
-    "4011",
-    "4012",
-    "4014",
-    "4015",
-    "4016",
-    "4020",
-    "4021",
-    "4022",
-)
+# command names an adapter may take from the bot's command tree (bounded by the bot's code; the
+# cap is for a bot that generates commands): past it, "other"
+MAX_COMMANDS = 256
+GATEWAY_EVENTS = ("connect", "disconnect", "resume")
+# the libraries lavametrics.bot has an adapter for: the label of instrumentation_errors_total
+ADAPTERS = ("discord", "wavelink", "mafic", "pomice", "lavalink_py")
+# Discord voice close codes worth telling apart (the plugin's list); anything else is "other"
+VOICE_CLOSE_CODES = _plugin_values("voice_closes", "code")
 
 # One set of collectors per (registry, prefix): prometheus_client refuses to register a name
 # twice, and bots (or their tests, or hot reloads) do construct BotMetrics more than once.
@@ -66,6 +68,7 @@ _cache_lock = threading.Lock()
 log = logging.getLogger(__name__)
 _rejected = [0]  # durations observe_command dropped, process-wide (a list: mutable without global)
 _rejected_lock = threading.Lock()
+_hook_errors = [0]  # exceptions adapters' hooks swallowed, process-wide (for the log's first-warning rule)
 
 
 def _reject_duration(name: str, seconds) -> None:
@@ -79,6 +82,16 @@ def _reject_duration(name: str, seconds) -> None:
         seconds,
         " (further drops are logged at debug level)" if first else "",
     )
+
+
+# How many raw values a children cache keeps: the labels are bounded by folding, but the raw
+# values a caller passes need not be (a buggy caller passing free text would grow the cache).
+MAX_CACHED_CHILDREN = 512
+
+
+def _remember(cache: dict, key, child) -> None:
+    if len(cache) < MAX_CACHED_CHILDREN:
+        cache[key] = child
 
 
 def _fold(value: str | None, allowed) -> str:
@@ -146,12 +159,43 @@ class BotMetrics:
             "track_events": Counter(
                 f"{p}lavalink_track_events_total", "Track events seen by the bot", ["event", "reason"], registry=r
             ),
+            "gateway_events": Counter(
+                f"{p}gateway_events_total",
+                "Discord gateway connects, disconnects and resumes, by shard",
+                ["shard", "event"],
+                registry=r,
+            ),
+            "gateway": _GatewayCollector(p, r),
+            # labelled children by the raw values callers pass (see _remember)
+            "_track_children": {},
+            "_close_children": {},
+            "hook_errors": Counter(
+                f"{p}instrumentation_errors_total",
+                "Exceptions inside a library adapter's hooks: swallowed (never raised into the bot) and counted",
+                ["adapter"],
+                registry=r,
+            ),
         }
 
     # --- commands ------------------------------------------------------------------------
 
     def _command(self, name: str) -> str:
         return _fold(name, self.commands)
+
+    def command_from_tree(self, name: str) -> str:
+        """The label of a command an adapter got from the bot's own command tree: such a name
+        is bounded by the bot's code, so it is admitted (and its series declared at 0) even if
+        not declared up front, up to MAX_COMMANDS names; past that, ``other``."""
+        if name in self.commands:
+            return name
+        with _cache_lock:
+            if name not in self.commands:
+                if len(self.commands) >= MAX_COMMANDS:
+                    return OTHER
+                # a new frozenset, rebound at once: readers never see one half built
+                self.commands = self.commands | {name}
+        self._m["commands"].declare(name)
+        return name
 
     def observe_command(self, name: str, seconds: float, outcome: str) -> None:
         """Count a command the bot timed itself. A duration that is not a finite number of
@@ -226,6 +270,21 @@ class BotMetrics:
     def set_queue_length(self, tracks: int) -> None:
         self._m["queue"].set(tracks)
 
+    def queue_from(self, count, adapter: str) -> None:
+        """``<prefix>queue_tracks`` becomes ``count()``, read at every scrape (a library
+        adapter that can see all players' queues); ``set_queue_length`` no longer shows. An
+        exception in ``count`` is counted as ``adapter``'s and the last value is kept."""
+        last = [0.0]
+
+        def read() -> float:
+            try:
+                last[0] = float(count())
+            except Exception:
+                self.hook_error(adapter)
+            return last[0]
+
+        self._m["queue"].set_function(read)
+
     def observe_search(self, source: str, results: int) -> None:
         src = _fold(source, self.sources)
         self._m["search_results"].labels(src).observe(results)
@@ -238,7 +297,11 @@ class BotMetrics:
         self._m["reconnects"].inc()
 
     def voice_close(self, code) -> None:
-        self._m["voice_closes"].labels(_fold(str(code), VOICE_CLOSE_CODES)).inc()
+        child = self._m["_close_children"].get(code)
+        if child is None:
+            child = self._m["voice_closes"].labels(_fold(str(code), VOICE_CLOSE_CODES))
+            _remember(self._m["_close_children"], code, child)
+        child.inc()
 
     def node_event(self, node: str, event: str) -> None:
         self._m["node_events"].labels(self._node_label(node), _fold(event, NODE_EVENTS)).inc()
@@ -263,7 +326,55 @@ class BotMetrics:
         return label
 
     def track_event(self, event: str, reason: str = "none") -> None:
-        self._m["track_events"].labels(_fold(event, TRACK_EVENTS), _fold(reason, TRACK_REASONS)).inc()
+        # every track event of every player passes here: the labelled child is looked up once
+        # per (event, reason) as given, not by labels() (~2 µs) each time
+        child = self._m["_track_children"].get((event, reason))
+        if child is None:
+            child = self._m["track_events"].labels(_fold(event, TRACK_EVENTS), _fold(reason, TRACK_REASONS))
+            _remember(self._m["_track_children"], (event, reason), child)
+        child.inc()
+
+    # --- what the library adapters feed ------------------------------------------------------
+
+    def gateway_event(self, shard: int, event: str) -> None:
+        """A gateway connect, disconnect or resume of shard ``shard`` (0 for an unsharded bot);
+        the first event of a shard declares all three at 0."""
+        self._m["gateway_events"].labels(self.declare_shard(shard), _fold(event, GATEWAY_EVENTS)).inc()
+
+    def declare_shard(self, shard: int) -> str:
+        """Start shard ``shard``'s gateway events at 0 (once); its label."""
+        label = str(int(shard))
+        with _cache_lock:
+            seen = self._m.setdefault("_seen_shards", set())
+            if label in seen:
+                return label
+            seen.add(label)
+        for event in GATEWAY_EVENTS:
+            self._m["gateway_events"].labels(label, event)
+        return label
+
+    def watch_client(self, client) -> None:
+        """Report ``client``'s gateway latency per shard, guild count and voice clients at
+        every scrape (a weak reference: the client is not kept alive for its metrics)."""
+        self._m["gateway"].watch(client, self.hook_error)
+
+    def declare_adapter(self, adapter: str) -> None:
+        self._m["hook_errors"].labels(_fold(adapter, ADAPTERS))
+
+    def hook_error(self, adapter: str) -> None:
+        """Count an exception a library hook swallowed; logged once per process at warning
+        level (with its traceback), later ones at debug level."""
+        self._m["hook_errors"].labels(_fold(adapter, ADAPTERS)).inc()
+        with _rejected_lock:
+            _hook_errors[0] += 1
+            first = _hook_errors[0] == 1
+        log.log(
+            logging.WARNING if first else logging.DEBUG,
+            "lavametrics %s hook failed; the bot goes on, the error is counted in instrumentation_errors_total%s",
+            adapter,
+            " (further ones are logged at debug level)" if first else "",
+            exc_info=True,
+        )
 
 
 # Where _CommandMetrics keeps, in a command's list, the sum and each outcome's count.
@@ -329,6 +440,55 @@ class _CommandMetrics:
             for outcome in OUTCOMES:
                 outcomes.add_metric([command, outcome], stats[_OUTCOME_AT[outcome]])
         return [latency, outcomes]
+
+
+class _GatewayCollector:
+    """``<prefix>gateway_latency_seconds{shard}``, ``<prefix>guilds``, ``<prefix>voice_clients``,
+    read from the watched discord clients at scrape time (live state, not a copy that can go
+    stale). With no client watched the families are there without samples."""
+
+    def __init__(self, prefix: str, registry: CollectorRegistry):
+        self._names = (f"{prefix}gateway_latency_seconds", f"{prefix}guilds", f"{prefix}voice_clients")
+        self._clients: weakref.WeakSet = weakref.WeakSet()
+        self._on_error = None
+        registry.register(self)
+
+    def watch(self, client, on_error) -> None:
+        self._clients.add(client)
+        self._on_error = on_error
+
+    def describe(self):
+        latency, guilds, voice = self._names
+        return [
+            GaugeMetricFamily(latency, "Discord gateway heartbeat latency by shard", labels=["shard"]),
+            GaugeMetricFamily(guilds, "Guilds the bot is in"),
+            GaugeMetricFamily(voice, "Voice clients (connections to a voice channel) the bot holds"),
+        ]
+
+    def collect(self):
+        latency, guilds, voice = self.describe()
+        clients = list(self._clients)
+        if clients:
+            shards: dict[str, float] = {}
+            n_guilds = n_voice = 0
+            for client in clients:
+                try:
+                    pairs = getattr(client, "latencies", None)
+                    if pairs is None:
+                        pairs = [(getattr(client, "shard_id", None) or 0, client.latency)]
+                    for shard, seconds in pairs:
+                        if math.isfinite(seconds):  # nan before the first heartbeat: no sample
+                            shards[str(int(shard))] = seconds
+                    n_guilds += len(client.guilds)
+                    n_voice += len(client.voice_clients)
+                except Exception:
+                    if self._on_error is not None:
+                        self._on_error("discord")
+            for shard, seconds in sorted(shards.items()):
+                latency.add_metric([shard], seconds)
+            guilds.add_metric([], n_guilds)
+            voice.add_metric([], n_voice)
+        return [latency, guilds, voice]
 
 
 class _CommandTimer:

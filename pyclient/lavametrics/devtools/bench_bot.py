@@ -4,7 +4,11 @@
    ``@metrics.command`` and inside ``with``/``async with metrics.time_command``, sync and
    async, best of several interleaved rounds; the difference to bare is what the
    instrumentation adds per command.
-2. A simulated bot loop: an asyncio loop handling 2,000 commands/s, each doing a little
+2. The library adapters (``adapters``): a wavelink track event through the instrumented client's
+   dispatch, and a discord.py prefix and slash command end to end (parsed, run, hooks, the
+   listeners' tasks), each against the same without ``instrument``; best of several
+   interleaved rounds. Needs the ``discord`` and ``wavelink`` extras.
+3. A simulated bot loop: an asyncio loop handling 2,000 commands/s, each doing a little
    work (a dict update and a small sort, ~20 µs, standing in for the bot's own code), in
    interleaved pairs with and without the instrumentation; reported is this process's CPU
    use (CPU seconds per wall second, in % of one core) of each run and the difference.
@@ -14,9 +18,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import statistics
 import time
+from collections.abc import Callable
+from typing import Any, cast
 
 from prometheus_client import CollectorRegistry
 
@@ -82,6 +89,128 @@ def per_command(calls: int = 200_000, rounds: int = 7) -> dict:
     }
 
 
+def _discord_bot(instrumented: bool):
+    """A commands.Bot with one prefix and one slash command, logged in without a gateway
+    (discord.py internals as in tests/unit/test_bot_discord.py: ``_connection.user``,
+    ``parse_interaction_create``), and what feeds it one of each command."""
+    import discord
+    from discord.ext import commands
+
+    from lavametrics.bot import discord as lm_discord
+
+    bot = commands.Bot(command_prefix="!", intents=discord.Intents.none())
+    state: dict = {}
+
+    @bot.command()
+    async def play(ctx):
+        _work(state, 1)
+
+    @bot.tree.command(name="play")
+    async def play_slash(interaction: discord.Interaction):
+        _work(state, 1)
+
+    user = {"id": "5", "username": "u", "discriminator": "0", "avatar": None}
+
+    def message(n: int):
+        data: dict[str, Any] = {
+            "id": str(n),
+            "channel_id": "9",
+            "author": user,
+            "content": "!play",
+            "timestamp": "2026-01-01T00:00:00+00:00",
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "pinned": False,
+            "type": 0,
+        }
+        # a DM-like message: a real channel object needs a guild or a DM payload
+        return discord.Message(state=bot._connection, channel=cast(Any, discord.Object(9)), data=cast(Any, data))
+
+    def interaction(n: int) -> dict:
+        return {
+            "id": str(n),
+            "application_id": "42",
+            "type": 2,
+            "token": "t",
+            "version": 1,
+            "data": {"id": "77", "name": "play", "type": 1, "options": []},
+            "user": user,
+            "channel": {"id": "9", "type": 1},
+            "locale": "en-US",
+            "attachment_size_limit": 8 << 20,
+        }
+
+    def setup():
+        me: Any = {"id": "4242", "username": "bot", "discriminator": "0", "avatar": None}
+        bot._connection.user = discord.ClientUser(state=bot._connection, data=me)
+        if instrumented:
+            lm_discord.instrument(bot, BotMetrics(CollectorRegistry()))
+
+    return bot, setup, message, interaction
+
+
+def adapters(calls: int = 20_000, rounds: int = 5) -> dict:
+    """µs per event / command with and without the adapters, best of ``rounds`` interleaved."""
+    import discord
+    import wavelink
+
+    from lavametrics.bot import wavelink as lm_wavelink
+
+    def wavelink_events(instrumented: bool) -> float:
+        client = discord.Client(intents=discord.Intents.none())
+        if instrumented:
+            lm_wavelink.instrument(client, BotMetrics(CollectorRegistry()))
+        payload = wavelink.TrackEndEventPayload(player=None, track=cast(Any, None), reason="finished")
+        dispatch = client.dispatch
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            dispatch("wavelink_track_end", payload)
+        return (time.perf_counter() - t0) / calls
+
+    def discord_commands(instrumented: bool, kind: str) -> float:
+        n = max(1, calls // 10)  # a command is ~100x an event: fewer of them
+
+        async def run() -> float:
+            bot, setup, message, interaction = _discord_bot(instrumented)
+            async with bot:
+                setup()
+                msgs = [message(i) for i in range(n)] if kind == "prefix" else []
+                payloads: list[Any] = [interaction(i) for i in range(n)] if kind == "slash" else []
+                t0 = time.perf_counter()
+                for i in range(n):
+                    if msgs:
+                        await bot.process_commands(msgs[i])
+                    else:
+                        bot._connection.parse_interaction_create(payloads[i])
+                    await asyncio.sleep(0)  # let the command's and the listeners' tasks run
+                await asyncio.sleep(0)
+                return (time.perf_counter() - t0) / n
+
+        return asyncio.run(run())
+
+    variants: dict[str, Callable[[bool], float]] = {
+        "wavelink_event": wavelink_events,
+        "discord_prefix_command": functools.partial(discord_commands, kind="prefix"),
+        "discord_slash_command": functools.partial(discord_commands, kind="slash"),
+    }
+    best = {(name, inst): float("inf") for name in variants for inst in (False, True)}
+    for _ in range(rounds):
+        for name, fn in variants.items():
+            for inst in (False, True):
+                best[(name, inst)] = min(best[(name, inst)], fn(inst))
+    return {
+        "calls": calls,
+        "rounds": rounds,
+        "bare_us": {name: best[(name, False)] * 1e6 for name in variants},
+        "overhead_us": {name: (best[(name, True)] - best[(name, False)]) * 1e6 for name in variants},
+    }
+
+
 def _bot_loop(seconds: float, rate: int, instrumented: bool) -> float:
     """Runs the loop; returns CPU use in % of one core."""
     metrics = BotMetrics(CollectorRegistry(), commands=("play", "skip", "queue")) if instrumented else None
@@ -140,8 +269,11 @@ def main(argv=None) -> int:
     ap.add_argument("--seconds", type=float, default=10.0, help="length of each bot-loop run")
     ap.add_argument("--pairs", type=int, default=5)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--no-adapters", action="store_true", help="skip the discord.py/wavelink adapters")
     a = ap.parse_args(argv)
     result = {"per_command": per_command(a.calls), "bot_loop": bot_loop(a.seconds, a.pairs)}
+    if not a.no_adapters:
+        result["adapters"] = adapters(max(1, a.calls // 10))
     if a.json:
         print(json.dumps(result, indent=2))
         return 0
@@ -159,6 +291,11 @@ def main(argv=None) -> int:
             f"  with {r['with_cpu_percent']:5.1f}%  without {r['without_cpu_percent']:5.1f}%  "
             f"difference {r['difference_points']:+5.2f} points"
         )
+    if "adapters" in result:
+        ad = result["adapters"]
+        print(f"library adapters (best of {ad['rounds']} interleaved rounds):")
+        for name, overhead in ad["overhead_us"].items():
+            print(f"  {name:<24} bare {ad['bare_us'][name]:7.2f} us  instrumented adds {overhead:+6.2f} us")
     lo, hi = bl["spread_points"]
     print(f"  median difference {bl['median_difference_points']:+.2f} points of one core (spread {lo:+.2f}..{hi:+.2f})")
     return 0

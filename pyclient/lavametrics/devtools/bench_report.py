@@ -243,6 +243,15 @@ def summary(results: Path) -> list[str]:
             f"bot loop {loop['rate_per_s']} commands/s (target < 1 point of CPU): median "
             f"{loop['median_difference_points']:+.2f} points"
         )
+        adapters = bot.get("adapters")
+        if adapters:
+            over = adapters["overhead_us"]
+            lines.append(
+                f"library adapters (targets: < 2 us per command, < 1 us per track event): "
+                f"discord.py prefix command {over['discord_prefix_command']:+.2f} us, "
+                f"slash command {over['discord_slash_command']:+.2f} us, "
+                f"wavelink track event {over['wavelink_event']:+.2f} us"
+            )
     jmh = _load(results, "jmh.json")
     if jmh:
         for row in jmh:

@@ -183,6 +183,51 @@ def commands(c: MixinConfig) -> Dashboard:
                 ),
                 min=0,
             ),
+            "Discord gateway (lavametrics.bot.discord)",
+            Panel(
+                "Gateway latency",
+                "Heartbeat latency of the bot's shards (bot_gateway_latency_seconds, read at scrape time): "
+                "the worst shard and the mean. No series for a bot not instrumented with "
+                "lavametrics.bot.discord, or before the first heartbeat.",
+                "s",
+                (
+                    Target(f"max by (job) (bot_gateway_latency_seconds{{{b}}})", "worst shard {{job}}", optional=True),
+                    Target(f"avg by (job) (bot_gateway_latency_seconds{{{b}}})", "mean {{job}}", optional=True),
+                ),
+                min=0,
+            ),
+            Panel(
+                "Gateway connects, disconnects and resumes",
+                "Gateway sessions the bot's shards opened, lost and resumed, summed over shards "
+                "(bot_gateway_events_total has them per shard).",
+                "ops",
+                (Target(f"sum by (event) (rate(bot_gateway_events_total{{{b}}}[{R}]))", "{{event}}", optional=True),),
+                min=0,
+            ),
+            Panel(
+                "Guilds and voice connections",
+                "Guilds the bot is in and voice clients it holds (connected to a voice channel), at scrape time.",
+                "short",
+                (
+                    Target(f"sum by (job) (bot_guilds{{{b}}})", "guilds {{job}}", optional=True),
+                    Target(f"sum by (job) (bot_voice_clients{{{b}}})", "voice clients {{job}}", optional=True),
+                ),
+                min=0,
+            ),
+            Panel(
+                "Instrumentation errors",
+                "Exceptions inside lavametrics' library adapters (swallowed, never raised into the bot): "
+                "anything above 0 means some of the bot's metrics are missing events.",
+                "ops",
+                (
+                    Target(
+                        f"sum by (adapter) (rate(bot_instrumentation_errors_total{{{b}}}[{R}]))",
+                        "{{adapter}}",
+                        optional=True,
+                    ),
+                ),
+                min=0,
+            ),
             "Command SLO",
             Panel(
                 "Command error budget left",
