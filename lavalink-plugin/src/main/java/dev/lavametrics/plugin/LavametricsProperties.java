@@ -4,6 +4,7 @@ import dev.lavametrics.plugin.config.ConfigProblem;
 import dev.lavametrics.plugin.config.ConfigValidator;
 import dev.lavametrics.plugin.config.LavametricsConfig;
 import dev.lavametrics.plugin.config.LogSafe;
+import dev.lavametrics.plugin.util.Survival;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.bind.BindException;
@@ -58,7 +59,8 @@ public final class LavametricsProperties {
                 log.warn("{}", problem.logLine());
             }
             return new LavametricsProperties(result);
-        } catch (RuntimeException | StackOverflowError e) {
+        } catch (Throwable e) {
+            Survival.survive(e);
             // Whatever the property sources hold, the node must start: fall back to the defaults.
             // Only the exception's type and the property it names are logged; its message may
             // quote a value, secrets included.

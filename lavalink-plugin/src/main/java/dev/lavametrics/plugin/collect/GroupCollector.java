@@ -3,17 +3,18 @@ package dev.lavametrics.plugin.collect;
 import dev.lavametrics.plugin.catalog.Catalog;
 import dev.lavametrics.plugin.catalog.Family;
 import dev.lavametrics.plugin.catalog.Group;
+import dev.lavametrics.plugin.util.Survival;
 import io.prometheus.client.Collector;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Base of the per-group collectors. A scrape times itself and records success; any exception is
+ * Base of the per-group collectors. A scrape times itself and records success; a failure is
  * counted and turns into an empty result, so one broken collector never spoils the scrape of the
  * node or of the other collectors. That includes {@link LinkageError}: against another plugin-api
- * 4.x a method we call may be missing, and that must not abort Lavalink's whole /metrics. Other
- * errors (out of memory and the like) are the JVM's business and pass through.
+ * 4.x a method we call may be missing, and that must not abort Lavalink's whole /metrics. The JVM's
+ * own failures (out of memory and the like) pass through: the rule is {@link Survival}'s.
  */
 public abstract class GroupCollector extends Collector implements Collector.Describable {
     protected final CollectorHealth health;
@@ -39,7 +40,8 @@ public abstract class GroupCollector extends Collector implements Collector.Desc
             List<MetricFamilySamples> samples = collectGroup();
             health.scraped(group.key(), seconds(start), true);
             return samples;
-        } catch (RuntimeException | LinkageError e) {
+        } catch (Throwable e) {
+            Survival.survive(e);
             health.scraped(group.key(), seconds(start), false);
             health.recordError(group.key(), e);
             return List.of();

@@ -4,6 +4,7 @@ import com.sedmelluq.discord.lavaplayer.format.AudioDataFormat;
 import com.sedmelluq.discord.lavaplayer.track.playback.AudioFrameBuffer;
 import com.sedmelluq.discord.lavaplayer.track.playback.AudioFrameBufferFactory;
 import dev.lavametrics.plugin.collect.FramesCollector;
+import dev.lavametrics.plugin.util.Survival;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -22,8 +23,8 @@ final class CountingFrameBufferFactory implements AudioFrameBufferFactory {
         AudioFrameBuffer buffer = delegate.create(bufferDuration, format, stopping);
         try {
             return new CountingFrameBuffer(buffer, frames, stopping);
-        } catch (RuntimeException | LinkageError e) {
-            frames.health().recordError("frames", e);
+        } catch (Throwable e) {
+            frames.health().recordError("frames", Survival.survive(e));
             return buffer;
         }
     }

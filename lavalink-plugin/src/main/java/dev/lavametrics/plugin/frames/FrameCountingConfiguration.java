@@ -4,6 +4,7 @@ import com.sedmelluq.discord.lavaplayer.player.AudioConfiguration;
 import com.sedmelluq.discord.lavaplayer.player.AudioPlayerManager;
 import dev.arbjerg.lavalink.api.AudioPlayerManagerConfiguration;
 import dev.lavametrics.plugin.collect.FramesCollector;
+import dev.lavametrics.plugin.util.Survival;
 
 /**
  * Hooks frame counting into the node's player manager. Core Lavalink publishes frame stats only
@@ -25,8 +26,8 @@ public final class FrameCountingConfiguration implements AudioPlayerManagerConfi
                 configuration.setFrameBufferFactory(
                         new CountingFrameBufferFactory(configuration.getFrameBufferFactory(), frames));
             }
-        } catch (RuntimeException | LinkageError e) {
-            frames.health().recordError("frames", e);
+        } catch (Throwable e) {
+            frames.health().recordError("frames", Survival.survive(e));
         }
         return manager;
     }

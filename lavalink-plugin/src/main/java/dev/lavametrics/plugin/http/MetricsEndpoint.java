@@ -3,6 +3,7 @@ package dev.lavametrics.plugin.http;
 import dev.lavametrics.plugin.collect.CollectorHealth;
 import dev.lavametrics.plugin.config.EndpointSettings;
 import dev.lavametrics.plugin.config.LogSafe;
+import dev.lavametrics.plugin.util.Survival;
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.exporter.common.TextFormat;
 import org.slf4j.Logger;
@@ -179,7 +180,8 @@ public final class MetricsEndpoint {
             health.markConfigInvalid();
             log.warn("{}, endpoint disabled", e.getMessage());
             return;
-        } catch (RuntimeException | LinkageError e) {
+        } catch (Throwable e) {
+            Survival.survive(e);
             health.markConfigInvalid();
             log.warn("plugins.lavametrics.endpoint: credentials cannot be loaded ({}), endpoint disabled",
                     e.getClass().getName());
@@ -211,7 +213,8 @@ public final class MetricsEndpoint {
             log.info("lavametrics endpoint serving {}://{}:{}{}", watch.access().tls() == null ? "http" : "https",
                     LogSafe.configValue("endpoint.host", settings.host()), port(),
                     LogSafe.configValue("endpoint.path", settings.path()));
-        } catch (IOException | RuntimeException | LinkageError e) {
+        } catch (Throwable e) {
+            Survival.survive(e);
             health.markConfigInvalid();
             log.warn("plugins.lavametrics.endpoint.port={} (endpoint.host={}): cannot listen, endpoint disabled: {}",
                     settings.port(), LogSafe.configValue("endpoint.host", settings.host()), LogSafe.text(e));
@@ -266,9 +269,9 @@ public final class MetricsEndpoint {
             while (running) {
                 try {
                     round(server, selector, pool);
-                } catch (IOException | RuntimeException | Error e) {
+                } catch (Throwable e) {
                     // Never let the loop die: count it, and do not spin should it repeat.
-                    health.recordError("endpoint", rethrowIfFatal(e));
+                    health.recordError("endpoint", Survival.survive(e));
                     if (!pause()) {
                         return;
                     }
@@ -349,9 +352,9 @@ public final class MetricsEndpoint {
                 }
             } catch (IOException | CancelledKeyException clientGone) {
                 close(connection); // the client went away or was cut off: its problem, not an endpoint error
-            } catch (RuntimeException | Error e) {
+            } catch (Throwable e) {
                 close(connection);
-                health.recordError("endpoint", rethrowIfFatal(e));
+                health.recordError("endpoint", Survival.survive(e));
             }
         }
         ready.clear();
@@ -380,8 +383,8 @@ public final class MetricsEndpoint {
     private void acceptSome(ServerSocketChannel server, SelectionKey key, ThreadPoolExecutor pool) {
         try {
             watch.refresh(); // once per round: a changed web config applies from the next connection on
-        } catch (RuntimeException e) {
-            health.recordError("endpoint", e);
+        } catch (Throwable e) {
+            health.recordError("endpoint", Survival.survive(e));
         }
         for (int i = 0; i < ACCEPTS_PER_ROUND; i++) {
             SocketChannel channel;
@@ -773,10 +776,10 @@ public final class MetricsEndpoint {
                 TextFormat.writeFormat(contentType, writer, registry.metricFamilySamples());
             }
             return response(200, contentType, body.toByteArray(), head, "");
-        } catch (IOException | RuntimeException | Error e) {
+        } catch (Throwable e) {
             // A collector outside our guard (another plugin's, or core's) threw: say so with a
             // status Prometheus reports, rather than closing the connection without a reply.
-            health.recordError("endpoint", rethrowIfFatal(e));
+            health.recordError("endpoint", Survival.survive(e));
             return response(500, TEXT, "collecting metrics failed\n".getBytes(StandardCharsets.UTF_8), head, "");
         }
     }
@@ -806,17 +809,6 @@ public final class MetricsEndpoint {
         } catch (Exception ignored) {
             // nothing left to release
         }
-    }
-
-    /**
-     * What a caught throwable may be survived: all but the JVM's own failures (out of memory and
-     * the like), where going on would hide the real trouble. A stack overflow is unwound by now.
-     */
-    private static Throwable rethrowIfFatal(Throwable error) {
-        if (error instanceof VirtualMachineError fatal && !(error instanceof StackOverflowError)) {
-            throw fatal;
-        }
-        return error;
     }
 
     private static ThreadFactory threads(String name, boolean numbered) {

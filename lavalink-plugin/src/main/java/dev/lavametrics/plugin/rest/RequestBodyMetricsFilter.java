@@ -4,6 +4,7 @@ import dev.lavametrics.plugin.catalog.Group;
 import dev.lavametrics.plugin.collect.MetricCollectors;
 import dev.lavametrics.plugin.collect.PlayerKey;
 import dev.lavametrics.plugin.util.Json;
+import dev.lavametrics.plugin.util.Survival;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -83,8 +84,8 @@ public final class RequestBodyMetricsFilter extends OncePerRequestFilter {
                     player = playerKey(matcher.group(1), matcher.group(2));
                 }
             }
-        } catch (RuntimeException | LinkageError e) {
-            metrics.health().recordError(collector, e);
+        } catch (Throwable e) {
+            metrics.health().recordError(collector, Survival.survive(e));
             load = false;
             player = null;
         }
@@ -126,8 +127,8 @@ public final class RequestBodyMetricsFilter extends OncePerRequestFilter {
             if (cached == null) {
                 cached = new ContentCachingResponseWrapper(response);
             }
-        } catch (RuntimeException | LinkageError e) {
-            metrics.health().recordError("loads", e);
+        } catch (Throwable e) {
+            metrics.health().recordError("loads", Survival.survive(e));
             chain.doFilter(request, response);
             return;
         }
@@ -151,8 +152,8 @@ public final class RequestBodyMetricsFilter extends OncePerRequestFilter {
                 return;
             }
             metrics.loads.loaded(LoadTypeReader.read(response), (nanoClock.getAsLong() - start) / 1e9);
-        } catch (RuntimeException | LinkageError e) {
-            metrics.health().recordError("loads", e);
+        } catch (Throwable e) {
+            metrics.health().recordError("loads", Survival.survive(e));
         }
     }
 
@@ -164,8 +165,8 @@ public final class RequestBodyMetricsFilter extends OncePerRequestFilter {
             if (cached == null) {
                 cached = new ContentCachingRequestWrapper(request, REQUEST_CACHE_LIMIT);
             }
-        } catch (RuntimeException | LinkageError e) {
-            metrics.health().recordError("filters", e);
+        } catch (Throwable e) {
+            metrics.health().recordError("filters", Survival.survive(e));
             chain.doFilter(request, response);
             return;
         }
@@ -185,8 +186,8 @@ public final class RequestBodyMetricsFilter extends OncePerRequestFilter {
             if (body instanceof Map<?, ?> root && root.get("filters") instanceof Map<?, ?> filters) {
                 metrics.filters.filtersSet(player, activeFilters(filters));
             }
-        } catch (RuntimeException | LinkageError e) {
-            metrics.health().recordError("filters", e);
+        } catch (Throwable e) {
+            metrics.health().recordError("filters", Survival.survive(e));
         }
     }
 

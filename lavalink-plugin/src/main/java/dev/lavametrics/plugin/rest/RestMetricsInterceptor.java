@@ -3,6 +3,7 @@ package dev.lavametrics.plugin.rest;
 import dev.arbjerg.lavalink.api.RestInterceptor;
 import dev.lavametrics.plugin.collect.RestCollector;
 import dev.lavametrics.plugin.collect.CollectorHealth;
+import dev.lavametrics.plugin.util.Survival;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -43,8 +44,8 @@ public final class RestMetricsInterceptor implements RestInterceptor {
             if (request.getAttribute(START_ATTRIBUTE) == null) {
                 request.setAttribute(START_ATTRIBUTE, nanoClock.getAsLong());
             }
-        } catch (RuntimeException | LinkageError e) {
-            health.recordError(COLLECTOR, e);
+        } catch (Throwable e) {
+            health.recordError(COLLECTOR, Survival.survive(e));
         }
         return true;
     }
@@ -66,8 +67,8 @@ public final class RestMetricsInterceptor implements RestInterceptor {
             Object route = request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
             rest.handled(route == null ? null : route.toString(), request.getMethod(), status,
                     (nanoClock.getAsLong() - start) / 1e9);
-        } catch (RuntimeException | LinkageError e) {
-            health.recordError(COLLECTOR, e);
+        } catch (Throwable e) {
+            health.recordError(COLLECTOR, Survival.survive(e));
         }
     }
 }

@@ -6,11 +6,13 @@ import dev.arbjerg.lavalink.api.PluginEventHandler;
 import dev.lavametrics.plugin.catalog.Group;
 import dev.lavametrics.plugin.collect.MetricCollectors;
 import dev.lavametrics.plugin.collect.PlayerKey;
+import dev.lavametrics.plugin.util.Survival;
 
 /**
  * Lavalink's lifecycle callbacks, turned into counter bumps. Every body is guarded: a metrics bug
  * (or a {@link LinkageError} against another plugin-api 4.x) is counted under
- * {@code collector="events"} and never reaches the node's websocket code. Which groups are fed is
+ * {@code collector="events"} and never reaches the node's websocket code (what is survived:
+ * {@link Survival}). Which groups are fed is
  * decided once, here: a disabled group's collector is never called.
  */
 public final class LavametricsEventHandler extends PluginEventHandler {
@@ -42,8 +44,8 @@ public final class LavametricsEventHandler extends PluginEventHandler {
             if (sessions) {
                 metrics.sessions.opened(resumed);
             }
-        } catch (RuntimeException | LinkageError e) {
-            metrics.health().recordError(COLLECTOR, e);
+        } catch (Throwable e) {
+            metrics.health().recordError(COLLECTOR, Survival.survive(e));
         }
     }
 
@@ -66,8 +68,8 @@ public final class LavametricsEventHandler extends PluginEventHandler {
                     metrics.filters.forgetSession(sessionId);
                 }
             }
-        } catch (RuntimeException | LinkageError e) {
-            metrics.health().recordError(COLLECTOR, e);
+        } catch (Throwable e) {
+            metrics.health().recordError(COLLECTOR, Survival.survive(e));
         }
     }
 
@@ -77,8 +79,8 @@ public final class LavametricsEventHandler extends PluginEventHandler {
             if (!replays.isReplay(context, message)) {
                 messages.handle(context, message);
             }
-        } catch (RuntimeException | LinkageError e) {
-            metrics.health().recordError(COLLECTOR, e);
+        } catch (Throwable e) {
+            metrics.health().recordError(COLLECTOR, Survival.survive(e));
         }
     }
 
@@ -89,8 +91,8 @@ public final class LavametricsEventHandler extends PluginEventHandler {
         }
         try {
             metrics.players.created();
-        } catch (RuntimeException | LinkageError e) {
-            metrics.health().recordError(COLLECTOR, e);
+        } catch (Throwable e) {
+            metrics.health().recordError(COLLECTOR, Survival.survive(e));
         }
     }
 
@@ -110,8 +112,8 @@ public final class LavametricsEventHandler extends PluginEventHandler {
             if (filters) {
                 metrics.filters.forget(key);
             }
-        } catch (RuntimeException | LinkageError e) {
-            metrics.health().recordError(COLLECTOR, e);
+        } catch (Throwable e) {
+            metrics.health().recordError(COLLECTOR, Survival.survive(e));
         }
     }
 }

@@ -7,6 +7,8 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class GroupCollectorTest {
 
@@ -24,5 +26,19 @@ class GroupCollectorTest {
         int tracks = Catalog.COLLECTOR.indexOf("tracks");
         assertEquals(1, health.errors(tracks));
         assertEquals(0, health.success(tracks));
+    }
+
+    @Test
+    void theJvmsOwnFailurePassesThroughUncounted() {
+        CollectorHealth health = new CollectorHealth();
+        OutOfMemoryError oom = new OutOfMemoryError("Java heap space");
+        GroupCollector starved = new GroupCollector(Group.TRACKS, health) {
+            @Override
+            protected List<MetricFamilySamples> collectGroup() {
+                throw oom;
+            }
+        };
+        assertSame(oom, assertThrows(OutOfMemoryError.class, starved::collect));
+        assertEquals(0, health.errors(Catalog.COLLECTOR.indexOf("tracks")));
     }
 }

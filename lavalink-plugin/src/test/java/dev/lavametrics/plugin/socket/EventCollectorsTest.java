@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Test;
 import java.lang.reflect.Proxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** The sessions, players, tracks and voice collectors as fed by the plugin event handler. */
 class EventCollectorsTest {
@@ -240,14 +242,31 @@ class EventCollectorsTest {
     @Test
     void linkageErrorsInHooksAreCountedNeverThrown() {
         // What a plugin-api 4.x with a different signature looks like at run time.
-        ISocketContext broken = (ISocketContext) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {ISocketContext.class}, (proxy, method, args) -> {
-                    throw new NoSuchMethodError(method.getName());
-                });
+        ISocketContext broken = throwingContext(new NoSuchMethodError("getSessionId"));
         handler.onSocketContextDestroyed(broken);
         handler.onWebSocketMessageOut(broken, Messages.playerUpdate(1, true, 42));
         handler.onDestroyPlayer(broken, metrics.server.open("s").player(1));
         assertEquals(3, metrics.value("lavametrics_collector_errors_total", "collector", "events"));
+    }
+
+    /** The hooks follow {@code Survival}: a bug's error is counted, the JVM's own failure passes. */
+    @Test
+    void hooksSurviveABugButNotTheJvmFailing() {
+        handler.onSocketContextDestroyed(throwingContext(new AssertionError("a broken invariant")));
+        assertEquals(1, metrics.value("lavametrics_collector_errors_total", "collector", "events"));
+
+        OutOfMemoryError oom = new OutOfMemoryError("Java heap space");
+        assertSame(oom, assertThrows(OutOfMemoryError.class,
+                () -> handler.onSocketContextDestroyed(throwingContext(oom))));
+        assertEquals(1, metrics.value("lavametrics_collector_errors_total", "collector", "events"));
+    }
+
+    /** A session whose every method throws {@code error} (a proxy passes errors through unwrapped). */
+    private ISocketContext throwingContext(Error error) {
+        return (ISocketContext) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {ISocketContext.class}, (proxy, method, args) -> {
+                    throw error;
+                });
     }
 
     @Test
