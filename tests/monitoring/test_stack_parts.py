@@ -13,10 +13,9 @@ import urllib.request
 
 import pytest
 
-from lavametrics.bot.metrics import LATENCY_BUCKETS
+from lavametrics.buckets import LATENCY_BUCKETS
 from lavametrics.cli.stack import drill_table
-from lavametrics.devtools import bothistory as history
-from lavametrics.devtools import faults
+from lavametrics.devtools import bothistory, faults
 from lavametrics.devtools.botsim import COMMAND_MIX
 from lavametrics.devtools.webhook import WebhookReceiver
 from lavametrics.mixin import rules
@@ -81,7 +80,7 @@ def _om_samples(text: str):
 
 
 def test_backfilled_history_is_a_healthy_bot_hour(tmp_path):
-    text = history.bot_history(
+    text = bothistory.bot_history(
         job="bot", instance="127.0.0.1:9", end=1_700_003_600.0, seconds=3600, rate=2.0, error_ratio=0.001
     )
     last = {}

@@ -45,10 +45,10 @@ def add_serve(sub) -> None:
 
 
 def run_serve(args) -> int:
-    from lavametrics.monitor.collector import MAX_SERIES
+    from lavametrics.http.webconfig import WebConfigError
+    from lavametrics.monitor.merge import MAX_SERIES
     from lavametrics.monitor.nodesfile import load_nodes
     from lavametrics.monitor.serve import parse_size, serve
-    from lavametrics.webconfig import WebConfigError
 
     try:
         max_body = parse_size(args.body_size_limit)
