@@ -28,13 +28,14 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, SequenceNode
 
 from lavametrics import fsutil
+from lavametrics.errors import LavametricsError
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_EXPANDED_NODES = 100_000
 MAX_DEPTH = 100
 
 
-class YamlReadError(ValueError):
+class YamlReadError(LavametricsError, ValueError):
     """One line, starting with the file (and line when known)."""
 
 

@@ -48,6 +48,7 @@ from lavametrics.devtools.node import Node, NodeError, ServerJar, free_port, pre
 from lavametrics.devtools.voicesim import VoiceSimulator
 from lavametrics.devtools.wavgen import write_tone
 from lavametrics.devtools.webhook import WebhookReceiver
+from lavametrics.errors import LavametricsError
 from lavametrics.mixin.build import alertmanager_text, files, yaml_text
 from lavametrics.mixin.config import MixinConfig, duration_seconds
 from lavametrics.mixin.stackconfig import JOBS, prometheus_config
@@ -58,7 +59,7 @@ DEFAULT_PORTS = {"prometheus": 9090, "alertmanager": 9093, "webhook": 9095, "bot
 GUILD_BASE = 810_000
 
 
-class StackError(RuntimeError):
+class StackError(LavametricsError, RuntimeError):
     """The stack could not start; the message names the part and where its log is."""
 
 

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from lavametrics import yamlread
 from lavametrics.buckets import LATENCY_BUCKETS
+from lavametrics.errors import LavametricsError
 
 # Prometheus' model.ParseDuration: each unit at most once, from the largest to the smallest
 # ("1h30m"; "1s1h" and "1m1m" are refused by promtool, so here too)
@@ -48,7 +49,7 @@ MAX_NUMBER = 1e6
 RUNBOOK_BASE_PLACEHOLDER = "https://github.com/your-org/lavametrics/blob/main/docs/monitoring/operations-guide.md"
 
 
-class MixinConfigError(ValueError):
+class MixinConfigError(LavametricsError, ValueError):
     """One line: where (file:line), which key, what is wrong."""
 
 

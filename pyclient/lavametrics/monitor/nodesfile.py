@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from lavametrics import yamlread
+from lavametrics.errors import LavametricsError
 from lavametrics.httpfetch import MASK, MAX_TIMEOUT_SECONDS, Auth, redact_url
 
 _NODE_KEYS = ("name", "url", "password", "metrics_url", "metrics_auth", "own_endpoint", "timeout")
@@ -30,7 +31,7 @@ _AUTH_KEYS = ("username", "password", "bearer_token")
 _SECRET_KEYS = ("password", "metrics_auth")  # their values are never shown
 
 
-class NodesFileError(ValueError):
+class NodesFileError(LavametricsError, ValueError):
     pass
 
 
