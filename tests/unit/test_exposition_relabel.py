@@ -16,7 +16,7 @@ from lavametrics.exposition.relabel import JoinedFamily, NodeRelabeller, _values
 from lavametrics.exposition.render import render
 from lavametrics.monitor.merge import NodeMetricsCollector
 from lavametrics.monitor.nodesfile import NodeSpec
-from tests.unit.test_exposition_fast import LINE, SIMPLECLIENT, assert_same_families, comment_line, sample_line
+from tests.unit.test_exposition_parse_render import LINE, SIMPLECLIENT, assert_same_families, comment_line, sample_line
 
 ROOT = Path(__file__).resolve().parents[2]
 
