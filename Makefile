@@ -23,7 +23,7 @@ CATALOG_JSON_COPIES := pyclient/lavametrics/data/catalog.json lavalink-plugin/sr
 
 help:
 	@echo "make demo   build, start a node with the plugin, play a track, print the check report"
-	@echo "make test   lint, mypy, JUnit (mvn test), jar build, unit tests on the minimum versions, the base install, then pytest"
+	@echo "make test   lint (ruff, import contracts), mypy, JUnit (mvn test), jar build, unit tests on the minimum versions, the base install, then pytest"
 	@echo "make docs   regenerate the catalog JSON copies and docs/metrics.md from the plugin jar"
 	@echo "make generate   every generated file in order: catalog copies, docs/metrics.md, the jar, monitoring/"
 	@echo "make lock   re-pin $(LOCK) after a change to pyproject.toml's dependencies"
@@ -47,9 +47,12 @@ lock: $(PYTHON)
 	$(VENV)/bin/uv pip compile pyproject.toml requirements/dev.in --extra dev --universal \
 	    --python-version 3.11 --custom-compile-command "make lock" -q -o $(LOCK)
 
+# lint-imports: the import directions of docs/design/architecture.md ([tool.importlinter] in
+# pyproject.toml); 0.3 s, so no cache directory is kept
 lint: $(PYTHON)
 	$(VENV)/bin/ruff check pyclient tests examples
 	$(VENV)/bin/ruff format --check pyclient tests examples
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 typecheck: $(PYTHON)
 	$(VENV)/bin/mypy pyclient

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from typing import cast
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+from lavametrics.errors import LavametricsError
+
 MAX_BODY_BYTES = 20 * 1024 * 1024
 DEFAULT_TIMEOUT = 5.0
 # Upper bound for every timeout a user can give (CLI options, the nodes file): beyond it a
@@ -93,7 +95,7 @@ class Auth:
         return None
 
 
-class FetchError(Exception):
+class FetchError(LavametricsError):
     """reason is one of: unreachable, timeout, http <code>, garbage, too large (subclasses
     may add their own, e.g. LavalinkError's "bad password").
 

@@ -25,6 +25,8 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
+from lavametrics.errors import LavametricsError
+
 JAR_ENV = "LAVAMETRICS_JAR"
 _JAR_GLOB = "lavalink-plugin/target/lavametrics-plugin-*.jar"
 
@@ -40,7 +42,7 @@ JAVA_OPTIONS = (
 )
 
 
-class JvmUnavailable(RuntimeError):
+class JvmUnavailable(LavametricsError, RuntimeError):
     """No JVM, no plugin jar, or the JVM failed: the message is one line saying which."""
 
 

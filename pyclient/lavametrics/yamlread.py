@@ -13,6 +13,7 @@
 - Nesting deeper than ``MAX_DEPTH`` is refused too (it would end in a RecursionError).
 - Errors are one line, ``file:line:col: problem``, and never carry a scalar from the file:
   ruamel's duplicate-key message quotes both values, and the key may be ``password``.
+  Callers checking what was loaded name the place the same way, with ``where``.
 """
 
 from __future__ import annotations
@@ -27,13 +28,14 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, SequenceNode
 
 from lavametrics import fsutil
+from lavametrics.errors import LavametricsError
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_EXPANDED_NODES = 100_000
 MAX_DEPTH = 100
 
 
-class YamlReadError(ValueError):
+class YamlReadError(LavametricsError, ValueError):
     """One line, starting with the file (and line when known)."""
 
 
@@ -148,3 +150,27 @@ def load(y: YAML, text: str, path, line_offset: int = 0):
         raise YamlReadError(f"{where}: {prefix}{_problem(exc)}") from None
     except RecursionError:
         raise YamlReadError(f"{path}: nested too deeply: refused") from None
+
+
+def line_of(node, key, *, value: bool = False) -> int | None:
+    """The 1-based line of ``key`` (or of its value) in a mapping this module loaded, or of
+    item ``key`` of a sequence; None when unknown (a plain dict or list, a key added after
+    loading)."""
+    try:
+        if isinstance(node, list):
+            return node.lc.item(key)[0] + 1  # type: ignore[attr-defined]  # ruamel's CommentedSeq
+        return (node.lc.value(key) if value else node.lc.key(key))[0] + 1
+    except Exception:  # noqa: BLE001 (ruamel raises KeyError, AttributeError or TypeError here)
+        return None
+
+
+def where(path, node, key, *, value: bool = False) -> str:
+    """``path:line`` of ``key`` (or its value) in ``node``, for an error message: the node's
+    own line when the key's is unknown, the bare path when neither is."""
+    line = line_of(node, key, value=value)
+    if line is None:
+        try:
+            line = node.lc.line + 1
+        except Exception:  # noqa: BLE001 (a plain dict has no line information)
+            return str(path)
+    return f"{path}:{line}"

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from lavametrics.mixin.names import LAVALINK_STATS
 from tests.conformance.rest import call
+from tests.metricnames import LAVALINK_STATS
 
 pytestmark = [pytest.mark.conformance, pytest.mark.integration]
 

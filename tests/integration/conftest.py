@@ -8,18 +8,18 @@ from typing import Any
 
 import pytest
 
-from lavametrics.devtools import node as nodes
+from lavametrics.devtools.node import Node, NodeError, ServerJar, find_plugin_jar, prepare_node, resolve_server_jar
 from tests.conftest import require, require_tool
 
-_STARTED: list[nodes.Node] = []
+_STARTED: list[Node] = []
 
 
 @pytest.fixture(scope="session")
-def server_jar() -> nodes.ServerJar:
+def server_jar() -> ServerJar:
     require_tool("java")
     try:
-        return nodes.resolve_server_jar()
-    except nodes.NodeError as err:
+        return resolve_server_jar()
+    except NodeError as err:
         require(False, f"a Lavalink server jar ({err})")
         raise
 
@@ -27,8 +27,8 @@ def server_jar() -> nodes.ServerJar:
 @pytest.fixture(scope="session")
 def plugin_jar() -> Path:
     try:
-        return nodes.find_plugin_jar()
-    except nodes.NodeError as err:
+        return find_plugin_jar()
+    except NodeError as err:
         require(False, f"the plugin jar ({err})")
         raise
 
@@ -39,9 +39,9 @@ def node_factory(tmp_path_factory, server_jar, plugin_jar) -> Iterator[Any]:
 
     def start(
         plugin: bool = True, overrides: dict | None = None, jvm_args: list[str] | None = None, port: int | None = None
-    ) -> nodes.Node:
+    ) -> Node:
         workdir = tmp_path_factory.mktemp("node-plugin" if plugin else "node-bare")
-        node = nodes.prepare_node(
+        node = prepare_node(
             workdir,
             plugin=plugin,
             overrides=overrides,
@@ -59,13 +59,13 @@ def node_factory(tmp_path_factory, server_jar, plugin_jar) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def plugin_node(node_factory) -> nodes.Node:
+def plugin_node(node_factory) -> Node:
     """One shared node with the plugin and every metric group on."""
     return node_factory(plugin=True)
 
 
 @pytest.fixture(scope="session")
-def bare_node(node_factory) -> nodes.Node:
+def bare_node(node_factory) -> Node:
     """One shared node without the plugin (what a hosted Lavalink looks like)."""
     return node_factory(plugin=False)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from prometheus_client import CollectorRegistry, Counter, generate_latest
 
-from lavametrics.monitor.collector import merged_registry
+from lavametrics.monitor.merge import merged_registry
 from lavametrics.monitor.nodesfile import NodeSpec
 from tests.samples import parse
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from lavametrics.devtools import node as nodes
+from lavametrics.devtools.node import free_port
 from lavametrics.devtools.stack import Daemon, http_ok
 from lavametrics.devtools.webhook import WebhookReceiver
 from lavametrics.mixin.build import alertmanager_text
@@ -62,7 +62,7 @@ def _alertmanager(tmp_path: Path) -> Iterator[tuple[str, WebhookReceiver]]:
     """A real Alertmanager with the generated config, sending to a webhook receiver: (base URL, hook)."""
     binary = shutil.which("alertmanager") or shutil.which("prometheus-alertmanager")
     require(binary is not None, "the `alertmanager` (Debian: prometheus-alertmanager) command")
-    port = nodes.free_port()
+    port = free_port()
     with WebhookReceiver() as hook:
         (tmp_path / "alertmanager.yml").write_text(alertmanager_text(MixinConfig(), webhook_url=hook.url))
         am = Daemon(

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from lavametrics.devtools import faults
-from lavametrics.devtools import node as nodes
+from lavametrics.devtools.node import NodeError, find_plugin_jar, free_port, resolve_server_jar
 from lavametrics.devtools.stack import Stack
 from lavametrics.mixin import dashboards, grafana
 from lavametrics.mixin.config import MixinConfig, duration_seconds
@@ -42,9 +42,9 @@ def stack(tmp_path_factory):
         "the `alertmanager` (Debian: prometheus-alertmanager) command",
     )
     try:
-        nodes.resolve_server_jar()
-        nodes.find_plugin_jar()
-    except nodes.NodeError as err:
+        resolve_server_jar()
+        find_plugin_jar()
+    except NodeError as err:
         require(False, f"a Lavalink server and the plugin jar ({err})")
     s = Stack(
         tmp_path_factory.mktemp("stack"),
@@ -204,7 +204,7 @@ def test_render_draws_every_dashboard_as_one_png(stack, tmp_path):
 
 def test_render_names_an_unreachable_prometheus(tmp_path):
     require(importlib.util.find_spec("matplotlib") is not None, "matplotlib (pip install -e '.[dev]')")
-    port = nodes.free_port()
+    port = free_port()
     proc = subprocess.run(
         [
             sys.executable,

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from lavametrics.mixin import build, config, dashboards, grafana, names, promql, rules, ruletests, stackconfig
+from lavametrics.mixin import build, config, dashboards, grafana, promql, rules, ruletests, stackconfig
 from lavametrics.mixin.config import MixinConfig, MixinConfigError
+from tests import metricnames
 from tests.unit.bounded import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -182,7 +183,7 @@ def _dashboard_exprs(c: MixinConfig) -> list[tuple[str, list[promql.Selector]]]:
 
 
 def test_every_selected_metric_is_defined_by_the_catalog_lavalink_or_botmetrics():
-    known = set().union(*names.known_names().values()) | rules.recorded_names(C)
+    known = set().union(*metricnames.known_names().values()) | rules.recorded_names(C)
     unknown = []
     for where, expr in _rule_exprs(C):
         unknown += [f"{where}: {n}" for n in promql.metric_names(expr) if n not in known]
@@ -192,13 +193,13 @@ def test_every_selected_metric_is_defined_by_the_catalog_lavalink_or_botmetrics(
 
 
 def test_the_name_check_catches_a_typo():
-    known = set().union(*names.known_names().values())
+    known = set().union(*metricnames.known_names().values())
     expr = 'sum(rate(lavametrics_frames_sen_total{job="x"}[5m])) / on (node) group_left lavametrics_info'
     assert promql.metric_names(expr) - known == {"lavametrics_frames_sen_total"}
 
 
 def test_known_names_come_from_their_sources():
-    k = names.known_names()
+    k = metricnames.known_names()
     assert {
         "lavametrics_load_duration_seconds_bucket",
         "lavametrics_track_ends_total",

@@ -18,9 +18,11 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from lavametrics.mixin import config, coverage, dashboards, grafana, names, promql, rules
+from lavametrics.mixin import config, dashboards, grafana, promql, rules
 from lavametrics.mixin.config import MixinConfig
+from tests import metricnames
 from tests.conftest import require_tool
+from tests.monitoring import coverage
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "monitoring" / "operations-guide.md"
@@ -44,7 +46,7 @@ def test_every_family_is_on_a_panel_or_in_a_rule():
 
 
 def test_reference_only_list_is_short_reasoned_and_current():
-    own = {f.name for f in names.own_families()}
+    own = {f.name for f in metricnames.own_families()}
     unseen = {f.name for f in coverage.unseen(C)}
     assert 0 < len(coverage.REFERENCE_ONLY) <= 3
     for name, reason in coverage.reference_only().items():
@@ -68,7 +70,7 @@ def test_the_coverage_check_finds_a_family_nobody_charts(monkeypatch):
 
 def test_families_come_from_the_catalog_botmetrics_and_serve():
     by_source: dict[str, set[str]] = {}
-    for f in names.own_families():
+    for f in metricnames.own_families():
         by_source.setdefault(f.source, set()).add(f.name)
     assert len(by_source["plugin catalog"]) == 28
     assert {"bot_queue_tracks", "bot_voice_closes_total", "bot_search_results"} <= by_source["BotMetrics"]
@@ -209,7 +211,7 @@ def _runbook_queries() -> dict[str, list[str]]:
 
 def test_every_alert_runbook_has_a_query_and_a_decision():
     sections = _sections(GUIDE.read_text())
-    known = set().union(*names.known_names().values()) | rules.recorded_names(C)
+    known = set().union(*metricnames.known_names().values()) | rules.recorded_names(C)
     problems = []
     for a in rules.alerts(C):
         body = sections.get(a.name)

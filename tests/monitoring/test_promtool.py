@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from lavametrics.mixin import build, rules
-from lavametrics.mixin import config as mixinconfig
+from lavametrics.mixin.config import MixinConfigError, from_mapping
 from lavametrics.mixin.stackconfig import BASIC_PASSWORD_FILE, BEARER_TOKEN_FILE
 from tests.conftest import require_tool
 
@@ -223,13 +223,13 @@ def test_values_the_validator_accepts_pass_promtool_and_amtool(candidates):
     accepted: dict = {}
     for (section, key), value in candidates.items():
         try:
-            mixinconfig.from_mapping({section: {key: value}})
-        except mixinconfig.MixinConfigError:
+            from_mapping({section: {key: value}})
+        except MixinConfigError:
             continue
         accepted.setdefault(section, {})[key] = value
     try:
-        c = mixinconfig.from_mapping(accepted)
-    except mixinconfig.MixinConfigError:  # rules between keys (e.g. SLO windows), not this test's subject
+        c = from_mapping(accepted)
+    except MixinConfigError:  # rules between keys (e.g. SLO windows), not this test's subject
         return
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from lavametrics.devtools import node as nodes
+from lavametrics.devtools.node import free_port
 from lavametrics.devtools.stack import Daemon, http_ok
 from lavametrics.mixin import render
 from lavametrics.mixin.config import MixinConfig, Timings
@@ -68,7 +68,7 @@ def outage(tmp_path_factory):
     prometheus = require_tool("prometheus")
     require(importlib.util.find_spec("matplotlib") is not None, "matplotlib (pip install -e '.[dev]')")
     root = tmp_path_factory.mktemp("render")
-    target_port, prom_port = nodes.free_port(), nodes.free_port()
+    target_port, prom_port = free_port(), free_port()
     (root / "prometheus.yml").write_text(
         "global: {scrape_interval: 2s, scrape_timeout: 2s}\n"
         "scrape_configs:\n"

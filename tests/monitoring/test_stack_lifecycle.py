@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from lavametrics.devtools import node as nodes
+from lavametrics.devtools.node import DEFAULT_PASSWORD, NodeError, find_plugin_jar, resolve_server_jar
 from tests.conftest import require, require_tool
 
 STACK = [sys.executable, "-m", "lavametrics.devtools.stack"]
@@ -68,9 +68,9 @@ def stack(tmp_path_factory):
         "the `alertmanager` (Debian: prometheus-alertmanager) command",
     )
     try:
-        nodes.resolve_server_jar()
-        nodes.find_plugin_jar()
-    except nodes.NodeError as err:
+        resolve_server_jar()
+        find_plugin_jar()
+    except NodeError as err:
         require(False, f"a Lavalink server and the plugin jar ({err})")
     root = tmp_path_factory.mktemp("stack").resolve()
     try:
@@ -98,7 +98,7 @@ def test_node_config_is_private_with_a_random_password(stack):
     config = root / "node-1" / "application.yml"
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
     password = re.search(r'password: "?([^"\n]+)"?', config.read_text()).group(1).strip()
-    assert password != nodes.DEFAULT_PASSWORD and len(password) >= 24
+    assert password != DEFAULT_PASSWORD and len(password) >= 24
     # never printed: not by `up`, not in the stack's log or its URL list
     for text in (out, (root / "stack.log").read_text(), (root / "urls.json").read_text()):
         assert password not in text

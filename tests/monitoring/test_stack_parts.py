@@ -13,7 +13,7 @@ import urllib.request
 
 import pytest
 
-from lavametrics.bot.metrics import LATENCY_BUCKETS
+from lavametrics.buckets import LATENCY_BUCKETS
 from lavametrics.cli.stack import drill_table
 from lavametrics.devtools import faults, history
 from lavametrics.devtools.botsim import COMMAND_MIX

@@ -5,7 +5,7 @@ import os
 import time
 
 from lavametrics.devtools import bench_bot, bench_merge, bench_node, bench_report
-from lavametrics.exposition import parse as exposition_parse
+from lavametrics.exposition.parse import parse
 
 
 def test_cpu_seconds_counts_this_process_working():
@@ -31,7 +31,7 @@ def test_our_bytes_are_the_lavametrics_lines():
 
 
 def test_synthetic_bodies_with_a_seed_change_values_not_series():
-    a, b = (exposition_parse.parse(bench_merge.synthetic_exposition(200, seed=s).decode()) for s in (1, 2))
+    a, b = (parse(bench_merge.synthetic_exposition(200, seed=s).decode()) for s in (1, 2))
     keys = lambda fams: [(s.name, tuple(sorted(s.labels.items()))) for f in fams for s in f.samples]  # noqa: E731
     assert keys(a) == keys(b)
     assert [s.value for f in a for s in f.samples] != [s.value for f in b for s in f.samples]

@@ -4,7 +4,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from lavametrics.bot.metrics import BotMetrics, MetricsEnvError, start_metrics_server_from_env
-from lavametrics.webconfig import WebConfigError
+from lavametrics.http.webconfig import WebConfigError
 from tests.unit.webhelpers import basic, bcrypt_hash, client_context, get, self_signed
 
 

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from lavametrics import javatools as jvm
+from lavametrics import javatools
 from lavametrics.config import catalog as cat
 from tests.conftest import require
 
@@ -88,14 +88,14 @@ def test_config_key_types_are_the_ones_the_validators_know():
 
 
 def test_explicit_missing_jar_is_an_error(tmp_path):
-    with pytest.raises(jvm.JvmUnavailable, match="plugin jar not found"):
+    with pytest.raises(javatools.JvmUnavailable, match="plugin jar not found"):
         cat.load_catalog(jar=tmp_path / "nope.jar")
 
 
 def _plugin_jar():
     try:
-        return jvm.find_plugin_jar(start=REPO)
-    except jvm.JvmUnavailable:
+        return javatools.find_plugin_jar(start=REPO)
+    except javatools.JvmUnavailable:
         return None
 
 
@@ -104,9 +104,9 @@ def test_packaged_copy_equals_the_jar_catalog():
     jar = _plugin_jar()
     require(jar is not None, "the plugin jar (lavalink-plugin/target/lavametrics-plugin-*.jar)")
     try:
-        jvm.java_home()
+        javatools.java_home()
         have_jvm = True
-    except jvm.JvmUnavailable:
+    except javatools.JvmUnavailable:
         have_jvm = False
     require(have_jvm, "a JVM (JAVA_HOME or java on PATH)")
     from_jar = json.loads(cat.jar_json(jar))

@@ -11,19 +11,18 @@ from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 
 from lavametrics.devtools.bench_merge import synthetic_exposition
-from lavametrics.exposition import parse as exposition_parse
-from lavametrics.exposition import relabel as exposition_relabel
-from lavametrics.exposition import render as exposition_text
-from lavametrics.exposition.relabel import NodeRelabeller, relabel
-from lavametrics.monitor.collector import NodeMetricsCollector
+from lavametrics.exposition.parse import ParseError, _number, _Unsupported, looks_like_a_page, parse
+from lavametrics.exposition.relabel import JoinedFamily, NodeRelabeller, _values_valid, relabel
+from lavametrics.exposition.render import render
+from lavametrics.monitor.merge import NodeMetricsCollector
 from lavametrics.monitor.nodesfile import NodeSpec
-from tests.unit.test_exposition_fast import LINE, SIMPLECLIENT, assert_same_families, comment_line, sample_line
+from tests.unit.test_exposition_parse_render import LINE, SIMPLECLIENT, assert_same_families, comment_line, sample_line
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def object_path(text, node):
-    return [relabel(f, node) for f in exposition_parse.parse(text)]
+    return [relabel(f, node) for f in parse(text)]
 
 
 def assert_same_exposition(got: bytes, want: bytes):
@@ -46,11 +45,11 @@ def check_line_path(text, node="n1", relabeller=None):
     got = relabeller.families(text)
     if got is None:
         return False
-    rendered = exposition_text.render(got)  # from the text chunks, before samples are touched
+    rendered = render(got)  # from the text chunks, before samples are touched
     want = object_path(text, node)
-    assert_same_exposition(rendered, exposition_text.render(want))
+    assert_same_exposition(rendered, render(want))
     assert_same_families(got, want)
-    assert exposition_text.render(got) == rendered  # and again once samples were parsed
+    assert render(got) == rendered  # and again once samples were parsed
     return True
 
 
@@ -59,9 +58,9 @@ def check_line_path(text, node="n1", relabeller=None):
 def test_line_path_matches_object_path(lines, node):
     text = "\n".join(lines) + "\n"
     try:
-        exposition_parse.parse(text)
-    except exposition_parse.ParseError:
-        assert NodeRelabeller(node).families(text) is None or exposition_parse.looks_like_a_page(text)
+        parse(text)
+    except ParseError:
+        assert NodeRelabeller(node).families(text) is None or looks_like_a_page(text)
         return
     check_line_path(text, node)
 
@@ -153,24 +152,24 @@ TOKENS = st.one_of(
 @given(st.lists(TOKENS, min_size=1, max_size=20))
 def test_values_pass_when_the_fast_parser_takes_them(tokens):
     try:
-        [exposition_parse._number(t) for t in tokens]
+        [_number(t) for t in tokens]
         valid = True
-    except exposition_parse._Unsupported:
+    except _Unsupported:
         valid = False
     if valid:
-        assert exposition_relabel._values_valid(tokens)
+        assert _values_valid(tokens)
     elif not all(re.fullmatch(r"[0-9.eE+-]+", t) for t in tokens):
         # beyond plain decimals the line path is exactly as strict as the fast parser
-        assert not exposition_relabel._values_valid(tokens)
+        assert not _values_valid(tokens)
     else:
         # a plain decimal the fast parser leaves to prometheus_client (more than 18 digits) is
         # still a number, for prometheus_client as for Prometheus
         try:
             [float(t) for t in tokens]
         except ValueError:
-            assert not exposition_relabel._values_valid(tokens)
+            assert not _values_valid(tokens)
         else:
-            assert exposition_relabel._values_valid(tokens)
+            assert _values_valid(tokens)
 
 
 def golden_exposition():
@@ -234,8 +233,8 @@ def test_merged_text_is_generate_latest_of_the_merged_samples(fake_node, second)
     try:
         for _ in range(2):  # the second round runs on the layouts of the first
             families = col.collect()
-            assert any(isinstance(f, exposition_relabel.JoinedFamily) for f in families)
-            rendered = exposition_text.render(families)
+            assert any(isinstance(f, JoinedFamily) for f in families)
+            rendered = render(families)
             reg = CollectorRegistry(auto_describe=False)
             reg.register(_Static(families))
             assert_same_exposition(rendered, generate_latest(reg))

@@ -8,8 +8,8 @@ import pytest
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from prometheus_client.openmetrics.exposition import generate_latest as generate_openmetrics
 
-from lavametrics.exposition import parse as exposition_parse
-from lavametrics.monitor.collector import NodeMetricsCollector, NodeResult, merged_registry, relabel
+import lavametrics.exposition.parse
+from lavametrics.monitor.merge import NodeMetricsCollector, NodeResult, merged_registry, relabel
 from lavametrics.monitor.nodesfile import NodeSpec
 from lavametrics.monitor.serve import build
 from tests.conftest import require_tool
@@ -214,7 +214,7 @@ def _assert_one_family_per_sample_name(fams):
 
 
 def parse_exposition(text, ctype="text/plain; version=0.0.4; charset=utf-8"):
-    return exposition_parse.parse(text, ctype)
+    return lavametrics.exposition.parse.parse(text, ctype)
 
 
 OM = "application/openmetrics-text; version=1.0.0; charset=utf-8"

@@ -9,7 +9,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.parser import text_string_to_metric_families
 
-from lavametrics.monitor.collector import merged_registry
+from lavametrics.monitor.merge import merged_registry
 from lavametrics.monitor.nodesfile import NodeSpec
 from tests.unit.fakenode import FakeNode
 

@@ -4,7 +4,7 @@ import pytest
 
 from lavametrics.exposition.parse import ParseError, parse
 from lavametrics.httpfetch import Auth
-from lavametrics.monitor import scrape as sc
+from lavametrics.monitor.scrape import ScrapeError, scrape
 
 
 def test_parse_text_and_openmetrics():
@@ -24,7 +24,7 @@ def test_parse_garbage(body):
 
 def test_scrape_ok(fake_node):
     node = fake_node()
-    result = sc.scrape(node.metrics_url)
+    result = scrape(node.metrics_url)
     assert any(f.name == "lavametrics_players" for f in result.families)
     assert result.body_bytes > 0 and result.duration_seconds >= 0
 
@@ -32,32 +32,32 @@ def test_scrape_ok(fake_node):
 def test_http_errors(fake_node):
     node = fake_node()
     node.metrics_status = 500
-    with pytest.raises(sc.ScrapeError) as info:
-        sc.scrape(node.metrics_url)
+    with pytest.raises(ScrapeError) as info:
+        scrape(node.metrics_url)
     assert info.value.reason == "http 500" and info.value.status == 500
     node.metrics_status = 200
     node.metrics_auth = ("bearer", "tok")
-    with pytest.raises(sc.ScrapeError) as info:
-        sc.scrape(node.metrics_url)
+    with pytest.raises(ScrapeError) as info:
+        scrape(node.metrics_url)
     assert info.value.reason == "http 401"
-    assert sc.scrape(node.metrics_url, auth=Auth(bearer_token="tok")).families
+    assert scrape(node.metrics_url, auth=Auth(bearer_token="tok")).families
     node.metrics_auth = ("basic", "prom", "pw")
-    assert sc.scrape(node.metrics_url, auth=Auth(username="prom", password="pw")).families
+    assert scrape(node.metrics_url, auth=Auth(username="prom", password="pw")).families
 
 
 def test_garbage(fake_node):
     node = fake_node()
     node.garbage = True
-    with pytest.raises(sc.ScrapeError) as info:
-        sc.scrape(node.metrics_url)
+    with pytest.raises(ScrapeError) as info:
+        scrape(node.metrics_url)
     assert info.value.reason == "garbage"
 
 
 def test_too_large(fake_node):
     node = fake_node()
     node.huge_bytes = 3 * 1024 * 1024
-    with pytest.raises(sc.ScrapeError) as info:
-        sc.scrape(node.metrics_url, max_bytes=1024 * 1024)
+    with pytest.raises(ScrapeError) as info:
+        scrape(node.metrics_url, max_bytes=1024 * 1024)
     assert info.value.reason == "too large"
 
 
@@ -65,15 +65,15 @@ def test_hang_times_out(fake_node):
     node = fake_node()
     node.hang_seconds = 5
     start = time.monotonic()
-    with pytest.raises(sc.ScrapeError) as info:
-        sc.scrape(node.metrics_url, timeout=0.5)
+    with pytest.raises(ScrapeError) as info:
+        scrape(node.metrics_url, timeout=0.5)
     assert info.value.reason == "timeout"
     assert time.monotonic() - start < 2
 
 
 def test_unreachable():
-    with pytest.raises(sc.ScrapeError) as info:
-        sc.scrape("http://127.0.0.1:1/metrics", timeout=1)
+    with pytest.raises(ScrapeError) as info:
+        scrape("http://127.0.0.1:1/metrics", timeout=1)
     assert info.value.reason == "unreachable"
 
 
@@ -86,9 +86,9 @@ def test_auth_headers():
 
 def test_unchanged_body_reuses_the_previous_families(fake_node):
     node = fake_node(metrics_text="# TYPE g gauge\ng 1\n")
-    first = sc.scrape(node.metrics_url)
-    again = sc.scrape(node.metrics_url, previous=first)
+    first = scrape(node.metrics_url)
+    again = scrape(node.metrics_url, previous=first)
     assert again.families is first.families
     node.metrics_text = "# TYPE g gauge\ng 2\n"
-    changed = sc.scrape(node.metrics_url, previous=again)
+    changed = scrape(node.metrics_url, previous=again)
     assert changed.families is not first.families and changed.families[0].samples[0].value == 2

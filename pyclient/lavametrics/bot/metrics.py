@@ -10,28 +10,25 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import json
 import logging
 import math
 import os
 import threading
 import weakref
 from bisect import bisect_left
+from importlib import resources
 from time import perf_counter
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.utils import floatToGoString
 
-from lavametrics.config import catalog
+from lavametrics.buckets import LATENCY_BUCKETS, RESULT_BUCKETS
+from lavametrics.errors import LavametricsError
 
 OUTCOMES = ("success", "error", "cancelled")
 OTHER = "other"
-# Every latency the shipped alerts and SLO compare with (2 s p95, 2.5 s SLO bound) is a
-# boundary here, so the comparison is exact (the mixin refuses a threshold that is not);
-# 0.75 and 1.5 keep the interpolated p95 of the panels within half a second of the truth
-# around the thresholds.
-LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 30.0)
-RESULT_BUCKETS = (0, 1, 2, 5, 10, 25, 50, 100)
 NODE_EVENTS = ("connected", "disconnected", "ready", "changed")
 TRACK_EVENTS = ("start", "end", "exception", "stuck", "load_failed")
 
@@ -40,8 +37,21 @@ def _plugin_values(family: str, label: str) -> tuple[str, ...]:
     """The bounded values the plugin's catalog gives ``family``'s ``label``, without ``other``
     (folding into ``other`` is ``_fold``'s job): one vocabulary for the node and the bot, so a
     4017 close or a ``tidal`` track reads the same on both sides."""
-    values = next(lb.values for lb in catalog.packaged().family(family).labels if lb.name == label)
+    values = next(lb["values"] for lb in _catalog_family(family)["labels"] if lb["name"] == label)
     return tuple(v for v in values or () if v != OTHER)
+
+
+@functools.cache
+def _catalog() -> dict:
+    # the packaged JSON itself, not lavametrics.config.catalog: a bot pulls in nothing of the
+    # monitoring side (docs/design/architecture.md, enforced by make lint)
+    return json.loads(resources.files("lavametrics.data").joinpath("catalog.json").read_text(encoding="utf-8"))
+
+
+def _catalog_family(family: str) -> dict:
+    data = _catalog()
+    names = {data["prefix"] + family, data["prefix"] + family + "_total"}
+    return next(f for f in data["families"] if f["name"] in names)
 
 
 DEFAULT_SOURCES = _plugin_values("track_starts", "source")
@@ -544,7 +554,7 @@ _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("", "0", "false", "no", "off")
 
 
-class MetricsEnvError(ValueError):
+class MetricsEnvError(LavametricsError, ValueError):
     """A METRICS_* variable is wrong; one line naming it (never the value of a secret one)."""
 
 
@@ -556,12 +566,12 @@ def start_metrics_server_from_env(registry: CollectorRegistry | None = None, env
     ``METRICS_ADDR``         address to listen on (default 127.0.0.1; 0.0.0.0 in a container)
     ``METRICS_BASIC_AUTH``   "user:password": clients must send these credentials
     ``METRICS_WEB_CONFIG``   path of an exporter-toolkit web configuration file (TLS, bcrypt
-                             users, headers; see ``lavametrics.webconfig``), re-read on change
+                             users, headers; see ``lavametrics.http.webconfig``), re-read on change
 
     The two auth variables are exclusive. The server runs in daemon threads, serving
     ``registry`` (default: prometheus_client's global one, which BotMetrics uses by default)
     concurrently; stop it with ``server.shutdown(); server.server_close()``. Raises
-    MetricsEnvError or webconfig.WebConfigError (both ValueError) for bad settings, OSError
+    MetricsEnvError or http.webconfig.WebConfigError (both ValueError) for bad settings, OSError
     when the port is taken.
     """
     env = os.environ if environ is None else environ
@@ -577,22 +587,23 @@ def start_metrics_server_from_env(registry: CollectorRegistry | None = None, env
     basic = env.get("METRICS_BASIC_AUTH")
     web_file = env.get("METRICS_WEB_CONFIG", "").strip()
 
-    from lavametrics import webconfig
-    from lavametrics.monitor.serve import start_server
+    from lavametrics.http.gate import WebConfigFile, WebGate
+    from lavametrics.http.server import start_server
+    from lavametrics.http.webconfig import WebConfig
 
     if basic and web_file:
         raise MetricsEnvError(
             "METRICS_BASIC_AUTH and METRICS_WEB_CONFIG are exclusive: "
             "put the user in the web config file's basic_auth_users"
         )
-    web: webconfig.WebGate | None
+    web: WebGate | None
     if web_file:
-        web = webconfig.WebConfigFile(web_file)
+        web = WebConfigFile(web_file)
     elif basic:
         user, sep, password = basic.partition(":")
         if not sep or not user or not password:
             raise MetricsEnvError("METRICS_BASIC_AUTH: expected user:password (both non-empty)")
-        web = webconfig.WebGate(webconfig.WebConfig(source="METRICS_BASIC_AUTH", plain_users={user: password.encode()}))
+        web = WebGate(WebConfig(source="METRICS_BASIC_AUTH", plain_users={user: password.encode()}))
     else:
         web = None
     return start_server(registry if registry is not None else REGISTRY, addr, int(raw_port), web=web)

@@ -47,7 +47,7 @@ def run_loadtest(args) -> int:
     from pathlib import Path
 
     from lavametrics.devtools import loadtest
-    from lavametrics.devtools.node import NodeError, start_node
+    from lavametrics.devtools.node import start_node
     from lavametrics.devtools.voicesim import VoiceSimulator
     from lavametrics.httpfetch import redact_url
 
@@ -62,10 +62,7 @@ def run_loadtest(args) -> int:
         try:
             if args.start_node:
                 print("loadtest: starting a local node ...", file=sys.stderr, flush=True)
-                try:
-                    node = start_node(workdir=Path(scratch), jvm_args=sim.jvm_args())
-                except NodeError as exc:
-                    raise CliError(str(exc)) from exc
+                node = start_node(workdir=Path(scratch), jvm_args=sim.jvm_args())
                 url, password, metrics_url = node.url, node.password, node.metrics_url
             else:
                 url, password, metrics_url = args.url, args.password, args.metrics_url

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from lavametrics.cli.output import CliError
-
 
 def add_mixin(sub) -> None:
     from lavametrics.mixin.command import DESCRIPTION, add_arguments
@@ -16,9 +14,6 @@ def add_mixin(sub) -> None:
 
 
 def run_mixin(args) -> int:
-    from lavametrics.mixin.command import MixinUsageError, run
+    from lavametrics.mixin.command import run
 
-    try:
-        return run(args)
-    except MixinUsageError as exc:
-        raise CliError(str(exc)) from None
+    return run(args)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
+from lavametrics.errors import LavametricsError
 from lavametrics.texttable import table
 
 __all__ = ["PROG", "CliError", "err", "dump", "table"]
@@ -12,12 +13,13 @@ __all__ = ["PROG", "CliError", "err", "dump", "table"]
 PROG = "lavametrics"
 
 
-class CliError(Exception):
-    """Reported as one line on stderr; ``code`` is the exit status."""
+class CliError(LavametricsError):
+    """A command's own complaint (a usage error, an unhealthy node), reported like any
+    LavametricsError; ``exit_code`` is the exit status."""
 
     def __init__(self, message: str, code: int = 2):
         super().__init__(message)
-        self.code = code
+        self.exit_code = code
 
 
 def err(message: str) -> None:

@@ -45,10 +45,9 @@ def add_serve(sub) -> None:
 
 
 def run_serve(args) -> int:
-    from lavametrics.monitor.collector import MAX_SERIES
+    from lavametrics.monitor.merge import MAX_SERIES
     from lavametrics.monitor.nodesfile import load_nodes
     from lavametrics.monitor.serve import parse_size, serve
-    from lavametrics.webconfig import WebConfigError
 
     try:
         max_body = parse_size(args.body_size_limit)
@@ -69,7 +68,5 @@ def run_serve(args) -> int:
             max_body_bytes=max_body,
             max_series=args.series_limit or MAX_SERIES,
         )
-    except WebConfigError as exc:
-        raise CliError(str(exc)) from None
     except OSError as exc:
         raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None

@@ -128,10 +128,7 @@ class _Remote:
             raise CliError(f"no metrics stack is up in {root}: `make metrics-up` first") from None
 
     def call(self, request: dict, timeout: float = 240.0) -> dict:
-        try:
-            return self._stack.control(self.root, request, timeout)
-        except self._stack.StackError as exc:
-            raise CliError(str(exc)) from None
+        return self._stack.control(self.root, request, timeout)
 
     def inject(self, kind: str, params: dict):
         from lavametrics.devtools.faults import Fault

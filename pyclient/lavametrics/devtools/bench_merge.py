@@ -28,8 +28,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from lavametrics.exposition import render as exposition_text
-from lavametrics.monitor.collector import PLUGIN_MARKER, NodeMetricsCollector, NodeResult
+from lavametrics.exposition.render import render
+from lavametrics.monitor.merge import PLUGIN_MARKER, NodeMetricsCollector, NodeResult
 from lavametrics.monitor.nodesfile import NodeSpec
 from lavametrics.monitor.scrape import scrape
 
@@ -143,10 +143,10 @@ def run(nodes: int = 10, series: int = 5000, rounds: int = 20) -> dict:
                 for relabeller in collector._relabellers.values():
                     relabeller.families = lambda text: None  # type: ignore[method-assign]  # off: objects only
             try:
-                exposition_text.render(collector.collect())  # warm up connections, layouts, caches
+                render(collector.collect())  # warm up connections, layouts, caches
                 full, full_cpu, fetch_merge = [], [], []
                 for _ in range(rounds):
-                    wall, cpu = _timed(lambda c=collector: exposition_text.render(c.collect()))
+                    wall, cpu = _timed(lambda c=collector: render(c.collect()))
                     full.append(wall)
                     full_cpu.append(cpu)
                     fetch_merge.append(_timed(collector.collect)[0])

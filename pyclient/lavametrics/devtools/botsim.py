@@ -32,8 +32,8 @@ from prometheus_client import CollectorRegistry
 from lavametrics.bot.metrics import BotMetrics
 from lavametrics.devtools.voicelink import connect_and_play, voice_state
 from lavametrics.devtools.voicesim import VoiceSimulator
+from lavametrics.http.server import MetricsHTTPServer, make_handler
 from lavametrics.lavalink.session import LavalinkSession, SessionError
-from lavametrics.monitor.serve import MetricsHTTPServer, make_handler
 
 log = logging.getLogger(__name__)
 

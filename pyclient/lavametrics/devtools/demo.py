@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 
 from lavametrics.config.catalog import load_catalog
-from lavametrics.devtools import node as nodes
 from lavametrics.devtools.loadtest import FRAME_COUNTERS, drain, frame_counters, frames_counted
+from lavametrics.devtools.node import NodeError, free_port, prepare_node, repo_root
 from lavametrics.devtools.voicelink import connect_and_play
 from lavametrics.devtools.voicesim import VoiceSimulator
 from lavametrics.devtools.wavgen import write_tone
@@ -43,7 +43,7 @@ def _port() -> int:
             s.bind(("127.0.0.1", 2333))
             return 2333
         except OSError:
-            return nodes.free_port()
+            return free_port()
 
 
 def main() -> int:
@@ -57,7 +57,7 @@ def main() -> int:
         sim.start()
         print(f"demo: voice simulator (Discord's side) on {sim.endpoint}", flush=True)
         print("demo: resolving the server jar (Lavalink/run.sh --resolve) ...", flush=True)
-        node = nodes.prepare_node(workdir, port=_port(), jvm_args=sim.jvm_args())
+        node = prepare_node(workdir, port=_port(), jvm_args=sim.jvm_args())
         if not node.server.is_real_lavalink:
             print(
                 "demo: Lavalink-Server is not available from Maven Central here; running the lavametrics "
@@ -97,7 +97,7 @@ def main() -> int:
         return _totals(session, sim, node.metrics_url, base_frames, base_packets) or status
     except KeyboardInterrupt:
         return 0
-    except (nodes.NodeError, SessionError, ScrapeError) as exc:
+    except (NodeError, SessionError, ScrapeError) as exc:
         print(f"demo: error: {exc}", file=sys.stderr)
         return 2
     finally:
@@ -114,7 +114,7 @@ def main() -> int:
 
 def _point_at_dashboards() -> None:
     """The monitoring a newcomer should see next: the rendered dashboards, or how to get them."""
-    root = nodes.repo_root()
+    root = repo_root()
     stack = root / ".stack"
     try:
         prometheus = json.loads((stack / "urls.json").read_text())["prometheus"]

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lavametrics.errors import LavametricsError
 from lavametrics.mixin import rules
 from lavametrics.mixin.config import MixinConfig
 
@@ -70,7 +71,7 @@ DEFAULT_SLOW_SECONDS = 3.0
 DEFAULT_CODE = 4006
 
 
-class FaultError(RuntimeError):
+class FaultError(LavametricsError, RuntimeError):
     """A fault could not be injected or cleared; the message says why."""
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from prometheus_client.utils import floatToGoString
 
-from lavametrics.bot.metrics import LATENCY_BUCKETS
+from lavametrics.buckets import LATENCY_BUCKETS
 from lavametrics.devtools.botsim import COMMAND_MIX, LATENCY_SIGMA
 
 

@@ -25,12 +25,13 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from lavametrics import javatools
+from lavametrics.errors import LavametricsError
 from lavametrics.lavalink.rest import LavalinkClient, LavalinkError
 
 DEFAULT_PASSWORD = "youshallnotpass"
 
 
-class NodeError(RuntimeError):
+class NodeError(LavametricsError, RuntimeError):
     """The node could not be resolved, started or reached."""
 
 

@@ -42,12 +42,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lavametrics.devtools import faults, history, procs
-from lavametrics.devtools import node as nodes
 from lavametrics.devtools.audioserve import AudioServer
 from lavametrics.devtools.botsim import BotSimulator, SimNode
+from lavametrics.devtools.node import Node, NodeError, ServerJar, free_port, prepare_node, resolve_server_jar
 from lavametrics.devtools.voicesim import VoiceSimulator
 from lavametrics.devtools.wavgen import write_tone
 from lavametrics.devtools.webhook import WebhookReceiver
+from lavametrics.errors import LavametricsError
 from lavametrics.mixin.build import alertmanager_text, files, yaml_text
 from lavametrics.mixin.config import MixinConfig, duration_seconds
 from lavametrics.mixin.stackconfig import JOBS, prometheus_config
@@ -58,7 +59,7 @@ DEFAULT_PORTS = {"prometheus": 9090, "alertmanager": 9093, "webhook": 9095, "bot
 GUILD_BASE = 810_000
 
 
-class StackError(RuntimeError):
+class StackError(LavametricsError, RuntimeError):
     """The stack could not start; the message names the part and where its log is."""
 
 
@@ -152,7 +153,7 @@ class Stack:
     def __post_init__(self):
         self.root = Path(self.root).resolve()
         self.ports: dict[str, int] = {}
-        self.nodes: dict[str, nodes.Node] = {}
+        self.nodes: dict[str, Node] = {}
         self.daemons: dict[str, Daemon] = {}
         self.sim: VoiceSimulator | None = None
         self.bot: BotSimulator | None = None
@@ -163,7 +164,7 @@ class Stack:
     # --- layout ------------------------------------------------------------------------------
     def _port(self, name: str, offset: int = 0) -> int:
         preferred = DEFAULT_PORTS[name] + offset
-        return preferred if self.fixed_ports and _free(preferred) else nodes.free_port()
+        return preferred if self.fixed_ports and _free(preferred) else free_port()
 
     def _write_prometheus(self, bot_port: int) -> Path:
         prom = self.root / "prometheus"
@@ -223,7 +224,7 @@ class Stack:
         server = self._own_server_jar()
         for i, name in enumerate(self.node_names):
             port = self._port("node", i)
-            self.nodes[name] = nodes.prepare_node(
+            self.nodes[name] = prepare_node(
                 self.root / name,
                 port=port,
                 jvm_args=self.sim.jvm_args(),
@@ -277,12 +278,12 @@ class Stack:
         progress("Prometheus and Alertmanager ready; waiting for the first scrape of every target")
         self._wait(self.targets_up, deadline, "prometheus", "every target up")
 
-    def _own_server_jar(self) -> nodes.ServerJar:
+    def _own_server_jar(self) -> ServerJar:
         """A copy of the server jar for this stack: `make build` rewrites the jar in the checkout,
         and a JVM whose jar changed under it fails to load its next class (lavaplayer's end of
         track, hours into a stack's life). A launcher jar that names its dependencies in its
         manifest's Class-Path (relative to where it lies) runs where it is."""
-        server = nodes.resolve_server_jar()
+        server = resolve_server_jar()
         try:
             with zipfile.ZipFile(server.path) as jar:
                 manifest = jar.read("META-INF/MANIFEST.MF").decode(errors="replace")
@@ -292,7 +293,7 @@ class Stack:
             return server
         copy = self.root / server.path.name
         shutil.copy2(server.path, copy)
-        return nodes.ServerJar(server.kind, server.version, copy)
+        return ServerJar(server.kind, server.version, copy)
 
     def _backfill(self, prom: Path, bot_port: int) -> None:
         promtool = shutil.which("promtool")
@@ -549,7 +550,7 @@ class _ControlHandler(socketserver.StreamRequestHandler):
         try:
             req = json.loads(self.rfile.readline(65536))
             reply = self.server.handle_request_json(req)
-        except (faults.FaultError, nodes.NodeError, StackError, TimeoutError) as exc:
+        except (faults.FaultError, NodeError, StackError, TimeoutError) as exc:
             reply = {"ok": False, "error": str(exc)}
         except (ValueError, TypeError, AttributeError) as exc:
             reply = {"ok": False, "error": f"bad request: {exc}"}
@@ -602,7 +603,7 @@ def cmd_run(root: Path) -> int:
             time.sleep(3600)
     except KeyboardInterrupt:
         return 0
-    except (StackError, nodes.NodeError, TimeoutError) as exc:
+    except (StackError, NodeError, TimeoutError) as exc:
         print(f"stack: error: {exc}", flush=True)
         return 1
     finally:

@@ -22,6 +22,7 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.openmetrics import parser as om_parser
 from prometheus_client.samples import Sample
 
+from lavametrics.errors import LavametricsError
 from lavametrics.exposition import gcpause
 from lavametrics.exposition.names import COUNTER_SUFFIX, counter_base, counter_sample_name
 
@@ -29,7 +30,7 @@ TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 OPENMETRICS_CONTENT_TYPE = "application/openmetrics-text; version=1.0.0; charset=utf-8"
 
 
-class ParseError(ValueError):
+class ParseError(LavametricsError, ValueError):
     """The body is not a valid exposition (first line of the parser's complaint kept)."""
 
 

@@ -7,7 +7,7 @@ that.
 
 Here a sample line is cut at its last space into the part before the value (the *head*:
 name and labels) and the value. A head's rendered form for the node (labels sorted, node
-added, an upstream ``node`` moved to ``exported_node``: what ``exposition_text`` writes for
+added, an upstream ``node`` moved to ``exported_node``: what ``render`` writes for
 the relabelled sample) is computed once and cached. A node's layout -- its heads in order,
 its comment lines, where each family starts -- is kept from the previous scrape: when the
 new body has the same heads and comments, which is the rule since only values move between
@@ -19,13 +19,13 @@ re-spelling every value (``repr(float(v))``) would cost more than all the rest t
 So the two paths' outputs are the same line for line, but for the spelling of values.
 
 Anything outside a strict subset of the format (whitespace around a sample line,
-timestamps, a counter's samples without ``_total``, anything ``exposition_parse``'s fast
+timestamps, a counter's samples without ``_total``, anything ``parse``'s fast
 path leaves to prometheus_client) makes ``NodeRelabeller.families`` return None, and the
-caller takes the object path (``exposition_parse.parse`` + ``relabel``);
+caller takes the object path (``parse.parse`` + ``relabel``);
 tests/unit/test_exposition_relabel.py holds the two paths to the same output.
 
 ``samples`` of the families made here are parsed on first access, from the family's own
-lines, by the object path: encoders other than ``exposition_text`` (OpenMetrics) and code
+lines, by the object path: encoders other than ``render`` (OpenMetrics) and code
 that inspects samples see exactly what the object path gives.
 """
 
@@ -37,14 +37,14 @@ import re
 from prometheus_client.metrics_core import Metric
 from prometheus_client.samples import Sample
 
-from lavametrics.exposition import parse as xp
+from lavametrics.exposition import parse
 from lavametrics.exposition.render import PrerenderedFamily, label_text, sample_name
 
 # A body's value tokens, one per line. Most are decimal numbers: the grammar float() and
 # Prometheus (Go's ParseFloat) share, possessive so that nothing backtracks. The rest (NaN,
 # +Inf) are checked against the fast parser's spellings.
 _DECIMALS = re.compile(r"(?:[+-]?+(?:[0-9]++(?:\.[0-9]*+)?+|\.[0-9]++)(?:[eE][+-]?+[0-9]++)?+\n)*+")
-_VALID_VALUES = re.compile(rf"(?:(?:{xp._INT.pattern}|{xp._FLOAT.pattern})\n)*")
+_VALID_VALUES = re.compile(rf"(?:(?:{parse._INT.pattern}|{parse._FLOAT.pattern})\n)*")
 
 _HEAD = operator.itemgetter(0)
 
@@ -192,7 +192,7 @@ class NodeRelabeller:
             values = layout.values(lines)
             assert values is not None  # the layout of these very lines
             if not _values_valid(values):
-                raise xp._Unsupported
+                raise parse._Unsupported
         prefixes = layout.prefixes
         out: list[Metric] = []
         add = operator.add
@@ -210,14 +210,14 @@ class NodeRelabeller:
         brace = head.find("{")
         if brace < 0:
             if " " in head:  # a timestamp after the value, or stray spaces
-                raise xp._Unsupported
+                raise parse._Unsupported
             name, labels = head, {}
         else:
             if head[-1] != "}":  # the value is followed by a timestamp
-                raise xp._Unsupported
-            name, labels = head[:brace], xp._labels(head[brace + 1 : -1])
-        if xp._NAME.fullmatch(name) is None:
-            raise xp._Unsupported
+                raise parse._Unsupported
+            name, labels = head[:brace], parse._labels(head[brace + 1 : -1])
+        if parse._NAME.fullmatch(name) is None:
+            raise parse._Unsupported
         entry = (sample_name(name) + label_text(node_labels(labels, self.node)) + " ", name)
         if len(self._heads) >= _CACHE_MAX:
             self._heads.clear()
@@ -225,7 +225,7 @@ class NodeRelabeller:
         return entry
 
     def _build(self, lines: list[str], heads: list[str]) -> _Layout:
-        """The layout of a body: exposition_parse._parse_text_fast's state machine, step for
+        """The layout of a body: parse._parse_text_fast's state machine, step for
         step, recording where families and samples are instead of building them."""
         specs: list[_FamilySpec] = []
         fixed: list[int] = []
@@ -248,10 +248,10 @@ class NodeRelabeller:
                 continue
             if stripped[0] == "#":
                 fixed.append(i)
-                m = xp._COMMENT.fullmatch(stripped)
+                m = parse._COMMENT.fullmatch(stripped)
                 if m is None:
                     if "HELP" in stripped or "TYPE" in stripped:
-                        raise xp._Unsupported
+                        raise parse._Unsupported
                     continue
                 kind, candidate, rest = m.groups()
                 if kind == "HELP":
@@ -261,11 +261,11 @@ class NodeRelabeller:
                         name, allowed = candidate, (candidate,)
                         spec = _FamilySpec(candidate, i, len(prefixes))
                     assert spec is not None  # a HELP of the open family's name, or a new one
-                    spec.documentation = xp._unescape(rest, xp._HELP_ESCAPE) if rest else ""
+                    spec.documentation = parse._unescape(rest, parse._HELP_ESCAPE) if rest else ""
                 else:
-                    suffixes = xp._TYPES.get(rest)
+                    suffixes = parse._TYPES.get(rest)
                     if suffixes is None:
-                        raise xp._Unsupported
+                        raise parse._Unsupported
                     if candidate != name:
                         if name:
                             close(i)
@@ -276,7 +276,7 @@ class NodeRelabeller:
                     allowed = [name + s for s in suffixes]
                 continue
             if len(stripped) != len(line):
-                raise xp._Unsupported
+                raise parse._Unsupported
             prefix, sname = self._head(heads[i])
             if sname not in allowed:
                 # an undeclared name is an untyped family of its own, one per line
@@ -300,7 +300,7 @@ class NodeRelabeller:
                 if spec.name.endswith("_total"):
                     spec.name = spec.name[:-6]
                 elif spec.end_sample > spec.first_sample:
-                    raise xp._Unsupported  # prometheus_client renames these samples to _total
+                    raise parse._Unsupported  # prometheus_client renames these samples to _total
         return _Layout(lines, heads, fixed, sample_lines, prefixes, specs)
 
 
@@ -326,7 +326,7 @@ class TextFamily(PrerenderedFamily):
     def samples(self):
         if self._samples is None:
             a, b = self._span
-            (fam,) = xp.parse("\n".join(self._lines[a:b]))
+            (fam,) = parse.parse("\n".join(self._lines[a:b]))
             self._samples = relabel(fam, self.node).samples
         return self._samples
 

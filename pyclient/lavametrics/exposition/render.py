@@ -7,7 +7,7 @@ scrape to the next, so their rendered form is cached; everything else follows
 ``generate_latest`` step for step. OpenMetrics and other escapings stay with prometheus_client.
 
 A family may also come with its sample lines already rendered (``PrerenderedFamily``, what
-``exposition_relabel`` makes of a node's text exposition): those lines are copied as they
+``exposition.relabel`` makes of a node's text exposition): those lines are copied as they
 are. Their names and labels are built with the helpers used here (``label_text``,
 ``sample_name``); their values keep the node's spelling.
 """

@@ -21,8 +21,10 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any
 
+from lavametrics.errors import LavametricsError
 
-class SessionError(RuntimeError):
+
+class SessionError(LavametricsError, RuntimeError):
     pass
 
 

@@ -8,12 +8,14 @@ Modules, one concern each:
 
 - ``config``      the settings (defaults, ``mixin.yml`` loading and validation)
 - ``promql``      finding the metric names and matchers a PromQL expression selects
-- ``names``       every metric name a rule or panel may use, from the code that defines them
 - ``rules``       recording and alert rules; ``slo`` the burn-rate part of them
 - ``ruletests``   ``promtool test rules`` cases for every alert
 - ``dashboards``  the Grafana dashboards; ``grafana`` the panel and variable builders
 - ``stackconfig`` prometheus.yml, alertmanager.yml and Grafana provisioning
 - ``build``       writing the tree (and telling what differs from a committed one)
 - ``render``      dashboard panels drawn from a Prometheus ``query_range`` into PNGs
-- ``stack``, ``botsim``, ``webhook``  the local stack of ``make metrics-up``
+- ``command``     the ``lavametrics mixin`` actions
+
+The tests check every metric name a rule or panel selects against the code that defines it
+(``tests/metricnames.py``); the local stack of ``make metrics-up`` is in ``lavametrics.devtools``.
 """

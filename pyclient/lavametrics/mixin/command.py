@@ -9,10 +9,12 @@ import argparse
 import json
 import sys
 
+from lavametrics.errors import LavametricsError
+
 DESCRIPTION = "Prometheus rules, Alertmanager and Grafana dashboards for lavametrics, generated from code."
 
 
-class MixinUsageError(Exception):
+class MixinUsageError(LavametricsError):
     """A one-line problem with the arguments or their files (exit 2)."""
 
 
@@ -43,12 +45,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _config(path):
-    from lavametrics.mixin.config import MixinConfigError, load
+    from lavametrics.mixin.config import load
 
-    try:
-        return load(path)
-    except MixinConfigError as exc:
-        raise MixinUsageError(str(exc)) from None
+    return load(path)
 
 
 def run(args) -> int:
@@ -84,7 +83,7 @@ def run(args) -> int:
             )
         return 1 if problems else 0
     if args.mixin_action == "render":
-        from lavametrics.mixin.render import RenderError, render_all
+        from lavametrics.mixin.render import render_all
 
         variables = {}
         for item in args.var:
@@ -94,10 +93,7 @@ def run(args) -> int:
             variables[name] = value
         if args.minutes <= 0:
             raise MixinUsageError(f"--minutes must be positive, got {args.minutes}")
-        try:
-            report = render_all(config, args.prometheus, args.out, minutes=args.minutes, variables=variables)
-        except RenderError as exc:
-            raise MixinUsageError(str(exc)) from None
+        report = render_all(config, args.prometheus, args.out, minutes=args.minutes, variables=variables)
         if args.json:
             print(json.dumps(report, indent=2))
         else:

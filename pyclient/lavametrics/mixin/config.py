@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lavametrics import yamlread
-from lavametrics.bot.metrics import LATENCY_BUCKETS
+from lavametrics.buckets import LATENCY_BUCKETS
+from lavametrics.errors import LavametricsError
 
 # Prometheus' model.ParseDuration: each unit at most once, from the largest to the smallest
 # ("1h30m"; "1s1h" and "1m1m" are refused by promtool, so here too)
@@ -48,7 +49,7 @@ MAX_NUMBER = 1e6
 RUNBOOK_BASE_PLACEHOLDER = "https://github.com/your-org/lavametrics/blob/main/docs/monitoring/operations-guide.md"
 
 
-class MixinConfigError(ValueError):
+class MixinConfigError(LavametricsError, ValueError):
     """One line: where (file:line), which key, what is wrong."""
 
 
@@ -395,13 +396,6 @@ def _default_of(f: dataclasses.Field):
     return factory() if callable(factory) else None
 
 
-def _where(path, mapping, key) -> str:
-    try:
-        return f"{path}:{mapping.lc.key(key)[0] + 1}"
-    except Exception:  # noqa: BLE001 (plain dicts have no line info)
-        return str(path)
-
-
 def _coerce(path, where: str, key: str, f: dataclasses.Field, value):
     default = _default_of(f)
     wrong = f"{where}: {key}: value {value!r}"
@@ -465,16 +459,16 @@ def from_mapping(data, path: str = "<mixin config>") -> MixinConfig:
         cls = SECTIONS.get(name)
         if cls is None:
             raise MixinConfigError(
-                f"{_where(path, data, name)}: {name}: unknown section (known: {', '.join(SECTIONS)})"
+                f"{yamlread.where(path, data, name)}: {name}: unknown section (known: {', '.join(SECTIONS)})"
             )
         if section is None:
             continue
         if not isinstance(section, dict):
-            raise MixinConfigError(f"{_where(path, data, name)}: {name}: must be a mapping of keys")
+            raise MixinConfigError(f"{yamlread.where(path, data, name)}: {name}: must be a mapping of keys")
         fields = {f.name: f for f in dataclasses.fields(cls)}
         values = {}
         for key, value in section.items():
-            where = _where(path, section, key)
+            where = yamlread.where(path, section, key)
             if key not in fields:
                 raise MixinConfigError(f"{where}: {name}.{key}: unknown key (known: {', '.join(fields)})")
             values[key] = _coerce(path, where, f"{name}.{key}", fields[key], value)

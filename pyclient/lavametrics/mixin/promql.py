@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from lavametrics.errors import LavametricsError
+
 # keywords followed by a parenthesised list of label names, not of expressions
 _LABEL_LIST_KEYWORDS = {"by", "without", "on", "ignoring", "group_left", "group_right"}
 _KEYWORDS = _LABEL_LIST_KEYWORDS | {"and", "or", "unless", "bool", "offset", "atan2"}
@@ -44,7 +46,7 @@ _TOKEN = re.compile(
 )
 
 
-class PromQLSyntaxError(ValueError):
+class PromQLSyntaxError(LavametricsError, ValueError):
     pass
 
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lavametrics.errors import LavametricsError
 from lavametrics.mixin.config import MixinConfig, duration_seconds
 from lavametrics.mixin.dashboards import all_dashboards
 from lavametrics.mixin.grafana import GRID_COLUMNS, to_json
@@ -68,7 +69,7 @@ PALETTE = (
 UNIT_PX, ROW_GAP_PX, WIDTH_PX, DPI = 30, 8, 1800, 100
 
 
-class RenderError(RuntimeError):
+class RenderError(LavametricsError, RuntimeError):
     """One line: which Prometheus, query or file failed."""
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from prometheus_client.utils import floatToGoString
 
-from lavametrics.bot.metrics import LATENCY_BUCKETS
+from lavametrics.buckets import LATENCY_BUCKETS
 from lavametrics.mixin.config import MixinConfig, Timings, duration_seconds
 from lavametrics.mixin.rules import Alert, alerts
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from lavametrics import yamlread
+from lavametrics.errors import LavametricsError
 from lavametrics.httpfetch import MASK, MAX_TIMEOUT_SECONDS, Auth, redact_url
 
 _NODE_KEYS = ("name", "url", "password", "metrics_url", "metrics_auth", "own_endpoint", "timeout")
@@ -30,7 +31,7 @@ _AUTH_KEYS = ("username", "password", "bearer_token")
 _SECRET_KEYS = ("password", "metrics_auth")  # their values are never shown
 
 
-class NodesFileError(ValueError):
+class NodesFileError(LavametricsError, ValueError):
     pass
 
 
@@ -43,17 +44,6 @@ class NodeSpec:
     metrics_auth: Auth | None = None
     own_endpoint: bool = False
     timeout: float | None = None
-
-
-def _where(path, mapping, key, value=False) -> str:
-    try:
-        line, _col = (mapping.lc.value(key) if value else mapping.lc.key(key))[:2]
-        return f"{path}:{line + 1}"
-    except Exception:
-        try:
-            return f"{path}:{mapping.lc.line + 1}"
-        except Exception:
-            return str(path)
 
 
 def _shown(key: str, value) -> str:
@@ -145,7 +135,7 @@ def parse_nodes(data, path="<nodes>") -> list[NodeSpec]:
         unknown = [k for k in data if k != "nodes"]
         if unknown:
             raise NodesFileError(
-                f"{_where(path, data, unknown[0])}: key {unknown[0]!r}: unknown top-level key (allowed: nodes)"
+                f"{yamlread.where(path, data, unknown[0])}: key {unknown[0]!r}: unknown top-level key (allowed: nodes)"
             )
     else:
         seq = data
@@ -156,27 +146,25 @@ def parse_nodes(data, path="<nodes>") -> list[NodeSpec]:
     for i, item in enumerate(seq):
         ctx = f"nodes[{i}]"
         if not isinstance(item, dict):
-            line = getattr(getattr(seq, "lc", None), "item", lambda _i: (None,))(i)[0]
-            where = f"{path}:{line + 1}" if line is not None else str(path)
             raise NodesFileError(
-                f"{where}: {ctx}: a {_type_name(item)} (not shown): expected a mapping with name, url, password"
+                f"{yamlread.where(path, seq, i)}: {ctx}: a {_type_name(item)} (not shown): "
+                "expected a mapping with name, url, password"
             )
         for key in item:
             if key not in _NODE_KEYS:
                 raise NodesFileError(
-                    f"{_where(path, item, key)}: key {ctx}.{key}: unknown key (allowed: {', '.join(_NODE_KEYS)})"
+                    f"{yamlread.where(path, item, key)}: key {ctx}.{key}: "
+                    f"unknown key (allowed: {', '.join(_NODE_KEYS)})"
                 )
         for key in ("name", "url", "password"):
             if key not in item or item[key] in (None, ""):
-                try:
-                    where = f"{path}:{item.lc.line + 1}"  # type: ignore[attr-defined]  # ruamel's CommentedMap
-                except Exception:
-                    where = str(path)
+                # a missing key has no line: the entry's
+                where = yamlread.where(path, item, key)
                 raise NodesFileError(f"{where}: key {ctx}.{key}: missing (required: name, url, password)")
 
         def bad(key, value, why, _item=item, _ctx=ctx):
             return NodesFileError(
-                f"{_where(path, _item, key, value=True)}: key {_ctx}.{key}: {_shown(key, value)}: {why}"
+                f"{yamlread.where(path, _item, key, value=True)}: key {_ctx}.{key}: {_shown(key, value)}: {why}"
             )
 
         name = item["name"]
@@ -184,7 +172,7 @@ def parse_nodes(data, path="<nodes>") -> list[NodeSpec]:
             raise bad("name", name, "must be a string")
         if name in seen:
             raise bad("name", name, f"duplicate node name (first used at {seen[name]})")
-        seen[name] = _where(path, item, "name", value=True)
+        seen[name] = yamlread.where(path, item, "name", value=True)
         url = item["url"]
         if url_problem(url):
             raise bad("url", url, url_problem(url))
@@ -202,7 +190,7 @@ def parse_nodes(data, path="<nodes>") -> list[NodeSpec]:
             for key in ma:
                 if key not in _AUTH_KEYS:
                     raise NodesFileError(
-                        f"{_where(path, ma, key)}: key {ctx}.metrics_auth.{key}: unknown key "
+                        f"{yamlread.where(path, ma, key)}: key {ctx}.metrics_auth.{key}: unknown key "
                         f"(allowed: {', '.join(_AUTH_KEYS)})"
                     )
             has_basic = "username" in ma or "password" in ma

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from prometheus_client.metrics_core import Metric
 
-from lavametrics.exposition import parse as exposition_parse
+from lavametrics.exposition.parse import ParseError, parse
 from lavametrics.httpfetch import DEFAULT_TIMEOUT, MAX_BODY_BYTES, Auth, FetchError, fetch
 
 ACCEPT_TEXT = "text/plain;version=0.0.4;q=1,*/*;q=0.1"
@@ -63,7 +63,7 @@ def scrape(
     except UnicodeDecodeError as exc:
         raise ScrapeError(url, "garbage", "body is not UTF-8") from exc
     try:
-        families = exposition_parse.parse(text, ctype)
-    except exposition_parse.ParseError as exc:
+        families = parse(text, ctype)
+    except ParseError as exc:
         raise ScrapeError(url, "garbage", str(exc)) from exc
     return Scrape(url, families, ctype, time.monotonic() - start, len(body), status, hdrs, body)

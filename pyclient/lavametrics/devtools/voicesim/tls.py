@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lavametrics import javatools
+from lavametrics.errors import LavametricsError
 
 log = logging.getLogger(__name__)
 
 
-class TlsSetupError(RuntimeError):
+class TlsSetupError(LavametricsError, RuntimeError):
     """openssl or keytool is missing or failed."""
 
 

@@ -188,7 +188,7 @@ def test_check_metrics_redirect_to_another_origin(fake_node, servers, capsys):
 def test_serve_collector_sends_no_credentials_across_a_redirect(servers):
     """serve's collector scrapes the metrics URL and, when that fails, polls /v4/stats: both
     carry credentials, both go through fetch."""
-    from lavametrics.monitor.collector import NodeMetricsCollector
+    from lavametrics.monitor.merge import NodeMetricsCollector
     from lavametrics.monitor.nodesfile import NodeSpec
 
     elsewhere = servers(Recorder)

@@ -1,4 +1,4 @@
-"""The Prometheus web configuration file (``--web.config.file``) for our HTTP endpoints.
+"""The Prometheus web configuration file (``--web.config.file``): its format, read and checked.
 
 The format is the Prometheus exporter-toolkit's, so one file can serve node_exporter and
 ``lavametrics serve`` alike::
@@ -21,17 +21,13 @@ the toolkit's Go TLS does, the field is refused with a one-line reason instead o
 silently ignored: inline ``cert``/``key`` (use the files), ``client_auth_type``
 ``RequestClientCert``/``RequireAnyClientCert`` (Python always verifies a client certificate
 it asks for) and more than one ``curve_preferences`` entry. ``http2`` is accepted and has
-no effect: these endpoints speak HTTP/1.x.
+no effect: these endpoints speak HTTP/1.x. Files are read with yamlread's bounds: at most
+1 MiB, regular files only (a FIFO or /dev/zero is refused). Header values must be one line
+(a CR LF would start a header of its own).
 
-Reloading follows the toolkit: the file is looked at on every request (and, with TLS, on
-every new connection), so new users, headers and certificates apply without a restart. We
-compare the file's (and the certificate files') contents with the last ones and parse again
-only when they changed. A file that became invalid makes requests fail with 500 (TLS
-handshakes fail) until it is fixed, and says why once on stderr; turning TLS on or off
-needs a restart, and so does turning basic auth off: a file that had users and has none
-(emptied by an editor for a moment, say) fails closed like an invalid one. Files are read
-with yamlread's bounds: at most 1 MiB, regular files only (a FIFO or /dev/zero is refused).
-Header values must be one line (a CR LF would start a header of its own).
+What the parsed configuration does to connections and requests lives beside this module:
+``tls`` (the SSL context), ``auth`` (basic auth), ``ratelimit``, and ``gate``, which applies
+them and re-reads the file when it changes.
 
 Errors are one line naming the file, line and field. Secrets -- bcrypt hashes, ``key`` --
 are never part of a message, and neither is any value of a field we do not know.
@@ -39,24 +35,15 @@ are never part of a message, and neither is any value of a field we do not know.
 
 from __future__ import annotations
 
-import base64
-import collections
-import hashlib
-import hmac
-import ipaddress
 import os
 import re
-import secrets
 import ssl
-import sys
-import threading
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import cast, overload
+from typing import overload
 
 from lavametrics import yamlread
-from lavametrics.monitor.nodesfile import _where
+from lavametrics.errors import LavametricsError
 
 BCRYPT_HINT = "needs the bcrypt package: pip install 'lavametrics[web]'"
 
@@ -88,23 +75,24 @@ _HEADERS: dict[str, tuple[str, ...] | None] = {
     "Content-Security-Policy": None,
 }
 
-_TLS_VERSIONS = {
+TLS_VERSIONS = {
     "TLS10": ssl.TLSVersion.TLSv1,
     "TLS11": ssl.TLSVersion.TLSv1_1,
     "TLS12": ssl.TLSVersion.TLSv1_2,
     "TLS13": ssl.TLSVersion.TLSv1_3,
 }
 
-_CLIENT_AUTH = {
+CLIENT_AUTH = {
     "NoClientCert": ssl.CERT_NONE,
     "VerifyClientCertIfGiven": ssl.CERT_OPTIONAL,
     "RequireAndVerifyClientCert": ssl.CERT_REQUIRED,
 }
 _CLIENT_AUTH_UNSUPPORTED = ("RequestClientCert", "RequireAnyClientCert", "RequireClientCert")
 
+# The toolkit's TLS names and what they are in Python's ssl (``tls`` builds the context).
 # Go's crypto/tls names (what the toolkit accepts) -> OpenSSL's. The TLS 1.3 suites are
 # accepted and, as in Go, not configurable: they stay whatever OpenSSL enables.
-_CIPHERS = {
+CIPHERS = {
     "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA": "ECDHE-ECDSA-AES128-SHA",
     "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA": "ECDHE-ECDSA-AES256-SHA",
     "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA": "ECDHE-RSA-AES128-SHA",
@@ -119,7 +107,7 @@ _CIPHERS = {
     "TLS_AES_256_GCM_SHA384": None,
     "TLS_CHACHA20_POLY1305_SHA256": None,
 }
-_CURVES = {"CurveP256": "prime256v1", "CurveP384": "secp384r1", "CurveP521": "secp521r1", "X25519": "X25519"}
+CURVES = {"CurveP256": "prime256v1", "CurveP384": "secp384r1", "CurveP521": "secp521r1", "X25519": "X25519"}
 
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # all but tab, which a header value may hold
 _BCRYPT_HASH = re.compile(r"\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}")
@@ -127,12 +115,14 @@ _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
 _DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
-class WebConfigError(ValueError):
+class WebConfigError(LavametricsError, ValueError):
     """One line: file, line, field and what is wrong (never a secret)."""
 
 
 @dataclass(frozen=True, eq=False)
 class TLSServerConfig:
+    """The ``tls_server_config`` section, checked; ``tls.server_context`` makes it a context."""
+
     cert_file: str
     key_file: str
     client_auth_type: str = "NoClientCert"
@@ -148,68 +138,6 @@ class TLSServerConfig:
 
     def files(self) -> tuple[str, ...]:
         return tuple(f for f in (self.cert_file, self.key_file, self.client_ca_file) if f)
-
-    def ssl_context(self) -> ssl.SSLContext:
-        """A server context for this configuration; WebConfigError when a file is unusable."""
-        where = f"{self.source}: tls_server_config"
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.minimum_version = _TLS_VERSIONS[self.min_version]
-        ctx.maximum_version = _TLS_VERSIONS[self.max_version]
-        for key, path in (("cert_file", self.cert_file), ("key_file", self.key_file)):
-            try:
-                _read(path, "a certificate or key file")  # OpenSSL would wait on a FIFO forever
-            except WebConfigError as exc:
-                raise WebConfigError(f"{where}.{key}: {exc}") from None
-        try:
-            ctx.load_cert_chain(self.cert_file, self.key_file)
-        except ssl.SSLError as exc:
-            # the reason is OpenSSL's ("PEM lib", "KEY_VALUES_MISMATCH"), never the key's bytes
-            raise WebConfigError(
-                f"{where}.cert_file/key_file: not a usable certificate and key ({exc.reason or exc.__class__.__name__})"
-            ) from None
-        ctx.verify_mode = _CLIENT_AUTH[self.client_auth_type]
-        if self.client_ca_file:
-            try:
-                ctx.load_verify_locations(cafile=self.client_ca_file)
-            except OSError as exc:
-                reason = getattr(exc, "reason", None) or exc.strerror or exc.__class__.__name__
-                raise WebConfigError(f"{where}.client_ca_file: cannot load {self.client_ca_file}: {reason}") from None
-        elif self.client_ca:
-            try:
-                ctx.load_verify_locations(cadata=self.client_ca)
-            except ssl.SSLError as exc:
-                raise WebConfigError(f"{where}.client_ca: not a PEM certificate ({exc.reason or exc})") from None
-        suites = [openssl for c in self.cipher_suites if (openssl := _CIPHERS[c])]
-        if suites:
-            try:
-                ctx.set_ciphers(":".join(suites))
-            except ssl.SSLError:
-                raise WebConfigError(f"{where}.cipher_suites: OpenSSL here enables none of them") from None
-        if self.prefer_server_cipher_suites:
-            ctx.options |= ssl.OP_CIPHER_SERVER_PREFERENCE
-        else:
-            ctx.options &= ~ssl.OP_CIPHER_SERVER_PREFERENCE
-        if self.curve_preferences:
-            ctx.set_ecdh_curve(_CURVES[self.curve_preferences[0]])
-        return ctx
-
-    def peer_allowed(self, sock: ssl.SSLSocket) -> bool:
-        """client_allowed_sans: the verified client certificate has one of the listed SANs."""
-        if not self.client_allowed_sans:
-            return True
-        cert = sock.getpeercert() or {}
-        # ssl's documented shape: (("DNS", "a.example"), ("IP Address", "10.0.0.1"), ...)
-        peer_sans = cast(tuple[tuple[str, str], ...], cert.get("subjectAltName", ()))
-        allowed = {_normal_san(s) for s in self.client_allowed_sans}
-        return any(_normal_san(value) in allowed for _kind, value in peer_sans)
-
-
-def _normal_san(value: str) -> str:
-    # Python prints IPv6 SANs uncompressed and upper case; Go compares ip.String()
-    try:
-        return str(ipaddress.ip_address(value.strip()))
-    except ValueError:
-        return value
 
 
 @dataclass(frozen=True, eq=False)
@@ -243,7 +171,7 @@ class WebConfig:
 # --- parsing ------------------------------------------------------------------------------
 
 
-def _read(path: str, what: str = "a web configuration file") -> bytes:
+def read_file(path: str, what: str = "a web configuration file") -> bytes:
     """A regular file of at most 1 MiB (yamlread's bounds: a FIFO or /dev/zero is refused,
     not waited on or read forever)."""
     try:
@@ -256,7 +184,7 @@ def load(path: str | os.PathLike) -> WebConfig:
     path = os.fspath(path)
     try:
         # yamlread's messages never quote a value: a duplicate key's may be a hash
-        data = yamlread.load(yamlread.new_yaml(), yamlread.decode(_read(path), path), path)
+        data = yamlread.load(yamlread.new_yaml(), yamlread.decode(read_file(path), path), path)
     except yamlread.YamlReadError as exc:
         raise WebConfigError(str(exc)) from None
     return parse(data, path)
@@ -278,7 +206,7 @@ def parse(data, path: str = "<web config>") -> WebConfig:
 
 
 def _fail(path, mapping, key, dotted, message, value=False) -> WebConfigError:
-    return WebConfigError(f"{_where(path, mapping, key, value=value)}: {dotted}: {message}")
+    return WebConfigError(f"{yamlread.where(path, mapping, key, value=value)}: {dotted}: {message}")
 
 
 def _known(mapping, allowed, prefix, path) -> None:
@@ -383,13 +311,13 @@ def _parse_tls(sec: dict, path: str) -> TLSServerConfig | None:
             "certificate it asks for): use VerifyClientCertIfGiven or RequireAndVerifyClientCert",
             value=True,
         )
-    if auth not in _CLIENT_AUTH:
+    if auth not in CLIENT_AUTH:
         raise _fail(
             path,
             sec,
             "client_auth_type",
             p + "client_auth_type",
-            f"value {auth!r}: unknown (allowed: {', '.join(_CLIENT_AUTH)})",
+            f"value {auth!r}: unknown (allowed: {', '.join(CLIENT_AUTH)})",
             value=True,
         )
     if client_ca and client_ca_file:
@@ -424,33 +352,33 @@ def _parse_tls(sec: dict, path: str) -> TLSServerConfig | None:
     versions = {}
     for key, default in (("min_version", "TLS12"), ("max_version", "TLS13")):
         value = _string(sec, key, p + key, path) or default
-        if value not in _TLS_VERSIONS:
+        if value not in TLS_VERSIONS:
             raise _fail(
-                path, sec, key, p + key, f"value {value!r}: unknown (allowed: {', '.join(_TLS_VERSIONS)})", value=True
+                path, sec, key, p + key, f"value {value!r}: unknown (allowed: {', '.join(TLS_VERSIONS)})", value=True
             )
         versions[key] = value
-    if _TLS_VERSIONS[versions["min_version"]] > _TLS_VERSIONS[versions["max_version"]]:
+    if TLS_VERSIONS[versions["min_version"]] > TLS_VERSIONS[versions["max_version"]]:
         raise _fail(path, sec, "min_version", p + "min_version", "is above max_version", value=True)
     suites = _strings(sec, "cipher_suites", p + "cipher_suites", path)
     for suite in suites:
-        if suite not in _CIPHERS:
+        if suite not in CIPHERS:
             raise _fail(
                 path,
                 sec,
                 "cipher_suites",
                 p + "cipher_suites",
-                f"value {suite!r}: unknown cipher suite (allowed: {', '.join(_CIPHERS)})",
+                f"value {suite!r}: unknown cipher suite (allowed: {', '.join(CIPHERS)})",
                 value=True,
             )
     curves = _strings(sec, "curve_preferences", p + "curve_preferences", path)
     for curve in curves:
-        if curve not in _CURVES:
+        if curve not in CURVES:
             raise _fail(
                 path,
                 sec,
                 "curve_preferences",
                 p + "curve_preferences",
-                f"value {curve!r}: unknown curve (allowed: {', '.join(_CURVES)})",
+                f"value {curve!r}: unknown curve (allowed: {', '.join(CURVES)})",
                 value=True,
             )
     if len(curves) > 1:
@@ -539,7 +467,7 @@ def _parse_users(data: dict, path: str) -> dict[str, str]:
         out[user] = hashed
     if out:
         try:
-            _bcrypt()  # fail at load time, not at the first request
+            require_bcrypt()  # fail at load time, not at the first request
         except WebConfigError as exc:
             raise WebConfigError(f"{path}: {exc}") from None
     return out
@@ -592,312 +520,10 @@ def _parse_rate(sec: dict, path: str) -> tuple[float, int]:
     return interval, burst
 
 
-# --- enforcing it -------------------------------------------------------------------------
-
-
-def _bcrypt():
+def require_bcrypt():
+    """The bcrypt module, which ``basic_auth_users`` needs (the ``web`` extra)."""
     try:
         import bcrypt
     except ImportError:
         raise WebConfigError(f"basic_auth_users: {BCRYPT_HINT}") from None
     return bcrypt
-
-
-def parse_basic_authorization(header: str | None) -> tuple[str, bytes] | None:
-    """(user, password) from ``Authorization: Basic ...``; None when absent or malformed."""
-    if not header:
-        return None
-    scheme, _, token = header.strip().partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        decoded = base64.b64decode(token.strip(), validate=True)
-    except ValueError:
-        return None
-    user, sep, password = decoded.partition(b":")
-    if not sep:
-        return None
-    try:
-        return user.decode("utf-8"), password
-    except UnicodeDecodeError:
-        return None
-
-
-class BasicAuth:
-    """Checks credentials against a config's users, remembering recent bcrypt results.
-
-    bcrypt at cost 10 takes ~70 ms, on every scrape without a cache; as in the toolkit the
-    result is cached per (user, hash, password) -- the key is a SHA-256 digest, so the cache
-    holds no password -- and bcrypt runs one at a time. An unknown user is checked against a
-    throw-away hash of the highest cost among the configured users, so that its answer takes
-    as long as for the costliest known one (at a fixed cost, users of another cost stood out:
-    93 ms against 279 ms). Users of different costs still differ from each other: give them
-    all one cost.
-    """
-
-    CACHE_SIZE = 256
-
-    def __init__(self):
-        self._cache: collections.OrderedDict[bytes, bool] = collections.OrderedDict()
-        self._lock = threading.Lock()
-        self._bcrypt_lock = threading.Lock()
-        self._decoys: dict[int, str] = {}  # bcrypt cost -> a hash of a random password
-        self.bcrypt_runs = 0
-
-    def verified(self, config: WebConfig, authorization: str | None) -> bool:
-        """Whether these credentials are valid as far as is known without running bcrypt:
-        checked before (cached), or plain users (no bcrypt at all)."""
-        creds = parse_basic_authorization(authorization)
-        if creds is None:
-            return False
-        user, password = creds
-        if config.plain_users:
-            return self._check_plain(config.plain_users, user, password)
-        hashed = config.users.get(user)
-        return hashed is not None and self._cached(_cache_key(user, hashed, password)) is True
-
-    def check(self, config: WebConfig, authorization: str | None) -> bool:
-        creds = parse_basic_authorization(authorization)
-        if creds is None:
-            return False
-        user, password = creds
-        if config.plain_users:
-            return self._check_plain(config.plain_users, user, password)
-        hashed = config.users.get(user)
-        known = hashed is not None
-        if hashed is None:
-            hashed = self._decoy_hash(max(int(h[4:6]) for h in config.users.values()))  # $2b$<cost>$
-        key = _cache_key(user, hashed, password)
-        cached = self._cached(key)
-        if cached is not None:
-            return cached
-        with self._bcrypt_lock:
-            cached = self._cached(key)  # a concurrent request with the same credentials did it
-            if cached is not None:
-                return cached
-            self.bcrypt_runs += 1
-            try:
-                ok = _bcrypt().checkpw(password, hashed.encode())
-            except ValueError:  # bcrypt >= 5 refuses passwords over 72 bytes
-                ok = False
-            ok = ok and known
-            with self._lock:
-                self._cache[key] = ok
-                while len(self._cache) > self.CACHE_SIZE:
-                    self._cache.popitem(last=False)
-        return ok
-
-    def _cached(self, key: bytes) -> bool | None:
-        with self._lock:
-            cached = self._cache.get(key)
-            if cached is not None:
-                self._cache.move_to_end(key)
-            return cached
-
-    @staticmethod
-    def _check_plain(users: Mapping[str, bytes], user: str, password: bytes) -> bool:
-        # digests of equal length, compared without an early exit
-        ok = False
-        for name, expected in users.items():
-            ok |= hmac.compare_digest(
-                hashlib.sha256(user.encode()).digest(), hashlib.sha256(name.encode()).digest()
-            ) & hmac.compare_digest(hashlib.sha256(password).digest(), hashlib.sha256(expected).digest())
-        return ok
-
-    def _decoy_hash(self, cost: int) -> str:
-        decoy = self._decoys.get(cost)
-        if decoy is None:
-            bcrypt = _bcrypt()
-            decoy = self._decoys[cost] = bcrypt.hashpw(
-                secrets.token_urlsafe(16).encode(), bcrypt.gensalt(cost)
-            ).decode()
-        return decoy
-
-
-def _cache_key(user: str, hashed: str, password: bytes) -> bytes:
-    return hashlib.sha256(b"\0".join((user.encode(), hashed.encode(), password))).digest()
-
-
-class RateLimiter:
-    """A token bucket: ``burst`` requests at once, then one per ``interval`` seconds."""
-
-    def __init__(self, interval: float, burst: int):
-        self.interval, self.burst = interval, burst
-        self._tokens = float(burst)
-        self._last = time.monotonic()
-        self._lock = threading.Lock()
-
-    def allow(self) -> bool:
-        with self._lock:
-            now = time.monotonic()
-            self._tokens = min(float(self.burst), self._tokens + (now - self._last) / self.interval)
-            self._last = now
-            if self._tokens >= 1.0:
-                self._tokens -= 1.0
-                return True
-            return False
-
-
-# With rate_limit set, each kind of client has its own bucket of the configured size, so that
-# nobody spends another's budget (the toolkit has one bucket, which 20 anonymous requests
-# empty for the scraper that has the password):
-# - "verified": credentials known valid without bcrypt (cached from an earlier check, or
-#   plain users); every request when the file has no users;
-# - "unverified": credentials not checked yet, the only requests that cost a bcrypt run,
-#   which this bucket bounds (a scraper's first request, and password guessing);
-# - "anonymous": no or malformed credentials, answered 401 at no cost.
-RATE_CLASSES = ("verified", "unverified", "anonymous")
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What to do with a request: ``status`` 0 means serve it; ``headers`` go on any answer."""
-
-    status: int
-    headers: tuple[tuple[str, str], ...] = ()
-
-
-class WebGate:
-    """Applies a web configuration to requests and connections.
-
-    ``current()`` gives the configuration in force; this base class holds one fixed
-    configuration (a bot's endpoint configured from the environment), ``WebConfigFile``
-    re-reads a file.
-    """
-
-    def __init__(self, config: WebConfig):
-        self._config = config
-        self.tls_enabled = config.tls is not None
-        self.auth = BasicAuth()
-        self._limiters = self._limiters_for(config, None)
-        self._ctx: ssl.SSLContext | None = None
-        self._ctx_key = None
-        self._ctx_lock = threading.Lock()
-        if config.tls is not None:
-            WebGate.tls_context(self)  # a bad certificate fails at start, not at the first scrape
-
-    def current(self) -> WebConfig:
-        return self._config
-
-    def describe(self) -> str:
-        return self._config.describe()
-
-    @staticmethod
-    def _limiters_for(config: WebConfig, previous: dict[str, RateLimiter] | None) -> dict[str, RateLimiter] | None:
-        if not config.rate_interval:
-            return None
-        if previous is not None:
-            some = next(iter(previous.values()))
-            if (some.interval, some.burst) == (config.rate_interval, config.rate_burst):
-                return previous
-        return {kind: RateLimiter(config.rate_interval, config.rate_burst) for kind in RATE_CLASSES}
-
-    def admit(self, authorization: str | None) -> Verdict:
-        """The toolkit's order -- configuration, rate limit, headers, then basic auth --
-        except that the rate limit is one bucket per kind of client (``RATE_CLASSES``)."""
-        try:
-            config = self.current()
-        except WebConfigError:
-            return Verdict(500)
-        if not config.needs_auth:
-            kind = "verified"  # nobody to tell apart: everyone may scrape
-        elif self.auth.verified(config, authorization):
-            kind = "verified"
-        elif parse_basic_authorization(authorization) is not None:
-            kind = "unverified"
-        else:
-            kind = "anonymous"
-        limiters = self._limiters
-        if limiters is not None and not limiters[kind].allow():
-            return Verdict(429)
-        if kind != "verified" and (kind == "anonymous" or not self.auth.check(config, authorization)):
-            return Verdict(401, config.headers + (("WWW-Authenticate", 'Basic realm="lavametrics"'),))
-        return Verdict(0, config.headers)
-
-    def _tls_key(self, config: WebConfig):
-        return config
-
-    def tls_context(self) -> ssl.SSLContext:
-        """The context for a new connection, rebuilt when the configuration or one of its
-        certificate files changed (the toolkit reloads certificates per connection)."""
-        config = self.current()
-        if config.tls is None:  # only WebConfigFile can get here, and it refuses the switch
-            raise WebConfigError(f"{config.source}: tls_server_config: turning TLS off needs a restart")
-        key = self._tls_key(config)
-        with self._ctx_lock:
-            if self._ctx is None or key != self._ctx_key:
-                self._ctx = config.tls.ssl_context()
-                self._ctx_key = key
-            return self._ctx
-
-
-def _stamp(path: str) -> bytes | None:
-    """What a file holds, as a digest. Modification times tick in jiffies: two same-size
-    writes within one would look unchanged. These files are a few KiB; reading them per
-    request is what the toolkit does anyway. None when unreadable (load() then says why)."""
-    try:
-        return hashlib.sha256(_read(path)).digest()
-    except WebConfigError:
-        return None
-
-
-class WebConfigFile(WebGate):
-    """A web configuration file, re-read when it (or a certificate file it names) changed."""
-
-    def __init__(self, path: str | os.PathLike, log=None):
-        self.path = os.fspath(path)
-        self._log = log or (lambda line: print(f"lavametrics: {line}", file=sys.stderr, flush=True))
-        self._lock = threading.Lock()
-        self._stamp = _stamp(self.path)
-        self._error: str | None = None
-        self._last_logged: str | None = None
-        self._generation = 0  # bumped on every reload: the TLS context depends on it
-        super().__init__(load(self.path))
-
-    def current(self) -> WebConfig:
-        stamp = _stamp(self.path)
-        with self._lock:
-            if stamp != self._stamp:
-                self._stamp = stamp
-                try:
-                    config = load(self.path)
-                    if (config.tls is not None) != self.tls_enabled:
-                        raise WebConfigError(
-                            f"{self.path}: tls_server_config: turning TLS "
-                            f"{'on' if config.tls else 'off'} needs a restart"
-                        )
-                    if self._config.needs_auth and not config.needs_auth:
-                        # a file emptied by an editor or `>` for a moment must not open the door
-                        raise WebConfigError(
-                            f"{self.path}: basic_auth_users: no user left (an empty file?); "
-                            "turning authentication off needs a restart"
-                        )
-                    self._config, self._error = config, None
-                    self._generation += 1
-                    self._limiters = self._limiters_for(config, self._limiters)
-                    self._log(f"{self.path}: reloaded ({config.describe()})")
-                except WebConfigError as exc:
-                    self._error = str(exc)
-                    self._log(f"{exc}; refusing requests until the file is fixed")
-            if self._error is not None:
-                raise WebConfigError(self._error)
-            return self._config
-
-    def _tls_key(self, config: WebConfig):
-        assert config.tls is not None  # tls_context() asks only for a TLS configuration
-        return (self._generation, tuple(_stamp(f) for f in config.tls.files()))
-
-    def tls_context(self) -> ssl.SSLContext:
-        try:
-            return super().tls_context()
-        except WebConfigError as exc:
-            if str(exc) != self._error:  # not already said by current(): a certificate file went bad
-                self._log_once(f"{exc}; refusing connections until it is fixed")
-            raise
-
-    def _log_once(self, line: str) -> None:
-        with self._lock:
-            if line == self._last_logged:
-                return
-            self._last_logged = line
-        self._log(line)

@@ -3,14 +3,14 @@
 import os
 import subprocess
 import sys
-import threading
 
 import pytest
 
-from lavametrics import webconfig
-from lavametrics.webconfig import WebConfigError, parse_duration
+from lavametrics.http import webconfig
+from lavametrics.http.gate import WebConfigFile
+from lavametrics.http.webconfig import WebConfigError, parse_duration
 from tests.unit.bounded import run_cli
-from tests.unit.webhelpers import basic, bcrypt_hash, self_signed
+from tests.unit.webhelpers import bcrypt_hash, self_signed
 
 
 def write(tmp_path, text, name="web.yml"):
@@ -178,12 +178,12 @@ def test_certificate_problems_are_found_at_start(tmp_path):
     other = self_signed(tmp_path, "other")
     f = write(tmp_path, f"tls_server_config: {{cert_file: {cert.cert}, key_file: {other.key}}}\n")
     with pytest.raises(WebConfigError) as info:
-        webconfig.WebConfigFile(f)
+        WebConfigFile(f)
     assert "not a usable certificate and key" in str(info.value)
     assert "PRIVATE" not in str(info.value)
     f.write_text(f"tls_server_config: {{cert_file: {cert.cert}, key_file: {tmp_path / 'gone.key'}}}\n")
     with pytest.raises(WebConfigError, match=r"tls_server_config.key_file: .*gone.key: cannot read"):
-        webconfig.WebConfigFile(f)
+        WebConfigFile(f)
 
 
 @pytest.mark.parametrize(
@@ -252,22 +252,6 @@ def test_missing_bcrypt_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "bcrypt", None)
     message = load_error(tmp_path, f"basic_auth_users:\n  alice: {'$2b$04$' + 'a' * 53}\n")
     assert "pip install 'lavametrics[web]'" in message
-
-
-def test_bcrypt_runs_once_per_credentials_even_for_concurrent_requests():
-    cfg = webconfig.WebConfig(users={"prom": bcrypt_hash("pw", cost=6)})
-    auth = webconfig.BasicAuth()
-    results = []
-    threads = [threading.Thread(target=lambda: results.append(auth.check(cfg, basic("prom", "pw")))) for _ in range(10)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert results == [True] * 10 and auth.bcrypt_runs == 1
-    assert auth.check(cfg, basic("prom", "wrong")) is False and auth.bcrypt_runs == 2
-    assert auth.check(cfg, basic("someone", "pw")) is False and auth.bcrypt_runs == 3  # against a decoy
-    assert auth.check(cfg, basic("prom", "x" * 100)) is False  # over bcrypt's 72 bytes: refused, no crash
-    assert auth.check(cfg, None) is False and auth.check(cfg, "Basic bm9jb2xvbg==") is False  # "nocolon"
 
 
 def test_a_header_value_with_cr_or_lf_is_refused_naming_the_field(tmp_path):

@@ -41,14 +41,14 @@ from prometheus_client.samples import Sample
 
 from lavametrics.config import catalog
 from lavametrics.exposition import gcpause
-from lavametrics.exposition import parse as exposition_parse
 from lavametrics.exposition.names import counter_sample_name
+from lavametrics.exposition.parse import ParseError, count_samples, is_openmetrics, looks_like_a_page, parse
 from lavametrics.exposition.relabel import JoinedFamily, NodeRelabeller, TextFamily, relabel
 from lavametrics.httpfetch import MAX_BODY_BYTES, FetchError, fetch
 from lavametrics.lavalink.rest import LavalinkClient, LavalinkError
 from lavametrics.monitor.nodesfile import NodeSpec
 from lavametrics.monitor.scrape import ScrapeError
-from lavametrics.monitor.singleflight import SingleFlight
+from lavametrics.singleflight import SingleFlight
 
 UP = "lavametrics_node_up"
 DURATION = "lavametrics_node_scrape_duration_seconds"
@@ -288,7 +288,7 @@ class NodeMetricsCollector:
         last = self._last_body.get(node.name)
         if last is not None and last[0] == ctype and last[1] == body:
             return last[2]
-        samples = exposition_parse.count_samples(body)
+        samples = count_samples(body)
         if samples > self.max_series:
             raise ScrapeError(url, "too large", f"{samples} samples, over the limit of {self.max_series} series")
         try:
@@ -296,14 +296,14 @@ class NodeMetricsCollector:
         except UnicodeDecodeError as exc:
             raise ScrapeError(url, "garbage", "body is not UTF-8") from exc
         families: list[Metric] | None = None
-        if not exposition_parse.is_openmetrics(ctype) and not exposition_parse.looks_like_a_page(text):
+        if not is_openmetrics(ctype) and not looks_like_a_page(text):
             # no gcpause: this path makes strings (which the cyclic GC does not track), not
             # samples, and a pause only piles up collections for its end
             families = self._relabellers[node.name].families(text)
         if families is None:
             try:
-                families = exposition_parse.parse(text, ctype)
-            except exposition_parse.ParseError as exc:
+                families = parse(text, ctype)
+            except ParseError as exc:
                 raise ScrapeError(url, "garbage", str(exc)) from exc
         self._last_body[node.name] = (ctype, body, families)
         return families

@@ -116,11 +116,11 @@ def test_a_duration_that_is_not_a_time_is_dropped_once_logged(bad, caplog, monke
     from prometheus_client.openmetrics.exposition import generate_latest
     from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
-    from lavametrics.bot import metrics as botmetrics
+    from lavametrics.bot import metrics
 
     reg = CollectorRegistry()
     m = BotMetrics(registry=reg, commands=["play"])
-    monkeypatch.setattr(botmetrics, "_rejected", [0], raising=False)  # a fresh process: the first drop warns
+    monkeypatch.setattr(metrics, "_rejected", [0], raising=False)  # a fresh process: the first drop warns
     with caplog.at_level(logging.DEBUG, logger="lavametrics.bot.metrics"):
         m.observe_command("play", 1.5, "success")
         for _ in range(3):

@@ -2,7 +2,7 @@
 
 - the plugin's families: the catalog (``lavametrics.config.catalog``), with their sample suffixes
 - the bot's: a throw-away ``BotMetrics`` registry, collected
-- ``lavametrics serve``'s own gauges: the constants in ``lavametrics.monitor.collector``
+- ``lavametrics serve``'s own gauges: the constants in ``lavametrics.monitor.merge``
 - Lavalink core's: listed below from /work/shared/notes/lavalink-facts.md (the
   ``LavalinkStatsCollector`` gauges, ``lavalink_gc_pauses_seconds``, ``logback_appender_total``)
   and simpleclient_hotspot 0.16's ``DefaultExports`` as a node exposes them
@@ -22,7 +22,7 @@ from prometheus_client import CollectorRegistry
 
 from lavametrics.bot.metrics import BotMetrics
 from lavametrics.config.catalog import load_catalog
-from lavametrics.monitor import collector as merge
+from lavametrics.monitor import merge
 
 _HISTOGRAM = ("_bucket", "_sum", "_count")
 

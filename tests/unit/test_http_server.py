@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from prometheus_client.openmetrics import parser as om_parser
 
+from lavametrics.http.gate import WebConfigFile
 from lavametrics.monitor.nodesfile import NodeSpec
 from lavametrics.monitor.serve import build, parse_size
-from lavametrics.webconfig import WebConfigFile
 from tests.samples import parse
 from tests.unit.fakenode import plugin_exposition
 from tests.unit.webhelpers import basic, bcrypt_hash, client_context, get, self_signed

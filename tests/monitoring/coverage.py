@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lavametrics.mixin import dashboards, grafana, names, promql, rules
+from lavametrics.mixin import dashboards, grafana, promql, rules
 from lavametrics.mixin.config import MixinConfig
-from lavametrics.monitor import collector as merge
+from lavametrics.monitor import merge
+from tests import metricnames
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def selected_names(c: MixinConfig) -> dict[str, set[str]]:
     return seen
 
 
-def unseen(c: MixinConfig) -> list[names.Family]:
+def unseen(c: MixinConfig) -> list[metricnames.Family]:
     """Families (plugin catalog, BotMetrics, lavametrics serve) on no panel and in no rule."""
     seen = selected_names(c)
-    return [f for f in names.own_families() if not any(s in seen for s in f.samples)]
+    return [f for f in metricnames.own_families() if not any(s in seen for s in f.samples)]

@@ -11,9 +11,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample, Timestamp
 
 from lavametrics.devtools.bench_merge import synthetic_exposition
-from lavametrics.exposition import parse as exposition_parse
-from lavametrics.exposition import render as exposition_text
-from lavametrics.exposition.parse import ParseError, parse
+from lavametrics.exposition.parse import ParseError, _parse_text_fast, _Unsupported, parse
+from lavametrics.exposition.render import render
 
 
 def same_value(a, b):
@@ -49,8 +48,8 @@ def check_against_prometheus_client(text):
         return None
     assert_same_families(parse(text), want)
     try:  # the fast path on its own must agree too whenever it accepts the body
-        fast = exposition_parse._parse_text_fast(text)
-    except exposition_parse._Unsupported:
+        fast = _parse_text_fast(text)
+    except _Unsupported:
         return False
     assert_same_families(fast, want)
     return True
@@ -221,14 +220,14 @@ class _Static:
 def test_render_matches_generate_latest(families):
     reg = CollectorRegistry()
     reg.register(_Static(list(families)))
-    assert exposition_text.render(families) == generate_latest(reg)
+    assert render(families) == generate_latest(reg)
 
 
 def test_render_matches_generate_latest_for_client_metrics():
     reg = CollectorRegistry()
     Counter("c", "counts", ["k"], registry=reg).labels("v").inc(2)
     Histogram("h_seconds", "hist", registry=reg).observe(0.3)
-    assert exposition_text.render(reg.collect()) == generate_latest(reg)
+    assert render(reg.collect()) == generate_latest(reg)
 
 
 def test_counter_names_have_one_rule():
