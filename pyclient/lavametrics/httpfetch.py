@@ -31,14 +31,14 @@ from dataclasses import dataclass
 from typing import cast
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+from lavametrics.redact import MASK
+
 MAX_BODY_BYTES = 20 * 1024 * 1024
 DEFAULT_TIMEOUT = 5.0
 # Upper bound for every timeout a user can give (CLI options, the nodes file): beyond it a
 # "timeout" is a typo, and socket timeouts overflow long before 1e308.
 MAX_TIMEOUT_SECONDS = 3600.0
 MAX_REDIRECTS = 5
-
-MASK = "****"
 
 
 def redact_url(url: str) -> str:

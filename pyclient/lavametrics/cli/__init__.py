@@ -1,8 +1,9 @@
 """Command line front end: each command is a module of this package that parses its options,
 calls the library and prints; the checks, edits and merges themselves live in the library.
 
-Exit codes: 0 ok, 1 unhealthy/invalid, 2 usage, I/O or connection error. Every option value
-is checked by its ``type=`` (``lavametrics.argtypes``): a bad one is a one-line usage error.
+Exit codes: 0 ok, 1 unhealthy/invalid, 2 usage, I/O or connection error, or nothing could be
+checked (``config validate`` without Java). Every option value is checked by its ``type=``
+(``lavametrics.argtypes``): a bad one is a one-line usage error.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from lavametrics.config.yamledit import ConfigError
+    from lavametrics.config.application_yml import ConfigError
     from lavametrics.javatools import JvmUnavailable
     from lavametrics.lavalink.rest import LavalinkError
     from lavametrics.lavalink.session import SessionError
