@@ -6,22 +6,22 @@ from pathlib import Path
 
 import pytest
 
-from lavametrics import javatools as jvm
+from lavametrics import javatools
 
 
 def test_explicit_jar_must_exist(tmp_path):
-    with pytest.raises(jvm.JvmUnavailable, match="plugin jar not found"):
-        jvm.find_plugin_jar(tmp_path / "missing.jar")
+    with pytest.raises(javatools.JvmUnavailable, match="plugin jar not found"):
+        javatools.find_plugin_jar(tmp_path / "missing.jar")
 
 
 def test_env_jar(monkeypatch, tmp_path):
     jar = tmp_path / "x.jar"
     jar.write_bytes(b"PK")
     monkeypatch.setenv("LAVAMETRICS_JAR", str(jar))
-    assert jvm.find_plugin_jar() == jar
+    assert javatools.find_plugin_jar() == jar
     monkeypatch.setenv("LAVAMETRICS_JAR", str(tmp_path / "gone.jar"))
-    with pytest.raises(jvm.JvmUnavailable, match="LAVAMETRICS_JAR"):
-        jvm.find_plugin_jar()
+    with pytest.raises(javatools.JvmUnavailable, match="LAVAMETRICS_JAR"):
+        javatools.find_plugin_jar()
 
 
 def test_walks_up_and_picks_newest(monkeypatch, tmp_path):
@@ -39,7 +39,7 @@ def test_walks_up_and_picks_newest(monkeypatch, tmp_path):
     os.utime(src, (now + 100, now + 100))
     deep = tmp_path / "a" / "b"
     deep.mkdir(parents=True)
-    assert jvm.find_plugin_jar(start=deep) == new
+    assert javatools.find_plugin_jar(start=deep) == new
 
 
 REPO = Path(__file__).resolve().parents[2]
@@ -105,7 +105,7 @@ def _run_sh_choice(root: Path) -> str:
 def test_run_sh_and_python_pick_the_same_plugin_jar(monkeypatch, tmp_path, jars, expected):
     monkeypatch.delenv("LAVAMETRICS_JAR", raising=False)
     target = _checkout_with_jars(tmp_path, jars)
-    assert jvm.find_plugin_jar(start=tmp_path) == target / expected
+    assert javatools.find_plugin_jar(start=tmp_path) == target / expected
     assert _run_sh_choice(tmp_path) == str(target / expected)
 
 
@@ -114,7 +114,7 @@ def test_run_sh_and_python_both_honour_lavametrics_jar(monkeypatch, tmp_path):
     chosen = tmp_path / "elsewhere.jar"
     chosen.write_bytes(b"PK")
     monkeypatch.setenv("LAVAMETRICS_JAR", str(chosen))
-    assert jvm.find_plugin_jar(start=tmp_path) == chosen
+    assert javatools.find_plugin_jar(start=tmp_path) == chosen
     done = subprocess.run(
         ["bash", str(tmp_path / "Lavalink" / "run.sh"), "--resolve-plugin"], capture_output=True, text=True, timeout=30
     )
@@ -132,16 +132,16 @@ def test_jdk_tool_comes_from_the_java_home(monkeypatch, tmp_path):
     (link_dir / "java").symlink_to(home / "bin" / "java")  # like /usr/bin/java -> alternatives -> jdk
     monkeypatch.delenv("JAVA_HOME", raising=False)
     monkeypatch.setenv("PATH", str(link_dir))
-    assert jvm.java_binary() == home / "bin" / "java"
-    assert jvm.jdk_tool("keytool") == home / "bin" / "keytool"
-    with pytest.raises(jvm.JvmUnavailable, match="no jar in .*comes with a JDK"):
-        jvm.jdk_tool("jar")
+    assert javatools.java_binary() == home / "bin" / "java"
+    assert javatools.jdk_tool("keytool") == home / "bin" / "keytool"
+    with pytest.raises(javatools.JvmUnavailable, match="no jar in .*comes with a JDK"):
+        javatools.jdk_tool("jar")
 
 
 def test_no_jar_anywhere(monkeypatch, tmp_path):
     monkeypatch.delenv("LAVAMETRICS_JAR", raising=False)
-    with pytest.raises(jvm.JvmUnavailable) as info:
-        jvm.find_plugin_jar(start=tmp_path, plugins_dir=tmp_path / "plugins")
+    with pytest.raises(javatools.JvmUnavailable) as info:
+        javatools.find_plugin_jar(start=tmp_path, plugins_dir=tmp_path / "plugins")
     assert "\n" not in str(info.value)
     # it names every place it looked
     assert str(info.value).startswith("plugin jar not found (looked for --jar, $LAVAMETRICS_JAR, ")
@@ -158,27 +158,27 @@ def test_a_nodes_plugins_directory_comes_after_a_checkouts_build(monkeypatch, tm
     copy = plugins / "lavametrics-plugin-0.1.0.jar"  # the name Lavalink gives a downloaded plugin
     copy.write_bytes(b"PK")
     (plugins / "other-plugin-1.0.jar").write_bytes(b"PK")
-    assert jvm.find_plugin_jar(start=tmp_path / "node", plugins_dir=plugins) == copy
+    assert javatools.find_plugin_jar(start=tmp_path / "node", plugins_dir=plugins) == copy
     target = tmp_path / "lavalink-plugin" / "target"
     target.mkdir(parents=True)
     built = target / "lavametrics-plugin-0.2.0.jar"
     built.write_bytes(b"PK")
-    assert jvm.find_plugin_jar(start=tmp_path / "node", plugins_dir=plugins) == built
+    assert javatools.find_plugin_jar(start=tmp_path / "node", plugins_dir=plugins) == built
 
 
 def test_java_home_from_path_when_env_is_bogus(monkeypatch, tmp_path):
     monkeypatch.setenv("JAVA_HOME", str(tmp_path))
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(
-        jvm.JvmUnavailable, match=r"^no Java found \(looked for \$JAVA_HOME/bin/java and java on PATH\)"
+        javatools.JvmUnavailable, match=r"^no Java found \(looked for \$JAVA_HOME/bin/java and java on PATH\)"
     ):
-        jvm.java_home()
+        javatools.java_home()
     fake = tmp_path / "jdk" / "bin"
     fake.mkdir(parents=True)
     (fake / "java").write_text("#!/bin/sh\n")
     (fake / "java").chmod(0o755)
     monkeypatch.setenv("PATH", str(fake))
-    assert jvm.java_home() == tmp_path / "jdk"
+    assert javatools.java_home() == tmp_path / "jdk"
 
 
 def _fake_java(tmp_path, script: str):
@@ -199,8 +199,8 @@ def test_run_main_reports_a_jvm_that_cannot_start_in_one_line(monkeypatch, tmp_p
         "echo 'Could not reserve enough space for 262144KB object heap' >&2\nexit 1\n",
     )
     monkeypatch.setenv("JAVA_HOME", str(home))
-    with pytest.raises(jvm.JvmUnavailable) as info:
-        jvm.run_main("x.Main", jar=jar)
+    with pytest.raises(javatools.JvmUnavailable) as info:
+        javatools.run_main("x.Main", jar=jar)
     assert "\n" not in str(info.value)
     assert "(exit 1)" in str(info.value) and "Could not reserve enough space" in str(info.value)
 
@@ -208,7 +208,7 @@ def test_run_main_reports_a_jvm_that_cannot_start_in_one_line(monkeypatch, tmp_p
 def test_run_main_passes_stdin_args_and_the_jar(monkeypatch, tmp_path):
     home, jar = _fake_java(tmp_path, 'printf "%s|" "$@"; cat\n')
     monkeypatch.setenv("JAVA_HOME", str(home))
-    out = jvm.run_main("x.Main", ["--a", "b"], stdin="héllo", jar=jar)
+    out = javatools.run_main("x.Main", ["--a", "b"], stdin="héllo", jar=jar)
     assert out.endswith(f"-cp|{jar}|x.Main|--a|b|héllo")
     assert "-Xmx256m|" in out  # capped, so the JVM starts where memory is limited
 
@@ -216,27 +216,27 @@ def test_run_main_passes_stdin_args_and_the_jar(monkeypatch, tmp_path):
 def test_run_main_gives_up_after_the_timeout(monkeypatch, tmp_path):
     home, jar = _fake_java(tmp_path, "exec sleep 60\n")
     monkeypatch.setenv("JAVA_HOME", str(home))
-    with pytest.raises(jvm.JvmUnavailable, match="did not finish within 0.5 s"):
-        jvm.run_main("x.Main", jar=jar, timeout=0.5)
+    with pytest.raises(javatools.JvmUnavailable, match="did not finish within 0.5 s"):
+        javatools.run_main("x.Main", jar=jar, timeout=0.5)
 
 
 def test_run_main_java_that_cannot_be_executed(monkeypatch, tmp_path):
     home, jar = _fake_java(tmp_path, "")
     (home / "bin" / "java").chmod(0o644)
     monkeypatch.setenv("JAVA_HOME", str(home))
-    with pytest.raises(jvm.JvmUnavailable, match="^cannot run .*/bin/java"):
-        jvm.run_main("x.Main", jar=jar)
+    with pytest.raises(javatools.JvmUnavailable, match="^cannot run .*/bin/java"):
+        javatools.run_main("x.Main", jar=jar)
 
 
 def test_run_main_runs_the_plugin_validator():
     from tests.conftest import require
 
     try:
-        jar = jvm.find_plugin_jar(start=__file__)
-        jvm.java_home()
-    except jvm.JvmUnavailable as exc:
+        jar = javatools.find_plugin_jar(start=__file__)
+        javatools.java_home()
+    except javatools.JvmUnavailable as exc:
         require(False, f"the plugin jar and a JVM ({exc})")
-    out = jvm.run_main("dev.lavametrics.plugin.config.ConfigValidator", stdin="{}", jar=jar)
+    out = javatools.run_main("dev.lavametrics.plugin.config.ConfigValidator", stdin="{}", jar=jar)
     assert out == '{"valid": true, "errors": []}\n'
-    with pytest.raises(jvm.JvmUnavailable, match=r"\(exit 2\): usage"):
-        jvm.run_main("dev.lavametrics.plugin.config.ConfigValidator", ["--bogus"], jar=jar)
+    with pytest.raises(javatools.JvmUnavailable, match=r"\(exit 2\): usage"):
+        javatools.run_main("dev.lavametrics.plugin.config.ConfigValidator", ["--bogus"], jar=jar)
