@@ -132,7 +132,7 @@ def test_one_secret_mask_on_both_sides(plugin_validator):
     for section in (
         {"endpoint": {"passwrd": "hunter2"}},  # unknown: maybe a misspelled secret
         {"endpoint": {"auth": "hunter2"}},  # a node with secrets below
-        {"endpoint": {"auth": {"password": " "}}},  # a secret itself
+        {"endpoint": {"auth": {"username": "u", "password": " "}}},  # a secret itself
     ):
         (problem,) = plugin_validator(section)
         assert problem[1] == MASK, problem
