@@ -32,6 +32,7 @@ from typing import cast
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from lavametrics.errors import LavametricsError
+from lavametrics.redact import MASK
 
 MAX_BODY_BYTES = 20 * 1024 * 1024
 DEFAULT_TIMEOUT = 5.0
@@ -39,8 +40,6 @@ DEFAULT_TIMEOUT = 5.0
 # "timeout" is a typo, and socket timeouts overflow long before 1e308.
 MAX_TIMEOUT_SECONDS = 3600.0
 MAX_REDIRECTS = 5
-
-MASK = "****"
 
 
 def redact_url(url: str) -> str:

@@ -5,11 +5,14 @@ The one place that finds Java: ``java_home()`` is $JAVA_HOME when it holds a JVM
 home of the ``java`` on PATH with its symlinks resolved (/usr/bin/java -> <jdk>/bin/java);
 no JDK path is assumed. ``java_binary()`` and ``jdk_tool(name)`` (keytool, ...) live there.
 
-The one rule for the plugin jar (``find_plugin_jar``; Lavalink/run.sh follows it too): an
-explicit path, then $LAVAMETRICS_JAR, then the newest
-``lavalink-plugin/target/lavametrics-plugin-*.jar`` by modification time, equal times broken
-by the greater file name, never a -sources, -javadoc or -tests jar.
-
+The one rule for the plugin jar (``find_plugin_jar``; Lavalink/run.sh follows its
+$LAVAMETRICS_JAR and checkout steps): an explicit path, then $LAVAMETRICS_JAR, then the newest
+``lavalink-plugin/target/lavametrics-plugin-*.jar`` of the enclosing checkout by modification
+time, equal times broken by the greater file name, never a -sources, -javadoc or -tests jar;
+then, when the caller names one, the node's plugins directory (``plugins/`` beside
+application.yml, where Lavalink loads plugins from and puts the ones it downloads), by the same
+rule. A checkout's fresh build comes before a node's copy of an older one; a pip user has no
+checkout, and the jar the node runs is the one whose rules matter.
 
 A subprocess rather than an in-process JVM: a JVM that cannot start (no memory under
 ``ulimit -v``, a broken install) then fails that one call with a readable reason instead of
@@ -46,6 +49,10 @@ class JvmUnavailable(LavametricsError, RuntimeError):
     """No JVM, no plugin jar, or the JVM failed: the message is one line saying which."""
 
 
+NO_JAVA = "no Java found"
+_INSTALL_JAVA = "install Java 17+ or set JAVA_HOME"
+
+
 _NOT_THE_PLUGIN = ("-sources.jar", "-javadoc.jar", "-tests.jar")
 
 
@@ -67,9 +74,14 @@ def newest_plugin_jar(target: str | os.PathLike) -> Path | None:
     return max(hits, key=_newest_key) if hits else None
 
 
-def find_plugin_jar(explicit: str | os.PathLike | None = None, start: str | os.PathLike | None = None) -> Path:
+def find_plugin_jar(
+    explicit: str | os.PathLike | None = None,
+    start: str | os.PathLike | None = None,
+    plugins_dir: str | os.PathLike | None = None,
+) -> Path:
     """Locate the plugin jar: explicit path, then $LAVAMETRICS_JAR, then the build output of
-    the nearest enclosing repository (so the CLI works from any subdirectory of a checkout)."""
+    the nearest enclosing repository (so the CLI works from any subdirectory of a checkout),
+    then ``plugins_dir`` (a node's plugins directory) when given."""
     if explicit:
         p = Path(explicit)
         if not p.is_file():
@@ -86,9 +98,13 @@ def find_plugin_jar(explicit: str | os.PathLike | None = None, start: str | os.P
         jar = newest_plugin_jar(d / "lavalink-plugin" / "target")
         if jar is not None:
             return jar
-    raise JvmUnavailable(
-        f"plugin jar not found: pass --jar, set ${JAR_ENV}, or build {_JAR_GLOB} (mvn -pl lavalink-plugin package)"
-    )
+    looked = f"--jar, ${JAR_ENV}, {_JAR_GLOB} in {here} or above"
+    if plugins_dir is not None:
+        jar = newest_plugin_jar(plugins_dir)
+        if jar is not None:
+            return jar
+        looked += f", {Path(plugins_dir) / 'lavametrics-plugin-*.jar'}"
+    raise JvmUnavailable(f"plugin jar not found (looked for {looked}): pass --jar or set ${JAR_ENV}")
 
 
 def java_home() -> Path:
@@ -102,7 +118,9 @@ def java_home() -> Path:
         home = real.parent.parent
         if (home / "bin" / "java").exists():
             return home
-    raise JvmUnavailable("no JVM available: set JAVA_HOME or put java (17+) on PATH")
+    raise JvmUnavailable(
+        f"{NO_JAVA} (looked for $JAVA_HOME/bin/java and java on PATH): install Java 17+ or set JAVA_HOME"
+    )
 
 
 def java_binary() -> Path:
@@ -133,16 +151,17 @@ def run_main(
 ) -> str:
     """``java -cp <plugin jar> <main_class> <args>`` with ``stdin`` (UTF-8); returns its stdout.
 
-    Raises JvmUnavailable when the jar or java cannot be found, java cannot be run, exits
-    non-zero (a JVM that could not start exits 1) or does not answer within ``timeout`` seconds.
+    Raises JvmUnavailable when java or the jar cannot be found (java first: without it no jar
+    helps), java cannot be run, exits non-zero (a JVM that could not start exits 1) or does
+    not answer within ``timeout`` seconds.
     """
-    path = find_plugin_jar(jar)
     java = java_binary()
+    path = find_plugin_jar(jar)
     command = [str(java), *JAVA_OPTIONS, "-cp", str(path), main_class, *args]
     try:
         done = subprocess.run(command, input=stdin.encode("utf-8"), capture_output=True, timeout=timeout)
     except OSError as exc:
-        raise JvmUnavailable(f"no JVM available: cannot run {java} ({exc.strerror or exc})") from None
+        raise JvmUnavailable(f"cannot run {java} ({exc.strerror or exc})") from None
     except subprocess.TimeoutExpired:
         raise JvmUnavailable(f"{java} running {main_class} did not finish within {timeout:g} s") from None
     if done.returncode != 0:

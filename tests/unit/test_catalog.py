@@ -4,14 +4,14 @@ from pathlib import Path
 import pytest
 
 from lavametrics import javatools
-from lavametrics.config import catalog as cat
+from lavametrics.config import catalog
 from tests.conftest import require
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def test_packaged_catalog_loads_and_is_consistent():
-    c = cat.load_catalog(prefer_jar=False)
+    c = catalog.load_catalog(prefer_jar=False)
     assert c.source == "packaged"
     assert c.prefix == "lavametrics_"
     names = [f.name for f in c.families]
@@ -28,7 +28,7 @@ def test_packaged_catalog_loads_and_is_consistent():
 
 
 def test_parsed_names_strip_total_only_for_counters():
-    c = cat.load_catalog(prefer_jar=False)
+    c = catalog.load_catalog(prefer_jar=False)
     assert c.family("lavametrics_track_starts_total").parsed_name == "lavametrics_track_starts"
     assert c.family("lavametrics_players").parsed_name == "lavametrics_players"
     # lookups accept both spellings
@@ -44,7 +44,7 @@ def test_parsed_names_strip_total_only_for_counters():
 
 
 def test_sample_names_per_family():
-    c = cat.load_catalog(prefer_jar=False)
+    c = catalog.load_catalog(prefer_jar=False)
     assert c.family("lavametrics_load_duration_seconds").sample_names == (
         "lavametrics_load_duration_seconds_bucket",
         "lavametrics_load_duration_seconds_sum",
@@ -54,7 +54,7 @@ def test_sample_names_per_family():
 
 
 def test_config_keys_and_secrets():
-    c = cat.load_catalog(prefer_jar=False)
+    c = catalog.load_catalog(prefer_jar=False)
     keys = {k.key: k for k in c.config}
     assert keys["groups.rest"].default == "false"
     assert keys["endpoint.port"].type == "integer"
@@ -64,32 +64,32 @@ def test_config_keys_and_secrets():
 
 def test_unsupported_schema_rejected():
     with pytest.raises(ValueError, match="schema"):
-        cat.from_dict({"schema": 2, "families": []})
+        catalog.from_dict({"schema": 2, "families": []})
 
 
 def test_load_catalog_falls_back_to_packaged_without_jar(monkeypatch, tmp_path):
     monkeypatch.delenv("LAVAMETRICS_JAR", raising=False)
     monkeypatch.chdir(tmp_path)  # no repository above: no jar to find
-    assert cat.load_catalog(prefer_jar=True).source == "packaged"
+    assert catalog.load_catalog(prefer_jar=True).source == "packaged"
 
 
 def test_load_catalog_reads_the_jar_in_a_subprocess():
     """The jar's catalog comes from `java -cp <jar> ...Catalog`, and names the jar it came from."""
     jar = _plugin_jar()
     require(jar is not None, "the plugin jar (lavalink-plugin/target/lavametrics-plugin-*.jar)")
-    loaded = cat.load_catalog(jar=jar)
+    loaded = catalog.load_catalog(jar=jar)
     assert loaded.source == str(jar)
-    assert loaded.config == cat.load_catalog(prefer_jar=False).config
+    assert loaded.config == catalog.load_catalog(prefer_jar=False).config
 
 
 def test_config_key_types_are_the_ones_the_validators_know():
-    types = {k.type for k in cat.load_catalog(prefer_jar=False).config}
+    types = {k.type for k in catalog.load_catalog(prefer_jar=False).config}
     assert types == {"boolean", "integer", "string", "number-list", "cidr-list"}
 
 
 def test_explicit_missing_jar_is_an_error(tmp_path):
     with pytest.raises(javatools.JvmUnavailable, match="plugin jar not found"):
-        cat.load_catalog(jar=tmp_path / "nope.jar")
+        catalog.load_catalog(jar=tmp_path / "nope.jar")
 
 
 def _plugin_jar():
@@ -109,14 +109,14 @@ def test_packaged_copy_equals_the_jar_catalog():
     except javatools.JvmUnavailable:
         have_jvm = False
     require(have_jvm, "a JVM (JAVA_HOME or java on PATH)")
-    from_jar = json.loads(cat.jar_json(jar))
-    packaged = json.loads(cat.packaged_json())
+    from_jar = json.loads(catalog.jar_json(jar))
+    packaged = json.loads(catalog.packaged_json())
     assert packaged == from_jar, "pyclient/lavametrics/data/catalog.json is stale: regenerate with `make docs`"
 
 
 def test_group_lists_its_families_in_catalog_order():
-    c = cat.packaged()
-    assert cat.packaged() is c  # read once
+    c = catalog.packaged()
+    assert catalog.packaged() is c  # read once
     frames = [f.name for f in c.group("frames")]
     assert frames == [f.name for f in c.families if f.group == "frames"] and frames
     with pytest.raises(KeyError):
@@ -126,7 +126,7 @@ def test_group_lists_its_families_in_catalog_order():
 def test_python_code_names_plugin_families_only_through_the_catalog():
     """No module of the client spells a plugin family: renaming one in the plugin then breaks
     loudly at the lookup instead of silently matching nothing."""
-    plugin_names = {f.name for f in cat.packaged().families} | {f.parsed_name for f in cat.packaged().families}
+    plugin_names = {f.name for f in catalog.packaged().families} | {f.parsed_name for f in catalog.packaged().families}
     offenders = []
     mixin = REPO / "pyclient" / "lavametrics" / "mixin"
     for path in sorted((REPO / "pyclient" / "lavametrics").rglob("*.py")):

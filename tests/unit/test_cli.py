@@ -81,24 +81,26 @@ def test_argparse_usage_exit_2(capsys):
     assert info.value.code == 2
 
 
-def test_config_commands(tmp_path, capsys):
+def test_config_commands(tmp_path, capsys, plugin_jar):
     f = tmp_path / "application.yml"
     f.write_text("server:\n  port: 2333 # keep me\n")
-    assert run(capsys, "config", "enable", "--file", str(f), "--no-jar")[0] == 0
+    jar = ["--jar", str(plugin_jar)]
+    assert run(capsys, "config", "enable", "--file", str(f), *jar)[0] == 0
     assert "port: 2333 # keep me" in f.read_text()
-    assert run(capsys, "config", "set", "endpoint.port", "9500", "--file", str(f), "--no-jar")[0] == 0
-    code, out, _ = run(capsys, "config", "validate", "--file", str(f), "--no-jar", "--json")
+    assert run(capsys, "config", "set", "endpoint.port", "9500", "--file", str(f), *jar)[0] == 0
+    code, out, _ = run(capsys, "config", "validate", "--file", str(f), "--json", *jar)
     assert code == 0 and json.loads(out)["valid"] is True
     code, out, _ = run(capsys, "config", "show", "--file", str(f), "--json")
     entries = {e["key"]: e["value"] for e in json.loads(out)["entries"]}
     assert entries["endpoint.port"] == "9500"
     code, out, _ = run(capsys, "config", "show", "--file", str(f))
     assert "plugins.lavametrics.endpoint.port" in out
-    code, _, err = run(capsys, "config", "set", "endpoint.port", "99999", "--file", str(f), "--no-jar")
+    code, _, err = run(capsys, "config", "set", "endpoint.port", "99999", "--file", str(f), *jar)
     assert code == 2 and err.startswith("lavametrics: error: refusing to write an invalid config")
     f.write_text("plugins:\n  lavametrics:\n    groups: {rest: 5}\n")
-    code, out, _ = run(capsys, "config", "validate", "--file", str(f), "--no-jar")
+    code, out, _ = run(capsys, "config", "validate", "--file", str(f), *jar)
     assert code == 1 and f"{f}:3: plugins.lavametrics.groups.rest: value '5'" in out
+    assert out.splitlines()[-1] == f"{f}: INVALID (1 error(s); plugin validator {plugin_jar})"
 
 
 def test_config_missing_file(tmp_path, capsys):
@@ -138,7 +140,10 @@ def test_catalog_without_jvm(tmp_path):
         timeout=60,
     )
     assert proc.returncode == 2
-    assert proc.stderr == "lavametrics: error: no JVM available: set JAVA_HOME or put java (17+) on PATH\n"
+    assert proc.stderr == (
+        "lavametrics: error: no Java found (looked for $JAVA_HOME/bin/java and java on PATH): "
+        "install Java 17+ or set JAVA_HOME\n"
+    )
 
 
 @pytest.mark.parametrize(

@@ -107,7 +107,7 @@ def test_good_timeouts_pass(capsys, value):
         ["check", "http://127.0.0.1:1", "--password", "x", "--jar", "{missing}"],
         ["config", "show", "--file", "{missing}"],
         ["config", "show", "--file", "{dir}"],
-        ["config", "set", "groups.rest", "true", "--file", "{missing}", "--no-jar"],
+        ["config", "set", "groups.rest", "true", "--file", "{missing}", "--no-validate"],
         ["config", "validate", "--file", "{app}", "--jar", "{missing}"],
         ["serve", "--nodes", "{missing}"],
         ["targets", "--nodes", "{missing}"],

@@ -141,14 +141,37 @@ def test_jdk_tool_comes_from_the_java_home(monkeypatch, tmp_path):
 def test_no_jar_anywhere(monkeypatch, tmp_path):
     monkeypatch.delenv("LAVAMETRICS_JAR", raising=False)
     with pytest.raises(javatools.JvmUnavailable) as info:
-        javatools.find_plugin_jar(start=tmp_path)
+        javatools.find_plugin_jar(start=tmp_path, plugins_dir=tmp_path / "plugins")
     assert "\n" not in str(info.value)
+    # it names every place it looked
+    assert str(info.value).startswith("plugin jar not found (looked for --jar, $LAVAMETRICS_JAR, ")
+    assert f"lavalink-plugin/target/lavametrics-plugin-*.jar in {tmp_path.resolve()} or above" in str(info.value)
+    assert f"{tmp_path / 'plugins' / 'lavametrics-plugin-*.jar'}" in str(info.value)
+
+
+def test_a_nodes_plugins_directory_comes_after_a_checkouts_build(monkeypatch, tmp_path):
+    """A pip user has no checkout: the jar Lavalink loads (plugins/ beside application.yml) is found;
+    in a checkout the fresh build wins over a node's copy of an older one."""
+    monkeypatch.delenv("LAVAMETRICS_JAR", raising=False)
+    plugins = tmp_path / "node" / "plugins"
+    plugins.mkdir(parents=True)
+    copy = plugins / "lavametrics-plugin-0.1.0.jar"  # the name Lavalink gives a downloaded plugin
+    copy.write_bytes(b"PK")
+    (plugins / "other-plugin-1.0.jar").write_bytes(b"PK")
+    assert javatools.find_plugin_jar(start=tmp_path / "node", plugins_dir=plugins) == copy
+    target = tmp_path / "lavalink-plugin" / "target"
+    target.mkdir(parents=True)
+    built = target / "lavametrics-plugin-0.2.0.jar"
+    built.write_bytes(b"PK")
+    assert javatools.find_plugin_jar(start=tmp_path / "node", plugins_dir=plugins) == built
 
 
 def test_java_home_from_path_when_env_is_bogus(monkeypatch, tmp_path):
     monkeypatch.setenv("JAVA_HOME", str(tmp_path))
     monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(javatools.JvmUnavailable, match="no JVM available: set JAVA_HOME"):
+    with pytest.raises(
+        javatools.JvmUnavailable, match=r"^no Java found \(looked for \$JAVA_HOME/bin/java and java on PATH\)"
+    ):
         javatools.java_home()
     fake = tmp_path / "jdk" / "bin"
     fake.mkdir(parents=True)
@@ -201,7 +224,7 @@ def test_run_main_java_that_cannot_be_executed(monkeypatch, tmp_path):
     home, jar = _fake_java(tmp_path, "")
     (home / "bin" / "java").chmod(0o644)
     monkeypatch.setenv("JAVA_HOME", str(home))
-    with pytest.raises(javatools.JvmUnavailable, match="no JVM available: cannot run"):
+    with pytest.raises(javatools.JvmUnavailable, match="^cannot run .*/bin/java"):
         javatools.run_main("x.Main", jar=jar)
 
 

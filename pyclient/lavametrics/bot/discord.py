@@ -43,6 +43,7 @@ import functools
 from time import perf_counter
 
 from lavametrics.bot.metrics import OTHER, BotMetrics
+from lavametrics.errors import LavametricsError
 
 ADAPTER = "discord"
 # [lowest tested, first untested major): keep equal to pyproject's [discord] extra (a unit test does)
@@ -52,7 +53,7 @@ _START = "lavametrics.start"  # key in Interaction.extras (discord.py leaves the
 _CTX_START = "_lavametrics_start"  # attribute on a commands.Context
 
 
-class UnsupportedLibrary(RuntimeError):
+class UnsupportedLibrary(LavametricsError, RuntimeError):
     """The installed library (or its version) is not one this adapter was tested with."""
 
 

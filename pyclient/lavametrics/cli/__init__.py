@@ -1,8 +1,9 @@
 """Command line front end: each command is a module of this package that parses its options,
 calls the library and prints; the checks, edits and merges themselves live in the library.
 
-Exit codes: 0 ok, 1 unhealthy/invalid, 2 usage, I/O or connection error. Every option value
-is checked by its ``type=`` (``lavametrics.argtypes``): a bad one is a one-line usage error.
+Exit codes: 0 ok, 1 unhealthy/invalid, 2 usage, I/O or connection error, or nothing could be
+checked (``config validate`` without Java). Every option value is checked by its ``type=``
+(``lavametrics.argtypes``): a bad one is a one-line usage error.
 """
 
 from __future__ import annotations
@@ -44,18 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # config/'s ConfigError does not derive from LavametricsError yet (config/ is being reworked)
-    from lavametrics.config.yamledit import ConfigError
-
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except LavametricsError as exc:  # every error of ours: one line, its exit status
         err(str(exc))
         return exc.exit_code
-    except ConfigError as exc:
-        err(str(exc))
-        return 2
     except ModuleNotFoundError as exc:
         extra = EXTRA_OF_MODULE.get((exc.name or "").partition(".")[0])
         if extra is None:

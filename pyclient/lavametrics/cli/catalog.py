@@ -18,25 +18,25 @@ def add_catalog(sub) -> None:
 
 
 def run_catalog(args) -> int:
-    from lavametrics.config import catalog as cat
+    from lavametrics.config import catalog
     from lavametrics.javatools import JvmUnavailable
 
     if args.packaged:
-        text = cat.packaged_json()
+        text = catalog.packaged_json()
     elif args.jar:
-        text = cat.jar_json(args.jar)
+        text = catalog.jar_json(args.jar)
     else:
         try:
-            text = cat.jar_json(None)
+            text = catalog.jar_json(None)
         except JvmUnavailable as exc:
             # without a jar or JVM the copy shipped with this package is the best answer
             print(f"{PROG}: note: showing the packaged catalog ({exc})", file=sys.stderr)
-            text = cat.packaged_json()
+            text = catalog.packaged_json()
     data = json.loads(text)
     if args.json:
         print(text.rstrip())
         return 0
-    c = cat.from_dict(data)
+    c = catalog.from_dict(data)
     rows = [[f.name, f.type, f.group, ",".join(f.label_names)] for f in c.families]
     print(table(rows, ["FAMILY", "TYPE", "GROUP", "LABELS"]))
     print(f"{len(c.families)} families, {len(c.config)} config keys, plugin {c.plugin_name} {c.plugin_version}")

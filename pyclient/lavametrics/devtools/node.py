@@ -24,7 +24,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from lavametrics import javatools
+from lavametrics import javatools, yamlread
 from lavametrics.errors import LavametricsError
 from lavametrics.lavalink.rest import LavalinkClient, LavalinkError
 
@@ -123,9 +123,18 @@ def _write_yaml(path: Path, data: dict) -> None:
 
 
 def _load_yaml(path: Path) -> dict:
-    yaml = YAML(typ="safe")
-    with path.open() as fh:
-        return yaml.load(fh) or {}
+    """The base application.yml, read like every YAML file the package takes: within
+    ``yamlread``'s bounds (a regular file of at most 1 MiB, no alias bomb), one-line errors."""
+    try:
+        text = yamlread.decode(yamlread.read_bytes(path, "application.yml"), path)
+        data = yamlread.load(yamlread.new_yaml(), text, path)
+    except yamlread.YamlReadError as exc:
+        raise NodeError(str(exc)) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise NodeError(f"{path}: top level must be a mapping, not {type(data).__name__}")
+    return data
 
 
 @dataclass

@@ -32,7 +32,6 @@ public final class LavametricsProperties {
     private static final Logger log = LoggerFactory.getLogger(LavametricsProperties.class);
     private static final String PREFIX = "plugins.lavametrics";
     private static final Pattern INDEXED_KEY = Pattern.compile("(.+)\\[(\\d+)]");
-    private static final int DEFAULT_SERVER_PORT = 8080;
     /** Decimal indexes compared as numbers without parsing them: no length can overflow. */
     private static final Comparator<String> BY_INDEX = Comparator
             .comparingInt((String index) -> withoutLeadingZeros(index).length())
@@ -52,9 +51,7 @@ public final class LavametricsProperties {
                     .bind(PREFIX, Bindable.mapOf(String.class, Object.class)).orElse(Map.of());
             // The validator refuses an endpoint.port equal to server.port (and turns the endpoint off):
             // binding it first would make Lavalink's web server, and so the node, fail to start.
-            ConfigValidator.Result result = serverPort > 0
-                    ? ConfigValidator.validate(withLists(raw), serverPort)
-                    : ConfigValidator.validate(withLists(raw));
+            ConfigValidator.Result result = ConfigValidator.validate(withLists(raw), serverPort);
             for (ConfigProblem problem : result.problems()) {
                 log.warn("{}", problem.logLine());
             }
@@ -73,14 +70,15 @@ public final class LavametricsProperties {
     }
 
     /**
-     * The port Lavalink's own web server takes: {@code server.port} as Spring resolved it, or
-     * Spring Boot's 8080 when unset. -1 when it cannot be told (not a number, or an unresolvable
-     * placeholder), and 0 for "any free port", where no fixed port can collide.
+     * The port Lavalink's own web server takes: {@code server.port} as Spring resolved it, read by
+     * {@link ConfigValidator#serverPort(String)} as {@code lavametrics config validate} reads the
+     * file's (Spring Boot's {@value ConfigValidator#DEFAULT_SERVER_PORT} when unset). -1 when it
+     * cannot be told (not a number, or an unresolvable placeholder), and 0 for "any free port",
+     * where no fixed port can collide.
      */
     static int serverPort(Environment environment) {
         try {
-            String value = environment.getProperty("server.port");
-            return value == null ? DEFAULT_SERVER_PORT : Integer.parseInt(value.trim());
+            return ConfigValidator.serverPort(environment.getProperty("server.port"));
         } catch (RuntimeException e) {
             return -1;
         }

@@ -156,6 +156,26 @@ class LavametricsPropertiesTest {
         }
     }
 
+    /**
+     * Issue 21: with server.port unset the node keeps Spring Boot's 8080 free while the CLI assumed
+     * 2333, so the two disagreed about which endpoint.port collides. Both now read the setting with
+     * {@link ConfigValidator#serverPort(String)}; here the node's answer and the one the CLI gets
+     * ({@code --server-port-unset}) must be the same problem. tests/unit/test_validate.py asks the
+     * CLI the same question.
+     */
+    @Test
+    void withoutServerPortTheNodeAndTheValidatorKeepTheSamePortFree() {
+        LavametricsProperties node = LavametricsProperties.from(new MockEnvironment()
+                .withProperty("plugins.lavametrics.endpoint.port", "8080"));
+        assertEquals(1, node.problems().size(), node.problems().toString());
+        assertEquals("must differ from server.port (8080), Lavalink's own port", node.problems().get(0).message());
+        assertEquals(ConfigValidator.validateJson("{\"endpoint\": {\"port\": \"8080\"}}", ConfigValidator.serverPort(null)),
+                ConfigValidator.validateJson("{\"endpoint\": {\"port\": \"8080\"}}", LavametricsProperties.serverPort(
+                        new MockEnvironment())));
+        assertTrue(LavametricsProperties.from(new MockEnvironment()
+                .withProperty("plugins.lavametrics.endpoint.port", "2333")).valid(), "2333 is free on a node without server.port");
+    }
+
     @Test
     void serverPortIsReadAsSpringResolvesIt() {
         assertEquals(2333, LavametricsProperties.serverPort(new MockEnvironment().withProperty("server.port", "2333")));

@@ -248,7 +248,7 @@ public final class Catalog {
         keys.add(new ConfigKey("endpoint.enabled", "boolean", "false",
                 "Serve the metrics on an own HTTP port (for Prometheus when Lavalink's password blocks /metrics).", false));
         keys.add(new ConfigKey("endpoint.host", "string", "127.0.0.1", "Address the own endpoint binds to.", false));
-        keys.add(new ConfigKey("endpoint.port", "integer", "9477", "Port of the own endpoint, 1..65535; not Lavalink's server.port (default 2333).", false));
+        keys.add(new ConfigKey("endpoint.port", "integer", "9477", "Port of the own endpoint, 1..65535; not Lavalink's server.port (Spring Boot's 8080 when unset).", false));
         keys.add(new ConfigKey("endpoint.path", "string", "/metrics", "Path of the own endpoint; starts with /.", false));
         keys.add(new ConfigKey("endpoint.auth.username", "string", null,
                 "Basic auth user name; set together with endpoint.auth.password.", false));

@@ -6,9 +6,9 @@ import java.util.regex.Pattern;
 /**
  * An IPv4 or IPv6 network in CIDR notation; a bare address means that single host.
  *
- * <p>The grammar is spelled out here (and mirrored by {@code lavametrics.configcheck.parse_cidr})
- * instead of being left to {@link InetAddress} or Python's {@code ipaddress}, which disagree on
- * the edges. Decisions: literal addresses only, so a typo never turns into a DNS lookup; host
+ * <p>The grammar is spelled out here instead of being left to {@link InetAddress} or Python's
+ * {@code ipaddress}, which disagree on the edges (the Python CLI has no grammar of its own: it
+ * runs {@link ConfigValidator}). Decisions: literal addresses only, so a typo never turns into a DNS lookup; host
  * bits may be set ({@code 10.0.0.1/8} means {@code 10.0.0.0/8}); no leading zeros in IPv4
  * ({@code 010} reads as octal to some tools); the prefix is a length, not a netmask
  * ({@code /255.0.0.0} is refused: one notation); zone ids ({@code %eth0}) are refused, a client

@@ -5,7 +5,7 @@ package dev.lavametrics.plugin.config;
  *
  * @param key     dotted camelCase path of the offending setting
  * @param value   the value as given when its key is a known, non-secret setting, else
- *                {@value ConfigValidator#MASK}; null when nothing was given
+ *                {@value LogSafe#MASK}; null when nothing was given
  * @param allowed what would have been accepted, or null
  */
 public record ConfigProblem(String key, String value, String message, String allowed) {

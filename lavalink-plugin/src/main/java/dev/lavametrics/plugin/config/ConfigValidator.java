@@ -28,10 +28,9 @@ import java.util.regex.Pattern;
  * so every problem is reported and its part falls back (group → default, buckets → defaults,
  * anything under endpoint → endpoint off).
  *
- * <p>These are the only rules: {@code lavametrics config validate} runs this class through
- * {@code java -cp <jar>} (see {@link #main}), and {@code lavametrics.configcheck} is a
- * line-by-line twin for machines without Java that a property test holds to the same problem
- * lists. Change both together. The rules, and why:
+ * <p>These are the only rules: {@code lavametrics config} (Python) has none of its own and runs
+ * this class through {@code java -cp <jar>} (see {@link #main}); without Java it says "not
+ * validated". The rules, and why:
  * <ul>
  * <li>Key spellings: the tree arrives as an untyped map, so Spring hands over the keys as written
  *     ({@code bearer_token}, {@code REST}) and, from environment variables, lower-cased
@@ -47,7 +46,8 @@ import java.util.regex.Pattern;
  *     reader such as the CLI's makes of it.</li>
  * <li>{@code endpoint.port}: an integer 1..65535; {@code 9477.0} is refused (a typed Spring port
  *     would fail on it too). It must differ from Lavalink's {@code server.port} when that is
- *     known ({@link #validate(Map, int)}).</li>
+ *     known ({@link #validate(Map, int)}), which is {@value #DEFAULT_SERVER_PORT} when unset
+ *     ({@link #serverPort(String)}).</li>
  * <li>Buckets: 1..{@value Catalog#MAX_BUCKET_BOUNDS} finite, strictly increasing numbers, each
  *     above 0, or within 0..1 for {@code frameLossRatio}, where 0 is a useful bound (no loss).</li>
  * <li>Credentials come from one place: {@code auth.password} or {@code auth.passwordFile},
@@ -57,16 +57,20 @@ import java.util.regex.Pattern;
  * <li>{@code endpoint.allow}: literal networks as {@link Cidr} parses them; an empty list is
  *     refused (it would lock every client out of an endpoint nobody could then scrape).</li>
  * <li>Shown values: a value is shown only when its key is a known, non-secret setting (or a
- *     node with no secret below it); everything else reads {@value #MASK}.</li>
+ *     node with no secret below it); everything else reads {@value LogSafe#MASK}.</li>
  * </ul>
  * Problems come in a fixed order: shape problems (unknown keys, misplaced values, duplicates) in
  * input order, then one check per setting in catalog order, then the checks across settings.
  * JDK-only, like the catalog.
  */
 public final class ConfigValidator {
-    /** Lavalink's {@code server.port} when none is set. */
-    public static final int LAVALINK_DEFAULT_PORT = 2333;
-    public static final String MASK = "****";
+    /**
+     * The port Lavalink's web server takes when no {@code server.port} is set: Spring Boot's
+     * default. Lavalink has none of its own; 2333 is only what its example application.yml sets.
+     * The running plugin ({@code LavametricsProperties}) and {@code lavametrics config validate}
+     * both get it from {@link #serverPort(String)}.
+     */
+    public static final int DEFAULT_SERVER_PORT = 8080;
 
     private static final Set<String> TRUE_WORDS = Set.of("true", "yes", "on", "1");
     private static final Set<String> FALSE_WORDS = Set.of("false", "no", "off", "0");
@@ -101,17 +105,35 @@ public final class ConfigValidator {
         }
     }
 
+    /**
+     * Lavalink's port from the text of its {@code server.port} setting: {@link #DEFAULT_SERVER_PORT}
+     * when unset (null), the number when it is one (0: any free port), -1 when the text is no port
+     * (such as a placeholder that could not be resolved): then nothing is compared.
+     */
+    public static int serverPort(String setting) {
+        if (setting == null) {
+            return DEFAULT_SERVER_PORT;
+        }
+        try {
+            int port = Integer.parseInt(setting.trim());
+            return port >= 0 && port <= 65535 ? port : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
     /** Validates without knowing Lavalink's port, so {@code endpoint.port} is not compared with it. */
     public static Result validate(Map<?, ?> raw) {
         return run(raw, null);
     }
 
     /**
-     * Validates for a node whose Spring {@code server.port} is {@code serverPort} (pass
-     * {@link #LAVALINK_DEFAULT_PORT} when it is not set): the own endpoint must not take it.
+     * Validates for a node whose web server listens on {@code serverPort} ({@link #serverPort(String)}
+     * of its setting): the own endpoint must not take it. 0 (any free port) and -1 (not known)
+     * compare nothing.
      */
     public static Result validate(Map<?, ?> raw, int serverPort) {
-        return run(raw, serverPort);
+        return run(raw, serverPort > 0 ? serverPort : null);
     }
 
     /** Contract 2: takes the {@code plugins.lavametrics} mapping as JSON, returns {@code {"valid", "errors"}}. */
@@ -119,9 +141,9 @@ public final class ConfigValidator {
         return validateJson(json, null);
     }
 
-    /** {@link #validateJson(String)} for a node listening on {@code serverPort}. */
+    /** {@link #validateJson(String)} for a node listening on {@code serverPort}, as {@link #validate(Map, int)}. */
     public static String validateJson(String json, int serverPort) {
-        return validateJson(json, Integer.valueOf(serverPort));
+        return validateJson(json, serverPort > 0 ? Integer.valueOf(serverPort) : null);
     }
 
     private static String validateJson(String json, Integer serverPort) {
@@ -131,7 +153,7 @@ public final class ConfigValidator {
             if (tree == null || tree instanceof Map) {
                 found = run((Map<?, ?>) tree, serverPort).problems();
             } else {
-                found = List.of(new ConfigProblem("", MASK, "must be a mapping", String.join(", ", children(""))));
+                found = List.of(new ConfigProblem("", LogSafe.MASK, "must be a mapping", String.join(", ", children(""))));
             }
         } catch (IllegalArgumentException e) {
             found = List.of(new ConfigProblem("", null, e.getMessage(), null));
@@ -152,22 +174,28 @@ public final class ConfigValidator {
     }
 
     /**
-     * {@code java -cp <plugin jar> dev.lavametrics.plugin.config.ConfigValidator [--server-port N] [--lines]}:
-     * reads the mapping as JSON (UTF-8) on stdin and prints {@link #validateJson} on stdout. With
-     * {@code --lines} every input line is one mapping and gets one result line, so one JVM can
-     * answer many questions. Exit 0 whatever the verdict; 2 for bad arguments.
+     * {@code java -cp <plugin jar> dev.lavametrics.plugin.config.ConfigValidator
+     * [--server-port SETTING | --server-port-unset] [--lines]}: reads the mapping as JSON (UTF-8)
+     * on stdin and prints {@link #validateJson} on stdout. {@code SETTING} is {@code server.port}
+     * as application.yml writes it and {@code --server-port-unset} says it is not set; either is
+     * read by {@link #serverPort(String)}, as the running plugin reads its own; with neither,
+     * nothing is compared. With {@code --lines} every input line is one mapping and gets one
+     * result line, so one JVM can answer many questions. Exit 0 whatever the verdict; 2 for bad
+     * arguments.
      */
     public static void main(String[] args) throws IOException {
-        Integer serverPort = null;
+        int serverPort = -1;
         boolean lines = false;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--lines")) {
                 lines = true;
-            } else if (args[i].equals("--server-port") && i + 1 < args.length && DIGITS.matcher(args[i + 1]).matches()
-                    && args[i + 1].length() <= 5) {
-                serverPort = Integer.parseInt(args[++i]);
+            } else if (args[i].equals("--server-port") && i + 1 < args.length) {
+                serverPort = serverPort(args[++i]);
+            } else if (args[i].equals("--server-port-unset")) {
+                serverPort = serverPort(null);
             } else {
-                System.err.println("usage: ConfigValidator [--server-port N] [--lines] < mapping.json");
+                System.err.println("usage: ConfigValidator [--server-port SETTING | --server-port-unset] [--lines]"
+                        + " < mapping.json");
                 System.exit(2);
                 return;
             }
@@ -211,7 +239,7 @@ public final class ConfigValidator {
             Object value = entry.getValue();
             String segment = canonicalChild(prefix, given);
             if (segment == null) {
-                problems.add(new ConfigProblem(prefix + camelCase(given), value == null ? null : MASK,
+                problems.add(new ConfigProblem(prefix + camelCase(given), value == null ? null : LogSafe.MASK,
                         "unknown key", String.join(", ", children(prefix))));
                 continue;
             }
@@ -454,7 +482,7 @@ public final class ConfigValidator {
             problems.add(new ConfigProblem(missing, null, "basic auth needs both username and password", null));
         }
         if (bearer && (username || password)) {
-            problems.add(new ConfigProblem("endpoint.auth.bearerToken", MASK,
+            problems.add(new ConfigProblem("endpoint.auth.bearerToken", LogSafe.MASK,
                     "basic auth and bearer token are exclusive", "either username+password or bearerToken"));
         }
         // the default port counts only once the endpoint is on: a node on 9477 with the endpoint off is fine
@@ -568,7 +596,7 @@ public final class ConfigValidator {
         }
         for (ConfigKey configKey : Catalog.CONFIG) {
             if (configKey.secret() && (configKey.key().equals(key) || configKey.key().startsWith(key + "."))) {
-                return MASK;
+                return LogSafe.MASK;
             }
         }
         return ValueText.of(value);

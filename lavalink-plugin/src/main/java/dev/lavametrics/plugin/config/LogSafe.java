@@ -12,7 +12,12 @@ import dev.lavametrics.plugin.catalog.ConfigKey;
  * truncated, so one value cannot flood the log.
  */
 public final class LogSafe {
-    public static final String MASK = "******";
+    /**
+     * What stands for a secret wherever the plugin shows one: in a log line and in a validation
+     * problem's value. The Python side prints the same text ({@code lavametrics.redact.MASK}; a
+     * test compares them), so one mask means one thing in the node's log and the CLI's output.
+     */
+    public static final String MASK = "****";
     /** Longest config value shown, in code points. */
     public static final int VALUE_LIMIT = 64;
     /** Longest free text shown (messages, exceptions), in code points. */

@@ -10,9 +10,8 @@ import java.util.Map;
 
 /**
  * How a config value reads in a problem, and the text a scalar stands for when a string is
- * wanted. {@code lavametrics.configcheck.render} is the Python twin and must give the same text
- * for the same value (a property test compares the two), so the rules are spelled out here
- * rather than left to {@code String.valueOf}: floats read as Python's {@code repr} (shortest
+ * wanted. {@code lavametrics config validate} prints these texts as they come, so the rules are
+ * spelled out here rather than left to {@code String.valueOf}: floats read as Python's {@code repr} (shortest
  * round-trip digits, {@code 9477.0}, {@code 1e+16}), non-finite ones as YAML writes them
  * ({@code .nan}, {@code .inf}, {@code -.inf}), a top-level list as the comma-separated form
  * an operator could have written, nested lists and mappings as {@code [a, b]} and {@code {k: v}}.

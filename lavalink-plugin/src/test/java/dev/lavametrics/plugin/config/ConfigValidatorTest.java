@@ -224,12 +224,14 @@ class ConfigValidatorTest {
     @Test
     void endpointPortMustNotBeLavalinksOwn() {
         Map<?, ?> explicit = (Map<?, ?>) Json.parse("{\"endpoint\": {\"enabled\": true, \"port\": 2333}}");
-        ConfigValidator.Result clash = ConfigValidator.validate(explicit, ConfigValidator.LAVALINK_DEFAULT_PORT);
+        ConfigValidator.Result clash = ConfigValidator.validate(explicit, 2333);
         assertEquals(List.of("endpoint.port|2333|must differ from server.port (2333), Lavalink's own port|1..65535 except 2333"),
                 rows(clash));
         assertFalse(clash.config().endpoint().enabled());
         assertTrue(ConfigValidator.validate(explicit, 8080).valid());
         assertTrue(ConfigValidator.validate(explicit).valid(), "without a server port there is nothing to compare");
+        assertTrue(ConfigValidator.validate(explicit, -1).valid(), "a port that cannot be told compares nothing");
+        assertTrue(ConfigValidator.validate(explicit, 0).valid(), "nor does 'any free port'");
         // the default port clashes only once the endpoint is on
         Map<?, ?> on = (Map<?, ?>) Json.parse("{\"endpoint\": {\"enabled\": \"yes\"}}");
         assertEquals(List.of("endpoint.port|null|must differ from server.port (9477), Lavalink's own port|1..65535 except 9477"),
@@ -238,6 +240,18 @@ class ConfigValidatorTest {
         assertEquals("{\"valid\": false, \"errors\": [{\"key\": \"endpoint.port\", \"value\": \"2333\", \"message\":"
                 + " \"must differ from server.port (2333), Lavalink's own port\", \"allowed\": \"1..65535 except 2333\"}]}",
                 ConfigValidator.validateJson("{\"endpoint\": {\"port\": 2333}}", 2333));
+    }
+
+    /** server.port as written: unset is Spring Boot's default, as on the running node; no port compares nothing. */
+    @Test
+    void serverPortIsReadFromItsSetting() {
+        assertEquals(8080, ConfigValidator.serverPort(null));
+        assertEquals(2333, ConfigValidator.serverPort(" 2333 "));
+        assertEquals(0, ConfigValidator.serverPort("0"));
+        assertEquals(-1, ConfigValidator.serverPort("${PORT:2333}"));
+        assertEquals(-1, ConfigValidator.serverPort("70000"));
+        assertEquals(-1, ConfigValidator.serverPort("-5"));
+        assertEquals(-1, ConfigValidator.serverPort("99999999999999999999"));
     }
 
     @Test

@@ -11,6 +11,9 @@ A UTF-8 BOM is kept. A multi-document file (Spring profiles, ``---`` separated) 
 edited in the document holding ``plugins`` (the first document when none does); the other
 documents are written back byte for byte. Files over ``MAX_CONFIG_BYTES`` and YAML whose
 aliases expand beyond ``yamlread``'s bound are refused.
+
+Every edit is validated by the plugin's own validator (``validate``) before it is written; when
+that cannot run (no Java, no jar) the edit is written all the same and says it was not validated.
 """
 
 from __future__ import annotations
@@ -25,9 +28,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from lavametrics import fsutil, yamlread
-from lavametrics.config import validate as configcheck
 from lavametrics.config.catalog import Catalog, load_catalog
-from lavametrics.config.validate import MASK, Problem, to_camel
+from lavametrics.config.validate import NotValidated, Problem, check, scalar_text
+from lavametrics.errors import LavametricsError
+from lavametrics.redact import MASK
 
 SECTION = ("plugins", "lavametrics")
 # Lavalink's own example is under 10 KB; parsing 256 KiB takes about 2 s of CPU, so nothing
@@ -35,8 +39,65 @@ SECTION = ("plugins", "lavametrics")
 MAX_CONFIG_BYTES = 256 * 1024
 
 
-class ConfigError(Exception):
+class ConfigError(LavametricsError):
     """A file-level problem (unreadable, malformed YAML, bad KEY or VALUE); one line."""
+
+
+# --- keys as Spring reads them ----------------------------------------------------------
+# Finding a key the operator spelled ``bearer-token`` or ``REST``: the plugin's rules for which
+# spellings are valid stay in the plugin; these only locate what is already in the file.
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def same_key(given, canonical: str) -> bool:
+    """Whether a key as written (``bearer_token``, ``REST``) is ``canonical`` to Spring's relaxed
+    binding: equal once ``-`` and ``_`` are dropped and ASCII letters lower-cased."""
+
+    def relaxed(name: str) -> str:
+        return name.replace("-", "").replace("_", "").translate(_ASCII_LOWER)
+
+    return relaxed(str(given)) == relaxed(canonical)
+
+
+def to_camel(segment: str) -> str:
+    """A key as the catalog spells it: ``-`` and ``_`` dropped, the ASCII letter after them upper-cased."""
+    out, upper = [], False
+    for ch in segment:
+        if ch in "-_":
+            upper = True
+        else:
+            out.append(ch.upper() if upper and "a" <= ch <= "z" else ch)
+            upper = False
+    return "".join(out)
+
+
+def lookup(section, dotted: str):
+    """The value at a dotted camelCase path, matching any Spring spelling; None when absent."""
+    node: object = section
+    for seg in dotted.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = next((v for k, v in node.items() if same_key(k, seg)), None)
+    return node
+
+
+def render(value) -> str | None:
+    """A value as ``show`` and messages print it; a top-level list comma-separated, as it could
+    have been written. None stays None (not set)."""
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        return ",".join(_nested(v) for v in value)
+    return _nested(value)
+
+
+def _nested(value) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_nested(k)}: {_nested(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_nested(v) for v in value) + "]"
+    return scalar_text(value)
 
 
 @dataclass
@@ -72,19 +133,22 @@ class Finding:
 @dataclass
 class ValidationReport:
     file: str
-    validator: str  # "jar" or "python"
+    validator: str | None  # the plugin jar that judged; None when none could
     errors: list[Finding] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
+    not_validated: str | None = None  # why nothing judged: one line, "not validated: ..."
 
     @property
-    def valid(self) -> bool:
-        return not self.errors
+    def valid(self) -> bool | None:
+        """True or False as the plugin judged; None when it could not run."""
+        return None if self.not_validated else not self.errors
 
     def as_dict(self) -> dict:
         return {
             "file": self.file,
             "valid": self.valid,
             "validator": self.validator,
+            "notValidated": self.not_validated,
             "errors": [e.as_dict() for e in self.errors],
             "warnings": [w.as_dict() for w in self.warnings],
         }
@@ -277,9 +341,9 @@ def show(path, catalog: Catalog | None = None) -> dict:
     section = cf.section if isinstance(cf.section, dict) else {}
     entries = []
     for ck in catalog.config:
-        value = configcheck.lookup(section, ck.key)
+        value = lookup(section, ck.key)
         present = value is not None
-        shown = configcheck.render(value) if present else ck.default
+        shown = render(value) if present else ck.default
         if ck.secret and shown not in (None, ""):
             shown = MASK
         entries.append(
@@ -317,7 +381,7 @@ def _warnings(cf: ConfigFile) -> list[Finding]:
     warns = []
     metrics = cf.doc.get("metrics")
     prom = metrics.get("prometheus") if isinstance(metrics, dict) else None
-    own = configcheck.lookup(cf.section, "endpoint.enabled") if isinstance(cf.section, dict) else None
+    own = lookup(cf.section, "endpoint.enabled") if isinstance(cf.section, dict) else None
     own_on = own is True or (isinstance(own, str) and own.lower() == "true")
     enabled = prom.get("enabled") if isinstance(prom, dict) else None
     if enabled is not True and not own_on:
@@ -326,7 +390,7 @@ def _warnings(cf: ConfigFile) -> list[Finding]:
                 str(cf.path),
                 _line_of(cf, "metrics.prometheus.enabled"),
                 "metrics.prometheus.enabled",
-                configcheck.render(enabled),
+                render(enabled),
                 "Lavalink's /metrics is off and the plugin's own endpoint is disabled: nothing is exported",
                 "true",
             )
@@ -345,15 +409,40 @@ def _warnings(cf: ConfigFile) -> list[Finding]:
     return warns
 
 
-def validate_doc(cf: ConfigFile, catalog: Catalog | None = None, jar=None, use_jar: bool = True) -> ValidationReport:
-    problems, validator = configcheck.check(
-        cf.section, catalog, jar=jar, use_jar=use_jar, server_port=configcheck.server_port_of(cf.doc)
-    )
-    return ValidationReport(str(cf.path), validator, _findings(cf, problems), _warnings(cf))
+def server_port(doc) -> str | None:
+    """Lavalink's ``server.port`` as the file writes it (either spelling Spring reads: nested or
+    the flat ``server.port`` key), None when unset. The plugin decides what the text means,
+    as it does for the running node; a mapping or list there is no port ("")."""
+    value = None
+    for key, given in doc.items():
+        if same_key(key, "server") and isinstance(given, dict):
+            value = lookup(given, "port")
+        elif same_key(key, "server.port"):
+            value = given
+    if value is None:
+        return None
+    return "" if isinstance(value, (dict, list)) else scalar_text(value)
 
 
-def validate(path, catalog: Catalog | None = None, jar=None, use_jar: bool = True) -> ValidationReport:
-    return validate_doc(read(path), catalog, jar, use_jar)
+def plugins_dir(cf: ConfigFile) -> Path:
+    """Where the node loads plugins from: ``lavalink.pluginsDir`` (Lavalink's default ./plugins),
+    relative to the file's directory, the working directory a node is normally started in."""
+    given = lookup(cf.doc, "lavalink.pluginsDir")
+    return cf.path.parent / (given if isinstance(given, str) and given.strip() else "plugins")
+
+
+def validate_doc(cf: ConfigFile, jar=None) -> ValidationReport:
+    """The plugin's verdict on ``cf``'s section, or a report saying why there is none."""
+    warnings = _warnings(cf)
+    try:
+        problems, judge = check(cf.section, server_port(cf.doc), jar=jar, plugins_dir=plugins_dir(cf))
+    except NotValidated as exc:
+        return ValidationReport(str(cf.path), None, [], warnings, str(exc))
+    return ValidationReport(str(cf.path), str(judge), _findings(cf, problems), warnings)
+
+
+def validate(path, jar=None) -> ValidationReport:
+    return validate_doc(read(path), jar)
 
 
 # --- writing ---------------------------------------------------------------------------
@@ -385,7 +474,7 @@ def _child(cf: ConfigFile, catalog: Catalog, mapping, parent: str, seg: str):
         full = f"{parent}.{seg}" if parent else seg
         line = cf.key_line(mapping, key)
         where = f"{cf.path}:{line}" if line else str(cf.path)
-        shown = configcheck.render(value) if _may_show(full, catalog) else MASK
+        shown = render(value) if _may_show(full, catalog) else MASK
         raise ConfigError(
             f"{where}: {full}: value {shown!r}: must be a mapping (left as it is: fix or remove it first)"
         )
@@ -404,27 +493,35 @@ def _set(cf: ConfigFile, catalog: Catalog, mapping, dotted: str, value) -> None:
     node[key] = value
 
 
+NOT_VALIDATED_ON_REQUEST = "not validated: skipped on request (--no-validate)"
+
+
 @dataclass
 class EditResult:
     file: Path  # the file written: a symlink's target
     changed: bool
     backup: Path | None  # where the previous version is, when something was written
     text: str
+    validator: str | None = None  # the plugin jar that passed the result
+    not_validated: str | None = None  # why none did: one line, "not validated: ..."
 
 
-def _save(cf: ConfigFile, catalog: Catalog, jar=None, use_jar: bool = True) -> EditResult:
-    # refuse to write a config the plugin would reject: the user gets the error, not a dead node
-    report = validate_doc(cf, catalog, jar, use_jar)
-    if not report.valid:
+def _save(cf: ConfigFile, jar=None, validate: bool = True) -> EditResult:
+    # refuse to write a config the plugin would reject: the user gets the error, not a dead node.
+    # Unjudged (no Java) it is written all the same: the edit is as safe as one made by hand
+    # (atomic, with a backup), and the result says it was not validated.
+    report = validate_doc(cf, jar) if validate else None
+    if report is not None and report.errors:
         raise ConfigError("refusing to write an invalid config: " + "; ".join(str(e) for e in report.errors))
+    judged = (report.validator, report.not_validated) if report else (None, NOT_VALIDATED_ON_REQUEST)
     text = cf.dump()
     if text == cf.text:
-        return EditResult(fsutil.real_path(cf.path), False, None, text)
+        return EditResult(fsutil.real_path(cf.path), False, None, text, *judged)
     backup = fsutil.atomic_write(cf.path, text)
-    return EditResult(fsutil.real_path(cf.path), True, backup, text)
+    return EditResult(fsutil.real_path(cf.path), True, backup, text, *judged)
 
 
-def _edit(path, catalog: Catalog | None, jar, use_jar: bool, change) -> EditResult:
+def _edit(path, catalog: Catalog | None, jar, validate: bool, change) -> EditResult:
     """Read, ``change(cf, catalog)``, validate and write ``path`` under its edit lock: an
     editor that ran meanwhile has either finished (and we read its result) or waits."""
     catalog = catalog or load_catalog(prefer_jar=False)
@@ -437,7 +534,7 @@ def _edit(path, catalog: Catalog | None, jar, use_jar: bool, change) -> EditResu
     with fsutil.locked(path):
         cf = read(path)
         change(cf, catalog)
-        return _save(cf, catalog, jar, use_jar)
+        return _save(cf, jar, validate)
 
 
 def _section_for_write(cf: ConfigFile, catalog: Catalog):
@@ -445,7 +542,7 @@ def _section_for_write(cf: ConfigFile, catalog: Catalog):
     return _child(cf, catalog, plugins, SECTION[0], SECTION[1])
 
 
-def enable(path, catalog: Catalog | None = None, jar=None, use_jar: bool = True) -> EditResult:
+def enable(path, catalog: Catalog | None = None, jar=None, validate: bool = True) -> EditResult:
     """Turn on Lavalink's Prometheus endpoint at /metrics (anonymous, as Prometheus needs) and
     write the group switches. Existing choices are kept, except that a fully disabled group
     set (what ``disable`` leaves) is restored to the defaults."""
@@ -457,16 +554,16 @@ def enable(path, catalog: Catalog | None = None, jar=None, use_jar: bool = True)
             prom["endpoint"] = "/metrics"
         section = _section_for_write(cf, catalog)
         groups = [c for c in catalog.config if c.key.startswith("groups.")]
-        current = {c.key: configcheck.lookup(section, c.key) for c in groups}
+        current = {c.key: lookup(section, c.key) for c in groups}
         all_off = all(v in (False, "false") for v in current.values())
         for c in groups:
             if current[c.key] is None or all_off:
                 _set(cf, catalog, section, c.key, (c.default or "true").lower() == "true")
 
-    return _edit(path, catalog, jar, use_jar, change)
+    return _edit(path, catalog, jar, validate, change)
 
 
-def disable(path, catalog: Catalog | None = None, jar=None, use_jar: bool = True) -> EditResult:
+def disable(path, catalog: Catalog | None = None, jar=None, validate: bool = True) -> EditResult:
     """Switch every group and the own endpoint off but keep the rest of the section (buckets,
     endpoint address and credentials). ``enable`` afterwards turns the groups back on at their
     defaults; the endpoint stays off until ``set endpoint.enabled true``. Lavalink's own
@@ -477,10 +574,10 @@ def disable(path, catalog: Catalog | None = None, jar=None, use_jar: bool = True
         for c in catalog.config:
             if c.key.startswith("groups."):
                 _set(cf, catalog, section, c.key, False)
-        if configcheck.lookup(section, "endpoint.enabled") is not None or "endpoint" in section:
+        if lookup(section, "endpoint.enabled") is not None or "endpoint" in section:
             _set(cf, catalog, section, "endpoint.enabled", False)
 
-    return _edit(path, catalog, jar, use_jar, change)
+    return _edit(path, catalog, jar, validate, change)
 
 
 _BOOL_WORDS = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
@@ -526,12 +623,12 @@ def parse_value(key: str, raw: str, catalog: Catalog):
     return raw  # "string": as given
 
 
-def set_value(path, key: str, raw: str, catalog: Catalog | None = None, jar=None, use_jar: bool = True) -> EditResult:
-    return set_values(path, [(key, raw)], catalog, jar, use_jar)
+def set_value(path, key: str, raw: str, catalog: Catalog | None = None, jar=None, validate: bool = True) -> EditResult:
+    return set_values(path, [(key, raw)], catalog, jar, validate)
 
 
 def set_values(
-    path, assignments: list[tuple[str, str]], catalog: Catalog | None = None, jar=None, use_jar: bool = True
+    path, assignments: list[tuple[str, str]], catalog: Catalog | None = None, jar=None, validate: bool = True
 ) -> EditResult:
     """Apply every KEY=VALUE, then validate and write once.
 
@@ -545,4 +642,4 @@ def set_values(
             key = ".".join(to_camel(s) for s in key.removeprefix("plugins.lavametrics.").split("."))
             _set(cf, catalog, section, key, parse_value(key, raw, catalog))
 
-    return _edit(path, catalog, jar, use_jar, change)
+    return _edit(path, catalog, jar, validate, change)

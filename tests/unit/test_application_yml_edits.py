@@ -20,7 +20,7 @@ import pytest
 
 from lavametrics import fsutil
 from lavametrics.cli import main
-from lavametrics.config import yamledit as yc
+from lavametrics.config import application_yml
 from tests.conftest import require
 from tests.unit.bounded import run_cli
 
@@ -85,7 +85,7 @@ def test_concurrent_sets_of_distinct_keys_all_land(app, round_):
     def edit(key, raw):
         try:
             start.wait()
-            yc.set_value(app, key, raw, use_jar=False)
+            application_yml.set_value(app, key, raw, validate=False)
         except Exception as exc:  # reported below: a thread's exception is otherwise lost
             errors.append(exc)
 
@@ -95,7 +95,7 @@ def test_concurrent_sets_of_distinct_keys_all_land(app, round_):
     for t in threads:
         t.join(60)
     assert not errors
-    doc = yc.read(app).doc
+    doc = application_yml.read(app).doc
     missing = [k for k, _raw, want in DISTINCT if _lookup(doc, k) != want]
     assert not missing, f"lost edits: {missing}"
 
@@ -103,7 +103,7 @@ def test_concurrent_sets_of_distinct_keys_all_land(app, round_):
 def test_concurrent_processes_all_land(app):
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "lavametrics.cli", "config", "set", k, raw, "--file", str(app), "--no-jar"],
+            [sys.executable, "-m", "lavametrics.cli", "config", "set", k, raw, "--file", str(app), "--no-validate"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -113,7 +113,7 @@ def test_concurrent_processes_all_land(app):
     for p in procs:
         _out, err = p.communicate(timeout=120)
         assert p.returncode == 0, err
-    doc = yc.read(app).doc
+    doc = application_yml.read(app).doc
     assert [k for k, _raw, want in DISTINCT[:6] if _lookup(doc, k) != want] == []
 
 
@@ -123,7 +123,7 @@ def test_kill_9_during_edits_never_leaves_a_broken_file(app):
     for i in range(8):
         key, raw, _ = DISTINCT[i]
         proc = subprocess.Popen(
-            [sys.executable, "-m", "lavametrics.cli", "config", "set", key, raw, "--file", str(app), "--no-jar"],
+            [sys.executable, "-m", "lavametrics.cli", "config", "set", key, raw, "--file", str(app), "--no-validate"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -132,8 +132,8 @@ def test_kill_9_during_edits_never_leaves_a_broken_file(app):
         proc.wait(30)
         for path in (app, app.parent / "application.yml.bak"):
             if path.exists():  # whole: it parses and still holds the rest of the file
-                assert yc.read(path).doc["lavalink"]["server"]["password"] == "youshallnotpass"
-        assert _lookup(yc.read(app).doc, key) in (None, DISTINCT[i][2])
+                assert application_yml.read(path).doc["lavalink"]["server"]["password"] == "youshallnotpass"
+        assert _lookup(application_yml.read(app).doc, key) in (None, DISTINCT[i][2])
 
 
 # --- ownership and permissions -------------------------------------------------------------
@@ -150,7 +150,7 @@ def test_root_edit_keeps_owner_group_and_mode_of_file_and_backup(app):
     uid, gid = _nobody()
     os.chown(app, uid, gid)
     os.chmod(app, 0o600)
-    result = yc.set_value(app, "endpoint.port", "9500", use_jar=False)
+    result = application_yml.set_value(app, "endpoint.port", "9500", validate=False)
     for p in (app, result.backup):
         st = os.stat(p)
         assert (st.st_uid, st.st_gid, st.st_mode & 0o7777) == (uid, gid, 0o600), p
@@ -162,7 +162,7 @@ def test_root_edit_keeps_a_group_readable_mode(app):
     uid, gid = _nobody()
     os.chown(app, 0, gid)
     os.chmod(app, 0o640)
-    yc.set_value(app, "endpoint.port", "9500", use_jar=False)
+    application_yml.set_value(app, "endpoint.port", "9500", validate=False)
     st = os.stat(app)
     assert (st.st_uid, st.st_gid, st.st_mode & 0o7777) == (0, gid, 0o640)
 
@@ -171,7 +171,7 @@ def test_root_edit_keeps_a_group_readable_mode(app):
 def test_a_read_only_file_is_not_edited_even_by_root(app, capsys, mode):
     os.chmod(app, mode)
     try:
-        code, _out, err = run(capsys, "config", "set", "endpoint.port", "9500", "--file", str(app), "--no-jar")
+        code, _out, err = run(capsys, "config", "set", "endpoint.port", "9500", "--file", str(app), "--no-validate")
     finally:
         os.chmod(app, 0o644)
     assert code == 2
@@ -188,7 +188,7 @@ def test_an_existing_backup_symlink_is_replaced_not_followed(app, tmp_path):
     elsewhere.write_text("not yours\n")
     bak = app.parent / "application.yml.bak"
     bak.symlink_to(elsewhere)
-    yc.set_value(app, "endpoint.port", "9500", use_jar=False)
+    application_yml.set_value(app, "endpoint.port", "9500", validate=False)
     assert elsewhere.read_text() == "not yours\n"  # the password did not go where the link points
     assert not bak.is_symlink() and bak.read_text() == BASE
 
@@ -200,12 +200,13 @@ def test_a_symlinked_config_reports_the_backup_where_it_is(tmp_path, capsys):
     (real_dir / "application.yml").write_text(BASE)
     link = link_dir / "application.yml"
     link.symlink_to(real_dir / "application.yml")
-    code, out, _ = run(capsys, "config", "set", "endpoint.port", "9500", "--file", str(link), "--no-jar")
+    code, out, err = run(capsys, "config", "set", "endpoint.port", "9500", "--file", str(link), "--no-validate")
     assert code == 0
     backup = real_dir / "application.yml.bak"
     assert out == f"{link}: set endpoint.port (backup: {backup})\n"
+    assert err == "lavametrics: not validated: skipped on request (--no-validate)\n"
     assert backup.read_text() == BASE
-    code, out, _ = run(capsys, "config", "set", "endpoint.port", "9501", "--file", str(link), "--no-jar", "--json")
+    code, out, _ = run(capsys, "config", "set", "endpoint.port", "9501", "--file", str(link), "--no-validate", "--json")
     assert json.loads(out)["backup"] == str(backup)
 
 
@@ -213,7 +214,7 @@ def test_a_lock_file_symlink_is_not_followed(app, tmp_path):
     target = tmp_path / "victim"
     (app.parent / "application.yml.lock").symlink_to(target)
     with pytest.raises(OSError, match="cannot open the edit lock"):
-        yc.set_value(app, "endpoint.port", "9500", use_jar=False)
+        application_yml.set_value(app, "endpoint.port", "9500", validate=False)
     assert not target.exists() and app.read_text() == BASE
 
 
@@ -222,7 +223,7 @@ def test_a_lock_file_symlink_is_not_followed(app, tmp_path):
 
 def test_a_utf8_bom_is_kept(app):
     app.write_bytes(b"\xef\xbb\xbf" + BASE.encode())
-    yc.set_value(app, "endpoint.port", "9500", use_jar=False)
+    application_yml.set_value(app, "endpoint.port", "9500", validate=False)
     raw = app.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and raw.count(b"\xef\xbb\xbf") == 1
     assert "port: 9500" in raw.decode("utf-8-sig")
@@ -231,7 +232,7 @@ def test_a_utf8_bom_is_kept(app):
 
 def test_a_bom_file_round_trips_unchanged(app):
     app.write_bytes(b"\xef\xbb\xbf" + BASE.encode())
-    assert yc.read(app).dump() == "\ufeff" + BASE
+    assert application_yml.read(app).dump() == "\ufeff" + BASE
 
 
 PROFILES = """\
@@ -271,40 +272,40 @@ def test_multi_document_edits_the_document_holding_plugins(tmp_path):
     p = tmp_path / "application.yml"
     p.write_text(PROFILES)
     docs_before = PROFILES.split("---\n")
-    yc.set_value(p, "endpoint.port", "9500", use_jar=False)
+    application_yml.set_value(p, "endpoint.port", "9500", validate=False)
     after = p.read_text()
     docs_after = after.split("---\n")
     assert len(docs_after) == 4
     assert docs_after[0] == docs_before[0] and docs_after[1] == docs_before[1] and docs_after[3] == docs_before[3]
     assert "      rest: true    # per-route\n    endpoint:\n      port: 9500\n" in docs_after[2]
-    assert yc.read(p).dump() == after
+    assert application_yml.read(p).dump() == after
 
 
 def test_multi_document_without_plugins_edits_the_first_document(tmp_path):
     p = tmp_path / "application.yml"
     text = "server:\n  port: 2333\n---\nspring.config.activate.on-profile: dev\nserver:\n  port: 1\n"
     p.write_text(text)
-    yc.enable(p, use_jar=False)
+    application_yml.enable(p, validate=False)
     first, second = p.read_text().split("---\n")
     assert "plugins:\n  lavametrics:\n" in first and "metrics:\n  prometheus:\n    enabled: true\n" in first
     assert second == "spring.config.activate.on-profile: dev\nserver:\n  port: 1\n"
 
 
-def test_multi_document_errors_name_the_line_in_the_whole_file(tmp_path):
+def test_multi_document_errors_name_the_line_in_the_whole_file(tmp_path, plugin_jar):
     p = tmp_path / "application.yml"
     p.write_text(PROFILES.replace("rest: true    # per-route", "rest: sometimes"))
-    report = yc.validate(p, use_jar=False)
+    report = application_yml.validate(p, jar=plugin_jar)
     (e,) = report.errors
     assert e.line == 22 and str(e).startswith(f"{p}:22: plugins.lavametrics.groups.rest"), str(e)
     p.write_text(PROFILES.replace("on-profile: prod", "on-profile: [prod"))
-    with pytest.raises(yc.ConfigError, match=rf"^{p}:16:\d+: malformed YAML"):
-        yc.read(p)
+    with pytest.raises(application_yml.ConfigError, match=rf"^{p}:16:\d+: malformed YAML"):
+        application_yml.read(p)
 
 
 def test_multi_document_show_reads_the_plugins_document(tmp_path):
     p = tmp_path / "application.yml"
     p.write_text(PROFILES)
-    entries = {e["key"]: e for e in yc.show(p)["entries"]}
+    entries = {e["key"]: e for e in application_yml.show(p)["entries"]}
     assert entries["groups.rest"]["value"] == "true" and entries["groups.rest"]["line"] == 22
 
 
@@ -313,16 +314,16 @@ def test_multi_document_show_reads_the_plugins_document(tmp_path):
 
 def test_an_oversized_application_yml_is_refused(tmp_path, capsys):
     p = tmp_path / "application.yml"
-    p.write_text(BASE + "# " + "x" * yc.MAX_CONFIG_BYTES + "\n")
-    code, _out, err = run(capsys, "config", "validate", "--file", str(p), "--no-jar")
+    p.write_text(BASE + "# " + "x" * application_yml.MAX_CONFIG_BYTES + "\n")
+    code, _out, err = run(capsys, "config", "validate", "--file", str(p))
     assert code == 2 and "larger than the 256 KiB limit for application.yml" in err and err.count("\n") == 1, err
 
 
 def test_a_file_just_under_the_limit_is_read(tmp_path):
     p = tmp_path / "application.yml"
-    p.write_text(BASE + "# " + "x" * (yc.MAX_CONFIG_BYTES - len(BASE) - 3) + "\n")
-    assert p.stat().st_size == yc.MAX_CONFIG_BYTES
-    assert yc.read(p).section is not None
+    p.write_text(BASE + "# " + "x" * (application_yml.MAX_CONFIG_BYTES - len(BASE) - 3) + "\n")
+    assert p.stat().st_size == application_yml.MAX_CONFIG_BYTES
+    assert application_yml.read(p).section is not None
 
 
 def laughs(levels: int) -> str:
@@ -338,11 +339,11 @@ def test_an_alias_bomb_under_plugins_lavametrics_is_refused(tmp_path, action):
     # a million nodes: over the bound, yet harmless here should the bound regress
     p.write_text(f"plugins:\n  lavametrics:\n    endpoint:\n      allow: {laughs(6)}\n")
     call = {
-        "validate": lambda: yc.validate(p, use_jar=False),
-        "show": lambda: yc.show(p),
-        "set": lambda: yc.set_value(p, "endpoint.port", "9500", use_jar=False),
+        "validate": lambda: application_yml.validate(p),
+        "show": lambda: application_yml.show(p),
+        "set": lambda: application_yml.set_value(p, "endpoint.port", "9500", validate=False),
     }[action]
-    with pytest.raises(yc.ConfigError) as info:
+    with pytest.raises(application_yml.ConfigError) as info:
         call()
     assert str(info.value).startswith(f"{p}:4:") and "aliases expand to more than" in str(info.value)
 
@@ -350,7 +351,7 @@ def test_an_alias_bomb_under_plugins_lavametrics_is_refused(tmp_path, action):
 def test_a_billion_laughs_fails_the_command_with_bounded_memory(tmp_path):
     p = tmp_path / "application.yml"
     p.write_text(f"plugins:\n  lavametrics:\n    endpoint:\n      allow: {laughs(9)}\n")
-    proc = run_cli("config", "validate", "--file", str(p), "--no-jar")
+    proc = run_cli("config", "validate", "--file", str(p))
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert proc.stderr.startswith(f"lavametrics: error: {p}:4:") and proc.stderr.count("\n") == 1, proc.stderr
 
@@ -369,7 +370,7 @@ def test_a_duplicate_password_key_does_not_echo_either_value(tmp_path, capsys):
 def test_a_non_mapping_where_auth_belongs_is_not_echoed(tmp_path, capsys):
     p = tmp_path / "application.yml"
     p.write_text("plugins:\n  lavametrics:\n    endpoint:\n      auth: hunter2-secret\n")
-    code, _out, err = run(capsys, "config", "set", "endpoint.auth.password", "x", "--file", str(p), "--no-jar")
+    code, _out, err = run(capsys, "config", "set", "endpoint.auth.password", "x", "--file", str(p), "--no-validate")
     assert code == 2 and "plugins.lavametrics.endpoint.auth" in err and "must be a mapping" in err
     assert "hunter2" not in err, err
 
@@ -409,7 +410,8 @@ def test_a_non_regular_config_file_is_refused_before_anything_is_written(tmp_pat
     path, keep = _make_special(tmp_path, kind)
     before = sorted(p.name for p in tmp_path.iterdir())
     modes = {p.name: os.lstat(p).st_mode for p in tmp_path.iterdir()}
-    argv = ["config", action, *(["groups.rest", "true"] if action == "set" else []), "--file", str(path), "--no-jar"]
+    edit = ["--no-validate"] if action in ("set", "enable", "disable") else []
+    argv = ["config", action, *(["groups.rest", "true"] if action == "set" else []), "--file", str(path), *edit]
     try:
         # a child process: today's bug was a read blocking forever on the FIFO
         proc = run_cli(*argv, timeout=20)

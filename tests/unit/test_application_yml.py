@@ -1,9 +1,11 @@
 import os
+from pathlib import Path
 
 import pytest
 
 from lavametrics import fsutil
-from lavametrics.config import yamledit as yc
+from lavametrics.config import application_yml
+from lavametrics.redact import MASK
 
 SAMPLE = """\
 server: # REST and WS server
@@ -62,7 +64,7 @@ def untouched(before: str, after: str, changed_prefixes=()) -> None:
 
 
 def test_round_trip_without_changes_is_identical(app):
-    cf = yc.read(app)
+    cf = application_yml.read(app)
     assert cf.dump() == SAMPLE
 
 
@@ -70,11 +72,11 @@ def test_sequence_style_is_kept(tmp_path):
     text = "a:\n    b:\n        - x\n        - y\n    c: 1\n"
     p = tmp_path / "a.yml"
     p.write_text(text)
-    assert yc.read(p).dump() == text
+    assert application_yml.read(p).dump() == text
 
 
 def test_set_preserves_comments_and_writes_backup(app):
-    yc.set_value(app, "endpoint.port", "9500", use_jar=False)
+    application_yml.set_value(app, "endpoint.port", "9500", validate=False)
     after = app.read_text()
     untouched(SAMPLE, after)
     assert "      port: 9500\n" in after
@@ -83,60 +85,73 @@ def test_set_preserves_comments_and_writes_backup(app):
 
 
 def test_set_list_values(app):
-    yc.set_value(app, "endpoint.allow", "10.0.0.0/8, 127.0.0.1/32", use_jar=False)
+    application_yml.set_value(app, "endpoint.allow", "10.0.0.0/8, 127.0.0.1/32", validate=False)
     assert "allow: [10.0.0.0/8, 127.0.0.1/32]" in app.read_text()
-    yc.set_value(app, "buckets.loadDurationSeconds", "[0.1, 0.5, 2]", use_jar=False)
+    application_yml.set_value(app, "buckets.loadDurationSeconds", "[0.1, 0.5, 2]", validate=False)
     assert "loadDurationSeconds: [0.1, 0.5, 2]" in app.read_text()
-    yc.set_value(app, "groups.rest", "false", use_jar=False)
+    application_yml.set_value(app, "groups.rest", "false", validate=False)
     assert "      rest: false  # per-route REST metrics\n" in app.read_text()
 
 
 def test_set_kebab_key_updates_existing_entry(tmp_path):
     p = tmp_path / "application.yml"
     p.write_text("plugins:\n  lavametrics:\n    endpoint:\n      auth:\n        bearer-token: old\n")
-    yc.set_value(p, "endpoint.auth.bearer-token", "new", use_jar=False)
+    application_yml.set_value(p, "endpoint.auth.bearer-token", "new", validate=False)
     assert p.read_text() == "plugins:\n  lavametrics:\n    endpoint:\n      auth:\n        bearer-token: new\n"
 
 
-def test_set_rejects_bad_values_and_keeps_file(app):
+def test_set_refuses_what_the_command_line_cannot_mean(app):
+    """KEY and VALUE are parsed by the key's catalog type before anything is validated."""
     before = app.read_bytes()
-    with pytest.raises(yc.ConfigError, match="endpoint.port"):
-        yc.set_value(app, "endpoint.port", "99999", use_jar=False)
-    with pytest.raises(yc.ConfigError, match="unknown key 'groups.nope'"):
-        yc.set_value(app, "groups.nope", "true", use_jar=False)
-    with pytest.raises(yc.ConfigError, match="must be true or false"):
-        yc.set_value(app, "groups.rest", "maybe", use_jar=False)
-    with pytest.raises(yc.ConfigError, match="strictly increasing"):
-        yc.set_value(app, "buckets.voicePingSeconds", "1,0.5", use_jar=False)
-    with pytest.raises(yc.ConfigError, match="exclusive"):
-        yc.set_value(app, "endpoint.auth.bearerToken", "tok", use_jar=False)
+    with pytest.raises(application_yml.ConfigError, match="unknown key 'groups.nope'"):
+        application_yml.set_value(app, "groups.nope", "true", validate=False)
+    with pytest.raises(application_yml.ConfigError, match="must be true or false"):
+        application_yml.set_value(app, "groups.rest", "maybe", validate=False)
+    with pytest.raises(application_yml.ConfigError, match="must be an integer"):
+        application_yml.set_value(app, "endpoint.port", "9500.5", validate=False)
     assert app.read_bytes() == before
     assert not (app.parent / "application.yml.bak").exists()
 
 
-def test_settings_valid_only_together_are_set_in_one_write(tmp_path):
+def test_set_refuses_what_the_plugin_rejects_and_keeps_file(app, plugin_jar):
+    before = app.read_bytes()
+    for key, raw, fragment in (
+        ("endpoint.port", "99999", "endpoint.port"),
+        ("buckets.voicePingSeconds", "1,0.5", "strictly increasing"),
+        ("endpoint.auth.bearerToken", "tok", "exclusive"),
+    ):
+        with pytest.raises(application_yml.ConfigError, match=fragment):
+            application_yml.set_value(app, key, raw, jar=plugin_jar)
+    assert app.read_bytes() == before
+    assert not (app.parent / "application.yml.bak").exists()
+
+
+def test_settings_valid_only_together_are_set_in_one_write(tmp_path, plugin_jar):
     app = tmp_path / "application.yml"
     app.write_text("plugins:\n  lavametrics:\n    endpoint:\n      enabled: true\n")
     before = app.read_bytes()
-    with pytest.raises(yc.ConfigError, match="basic auth needs both username and password"):
-        yc.set_value(app, "endpoint.auth.username", "prom", use_jar=False)
+    with pytest.raises(application_yml.ConfigError, match="basic auth needs both username and password"):
+        application_yml.set_value(app, "endpoint.auth.username", "prom", jar=plugin_jar)
     assert app.read_bytes() == before
-    yc.set_values(app, [("endpoint.auth.username", "prom"), ("endpoint.auth.password", "s3cret")], use_jar=False)
+    result = application_yml.set_values(
+        app, [("endpoint.auth.username", "prom"), ("endpoint.auth.password", "s3cret")], jar=plugin_jar
+    )
+    assert result.validator == str(plugin_jar) and result.not_validated is None
     assert app.read_text().endswith("      auth:\n        username: prom\n        password: s3cret\n")
     assert (tmp_path / "application.yml.bak").read_bytes() == before
 
 
 def test_enable_and_disable(app):
-    yc.enable(app, use_jar=False)
+    application_yml.enable(app, validate=False)
     text = app.read_text()
     assert "    enabled: true\n    endpoint: /metrics\n" in text
     assert "      sessions: true\n" in text and "      rest: true   # per-route REST metrics\n" in text
     untouched(SAMPLE, text, changed_prefixes=("enabled: false",))
-    yc.disable(app, use_jar=False)
+    application_yml.disable(app, validate=False)
     text = app.read_text()
     assert "      sessions: false\n" in text and "      rest: false  # per-route REST metrics\n" in text
     assert "username: prom" in text  # the rest of the section survives
-    yc.enable(app, use_jar=False)
+    application_yml.enable(app, validate=False)
     text = app.read_text()
     assert "      sessions: true\n" in text and "      rest: false" in text  # rest's default is off
 
@@ -144,8 +159,8 @@ def test_enable_and_disable(app):
 def test_enable_on_empty_file(tmp_path):
     p = tmp_path / "application.yml"
     p.write_text("")
-    yc.enable(p, use_jar=False)
-    data = yc.read(p).doc
+    application_yml.enable(p, validate=False)
+    data = application_yml.read(p).doc
     assert data["metrics"]["prometheus"]["enabled"] is True
     assert data["plugins"]["lavametrics"]["groups"]["rest"] is False
 
@@ -155,12 +170,12 @@ def test_malformed_yaml_leaves_file_byte_identical(tmp_path):
     raw = b"server:\n  port: 2333\nplugins:\n  lavametrics: [unclosed\n  x: 1\n"
     p.write_bytes(raw)
     for action in (
-        lambda: yc.enable(p, use_jar=False),
-        lambda: yc.set_value(p, "groups.rest", "true", use_jar=False),
-        lambda: yc.disable(p, use_jar=False),
-        lambda: yc.validate(p, use_jar=False),
+        lambda: application_yml.enable(p, validate=False),
+        lambda: application_yml.set_value(p, "groups.rest", "true", validate=False),
+        lambda: application_yml.disable(p, validate=False),
+        lambda: application_yml.validate(p),
     ):
-        with pytest.raises(yc.ConfigError) as info:
+        with pytest.raises(application_yml.ConfigError) as info:
             action()
         assert str(info.value).startswith(f"{p}:5:")
         assert "malformed YAML" in str(info.value) and "\n" not in str(info.value)
@@ -169,9 +184,9 @@ def test_malformed_yaml_leaves_file_byte_identical(tmp_path):
 
 
 def test_show_masks_secrets(app):
-    data = yc.show(app)
+    data = application_yml.show(app)
     entries = {e["key"]: e for e in data["entries"]}
-    assert entries["endpoint.auth.password"]["value"] == "****"
+    assert entries["endpoint.auth.password"]["value"] == MASK
     assert entries["endpoint.auth.username"]["value"] == "prom"
     assert entries["groups.rest"] == {
         "key": "groups.rest",
@@ -207,18 +222,18 @@ metrics:
 """
 
 
-def test_every_validation_error_names_file_line_key_value(tmp_path):
+def test_every_validation_error_names_file_line_key_value(tmp_path, plugin_jar):
     p = tmp_path / "application.yml"
     p.write_text(INVALID)
-    report = yc.validate(p, use_jar=False)
-    assert not report.valid and report.validator == "python"
+    report = application_yml.validate(p, jar=plugin_jar)
+    assert report.valid is False and report.validator == str(plugin_jar)
     got = {e.key: e for e in report.errors}
     expected = {
         "plugins.lavametrics.groups.rest": (4, "sometimes", "true, false"),
-        "plugins.lavametrics.groups.colours": (5, "****", "sessions"),  # unknown keys never show values
+        "plugins.lavametrics.groups.colours": (5, MASK, "sessions"),  # unknown keys never show values
         "plugins.lavametrics.endpoint.port": (7, "70000", "1..65535"),
         "plugins.lavametrics.endpoint.allow": (8, "300.1.1.1/8", "CIDR"),  # the bad network only
-        "plugins.lavametrics.endpoint.auth.bearerToken": (12, "****", "bearerToken"),
+        "plugins.lavametrics.endpoint.auth.bearerToken": (12, MASK, "bearerToken"),
         "plugins.lavametrics.buckets.loadDurationSeconds": (14, "1,0.5", "increasing"),
     }
     assert set(got) == set(expected)
@@ -231,8 +246,8 @@ def test_every_validation_error_names_file_line_key_value(tmp_path):
     assert "secret-1" not in repr(report.as_dict()) and "secret-2" not in repr(report.as_dict())
 
 
-def test_valid_file_and_warnings(app):
-    report = yc.validate(app, use_jar=False)
+def test_valid_file_and_warnings(app, plugin_jar):
+    report = application_yml.validate(app, jar=plugin_jar)
     assert report.valid, report.errors
     assert [w.key for w in report.warnings] == ["metrics.prometheus.enabled"]
 
@@ -257,9 +272,9 @@ def test_crlf_file_keeps_crlf_on_every_line(tmp_path):
         p.parent.mkdir()
     lf.write_bytes(SAMPLE.encode())
     crlf.write_bytes(SAMPLE.replace("\n", "\r\n").encode())
-    assert yc.read(crlf).dump() == SAMPLE.replace("\n", "\r\n")
+    assert application_yml.read(crlf).dump() == SAMPLE.replace("\n", "\r\n")
     for p in (lf, crlf):
-        yc.disable(p, use_jar=False)
+        application_yml.disable(p, validate=False)
     after = crlf.read_bytes().decode()
     assert after.endswith("\r\n") and after.count("\n") == after.count("\r\n"), after
     assert after == lf.read_bytes().decode().replace("\n", "\r\n")  # same edit, only the endings differ
@@ -275,7 +290,7 @@ def test_symlinked_config_edits_the_target_and_keeps_the_link(tmp_path):
     target.write_text(SAMPLE)
     link = link_dir / "application.yml"
     link.symlink_to(os.path.relpath(target, link_dir))
-    yc.set_value(link, "endpoint.port", "9500", use_jar=False)
+    application_yml.set_value(link, "endpoint.port", "9500", validate=False)
     assert link.is_symlink() and link.resolve() == target.resolve()
     assert "      port: 9500\n" in target.read_text()
     assert (real_dir / "application.yml.bak").read_text() == SAMPLE  # next to the real file
@@ -288,27 +303,33 @@ def test_symlinked_config_edits_the_target_and_keeps_the_link(tmp_path):
     [
         (
             "plugins:\n  lavametrics:\n    endpoint: off\n",
-            lambda p: yc.set_value(p, "endpoint.port", "9500", use_jar=False),
+            lambda p: application_yml.set_value(p, "endpoint.port", "9500", validate=False),
             3,
             "plugins.lavametrics.endpoint",
             "off",
         ),
         (
             "plugins:\n  lavametrics:\n    endpoint: off\n",
-            lambda p: yc.disable(p, use_jar=False),
+            lambda p: application_yml.disable(p, validate=False),
             3,
             "plugins.lavametrics.endpoint",
             "off",
         ),
-        ("metrics:\n  prometheus: true\n", lambda p: yc.enable(p, use_jar=False), 2, "metrics.prometheus", "true"),
-        ("plugins: [a, b]\n", lambda p: yc.enable(p, use_jar=False), 1, "plugins", "a,b"),
+        (
+            "metrics:\n  prometheus: true\n",
+            lambda p: application_yml.enable(p, validate=False),
+            2,
+            "metrics.prometheus",
+            "true",
+        ),
+        ("plugins: [a, b]\n", lambda p: application_yml.enable(p, validate=False), 1, "plugins", "a,b"),
     ],
     ids=["set", "disable", "enable-prometheus", "enable-plugins"],
 )
 def test_write_refuses_to_replace_a_non_mapping_value(tmp_path, text, action, where, key, value):
     p = tmp_path / "application.yml"
     p.write_text(text)
-    with pytest.raises(yc.ConfigError) as info:
+    with pytest.raises(application_yml.ConfigError) as info:
         action(p)
     msg = str(info.value)
     assert msg.startswith(f"{p}:{where}: {key}: value {value!r}: ") and "mapping" in msg and "\n" not in msg, msg
@@ -319,5 +340,31 @@ def test_write_refuses_to_replace_a_non_mapping_value(tmp_path, text, action, wh
 def test_write_fills_an_empty_mapping_value(tmp_path):
     p = tmp_path / "application.yml"
     p.write_text("plugins:\n  lavametrics:\n    endpoint:\n")
-    yc.set_value(p, "endpoint.port", "9500", use_jar=False)
+    application_yml.set_value(p, "endpoint.port", "9500", validate=False)
     assert p.read_text() == "plugins:\n  lavametrics:\n    endpoint:\n      port: 9500\n"
+
+
+@pytest.mark.parametrize(
+    "text, port",
+    [
+        ("a: 1\n", None),  # unset: the plugin assumes Spring Boot's default, as on the node
+        ("server:\n  port: 8080\n", "8080"),
+        ("Server:\n  PORT: ' 9000 '\n", " 9000 "),  # Spring's relaxed spellings; the plugin trims
+        ("server.port: 7000\n", "7000"),
+        ("server:\n  port: ${PORT:2333}\n", "${PORT:2333}"),  # the plugin compares nothing then
+        ("server:\n  address: 0.0.0.0\n", None),
+        ("server:\n  port: {a: 1}\n", ""),
+    ],
+)
+def test_server_port_is_handed_over_as_written(tmp_path, text, port):
+    p = tmp_path / "application.yml"
+    p.write_text(text)
+    assert application_yml.server_port(application_yml.read(p).doc) == port
+
+
+def test_the_plugins_directory_is_lavalinks(tmp_path):
+    p = tmp_path / "application.yml"
+    p.write_text("a: 1\n")
+    assert application_yml.plugins_dir(application_yml.read(p)) == tmp_path / "plugins"
+    p.write_text("lavalink:\n  plugins-dir: /opt/lavalink/plugins\n")
+    assert application_yml.plugins_dir(application_yml.read(p)) == Path("/opt/lavalink/plugins")
