@@ -19,11 +19,12 @@ CATALOG_MAIN := dev.lavametrics.plugin.catalog.Catalog
 # tests/unit/test_generated_docs.py fails when one is stale or missing from this list.
 CATALOG_JSON_COPIES := pyclient/lavametrics/data/catalog.json lavalink-plugin/src/main/resources/lavametrics/catalog.json
 
-.PHONY: help venv lock lint typecheck java-test build test pytest min-test base-install-test demo catalog docs generate clean monitoring metrics-up metrics-down bench
+.PHONY: help venv lock lint format typecheck java-test build test pytest min-test base-install-test demo catalog docs generate clean monitoring metrics-up metrics-down bench
 
 help:
 	@echo "make demo   build, start a node with the plugin, play a track, print the check report"
-	@echo "make test   lint (ruff, import contracts), mypy, JUnit (mvn test), jar build, unit tests on the minimum versions, the base install, then pytest"
+	@echo "make test   lint (ruff, import contracts, Java format), mypy, JUnit (mvn test), jar build, unit tests on the minimum versions, the base install, then pytest"
+	@echo "make format rewrite the Python (ruff format) and Java (spotless:apply) sources into the checked format"
 	@echo "make docs   regenerate the catalog JSON copies and docs/metrics.md from the plugin jar"
 	@echo "make generate   every generated file in order: catalog copies, docs/metrics.md, the jar, monitoring/"
 	@echo "make lock   re-pin $(LOCK) after a change to pyproject.toml's dependencies"
@@ -48,11 +49,18 @@ lock: $(PYTHON)
 	    --python-version 3.11 --custom-compile-command "make lock" -q -o $(LOCK)
 
 # lint-imports: the import directions of docs/design/architecture.md ([tool.importlinter] in
-# pyproject.toml); 0.3 s, so no cache directory is kept
+# pyproject.toml); 0.3 s, so no cache directory is kept. The Java format (palantir-java-format
+# through Spotless, pinned in pom.xml) is checked in every module; `make format` rewrites both
+# languages.
 lint: $(PYTHON)
 	$(VENV)/bin/ruff check pyclient tests examples
 	$(VENV)/bin/ruff format --check pyclient tests examples
 	$(VENV)/bin/lint-imports --no-cache --no-logo
+	$(MVN) spotless:check
+
+format: $(PYTHON)
+	$(VENV)/bin/ruff format pyclient tests examples
+	$(MVN) spotless:apply
 
 typecheck: $(PYTHON)
 	$(VENV)/bin/mypy pyclient
