@@ -34,22 +34,26 @@ public class LavametricsPlugin {
     }
 
     @Bean(destroyMethod = "unregister")
-    public MetricCollectors lavametricsCollectors(LavametricsProperties properties,
-                                                  ObjectProvider<ISocketServer> socketServer) {
+    public MetricCollectors lavametricsCollectors(
+            LavametricsProperties properties, ObjectProvider<ISocketServer> socketServer) {
         CollectorHealth health = new CollectorHealth();
         if (!properties.valid()) {
             health.markConfigInvalid();
         }
-        MetricCollectors collectors = new MetricCollectors(properties.config(), health,
-                new LiveSessions(socketServer::getIfAvailable), System::nanoTime, Catalog.pluginVersion());
+        MetricCollectors collectors = new MetricCollectors(
+                properties.config(),
+                health,
+                new LiveSessions(socketServer::getIfAvailable),
+                System::nanoTime,
+                Catalog.pluginVersion());
         collectors.register(CollectorRegistry.defaultRegistry);
         return collectors;
     }
 
     @Bean(initMethod = "start", destroyMethod = "stop")
     public MetricsEndpoint lavametricsEndpoint(LavametricsProperties properties, MetricCollectors collectors) {
-        return new MetricsEndpoint(properties.config().endpoint(), CollectorRegistry.defaultRegistry,
-                collectors.health());
+        return new MetricsEndpoint(
+                properties.config().endpoint(), CollectorRegistry.defaultRegistry, collectors.health());
     }
 
     @Bean
@@ -65,7 +69,7 @@ public class LavametricsPlugin {
     @Bean
     public RestInterceptor lavametricsRestInterceptor(MetricCollectors collectors) {
         if (!collectors.enabled(Group.REST)) {
-            return new RestInterceptor() { };
+            return new RestInterceptor() {};
         }
         return new RestMetricsInterceptor(collectors.rest, collectors.health(), System::nanoTime);
     }

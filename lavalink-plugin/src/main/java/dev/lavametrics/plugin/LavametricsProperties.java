@@ -5,13 +5,6 @@ import dev.lavametrics.plugin.config.ConfigValidator;
 import dev.lavametrics.plugin.config.LavametricsConfig;
 import dev.lavametrics.plugin.config.LogSafe;
 import dev.lavametrics.plugin.util.Survival;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.springframework.boot.context.properties.bind.BindException;
-import org.springframework.boot.context.properties.bind.Bindable;
-import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.core.env.Environment;
-
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -20,6 +13,12 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.core.env.Environment;
 
 /**
  * The {@code plugins.lavametrics} settings as the plugin runs with them.
@@ -34,12 +33,13 @@ public final class LavametricsProperties {
     private static final Pattern INDEXED_KEY = Pattern.compile("(.+)\\[(\\d+)]");
     private static final int DEFAULT_SERVER_PORT = 8080;
     /** Decimal indexes compared as numbers without parsing them: no length can overflow. */
-    private static final Comparator<String> BY_INDEX = Comparator
-            .comparingInt((String index) -> withoutLeadingZeros(index).length())
+    private static final Comparator<String> BY_INDEX = Comparator.comparingInt(
+                    (String index) -> withoutLeadingZeros(index).length())
             .thenComparing(LavametricsProperties::withoutLeadingZeros);
 
     private final LavametricsConfig config;
     private final List<ConfigProblem> problems;
+
     private LavametricsProperties(ConfigValidator.Result result) {
         this.config = result.config();
         this.problems = result.problems();
@@ -49,7 +49,8 @@ public final class LavametricsProperties {
         int serverPort = serverPort(environment);
         try {
             Map<String, Object> raw = Binder.get(environment)
-                    .bind(PREFIX, Bindable.mapOf(String.class, Object.class)).orElse(Map.of());
+                    .bind(PREFIX, Bindable.mapOf(String.class, Object.class))
+                    .orElse(Map.of());
             // The validator refuses an endpoint.port equal to server.port (and turns the endpoint off):
             // binding it first would make Lavalink's web server, and so the node, fail to start.
             ConfigValidator.Result result = serverPort > 0
@@ -65,9 +66,14 @@ public final class LavametricsProperties {
             // Only the exception's type and the property it names are logged; its message may
             // quote a value, secrets included.
             String where = e instanceof BindException bind ? " at " + LogSafe.text(bind.getName()) : "";
-            log.warn("{} could not be read{}, using defaults ({})", PREFIX, where, e.getClass().getName());
+            log.warn(
+                    "{} could not be read{}, using defaults ({})",
+                    PREFIX,
+                    where,
+                    e.getClass().getName());
             return new LavametricsProperties(new ConfigValidator.Result(
-                    List.of(new ConfigProblem("", null, "could not be read (" + e.getClass().getName() + ")", null)),
+                    List.of(new ConfigProblem(
+                            "", null, "could not be read (" + e.getClass().getName() + ")", null)),
                     ConfigValidator.validate(Map.of()).config()));
         }
     }
@@ -108,7 +114,8 @@ public final class LavametricsProperties {
             Object value = entry.getValue() instanceof Map<?, ?> nested ? withLists(nested) : entry.getValue();
             Matcher index = INDEXED_KEY.matcher(key);
             if (index.matches()) {
-                indexed.computeIfAbsent(index.group(1), k -> new TreeMap<>(BY_INDEX)).put(index.group(2), value);
+                indexed.computeIfAbsent(index.group(1), k -> new TreeMap<>(BY_INDEX))
+                        .put(index.group(2), value);
             } else if (value instanceof Map<?, ?> nested && !nested.isEmpty() && allIndexes(nested)) {
                 TreeMap<String, Object> items = new TreeMap<>(BY_INDEX);
                 nested.forEach((i, item) -> items.put(i.toString(), item));
@@ -155,5 +162,4 @@ public final class LavametricsProperties {
     public boolean valid() {
         return problems.isEmpty();
     }
-
 }

@@ -1,31 +1,30 @@
 package dev.lavametrics.plugin;
 
-import dev.arbjerg.lavalink.api.AudioPlayerManagerConfiguration;
-import dev.arbjerg.lavalink.api.PluginEventHandler;
-import dev.arbjerg.lavalink.api.RestInterceptor;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
 import com.sedmelluq.discord.lavaplayer.player.AudioConfiguration;
 import com.sedmelluq.discord.lavaplayer.player.AudioPlayerManager;
 import com.sedmelluq.discord.lavaplayer.track.playback.AudioFrameBufferFactory;
-import io.prometheus.client.CollectorRegistry;
-import jakarta.servlet.Filter;
+import dev.arbjerg.lavalink.api.AudioPlayerManagerConfiguration;
+import dev.arbjerg.lavalink.api.PluginEventHandler;
+import dev.arbjerg.lavalink.api.RestInterceptor;
 import dev.lavametrics.plugin.http.MetricsEndpoint;
 import dev.lavametrics.plugin.support.LogCapture;
-import org.junit.jupiter.api.Test;
-
+import io.prometheus.client.CollectorRegistry;
+import jakarta.servlet.Filter;
 import java.io.IOException;
 import java.lang.reflect.Proxy;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import org.junit.jupiter.api.Test;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.mock.env.MockEnvironment;
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /** The plugin wiring as a host context sees it: beans present, default registry filled and cleaned up. */
 class LavametricsPluginTest {
@@ -42,8 +41,10 @@ class LavametricsPluginTest {
             assertNotNull(context.getBean(Filter.class));
             assertNotNull(context.getBean(AudioPlayerManagerConfiguration.class));
             assertEquals(0, CollectorRegistry.defaultRegistry.getSampleValue("lavametrics_config_valid"));
-            assertEquals(0, CollectorRegistry.defaultRegistry.getSampleValue("lavametrics_sessions",
-                    new String[] {"state"}, new String[] {"active"}));
+            assertEquals(
+                    0,
+                    CollectorRegistry.defaultRegistry.getSampleValue(
+                            "lavametrics_sessions", new String[] {"state"}, new String[] {"active"}));
         }
         assertNull(CollectorRegistry.defaultRegistry.getSampleValue("lavametrics_config_valid"));
     }
@@ -62,7 +63,8 @@ class LavametricsPluginTest {
 
             AudioConfiguration configuration = new AudioConfiguration();
             AudioFrameBufferFactory original = configuration.getFrameBufferFactory();
-            AudioPlayerManager manager = (AudioPlayerManager) Proxy.newProxyInstance(getClass().getClassLoader(),
+            AudioPlayerManager manager = (AudioPlayerManager) Proxy.newProxyInstance(
+                    getClass().getClassLoader(),
                     new Class<?>[] {AudioPlayerManager.class},
                     (proxy, method, args) -> method.getName().equals("getConfiguration") ? configuration : null);
             context.getBean(AudioPlayerManagerConfiguration.class).configure(manager);
@@ -81,7 +83,7 @@ class LavametricsPluginTest {
     void endpointOnTheServerPortIsRefused() throws IOException {
         int port = freePort();
         try (LogCapture log = LogCapture.of(LavametricsProperties.class);
-             AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext()) {
+                AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext()) {
             context.setEnvironment(new MockEnvironment()
                     .withProperty("server.port", Integer.toString(port))
                     .withProperty("plugins.lavametrics.endpoint.enabled", "true")
@@ -94,9 +96,13 @@ class LavametricsPluginTest {
             try (ServerSocket stillFree = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
                 assertEquals(port, stillFree.getLocalPort());
             }
-            assertEquals(1, log.lines().stream()
-                    .filter(line -> line.contains("plugins.lavametrics.endpoint.port") && line.contains("server.port"))
-                    .count(), log.all());
+            assertEquals(
+                    1,
+                    log.lines().stream()
+                            .filter(line ->
+                                    line.contains("plugins.lavametrics.endpoint.port") && line.contains("server.port"))
+                            .count(),
+                    log.all());
         }
     }
 

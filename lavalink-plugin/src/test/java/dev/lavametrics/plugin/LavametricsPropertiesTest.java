@@ -1,19 +1,18 @@
 package dev.lavametrics.plugin;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.lavametrics.plugin.catalog.Catalog;
 import dev.lavametrics.plugin.catalog.Group;
 import dev.lavametrics.plugin.config.ConfigValidator;
 import dev.lavametrics.plugin.support.LogCapture;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.mock.env.MockEnvironment;
-
-import java.util.List;
-import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class LavametricsPropertiesTest {
 
@@ -71,8 +70,12 @@ class LavametricsPropertiesTest {
         try (LogCapture log = LogCapture.of(LavametricsProperties.class)) {
             LavametricsProperties properties = LavametricsProperties.from(environment);
             assertFalse(properties.valid());
-            assertEquals(List.of("endpoint.allow", "buckets.loadDurationSeconds"),
-                    properties.problems().stream().map(p -> p.key()).sorted(java.util.Comparator.reverseOrder()).toList());
+            assertEquals(
+                    List.of("endpoint.allow", "buckets.loadDurationSeconds"),
+                    properties.problems().stream()
+                            .map(p -> p.key())
+                            .sorted(java.util.Comparator.reverseOrder())
+                            .toList());
             assertFalse(properties.config().endpoint().enabled(), "a refused allowlist turns the endpoint off");
             assertEquals(Catalog.LOAD_DURATION.buckets(), properties.config().buckets(Catalog.LOAD_DURATION));
             assertTrue(log.all().contains("plugins.lavametrics.endpoint.allow="), log.all());
@@ -82,11 +85,12 @@ class LavametricsPropertiesTest {
 
     @Test
     void listIndexesAsNestedKeysAreAListOnlyWhenTheyRunFromZero() {
-        assertEquals(Map.of("endpoint", Map.of("allow", List.of("10.0.0.0/8", "::1/128"))),
-                LavametricsProperties.withLists(Map.of("endpoint", Map.of("allow",
-                        Map.of("1", "::1/128", "0", "10.0.0.0/8")))));
-        Map<String, Object> huge = LavametricsProperties.withLists(Map.of("endpoint", Map.of("allow",
-                Map.of("99999999999", "10.0.0.0/8", "0", "::1/128"))));
+        assertEquals(
+                Map.of("endpoint", Map.of("allow", List.of("10.0.0.0/8", "::1/128"))),
+                LavametricsProperties.withLists(
+                        Map.of("endpoint", Map.of("allow", Map.of("1", "::1/128", "0", "10.0.0.0/8")))));
+        Map<String, Object> huge = LavametricsProperties.withLists(
+                Map.of("endpoint", Map.of("allow", Map.of("99999999999", "10.0.0.0/8", "0", "::1/128"))));
         assertEquals(Map.of("endpoint", Map.of("allow", Map.of("0", "::1/128", "99999999999", "10.0.0.0/8"))), huge);
         // the node and `lavametrics config validate` (which sees the same mapping in the YAML) agree
         ConfigValidator.Result result = ConfigValidator.validate(huge);
@@ -138,20 +142,25 @@ class LavametricsPropertiesTest {
     @Test
     void anUnreadableTreeFallsBackWithoutLoggingValues() {
         MockEnvironment environment = new MockEnvironment();
-        environment.getPropertySources().addFirst(new MapPropertySource("broken",
-                Map.of("plugins.lavametrics.endpoint.auth.password", "hunter2")) {
-            @Override
-            public Object getProperty(String name) {
-                throw new IllegalStateException("cannot decrypt hunter2\nforged line");
-            }
-        });
+        environment
+                .getPropertySources()
+                .addFirst(
+                        new MapPropertySource(
+                                "broken", Map.of("plugins.lavametrics.endpoint.auth.password", "hunter2")) {
+                            @Override
+                            public Object getProperty(String name) {
+                                throw new IllegalStateException("cannot decrypt hunter2\nforged line");
+                            }
+                        });
         try (LogCapture log = LogCapture.of(LavametricsProperties.class)) {
             LavametricsProperties properties = LavametricsProperties.from(environment);
             assertFalse(properties.valid());
             assertFalse(properties.config().endpoint().enabled());
             assertEquals(1, log.lines().size(), log.all());
             assertTrue(log.all().contains("could not be read"), log.all());
-            assertFalse(log.all().contains("hunter2") || properties.problems().toString().contains("hunter2"),
+            assertFalse(
+                    log.all().contains("hunter2")
+                            || properties.problems().toString().contains("hunter2"),
                     log.all());
         }
     }
@@ -161,8 +170,11 @@ class LavametricsPropertiesTest {
         assertEquals(2333, LavametricsProperties.serverPort(new MockEnvironment().withProperty("server.port", "2333")));
         assertEquals(8080, LavametricsProperties.serverPort(new MockEnvironment()));
         assertEquals(-1, LavametricsProperties.serverPort(new MockEnvironment().withProperty("server.port", "http")));
-        assertEquals(-1, LavametricsProperties.serverPort(new MockEnvironment().withProperty("server.port", "${nope}")));
-        assertEquals(4000, LavametricsProperties.serverPort(new MockEnvironment()
-                .withProperty("port", "4000").withProperty("server.port", "${port}")));
+        assertEquals(
+                -1, LavametricsProperties.serverPort(new MockEnvironment().withProperty("server.port", "${nope}")));
+        assertEquals(
+                4000,
+                LavametricsProperties.serverPort(
+                        new MockEnvironment().withProperty("port", "4000").withProperty("server.port", "${port}")));
     }
 }

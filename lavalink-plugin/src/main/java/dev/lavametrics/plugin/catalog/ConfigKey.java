@@ -8,5 +8,4 @@ package dev.lavametrics.plugin.catalog;
  * @param defaultValue the default rendered as a string (lists comma-separated), or null
  * @param secret       true when the value must be masked wherever it is shown
  */
-public record ConfigKey(String key, String type, String defaultValue, String help, boolean secret) {
-}
+public record ConfigKey(String key, String type, String defaultValue, String help, boolean secret) {}

@@ -13,9 +13,17 @@ import java.util.List;
  * @param growth     what adds a series after the start, for the docs; empty when nothing does;
  *                   a histogram's {@code %d} is its series per label combination
  */
-public record Family(String name, MetricType type, String help, Group group, List<Label> labels,
-                     List<Double> buckets, String bucketsKey, String example,
-                     List<List<String>> initial, String growth) {
+public record Family(
+        String name,
+        MetricType type,
+        String help,
+        Group group,
+        List<Label> labels,
+        List<Double> buckets,
+        String bucketsKey,
+        String example,
+        List<List<String>> initial,
+        String growth) {
 
     /** The name without the counter suffix, as simpleclient wants it. */
     public String baseName() {

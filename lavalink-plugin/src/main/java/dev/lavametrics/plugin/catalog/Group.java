@@ -11,7 +11,9 @@ public enum Group {
     FRAMES(true, "Audio frames handed to the voice connection, missing ones and per-track loss."),
     VOICE(true, "Voice connection state, gateway ping and voice websocket close codes."),
     FILTERS(true, "How many players use each audio filter."),
-    REST(false, "Lavalink REST API requests by route, method and status class (off by default: about 10 series per route clients call)."),
+    REST(
+            false,
+            "Lavalink REST API requests by route, method and status class (off by default: about 10 series per route clients call)."),
     SELF(true, "The plugin's own health: version, config validity, collector timings and errors.");
 
     private final boolean defaultEnabled;

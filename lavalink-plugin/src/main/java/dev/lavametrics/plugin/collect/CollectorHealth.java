@@ -2,13 +2,12 @@ package dev.lavametrics.plugin.collect;
 
 import dev.lavametrics.plugin.catalog.Catalog;
 import dev.lavametrics.plugin.config.LogSafe;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * How the plugin's own parts are doing, indexed by the {@code collector} label: last scrape
@@ -60,8 +59,11 @@ public final class CollectorHealth {
         if (now - last >= LOG_INTERVAL_NANOS && lastLogNanos.compareAndSet(index, last, now)) {
             // One escaped line, no stack trace: exception messages quote their input, which here is
             // often a client's (a request path, a message body).
-            log.warn("lavametrics {} failed: {} (counted in lavametrics_collector_errors_total; further errors "
-                    + "logged at most once a minute)", collector, LogSafe.exception(error));
+            log.warn(
+                    "lavametrics {} failed: {} (counted in lavametrics_collector_errors_total; further errors "
+                            + "logged at most once a minute)",
+                    collector,
+                    LogSafe.exception(error));
         }
     }
 

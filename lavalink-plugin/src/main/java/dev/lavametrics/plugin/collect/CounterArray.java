@@ -4,7 +4,6 @@ import dev.lavametrics.plugin.catalog.Family;
 import dev.lavametrics.plugin.catalog.Label;
 import io.prometheus.client.Collector.MetricFamilySamples;
 import io.prometheus.client.CounterMetricFamily;
-
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;

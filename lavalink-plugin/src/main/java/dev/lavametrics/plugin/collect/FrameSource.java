@@ -9,6 +9,7 @@ package dev.lavametrics.plugin.collect;
 public interface FrameSource {
     /** Slots of the array {@link #addCounts} adds to. */
     int SENT = 0;
+
     int NULLED = 1;
     int DEFICIT = 2;
 

@@ -3,9 +3,7 @@ package dev.lavametrics.plugin.collect;
 import dev.lavametrics.plugin.catalog.Catalog;
 import dev.lavametrics.plugin.catalog.Family;
 import dev.lavametrics.plugin.catalog.Group;
-
 import io.prometheus.client.CounterMetricFamily;
-
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,10 +27,12 @@ public final class FramesCollector extends GroupCollector {
 
     /** Frames of the sources no longer live (and the rare frame a finished source still sees). */
     private final LongAdder sent = new LongAdder();
+
     private final LongAdder nulled = new LongAdder();
     private final LongAdder deficit = new LongAdder();
     /** Held to move a source's counts from {@link #live} to the adders, and to add them all up. */
     private final Object fold = new Object();
+
     private final HistogramArray lossRatio;
     private final Set<FrameSource> live = ConcurrentHashMap.newKeySet();
     private final LongSupplier nanoClock;

@@ -5,7 +5,6 @@ import dev.lavametrics.plugin.catalog.Family;
 import dev.lavametrics.plugin.catalog.Group;
 import dev.lavametrics.plugin.util.Survival;
 import io.prometheus.client.Collector;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -58,8 +57,8 @@ public abstract class GroupCollector extends Collector implements Collector.Desc
     public List<MetricFamilySamples> describe() {
         List<MetricFamilySamples> names = new ArrayList<>();
         for (Family family : Catalog.familiesOf(group)) {
-            names.add(new MetricFamilySamples(family.baseName(), Type.valueOf(family.type().name()), family.help(),
-                    List.of()));
+            names.add(new MetricFamilySamples(
+                    family.baseName(), Type.valueOf(family.type().name()), family.help(), List.of()));
         }
         return names;
     }

@@ -3,7 +3,6 @@ package dev.lavametrics.plugin.collect;
 import dev.lavametrics.plugin.catalog.Family;
 import io.prometheus.client.Collector;
 import io.prometheus.client.Collector.MetricFamilySamples;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -30,6 +29,7 @@ final class HistogramArray {
     private static final class Child {
         /** Observations per bucket, not cumulative; the last one is +Inf. */
         final LongAdder[] buckets;
+
         final DoubleAdder sum = new DoubleAdder();
 
         Child(int bucketCount) {

@@ -2,7 +2,6 @@ package dev.lavametrics.plugin.collect;
 
 import dev.lavametrics.plugin.catalog.Catalog;
 import dev.lavametrics.plugin.catalog.Group;
-
 import java.util.List;
 
 /**

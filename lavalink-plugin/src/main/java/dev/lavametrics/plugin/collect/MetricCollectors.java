@@ -4,12 +4,11 @@ import dev.lavametrics.plugin.catalog.Catalog;
 import dev.lavametrics.plugin.catalog.Group;
 import dev.lavametrics.plugin.config.LavametricsConfig;
 import io.prometheus.client.CollectorRegistry;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * All collectors of the plugin and the one place that registers them. Collectors of disabled
@@ -33,8 +32,12 @@ public final class MetricCollectors {
     private final List<GroupCollector> registered = new ArrayList<>();
     private CollectorRegistry registry;
 
-    public MetricCollectors(LavametricsConfig config, CollectorHealth health, LiveSessions liveSessions,
-                            LongSupplier nanoClock, String version) {
+    public MetricCollectors(
+            LavametricsConfig config,
+            CollectorHealth health,
+            LiveSessions liveSessions,
+            LongSupplier nanoClock,
+            String version) {
         this.config = config;
         this.health = health;
         sessions = new SessionsCollector(health, liveSessions);
@@ -73,7 +76,10 @@ public final class MetricCollectors {
             } catch (IllegalArgumentException e) {
                 int families = Catalog.familiesOf(collector.group()).size();
                 health.addRegistrationConflicts(families);
-                log.warn("lavametrics: not exporting group {} ({} families): {}", collector.group().key(), families,
+                log.warn(
+                        "lavametrics: not exporting group {} ({} families): {}",
+                        collector.group().key(),
+                        families,
                         e.getMessage());
             }
         }

@@ -5,7 +5,6 @@ import dev.lavametrics.plugin.catalog.Family;
 import dev.lavametrics.plugin.catalog.Group;
 import io.prometheus.client.CounterMetricFamily;
 import io.prometheus.client.GaugeMetricFamily;
-
 import java.util.List;
 
 /** The plugin's own health; always registered, whatever groups are switched off. */
@@ -19,13 +18,15 @@ public final class SelfCollector extends GroupCollector {
 
     @Override
     protected List<MetricFamilySamples> collectGroup() {
-        GaugeMetricFamily info = new GaugeMetricFamily(Catalog.INFO.name(), Catalog.INFO.help(),
-                Catalog.INFO.labelNames());
+        GaugeMetricFamily info =
+                new GaugeMetricFamily(Catalog.INFO.name(), Catalog.INFO.help(), Catalog.INFO.labelNames());
         info.addMetric(List.of(version), 1);
         GaugeMetricFamily durations = gauge(Catalog.COLLECTOR_DURATION);
         GaugeMetricFamily successes = gauge(Catalog.COLLECTOR_SUCCESS);
-        CounterMetricFamily errors = new CounterMetricFamily(Catalog.COLLECTOR_ERRORS.baseName(),
-                Catalog.COLLECTOR_ERRORS.help(), Catalog.COLLECTOR_ERRORS.labelNames());
+        CounterMetricFamily errors = new CounterMetricFamily(
+                Catalog.COLLECTOR_ERRORS.baseName(),
+                Catalog.COLLECTOR_ERRORS.help(),
+                Catalog.COLLECTOR_ERRORS.labelNames());
         for (int i = 0; i < Catalog.COLLECTOR.size(); i++) {
             List<String> collector = List.of(Catalog.COLLECTOR.valueAt(i));
             // Only collectors that run report a duration and success; errors are counted for
@@ -36,7 +37,8 @@ public final class SelfCollector extends GroupCollector {
             }
             errors.addMetric(collector, health.errors(i));
         }
-        return List.of(info,
+        return List.of(
+                info,
                 Gauges.of(Catalog.CONFIG_VALID, health.configValid() ? 1 : 0),
                 durations,
                 successes,

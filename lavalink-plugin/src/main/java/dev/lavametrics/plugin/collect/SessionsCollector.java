@@ -3,7 +3,6 @@ package dev.lavametrics.plugin.collect;
 import dev.arbjerg.lavalink.api.ISocketContext;
 import dev.lavametrics.plugin.catalog.Catalog;
 import dev.lavametrics.plugin.catalog.Group;
-
 import java.util.List;
 
 public final class SessionsCollector extends GroupCollector {
@@ -34,7 +33,7 @@ public final class SessionsCollector extends GroupCollector {
             switch (session.getState()) {
                 case OPEN -> byState[ACTIVE]++;
                 case RESUMABLE -> byState[PAUSED]++;
-                default -> { }
+                default -> {}
             }
         }
         return List.of(Gauges.of(Catalog.SESSIONS_OPEN, byState), opens.samples(), closes.samples());

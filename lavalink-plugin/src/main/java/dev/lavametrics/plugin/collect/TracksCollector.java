@@ -3,7 +3,6 @@ package dev.lavametrics.plugin.collect;
 import dev.lavametrics.plugin.catalog.Catalog;
 import dev.lavametrics.plugin.catalog.Group;
 import dev.lavametrics.plugin.catalog.Label;
-
 import java.util.List;
 import java.util.stream.IntStream;
 

@@ -4,7 +4,6 @@ import dev.arbjerg.lavalink.api.IPlayer;
 import dev.arbjerg.lavalink.api.ISocketContext;
 import dev.lavametrics.plugin.catalog.Catalog;
 import dev.lavametrics.plugin.catalog.Group;
-
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,6 +16,7 @@ public final class VoiceCollector extends GroupCollector {
      * histogram by the update rate, so a ping is observed only when it changes.
      */
     private final Map<PlayerKey, Long> connected = new ConcurrentHashMap<>();
+
     private final HistogramArray ping;
     private final CounterArray closes = new CounterArray(Catalog.VOICE_CLOSES);
     private final LiveSessions sessions;

@@ -5,7 +5,6 @@ import dev.lavametrics.plugin.catalog.ConfigKey;
 import dev.lavametrics.plugin.catalog.Family;
 import dev.lavametrics.plugin.catalog.Group;
 import dev.lavametrics.plugin.util.Json;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -66,6 +65,7 @@ import java.util.regex.Pattern;
 public final class ConfigValidator {
     /** Lavalink's {@code server.port} when none is set. */
     public static final int LAVALINK_DEFAULT_PORT = 2333;
+
     public static final String MASK = "****";
 
     private static final Set<String> TRUE_WORDS = Set.of("true", "yes", "on", "1");
@@ -163,7 +163,9 @@ public final class ConfigValidator {
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--lines")) {
                 lines = true;
-            } else if (args[i].equals("--server-port") && i + 1 < args.length && DIGITS.matcher(args[i + 1]).matches()
+            } else if (args[i].equals("--server-port")
+                    && i + 1 < args.length
+                    && DIGITS.matcher(args[i + 1]).matches()
                     && args[i + 1].length() <= 5) {
                 serverPort = Integer.parseInt(args[++i]);
             } else {
@@ -211,14 +213,20 @@ public final class ConfigValidator {
             Object value = entry.getValue();
             String segment = canonicalChild(prefix, given);
             if (segment == null) {
-                problems.add(new ConfigProblem(prefix + camelCase(given), value == null ? null : MASK,
-                        "unknown key", String.join(", ", children(prefix))));
+                problems.add(new ConfigProblem(
+                        prefix + camelCase(given),
+                        value == null ? null : MASK,
+                        "unknown key",
+                        String.join(", ", children(prefix))));
                 continue;
             }
             String key = prefix + segment;
             if (seen.containsKey(segment)) {
-                problems.add(new ConfigProblem(key, display(key, value),
-                        "given twice (as " + seen.get(segment) + " and " + given + "): keep one", null));
+                problems.add(new ConfigProblem(
+                        key,
+                        display(key, value),
+                        "given twice (as " + seen.get(segment) + " and " + given + "): keep one",
+                        null));
                 continue;
             }
             seen.put(segment, given);
@@ -229,8 +237,8 @@ public final class ConfigValidator {
             } else if (value instanceof Map<?, ?> nested) {
                 walk(key + ".", nested);
             } else if (value != null) {
-                problems.add(new ConfigProblem(key, display(key, value), "must be a mapping",
-                        String.join(", ", children(key + "."))));
+                problems.add(new ConfigProblem(
+                        key, display(key, value), "must be a mapping", String.join(", ", children(key + "."))));
             }
         }
     }
@@ -249,15 +257,23 @@ public final class ConfigValidator {
             switch (name) {
                 case "endpoint.enabled" -> endpointEnabled = booleanValue(name, false);
                 case "endpoint.port" -> port = portValue(name, Integer.parseInt(key.defaultValue()));
-                case "endpoint.host" -> stringValue(name, key.defaultValue(), "an address or host name",
-                        text -> text.trim().isEmpty() ? "must not be blank" : null);
-                case "endpoint.path" -> stringValue(name, key.defaultValue(), "/<path>",
-                        text -> text.startsWith("/") ? null : "must start with /");
+                case "endpoint.host" ->
+                    stringValue(
+                            name,
+                            key.defaultValue(),
+                            "an address or host name",
+                            text -> text.trim().isEmpty() ? "must not be blank" : null);
+                case "endpoint.path" ->
+                    stringValue(
+                            name,
+                            key.defaultValue(),
+                            "/<path>",
+                            text -> text.startsWith("/") ? null : "must start with /");
                 case "endpoint.auth.username", "endpoint.auth.password", "endpoint.auth.bearerToken" ->
-                        stringValue(name, null, CREDENTIAL_ALLOWED,
-                                text -> text.trim().isEmpty() ? "must not be blank" : null);
+                    stringValue(
+                            name, null, CREDENTIAL_ALLOWED, text -> text.trim().isEmpty() ? "must not be blank" : null);
                 case "endpoint.auth.passwordFile", "endpoint.auth.bearerTokenFile", "endpoint.webConfigFile" ->
-                        stringValue(name, null, FILE_ALLOWED, text -> text.trim().isEmpty() ? "must not be blank" : null);
+                    stringValue(name, null, FILE_ALLOWED, text -> text.trim().isEmpty() ? "must not be blank" : null);
                 case "endpoint.allow" -> allow = allowValue(name, key.defaultValue());
                 default -> throw new IllegalStateException("no check for config key " + name);
             }
@@ -295,7 +311,9 @@ public final class ConfigValidator {
         } else if (value instanceof String text && DIGITS.matcher(text.trim()).matches()) {
             number = new BigInteger(text.trim());
         }
-        if (number != null && number.compareTo(BigInteger.ONE) >= 0 && number.compareTo(BigInteger.valueOf(65535)) <= 0) {
+        if (number != null
+                && number.compareTo(BigInteger.ONE) >= 0
+                && number.compareTo(BigInteger.valueOf(65535)) <= 0) {
             return number.intValue();
         }
         problems.add(new ConfigProblem(key, display(key, value), "must be an integer 1..65535", PORT_ALLOWED));
@@ -350,8 +368,12 @@ public final class ConfigValidator {
             return bucketProblem(family, key, value, "must not be empty", allowed);
         }
         if (bounds.size() > Catalog.MAX_BUCKET_BOUNDS) {
-            return bucketProblem(family, key, value, "must have at most " + Catalog.MAX_BUCKET_BOUNDS
-                    + " bounds (has " + bounds.size() + ")", allowed);
+            return bucketProblem(
+                    family,
+                    key,
+                    value,
+                    "must have at most " + Catalog.MAX_BUCKET_BOUNDS + " bounds (has " + bounds.size() + ")",
+                    allowed);
         }
         for (int i = 0; i < bounds.size(); i++) {
             double bound = bounds.get(i);
@@ -436,17 +458,24 @@ public final class ConfigValidator {
         boolean password = passwordText || passwordFile;
         boolean bearer = tokenText || tokenFile;
         if (passwordText && passwordFile) {
-            problems.add(new ConfigProblem("endpoint.auth.passwordFile", display("endpoint.auth.passwordFile",
-                    leaves.get("endpoint.auth.passwordFile")), "password and passwordFile are exclusive", "one of them"));
+            problems.add(new ConfigProblem(
+                    "endpoint.auth.passwordFile",
+                    display("endpoint.auth.passwordFile", leaves.get("endpoint.auth.passwordFile")),
+                    "password and passwordFile are exclusive",
+                    "one of them"));
         }
         if (tokenText && tokenFile) {
-            problems.add(new ConfigProblem("endpoint.auth.bearerTokenFile", display("endpoint.auth.bearerTokenFile",
-                    leaves.get("endpoint.auth.bearerTokenFile")), "bearerToken and bearerTokenFile are exclusive",
+            problems.add(new ConfigProblem(
+                    "endpoint.auth.bearerTokenFile",
+                    display("endpoint.auth.bearerTokenFile", leaves.get("endpoint.auth.bearerTokenFile")),
+                    "bearerToken and bearerTokenFile are exclusive",
                     "one of them"));
         }
         if (webConfig && (username || password || bearer)) {
-            problems.add(new ConfigProblem("endpoint.webConfigFile", display("endpoint.webConfigFile",
-                    leaves.get("endpoint.webConfigFile")), "webConfigFile and endpoint.auth are exclusive",
+            problems.add(new ConfigProblem(
+                    "endpoint.webConfigFile",
+                    display("endpoint.webConfigFile", leaves.get("endpoint.webConfigFile")),
+                    "webConfigFile and endpoint.auth are exclusive",
                     "either webConfigFile or endpoint.auth.*"));
         }
         if (username != password) {
@@ -454,14 +483,19 @@ public final class ConfigValidator {
             problems.add(new ConfigProblem(missing, null, "basic auth needs both username and password", null));
         }
         if (bearer && (username || password)) {
-            problems.add(new ConfigProblem("endpoint.auth.bearerToken", MASK,
-                    "basic auth and bearer token are exclusive", "either username+password or bearerToken"));
+            problems.add(new ConfigProblem(
+                    "endpoint.auth.bearerToken",
+                    MASK,
+                    "basic auth and bearer token are exclusive",
+                    "either username+password or bearerToken"));
         }
         // the default port counts only once the endpoint is on: a node on 9477 with the endpoint off is fine
         String portKey = "endpoint.port";
         Object given = leaves.get(portKey);
         if (serverPort != null && port == serverPort && !hasProblemAt(portKey) && (given != null || endpointEnabled)) {
-            problems.add(new ConfigProblem(portKey, display(portKey, given),
+            problems.add(new ConfigProblem(
+                    portKey,
+                    display(portKey, given),
                     "must differ from server.port (" + serverPort + "), Lavalink's own port",
                     "1..65535 except " + serverPort));
         }
@@ -480,12 +514,20 @@ public final class ConfigValidator {
                 enabled.add(group);
             }
         });
-        boolean endpointFaulty = problems.stream().anyMatch(p -> p.key().equals("endpoint") || p.key().startsWith("endpoint."));
-        EndpointSettings endpoint = new EndpointSettings(endpointEnabled && !endpointFaulty,
-                strings.get("endpoint.host"), port, strings.get("endpoint.path"),
-                strings.get("endpoint.auth.username"), strings.get("endpoint.auth.password"),
-                strings.get("endpoint.auth.bearerToken"), allow, strings.get("endpoint.auth.passwordFile"),
-                strings.get("endpoint.auth.bearerTokenFile"), strings.get("endpoint.webConfigFile"));
+        boolean endpointFaulty = problems.stream()
+                .anyMatch(p -> p.key().equals("endpoint") || p.key().startsWith("endpoint."));
+        EndpointSettings endpoint = new EndpointSettings(
+                endpointEnabled && !endpointFaulty,
+                strings.get("endpoint.host"),
+                port,
+                strings.get("endpoint.path"),
+                strings.get("endpoint.auth.username"),
+                strings.get("endpoint.auth.password"),
+                strings.get("endpoint.auth.bearerToken"),
+                allow,
+                strings.get("endpoint.auth.passwordFile"),
+                strings.get("endpoint.auth.bearerTokenFile"),
+                strings.get("endpoint.webConfigFile"));
         return new LavametricsConfig(Set.copyOf(enabled), Map.copyOf(buckets), endpoint);
     }
 
@@ -567,7 +609,8 @@ public final class ConfigValidator {
             return null;
         }
         for (ConfigKey configKey : Catalog.CONFIG) {
-            if (configKey.secret() && (configKey.key().equals(key) || configKey.key().startsWith(key + "."))) {
+            if (configKey.secret()
+                    && (configKey.key().equals(key) || configKey.key().startsWith(key + "."))) {
                 return MASK;
             }
         }

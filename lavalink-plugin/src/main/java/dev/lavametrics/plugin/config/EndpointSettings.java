@@ -8,13 +8,29 @@ import java.util.List;
  * web config file; with none, only the allowlist guards it. Files are named here and read when
  * the endpoint starts.
  */
-public record EndpointSettings(boolean enabled, String host, int port, String path, String username,
-                               String password, String bearerToken, List<Cidr> allow, String passwordFile,
-                               String bearerTokenFile, String webConfigFile) {
+public record EndpointSettings(
+        boolean enabled,
+        String host,
+        int port,
+        String path,
+        String username,
+        String password,
+        String bearerToken,
+        List<Cidr> allow,
+        String passwordFile,
+        String bearerTokenFile,
+        String webConfigFile) {
 
     /** Credentials given in the config itself (the simple path), no files. */
-    public EndpointSettings(boolean enabled, String host, int port, String path, String username, String password,
-                            String bearerToken, List<Cidr> allow) {
+    public EndpointSettings(
+            boolean enabled,
+            String host,
+            int port,
+            String path,
+            String username,
+            String password,
+            String bearerToken,
+            List<Cidr> allow) {
         this(enabled, host, port, path, username, password, bearerToken, allow, null, null, null);
     }
 

@@ -2,7 +2,6 @@ package dev.lavametrics.plugin.config;
 
 import dev.lavametrics.plugin.catalog.Family;
 import dev.lavametrics.plugin.catalog.Group;
-
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -13,8 +12,8 @@ import java.util.Set;
  *
  * @param bucketsByKey histogram bounds by {@code buckets.*} key (e.g. loadDurationSeconds)
  */
-public record LavametricsConfig(Set<Group> enabledGroups, Map<String, List<Double>> bucketsByKey,
-                                EndpointSettings endpoint) {
+public record LavametricsConfig(
+        Set<Group> enabledGroups, Map<String, List<Double>> bucketsByKey, EndpointSettings endpoint) {
 
     public boolean enabled(Group group) {
         return enabledGroups.contains(group);

@@ -18,15 +18,17 @@ public final class LogSafe {
     /** Longest free text shown (messages, exceptions), in code points. */
     public static final int TEXT_LIMIT = 200;
 
-    private LogSafe() {
-    }
+    private LogSafe() {}
 
     /** {@code value} of {@code key} (dotted camelCase below {@code plugins.lavametrics}) as a log may show it. */
     public static String configValue(String key, Object value) {
         if (value == null) {
             return "null";
         }
-        ConfigKey known = Catalog.CONFIG.stream().filter(k -> k.key().equals(key)).findFirst().orElse(null);
+        ConfigKey known = Catalog.CONFIG.stream()
+                .filter(k -> k.key().equals(key))
+                .findFirst()
+                .orElse(null);
         if (known == null || known.secret()) {
             return MASK;
         }
@@ -68,8 +70,10 @@ public final class LogSafe {
                     int type = Character.getType(c);
                     // Control (incl. NEL), line/paragraph separators, and format characters such as
                     // bidi overrides, which can make a log line read differently from what it holds.
-                    if (Character.isISOControl(c) || type == Character.LINE_SEPARATOR
-                            || type == Character.PARAGRAPH_SEPARATOR || type == Character.FORMAT
+                    if (Character.isISOControl(c)
+                            || type == Character.LINE_SEPARATOR
+                            || type == Character.PARAGRAPH_SEPARATOR
+                            || type == Character.FORMAT
                             || type == Character.SURROGATE) {
                         out.append(String.format("\\u%04x", c));
                     } else {

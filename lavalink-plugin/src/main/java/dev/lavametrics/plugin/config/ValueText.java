@@ -18,8 +18,7 @@ import java.util.Map;
  * an operator could have written, nested lists and mappings as {@code [a, b]} and {@code {k: v}}.
  */
 public final class ValueText {
-    private ValueText() {
-    }
+    private ValueText() {}
 
     /** The text of a value; null stays null (not set). */
     public static String of(Object value) {
@@ -117,8 +116,14 @@ public final class ValueText {
             BigDecimal step = new BigDecimal(BigInteger.ONE, rounded.scale()); // one unit in the last digit
             BigDecimal best = null;
             for (BigDecimal candidate : List.of(rounded, rounded.subtract(step), rounded.add(step))) {
-                if (candidate.signum() > 0 && candidate.doubleValue() == value
-                        && (best == null || candidate.subtract(exact).abs().compareTo(best.subtract(exact).abs()) < 0)) {
+                if (candidate.signum() > 0
+                        && candidate.doubleValue() == value
+                        && (best == null
+                                || candidate
+                                                .subtract(exact)
+                                                .abs()
+                                                .compareTo(best.subtract(exact).abs())
+                                        < 0)) {
                     best = candidate;
                 }
             }

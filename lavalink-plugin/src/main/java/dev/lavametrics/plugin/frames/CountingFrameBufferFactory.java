@@ -5,7 +5,6 @@ import com.sedmelluq.discord.lavaplayer.track.playback.AudioFrameBuffer;
 import com.sedmelluq.discord.lavaplayer.track.playback.AudioFrameBufferFactory;
 import dev.lavametrics.plugin.collect.FramesCollector;
 import dev.lavametrics.plugin.util.Survival;
-
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** Wraps whatever buffer factory the node configured, so every track's buffer counts its frames. */

@@ -2,7 +2,6 @@ package dev.lavametrics.plugin.frames;
 
 import dev.lavametrics.plugin.collect.FrameSource;
 import dev.lavametrics.plugin.collect.FramesCollector;
-
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.WeakReference;
@@ -36,6 +35,7 @@ final class FrameTally implements FrameSource {
     private final FramesCollector frames;
     /** lavaplayer's per-track flag (the executor's disposedOf), set when the track is stopped. */
     private final AtomicBoolean stopping;
+
     private final WeakReference<Object> buffer;
     private final long createdNanos;
     private final AtomicBoolean finished = new AtomicBoolean();

@@ -6,9 +6,6 @@ import dev.lavametrics.plugin.config.LogSafe;
 import dev.lavametrics.plugin.util.Survival;
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.exporter.common.TextFormat;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -37,6 +34,8 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The optional own metrics port. Prometheus cannot send Lavalink's scheme-less password header,
@@ -86,11 +85,18 @@ public final class MetricsEndpoint {
     private static final Logger log = LoggerFactory.getLogger(MetricsEndpoint.class);
     private static final String TEXT = "text/plain; charset=utf-8";
     private static final Map<Integer, String> REASONS = Map.ofEntries(
-            Map.entry(200, "OK"), Map.entry(400, "Bad Request"), Map.entry(401, "Unauthorized"),
-            Map.entry(403, "Forbidden"), Map.entry(404, "Not Found"), Map.entry(405, "Method Not Allowed"),
-            Map.entry(408, "Request Timeout"), Map.entry(413, "Content Too Large"),
-            Map.entry(431, "Request Header Fields Too Large"), Map.entry(500, "Internal Server Error"),
-            Map.entry(503, "Service Unavailable"), Map.entry(505, "HTTP Version Not Supported"));
+            Map.entry(200, "OK"),
+            Map.entry(400, "Bad Request"),
+            Map.entry(401, "Unauthorized"),
+            Map.entry(403, "Forbidden"),
+            Map.entry(404, "Not Found"),
+            Map.entry(405, "Method Not Allowed"),
+            Map.entry(408, "Request Timeout"),
+            Map.entry(413, "Content Too Large"),
+            Map.entry(431, "Request Header Fields Too Large"),
+            Map.entry(500, "Internal Server Error"),
+            Map.entry(503, "Service Unavailable"),
+            Map.entry(505, "HTTP Version Not Supported"));
     /** Accepts per wake-up, so a connection storm cannot keep the selector from reading heads. */
     private static final int ACCEPTS_PER_ROUND = 64;
     /** What a lingering connection may still send us before it is closed anyway. */
@@ -114,10 +120,18 @@ public final class MetricsEndpoint {
      *                         that stop reading
      * @param linger           how long an answered connection may stay open
      */
-    record Limits(int workers, int queued, int pending, int lingering, int maxHeadBytes, int maxHeaders,
-                  Duration requestDeadline, Duration responseDeadline, Duration linger) {
-        static final Limits DEFAULT = new Limits(4, 16, 64, 64, 16 * 1024, 64,
-                Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(1));
+    record Limits(
+            int workers,
+            int queued,
+            int pending,
+            int lingering,
+            int maxHeadBytes,
+            int maxHeaders,
+            Duration requestDeadline,
+            Duration responseDeadline,
+            Duration linger) {
+        static final Limits DEFAULT = new Limits(
+                4, 16, 64, 64, 16 * 1024, 64, Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(1));
     }
 
     private final EndpointSettings settings;
@@ -125,9 +139,11 @@ public final class MetricsEndpoint {
     private final CollectorHealth health;
     /** Who may scrape, and the TLS to speak; re-read when the web config file changes. */
     private WebConfigWatch watch;
+
     private final Limits limits;
     /** bcrypt checks of credentials not seen before: one thread, at most {@link #VERIFYING} waiting or running. */
     private ThreadPoolExecutor verifier;
+
     private static final int VERIFYING = 4;
     private ServerSocketChannel listener;
     private Selector selector;
@@ -138,6 +154,7 @@ public final class MetricsEndpoint {
     // --- owned by the selector thread ---
     /** Connections still sending their head, oldest first. */
     private final LinkedHashSet<Connection> pending = new LinkedHashSet<>();
+
     private final Set<Connection> all = new HashSet<>();
     private int inHand;
     private int lingeringNow;
@@ -147,6 +164,7 @@ public final class MetricsEndpoint {
     private final Queue<Connection> collected = new ConcurrentLinkedQueue<>();
     /** Connections whose credentials the verifier has judged, for the selector thread to go on with. */
     private final Queue<Connection> verified = new ConcurrentLinkedQueue<>();
+
     private int verifyingNow;
 
     public MetricsEndpoint(EndpointSettings settings, CollectorRegistry registry, CollectorHealth health) {
@@ -170,7 +188,8 @@ public final class MetricsEndpoint {
         }
         if (!settings.path().startsWith("/")) {
             health.markConfigInvalid();
-            log.warn("plugins.lavametrics.endpoint.path={}: must start with /, endpoint disabled",
+            log.warn(
+                    "plugins.lavametrics.endpoint.path={}: must start with /, endpoint disabled",
                     LogSafe.configValue("endpoint.path", settings.path()));
             return;
         }
@@ -183,7 +202,8 @@ public final class MetricsEndpoint {
         } catch (Throwable e) {
             Survival.survive(e);
             health.markConfigInvalid();
-            log.warn("plugins.lavametrics.endpoint: credentials cannot be loaded ({}), endpoint disabled",
+            log.warn(
+                    "plugins.lavametrics.endpoint: credentials cannot be loaded ({}), endpoint disabled",
                     e.getClass().getName());
             return;
         }
@@ -195,12 +215,22 @@ public final class MetricsEndpoint {
             created.configureBlocking(false);
             opened = Selector.open();
             created.register(opened, SelectionKey.OP_ACCEPT);
-            ThreadPoolExecutor pool = new ThreadPoolExecutor(limits.workers(), limits.workers(), 60, TimeUnit.SECONDS,
-                    new LinkedBlockingQueue<>(), threads("lavametrics-endpoint", true));
+            ThreadPoolExecutor pool = new ThreadPoolExecutor(
+                    limits.workers(),
+                    limits.workers(),
+                    60,
+                    TimeUnit.SECONDS,
+                    new LinkedBlockingQueue<>(),
+                    threads("lavametrics-endpoint", true));
             pool.allowCoreThreadTimeOut(true); // an endpoint nobody scrapes holds no worker threads
             workers = pool;
-            ThreadPoolExecutor checks = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS,
-                    new LinkedBlockingQueue<>(), threads("lavametrics-endpoint-auth", false));
+            ThreadPoolExecutor checks = new ThreadPoolExecutor(
+                    1,
+                    1,
+                    60,
+                    TimeUnit.SECONDS,
+                    new LinkedBlockingQueue<>(),
+                    threads("lavametrics-endpoint-auth", false));
             checks.allowCoreThreadTimeOut(true);
             verifier = checks;
             selector = opened;
@@ -210,14 +240,20 @@ public final class MetricsEndpoint {
             Selector chosen = opened;
             loop = threads("lavametrics-endpoint-io", false).newThread(() -> run(server, chosen, pool));
             loop.start();
-            log.info("lavametrics endpoint serving {}://{}:{}{}", watch.access().tls() == null ? "http" : "https",
-                    LogSafe.configValue("endpoint.host", settings.host()), port(),
+            log.info(
+                    "lavametrics endpoint serving {}://{}:{}{}",
+                    watch.access().tls() == null ? "http" : "https",
+                    LogSafe.configValue("endpoint.host", settings.host()),
+                    port(),
                     LogSafe.configValue("endpoint.path", settings.path()));
         } catch (Throwable e) {
             Survival.survive(e);
             health.markConfigInvalid();
-            log.warn("plugins.lavametrics.endpoint.port={} (endpoint.host={}): cannot listen, endpoint disabled: {}",
-                    settings.port(), LogSafe.configValue("endpoint.host", settings.host()), LogSafe.text(e));
+            log.warn(
+                    "plugins.lavametrics.endpoint.port={} (endpoint.host={}): cannot listen, endpoint disabled: {}",
+                    settings.port(),
+                    LogSafe.configValue("endpoint.host", settings.host()),
+                    LogSafe.text(e));
             running = false;
             closeQuietly(created);
             closeQuietly(opened);
@@ -471,19 +507,21 @@ public final class MetricsEndpoint {
         if (end < 0) {
             if (connection.length > limits.maxHeadBytes()) {
                 pending.remove(connection);
-                answer(connection, response(431, TEXT, "request head too large\n".getBytes(StandardCharsets.UTF_8),
-                        false, ""));
+                answer(
+                        connection,
+                        response(431, TEXT, "request head too large\n".getBytes(StandardCharsets.UTF_8), false, ""));
             }
             return;
         }
         pending.remove(connection);
         RequestHead request;
         try {
-            request = RequestHead.read(new ByteArrayInputStream(connection.head, 0, end),
-                    limits.maxHeadBytes(), limits.maxHeaders());
+            request = RequestHead.read(
+                    new ByteArrayInputStream(connection.head, 0, end), limits.maxHeadBytes(), limits.maxHeaders());
         } catch (RequestHead.Malformed e) {
-            answer(connection, response(e.status, TEXT, (e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8),
-                    false, ""));
+            answer(
+                    connection,
+                    response(e.status, TEXT, (e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8), false, ""));
             return;
         }
         connection.head = null; // the credentials in it are not needed any more
@@ -493,8 +531,14 @@ public final class MetricsEndpoint {
         }
         ScrapeAccess access = watch.access();
         if (!request.path().equals(settings.path())) {
-            answer(connection, response(404, TEXT, "not found\n".getBytes(StandardCharsets.UTF_8),
-                    request.method().equals("HEAD"), ""));
+            answer(
+                    connection,
+                    response(
+                            404,
+                            TEXT,
+                            "not found\n".getBytes(StandardCharsets.UTF_8),
+                            request.method().equals("HEAD"),
+                            ""));
             return;
         }
         switch (access.check(request.header("authorization"))) {
@@ -506,8 +550,12 @@ public final class MetricsEndpoint {
 
     /** The web config turned unusable (see {@link WebConfigWatch}): nothing is served until it is fixed. */
     private static byte[] failedClosed(RequestHead request) {
-        return response(500, TEXT, "the endpoint's web config file is unusable; see the node's log\n"
-                .getBytes(StandardCharsets.UTF_8), request.method().equals("HEAD"), "");
+        return response(
+                500,
+                TEXT,
+                "the endpoint's web config file is unusable; see the node's log\n".getBytes(StandardCharsets.UTF_8),
+                request.method().equals("HEAD"),
+                "");
     }
 
     /**
@@ -517,8 +565,14 @@ public final class MetricsEndpoint {
      */
     private void verifyLater(Connection connection, RequestHead request, ScrapeAccess access) throws IOException {
         if (verifyingNow >= VERIFYING) {
-            answer(connection, response(503, TEXT, "too many credential checks at once, try again\n"
-                    .getBytes(StandardCharsets.UTF_8), false, "Retry-After: 1\r\n"));
+            answer(
+                    connection,
+                    response(
+                            503,
+                            TEXT,
+                            "too many credential checks at once, try again\n".getBytes(StandardCharsets.UTF_8),
+                            false,
+                            "Retry-After: 1\r\n"));
             return;
         }
         connection.state = State.VERIFYING;
@@ -545,7 +599,11 @@ public final class MetricsEndpoint {
     }
 
     private byte[] unauthorized(RequestHead request) {
-        return response(401, TEXT, "unauthorized\n".getBytes(StandardCharsets.UTF_8), request.method().equals("HEAD"),
+        return response(
+                401,
+                TEXT,
+                "unauthorized\n".getBytes(StandardCharsets.UTF_8),
+                request.method().equals("HEAD"),
                 "WWW-Authenticate: " + watch.access().challenge() + "\r\n");
     }
 
@@ -558,8 +616,14 @@ public final class MetricsEndpoint {
             return;
         }
         if (inHand >= limits.workers() + limits.queued()) {
-            answer(connection, response(503, TEXT, "too many scrapes at once, try again\n"
-                    .getBytes(StandardCharsets.UTF_8), false, "Retry-After: 1\r\n"));
+            answer(
+                    connection,
+                    response(
+                            503,
+                            TEXT,
+                            "too many scrapes at once, try again\n".getBytes(StandardCharsets.UTF_8),
+                            false,
+                            "Retry-After: 1\r\n"));
             return;
         }
         // Collecting is the endpoint's own time: no deadline runs while a worker collects.
@@ -654,8 +718,14 @@ public final class MetricsEndpoint {
                     }
                     // Nothing was written yet, so the 408 fits the socket's buffer.
                     pending.remove(connection);
-                    answer(connection, response(408, TEXT,
-                            "request not received in time\n".getBytes(StandardCharsets.UTF_8), false, ""));
+                    answer(
+                            connection,
+                            response(
+                                    408,
+                                    TEXT,
+                                    "request not received in time\n".getBytes(StandardCharsets.UTF_8),
+                                    false,
+                                    ""));
                 }
                 default -> close(connection); // a client that stopped reading, or a linger that ran out
             }
@@ -689,13 +759,21 @@ public final class MetricsEndpoint {
         }
     }
 
-    private enum State { HEAD, VERIFYING, COLLECTING, WRITING, LINGERING, CLOSED }
+    private enum State {
+        HEAD,
+        VERIFYING,
+        COLLECTING,
+        WRITING,
+        LINGERING,
+        CLOSED
+    }
 
     /** One accepted connection, touched only by the selector thread (and its answer by one worker). */
     private static final class Connection {
         final SocketChannel channel;
         /** The connection's TLS, or null for plain HTTP; chosen at accept by the web config then. */
         TlsIo tls;
+
         SelectionKey key;
         State state = State.HEAD;
         long deadline = Long.MAX_VALUE;
@@ -755,13 +833,17 @@ public final class MetricsEndpoint {
      */
     private byte[] refusal(RequestHead request) {
         if (!request.method().equals("HEAD") && !request.method().equals("GET")) {
-            return response(405, TEXT, "method not allowed\n".getBytes(StandardCharsets.UTF_8), false,
-                    "Allow: GET, HEAD\r\n");
+            return response(
+                    405, TEXT, "method not allowed\n".getBytes(StandardCharsets.UTF_8), false, "Allow: GET, HEAD\r\n");
         }
         if (request.hasBody()) {
             // A scrape has none; not reading one keeps a client from making us wait for it.
-            return response(413, TEXT, "a request body is not accepted\n".getBytes(StandardCharsets.UTF_8),
-                    request.method().equals("HEAD"), "");
+            return response(
+                    413,
+                    TEXT,
+                    "a request body is not accepted\n".getBytes(StandardCharsets.UTF_8),
+                    request.method().equals("HEAD"),
+                    "");
         }
         return null;
     }

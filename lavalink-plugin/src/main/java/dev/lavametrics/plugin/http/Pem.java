@@ -1,7 +1,6 @@
 package dev.lavametrics.plugin.http;
 
 import dev.lavametrics.plugin.config.LogSafe;
-
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -39,16 +38,17 @@ import java.util.regex.Pattern;
 final class Pem {
     /** Certificates and keys are a few KiB; anything much larger is a wrong path. */
     static final int MAX_BYTES = 1024 * 1024;
-    private static final Pattern BLOCK = Pattern.compile(
-            "-----BEGIN ([A-Z0-9 ]+)-----\\r?\\n(.*?)-----END \\1-----", Pattern.DOTALL);
+
+    private static final Pattern BLOCK =
+            Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----\\r?\\n(.*?)-----END \\1-----", Pattern.DOTALL);
     /** rsaEncryption 1.2.840.113549.1.1.1 as a DER AlgorithmIdentifier with NULL parameters. */
-    private static final byte[] RSA_ALGORITHM = {0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86,
-            (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
+    private static final byte[] RSA_ALGORITHM = {
+        0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00
+    };
     /** id-ecPublicKey 1.2.840.10045.2.1 as a DER OID. */
     private static final byte[] EC_PUBLIC_KEY = {0x06, 0x07, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02, 0x01};
 
-    private Pem() {
-    }
+    private Pem() {}
 
     /** One or more certificates, leaf first as in the toolkit's {@code cert_file} (a chain). */
     static List<X509Certificate> certificates(Path file, String field) throws WebConfig.Invalid {
@@ -58,12 +58,13 @@ final class Pem {
             CertificateFactory factory = CertificateFactory.getInstance("X.509");
             for (Block block : blocks(read(file, where))) {
                 if (block.type.equals("CERTIFICATE")) {
-                    certificates.add((X509Certificate) factory.generateCertificate(
-                            new ByteArrayInputStream(decode(block, where))));
+                    certificates.add((X509Certificate)
+                            factory.generateCertificate(new ByteArrayInputStream(decode(block, where))));
                 }
             }
         } catch (CertificateException | ClassCastException e) {
-            throw new WebConfig.Invalid(where + ": not a valid PEM certificate (" + e.getClass().getSimpleName() + ")");
+            throw new WebConfig.Invalid(
+                    where + ": not a valid PEM certificate (" + e.getClass().getSimpleName() + ")");
         }
         if (certificates.isEmpty()) {
             throw new WebConfig.Invalid(where + ": no PEM certificate (BEGIN CERTIFICATE) in it");
@@ -81,19 +82,26 @@ final class Pem {
                 }
                 case "RSA PRIVATE KEY" -> {
                     refuseEncrypted(block, where);
-                    return pkcs8(sequence(concat(new byte[] {0x02, 0x01, 0x00}, RSA_ALGORITHM,
-                            tlv(0x04, decode(block, where)))), where);
+                    return pkcs8(
+                            sequence(concat(
+                                    new byte[] {0x02, 0x01, 0x00}, RSA_ALGORITHM, tlv(0x04, decode(block, where)))),
+                            where);
                 }
                 case "EC PRIVATE KEY" -> {
                     refuseEncrypted(block, where);
                     byte[] sec1 = decode(block, where);
                     byte[] curve = sec1Curve(sec1, where);
-                    return pkcs8(sequence(concat(new byte[] {0x02, 0x01, 0x00},
-                            sequence(concat(EC_PUBLIC_KEY, curve)), tlv(0x04, sec1))), where);
+                    return pkcs8(
+                            sequence(concat(
+                                    new byte[] {0x02, 0x01, 0x00},
+                                    sequence(concat(EC_PUBLIC_KEY, curve)),
+                                    tlv(0x04, sec1))),
+                            where);
                 }
-                case "ENCRYPTED PRIVATE KEY" -> throw new WebConfig.Invalid(where
-                        + ": an encrypted key is not supported; store it unencrypted, readable by the node only"
-                        + " (openssl pkey -in KEY -out PLAIN)");
+                case "ENCRYPTED PRIVATE KEY" ->
+                    throw new WebConfig.Invalid(where
+                            + ": an encrypted key is not supported; store it unencrypted, readable by the node only"
+                            + " (openssl pkey -in KEY -out PLAIN)");
                 default -> {
                     // EC PARAMETERS (openssl ecparam writes them before the key), certificates: skip
                 }
@@ -147,12 +155,12 @@ final class Pem {
             }
             return new String(Files.readAllBytes(file), StandardCharsets.US_ASCII);
         } catch (IOException | RuntimeException e) {
-            throw new WebConfig.Invalid(where + ": cannot be read (" + e.getClass().getSimpleName() + ")");
+            throw new WebConfig.Invalid(
+                    where + ": cannot be read (" + e.getClass().getSimpleName() + ")");
         }
     }
 
-    private record Block(String type, String body) {
-    }
+    private record Block(String type, String body) {}
 
     private static List<Block> blocks(String text) {
         List<Block> blocks = new ArrayList<>();

@@ -73,7 +73,8 @@ record RequestHead(String method, String path, Map<String, String> headers) {
             String earlier = headers.putIfAbsent(key, value);
             // Two differing copies of a field that decides access or framing are ambiguous; refuse
             // rather than pick one (others, like Accept, keep the first).
-            if (earlier != null && !earlier.equals(value)
+            if (earlier != null
+                    && !earlier.equals(value)
                     && (key.equals("authorization") || key.equals("content-length") || key.equals("host"))) {
                 throw new Malformed(400, "conflicting " + key + " fields");
             }

@@ -4,7 +4,6 @@ import at.favre.lib.crypto.bcrypt.BCrypt;
 import dev.lavametrics.plugin.config.Cidr;
 import dev.lavametrics.plugin.config.EndpointSettings;
 import dev.lavametrics.plugin.config.LogSafe;
-
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +26,11 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class ScrapeAccess {
     /** How a request's credentials were judged without waiting. */
-    enum Verdict { ALLOWED, DENIED, VERIFY }
+    enum Verdict {
+        ALLOWED,
+        DENIED,
+        VERIFY
+    }
 
     /** Secret files are a line or two; anything much larger is a wrong path. */
     private static final int MAX_SECRET_BYTES = 4096;
@@ -48,8 +51,12 @@ final class ScrapeAccess {
     private final Map<String, Boolean> verdicts = new ConcurrentHashMap<>();
     private final ServerTls tls;
 
-    private ScrapeAccess(EndpointSettings settings, byte[] expectedAuthorization, Map<String, String> users,
-                         String decoyHash, ServerTls tls) {
+    private ScrapeAccess(
+            EndpointSettings settings,
+            byte[] expectedAuthorization,
+            Map<String, String> users,
+            String decoyHash,
+            ServerTls tls) {
         this.settings = settings;
         this.expectedAuthorization = expectedAuthorization;
         this.users = users;
@@ -74,17 +81,19 @@ final class ScrapeAccess {
         }
         String expected = null;
         if (settings.basicAuth()) {
-            String password = settings.password() != null ? settings.password()
+            String password = settings.password() != null
+                    ? settings.password()
                     : secret("endpoint.auth.passwordFile", settings.passwordFile());
             String credentials = settings.username() + ":" + password;
             expected = "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8));
         } else if (settings.bearerAuth()) {
-            String token = settings.bearerToken() != null ? settings.bearerToken()
+            String token = settings.bearerToken() != null
+                    ? settings.bearerToken()
                     : secret("endpoint.auth.bearerTokenFile", settings.bearerTokenFile());
             expected = "Bearer " + token;
         }
-        return new ScrapeAccess(settings, expected == null ? null : expected.getBytes(StandardCharsets.UTF_8),
-                Map.of(), null, null);
+        return new ScrapeAccess(
+                settings, expected == null ? null : expected.getBytes(StandardCharsets.UTF_8), Map.of(), null, null);
     }
 
     /** The web config file the settings name, read and checked (certificates and key included). */
@@ -176,8 +185,12 @@ final class ScrapeAccess {
         String hash = users.get(credentials[0]);
         // An unknown user costs one run against the decoy, whose verdict is ignored: the same time
         // as a known user of the highest cost, and never a pass.
-        boolean ok = BCrypt.verifyer().verify(credentials[1].getBytes(StandardCharsets.UTF_8),
-                (hash == null ? decoyHash : hash).getBytes(StandardCharsets.UTF_8)).verified && hash != null;
+        boolean ok = BCrypt.verifyer()
+                        .verify(
+                                credentials[1].getBytes(StandardCharsets.UTF_8),
+                                (hash == null ? decoyHash : hash).getBytes(StandardCharsets.UTF_8))
+                        .verified
+                && hash != null;
         if (verdicts.size() >= CACHE_LIMIT) {
             verdicts.clear();
         }
@@ -197,12 +210,14 @@ final class ScrapeAccess {
 
     /** user and password of a Basic header (UTF-8), or null when it is not one. */
     private static String[] basicCredentials(String authorization) {
-        if (authorization == null || authorization.length() < 6
+        if (authorization == null
+                || authorization.length() < 6
                 || !authorization.substring(0, 6).toLowerCase(Locale.ROOT).equals("basic ")) {
             return null;
         }
         try {
-            byte[] decoded = Base64.getDecoder().decode(authorization.substring(6).strip());
+            byte[] decoded =
+                    Base64.getDecoder().decode(authorization.substring(6).strip());
             String text = new String(decoded, StandardCharsets.UTF_8);
             int colon = text.indexOf(':');
             return colon < 0 ? null : new String[] {text.substring(0, colon), text.substring(colon + 1)};
@@ -214,8 +229,8 @@ final class ScrapeAccess {
     /** The cache holds a digest of the header, never the credentials themselves. */
     private static String cacheKey(String authorization) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest(authorization.getBytes(StandardCharsets.ISO_8859_1));
+            byte[] digest =
+                    MessageDigest.getInstance("SHA-256").digest(authorization.getBytes(StandardCharsets.ISO_8859_1));
             return Base64.getEncoder().encodeToString(digest);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
@@ -224,6 +239,8 @@ final class ScrapeAccess {
 
     /** The challenge sent with 401, naming the scheme the endpoint expects. */
     String challenge() {
-        return settings.bearerAuth() ? "Bearer realm=\"lavametrics\"" : "Basic realm=\"lavametrics\", charset=\"UTF-8\"";
+        return settings.bearerAuth()
+                ? "Bearer realm=\"lavametrics\""
+                : "Basic realm=\"lavametrics\", charset=\"UTF-8\"";
     }
 }

@@ -1,11 +1,5 @@
 package dev.lavametrics.plugin.http;
 
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -13,6 +7,12 @@ import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * The endpoint's TLS as a web config's {@code tls_server_config} describes it, ready to make one
@@ -20,7 +20,11 @@ import java.util.List;
  */
 final class ServerTls {
     /** The toolkit's {@code client_auth_type} values the plugin supports (see {@link WebConfig}). */
-    enum ClientAuth { NO_CLIENT_CERT, VERIFY_CLIENT_CERT_IF_GIVEN, REQUIRE_AND_VERIFY_CLIENT_CERT }
+    enum ClientAuth {
+        NO_CLIENT_CERT,
+        VERIFY_CLIENT_CERT_IF_GIVEN,
+        REQUIRE_AND_VERIFY_CLIENT_CERT
+    }
 
     private final SSLContext context;
     private final String[] protocols;
@@ -38,15 +42,23 @@ final class ServerTls {
      * Reads the certificate chain, the key and the client CAs; every failure names the file and
      * the field. {@code protocols} are JDK names ({@code TLSv1.2}, {@code TLSv1.3}).
      */
-    static ServerTls load(String where, Path certFile, Path keyFile, Path clientCaFile, ClientAuth clientAuth,
-                          List<String> protocols, boolean preferServerCipherSuites) throws WebConfig.Invalid {
+    static ServerTls load(
+            String where,
+            Path certFile,
+            Path keyFile,
+            Path clientCaFile,
+            ClientAuth clientAuth,
+            List<String> protocols,
+            boolean preferServerCipherSuites)
+            throws WebConfig.Invalid {
         List<X509Certificate> chain = Pem.certificates(certFile, where + "tls_server_config.cert_file");
         PrivateKey key = Pem.privateKey(keyFile, where + "tls_server_config.key_file");
         if (!Pem.matches(key, chain.get(0))) {
-            throw new WebConfig.Invalid(where + "tls_server_config.key_file: does not belong to the first"
-                    + " certificate of cert_file");
+            throw new WebConfig.Invalid(
+                    where + "tls_server_config.key_file: does not belong to the first" + " certificate of cert_file");
         }
-        List<X509Certificate> clientCas = clientCaFile == null ? List.of()
+        List<X509Certificate> clientCas = clientCaFile == null
+                ? List.of()
                 : Pem.certificates(clientCaFile, where + "tls_server_config.client_ca_file");
         try {
             // A random password for a key store that never leaves memory.

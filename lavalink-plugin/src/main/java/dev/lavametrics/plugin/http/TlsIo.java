@@ -1,11 +1,11 @@
 package dev.lavametrics.plugin.http;
 
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLEngineResult;
-import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLEngineResult;
+import javax.net.ssl.SSLException;
 
 /**
  * One connection's TLS on the endpoint's non-blocking I/O thread: an {@link SSLEngine} between the
@@ -32,6 +32,7 @@ final class TlsIo {
     private ByteBuffer appIn;
     /** Bytes for the socket not written yet; in read mode. */
     private ByteBuffer netOut;
+
     private boolean closing;
 
     TlsIo(SSLEngine engine) {
@@ -119,10 +120,12 @@ final class TlsIo {
                         }
                         return read < 0 ? -1 : delivered;
                     }
-                    case BUFFER_OVERFLOW -> appIn = ByteBuffer.allocate(Math.max(appIn.capacity() * 2,
-                            engine.getSession().getApplicationBufferSize()));
+                    case BUFFER_OVERFLOW ->
+                        appIn = ByteBuffer.allocate(Math.max(
+                                appIn.capacity() * 2, engine.getSession().getApplicationBufferSize()));
                     case OK -> {
-                        if (result.bytesConsumed() == 0 && result.bytesProduced() == 0
+                        if (result.bytesConsumed() == 0
+                                && result.bytesProduced() == 0
                                 && engine.getHandshakeStatus() != SSLEngineResult.HandshakeStatus.NEED_TASK
                                 && engine.getHandshakeStatus() != SSLEngineResult.HandshakeStatus.NEED_WRAP) {
                             return read < 0 ? -1 : delivered;

@@ -1,10 +1,6 @@
 package dev.lavametrics.plugin.http;
 
 import dev.lavametrics.plugin.config.LogSafe;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,6 +10,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * The exporter-toolkit web configuration file ({@code endpoint.webConfigFile}), the format
@@ -33,11 +32,18 @@ final class WebConfig {
     private static final int MAX_BYTES = 64 * 1024;
     /** What the toolkit (Go's bcrypt) and htpasswd write: $2a$, $2b$ or $2y$, a two-digit cost, 53 characters. */
     private static final Pattern BCRYPT = Pattern.compile("\\$2[aby]\\$(0[4-9]|[12][0-9]|3[01])\\$[./A-Za-z0-9]{53}");
-    private static final List<String> TLS_FIELDS = List.of("cert_file", "key_file", "client_auth_type",
-            "client_ca_file", "min_version", "max_version", "prefer_server_cipher_suites");
+
+    private static final List<String> TLS_FIELDS = List.of(
+            "cert_file",
+            "key_file",
+            "client_auth_type",
+            "client_ca_file",
+            "min_version",
+            "max_version",
+            "prefer_server_cipher_suites");
     /** The toolkit's other TLS fields: known, so refused as unsupported rather than as unknown. */
-    private static final List<String> TLS_UNSUPPORTED = List.of("cert", "key", "client_ca", "client_allowed_sans",
-            "cipher_suites", "curve_preferences");
+    private static final List<String> TLS_UNSUPPORTED =
+            List.of("cert", "key", "client_ca", "client_allowed_sans", "cipher_suites", "curve_preferences");
     /** The toolkit's version names the JDK still enables, in order. */
     private static final Map<String, String> VERSIONS = Map.of("TLS12", "TLSv1.2", "TLS13", "TLSv1.3");
 
@@ -104,11 +110,13 @@ final class WebConfig {
                     }
                     tlsSection = section;
                 }
-                case "http_server_config", "rate_limit" -> throw new Invalid(name + ": "
-                        + LogSafe.text(field) + ": not supported by the plugin's endpoint (basic_auth_users and"
-                        + " tls_server_config are); scrape through lavametrics serve for it");
-                default -> throw new Invalid(name + ": " + LogSafe.text(field)
-                        + ": unknown field (allowed: basic_auth_users, tls_server_config)");
+                case "http_server_config", "rate_limit" ->
+                    throw new Invalid(name + ": "
+                            + LogSafe.text(field) + ": not supported by the plugin's endpoint (basic_auth_users and"
+                            + " tls_server_config are); scrape through lavametrics serve for it");
+                default ->
+                    throw new Invalid(name + ": " + LogSafe.text(field)
+                            + ": unknown field (allowed: basic_auth_users, tls_server_config)");
             }
         }
         List<Path> files = new ArrayList<>();
@@ -131,8 +139,8 @@ final class WebConfig {
                         + String.join(", ", TLS_FIELDS) + ")");
             }
             if (!TLS_FIELDS.contains(field)) {
-                throw new Invalid(p + LogSafe.text(field) + ": unknown field (allowed: "
-                        + String.join(", ", TLS_FIELDS) + ")");
+                throw new Invalid(
+                        p + LogSafe.text(field) + ": unknown field (allowed: " + String.join(", ", TLS_FIELDS) + ")");
             }
             Object value = entry.getValue();
             if (value == null) {
@@ -151,8 +159,10 @@ final class WebConfig {
         }
         // The toolkit's rule: TLS is on when a certificate, a key or client auth is named; the
         // version fields alone change nothing.
-        if (!values.containsKey("cert_file") && !values.containsKey("key_file")
-                && !values.containsKey("client_ca_file") && !values.containsKey("client_auth_type")) {
+        if (!values.containsKey("cert_file")
+                && !values.containsKey("key_file")
+                && !values.containsKey("client_ca_file")
+                && !values.containsKey("client_auth_type")) {
             return null;
         }
         if (!values.containsKey("cert_file")) {
@@ -165,12 +175,14 @@ final class WebConfig {
             case "NoClientCert" -> ServerTls.ClientAuth.NO_CLIENT_CERT;
             case "VerifyClientCertIfGiven" -> ServerTls.ClientAuth.VERIFY_CLIENT_CERT_IF_GIVEN;
             case "RequireAndVerifyClientCert" -> ServerTls.ClientAuth.REQUIRE_AND_VERIFY_CLIENT_CERT;
-            case "RequestClientCert", "RequireAnyClientCert", "RequireClientCert" -> throw new Invalid(p
-                    + "client_auth_type: " + LogSafe.text(values.get("client_auth_type"))
-                    + " is not supported (a certificate asked for is verified): use VerifyClientCertIfGiven or"
-                    + " RequireAndVerifyClientCert");
-            default -> throw new Invalid(p + "client_auth_type: " + LogSafe.text(values.get("client_auth_type"))
-                    + " is unknown (allowed: NoClientCert, VerifyClientCertIfGiven, RequireAndVerifyClientCert)");
+            case "RequestClientCert", "RequireAnyClientCert", "RequireClientCert" ->
+                throw new Invalid(p
+                        + "client_auth_type: " + LogSafe.text(values.get("client_auth_type"))
+                        + " is not supported (a certificate asked for is verified): use VerifyClientCertIfGiven or"
+                        + " RequireAndVerifyClientCert");
+            default ->
+                throw new Invalid(p + "client_auth_type: " + LogSafe.text(values.get("client_auth_type"))
+                        + " is unknown (allowed: NoClientCert, VerifyClientCertIfGiven, RequireAndVerifyClientCert)");
         };
         boolean hasCa = values.containsKey("client_ca_file");
         if (hasCa && clientAuth == ServerTls.ClientAuth.NO_CLIENT_CERT) {
@@ -183,8 +195,8 @@ final class WebConfig {
         String max = values.getOrDefault("max_version", "TLS13");
         for (String[] version : new String[][] {{"min_version", min}, {"max_version", max}}) {
             if (!VERSIONS.containsKey(version[1])) {
-                throw new Invalid(p + version[0] + ": " + LogSafe.text(version[1]) + " is not supported (allowed: TLS12,"
-                        + " TLS13; the JDK disables TLS 1.0 and 1.1)");
+                throw new Invalid(p + version[0] + ": " + LogSafe.text(version[1])
+                        + " is not supported (allowed: TLS12," + " TLS13; the JDK disables TLS 1.0 and 1.1)");
             }
         }
         if (min.compareTo(max) > 0) {
@@ -230,7 +242,8 @@ final class WebConfig {
             if (!(entry.getKey() instanceof String user) || user.isEmpty() || user.indexOf(':') >= 0) {
                 throw new Invalid(name + ": basic_auth_users: user names must be non-empty strings without ':'");
             }
-            if (!(entry.getValue() instanceof String hash) || !BCRYPT.matcher(hash).matches()) {
+            if (!(entry.getValue() instanceof String hash)
+                    || !BCRYPT.matcher(hash).matches()) {
                 throw new Invalid(name + ": basic_auth_users." + LogSafe.text(user)
                         + ": must be a bcrypt hash ($2a$, $2b$ or $2y$, cost 04..31), not a password");
             }

@@ -3,9 +3,6 @@ package dev.lavametrics.plugin.http;
 import dev.lavametrics.plugin.collect.CollectorHealth;
 import dev.lavametrics.plugin.config.EndpointSettings;
 import dev.lavametrics.plugin.config.LogSafe;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +13,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Who may scrape, kept current with the web config file (and the certificate, key and client CA
@@ -52,6 +51,7 @@ final class WebConfigWatch {
     private String failure;
     /** What the files looked like when last read: a stat each, and a digest of their bytes. */
     private List<Object> stamps;
+
     private byte[] digest;
     private List<Path> watched;
     private long lastAttempt;
@@ -135,7 +135,9 @@ final class WebConfigWatch {
             health.markWebConfigValid(true);
         }
         failure = null;
-        log.info("plugins.lavametrics.endpoint.webConfigFile: {} changed and was reloaded", LogSafe.text(file.toString()));
+        log.info(
+                "plugins.lavametrics.endpoint.webConfigFile: {} changed and was reloaded",
+                LogSafe.text(file.toString()));
     }
 
     private void fail(String why) {
@@ -161,7 +163,9 @@ final class WebConfigWatch {
         for (Path path : files) {
             try {
                 BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
-                stamps.add(List.of(attributes.size(), attributes.lastModifiedTime().toMillis(),
+                stamps.add(List.of(
+                        attributes.size(),
+                        attributes.lastModifiedTime().toMillis(),
                         Objects.toString(attributes.fileKey())));
             } catch (IOException | RuntimeException e) {
                 stamps.add(e.getClass().getName());
@@ -188,7 +192,8 @@ final class WebConfigWatch {
                 byte[] bytes;
                 try {
                     bytes = Files.isRegularFile(path) && Files.size(path) <= Pem.MAX_BYTES
-                            ? Files.readAllBytes(path) : new byte[0];
+                            ? Files.readAllBytes(path)
+                            : new byte[0];
                 } catch (IOException | RuntimeException e) {
                     bytes = new byte[0];
                 }

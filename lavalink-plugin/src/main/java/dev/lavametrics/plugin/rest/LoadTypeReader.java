@@ -3,11 +3,10 @@ package dev.lavametrics.plugin.rest;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import org.springframework.web.util.ContentCachingResponseWrapper;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import org.springframework.web.util.ContentCachingResponseWrapper;
 
 /**
  * The {@code loadType} of a {@code /v4/loadtracks} answer. A playlist answer can be megabytes,
@@ -20,15 +19,15 @@ import java.io.UncheckedIOException;
 final class LoadTypeReader {
     private static final JsonFactory JSON = new JsonFactory();
 
-    private LoadTypeReader() {
-    }
+    private LoadTypeReader() {}
 
     /**
      * The top-level {@code loadType} as text, or null when the body is not an object or has none
      * (a nested {@code loadType} is never taken for it). Throws on malformed JSON before it.
      */
     static String read(ContentCachingResponseWrapper response) {
-        try (InputStream in = response.getContentInputStream(); JsonParser parser = JSON.createParser(in)) {
+        try (InputStream in = response.getContentInputStream();
+                JsonParser parser = JSON.createParser(in)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }

@@ -9,11 +9,6 @@ import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import org.springframework.web.filter.OncePerRequestFilter;
-import org.springframework.web.util.ContentCachingRequestWrapper;
-import org.springframework.web.util.ContentCachingResponseWrapper;
-import org.springframework.web.util.WebUtils;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -23,6 +18,10 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.util.ContentCachingRequestWrapper;
+import org.springframework.web.util.ContentCachingResponseWrapper;
+import org.springframework.web.util.WebUtils;
 
 /**
  * Reads the two facts only request and response bodies carry: the {@code loadType} a
@@ -157,8 +156,9 @@ public final class RequestBodyMetricsFilter extends OncePerRequestFilter {
         }
     }
 
-    private void watchFilters(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
-                              PlayerKey player) throws ServletException, IOException {
+    private void watchFilters(
+            HttpServletRequest request, HttpServletResponse response, FilterChain chain, PlayerKey player)
+            throws ServletException, IOException {
         ContentCachingRequestWrapper cached;
         try {
             cached = WebUtils.getNativeRequest(request, ContentCachingRequestWrapper.class);

@@ -1,15 +1,14 @@
 package dev.lavametrics.plugin.rest;
 
 import dev.arbjerg.lavalink.api.RestInterceptor;
-import dev.lavametrics.plugin.collect.RestCollector;
 import dev.lavametrics.plugin.collect.CollectorHealth;
+import dev.lavametrics.plugin.collect.RestCollector;
 import dev.lavametrics.plugin.util.Survival;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import org.springframework.web.servlet.HandlerMapping;
-
 import java.util.function.LongSupplier;
+import org.springframework.web.servlet.HandlerMapping;
 
 /**
  * Times every REST call Lavalink handles. The route label is Spring's matched handler pattern,
@@ -51,8 +50,8 @@ public final class RestMetricsInterceptor implements RestInterceptor {
     }
 
     @Override
-    public void afterCompletion(HttpServletRequest request, HttpServletResponse response, Object handler,
-                                Exception ex) {
+    public void afterCompletion(
+            HttpServletRequest request, HttpServletResponse response, Object handler, Exception ex) {
         try {
             if (request.getDispatcherType() == DispatcherType.ERROR
                     || !(request.getAttribute(START_ATTRIBUTE) instanceof Long start)) {
@@ -65,7 +64,10 @@ public final class RestMetricsInterceptor implements RestInterceptor {
                 status = 500;
             }
             Object route = request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
-            rest.handled(route == null ? null : route.toString(), request.getMethod(), status,
+            rest.handled(
+                    route == null ? null : route.toString(),
+                    request.getMethod(),
+                    status,
                     (nanoClock.getAsLong() - start) / 1e9);
         } catch (Throwable e) {
             health.recordError(COLLECTOR, Survival.survive(e));

@@ -39,7 +39,7 @@ public final class LavametricsEventHandler extends PluginEventHandler {
     public void onWebSocketOpen(ISocketContext context, boolean resumed) {
         try {
             if (resumed) {
-                replays.forget(context.getSessionId());   // Lavalink has replayed the queue by now
+                replays.forget(context.getSessionId()); // Lavalink has replayed the queue by now
             }
             if (sessions) {
                 metrics.sessions.opened(resumed);

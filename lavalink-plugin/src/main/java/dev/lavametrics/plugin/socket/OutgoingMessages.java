@@ -7,7 +7,6 @@ import dev.arbjerg.lavalink.api.ISocketContext;
 import dev.lavametrics.plugin.catalog.Group;
 import dev.lavametrics.plugin.collect.MetricCollectors;
 import dev.lavametrics.plugin.collect.PlayerKey;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Locale;
@@ -90,7 +89,7 @@ final class OutgoingMessages {
                     metrics.voice.closed(message.code);
                 }
             }
-            default -> { }
+            default -> {}
         }
     }
 
@@ -155,7 +154,7 @@ final class OutgoingMessages {
         }
 
         private void track(JsonParser parser, JsonToken value) throws IOException {
-            source = null;   // the last track key wins, as in a map
+            source = null; // the last track key wins, as in a map
             if (value != JsonToken.START_OBJECT) {
                 parser.skipChildren();
                 return;
@@ -176,7 +175,7 @@ final class OutgoingMessages {
                     }
                 } else {
                     if (name.equals("info")) {
-                        source = null;   // likewise the last info key
+                        source = null; // likewise the last info key
                     }
                     parser.skipChildren();
                 }

@@ -1,7 +1,6 @@
 package dev.lavametrics.plugin.socket;
 
 import dev.arbjerg.lavalink.api.ISocketContext;
-
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,7 +23,9 @@ final class ReplayedMessages {
     boolean isReplay(ISocketContext context, String message) {
         String sessionId = context.getSessionId();
         if (context.getState() == ISocketContext.State.RESUMABLE) {
-            pausedMessages.computeIfAbsent(sessionId, id -> new ConcurrentLinkedQueue<>()).add(message);
+            pausedMessages
+                    .computeIfAbsent(sessionId, id -> new ConcurrentLinkedQueue<>())
+                    .add(message);
             return false;
         }
         Queue<String> queued = pausedMessages.get(sessionId);

@@ -138,11 +138,21 @@ public final class Json {
             }
             char escaped = next();
             switch (escaped) {
-                case 'n': out.append('\n'); break;
-                case 't': out.append('\t'); break;
-                case 'r': out.append('\r'); break;
-                case 'b': out.append('\b'); break;
-                case 'f': out.append('\f'); break;
+                case 'n':
+                    out.append('\n');
+                    break;
+                case 't':
+                    out.append('\t');
+                    break;
+                case 'r':
+                    out.append('\r');
+                    break;
+                case 'b':
+                    out.append('\b');
+                    break;
+                case 'f':
+                    out.append('\f');
+                    break;
                 case 'u':
                     if (pos + 4 > text.length()) {
                         throw error("bad unicode escape");
@@ -150,7 +160,8 @@ public final class Json {
                     out.append((char) Integer.parseInt(text.substring(pos, pos + 4), 16));
                     pos += 4;
                     break;
-                default: out.append(escaped);
+                default:
+                    out.append(escaped);
             }
         }
     }
@@ -279,7 +290,9 @@ public final class Json {
             out.append("[]");
         } else if (value == null) {
             out.append("null");
-        } else if (value instanceof Boolean || value instanceof Long || value instanceof Integer
+        } else if (value instanceof Boolean
+                || value instanceof Long
+                || value instanceof Integer
                 || value instanceof BigInteger) {
             out.append(value);
         } else if (value instanceof Number number) {
@@ -308,11 +321,21 @@ public final class Json {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             switch (c) {
-                case '"': out.append("\\\""); break;
-                case '\\': out.append("\\\\"); break;
-                case '\n': out.append("\\n"); break;
-                case '\r': out.append("\\r"); break;
-                case '\t': out.append("\\t"); break;
+                case '"':
+                    out.append("\\\"");
+                    break;
+                case '\\':
+                    out.append("\\\\");
+                    break;
+                case '\n':
+                    out.append("\\n");
+                    break;
+                case '\r':
+                    out.append("\\r");
+                    break;
+                case '\t':
+                    out.append("\\t");
+                    break;
                 default:
                     if (c < 0x20) {
                         out.append(String.format("\\u%04x", (int) c));

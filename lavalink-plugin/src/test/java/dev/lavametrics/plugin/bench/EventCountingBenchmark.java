@@ -4,6 +4,8 @@ import dev.lavametrics.plugin.socket.LavametricsEventHandler;
 import dev.lavametrics.plugin.support.FakeSession;
 import dev.lavametrics.plugin.support.Messages;
 import dev.lavametrics.plugin.support.TestMetrics;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
@@ -11,9 +13,6 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The event hook: what the plugin adds to each message Lavalink sends a client (it reads the

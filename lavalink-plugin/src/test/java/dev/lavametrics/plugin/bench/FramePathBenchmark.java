@@ -8,6 +8,9 @@ import dev.lavametrics.plugin.collect.MetricCollectors;
 import dev.lavametrics.plugin.config.ConfigValidator;
 import dev.lavametrics.plugin.support.FakeFrameBuffer;
 import dev.lavametrics.plugin.support.FakeSocketServer;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
@@ -15,10 +18,6 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-
-import java.nio.ByteBuffer;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The per-frame path: what a voice connection's pull of one 20 ms frame costs with the frames
@@ -44,8 +43,12 @@ public class FramePathBenchmark {
      */
     @State(Scope.Benchmark)
     public static class Node {
-        final MetricCollectors collectors = new MetricCollectors(ConfigValidator.validate(Map.of()).config(),
-                new CollectorHealth(), new LiveSessions(FakeSocketServer::new), System::nanoTime, "bench");
+        final MetricCollectors collectors = new MetricCollectors(
+                ConfigValidator.validate(Map.of()).config(),
+                new CollectorHealth(),
+                new LiveSessions(FakeSocketServer::new),
+                System::nanoTime,
+                "bench");
     }
 
     @Setup

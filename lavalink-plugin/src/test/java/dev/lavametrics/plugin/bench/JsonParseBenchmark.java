@@ -5,6 +5,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lavametrics.plugin.socket.MessageReading;
 import dev.lavametrics.plugin.util.Json;
+import java.io.IOException;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
@@ -12,11 +16,6 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-
-import java.io.IOException;
-import java.util.Map;
-import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 
 /**
  * JSON on the event path: the hand-written {@link Json#parse} (what OutgoingMessages does with
@@ -164,8 +163,12 @@ public class JsonParseBenchmark {
     }
 
     private static boolean same(Facts a, Facts b) {
-        return a.op.equals(b.op) && a.type.equals(b.type) && a.guildId.equals(b.guildId)
-                && Objects.equals(a.source, b.source) && a.reason.equals(b.reason)
-                && a.connected == b.connected && a.ping == b.ping;
+        return a.op.equals(b.op)
+                && a.type.equals(b.type)
+                && a.guildId.equals(b.guildId)
+                && Objects.equals(a.source, b.source)
+                && a.reason.equals(b.reason)
+                && a.connected == b.connected
+                && a.ping == b.ping;
     }
 }

@@ -1,17 +1,16 @@
 package dev.lavametrics.plugin.catalog;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class CatalogTest {
 
@@ -20,7 +19,9 @@ class CatalogTest {
         try (InputStream in = getClass().getClassLoader().getResourceAsStream("lavametrics/catalog.json")) {
             assertNotNull(in, "lavametrics/catalog.json missing from the jar resources");
             String committed = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            assertEquals(Catalog.toJson(), committed,
+            assertEquals(
+                    Catalog.toJson(),
+                    committed,
                     "src/main/resources/lavametrics/catalog.json is stale; regenerate it with: cd lavalink-plugin && "
                             + "mvn -q -B compile && java -cp target/classes dev.lavametrics.plugin.catalog.Catalog "
                             + "> src/main/resources/lavametrics/catalog.json");

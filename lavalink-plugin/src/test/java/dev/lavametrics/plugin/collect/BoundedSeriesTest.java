@@ -1,5 +1,9 @@
 package dev.lavametrics.plugin.collect;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.lavametrics.plugin.catalog.Catalog;
 import dev.lavametrics.plugin.socket.LavametricsEventHandler;
 import dev.lavametrics.plugin.support.FakePlayer;
@@ -7,17 +11,12 @@ import dev.lavametrics.plugin.support.FakeSession;
 import dev.lavametrics.plugin.support.Messages;
 import dev.lavametrics.plugin.support.TestMetrics;
 import io.prometheus.client.Collector.MetricFamilySamples;
-import org.junit.jupiter.api.Test;
-
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /** However many players and whatever they send, the series count stays within the catalog's bound. */
 class BoundedSeriesTest {
@@ -29,7 +28,8 @@ class BoundedSeriesTest {
         Random random = new Random(42);
         Set<String> ids = new HashSet<>();
         List<String> sources = List.of("youtube", "http", "local", "src-" + random.nextInt(), "spotify", "made-up");
-        List<String> filters = new java.util.ArrayList<>(List.of("volume", "timescale", "echo", "pluginFilters", "lowPass", "x" + random.nextInt()));
+        List<String> filters = new java.util.ArrayList<>(
+                List.of("volume", "timescale", "echo", "pluginFilters", "lowPass", "x" + random.nextInt()));
         for (int s = 0; s < 10; s++) {
             String sessionId = "session" + random.nextInt(1_000_000);
             ids.add(sessionId);
@@ -43,7 +43,8 @@ class BoundedSeriesTest {
                 String source = sources.get(random.nextInt(sources.size()));
                 handler.onWebSocketMessageOut(session, Messages.trackStart(guildId, source));
                 handler.onWebSocketMessageOut(session, Messages.trackEnd(guildId, source, "r" + random.nextInt(9)));
-                handler.onWebSocketMessageOut(session, Messages.trackException(guildId, source, "S" + random.nextInt(5)));
+                handler.onWebSocketMessageOut(
+                        session, Messages.trackException(guildId, source, "S" + random.nextInt(5)));
                 handler.onWebSocketMessageOut(session, Messages.voiceClosed(guildId, 4000 + random.nextInt(30)));
                 handler.onWebSocketMessageOut(session, Messages.playerUpdate(guildId, true, random.nextInt(300)));
                 Collections.shuffle(filters, random);

@@ -1,12 +1,12 @@
 package dev.lavametrics.plugin.collect;
 
-import dev.lavametrics.plugin.catalog.Catalog;
-import dev.lavametrics.plugin.support.LogCapture;
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lavametrics.plugin.catalog.Catalog;
+import dev.lavametrics.plugin.support.LogCapture;
+import org.junit.jupiter.api.Test;
 
 class CollectorHealthTest {
 

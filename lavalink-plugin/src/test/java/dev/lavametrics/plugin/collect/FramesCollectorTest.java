@@ -1,12 +1,11 @@
 package dev.lavametrics.plugin.collect;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongPredicate;
-
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class FramesCollectorTest {
 
@@ -29,8 +28,7 @@ class FramesCollectorTest {
     private static FrameSource source(LongPredicate idle) {
         return new FrameSource() {
             @Override
-            public void addCounts(long[] totals) {
-            }
+            public void addCounts(long[] totals) {}
 
             @Override
             public boolean finishIfIdle(long nowNanos) {

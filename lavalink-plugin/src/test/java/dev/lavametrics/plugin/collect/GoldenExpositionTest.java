@@ -1,21 +1,20 @@
 package dev.lavametrics.plugin.collect;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
 import dev.arbjerg.lavalink.api.ISocketContext;
 import dev.lavametrics.plugin.socket.LavametricsEventHandler;
 import dev.lavametrics.plugin.support.FakeSession;
 import dev.lavametrics.plugin.support.Messages;
 import dev.lavametrics.plugin.support.TestMetrics;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
+import org.junit.jupiter.api.Test;
 
 /**
  * The full exposition with every group on, after a fixed sequence of events, against
@@ -44,7 +43,8 @@ class GoldenExpositionTest {
         try (InputStream in = getClass().getClassLoader().getResourceAsStream("golden/exposition.txt")) {
             assertNotNull(in, "golden/exposition.txt missing; create it with -Dlavametrics.golden.update=true");
             String golden = Boolean.getBoolean("lavametrics.golden.update")
-                    ? masked : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                    ? masked
+                    : new String(in.readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(golden, masked, "exposition changed; if intended, regenerate (see class comment)");
         }
     }

@@ -1,14 +1,13 @@
 package dev.lavametrics.plugin.collect;
 
-import dev.lavametrics.plugin.catalog.Catalog;
-import dev.lavametrics.plugin.catalog.Group;
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.lavametrics.plugin.catalog.Catalog;
+import dev.lavametrics.plugin.catalog.Group;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 class GroupCollectorTest {
 

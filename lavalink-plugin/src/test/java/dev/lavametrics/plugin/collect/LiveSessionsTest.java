@@ -1,19 +1,18 @@
 package dev.lavametrics.plugin.collect;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import dev.arbjerg.lavalink.api.ISocketContext;
 import dev.arbjerg.lavalink.api.ISocketServer;
 import dev.lavametrics.plugin.support.FakeSession;
 import dev.lavametrics.plugin.support.FakeSocketServer;
-import org.junit.jupiter.api.Test;
-
 import java.util.ConcurrentModificationException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
 
 class LiveSessionsTest {
 
@@ -42,11 +41,12 @@ class LiveSessionsTest {
     void aSessionInBothMapsCountsOnceAndADestroyedOneNotAtAll() {
         FakeSocketServer server = new FakeSocketServer();
         server.open("open");
-        server.open("paused").state = ISocketContext.State.RESUMABLE;   // listed in both maps
-        server.open("closing").state = ISocketContext.State.DESTROYED;  // socket closed, not yet removed
+        server.open("paused").state = ISocketContext.State.RESUMABLE; // listed in both maps
+        server.open("closing").state = ISocketContext.State.DESTROYED; // socket closed, not yet removed
         LiveSessions sessions = new LiveSessions(() -> server);
 
-        assertEquals(List.of("open", "paused"),
+        assertEquals(
+                List.of("open", "paused"),
                 sessions.all().stream().map(ISocketContext::getSessionId).toList());
     }
 

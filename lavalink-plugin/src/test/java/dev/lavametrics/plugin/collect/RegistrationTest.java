@@ -1,19 +1,18 @@
 package dev.lavametrics.plugin.collect;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.lavametrics.plugin.catalog.Group;
 import dev.lavametrics.plugin.config.ConfigValidator;
 import dev.lavametrics.plugin.support.FakeSocketServer;
 import dev.lavametrics.plugin.support.TestMetrics;
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.Gauge;
-import org.junit.jupiter.api.Test;
-
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class RegistrationTest {
 
@@ -21,8 +20,12 @@ class RegistrationTest {
     void aTakenNameSkipsOnlyThatCollector() {
         CollectorRegistry registry = new CollectorRegistry(true);
         Gauge.build().name("lavametrics_sessions").help("someone else's").register(registry);
-        MetricCollectors collectors = new MetricCollectors(ConfigValidator.validate(Map.of()).config(),
-                new CollectorHealth(), new LiveSessions(FakeSocketServer::new), System::nanoTime, "test");
+        MetricCollectors collectors = new MetricCollectors(
+                ConfigValidator.validate(Map.of()).config(),
+                new CollectorHealth(),
+                new LiveSessions(FakeSocketServer::new),
+                System::nanoTime,
+                "test");
 
         collectors.register(registry);
 
@@ -36,9 +39,11 @@ class RegistrationTest {
     @Test
     void disabledGroupsAreNotRegistered() {
         TestMetrics metrics = new TestMetrics(Map.of("groups", Map.of("tracks", false)));
-        assertNull(metrics.registry.getSampleValue("lavametrics_track_stuck_total", new String[] {"source"},
-                new String[] {"http"}));
-        assertNull(metrics.registry.getSampleValue("lavametrics_rest_requests_total", new String[] {"route", "method", "status"},
+        assertNull(metrics.registry.getSampleValue(
+                "lavametrics_track_stuck_total", new String[] {"source"}, new String[] {"http"}));
+        assertNull(metrics.registry.getSampleValue(
+                "lavametrics_rest_requests_total",
+                new String[] {"route", "method", "status"},
                 new String[] {"/v4/info", "GET", "2xx"}));
         assertEquals(1, metrics.value("lavametrics_info", "version", "0.0.0-test"));
         String exposition = metrics.exposition();

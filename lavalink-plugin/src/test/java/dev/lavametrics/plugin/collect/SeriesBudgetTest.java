@@ -1,5 +1,8 @@
 package dev.lavametrics.plugin.collect;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.lavametrics.plugin.catalog.Catalog;
 import dev.lavametrics.plugin.catalog.Family;
 import dev.lavametrics.plugin.catalog.Group;
@@ -9,15 +12,11 @@ import dev.lavametrics.plugin.support.FakeSession;
 import dev.lavametrics.plugin.support.Messages;
 import dev.lavametrics.plugin.support.TestMetrics;
 import io.prometheus.client.Collector.MetricFamilySamples;
-import org.junit.jupiter.api.Test;
-
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * The series the catalog promises (docs/metrics.md's "Series per node") are the series the
@@ -32,7 +31,9 @@ class SeriesBudgetTest {
             int expected = family.group().defaultEnabled() ? family.initialSeries() : 0;
             assertEquals(expected, exported.getOrDefault(family.baseName(), 0), family.name());
         }
-        assertEquals(Catalog.initialSeries(), exported.values().stream().mapToInt(Integer::intValue).sum());
+        assertEquals(
+                Catalog.initialSeries(),
+                exported.values().stream().mapToInt(Integer::intValue).sum());
     }
 
     @Test
@@ -41,8 +42,8 @@ class SeriesBudgetTest {
         for (Family family : Catalog.familiesOf(Group.REST)) {
             assertEquals(0, exported.getOrDefault(family.baseName(), 0), family.name());
         }
-        assertEquals(Catalog.COLLECTOR_DURATION.initialSeries() + 1,
-                exported.get(Catalog.COLLECTOR_DURATION.baseName()));
+        assertEquals(
+                Catalog.COLLECTOR_DURATION.initialSeries() + 1, exported.get(Catalog.COLLECTOR_DURATION.baseName()));
     }
 
     /**
@@ -93,12 +94,15 @@ class SeriesBudgetTest {
                     handler.onWebSocketMessageOut(session, Messages.playerUpdate(guild, true, 20 + p + t));
                 }
                 if (p % 5 == 0) {
-                    handler.onWebSocketMessageOut(session, Messages.trackException(guild, source,
-                            p % 10 == 0 ? "COMMON" : "FAULT"));
+                    handler.onWebSocketMessageOut(
+                            session, Messages.trackException(guild, source, p % 10 == 0 ? "COMMON" : "FAULT"));
                     handler.onWebSocketMessageOut(session, Messages.trackStuck(guild, source));
                 }
                 if (p % 7 == 0) {
-                    handler.onWebSocketMessageOut(session, Messages.voiceClosed(guild, List.of(4014, 4006, 1006).get(p % 3)));
+                    handler.onWebSocketMessageOut(
+                            session,
+                            Messages.voiceClosed(
+                                    guild, List.of(4014, 4006, 1006).get(p % 3)));
                 }
                 metrics.collectors.filters.filtersSet(new PlayerKey(session.getSessionId(), guild), List.of("volume"));
                 for (String result : List.of("track", "playlist", "search", "empty", "error")) {
@@ -115,7 +119,9 @@ class SeriesBudgetTest {
                 metrics.collectors.rest.handled("/v4/stats", "GET", 401, 0.0005);
             }
         }
-        return seriesByFamily(metrics).values().stream().mapToInt(Integer::intValue).sum();
+        return seriesByFamily(metrics).values().stream()
+                .mapToInt(Integer::intValue)
+                .sum();
     }
 
     private static Map<String, Integer> seriesByFamily(TestMetrics metrics) {

@@ -1,8 +1,18 @@
 package dev.lavametrics.plugin.config;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.lavametrics.plugin.catalog.Catalog;
 import dev.lavametrics.plugin.catalog.Group;
 import dev.lavametrics.plugin.util.Json;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
@@ -10,17 +20,6 @@ import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
 import org.springframework.mock.env.MockEnvironment;
-
-import java.net.InetAddress;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ConfigValidatorTest {
 
@@ -81,8 +80,8 @@ class ConfigValidatorTest {
 
     @Test
     void stringFormsFromPropertySourcesAreAccepted() {
-        ConfigValidator.Result result = validate(
-                "{\"groups\": {\"rest\": \"true\"}, \"endpoint\": {\"enabled\": \"true\", \"port\": \"9100\","
+        ConfigValidator.Result result =
+                validate("{\"groups\": {\"rest\": \"true\"}, \"endpoint\": {\"enabled\": \"true\", \"port\": \"9100\","
                         + " \"allow\": \"10.0.0.0/8, fd00::/8\"}, \"buckets\": {\"voicePingSeconds\": \"0.1,0.2\"}}");
         assertTrue(result.valid(), result.problems().toString());
         assertTrue(result.config().enabled(Group.REST));
@@ -101,7 +100,9 @@ class ConfigValidatorTest {
 
         ConfigProblem problem = onlyProblem(validate("{\"buckets\": {\"frame-loss-ratio\": [0.5, 2]}}"));
         assertEquals("buckets.frameLossRatio", problem.key());
-        assertEquals("endpoint.fooBar", onlyProblem(validate("{\"endpoint\": {\"foo-bar\": 1}}")).key());
+        assertEquals(
+                "endpoint.fooBar",
+                onlyProblem(validate("{\"endpoint\": {\"foo-bar\": 1}}")).key());
     }
 
     @Test
@@ -112,7 +113,10 @@ class ConfigValidatorTest {
             assertEquals(Catalog.REST_DURATION.buckets(), result.config().buckets(Catalog.REST_DURATION));
         }
         assertTrue(validate("{\"buckets\": {\"frameLossRatio\": [0, 0.5, 1]}}").valid());
-        assertEquals("buckets.frameLossRatio", onlyProblem(validate("{\"buckets\": {\"frameLossRatio\": [0.5, 1.5]}}")).key());
+        assertEquals(
+                "buckets.frameLossRatio",
+                onlyProblem(validate("{\"buckets\": {\"frameLossRatio\": [0.5, 1.5]}}"))
+                        .key());
     }
 
     @Test
@@ -150,10 +154,14 @@ class ConfigValidatorTest {
 
     @Test
     void badPortAndPathDisableTheEndpoint() {
-        ConfigValidator.Result result = validate("{\"endpoint\": {\"enabled\": true, \"port\": \"http\", \"path\": \"metrics\"}}");
+        ConfigValidator.Result result =
+                validate("{\"endpoint\": {\"enabled\": true, \"port\": \"http\", \"path\": \"metrics\"}}");
         assertEquals(2, result.problems().size());
         assertFalse(result.config().endpoint().enabled());
-        assertTrue(validate("{\"endpoint\": {\"enabled\": true}}").config().endpoint().enabled());
+        assertTrue(validate("{\"endpoint\": {\"enabled\": true}}")
+                .config()
+                .endpoint()
+                .enabled());
     }
 
     @Test
@@ -185,58 +193,82 @@ class ConfigValidatorTest {
     @Test
     void edgeInputsOfIssue10AreDecided() {
         // allowlist notations one side of the project accepted and the other refused
-        assertEquals(List.of("endpoint.allow|::ffff:10.0.0.0/104|IPv4-mapped IPv6 address: write the IPv4 network instead|" + CIDR),
+        assertEquals(
+                List.of("endpoint.allow|::ffff:10.0.0.0/104|IPv4-mapped IPv6 address: write the IPv4 network instead|"
+                        + CIDR),
                 rows("{\"endpoint\": {\"allow\": [\"::ffff:10.0.0.0/104\"]}}"));
-        assertEquals(List.of("endpoint.allow|fe80::1%eth0/64|zone ids (%...) are not allowed in a network|" + CIDR),
+        assertEquals(
+                List.of("endpoint.allow|fe80::1%eth0/64|zone ids (%...) are not allowed in a network|" + CIDR),
                 rows("{\"endpoint\": {\"allow\": [\"fe80::1%eth0/64\"]}}"));
-        assertEquals(List.of("endpoint.allow|10.0.0.0/255.0.0.0|prefix length must be a number 0..32|" + CIDR),
+        assertEquals(
+                List.of("endpoint.allow|10.0.0.0/255.0.0.0|prefix length must be a number 0..32|" + CIDR),
                 rows("{\"endpoint\": {\"allow\": [\"10.0.0.0/255.0.0.0\"]}}"));
-        assertEquals(List.of("endpoint.allow||must list at least one network|" + CIDR),
+        assertEquals(
+                List.of("endpoint.allow||must list at least one network|" + CIDR),
                 rows("{\"endpoint\": {\"allow\": []}}"));
         // non-finite bounds, as Python's json writes YAML's .nan and .inf
         String positive = "up to 30 finite, strictly increasing numbers > 0";
-        assertEquals(List.of("buckets.voicePingSeconds|.nan|must be finite, strictly increasing numbers > 0; using the defaults|"
-                + positive), rows("{\"buckets\": {\"voicePingSeconds\": [NaN]}}"));
-        assertEquals(List.of("buckets.voicePingSeconds|1,.inf|must be finite, strictly increasing numbers > 0; using the defaults|"
-                + positive), rows("{\"buckets\": {\"voicePingSeconds\": [1, Infinity]}}"));
+        assertEquals(
+                List.of(
+                        "buckets.voicePingSeconds|.nan|must be finite, strictly increasing numbers > 0; using the defaults|"
+                                + positive),
+                rows("{\"buckets\": {\"voicePingSeconds\": [NaN]}}"));
+        assertEquals(
+                List.of(
+                        "buckets.voicePingSeconds|1,.inf|must be finite, strictly increasing numbers > 0; using the defaults|"
+                                + positive),
+                rows("{\"buckets\": {\"voicePingSeconds\": [1, Infinity]}}"));
         // 0 is a useful ratio bound: the tracks that lost nothing
         assertEquals(List.of(), rows("{\"buckets\": {\"frameLossRatio\": [0, 0.5]}}"));
         // a float port is refused (Spring's Integer conversion refuses it too) and shown as given
-        assertEquals(List.of("endpoint.port|9477.0|must be an integer 1..65535|1..65535"),
+        assertEquals(
+                List.of("endpoint.port|9477.0|must be an integer 1..65535|1..65535"),
                 rows("{\"endpoint\": {\"port\": 9477.0}}"));
         assertEquals(List.of(), rows("{\"endpoint\": {\"enabled\": \" true\"}}"));
-        assertEquals(List.of(), rows("{\"endpoint\": {\"auth\": {\"bearer_token\": \"t\"}}, \"groups\": {\"REST\": true}}"));
+        assertEquals(
+                List.of(), rows("{\"endpoint\": {\"auth\": {\"bearer_token\": \"t\"}}, \"groups\": {\"REST\": true}}"));
     }
 
     @Test
     void unknownKeysNeverShowTheirValue() {
-        assertEquals(List.of("endpoint.passwrd|****|unknown key|enabled, host, port, path, auth, webConfigFile, allow"),
+        assertEquals(
+                List.of("endpoint.passwrd|****|unknown key|enabled, host, port, path, auth, webConfigFile, allow"),
                 rows("{\"endpoint\": {\"passwrd\": \"hunter2\"}}"));
         // a node with a secret below it is masked too; one without is shown
-        assertEquals(List.of("endpoint.auth|****|must be a mapping|username, password, bearerToken, passwordFile, bearerTokenFile"),
+        assertEquals(
+                List.of(
+                        "endpoint.auth|****|must be a mapping|username, password, bearerToken, passwordFile, bearerTokenFile"),
                 rows("{\"endpoint\": {\"auth\": \"hunter2\"}}"));
-        assertEquals(List.of("groups|true|must be a mapping|sessions, players, tracks, loads, frames, voice, filters, rest"),
+        assertEquals(
+                List.of("groups|true|must be a mapping|sessions, players, tracks, loads, frames, voice, filters, rest"),
                 rows("{\"groups\": true}"));
-        assertEquals("{\"valid\": false, \"errors\": [{\"key\": \"\", \"value\": \"****\", \"message\": \"must be a mapping\","
-                + " \"allowed\": \"groups, buckets, endpoint\"}]}", ConfigValidator.validateJson("\"hunter2\""));
+        assertEquals(
+                "{\"valid\": false, \"errors\": [{\"key\": \"\", \"value\": \"****\", \"message\": \"must be a mapping\","
+                        + " \"allowed\": \"groups, buckets, endpoint\"}]}",
+                ConfigValidator.validateJson("\"hunter2\""));
     }
 
     @Test
     void endpointPortMustNotBeLavalinksOwn() {
         Map<?, ?> explicit = (Map<?, ?>) Json.parse("{\"endpoint\": {\"enabled\": true, \"port\": 2333}}");
         ConfigValidator.Result clash = ConfigValidator.validate(explicit, ConfigValidator.LAVALINK_DEFAULT_PORT);
-        assertEquals(List.of("endpoint.port|2333|must differ from server.port (2333), Lavalink's own port|1..65535 except 2333"),
+        assertEquals(
+                List.of(
+                        "endpoint.port|2333|must differ from server.port (2333), Lavalink's own port|1..65535 except 2333"),
                 rows(clash));
         assertFalse(clash.config().endpoint().enabled());
         assertTrue(ConfigValidator.validate(explicit, 8080).valid());
         assertTrue(ConfigValidator.validate(explicit).valid(), "without a server port there is nothing to compare");
         // the default port clashes only once the endpoint is on
         Map<?, ?> on = (Map<?, ?>) Json.parse("{\"endpoint\": {\"enabled\": \"yes\"}}");
-        assertEquals(List.of("endpoint.port|null|must differ from server.port (9477), Lavalink's own port|1..65535 except 9477"),
+        assertEquals(
+                List.of(
+                        "endpoint.port|null|must differ from server.port (9477), Lavalink's own port|1..65535 except 9477"),
                 rows(ConfigValidator.validate(on, 9477)));
         assertTrue(ConfigValidator.validate(Map.of(), 9477).valid());
-        assertEquals("{\"valid\": false, \"errors\": [{\"key\": \"endpoint.port\", \"value\": \"2333\", \"message\":"
-                + " \"must differ from server.port (2333), Lavalink's own port\", \"allowed\": \"1..65535 except 2333\"}]}",
+        assertEquals(
+                "{\"valid\": false, \"errors\": [{\"key\": \"endpoint.port\", \"value\": \"2333\", \"message\":"
+                        + " \"must differ from server.port (2333), Lavalink's own port\", \"allowed\": \"1..65535 except 2333\"}]}",
                 ConfigValidator.validateJson("{\"endpoint\": {\"port\": 2333}}", 2333));
     }
 
@@ -251,12 +283,14 @@ class ConfigValidatorTest {
         assertEquals("must have at most 30 bounds (has 5000); using the defaults", problem.message());
         assertEquals(Catalog.REST_DURATION.buckets(), result.config().buckets(Catalog.REST_DURATION));
         String thirty = many.substring(0, many.indexOf(", 31")) + "]";
-        assertTrue(validate("{\"buckets\": {\"restDurationSeconds\": " + thirty + "}}").valid());
+        assertTrue(validate("{\"buckets\": {\"restDurationSeconds\": " + thirty + "}}")
+                .valid());
     }
 
     @Test
     void twoSpellingsOfOneKeyAreAProblem() {
-        assertEquals(List.of("endpoint.auth.bearerToken|****|given twice (as bearerToken and bearer-token): keep one|null"),
+        assertEquals(
+                List.of("endpoint.auth.bearerToken|****|given twice (as bearerToken and bearer-token): keep one|null"),
                 rows("{\"endpoint\": {\"auth\": {\"bearerToken\": \"a\", \"bearer-token\": \"b\"}}}"));
         ConfigValidator.Result result = validate("{\"groups\": {\"rest\": true, \"REST\": false}}");
         assertEquals(List.of("groups.rest|false|given twice (as rest and REST): keep one|null"), rows(result));
@@ -265,30 +299,37 @@ class ConfigValidatorTest {
 
     @Test
     void stringFormsFollowSpringsBooleanWordsAndTrim() {
-        ConfigValidator.Result result = validate("{\"groups\": {\"rest\": \" ON \", \"tracks\": \"no\", \"loads\": \"0\"},"
-                + " \"endpoint\": {\"port\": \" 9100\\t\"}}");
+        ConfigValidator.Result result =
+                validate("{\"groups\": {\"rest\": \" ON \", \"tracks\": \"no\", \"loads\": \"0\"},"
+                        + " \"endpoint\": {\"port\": \" 9100\\t\"}}");
         assertTrue(result.valid(), result.problems().toString());
         assertTrue(result.config().enabled(Group.REST));
         assertFalse(result.config().enabled(Group.TRACKS));
         assertFalse(result.config().enabled(Group.LOADS));
         assertEquals(9100, result.config().endpoint().port());
         assertEquals(List.of("groups.rest|1|must be a boolean|true, false"), rows("{\"groups\": {\"rest\": 1}}"));
-        assertEquals(List.of("endpoint.host|  |must not be blank|an address or host name",
+        assertEquals(
+                List.of(
+                        "endpoint.host|  |must not be blank|an address or host name",
                         "endpoint.port|+80|must be an integer 1..65535|1..65535",
                         "endpoint.auth.password|****|must not be blank|a non-blank string"),
-                rows("{\"endpoint\": {\"auth\": {\"username\": \"u\", \"password\": \" \"}, \"port\": \"+80\", \"host\": \"  \"}}"));
+                rows(
+                        "{\"endpoint\": {\"auth\": {\"username\": \"u\", \"password\": \" \"}, \"port\": \"+80\", \"host\": \"  \"}}"));
     }
 
     @Test
     void problemsComeInCatalogOrderAfterShapeProblems() {
-        assertEquals(List.of("colour|****|unknown key|groups, buckets, endpoint",
+        assertEquals(
+                List.of(
+                        "colour|****|unknown key|groups, buckets, endpoint",
                         "groups.rest|maybe|must be a boolean|true, false",
                         "buckets.loadDurationSeconds|a|must be a list of numbers; using the defaults|up to 30 finite, strictly increasing numbers > 0",
                         "buckets.frameLossRatio|2|must be strictly increasing numbers within 0..1; using the defaults|up to 30 strictly increasing numbers within 0..1",
                         "endpoint.port|0|must be an integer 1..65535|1..65535",
                         "endpoint.auth.password|null|basic auth needs both username and password|null"),
-                rows("{\"endpoint\": {\"auth\": {\"username\": \"u\"}, \"port\": 0}, \"buckets\": {\"frameLossRatio\": [2],"
-                        + " \"loadDurationSeconds\": \"a\"}, \"groups\": {\"rest\": \"maybe\"}, \"colour\": \"blue\"}"));
+                rows(
+                        "{\"endpoint\": {\"auth\": {\"username\": \"u\"}, \"port\": 0}, \"buckets\": {\"frameLossRatio\": [2],"
+                                + " \"loadDurationSeconds\": \"a\"}, \"groups\": {\"rest\": \"maybe\"}, \"colour\": \"blue\"}"));
     }
 
     /**
@@ -299,17 +340,30 @@ class ConfigValidatorTest {
     @Test
     void acceptsTheKeySpellingsSpringDelivers() {
         StandardEnvironment environment = new StandardEnvironment();
-        environment.getPropertySources().addFirst(new MapPropertySource("yaml", Map.of(
-                "plugins.lavametrics.endpoint.auth.bearer_token", "t0ken",
-                "plugins.lavametrics.groups.REST", true,
-                "plugins.lavametrics.groups.Tracks", "false",
-                "plugins.lavametrics.buckets.load-duration-seconds", "0.5,5")));
-        environment.getPropertySources().addFirst(new SystemEnvironmentPropertySource(
-                StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
-                Map.of("PLUGINS_LAVAMETRICS_ENDPOINT_ENABLED", "TRUE", "PLUGINS_LAVAMETRICS_ENDPOINT_PORT", "9100")));
+        environment
+                .getPropertySources()
+                .addFirst(new MapPropertySource(
+                        "yaml",
+                        Map.of(
+                                "plugins.lavametrics.endpoint.auth.bearer_token", "t0ken",
+                                "plugins.lavametrics.groups.REST", true,
+                                "plugins.lavametrics.groups.Tracks", "false",
+                                "plugins.lavametrics.buckets.load-duration-seconds", "0.5,5")));
+        environment
+                .getPropertySources()
+                .addFirst(new SystemEnvironmentPropertySource(
+                        StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                        Map.of(
+                                "PLUGINS_LAVAMETRICS_ENDPOINT_ENABLED",
+                                "TRUE",
+                                "PLUGINS_LAVAMETRICS_ENDPOINT_PORT",
+                                "9100")));
         Map<String, Object> raw = Binder.get(environment)
-                .bind("plugins.lavametrics", Bindable.mapOf(String.class, Object.class)).get();
-        assertEquals(Map.of("bearer_token", "t0ken"), ((Map<?, ?>) ((Map<?, ?>) raw.get("endpoint")).get("auth")),
+                .bind("plugins.lavametrics", Bindable.mapOf(String.class, Object.class))
+                .get();
+        assertEquals(
+                Map.of("bearer_token", "t0ken"),
+                ((Map<?, ?>) ((Map<?, ?>) raw.get("endpoint")).get("auth")),
                 "Spring keeps the underscore spelling: " + raw);
         ConfigValidator.Result result = ConfigValidator.validate(raw);
         assertTrue(result.valid(), result.problems() + " for " + raw);
@@ -339,12 +393,19 @@ class ConfigValidatorTest {
         refused.put("::/129", "prefix length must be a number 0..128");
         refused.put("::ffff:0:0/96", "IPv4-mapped IPv6 address: write the IPv4 network instead");
         refused.forEach((text, message) -> {
-            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                    () -> Cidr.parse(text), text);
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    IllegalArgumentException.class, () -> Cidr.parse(text), text);
             assertEquals(message, e.getMessage(), text);
         });
-        for (String ok : List.of("0.0.0.0/0", "::/0", "1:2:3:4:5:6:7::", "::1.2.3.4", "64:ff9b::192.0.2.1/96",
-                "1:2:3:4:5:6:7:8", " 10.1.2.3/8 ", "10.0.0.1/08")) {
+        for (String ok : List.of(
+                "0.0.0.0/0",
+                "::/0",
+                "1:2:3:4:5:6:7::",
+                "::1.2.3.4",
+                "64:ff9b::192.0.2.1/96",
+                "1:2:3:4:5:6:7:8",
+                " 10.1.2.3/8 ",
+                "10.0.0.1/08")) {
             Cidr.parse(ok);
         }
     }

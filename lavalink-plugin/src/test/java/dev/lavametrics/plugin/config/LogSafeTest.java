@@ -1,9 +1,9 @@
 package dev.lavametrics.plugin.config;
 
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
 
 class LogSafeTest {
 
@@ -38,7 +38,8 @@ class LogSafeTest {
     void longValuesAreCut() {
         String shown = LogSafe.configValue("endpoint.host", "h".repeat(1000));
         assertEquals("h".repeat(LogSafe.VALUE_LIMIT) + "...", shown);
-        assertEquals("h".repeat(LogSafe.VALUE_LIMIT), LogSafe.configValue("endpoint.host", "h".repeat(LogSafe.VALUE_LIMIT)));
+        assertEquals(
+                "h".repeat(LogSafe.VALUE_LIMIT), LogSafe.configValue("endpoint.host", "h".repeat(LogSafe.VALUE_LIMIT)));
         assertEquals(LogSafe.TEXT_LIMIT + 3, LogSafe.text("t".repeat(5000)).length());
     }
 

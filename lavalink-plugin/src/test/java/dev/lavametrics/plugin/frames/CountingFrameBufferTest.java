@@ -1,5 +1,10 @@
 package dev.lavametrics.plugin.frames;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.sedmelluq.discord.lavaplayer.format.StandardAudioDataFormats;
 import com.sedmelluq.discord.lavaplayer.player.AudioConfiguration;
 import com.sedmelluq.discord.lavaplayer.track.playback.AudioFrameBuffer;
@@ -7,16 +12,10 @@ import com.sedmelluq.discord.lavaplayer.track.playback.ImmutableAudioFrame;
 import com.sedmelluq.discord.lavaplayer.track.playback.MutableAudioFrame;
 import dev.lavametrics.plugin.support.FakeFrameBuffer;
 import dev.lavametrics.plugin.support.TestMetrics;
-import org.junit.jupiter.api.Test;
-
 import java.lang.ref.WeakReference;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicBoolean;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class CountingFrameBufferTest {
     private static final long FRAME = 20_000_000L;
@@ -38,7 +37,8 @@ class CountingFrameBufferTest {
 
     private static void fill(AudioFrameBuffer buffer, int frames) throws InterruptedException {
         for (int i = 0; i < frames; i++) {
-            buffer.consume(new ImmutableAudioFrame(i * 20L, new byte[] {1, 2, 3}, 100, StandardAudioDataFormats.DISCORD_OPUS));
+            buffer.consume(
+                    new ImmutableAudioFrame(i * 20L, new byte[] {1, 2, 3}, 100, StandardAudioDataFormats.DISCORD_OPUS));
         }
     }
 
@@ -52,11 +52,11 @@ class CountingFrameBufferTest {
         buffer.provide(target);
         metrics.nanos.addAndGet(FRAME);
         buffer.provide();
-        metrics.nanos.addAndGet(5 * FRAME);   // four pulls missed
+        metrics.nanos.addAndGet(5 * FRAME); // four pulls missed
         buffer.provide();
         metrics.nanos.addAndGet(FRAME);
-        buffer.provide();                      // empty: nulled
-        metrics.nanos.addAndGet(10 * FRAME * 10);  // 2 s: a pause, not a deficit
+        buffer.provide(); // empty: nulled
+        metrics.nanos.addAndGet(10 * FRAME * 10); // 2 s: a pause, not a deficit
         buffer.provide();
 
         assertEquals(3, metrics.value("lavametrics_frames_sent_total"));
@@ -77,16 +77,16 @@ class CountingFrameBufferTest {
         fill(second, 1);
         first.provide();
         first.provide();
-        first.provide();   // nulled
+        first.provide(); // nulled
         second.provide();
-        assertEquals(3, metrics.value("lavametrics_frames_sent_total"));   // both live: read from the tallies
+        assertEquals(3, metrics.value("lavametrics_frames_sent_total")); // both live: read from the tallies
         assertEquals(1, metrics.value("lavametrics_frames_nulled_total"));
 
         first.setTerminateOnEmpty();
-        first.provide();   // the terminator: first's counts move into the collector
+        first.provide(); // the terminator: first's counts move into the collector
         assertEquals(3, metrics.value("lavametrics_frames_sent_total"));
         assertEquals(1, metrics.value("lavametrics_frames_nulled_total"));
-        second.provide();  // nulled, on the track still live
+        second.provide(); // nulled, on the track still live
         assertEquals(2, metrics.value("lavametrics_frames_nulled_total"));
     }
 
@@ -112,7 +112,7 @@ class CountingFrameBufferTest {
                             }
                         }
                         buffer.setTerminateOnEmpty();
-                        buffer.provide(target);   // the terminator: the track leaves
+                        buffer.provide(target); // the terminator: the track leaves
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -153,7 +153,7 @@ class CountingFrameBufferTest {
         AudioFrameBuffer buffer = buffer(stopped);
         fill(buffer, 1);
         buffer.provide();
-        buffer(stopped);   // never pulled: dropped without an observation
+        buffer(stopped); // never pulled: dropped without an observation
         stopped.set(true); // lavaplayer's executor.stop(): stopped, replaced or cleaned up
         metrics.nanos.addAndGet(61_000_000_000L);
         metrics.exposition();
@@ -166,13 +166,13 @@ class CountingFrameBufferTest {
         AudioFrameBuffer buffer = buffer(new AtomicBoolean(false));
         fill(buffer, 2);
         buffer.provide();
-        metrics.nanos.addAndGet(120_000_000_000L);   // paused for two minutes, track still alive
+        metrics.nanos.addAndGet(120_000_000_000L); // paused for two minutes, track still alive
         metrics.exposition();
         assertEquals(0, metrics.value("lavametrics_player_frame_loss_ratio_count"));
 
-        buffer.provide();                            // resumed: the rest of the track still counts
+        buffer.provide(); // resumed: the rest of the track still counts
         metrics.nanos.addAndGet(FRAME);
-        buffer.provide();                            // nulled
+        buffer.provide(); // nulled
         buffer.setTerminateOnEmpty();
         buffer.provide();
         assertEquals(1, metrics.value("lavametrics_player_frame_loss_ratio_count"));

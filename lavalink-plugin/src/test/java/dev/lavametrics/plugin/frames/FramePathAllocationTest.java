@@ -1,18 +1,17 @@
 package dev.lavametrics.plugin.frames;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
 import com.sedmelluq.discord.lavaplayer.track.playback.AudioFrameBuffer;
 import com.sedmelluq.discord.lavaplayer.track.playback.MutableAudioFrame;
 import dev.lavametrics.plugin.support.FakeFrameBuffer;
 import dev.lavametrics.plugin.support.TestMetrics;
-import org.junit.jupiter.api.Test;
-
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import org.junit.jupiter.api.Test;
 
 /**
  * The per-frame path (counting wrapper, {@link FrameTally#pulled}, the frames collector's adders)
@@ -53,14 +52,17 @@ class FramePathAllocationTest {
         long provided = pull(playing, starved, target);
         long allocated = threads.getCurrentThreadAllocatedBytes() - before;
 
-        assertTrue(allocated < MAX_BYTES, "the per-frame path allocated " + allocated + " bytes over "
-                + ITERATIONS * CALLS_PER_ITERATION + " calls (bound " + MAX_BYTES + ")");
+        assertTrue(
+                allocated < MAX_BYTES,
+                "the per-frame path allocated " + allocated + " bytes over " + ITERATIONS * CALLS_PER_ITERATION
+                        + " calls (bound " + MAX_BYTES + ")");
         // The measured loop really went through the counting path, all of it.
         assertEquals(2L * ITERATIONS, provided);
         long totalPerBuffer = 2L * ITERATIONS * (WARMUP_ROUNDS + 1);
         assertEquals(totalPerBuffer, metrics.value("lavametrics_frames_sent_total"));
         assertEquals(totalPerBuffer, metrics.value("lavametrics_frames_nulled_total"));
-        assertTrue(metrics.value("lavametrics_frames_deficit_total") > deficitBefore,
+        assertTrue(
+                metrics.value("lavametrics_frames_deficit_total") > deficitBefore,
                 "the measured loop should also take the deficit branch");
     }
 
@@ -73,19 +75,19 @@ class FramePathAllocationTest {
     private long pull(AudioFrameBuffer playing, AudioFrameBuffer starved, MutableAudioFrame target) {
         long provided = 0;
         for (int i = 0; i < ITERATIONS; i++) {
-            if (playing.provide(target)) {      // sent
+            if (playing.provide(target)) { // sent
                 provided++;
             }
             metrics.nanos.addAndGet(FRAME);
-            if (starved.provide(target)) {      // nulled
+            if (starved.provide(target)) { // nulled
                 provided++;
             }
             metrics.nanos.addAndGet(FRAME);
-            if (playing.provide() != null) {    // sent
+            if (playing.provide() != null) { // sent
                 provided++;
             }
             metrics.nanos.addAndGet(FRAME);
-            if (starved.provide() != null) {    // nulled
+            if (starved.provide() != null) { // nulled
                 provided++;
             }
             metrics.nanos.addAndGet(FRAME);

@@ -1,14 +1,15 @@
 package dev.lavametrics.plugin.http;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.lavametrics.plugin.collect.CollectorHealth;
 import dev.lavametrics.plugin.config.Cidr;
 import dev.lavametrics.plugin.config.EndpointSettings;
 import io.prometheus.client.Collector;
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.Counter;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -26,10 +27,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 class MetricsEndpointTest {
     private static final List<Cidr> LOCAL = List.of(Cidr.parse("127.0.0.1/32"), Cidr.parse("::1/128"));
@@ -51,14 +50,17 @@ class MetricsEndpointTest {
     }
 
     private void start(String username, String password, String bearer, List<Cidr> allow) {
-        endpoint = new MetricsEndpoint(new EndpointSettings(true, "127.0.0.1", 0, "/metrics", username, password,
-                bearer, allow), registry, health);
+        endpoint = new MetricsEndpoint(
+                new EndpointSettings(true, "127.0.0.1", 0, "/metrics", username, password, bearer, allow),
+                registry,
+                health);
         endpoint.start();
         assertTrue(endpoint.port() > 0);
     }
 
     private HttpResponse<String> get(String authorization, String accept) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + endpoint.port() + "/metrics"))
+        HttpRequest.Builder request = HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + endpoint.port() + "/metrics"))
                 .timeout(Duration.ofSeconds(10));
         if (authorization != null) {
             request.header("Authorization", authorization);
@@ -117,8 +119,10 @@ class MetricsEndpointTest {
     @Test
     void portInUseNeverThrowsAndMarksConfigInvalid() throws IOException {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            endpoint = new MetricsEndpoint(new EndpointSettings(true, "127.0.0.1", taken.getLocalPort(), "/metrics",
-                    null, null, null, LOCAL), registry, health);
+            endpoint = new MetricsEndpoint(
+                    new EndpointSettings(true, "127.0.0.1", taken.getLocalPort(), "/metrics", null, null, null, LOCAL),
+                    registry,
+                    health);
             endpoint.start();
             assertEquals(-1, endpoint.port());
             assertFalse(health.configValid());
@@ -127,8 +131,8 @@ class MetricsEndpointTest {
 
     @Test
     void disabledEndpointDoesNothing() {
-        endpoint = new MetricsEndpoint(new EndpointSettings(false, "127.0.0.1", 0, "/metrics", null, null, null,
-                LOCAL), registry, health);
+        endpoint = new MetricsEndpoint(
+                new EndpointSettings(false, "127.0.0.1", 0, "/metrics", null, null, null, LOCAL), registry, health);
         endpoint.start();
         assertEquals(-1, endpoint.port());
         assertTrue(health.configValid());
@@ -141,8 +145,8 @@ class MetricsEndpointTest {
             port = probe.getLocalPort();
         }
         // A path without a leading slash: HttpServer binds, then createContext throws.
-        endpoint = new MetricsEndpoint(new EndpointSettings(true, "127.0.0.1", port, "metrics", null, null, null,
-                LOCAL), registry, health);
+        endpoint = new MetricsEndpoint(
+                new EndpointSettings(true, "127.0.0.1", port, "metrics", null, null, null, LOCAL), registry, health);
         endpoint.start();
         assertEquals(-1, endpoint.port());
         assertFalse(health.configValid());
@@ -234,7 +238,8 @@ class MetricsEndpointTest {
             out.write("GET /metrics HTTP/1.1\r\nX-Drip: ".getBytes(StandardCharsets.ISO_8859_1));
             boolean cutOff = false;
             // One header byte every 100 ms: each read is quick, only a deadline on the whole head ends it.
-            while (!cutOff && System.nanoTime() - started < Duration.ofSeconds(20).toNanos()) {
+            while (!cutOff
+                    && System.nanoTime() - started < Duration.ofSeconds(20).toNanos()) {
                 try {
                     out.write('a');
                     out.flush();
@@ -248,7 +253,8 @@ class MetricsEndpointTest {
             }
             double seconds = (System.nanoTime() - started) / 1e9;
             assertTrue(cutOff, "still connected after " + seconds + " s");
-            assertTrue(seconds < MetricsEndpoint.Limits.DEFAULT.requestDeadline().toSeconds() + 5.0, seconds + " s");
+            assertTrue(
+                    seconds < MetricsEndpoint.Limits.DEFAULT.requestDeadline().toSeconds() + 5.0, seconds + " s");
         }
     }
 
@@ -263,8 +269,10 @@ class MetricsEndpointTest {
     @Test
     void aRequestBodyIsRefused() throws Exception {
         start(null, null, null, LOCAL);
-        String response = raw("127.0.0.1",
-                "GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", Duration.ofSeconds(10));
+        String response = raw(
+                "127.0.0.1",
+                "GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
+                Duration.ofSeconds(10));
         assertTrue(response.startsWith("HTTP/1.1 413 "), response);
     }
 
@@ -297,22 +305,31 @@ class MetricsEndpointTest {
     @Test
     void otherPathsAre404AndHeadHasNoBody() throws Exception {
         start(null, null, null, LOCAL);
-        assertTrue(raw("127.0.0.1", "GET /metricsx HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-                Duration.ofSeconds(10)).startsWith("HTTP/1.1 404 "));
-        String head = raw("127.0.0.1", "HEAD /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-                Duration.ofSeconds(10));
+        assertTrue(raw(
+                        "127.0.0.1",
+                        "GET /metricsx HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                        Duration.ofSeconds(10))
+                .startsWith("HTTP/1.1 404 "));
+        String head = raw(
+                "127.0.0.1", "HEAD /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", Duration.ofSeconds(10));
         assertTrue(head.startsWith("HTTP/1.1 200 "), head);
         assertTrue(head.endsWith("\r\n\r\n"), head);
-        assertTrue(raw("127.0.0.1", "GET /metrics?x=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-                Duration.ofSeconds(10)).startsWith("HTTP/1.1 200 "));
+        assertTrue(raw(
+                        "127.0.0.1",
+                        "GET /metrics?x=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                        Duration.ofSeconds(10))
+                .startsWith("HTTP/1.1 200 "));
     }
 
-    private static final MetricsEndpoint.Limits TIGHT = new MetricsEndpoint.Limits(1, 1, 8, 8, 4096, 16,
-            Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofMillis(200));
+    private static final MetricsEndpoint.Limits TIGHT = new MetricsEndpoint.Limits(
+            1, 1, 8, 8, 4096, 16, Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofMillis(200));
 
     private void startWith(MetricsEndpoint.Limits limits) {
-        endpoint = new MetricsEndpoint(new EndpointSettings(true, "127.0.0.1", 0, "/metrics", null, null, null,
-                LOCAL), registry, health, limits);
+        endpoint = new MetricsEndpoint(
+                new EndpointSettings(true, "127.0.0.1", 0, "/metrics", null, null, null, LOCAL),
+                registry,
+                health,
+                limits);
         endpoint.start();
         assertTrue(endpoint.port() > 0);
     }
@@ -362,7 +379,8 @@ class MetricsEndpointTest {
             long started = System.nanoTime();
             String refused = "";
             // the second scrape may still be on its way in: retry until it is in hand and we get the 503
-            while (!refused.startsWith("HTTP/1.1 503 ") && System.nanoTime() - started < Duration.ofSeconds(10).toNanos()) {
+            while (!refused.startsWith("HTTP/1.1 503 ")
+                    && System.nanoTime() - started < Duration.ofSeconds(10).toNanos()) {
                 refused = raw("127.0.0.1", SCRAPE, Duration.ofSeconds(10));
             }
             assertTrue(refused.startsWith("HTTP/1.1 503 "), refused);
@@ -450,34 +468,36 @@ class MetricsEndpointTest {
         java.util.concurrent.atomic.AtomicInteger reconnects = new java.util.concurrent.atomic.AtomicInteger();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < attackers; i++) {
-            Thread thread = new Thread(() -> {
-                boolean first = true;
-                byte[] sink = new byte[1024];
-                while (attacking.get()) {
-                    try (Socket socket = connect("127.0.0.1")) {
-                        socket.getOutputStream().write(UNFINISHED.getBytes(StandardCharsets.ISO_8859_1));
-                        socket.getOutputStream().flush();
-                        if (first) {
-                            connected.countDown();
-                            first = false;
-                        } else {
-                            reconnects.incrementAndGet();
-                        }
-                        socket.setSoTimeout(200);
-                        while (attacking.get()) { // hold the connection until the server drops it
-                            try {
-                                if (socket.getInputStream().read(sink) < 0) {
-                                    break;
+            Thread thread = new Thread(
+                    () -> {
+                        boolean first = true;
+                        byte[] sink = new byte[1024];
+                        while (attacking.get()) {
+                            try (Socket socket = connect("127.0.0.1")) {
+                                socket.getOutputStream().write(UNFINISHED.getBytes(StandardCharsets.ISO_8859_1));
+                                socket.getOutputStream().flush();
+                                if (first) {
+                                    connected.countDown();
+                                    first = false;
+                                } else {
+                                    reconnects.incrementAndGet();
                                 }
-                            } catch (SocketTimeoutException stillHeld) {
-                                // keep holding
+                                socket.setSoTimeout(200);
+                                while (attacking.get()) { // hold the connection until the server drops it
+                                    try {
+                                        if (socket.getInputStream().read(sink) < 0) {
+                                            break;
+                                        }
+                                    } catch (SocketTimeoutException stillHeld) {
+                                        // keep holding
+                                    }
+                                }
+                            } catch (IOException dropped) {
+                                // reconnect at once
                             }
                         }
-                    } catch (IOException dropped) {
-                        // reconnect at once
-                    }
-                }
-            }, "attacker-" + i);
+                    },
+                    "attacker-" + i);
             thread.setDaemon(true);
             thread.start();
             threads.add(thread);
@@ -493,7 +513,9 @@ class MetricsEndpointTest {
                 try {
                     HttpRequest request = HttpRequest.newBuilder(
                                     URI.create("http://127.0.0.1:" + endpoint.port() + "/metrics"))
-                            .timeout(Duration.ofSeconds(2)).header("Authorization", "Bearer tok3n").build();
+                            .timeout(Duration.ofSeconds(2))
+                            .header("Authorization", "Bearer tok3n")
+                            .build();
                     HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
                     if (response.statusCode() == 200 && response.body().contains("lavametrics_test_total")) {
                         served++;
@@ -529,15 +551,16 @@ class MetricsEndpointTest {
                 String padding = "x".repeat(10_000);
                 List<MetricFamilySamples.Sample> samples = new ArrayList<>();
                 for (int i = 0; i < 800; i++) {
-                    samples.add(new MetricFamilySamples.Sample("lavametrics_wide", List.of("n"), List.of(padding + i), i));
+                    samples.add(
+                            new MetricFamilySamples.Sample("lavametrics_wide", List.of("n"), List.of(padding + i), i));
                 }
                 return List.of(new MetricFamilySamples("lavametrics_wide", Type.GAUGE, "wide", samples));
             }
         }
         new Wide().register(registry);
         // The queued scrape's head deadline runs while it waits, so it must outlast the stalled response.
-        MetricsEndpoint.Limits limits = new MetricsEndpoint.Limits(1, 1, 8, 8, 4096, 16,
-                Duration.ofSeconds(20), Duration.ofSeconds(1), Duration.ofMillis(200));
+        MetricsEndpoint.Limits limits = new MetricsEndpoint.Limits(
+                1, 1, 8, 8, 4096, 16, Duration.ofSeconds(20), Duration.ofSeconds(1), Duration.ofMillis(200));
         startWith(limits);
         try (Socket stalled = new Socket()) {
             stalled.setReceiveBufferSize(4096); // before connecting, so the window stays small
@@ -576,8 +599,8 @@ class MetricsEndpointTest {
             }
         }
         new Slow().register(registry);
-        startWith(new MetricsEndpoint.Limits(1, 1, 8, 8, 4096, 16,
-                Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofMillis(200)));
+        startWith(new MetricsEndpoint.Limits(
+                1, 1, 8, 8, 4096, 16, Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofMillis(200)));
         String response = raw("127.0.0.1", SCRAPE, Duration.ofSeconds(20));
         assertTrue(response.startsWith("HTTP/1.1 200 "), response);
         assertTrue(response.contains("lavametrics_test_total"), response);
@@ -597,8 +620,10 @@ class MetricsEndpointTest {
     @Test
     void conflictingCredentialsAreRefused() throws Exception {
         start(null, null, "tok3n", LOCAL);
-        String response = raw("127.0.0.1", "GET /metrics HTTP/1.1\r\nAuthorization: Bearer nope\r\n"
-                + "Authorization: Bearer tok3n\r\n\r\n", Duration.ofSeconds(10));
+        String response = raw(
+                "127.0.0.1",
+                "GET /metrics HTTP/1.1\r\nAuthorization: Bearer nope\r\n" + "Authorization: Bearer tok3n\r\n\r\n",
+                Duration.ofSeconds(10));
         assertTrue(response.startsWith("HTTP/1.1 400 "), response);
     }
 
@@ -614,8 +639,8 @@ class MetricsEndpointTest {
     @Test
     void otherMethodsAre405EvenWithCredentials() throws Exception {
         start(null, null, "tok3n", LOCAL);
-        String response = raw("127.0.0.1", "DELETE /metrics HTTP/1.1\r\nAuthorization: Bearer tok3n\r\n\r\n",
-                Duration.ofSeconds(10));
+        String response = raw(
+                "127.0.0.1", "DELETE /metrics HTTP/1.1\r\nAuthorization: Bearer tok3n\r\n\r\n", Duration.ofSeconds(10));
         assertTrue(response.startsWith("HTTP/1.1 405 ") && response.contains("Allow: GET, HEAD\r\n"), response);
         assertTrue(raw("127.0.0.1", "DELETE /metrics HTTP/1.1\r\n\r\n", Duration.ofSeconds(10))
                 .startsWith("HTTP/1.1 401 "));
@@ -631,20 +656,36 @@ class MetricsEndpointTest {
     }
 
     private void startWithFiles(String username, String passwordFile, String tokenFile, String webConfig) {
-        endpoint = new MetricsEndpoint(new EndpointSettings(true, "127.0.0.1", 0, "/metrics", username, null, null,
-                LOCAL, passwordFile, tokenFile, webConfig), registry, health);
+        endpoint = new MetricsEndpoint(
+                new EndpointSettings(
+                        true,
+                        "127.0.0.1",
+                        0,
+                        "/metrics",
+                        username,
+                        null,
+                        null,
+                        LOCAL,
+                        passwordFile,
+                        tokenFile,
+                        webConfig),
+                registry,
+                health);
         endpoint.start();
     }
 
     private static String bcrypt(String password) {
-        return new String(at.favre.lib.crypto.bcrypt.BCrypt.withDefaults().hash(4, password.toCharArray()),
+        return new String(
+                at.favre.lib.crypto.bcrypt.BCrypt.withDefaults().hash(4, password.toCharArray()),
                 StandardCharsets.UTF_8);
     }
 
     @Test
     void webConfigBcryptUsers() throws Exception {
-        java.nio.file.Path web = file("web.yml", "basic_auth_users:\n  prom: " + bcrypt("s3cret") + "\n"
-                + "  other: " + bcrypt("another").replace("$2a$", "$2y$") + "\n");
+        java.nio.file.Path web = file(
+                "web.yml",
+                "basic_auth_users:\n  prom: " + bcrypt("s3cret") + "\n" + "  other: "
+                        + bcrypt("another").replace("$2a$", "$2y$") + "\n");
         startWithFiles(null, null, null, web.toString());
         assertTrue(endpoint.port() > 0);
         assertEquals(200, get(basic("prom", "s3cret"), null).statusCode());
@@ -662,19 +703,22 @@ class MetricsEndpointTest {
     @Test
     void aBadWebConfigKeepsTheEndpointOffAndSaysWhereWithoutSecrets() throws Exception {
         String[][] cases = {
-                {"plain.yml", "basic_auth_users:\n  prom: hunter2-plain\n", "basic_auth_users.prom"},
-                {"tls.yml", "tls_server_config:\n  cert_file: a.crt\n  key_file: a.key\n", "tls_server_config"},
-                {"typo.yml", "basic_auth_user:\n  prom: x\n", "basic_auth_user: unknown field"},
-                {"empty.yml", "", "empty"},
-                {"broken.yml", "basic_auth_users: [hunter2-plain\n", "not valid YAML"},
+            {"plain.yml", "basic_auth_users:\n  prom: hunter2-plain\n", "basic_auth_users.prom"},
+            {"tls.yml", "tls_server_config:\n  cert_file: a.crt\n  key_file: a.key\n", "tls_server_config"},
+            {"typo.yml", "basic_auth_user:\n  prom: x\n", "basic_auth_user: unknown field"},
+            {"empty.yml", "", "empty"},
+            {"broken.yml", "basic_auth_users: [hunter2-plain\n", "not valid YAML"},
         };
         for (String[] c : cases) {
             CollectorHealth fresh = new CollectorHealth();
             java.nio.file.Path web = file(c[0], c[1]);
             try (dev.lavametrics.plugin.support.LogCapture log =
-                         dev.lavametrics.plugin.support.LogCapture.of(MetricsEndpoint.class)) {
-                MetricsEndpoint off = new MetricsEndpoint(new EndpointSettings(true, "127.0.0.1", 0, "/metrics",
-                        null, null, null, LOCAL, null, null, web.toString()), registry, fresh);
+                    dev.lavametrics.plugin.support.LogCapture.of(MetricsEndpoint.class)) {
+                MetricsEndpoint off = new MetricsEndpoint(
+                        new EndpointSettings(
+                                true, "127.0.0.1", 0, "/metrics", null, null, null, LOCAL, null, null, web.toString()),
+                        registry,
+                        fresh);
                 off.start();
                 assertEquals(-1, off.port(), c[0]);
                 assertFalse(fresh.configValid(), c[0]);
@@ -687,7 +731,7 @@ class MetricsEndpointTest {
         }
         java.nio.file.Path gone = dir.resolve("missing.yml");
         try (dev.lavametrics.plugin.support.LogCapture log =
-                     dev.lavametrics.plugin.support.LogCapture.of(MetricsEndpoint.class)) {
+                dev.lavametrics.plugin.support.LogCapture.of(MetricsEndpoint.class)) {
             startWithFiles(null, null, null, gone.toString());
             assertEquals(-1, endpoint.port());
             assertTrue(log.all().contains("missing.yml: not a regular file"), log.all());
@@ -708,15 +752,28 @@ class MetricsEndpointTest {
     @Test
     void anUnreadableSecretFileKeepsTheEndpointOff() throws Exception {
         try (dev.lavametrics.plugin.support.LogCapture log =
-                     dev.lavametrics.plugin.support.LogCapture.of(MetricsEndpoint.class)) {
+                dev.lavametrics.plugin.support.LogCapture.of(MetricsEndpoint.class)) {
             startWithFiles("prom", dir.resolve("nope").toString(), null, null);
             assertEquals(-1, endpoint.port());
             assertFalse(health.configValid());
             assertTrue(log.all().contains("plugins.lavametrics.endpoint.auth.passwordFile="), log.all());
         }
         CollectorHealth fresh = new CollectorHealth();
-        MetricsEndpoint empty = new MetricsEndpoint(new EndpointSettings(true, "127.0.0.1", 0, "/metrics", null,
-                null, null, LOCAL, null, file("blank", " \n").toString(), null), registry, fresh);
+        MetricsEndpoint empty = new MetricsEndpoint(
+                new EndpointSettings(
+                        true,
+                        "127.0.0.1",
+                        0,
+                        "/metrics",
+                        null,
+                        null,
+                        null,
+                        LOCAL,
+                        null,
+                        file("blank", " \n").toString(),
+                        null),
+                registry,
+                fresh);
         empty.start();
         assertEquals(-1, empty.port(), "an empty token file must not mean 'no auth'");
         assertFalse(fresh.configValid());

@@ -1,16 +1,15 @@
 package dev.lavametrics.plugin.http;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class RequestHeadTest {
 
@@ -37,7 +36,9 @@ class RequestHeadTest {
     @Test
     void acceptsBareLineFeedsALeadingEmptyLineAndAbsoluteTargets() throws Exception {
         assertEquals("/metrics", read("\r\nGET /metrics HTTP/1.0\n\n").path());
-        assertEquals("/metrics", read("GET http://node:9477/metrics HTTP/1.1\r\n\r\n").path());
+        assertEquals(
+                "/metrics",
+                read("GET http://node:9477/metrics HTTP/1.1\r\n\r\n").path());
         assertEquals("/met rics", read("GET /met%20rics HTTP/1.1\r\n\r\n").path());
     }
 
@@ -59,7 +60,8 @@ class RequestHeadTest {
         assertEquals(400, refusal("GET /metrics HTTP/1.1\r\nX-A: 1\r\n folded\r\n\r\n"));
         assertEquals(400, refusal("GET /metrics HTTP/1.1\r\nno colon\r\n\r\n"));
         assertEquals(400, refusal("GET /a|b HTTP/1.1\r\n\r\n"));
-        assertEquals(400, refusal("GET /metrics HTTP/1.1\r\nAuthorization: Bearer a\r\nAuthorization: Bearer b\r\n\r\n"));
+        assertEquals(
+                400, refusal("GET /metrics HTTP/1.1\r\nAuthorization: Bearer a\r\nAuthorization: Bearer b\r\n\r\n"));
         assertEquals(400, refusal("GET /metrics HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"));
     }
 

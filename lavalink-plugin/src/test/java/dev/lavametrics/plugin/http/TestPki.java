@@ -1,11 +1,5 @@
 package dev.lavametrics.plugin.http;
 
-import javax.net.ssl.KeyManager;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.X509ExtendedKeyManager;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -20,6 +14,12 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedKeyManager;
 
 /**
  * Certificates made at test time with the {@code openssl} CLI in a temporary directory: a CA,
@@ -28,7 +28,13 @@ import java.util.concurrent.TimeUnit;
  */
 final class TestPki {
     /** How {@code openssl} writes a key: the formats the endpoint must read. */
-    enum KeyFormat { PKCS8_EC, PKCS1_RSA, SEC1_EC, PKCS8_RSA, PKCS8_ED25519 }
+    enum KeyFormat {
+        PKCS8_EC,
+        PKCS1_RSA,
+        SEC1_EC,
+        PKCS8_RSA,
+        PKCS8_ED25519
+    }
 
     final Path dir;
 
@@ -38,8 +44,22 @@ final class TestPki {
 
     /** A self-signed CA: {@code name.crt} and {@code name.key}. */
     Path ca(String name) throws IOException {
-        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                "-keyout", name + ".key", "-out", name + ".crt", "-days", "2", "-subj", "/CN=" + name);
+        openssl(
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-keyout",
+                name + ".key",
+                "-out",
+                name + ".crt",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=" + name);
         return dir.resolve(name + ".crt");
     }
 
@@ -53,11 +73,28 @@ final class TestPki {
             case SEC1_EC -> openssl("ecparam", "-name", "prime256v1", "-genkey", "-out", key);
             case PKCS8_ED25519 -> openssl("genpkey", "-algorithm", "ed25519", "-out", key);
         }
-        Files.writeString(dir.resolve(name + ".ext"), client ? "extendedKeyUsage=clientAuth\n"
-                : "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
+        Files.writeString(
+                dir.resolve(name + ".ext"),
+                client
+                        ? "extendedKeyUsage=clientAuth\n"
+                        : "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
         openssl("req", "-new", "-key", key, "-subj", "/CN=" + name, "-out", name + ".csr");
-        openssl("x509", "-req", "-in", name + ".csr", "-CA", ca + ".crt", "-CAkey", ca + ".key", "-CAcreateserial",
-                "-days", "2", "-out", name + ".crt", "-extfile", name + ".ext");
+        openssl(
+                "x509",
+                "-req",
+                "-in",
+                name + ".csr",
+                "-CA",
+                ca + ".crt",
+                "-CAkey",
+                ca + ".key",
+                "-CAcreateserial",
+                "-days",
+                "2",
+                "-out",
+                name + ".crt",
+                "-extfile",
+                name + ".ext");
     }
 
     String text(String file) throws IOException {
@@ -68,7 +105,10 @@ final class TestPki {
         List<String> command = new ArrayList<>();
         command.add("openssl");
         command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .start();
         try {
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
@@ -85,7 +125,8 @@ final class TestPki {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         try (InputStream in = Files.newInputStream(dir.resolve(caFile))) {
-            trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+            trust.setCertificateEntry(
+                    "ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
         }
         TrustManagerFactory trustManagers = TrustManagerFactory.getInstance("PKIX");
         trustManagers.init(trust);
@@ -94,15 +135,23 @@ final class TestPki {
             KeyStore keys = KeyStore.getInstance("PKCS12");
             keys.load(null, null);
             List<X509Certificate> chain = Pem.certificates(dir.resolve(clientName + ".crt"), "test");
-            keys.setKeyEntry("client", Pem.privateKey(dir.resolve(clientName + ".key"), "test"), "x".toCharArray(),
+            keys.setKeyEntry(
+                    "client",
+                    Pem.privateKey(dir.resolve(clientName + ".key"), "test"),
+                    "x".toCharArray(),
                     chain.toArray(new X509Certificate[0]));
             keyManagers = KeyManagerFactory.getInstance("SunX509"); // plain aliases, for Insistent
             keyManagers.init(keys, "x".toCharArray());
         }
         SSLContext context = SSLContext.getInstance(protocols.length == 1 ? protocols[0] : "TLS");
-        context.init(keyManagers == null ? null : new KeyManager[] {
-                new Insistent((X509ExtendedKeyManager) keyManagers.getKeyManagers()[0])},
-                trustManagers.getTrustManagers(), null);
+        context.init(
+                keyManagers == null
+                        ? null
+                        : new KeyManager[] {
+                            new Insistent((X509ExtendedKeyManager) keyManagers.getKeyManagers()[0])
+                        },
+                trustManagers.getTrustManagers(),
+                null);
         return context;
     }
 

@@ -1,19 +1,16 @@
 package dev.lavametrics.plugin.http;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.lavametrics.plugin.collect.CollectorHealth;
 import dev.lavametrics.plugin.config.Cidr;
 import dev.lavametrics.plugin.config.EndpointSettings;
 import dev.lavametrics.plugin.support.LogCapture;
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.Counter;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLParameters;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -36,11 +33,13 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The own endpoint over TLS (a web config's {@code tls_server_config}) and the web config's reload. */
 class TlsEndpointTest {
@@ -48,6 +47,7 @@ class TlsEndpointTest {
 
     @TempDir
     Path dir;
+
     private TestPki pki;
     private final CollectorRegistry registry = new CollectorRegistry(true);
     private CollectorHealth health = new CollectorHealth();
@@ -72,7 +72,8 @@ class TlsEndpointTest {
     }
 
     private static String bcrypt(String password) {
-        return new String(at.favre.lib.crypto.bcrypt.BCrypt.withDefaults().hash(4, password.toCharArray()),
+        return new String(
+                at.favre.lib.crypto.bcrypt.BCrypt.withDefaults().hash(4, password.toCharArray()),
                 StandardCharsets.UTF_8);
     }
 
@@ -97,13 +98,18 @@ class TlsEndpointTest {
     }
 
     private void start(Path webConfig, MetricsEndpoint.Limits limits) {
-        endpoint = new MetricsEndpoint(new EndpointSettings(true, "127.0.0.1", 0, "/metrics", null, null, null,
-                LOCAL, null, null, webConfig.toString()), registry, health, limits);
+        endpoint = new MetricsEndpoint(
+                new EndpointSettings(
+                        true, "127.0.0.1", 0, "/metrics", null, null, null, LOCAL, null, null, webConfig.toString()),
+                registry,
+                health,
+                limits);
         endpoint.start();
     }
 
     private HttpClient client(SSLContext context, String... protocols) {
-        HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(context);
+        HttpClient.Builder builder =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(context);
         if (protocols.length > 0) {
             SSLParameters parameters = new SSLParameters();
             parameters.setProtocols(protocols);
@@ -114,7 +120,8 @@ class TlsEndpointTest {
 
     private HttpResponse<String> get(HttpClient client, String scheme, String authorization) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(
-                URI.create(scheme + "://127.0.0.1:" + endpoint.port() + "/metrics")).timeout(Duration.ofSeconds(10));
+                        URI.create(scheme + "://127.0.0.1:" + endpoint.port() + "/metrics"))
+                .timeout(Duration.ofSeconds(10));
         if (authorization != null) {
             request.header("Authorization", authorization);
         }
@@ -157,7 +164,9 @@ class TlsEndpointTest {
                 case PKCS1_RSA -> "BEGIN RSA PRIVATE KEY";
                 case SEC1_EC -> "BEGIN EC PRIVATE KEY";
             };
-            assertTrue(key.contains(marker), format + " wrote " + key.lines().findFirst().orElse(""));
+            assertTrue(
+                    key.contains(marker),
+                    format + " wrote " + key.lines().findFirst().orElse(""));
             start(web(TLS));
             assertTrue(endpoint.port() > 0, format.toString());
             assertEquals(200, https(null).statusCode(), format.toString());
@@ -172,11 +181,13 @@ class TlsEndpointTest {
         pki.ca("strangers");
         pki.leaf("stranger", "strangers", TestPki.KeyFormat.PKCS8_EC, true);
         start(web(TLS + "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: clients.crt\n"));
-        assertEquals(200, get(client(pki.client("ca.crt", "scraper")), "https", null).statusCode());
+        assertEquals(
+                200, get(client(pki.client("ca.crt", "scraper")), "https", null).statusCode());
         assertThrows(IOException.class, () -> get(client(pki.client("ca.crt", null)), "https", null));
         assertThrows(IOException.class, () -> get(client(pki.client("ca.crt", "stranger")), "https", null));
         // The endpoint goes on serving after refused handshakes.
-        assertEquals(200, get(client(pki.client("ca.crt", "scraper")), "https", null).statusCode());
+        assertEquals(
+                200, get(client(pki.client("ca.crt", "scraper")), "https", null).statusCode());
     }
 
     @Test
@@ -187,18 +198,25 @@ class TlsEndpointTest {
         pki.leaf("stranger", "strangers", TestPki.KeyFormat.PKCS8_EC, true);
         start(web(TLS + "  client_auth_type: VerifyClientCertIfGiven\n  client_ca_file: clients.crt\n"));
         assertEquals(200, get(client(pki.client("ca.crt", null)), "https", null).statusCode());
-        assertEquals(200, get(client(pki.client("ca.crt", "scraper")), "https", null).statusCode());
+        assertEquals(
+                200, get(client(pki.client("ca.crt", "scraper")), "https", null).statusCode());
         assertThrows(IOException.class, () -> get(client(pki.client("ca.crt", "stranger")), "https", null));
     }
 
     @Test
     void minVersionTls13RefusesTls12Clients() throws Exception {
         start(web(TLS + "  min_version: TLS13\n"));
-        assertEquals(200, get(client(pki.client("ca.crt", null), "TLSv1.3"), "https", null).statusCode());
+        assertEquals(
+                200,
+                get(client(pki.client("ca.crt", null), "TLSv1.3"), "https", null)
+                        .statusCode());
         assertThrows(IOException.class, () -> get(client(pki.client("ca.crt", null), "TLSv1.2"), "https", null));
         endpoint.stop();
         start(web(TLS + "  max_version: TLS12\n"));
-        assertEquals(200, get(client(pki.client("ca.crt", null), "TLSv1.2"), "https", null).statusCode());
+        assertEquals(
+                200,
+                get(client(pki.client("ca.crt", null), "TLSv1.2"), "https", null)
+                        .statusCode());
         assertThrows(IOException.class, () -> get(client(pki.client("ca.crt", null), "TLSv1.3"), "https", null));
     }
 
@@ -207,23 +225,43 @@ class TlsEndpointTest {
         pki.leaf("other", "ca", TestPki.KeyFormat.PKCS8_EC, false);
         pki.openssl("pkcs8", "-topk8", "-in", "server.key", "-out", "encrypted.key", "-passout", "pass:hunter2");
         String serverKey = pki.text("server.key");
-        String keyBody = serverKey.lines().filter(l -> !l.startsWith("-----")).findFirst().orElseThrow();
+        String keyBody = serverKey
+                .lines()
+                .filter(l -> !l.startsWith("-----"))
+                .findFirst()
+                .orElseThrow();
         String[][] cases = {
-                {"key_file: other.key", "tls_server_config.key_file: does not belong"},
-                {"key_file: encrypted.key", "tls_server_config.key_file=" + dir.resolve("encrypted.key") + ": an encrypted key"},
-                {"key_file: server.crt", "tls_server_config.key_file=" + dir.resolve("server.crt") + ": no supported PEM private key"},
-                {"key_file: missing.key", "tls_server_config.key_file=" + dir.resolve("missing.key") + ": not a regular file"},
-                {"key_file: server.key\n  cipher_suites: [TLS_AES_128_GCM_SHA256]", "tls_server_config.cipher_suites: not supported"},
-                {"key_file: server.key\n  min_version: TLS10", "tls_server_config.min_version: TLS10 is not supported"},
-                {"key_file: server.key\n  client_auth_type: RequireAnyClientCert", "client_auth_type: RequireAnyClientCert"},
-                {"key_file: server.key\n  client_auth_type: RequireAndVerifyClientCert", "needs client_ca_file"},
+            {"key_file: other.key", "tls_server_config.key_file: does not belong"},
+            {
+                "key_file: encrypted.key",
+                "tls_server_config.key_file=" + dir.resolve("encrypted.key") + ": an encrypted key"
+            },
+            {
+                "key_file: server.crt",
+                "tls_server_config.key_file=" + dir.resolve("server.crt") + ": no supported PEM private key"
+            },
+            {
+                "key_file: missing.key",
+                "tls_server_config.key_file=" + dir.resolve("missing.key") + ": not a regular file"
+            },
+            {
+                "key_file: server.key\n  cipher_suites: [TLS_AES_128_GCM_SHA256]",
+                "tls_server_config.cipher_suites: not supported"
+            },
+            {"key_file: server.key\n  min_version: TLS10", "tls_server_config.min_version: TLS10 is not supported"},
+            {"key_file: server.key\n  client_auth_type: RequireAnyClientCert", "client_auth_type: RequireAnyClientCert"
+            },
+            {"key_file: server.key\n  client_auth_type: RequireAndVerifyClientCert", "needs client_ca_file"},
         };
         for (String[] c : cases) {
             CollectorHealth fresh = new CollectorHealth();
             Path file = web("tls_server_config:\n  cert_file: server.crt\n  " + c[0] + "\n");
             try (LogCapture log = LogCapture.of(MetricsEndpoint.class)) {
-                MetricsEndpoint off = new MetricsEndpoint(new EndpointSettings(true, "127.0.0.1", 0, "/metrics",
-                        null, null, null, LOCAL, null, null, file.toString()), registry, fresh);
+                MetricsEndpoint off = new MetricsEndpoint(
+                        new EndpointSettings(
+                                true, "127.0.0.1", 0, "/metrics", null, null, null, LOCAL, null, null, file.toString()),
+                        registry,
+                        fresh);
                 off.start();
                 assertEquals(-1, off.port(), c[0]);
                 assertFalse(fresh.configValid(), c[0]);
@@ -238,8 +276,21 @@ class TlsEndpointTest {
 
     @Test
     void aDeniedClientIsClosedWithoutAHandshake() throws Exception {
-        endpoint = new MetricsEndpoint(new EndpointSettings(true, "127.0.0.1", 0, "/metrics", null, null, null,
-                List.of(Cidr.parse("127.0.0.2/32")), null, null, web(TLS).toString()), registry, health);
+        endpoint = new MetricsEndpoint(
+                new EndpointSettings(
+                        true,
+                        "127.0.0.1",
+                        0,
+                        "/metrics",
+                        null,
+                        null,
+                        null,
+                        List.of(Cidr.parse("127.0.0.2/32")),
+                        null,
+                        null,
+                        web(TLS).toString()),
+                registry,
+                health);
         endpoint.start();
         try (Socket socket = new Socket()) {
             socket.bind(new InetSocketAddress("127.0.0.1", 0));
@@ -297,14 +348,15 @@ class TlsEndpointTest {
         return false;
     }
 
-    private static final MetricsEndpoint.Limits TIGHT = new MetricsEndpoint.Limits(1, 1, 8, 8, 4096, 16,
-            Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofMillis(200));
+    private static final MetricsEndpoint.Limits TIGHT = new MetricsEndpoint.Limits(
+            1, 1, 8, 8, 4096, 16, Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofMillis(200));
 
     @Test
     void aStalledHandshakeIsCutOffAtTheRequestDeadline() throws Exception {
         start(web(TLS), TIGHT);
         long started = System.nanoTime();
-        try (Socket hello = stall(clientHello()); Socket partial = stall(new byte[] {0x16, 0x03, 0x01})) {
+        try (Socket hello = stall(clientHello());
+                Socket partial = stall(new byte[] {0x16, 0x03, 0x01})) {
             assertTrue(closedWithin(hello, Duration.ofSeconds(10)), "a stalled handshake was kept open");
             assertTrue(closedWithin(partial, Duration.ofSeconds(10)), "a partial ClientHello was kept open");
             double seconds = (System.nanoTime() - started) / 1e9;
@@ -355,44 +407,46 @@ class TlsEndpointTest {
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < attackers; i++) {
             byte[] sent = i % 2 == 0 ? hello : partial;
-            Thread thread = new Thread(() -> {
-                boolean first = true;
-                byte[] sink = new byte[4096];
-                while (attacking.get()) {
-                    try (Socket socket = stall(sent)) {
-                        socket.setSoTimeout(200);
-                        if (first) {
-                            // In place once the server has done its part: its flight answers a whole
-                            // ClientHello (so the scrapes measure the stalled state, not the storm of
-                            // 12 first handshakes on a cold JIT).
-                            while (sent == hello && attacking.get()) {
-                                try {
-                                    if (socket.getInputStream().read(sink) != 0) {
-                                        break;
+            Thread thread = new Thread(
+                    () -> {
+                        boolean first = true;
+                        byte[] sink = new byte[4096];
+                        while (attacking.get()) {
+                            try (Socket socket = stall(sent)) {
+                                socket.setSoTimeout(200);
+                                if (first) {
+                                    // In place once the server has done its part: its flight answers a whole
+                                    // ClientHello (so the scrapes measure the stalled state, not the storm of
+                                    // 12 first handshakes on a cold JIT).
+                                    while (sent == hello && attacking.get()) {
+                                        try {
+                                            if (socket.getInputStream().read(sink) != 0) {
+                                                break;
+                                            }
+                                        } catch (SocketTimeoutException notYet) {
+                                            // the server has not answered yet
+                                        }
                                     }
-                                } catch (SocketTimeoutException notYet) {
-                                    // the server has not answered yet
+                                    connected.countDown();
+                                    first = false;
+                                } else {
+                                    reconnects.incrementAndGet();
                                 }
-                            }
-                            connected.countDown();
-                            first = false;
-                        } else {
-                            reconnects.incrementAndGet();
-                        }
-                        while (attacking.get()) { // read the server's flight, never answer it
-                            try {
-                                if (socket.getInputStream().read(sink) < 0) {
-                                    break;
+                                while (attacking.get()) { // read the server's flight, never answer it
+                                    try {
+                                        if (socket.getInputStream().read(sink) < 0) {
+                                            break;
+                                        }
+                                    } catch (SocketTimeoutException stillHeld) {
+                                        // keep holding
+                                    }
                                 }
-                            } catch (SocketTimeoutException stillHeld) {
-                                // keep holding
+                            } catch (IOException dropped) {
+                                // reconnect at once
                             }
                         }
-                    } catch (IOException dropped) {
-                        // reconnect at once
-                    }
-                }
-            }, "tls-attacker-" + i);
+                    },
+                    "tls-attacker-" + i);
             thread.setDaemon(true);
             thread.start();
             threads.add(thread);
@@ -408,7 +462,9 @@ class TlsEndpointTest {
                 try {
                     HttpRequest request = HttpRequest.newBuilder(
                                     URI.create("https://127.0.0.1:" + endpoint.port() + "/metrics"))
-                            .timeout(Duration.ofSeconds(2)).header("Authorization", basic("prom", "s3cret")).build();
+                            .timeout(Duration.ofSeconds(2))
+                            .header("Authorization", basic("prom", "s3cret"))
+                            .build();
                     HttpResponse<String> response = scraper.send(request, HttpResponse.BodyHandlers.ofString());
                     if (response.statusCode() == 200 && response.body().contains("lavametrics_test_total")) {
                         served++;
@@ -459,8 +515,9 @@ class TlsEndpointTest {
         start(file);
         HttpClient plain = HttpClient.newHttpClient();
         assertEquals(200, get(plain, "http", basic("prom", "s3cret")).statusCode());
-        for (String broken : new String[] {"", "basic_auth_users:\n  prom: hunter2-plain\n", "basic_auth_users: [\n",
-                "basic_auth_users: {}\n"}) {
+        for (String broken : new String[] {
+            "", "basic_auth_users:\n  prom: hunter2-plain\n", "basic_auth_users: [\n", "basic_auth_users: {}\n"
+        }) {
             try (LogCapture log = LogCapture.of(MetricsEndpoint.class)) {
                 Files.writeString(file, broken);
                 assertEquals(500, get(plain, "http", null).statusCode(), broken);
@@ -521,7 +578,8 @@ class TlsEndpointTest {
         replace(dir.resolve("server.key"), pki.text("renewed.key"));
         assertEquals(500, https(null).statusCode());
         replace(dir.resolve("server.crt"), pki.text("renewed.crt"));
-        assertEquals(200, get(client(pki.client("ca2.crt", null)), "https", null).statusCode());
+        assertEquals(
+                200, get(client(pki.client("ca2.crt", null)), "https", null).statusCode());
         assertThrows(IOException.class, () -> https(null)); // the old CA no longer matches
         assertTrue(health.configValid());
     }

@@ -1,23 +1,23 @@
 package dev.lavametrics.plugin.rest;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
 import dev.lavametrics.plugin.support.TestMetrics;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletResponse;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.springframework.mock.web.MockFilterChain;
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
 import org.springframework.web.servlet.HandlerMapping;
 
-import java.nio.charset.StandardCharsets;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-
 /** The loads and filters collectors (servlet filter) and the rest collector (interceptor). */
 class RequestMetricsTest {
     private final TestMetrics metrics = TestMetrics.allGroups();
-    private final RequestBodyMetricsFilter filter = new RequestBodyMetricsFilter(metrics.collectors, metrics.nanos::get);
+    private final RequestBodyMetricsFilter filter =
+            new RequestBodyMetricsFilter(metrics.collectors, metrics.nanos::get);
 
     private MockHttpServletResponse load(String loadType, int status) throws Exception {
         return loadBody("{\"loadType\":\"" + loadType + "\",\"data\":{}}", status);
@@ -96,20 +96,41 @@ class RequestMetricsTest {
 
     @Test
     void restRequestsByRouteTemplateMethodAndStatusClass() {
-        RestMetricsInterceptor interceptor = new RestMetricsInterceptor(metrics.collectors.rest,
-                metrics.collectors.health(), metrics.nanos::get);
+        RestMetricsInterceptor interceptor =
+                new RestMetricsInterceptor(metrics.collectors.rest, metrics.collectors.health(), metrics.nanos::get);
         request(interceptor, "GET", "/v4/sessions/{sessionId}/players/{guildId}", 200);
         request(interceptor, "PATCH", "/v4/sessions/{sessionId}/players/{guildId}", 404);
         request(interceptor, "OPTIONS", "/some/{plugin}/route", 204);
 
-        assertEquals(1, metrics.value("lavametrics_rest_requests_total",
-                "route", "/v4/sessions/{sessionId}/players/{guildId}", "method", "GET", "status", "2xx"));
-        assertEquals(1, metrics.value("lavametrics_rest_requests_total",
-                "route", "/v4/sessions/{sessionId}/players/{guildId}", "method", "PATCH", "status", "4xx"));
-        assertEquals(1, metrics.value("lavametrics_rest_requests_total",
-                "route", "other", "method", "other", "status", "2xx"));
-        assertEquals(2, metrics.value("lavametrics_rest_request_duration_seconds_count",
-                "route", "/v4/sessions/{sessionId}/players/{guildId}"));
+        assertEquals(
+                1,
+                metrics.value(
+                        "lavametrics_rest_requests_total",
+                        "route",
+                        "/v4/sessions/{sessionId}/players/{guildId}",
+                        "method",
+                        "GET",
+                        "status",
+                        "2xx"));
+        assertEquals(
+                1,
+                metrics.value(
+                        "lavametrics_rest_requests_total",
+                        "route",
+                        "/v4/sessions/{sessionId}/players/{guildId}",
+                        "method",
+                        "PATCH",
+                        "status",
+                        "4xx"));
+        assertEquals(
+                1,
+                metrics.value("lavametrics_rest_requests_total", "route", "other", "method", "other", "status", "2xx"));
+        assertEquals(
+                2,
+                metrics.value(
+                        "lavametrics_rest_request_duration_seconds_count",
+                        "route",
+                        "/v4/sessions/{sessionId}/players/{guildId}"));
         assertEquals(0.01, metrics.value("lavametrics_rest_request_duration_seconds_sum", "route", "other"), 1e-9);
     }
 
@@ -127,7 +148,7 @@ class RequestMetricsTest {
     void loadTypeNotFirstIsFoundAmongTheTopLevelKeys() throws Exception {
         loadBody("{\"data\":{\"loadType\":\"error\"},\"loadType\":\"track\"}", 200);
         loadBody(" {\n  \"loadType\" : \"search\", \"data\": []}", 200);
-        loadBody("{\"data\":[{\"loadType\":\"error\"}],\"loadType\":\"tr\\u0061ck\"}", 200);   // an escape
+        loadBody("{\"data\":[{\"loadType\":\"error\"}],\"loadType\":\"tr\\u0061ck\"}", 200); // an escape
         assertEquals(2, metrics.value("lavametrics_loads_total", "result", "track"));
         assertEquals(1, metrics.value("lavametrics_loads_total", "result", "search"));
         assertEquals(0, metrics.value("lavametrics_loads_total", "result", "error"));
@@ -148,8 +169,8 @@ class RequestMetricsTest {
 
     @Test
     void errorDispatchIsNotCountedAgain() {
-        RestMetricsInterceptor interceptor = new RestMetricsInterceptor(metrics.collectors.rest,
-                metrics.collectors.health(), metrics.nanos::get);
+        RestMetricsInterceptor interceptor =
+                new RestMetricsInterceptor(metrics.collectors.rest, metrics.collectors.health(), metrics.nanos::get);
         String route = "/v4/sessions/{sessionId}/players/{guildId}";
         MockHttpServletRequest request = new MockHttpServletRequest("GET", "/v4/sessions/s/players/1");
         MockHttpServletResponse response = new MockHttpServletResponse();
@@ -163,8 +184,10 @@ class RequestMetricsTest {
         request.setAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE, "/error");
         interceptor.afterCompletion(request, response, new Object(), null);
 
-        assertEquals(1, metrics.value("lavametrics_rest_requests_total", "route", route, "method", "GET", "status", "4xx"));
-        assertFalse(metrics.exists("lavametrics_rest_requests_total", "route", "other", "method", "GET", "status", "4xx"));
+        assertEquals(
+                1, metrics.value("lavametrics_rest_requests_total", "route", route, "method", "GET", "status", "4xx"));
+        assertFalse(
+                metrics.exists("lavametrics_rest_requests_total", "route", "other", "method", "GET", "status", "4xx"));
     }
 
     private void request(RestMetricsInterceptor interceptor, String method, String pattern, int status) {

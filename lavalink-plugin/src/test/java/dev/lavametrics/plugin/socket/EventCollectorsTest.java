@@ -1,17 +1,16 @@
 package dev.lavametrics.plugin.socket;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import dev.arbjerg.lavalink.api.ISocketContext;
 import dev.lavametrics.plugin.support.FakePlayer;
 import dev.lavametrics.plugin.support.FakeSession;
 import dev.lavametrics.plugin.support.Messages;
 import dev.lavametrics.plugin.support.TestMetrics;
-import org.junit.jupiter.api.Test;
-
 import java.lang.reflect.Proxy;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
 
 /** The sessions, players, tracks and voice collectors as fed by the plugin event handler. */
 class EventCollectorsTest {
@@ -48,15 +47,15 @@ class EventCollectorsTest {
         handler.onNewPlayer(session, player);
         assertEquals(1, metrics.value("lavametrics_players", "state", "playing"));
 
-        session.state = ISocketContext.State.DESTROYED;          // socket closed, still listed
+        session.state = ISocketContext.State.DESTROYED; // socket closed, still listed
         assertEquals(0, metrics.value("lavametrics_sessions", "state", "active"));
         assertEquals(0, metrics.value("lavametrics_players", "state", "playing"));
-        metrics.server.sessions.remove("s");                    // sessions.remove(...)
+        metrics.server.sessions.remove("s"); // sessions.remove(...)
         assertEquals(0, metrics.value("lavametrics_players", "state", "playing"));
         assertEquals(0, metrics.value("lavametrics_session_closes_total"));
-        handler.onDestroyPlayer(session, player);               // shutdown(): players first ...
+        handler.onDestroyPlayer(session, player); // shutdown(): players first ...
         session.players.remove(1L);
-        handler.onSocketContextDestroyed(session);              // ... then the event
+        handler.onSocketContextDestroyed(session); // ... then the event
 
         assertEquals(1, metrics.value("lavametrics_session_closes_total"));
         assertEquals(1, metrics.value("lavametrics_player_destructions_total"));
@@ -88,10 +87,10 @@ class EventCollectorsTest {
         handler.onWebSocketOpen(session, false);
         session.state = ISocketContext.State.RESUMABLE;
         String ended = Messages.trackEnd(1, "local", "finished");
-        handler.onWebSocketMessageOut(session, ended);                 // queued while paused
+        handler.onWebSocketMessageOut(session, ended); // queued while paused
         session.state = ISocketContext.State.OPEN;
         handler.onWebSocketMessageOut(session, Messages.ready(true));
-        handler.onWebSocketMessageOut(session, ended);                 // the replay: the same object
+        handler.onWebSocketMessageOut(session, ended); // the replay: the same object
         handler.onWebSocketOpen(session, true);
         assertEquals(1, metrics.value("lavametrics_track_ends_total", "source", "local", "reason", "finished"));
 
@@ -142,8 +141,11 @@ class EventCollectorsTest {
         assertEquals(1, metrics.value("lavametrics_track_starts_total", "source", "other"));
         assertEquals(1, metrics.value("lavametrics_track_ends_total", "source", "http", "reason", "loadFailed"));
         assertEquals(1, metrics.value("lavametrics_track_ends_total", "source", "http", "reason", "other"));
-        assertEquals(1, metrics.value("lavametrics_track_exceptions_total", "source", "soundcloud", "severity", "suspicious"));
-        assertEquals(1, metrics.value("lavametrics_track_exceptions_total", "source", "soundcloud", "severity", "fault"));
+        assertEquals(
+                1,
+                metrics.value("lavametrics_track_exceptions_total", "source", "soundcloud", "severity", "suspicious"));
+        assertEquals(
+                1, metrics.value("lavametrics_track_exceptions_total", "source", "soundcloud", "severity", "fault"));
         assertEquals(1, metrics.value("lavametrics_track_stuck_total", "source", "local"));
         assertEquals(0, metrics.value("lavametrics_collector_errors_total", "collector", "events"));
     }
@@ -184,7 +186,7 @@ class EventCollectorsTest {
         handler.onWebSocketMessageOut(session, Messages.playerUpdate(1, true, 42));
         session.players.remove(1L);
         handler.onDestroyPlayer(session, player);
-        handler.onWebSocketMessageOut(session, Messages.playerUpdate(1, true, 42));   // late
+        handler.onWebSocketMessageOut(session, Messages.playerUpdate(1, true, 42)); // late
         assertEquals(0, metrics.value("lavametrics_voice_connected_players"));
     }
 
@@ -197,12 +199,16 @@ class EventCollectorsTest {
     void onlyTheCountedFieldsAreReadWhereverTheyStand() {
         FakeSession session = metrics.server.open("s");
         session.player(5);
-        handler.onWebSocketMessageOut(session, "{\"reason\":\"load\\u0046ailed\",\"track\":{\"pluginInfo\":"
-                + "{\"info\":{\"sourceName\":\"spotify\"},\"reason\":\"stopped\"},\"userData\":[{\"op\":\"x\"}],"
-                + "\"info\":{\"title\":\"t\",\"sourceName\":\"youtube\",\"chapters\":[[1,2],{}]}},"
-                + "\"guildId\":5,\"type\":\"TrackEndEvent\",\"op\":\"event\"}");
-        handler.onWebSocketMessageOut(session, "{\"op\":\"playerUpdate\",\"state\":{\"ping\":7,"
-                + "\"extra\":{\"connected\":false},\"connected\":true},\"guildId\":\"5\"}");
+        handler.onWebSocketMessageOut(
+                session,
+                "{\"reason\":\"load\\u0046ailed\",\"track\":{\"pluginInfo\":"
+                        + "{\"info\":{\"sourceName\":\"spotify\"},\"reason\":\"stopped\"},\"userData\":[{\"op\":\"x\"}],"
+                        + "\"info\":{\"title\":\"t\",\"sourceName\":\"youtube\",\"chapters\":[[1,2],{}]}},"
+                        + "\"guildId\":5,\"type\":\"TrackEndEvent\",\"op\":\"event\"}");
+        handler.onWebSocketMessageOut(
+                session,
+                "{\"op\":\"playerUpdate\",\"state\":{\"ping\":7,"
+                        + "\"extra\":{\"connected\":false},\"connected\":true},\"guildId\":\"5\"}");
         assertEquals(1, metrics.value("lavametrics_track_ends_total", "source", "youtube", "reason", "loadFailed"));
         assertEquals(1, metrics.value("lavametrics_voice_connected_players"));
         assertEquals(0, metrics.value("lavametrics_collector_errors_total", "collector", "events"));
@@ -256,15 +262,16 @@ class EventCollectorsTest {
         assertEquals(1, metrics.value("lavametrics_collector_errors_total", "collector", "events"));
 
         OutOfMemoryError oom = new OutOfMemoryError("Java heap space");
-        assertSame(oom, assertThrows(OutOfMemoryError.class,
-                () -> handler.onSocketContextDestroyed(throwingContext(oom))));
+        assertSame(
+                oom,
+                assertThrows(OutOfMemoryError.class, () -> handler.onSocketContextDestroyed(throwingContext(oom))));
         assertEquals(1, metrics.value("lavametrics_collector_errors_total", "collector", "events"));
     }
 
     /** A session whose every method throws {@code error} (a proxy passes errors through unwrapped). */
     private ISocketContext throwingContext(Error error) {
-        return (ISocketContext) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {ISocketContext.class}, (proxy, method, args) -> {
+        return (ISocketContext) Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {ISocketContext.class}, (proxy, method, args) -> {
                     throw error;
                 });
     }

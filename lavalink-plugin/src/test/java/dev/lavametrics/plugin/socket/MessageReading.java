@@ -6,13 +6,11 @@ package dev.lavametrics.plugin.socket;
  * and not a copy of it.
  */
 public final class MessageReading {
-    private MessageReading() {
-    }
+    private MessageReading() {}
 
     /** What the plugin reads from one message, for comparing readers. */
-    public record Fields(String op, String type, String guildId, String source, String reason,
-            boolean connected, long ping) {
-    }
+    public record Fields(
+            String op, String type, String guildId, String source, String reason, boolean connected, long ping) {}
 
     /** {@link OutgoingMessages}' reading of {@code message}, as it is (for timing). */
     public static Object read(String message) {

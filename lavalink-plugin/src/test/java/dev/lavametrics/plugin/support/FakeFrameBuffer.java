@@ -10,7 +10,6 @@ import com.sedmelluq.discord.lavaplayer.track.playback.ImmutableAudioFrame;
 import com.sedmelluq.discord.lavaplayer.track.playback.MutableAudioFrame;
 import dev.lavametrics.plugin.collect.FramesCollector;
 import dev.lavametrics.plugin.frames.FrameCountingConfiguration;
-
 import java.lang.reflect.Proxy;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -56,7 +55,8 @@ public final class FakeFrameBuffer implements AudioFrameBuffer {
         AudioConfiguration configuration = new AudioConfiguration();
         configuration.setFrameBufferFactory((duration, format, stopping) -> delegate);
         new FrameCountingConfiguration(frames).configure(managerOf(configuration));
-        AudioFrameBuffer wrapped = configuration.getFrameBufferFactory()
+        AudioFrameBuffer wrapped = configuration
+                .getFrameBufferFactory()
                 .create(400, StandardAudioDataFormats.DISCORD_OPUS, new AtomicBoolean());
         if (wrapped == delegate) {
             throw new IllegalStateException("frame counting did not wrap the buffer");
@@ -67,7 +67,8 @@ public final class FakeFrameBuffer implements AudioFrameBuffer {
     /** A player manager that only answers getConfiguration(): all the frame counting hook touches. */
     public static AudioPlayerManager managerOf(AudioConfiguration configuration) {
         return (AudioPlayerManager) Proxy.newProxyInstance(
-                FakeFrameBuffer.class.getClassLoader(), new Class<?>[] {AudioPlayerManager.class},
+                FakeFrameBuffer.class.getClassLoader(),
+                new Class<?>[] {AudioPlayerManager.class},
                 (proxy, method, args) -> method.getName().equals("getConfiguration") ? configuration : null);
     }
 
@@ -102,16 +103,13 @@ public final class FakeFrameBuffer implements AudioFrameBuffer {
     }
 
     @Override
-    public void waitForTermination() {
-    }
+    public void waitForTermination() {}
 
     @Override
-    public void setTerminateOnEmpty() {
-    }
+    public void setTerminateOnEmpty() {}
 
     @Override
-    public void setClearOnInsert() {
-    }
+    public void setClearOnInsert() {}
 
     @Override
     public boolean hasClearOnInsert() {
@@ -119,12 +117,10 @@ public final class FakeFrameBuffer implements AudioFrameBuffer {
     }
 
     @Override
-    public void clear() {
-    }
+    public void clear() {}
 
     @Override
-    public void lockBuffer() {
-    }
+    public void lockBuffer() {}
 
     @Override
     public boolean hasReceivedFrames() {
@@ -137,10 +133,8 @@ public final class FakeFrameBuffer implements AudioFrameBuffer {
     }
 
     @Override
-    public void consume(AudioFrame frame) {
-    }
+    public void consume(AudioFrame frame) {}
 
     @Override
-    public void rebuild(AudioFrameRebuilder rebuilder) {
-    }
+    public void rebuild(AudioFrameRebuilder rebuilder) {}
 }

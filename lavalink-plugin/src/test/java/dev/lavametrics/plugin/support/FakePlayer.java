@@ -4,7 +4,6 @@ import com.sedmelluq.discord.lavaplayer.player.AudioPlayer;
 import com.sedmelluq.discord.lavaplayer.track.AudioTrack;
 import dev.arbjerg.lavalink.api.IPlayer;
 import dev.arbjerg.lavalink.api.ISocketContext;
-
 import java.lang.reflect.Proxy;
 
 /** A player whose track and pause state tests set directly; the lavaplayer side is a proxy. */
@@ -30,7 +29,9 @@ public final class FakePlayer implements IPlayer {
 
     @Override
     public AudioPlayer getAudioPlayer() {
-        return (AudioPlayer) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {AudioPlayer.class},
+        return (AudioPlayer) Proxy.newProxyInstance(
+                getClass().getClassLoader(),
+                new Class<?>[] {AudioPlayer.class},
                 (proxy, method, args) -> method.getName().equals("isPaused") ? paused : null);
     }
 

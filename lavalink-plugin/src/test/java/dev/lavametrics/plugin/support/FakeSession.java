@@ -2,7 +2,6 @@ package dev.lavametrics.plugin.support;
 
 import dev.arbjerg.lavalink.api.IPlayer;
 import dev.arbjerg.lavalink.api.ISocketContext;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -47,14 +46,11 @@ public final class FakeSession implements ISocketContext {
     }
 
     @Override
-    public void closeWebSocket() {
-    }
+    public void closeWebSocket() {}
 
     @Override
-    public void closeWebSocket(int closeCode) {
-    }
+    public void closeWebSocket(int closeCode) {}
 
     @Override
-    public void closeWebSocket(int closeCode, String reason) {
-    }
+    public void closeWebSocket(int closeCode, String reason) {}
 }

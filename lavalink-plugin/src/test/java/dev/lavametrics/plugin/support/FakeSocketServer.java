@@ -2,7 +2,6 @@ package dev.lavametrics.plugin.support;
 
 import dev.arbjerg.lavalink.api.ISocketContext;
 import dev.arbjerg.lavalink.api.ISocketServer;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -3,9 +3,8 @@ package dev.lavametrics.plugin.support;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import org.slf4j.LoggerFactory;
-
 import java.util.List;
+import org.slf4j.LoggerFactory;
 
 /** What one class logs while the capture is open, as the formatted lines an operator would read. */
 public final class LogCapture implements AutoCloseable {
@@ -24,7 +23,9 @@ public final class LogCapture implements AutoCloseable {
 
     public List<String> lines() {
         synchronized (appender.list) {
-            return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+            return appender.list.stream()
+                    .map(ILoggingEvent::getFormattedMessage)
+                    .toList();
         }
     }
 

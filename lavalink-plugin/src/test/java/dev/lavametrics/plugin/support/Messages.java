@@ -2,8 +2,7 @@ package dev.lavametrics.plugin.support;
 
 /** Lavalink v4 websocket messages as the node sends them. */
 public final class Messages {
-    private Messages() {
-    }
+    private Messages() {}
 
     private static String track(String source) {
         return "{\"encoded\":\"QAAA\",\"info\":{\"identifier\":\"x\",\"title\":\"Some title\",\"sourceName\":\""
@@ -16,8 +15,8 @@ public final class Messages {
     }
 
     public static String trackEnd(long guildId, String source, String reason) {
-        return "{\"op\":\"event\",\"type\":\"TrackEndEvent\",\"guildId\":\"" + guildId + "\",\"track\":"
-                + track(source) + ",\"reason\":\"" + reason + "\"}";
+        return "{\"op\":\"event\",\"type\":\"TrackEndEvent\",\"guildId\":\"" + guildId + "\",\"track\":" + track(source)
+                + ",\"reason\":\"" + reason + "\"}";
     }
 
     public static String trackException(long guildId, String source, String severity) {

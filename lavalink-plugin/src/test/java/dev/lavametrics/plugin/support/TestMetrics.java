@@ -8,7 +8,6 @@ import dev.lavametrics.plugin.config.LavametricsConfig;
 import io.prometheus.client.Collector.MetricFamilySamples;
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.exporter.common.TextFormat;
-
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -30,8 +29,8 @@ public final class TestMetrics {
     }
 
     public TestMetrics(LavametricsConfig config) {
-        collectors = new MetricCollectors(config, new CollectorHealth(), new LiveSessions(() -> server), nanos::get,
-                "0.0.0-test");
+        collectors = new MetricCollectors(
+                config, new CollectorHealth(), new LiveSessions(() -> server), nanos::get, "0.0.0-test");
         collectors.register(registry);
     }
 

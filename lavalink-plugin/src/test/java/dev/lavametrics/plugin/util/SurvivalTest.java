@@ -1,7 +1,10 @@
 package dev.lavametrics.plugin.util;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,12 +14,8 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 class SurvivalTest {
 
@@ -44,10 +43,8 @@ class SurvivalTest {
 
     @Test
     void theJvmsOwnFailuresAreRethrownUnchanged() {
-        List<Throwable> fatal = List.of(
-                new OutOfMemoryError("Java heap space"),
-                new InternalError("a JVM fault"),
-                new UnknownError());
+        List<Throwable> fatal =
+                List.of(new OutOfMemoryError("Java heap space"), new InternalError("a JVM fault"), new UnknownError());
         for (Throwable caught : fatal) {
             Throwable thrown = assertThrows(Throwable.class, () -> Survival.survive(caught), caught.toString());
             assertSame(caught, thrown);

@@ -6,14 +6,13 @@ import com.sedmelluq.discord.lavaplayer.source.AudioSourceManager;
 import com.sedmelluq.discord.lavaplayer.source.http.HttpAudioSourceManager;
 import com.sedmelluq.discord.lavaplayer.source.local.LocalAudioSourceManager;
 import dev.arbjerg.lavalink.api.AudioPlayerManagerConfiguration;
+import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-
-import java.util.Map;
-import java.util.Set;
 
 /** The node's single lavaplayer {@link AudioPlayerManager}. */
 @Configuration(proxyBeanMethods = false)
@@ -22,8 +21,8 @@ public class AudioConfig {
     private static final Set<String> KNOWN = Set.of("local", "http");
 
     @Bean(destroyMethod = "shutdown")
-    public AudioPlayerManager audioPlayerManager(NodeSettings settings,
-                                                 ObjectProvider<AudioPlayerManagerConfiguration> configurations) {
+    public AudioPlayerManager audioPlayerManager(
+            NodeSettings settings, ObjectProvider<AudioPlayerManagerConfiguration> configurations) {
         AudioPlayerManager manager = new DefaultAudioPlayerManager();
         // Lavalink's defaults for these two lavaplayer settings.
         manager.setPlayerCleanupThreshold(60_000);
@@ -31,8 +30,11 @@ public class AudioConfig {
 
         for (Map.Entry<String, Boolean> e : settings.getSources().entrySet()) {
             if (!KNOWN.contains(e.getKey()) && Boolean.TRUE.equals(e.getValue())) {
-                log.info("lavalink.server.sources.{}=true ignored: the stand-in node has no '{}' source "
-                        + "(only local and http)", e.getKey(), e.getKey());
+                log.info(
+                        "lavalink.server.sources.{}=true ignored: the stand-in node has no '{}' source "
+                                + "(only local and http)",
+                        e.getKey(),
+                        e.getKey());
             }
         }
         if (settings.isSourceEnabled("http", true)) {

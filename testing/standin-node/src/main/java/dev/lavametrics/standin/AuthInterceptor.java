@@ -2,6 +2,7 @@ package dev.lavametrics.standin;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.server.ServerHttpRequest;
@@ -11,8 +12,6 @@ import org.springframework.http.server.ServletServerHttpResponse;
 import org.springframework.web.servlet.HandlerInterceptor;
 import org.springframework.web.socket.WebSocketHandler;
 import org.springframework.web.socket.server.HandshakeInterceptor;
-
-import java.util.Map;
 
 /**
  * Lavalink's request authorization: every request except the (explicitly configured) metrics
@@ -43,17 +42,21 @@ public class AuthInterceptor implements HandlerInterceptor, HandshakeInterceptor
     }
 
     @Override
-    public boolean beforeHandshake(ServerHttpRequest request, ServerHttpResponse response, WebSocketHandler wsHandler,
-                                   Map<String, Object> attributes) {
+    public boolean beforeHandshake(
+            ServerHttpRequest request,
+            ServerHttpResponse response,
+            WebSocketHandler wsHandler,
+            Map<String, Object> attributes) {
         // the websocket endpoint is always served by the servlet stack here
-        return authorize(((ServletServerHttpRequest) request).getServletRequest(),
-                ((ServletServerHttpResponse) response).getServletResponse(), HttpServletResponse.SC_UNAUTHORIZED);
+        return authorize(
+                ((ServletServerHttpRequest) request).getServletRequest(),
+                ((ServletServerHttpResponse) response).getServletResponse(),
+                HttpServletResponse.SC_UNAUTHORIZED);
     }
 
     @Override
-    public void afterHandshake(ServerHttpRequest request, ServerHttpResponse response, WebSocketHandler wsHandler,
-                               Exception exception) {
-    }
+    public void afterHandshake(
+            ServerHttpRequest request, ServerHttpResponse response, WebSocketHandler wsHandler, Exception exception) {}
 
     /**
      * True when the request may proceed; otherwise only the status is set (401 without the header,

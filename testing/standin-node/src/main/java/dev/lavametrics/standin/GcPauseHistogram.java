@@ -3,16 +3,15 @@ package dev.lavametrics.standin;
 import com.sun.management.GarbageCollectionNotificationInfo;
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.Histogram;
-
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
 import javax.management.ListenerNotFoundException;
 import javax.management.Notification;
 import javax.management.NotificationEmitter;
 import javax.management.NotificationListener;
 import javax.management.openmbean.CompositeData;
-import java.lang.management.GarbageCollectorMXBean;
-import java.lang.management.ManagementFactory;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Lavalink core's {@code lavalink_gc_pauses_seconds} histogram (LavalinkServer/.../metrics/GcNotificationListener.java
@@ -28,8 +27,11 @@ public final class GcPauseHistogram implements NotificationListener {
 
     private GcPauseHistogram(CollectorRegistry registry) {
         this.registry = registry;
-        this.pauses = Histogram.build().name("lavalink_gc_pauses_seconds").help("Garbage collection pauses by buckets")
-                .buckets(BUCKETS).register(registry);
+        this.pauses = Histogram.build()
+                .name("lavalink_gc_pauses_seconds")
+                .help("Garbage collection pauses by buckets")
+                .buckets(BUCKETS)
+                .register(registry);
     }
 
     static GcPauseHistogram start(CollectorRegistry registry) {

@@ -5,20 +5,28 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sedmelluq.discord.lavaplayer.player.AudioPlayerManager;
 import com.sedmelluq.discord.lavaplayer.source.AudioSourceManager;
-import org.springframework.http.MediaType;
-import org.springframework.web.bind.annotation.GetMapping;
-import org.springframework.web.bind.annotation.RestController;
-
 import java.io.InputStream;
 import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
 
 /** {@code /version}, {@code /v4/info} and {@code /v4/stats}. */
 @RestController
 public class InfoController {
-    static final List<String> FILTERS = List.of("volume", "equalizer", "karaoke", "timescale", "tremolo", "vibrato",
-            "distortion", "rotation", "channelMix", "lowPass");
+    static final List<String> FILTERS = List.of(
+            "volume",
+            "equalizer",
+            "karaoke",
+            "timescale",
+            "tremolo",
+            "vibrato",
+            "distortion",
+            "rotation",
+            "channelMix",
+            "lowPass");
 
     private final ObjectMapper mapper;
     private final AudioPlayerManager manager;
@@ -60,7 +68,7 @@ public class InfoController {
         v.put("major", StandinVersion.MAJOR);
         v.put("minor", StandinVersion.MINOR);
         v.put("patch", StandinVersion.PATCH);
-        v.put("preRelease", StandinVersion.PRE_RELEASE);   // Lavalink's Version has no build field
+        v.put("preRelease", StandinVersion.PRE_RELEASE); // Lavalink's Version has no build field
         out.put("buildTime", buildTime);
         ObjectNode git = out.putObject("git");
         git.put("branch", "lavametrics-standin");

@@ -8,6 +8,11 @@ import io.prometheus.client.GaugeMetricFamily;
 import io.prometheus.client.exporter.common.TextFormat;
 import io.prometheus.client.hotspot.DefaultExports;
 import io.prometheus.client.logback.InstrumentedAppender;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -19,12 +24,6 @@ import org.springframework.web.bind.annotation.RequestMethod;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.servlet.mvc.method.RequestMappingInfo;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
-
-import java.io.IOException;
-import java.io.StringWriter;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
 
 /**
  * Lavalink core's Prometheus surface (LavalinkServer/src/main/java/lavalink/server/metrics/ at 4.1.2 and
@@ -61,16 +60,25 @@ public class MetricsConfig {
     }
 
     @Bean
-    public MetricsHandler prometheusMetrics(NodeSettings settings, CoreStatsCollector ignored,
-                                            @Qualifier("requestMappingHandlerMapping")
-                                            RequestMappingHandlerMapping mapping) throws NoSuchMethodException {
+    public MetricsHandler prometheusMetrics(
+            NodeSettings settings,
+            CoreStatsCollector ignored,
+            @Qualifier("requestMappingHandlerMapping") RequestMappingHandlerMapping mapping)
+            throws NoSuchMethodException {
         String path = settings.getEffectivePrometheusEndpoint();
-        log.info("Prometheus metrics at {} ({})", path,
+        log.info(
+                "Prometheus metrics at {} ({})",
+                path,
                 settings.isMetricsAnonymous() ? "anonymous" : "password required");
         MetricsHandler handler = new MetricsHandler();
-        mapping.registerMapping(RequestMappingInfo.paths(path).methods(RequestMethod.GET)
-                        .produces(TextFormat.CONTENT_TYPE_004).options(mapping.getBuilderConfiguration()).build(),
-                handler, MetricsHandler.class.getMethod("scrape", String[].class));
+        mapping.registerMapping(
+                RequestMappingInfo.paths(path)
+                        .methods(RequestMethod.GET)
+                        .produces(TextFormat.CONTENT_TYPE_004)
+                        .options(mapping.getBuilderConfiguration())
+                        .build(),
+                handler,
+                MetricsHandler.class.getMethod("scrape", String[].class));
         return handler;
     }
 
@@ -134,7 +142,10 @@ public class MetricsConfig {
                     gauge("lavalink_memory_reservable_bytes", "Reservable memory in bytes", mem.reservable()),
                     gauge("lavalink_cpu_cores", "Number of CPU cores", StatsService.cores()),
                     gauge("lavalink_cpu_system_load_percentage", "System CPU load (0..1)", stats.systemLoad()),
-                    gauge("lavalink_cpu_lavalink_load_percentage", "Node process CPU load (0..1)", stats.processLoad()));
+                    gauge(
+                            "lavalink_cpu_lavalink_load_percentage",
+                            "Node process CPU load (0..1)",
+                            stats.processLoad()));
         }
     }
 }

@@ -1,13 +1,12 @@
 package dev.lavametrics.standin;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Component;
-
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /** The subset of Lavalink's {@code lavalink.server.*} and {@code metrics.*} settings the stand-in honours. */
 @Component
@@ -22,12 +21,15 @@ public class NodeSettings {
     public NodeSettings(Environment env) {
         Binder binder = Binder.get(env);
         this.password = binder.bind("lavalink.server.password", String.class).orElse(null);
-        this.playerUpdateInterval = Math.max(1,
-                binder.bind("lavalink.server.player-update-interval", Integer.class).orElse(5));
-        this.sources = Collections.unmodifiableMap(new LinkedHashMap<>(binder
-                .bind("lavalink.server.sources", Bindable.mapOf(String.class, Boolean.class))
-                .orElse(Map.of())));
-        this.prometheusEnabled = binder.bind("metrics.prometheus.enabled", Boolean.class).orElse(false);
+        this.playerUpdateInterval = Math.max(
+                1,
+                binder.bind("lavalink.server.player-update-interval", Integer.class)
+                        .orElse(5));
+        this.sources = Collections.unmodifiableMap(
+                new LinkedHashMap<>(binder.bind("lavalink.server.sources", Bindable.mapOf(String.class, Boolean.class))
+                        .orElse(Map.of())));
+        this.prometheusEnabled =
+                binder.bind("metrics.prometheus.enabled", Boolean.class).orElse(false);
         String ep = binder.bind("metrics.prometheus.endpoint", String.class).orElse(null);
         if (ep != null && ep.isBlank()) {
             ep = null;

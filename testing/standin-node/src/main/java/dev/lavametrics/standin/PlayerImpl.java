@@ -14,7 +14,6 @@ import dev.lavametrics.standin.voice.FrameCounter;
 import dev.lavametrics.standin.voice.VoiceConnection;
 import dev.lavametrics.standin.voice.VoiceManager;
 import dev.lavametrics.standin.voice.VoiceServerInfo;
-
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
@@ -47,6 +46,7 @@ public class PlayerImpl extends AudioEventAdapter implements IPlayer, VoiceConne
     private volatile ScheduledFuture<?> updateTask;
     /** The filters object last sent by the client. Only stored and echoed: the stand-in applies no DSP filters. */
     private volatile JsonNode filters;
+
     private volatile String voiceToken = "";
     private volatile String voiceEndpoint = "";
     private volatile String voiceSessionId = "";
@@ -54,8 +54,14 @@ public class PlayerImpl extends AudioEventAdapter implements IPlayer, VoiceConne
     /** The channel of the current connection (guarded by voiceLock). */
     private String connectedChannelId;
 
-    PlayerImpl(SocketContextImpl context, long guildId, AudioPlayer audioPlayer, TrackCodec codec,
-               ScheduledExecutorService scheduler, int updateIntervalSeconds, VoiceManager voiceManager) {
+    PlayerImpl(
+            SocketContextImpl context,
+            long guildId,
+            AudioPlayer audioPlayer,
+            TrackCodec codec,
+            ScheduledExecutorService scheduler,
+            int updateIntervalSeconds,
+            VoiceManager voiceManager) {
         this.context = context;
         this.guildId = guildId;
         this.audioPlayer = audioPlayer;
@@ -123,8 +129,8 @@ public class PlayerImpl extends AudioEventAdapter implements IPlayer, VoiceConne
         if (voiceManager == null) {
             return nothingToDo;
         }
-        VoiceServerInfo info = new VoiceServerInfo(guildId, context.getUserId(), voiceSessionId, voiceToken,
-                voiceEndpoint);
+        VoiceServerInfo info =
+                new VoiceServerInfo(guildId, context.getUserId(), voiceSessionId, voiceToken, voiceEndpoint);
         if (!info.complete()) {
             return nothingToDo;
         }
@@ -133,7 +139,9 @@ public class PlayerImpl extends AudioEventAdapter implements IPlayer, VoiceConne
                 return nothingToDo;
             }
             VoiceConnection cur = voice;
-            if (cur != null && !cur.isClosed() && cur.info().equals(info)
+            if (cur != null
+                    && !cur.isClosed()
+                    && cur.info().equals(info)
                     && Objects.equals(connectedChannelId, voiceChannelId)) {
                 return nothingToDo;
             }
@@ -230,7 +238,7 @@ public class PlayerImpl extends AudioEventAdapter implements IPlayer, VoiceConne
         voice.put("token", voiceToken);
         voice.put("endpoint", voiceEndpoint);
         voice.put("sessionId", voiceSessionId);
-        voice.put("channelId", voiceChannelId);   // 4.2.x: always there, null until known
+        voice.put("channelId", voiceChannelId); // 4.2.x: always there, null until known
         out.set("filters", filters.deepCopy());
         return out;
     }

@@ -3,13 +3,12 @@ package dev.lavametrics.standin;
 import dev.arbjerg.lavalink.api.IPlayer;
 import dev.arbjerg.lavalink.api.ISocketContext;
 import dev.arbjerg.lavalink.api.PluginEventHandler;
+import java.util.List;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
-
-import java.util.List;
-import java.util.function.Consumer;
 
 /** Fans lifecycle calls out to every {@link PluginEventHandler} bean; exceptions there are only logged. */
 @Component

@@ -1,15 +1,5 @@
 package dev.lavametrics.standin;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.springframework.context.ApplicationContextInitializer;
-import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.annotation.ClassPathBeanDefinitionScanner;
-import org.springframework.beans.factory.support.BeanDefinitionRegistry;
-import org.springframework.core.env.ConfigurableEnvironment;
-import org.springframework.core.io.DefaultResourceLoader;
-import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
-
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,6 +14,15 @@ import java.util.List;
 import java.util.Properties;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.support.BeanDefinitionRegistry;
+import org.springframework.context.ApplicationContextInitializer;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.ClassPathBeanDefinitionScanner;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.io.DefaultResourceLoader;
+import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 
 /**
  * Loads plugin jars the way Lavalink v4 does: every non-empty {@code *.jar} in
@@ -49,8 +48,7 @@ public class PluginLoader implements ApplicationContextInitializer<ConfigurableA
     @Override
     public void initialize(ConfigurableApplicationContext context) {
         ConfigurableEnvironment env = context.getEnvironment();
-        String dirName = env.getProperty("lavalink.pluginsDir",
-                env.getProperty("lavalink.plugins-dir", "./plugins"));
+        String dirName = env.getProperty("lavalink.pluginsDir", env.getProperty("lavalink.plugins-dir", "./plugins"));
         File dir = new File(dirName).getAbsoluteFile().toPath().normalize().toFile();
         List<PluginRegistry.PluginInfo> plugins = new ArrayList<>();
         List<URL> urls = new ArrayList<>();
@@ -64,8 +62,11 @@ public class PluginLoader implements ApplicationContextInitializer<ConfigurableA
         for (File jar : jars) {
             List<PluginRegistry.PluginInfo> found = readManifests(jar);
             if (found.isEmpty()) {
-                log.warn("Plugin jar {} has no {}*.properties manifest; its classes are on the plugin class "
-                        + "path but nothing is scanned", jar, MANIFEST_DIR);
+                log.warn(
+                        "Plugin jar {} has no {}*.properties manifest; its classes are on the plugin class "
+                                + "path but nothing is scanned",
+                        jar,
+                        MANIFEST_DIR);
             }
             plugins.addAll(found);
             try {
@@ -97,8 +98,8 @@ public class PluginLoader implements ApplicationContextInitializer<ConfigurableA
         Thread.currentThread().setContextClassLoader(loader);
 
         BeanDefinitionRegistry beanRegistry = (BeanDefinitionRegistry) context.getBeanFactory();
-        ClassPathBeanDefinitionScanner scanner = new ClassPathBeanDefinitionScanner(beanRegistry, true, env,
-                new PathMatchingResourcePatternResolver(loader));
+        ClassPathBeanDefinitionScanner scanner = new ClassPathBeanDefinitionScanner(
+                beanRegistry, true, env, new PathMatchingResourcePatternResolver(loader));
         for (PluginRegistry.PluginInfo p : plugins) {
             int n = scanner.scan(p.path());
             log.info("Loaded plugin {} {} (scanned {} components in {})", p.name(), p.version(), n, p.path());
@@ -112,7 +113,9 @@ public class PluginLoader implements ApplicationContextInitializer<ConfigurableA
             while (entries.hasMoreElements()) {
                 JarEntry e = entries.nextElement();
                 String n = e.getName();
-                if (e.isDirectory() || !n.startsWith(MANIFEST_DIR) || !n.endsWith(".properties")
+                if (e.isDirectory()
+                        || !n.startsWith(MANIFEST_DIR)
+                        || !n.endsWith(".properties")
                         || n.indexOf('/', MANIFEST_DIR.length()) >= 0) {
                     continue;
                 }

@@ -4,8 +4,7 @@ import java.util.List;
 
 /** The plugins found at start-up (for {@code GET /v4/info}) and the class loader holding them. */
 public class PluginRegistry {
-    public record PluginInfo(String name, String path, String version, String jar) {
-    }
+    public record PluginInfo(String name, String path, String version, String jar) {}
 
     private final List<PluginInfo> plugins;
     private final ClassLoader classLoader;

@@ -8,6 +8,11 @@ import com.sedmelluq.discord.lavaplayer.track.AudioPlaylist;
 import com.sedmelluq.discord.lavaplayer.track.AudioTrack;
 import com.sedmelluq.discord.lavaplayer.track.TrackMarker;
 import com.sedmelluq.discord.lavaplayer.track.TrackMarkerHandler;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -20,18 +25,13 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ResponseStatusException;
 
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-
 /** Sessions and players: {@code /v4/sessions/{sessionId}[/players[/{guildId}]]}. */
 @RestController
 public class SessionController {
     private static final List<String> VOICE_FIELDS = List.of("token", "endpoint", "sessionId", "channelId");
     /** Longer than the voice client's own connect timeout (10 s), so its error is the one reported. */
     private static final long VOICE_CONNECT_TIMEOUT_SECONDS = 15;
+
     private final SocketServer server;
     private final TrackCodec codec;
     private final TrackController tracks;
@@ -76,15 +76,15 @@ public class SessionController {
     }
 
     @DeleteMapping("/v4/sessions/{sessionId}/players/{guildId}")
-    public ResponseEntity<Void> destroyPlayer(@PathVariable("sessionId") String sessionId,
-                                              @PathVariable("guildId") String guildId) {
+    public ResponseEntity<Void> destroyPlayer(
+            @PathVariable("sessionId") String sessionId, @PathVariable("guildId") String guildId) {
         context(sessionId).destroyPlayer(guild(guildId));
         return ResponseEntity.noContent().build();
     }
 
     @PatchMapping(value = "/v4/sessions/{sessionId}", produces = MediaType.APPLICATION_JSON_VALUE)
-    public ObjectNode updateSession(@PathVariable("sessionId") String sessionId,
-                                    @RequestBody(required = false) JsonNode body) {
+    public ObjectNode updateSession(
+            @PathVariable("sessionId") String sessionId, @RequestBody(required = false) JsonNode body) {
         SocketContextImpl ctx = context(sessionId);
         Boolean resuming = null;
         Long timeout = null;
@@ -107,10 +107,11 @@ public class SessionController {
     }
 
     @PatchMapping(value = "/v4/sessions/{sessionId}/players/{guildId}", produces = MediaType.APPLICATION_JSON_VALUE)
-    public ObjectNode updatePlayer(@PathVariable("sessionId") String sessionId,
-                                   @PathVariable("guildId") String guildId,
-                                   @RequestParam(value = "noReplace", defaultValue = "false") boolean noReplace,
-                                   @RequestBody(required = false) JsonNode body) {
+    public ObjectNode updatePlayer(
+            @PathVariable("sessionId") String sessionId,
+            @PathVariable("guildId") String guildId,
+            @RequestParam(value = "noReplace", defaultValue = "false") boolean noReplace,
+            @RequestBody(required = false) JsonNode body) {
         if (body == null || body.isNull()) {
             body = codec.mapper().createObjectNode();
         }
@@ -136,8 +137,8 @@ public class SessionController {
                 throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "track must be an object");
             }
             if (body.has("encodedTrack") || body.has("identifier")) {
-                throw new ResponseStatusException(HttpStatus.BAD_REQUEST,
-                        "Cannot specify both track and encodedTrack/identifier");
+                throw new ResponseStatusException(
+                        HttpStatus.BAD_REQUEST, "Cannot specify both track and encodedTrack/identifier");
             }
             hasEncoded = trackObj.has("encoded");
             hasIdentifier = trackObj.hasNonNull("identifier");
@@ -181,9 +182,11 @@ public class SessionController {
             newTrack = resolveIdentifier(identifier);
         }
 
-        if (voice != null && VOICE_FIELDS.stream().anyMatch(f -> text(voice, f) == null || text(voice, f).isBlank())) {
-            throw new ResponseStatusException(HttpStatus.BAD_REQUEST,
-                    "token, endpoint, sessionId and channelId must be provided in voice state");
+        if (voice != null
+                && VOICE_FIELDS.stream()
+                        .anyMatch(f -> text(voice, f) == null || text(voice, f).isBlank())) {
+            throw new ResponseStatusException(
+                    HttpStatus.BAD_REQUEST, "token, endpoint, sessionId and channelId must be provided in voice state");
         }
 
         PlayerImpl player = ctx.getOrCreatePlayer(gid);
@@ -191,8 +194,8 @@ public class SessionController {
         if (voice != null) {
             // as 4.2.2 (PlayerRestHandler.kt, channelId!!.toLong()) after the player exists: a 500
             Long.parseLong(text(voice, "channelId"));
-            awaitVoiceGateway(player.setVoice(text(voice, "token"), text(voice, "endpoint"), text(voice, "sessionId"),
-                    text(voice, "channelId")));
+            awaitVoiceGateway(player.setVoice(
+                    text(voice, "token"), text(voice, "endpoint"), text(voice, "sessionId"), text(voice, "channelId")));
         }
         if (body.has("filters")) {
             // Stored and echoed only; the stand-in applies no DSP filters (lavadsp is not on Maven Central).
@@ -226,7 +229,8 @@ public class SessionController {
                     current.setPosition(position);
                 }
                 if (hasEndTime) {
-                    current.setMarker(endTime != null && endTime > 0 ? new TrackMarker(endTime, endMarker(player)) : null);
+                    current.setMarker(
+                            endTime != null && endTime > 0 ? new TrackMarker(endTime, endMarker(player)) : null);
                 }
             }
         }
@@ -245,8 +249,10 @@ public class SessionController {
         if (voice == null) {
             return null;
         }
-        if (!voice.isObject() || !voice.has("channelId") || !(voice.get("channelId").isTextual()
-                || voice.get("channelId").isNull())) {
+        if (!voice.isObject()
+                || !voice.has("channelId")
+                || !(voice.get("channelId").isTextual()
+                        || voice.get("channelId").isNull())) {
             throw unreadableBody();
         }
         for (String field : List.of("token", "endpoint", "sessionId")) {
@@ -296,7 +302,8 @@ public class SessionController {
             if (pl.isSearchResult() && !pl.getTracks().isEmpty()) {
                 return pl.getTracks().get(0);
             }
-            throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "The identifier resolved to a playlist, not a track");
+            throw new ResponseStatusException(
+                    HttpStatus.BAD_REQUEST, "The identifier resolved to a playlist, not a track");
         }
         if (item instanceof FriendlyException fe) {
             throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "Failed to load identifier: " + fe.getMessage());

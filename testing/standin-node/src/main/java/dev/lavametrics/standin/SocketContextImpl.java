@@ -3,19 +3,18 @@ package dev.lavametrics.standin;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.arbjerg.lavalink.api.IPlayer;
 import dev.arbjerg.lavalink.api.ISocketContext;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.springframework.web.socket.CloseStatus;
-import org.springframework.web.socket.TextMessage;
-import org.springframework.web.socket.WebSocketSession;
-import org.springframework.web.socket.handler.ConcurrentWebSocketSessionDecorator;
-
 import java.io.IOException;
 import java.util.Collections;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.web.socket.CloseStatus;
+import org.springframework.web.socket.TextMessage;
+import org.springframework.web.socket.WebSocketSession;
+import org.springframework.web.socket.handler.ConcurrentWebSocketSessionDecorator;
 
 /**
  * One client session, modelled on Lavalink 4.2.2's {@code SocketContext}
@@ -36,8 +35,10 @@ public class SocketContextImpl implements ISocketContext {
     private final long userId;
     private final String clientName;
     private final Map<Long, PlayerImpl> players = new ConcurrentHashMap<>();
+
     @SuppressWarnings({"unchecked", "rawtypes"})
     private final Map<Long, IPlayer> playersView = Collections.unmodifiableMap((Map) players);
+
     private final ConcurrentLinkedQueue<String> resumeQueue = new ConcurrentLinkedQueue<>();
 
     private volatile WebSocketSession session;
@@ -117,7 +118,8 @@ public class SocketContextImpl implements ISocketContext {
      */
     boolean socketClosed(WebSocketSession raw) {
         WebSocketSession current = session;
-        WebSocketSession delegate = current instanceof ConcurrentWebSocketSessionDecorator d ? d.getDelegate() : current;
+        WebSocketSession delegate =
+                current instanceof ConcurrentWebSocketSessionDecorator d ? d.getDelegate() : current;
         if (delegate != raw) {
             return false;
         }

@@ -6,6 +6,15 @@ import dev.arbjerg.lavalink.api.ISocketContext;
 import dev.arbjerg.lavalink.api.ISocketServer;
 import dev.lavametrics.standin.voice.VoiceManager;
 import jakarta.annotation.PreDestroy;
+import java.security.SecureRandom;
+import java.util.Collections;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
@@ -19,16 +28,6 @@ import org.springframework.web.socket.WebSocketSession;
 import org.springframework.web.socket.handler.ConcurrentWebSocketSessionDecorator;
 import org.springframework.web.socket.handler.TextWebSocketHandler;
 import org.springframework.web.socket.server.HandshakeInterceptor;
-
-import java.security.SecureRandom;
-import java.util.Collections;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /** The websocket endpoint {@code /v4/websocket} and the session registry plugins can inject. */
 @Component
@@ -64,16 +63,24 @@ public class SocketServer extends TextWebSocketHandler implements ISocketServer,
      * stand-in must not be flaky. The plugin copes with the real one (see its LiveSessions).
      */
     private final Map<String, SocketContextImpl> resumableSessions = new ConcurrentHashMap<>();
+
     @SuppressWarnings({"unchecked", "rawtypes"})
     private final Map<String, ISocketContext> sessionsView = Collections.unmodifiableMap((Map) sessions);
+
     @SuppressWarnings({"unchecked", "rawtypes"})
     private final Map<String, ISocketContext> resumableView = Collections.unmodifiableMap((Map) resumableSessions);
     /** See {@link #FIRST_READY_DELAY_PROPERTY}. */
     private final long firstReadyDelayMs = Long.getLong(FIRST_READY_DELAY_PROPERTY, 100);
+
     private final AtomicBoolean firstSessionSeen = new AtomicBoolean();
 
-    public SocketServer(AudioPlayerManager manager, NodeSettings settings, PluginEvents events, TrackCodec codec,
-                        StatsService stats, VoiceManager voice) {
+    public SocketServer(
+            AudioPlayerManager manager,
+            NodeSettings settings,
+            PluginEvents events,
+            TrackCodec codec,
+            StatsService stats,
+            VoiceManager voice) {
         this.manager = manager;
         this.settings = settings;
         this.events = events;
@@ -127,8 +134,8 @@ public class SocketServer extends TextWebSocketHandler implements ISocketServer,
     }
 
     PlayerImpl newPlayer(SocketContextImpl ctx, long guildId) {
-        return new PlayerImpl(ctx, guildId, manager.createPlayer(), codec, scheduler, settings.getPlayerUpdateInterval(),
-                voice);
+        return new PlayerImpl(
+                ctx, guildId, manager.createPlayer(), codec, scheduler, settings.getPlayerUpdateInterval(), voice);
     }
 
     private String newSessionId() {
@@ -147,8 +154,11 @@ public class SocketServer extends TextWebSocketHandler implements ISocketServer,
     // ---- handshake (Authorization is checked by AuthInterceptor, registered before this one) ----
 
     @Override
-    public boolean beforeHandshake(ServerHttpRequest request, ServerHttpResponse response, WebSocketHandler wsHandler,
-                                   Map<String, Object> attributes) {
+    public boolean beforeHandshake(
+            ServerHttpRequest request,
+            ServerHttpResponse response,
+            WebSocketHandler wsHandler,
+            Map<String, Object> attributes) {
         String userId = request.getHeaders().getFirst("User-Id");
         long uid;
         try {
@@ -157,7 +167,9 @@ public class SocketServer extends TextWebSocketHandler implements ISocketServer,
             uid = 0;
         }
         if (uid == 0) {
-            log.warn("Rejecting websocket handshake from {}: missing or invalid User-Id header", request.getRemoteAddress());
+            log.warn(
+                    "Rejecting websocket handshake from {}: missing or invalid User-Id header",
+                    request.getRemoteAddress());
             response.setStatusCode(HttpStatus.BAD_REQUEST);
             return false;
         }
@@ -178,9 +190,8 @@ public class SocketServer extends TextWebSocketHandler implements ISocketServer,
     }
 
     @Override
-    public void afterHandshake(ServerHttpRequest request, ServerHttpResponse response, WebSocketHandler wsHandler,
-                               Exception exception) {
-    }
+    public void afterHandshake(
+            ServerHttpRequest request, ServerHttpResponse response, WebSocketHandler wsHandler, Exception exception) {}
 
     // ---- websocket lifecycle: SocketServer.kt's afterConnectionEstablished / afterConnectionClosed ----
 
@@ -197,21 +208,24 @@ public class SocketServer extends TextWebSocketHandler implements ISocketServer,
             sessions.put(resumable.getSessionId(), resumable);
             resumable.resume(session, ready(true, resumable.getSessionId()));
             log.info("Resumed session {} ({})", resumeId, clientName == null ? "unknown client" : clientName);
-            events.onWebSocketOpen(resumable, true);   // after ready, replay and player updates
+            events.onWebSocketOpen(resumable, true); // after ready, replay and player updates
             return;
         }
 
         SocketContextImpl ctx = new SocketContextImpl(this, newSessionId(), userId, clientName, session);
         raw.getAttributes().put(ATTR_CONTEXT, ctx);
-        startStats(ctx);                               // scheduled before ready: stats may come first
+        startStats(ctx); // scheduled before ready: stats may come first
         sessions.put(ctx.getSessionId(), ctx);
         if (firstReadyDelayMs > 0 && firstSessionSeen.compareAndSet(false, true)) {
             pauseForFirstReady();
         }
         ctx.send(ready(false, ctx.getSessionId()));
         events.onWebSocketOpen(ctx, false);
-        log.info("Connection established from {} (session {}, user {})",
-                clientName == null ? "a client without Client-Name" : clientName, ctx.getSessionId(), userId);
+        log.info(
+                "Connection established from {} (session {}, user {})",
+                clientName == null ? "a client without Client-Name" : clientName,
+                ctx.getSessionId(),
+                userId);
     }
 
     private void pauseForFirstReady() {
@@ -223,16 +237,20 @@ public class SocketServer extends TextWebSocketHandler implements ISocketServer,
     }
 
     private void startStats(SocketContextImpl ctx) {
-        ctx.setStatsTask(scheduler.scheduleAtFixedRate(() -> {
-            try {
-                ObjectNode out = codec.mapper().createObjectNode();
-                out.put("op", "stats");
-                out.setAll(stats.statsJson(ctx));
-                ctx.send(out);
-            } catch (RuntimeException e) {
-                log.warn("Stats task failed: {}", e.toString());
-            }
-        }, 0, 60, TimeUnit.SECONDS));
+        ctx.setStatsTask(scheduler.scheduleAtFixedRate(
+                () -> {
+                    try {
+                        ObjectNode out = codec.mapper().createObjectNode();
+                        out.put("op", "stats");
+                        out.setAll(stats.statsJson(ctx));
+                        ctx.send(out);
+                    } catch (RuntimeException e) {
+                        log.warn("Stats task failed: {}", e.toString());
+                    }
+                },
+                0,
+                60,
+                TimeUnit.SECONDS));
     }
 
     private ObjectNode ready(boolean resumed, String sessionId) {
@@ -271,7 +289,11 @@ public class SocketServer extends TextWebSocketHandler implements ISocketServer,
             }
             long timeout = ctx.getResumeTimeoutSeconds();
             ctx.pause(scheduler.schedule(() -> onResumeTimeout(ctx), timeout, TimeUnit.SECONDS));
-            log.info("Connection closed ({}); session {} can be resumed within {} s", status, ctx.getSessionId(), timeout);
+            log.info(
+                    "Connection closed ({}); session {} can be resumed within {} s",
+                    status,
+                    ctx.getSessionId(),
+                    timeout);
             events.onSocketContextPaused(ctx);
             return;
         }
@@ -281,7 +303,9 @@ public class SocketServer extends TextWebSocketHandler implements ISocketServer,
 
     private void onResumeTimeout(SocketContextImpl ctx) {
         if (resumableSessions.remove(ctx.getSessionId(), ctx)) {
-            log.info("Session {} was not resumed within {} s; destroying it", ctx.getSessionId(),
+            log.info(
+                    "Session {} was not resumed within {} s; destroying it",
+                    ctx.getSessionId(),
                     ctx.getResumeTimeoutSeconds());
             ctx.shutdown();
         }

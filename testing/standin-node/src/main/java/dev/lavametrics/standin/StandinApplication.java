@@ -1,5 +1,7 @@
 package dev.lavametrics.standin;
 
+import java.util.HashMap;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.SpringApplication;
@@ -8,9 +10,6 @@ import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.web.servlet.context.ServletWebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.event.EventListener;
-
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * Entry point of the lavametrics stand-in node.
@@ -27,11 +26,14 @@ public class StandinApplication {
     public void onReady(ApplicationReadyEvent event) {
         String where = "?";
         if (event.getApplicationContext() instanceof ServletWebServerApplicationContext web) {
-            where = event.getApplicationContext().getEnvironment().getProperty("server.address", "0.0.0.0")
-                    + ":" + web.getWebServer().getPort();
+            where = event.getApplicationContext().getEnvironment().getProperty("server.address", "0.0.0.0") + ":"
+                    + web.getWebServer().getPort();
         }
-        log.info("lavametrics stand-in node {} ready on {} -- TEST HOST speaking the Lavalink v4 protocol; "
-                + "its own minimal Discord voice client (not Koe) pulls frames once a player has voice server info", StandinVersion.SEMVER, where);
+        log.info(
+                "lavametrics stand-in node {} ready on {} -- TEST HOST speaking the Lavalink v4 protocol; "
+                        + "its own minimal Discord voice client (not Koe) pulls frames once a player has voice server info",
+                StandinVersion.SEMVER,
+                where);
     }
 
     public static void main(String[] args) {
@@ -46,8 +48,11 @@ public class StandinApplication {
         if (appLoader == null) {
             appLoader = StandinApplication.class.getClassLoader();
         }
-        log.info("Starting lavametrics stand-in node {} -- a Lavalink v4 protocol TEST HOST, not Lavalink "
-                + "(real lavaplayer {}, minimal voice client instead of Koe)", StandinVersion.SEMVER, StandinVersion.lavaplayerVersion());
+        log.info(
+                "Starting lavametrics stand-in node {} -- a Lavalink v4 protocol TEST HOST, not Lavalink "
+                        + "(real lavaplayer {}, minimal voice client instead of Koe)",
+                StandinVersion.SEMVER,
+                StandinVersion.lavaplayerVersion());
 
         SpringApplication app = new SpringApplication(StandinApplication.class);
         Map<String, Object> defaults = new HashMap<>();

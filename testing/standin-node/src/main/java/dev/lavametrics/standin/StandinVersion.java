@@ -11,14 +11,14 @@ import com.sedmelluq.discord.lavaplayer.tools.PlayerLibrary;
 public final class StandinVersion {
     /** The real Lavalink release whose behaviour the stand-in follows (see testing/standin-node/README.md). */
     public static final String MODELLED = "4.2.2";
+
     public static final int MAJOR = 4;
     public static final int MINOR = 2;
     public static final int PATCH = 2;
     public static final String PRE_RELEASE = "lavametrics-standin";
     public static final String SEMVER = MAJOR + "." + MINOR + "." + PATCH + "-" + PRE_RELEASE;
 
-    private StandinVersion() {
-    }
+    private StandinVersion() {}
 
     public static String lavaplayerVersion() {
         String v = PlayerLibrary.VERSION;

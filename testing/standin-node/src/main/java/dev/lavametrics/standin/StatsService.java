@@ -4,12 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lavametrics.standin.voice.FrameCounter;
 import dev.lavametrics.standin.voice.VoiceConnection;
-import org.springframework.stereotype.Component;
-
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
 import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
+import org.springframework.stereotype.Component;
 
 /** The numbers of Lavalink's {@code /v4/stats}, websocket {@code stats} op and core gauges. */
 @Component
@@ -45,8 +44,7 @@ public class StatsService {
     }
 
     /** The memory numbers of both {@code /v4/stats} and the {@code lavalink_memory_*} gauges, from one reading. */
-    public record Memory(long free, long used, long allocated, long reservable) {
-    }
+    public record Memory(long free, long used, long allocated, long reservable) {}
 
     public static Memory memory() {
         Runtime rt = Runtime.getRuntime();

@@ -10,14 +10,13 @@ import com.sedmelluq.discord.lavaplayer.tools.io.MessageOutput;
 import com.sedmelluq.discord.lavaplayer.track.AudioTrack;
 import com.sedmelluq.discord.lavaplayer.track.AudioTrackInfo;
 import com.sedmelluq.discord.lavaplayer.track.DecodedTrackHolder;
-import org.springframework.stereotype.Component;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.Base64;
+import org.springframework.stereotype.Component;
 
 /** Base64 track encoding (lavaplayer's message format) and the Lavalink v4 JSON shapes built from tracks. */
 @Component
@@ -54,7 +53,8 @@ public class TrackCodec {
             }
             return holder.decodedTrack;
         } catch (IOException | RuntimeException e) {
-            if (e instanceof IllegalArgumentException iae && iae.getMessage() != null
+            if (e instanceof IllegalArgumentException iae
+                    && iae.getMessage() != null
                     && iae.getMessage().startsWith("Failed to decode")) {
                 throw iae;
             }
@@ -78,7 +78,9 @@ public class TrackCodec {
         info.put("uri", i.uri);
         info.put("artworkUrl", i.artworkUrl);
         info.put("isrc", i.isrc);
-        info.put("sourceName", track.getSourceManager() != null ? track.getSourceManager().getSourceName() : "unknown");
+        info.put(
+                "sourceName",
+                track.getSourceManager() != null ? track.getSourceManager().getSourceName() : "unknown");
         out.putObject("pluginInfo");
         Object userData = track.getUserData();
         if (userData instanceof JsonNode node && node.isObject()) {

@@ -8,6 +8,10 @@ import com.sedmelluq.discord.lavaplayer.player.AudioPlayerManager;
 import com.sedmelluq.discord.lavaplayer.tools.FriendlyException;
 import com.sedmelluq.discord.lavaplayer.track.AudioPlaylist;
 import com.sedmelluq.discord.lavaplayer.track.AudioTrack;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -16,11 +20,6 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ResponseStatusException;
-
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /** {@code /v4/loadtracks}, {@code /v4/decodetrack}, {@code /v4/decodetracks}. */
 @RestController
@@ -83,7 +82,9 @@ public class TrackController {
             ObjectNode data = out.putObject("data");
             ObjectNode info = data.putObject("info");
             info.put("name", pl.getName());
-            info.put("selectedTrack", pl.getSelectedTrack() == null ? -1 : pl.getTracks().indexOf(pl.getSelectedTrack()));
+            info.put(
+                    "selectedTrack",
+                    pl.getSelectedTrack() == null ? -1 : pl.getTracks().indexOf(pl.getSelectedTrack()));
             data.putObject("pluginInfo");
             ArrayNode tracks = data.putArray("tracks");
             pl.getTracks().forEach(t -> tracks.add(codec.trackJson(t)));

@@ -5,6 +5,8 @@ import jakarta.servlet.FilterChain;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -23,9 +25,6 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import org.springframework.web.socket.config.annotation.EnableWebSocket;
 import org.springframework.web.socket.config.annotation.WebSocketConfigurer;
 import org.springframework.web.socket.config.annotation.WebSocketHandlerRegistry;
-
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /** Authorization and MVC interceptors from plugins, the websocket endpoint, the API version header and the error body shape. */
 @Configuration(proxyBeanMethods = false)
@@ -92,12 +91,13 @@ public class WebConfig implements WebMvcConfigurer, WebSocketConfigurer {
         return new DefaultErrorAttributes() {
             @Override
             public Map<String, Object> getErrorAttributes(WebRequest webRequest, ErrorAttributeOptions options) {
-                Map<String, Object> base = super.getErrorAttributes(webRequest,
-                        options.excluding(ErrorAttributeOptions.Include.MESSAGE));
+                Map<String, Object> base =
+                        super.getErrorAttributes(webRequest, options.excluding(ErrorAttributeOptions.Include.MESSAGE));
                 Object sent = webRequest.getAttribute(RequestDispatcher.ERROR_MESSAGE, RequestAttributes.SCOPE_REQUEST);
                 // an exception no handler resolved reached the container: Undertow reports its message
                 // ("Request processing failed: java.lang.NumberFormatException: ..."), Tomcat does not
-                Object unhandled = webRequest.getAttribute(RequestDispatcher.ERROR_EXCEPTION, RequestAttributes.SCOPE_REQUEST);
+                Object unhandled =
+                        webRequest.getAttribute(RequestDispatcher.ERROR_EXCEPTION, RequestAttributes.SCOPE_REQUEST);
                 if ((sent == null || "".equals(sent)) && unhandled instanceof Throwable t) {
                     sent = t.getMessage();
                 }
@@ -115,8 +115,9 @@ public class WebConfig implements WebMvcConfigurer, WebSocketConfigurer {
         if (trace != null) {
             out.put("trace", trace);
         }
-        out.put("message", message == null || "".equals(message) || "No message available".equals(message)
-                ? error : message);
+        out.put(
+                "message",
+                message == null || "".equals(message) || "No message available".equals(message) ? error : message);
         out.put("path", path);
         return out;
     }

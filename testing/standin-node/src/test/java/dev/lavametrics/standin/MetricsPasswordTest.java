@@ -1,18 +1,17 @@
 package dev.lavametrics.standin;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lavametrics.standin.support.TestNode;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Metrics enabled without {@code metrics.prometheus.endpoint}: {@code /metrics} needs the password, as
@@ -24,6 +23,7 @@ class MetricsPasswordTest {
 
     @TempDir
     static Path work;
+
     static TestNode node;
 
     @BeforeAll
@@ -48,7 +48,9 @@ class MetricsPasswordTest {
 
         HttpResponse<String> ok = node.get("/metrics", PASSWORD);
         assertEquals(200, ok.statusCode());
-        assertTrue(ok.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"), ok.headers().toString());
+        assertTrue(
+                ok.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"),
+                ok.headers().toString());
         assertTrue(ok.body().contains("lavalink_memory_used_bytes "), ok.body());
         assertTrue(ok.body().contains("lavalink_cpu_cores "), ok.body());
         // Lavalink core's other two families (metrics/GcNotificationListener.java, PrometheusMetrics.java)
@@ -57,9 +59,12 @@ class MetricsPasswordTest {
         assertTrue(ok.body().contains("# TYPE logback_appender_total counter"), ok.body());
         assertTrue(ok.body().contains("logback_appender_total{level=\"info\",}"), ok.body());
         // the text format only, as Lavalink's controller produces; OpenMetrics-only clients get 406
-        HttpResponse<String> om = node.http.send(java.net.http.HttpRequest.newBuilder(node.uri("/metrics"))
-                .header("Authorization", PASSWORD).header("Accept", "application/openmetrics-text; version=1.0.0")
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> om = node.http.send(
+                java.net.http.HttpRequest.newBuilder(node.uri("/metrics"))
+                        .header("Authorization", PASSWORD)
+                        .header("Accept", "application/openmetrics-text; version=1.0.0")
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(406, om.statusCode());
     }
 }

@@ -1,9 +1,9 @@
 package dev.lavametrics.standin.voice;
 
+import java.security.GeneralSecurityException;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
-import java.security.GeneralSecurityException;
 
 /**
  * Builds Discord voice RTP packets in the {@code aead_aes256_gcm_rtpsize} mode.
@@ -27,6 +27,7 @@ public final class RtpPacketWriter {
     public static final int NONCE_LENGTH = 4;
     /** Largest Opus frame lavaplayer produces for DISCORD_OPUS is well below this. */
     public static final int MAX_OPUS = 4000;
+
     public static final int FRAME_SAMPLES = 960;
 
     private final int ssrc;

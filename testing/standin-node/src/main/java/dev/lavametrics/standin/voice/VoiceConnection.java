@@ -4,9 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sedmelluq.discord.lavaplayer.track.playback.MutableAudioFrame;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -20,6 +17,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One guild's Discord voice connection: the voice gateway (v4, JSON over a websocket), UDP IP
@@ -34,14 +33,15 @@ public final class VoiceConnection {
     private static final Logger log = LoggerFactory.getLogger(VoiceConnection.class);
     /** Close code used when this side gives up (heartbeat not acknowledged, handshake failure). */
     public static final int LOCAL_FAILURE_CODE = 4000;
+
     private static final int SILENCE_FRAMES = 5;
     private static final byte[] SILENCE = {(byte) 0xF8, (byte) 0xFF, (byte) 0xFE};
     /**
      * Server close codes after which Koe reconnects by itself instead of telling Lavalink (and so the
      * client): AbstractMediaGatewayConnection.onClose in Koe 2.2.0-rc2 and 3.0.0-pre6 alike.
      */
-    static final java.util.Set<Integer> RETRIED_CLOSE_CODES = java.util.Set.of(
-            1001, 1006, 4000, 4001, 4002, 4003, 4005, 4009, 4012, 4015, 4016, 4020, 4900);
+    static final java.util.Set<Integer> RETRIED_CLOSE_CODES =
+            java.util.Set.of(1001, 1006, 4000, 4001, 4002, 4003, 4005, 4009, 4012, 4015, 4016, 4020, 4900);
     /** Koe retries while its attempt counter is at most this (reset by SESSION_DESCRIPTION or RESUMED). */
     static final int MAX_RETRY_ATTEMPT = 3;
 
@@ -74,6 +74,7 @@ public final class VoiceConnection {
     private volatile WebSocket ws;
     /** Completes when the gateway websocket is open (Koe's connect future), fails when it never opens. */
     private final CompletableFuture<Void> opened = new CompletableFuture<>();
+
     private volatile boolean open;
     private volatile boolean closed;
     private final Object sendLock = new Object();
@@ -85,10 +86,12 @@ public final class VoiceConnection {
     private volatile long lastNonceSent = -1;
     /** Koe's gateway ping: 0 until the first heartbeat ACK, then the last round trip, kept after a close. */
     private volatile long ping = 0;
+
     private volatile int ssrc;
     private volatile String selectedMode;
     /** READY seen: a reconnect resumes (op 7) rather than identifies, as Koe's V4 gateway does. */
     private volatile boolean resumable;
+
     private volatile int connectAttempt;
 
     // audio (sender thread; published via writer)
@@ -163,9 +166,14 @@ public final class VoiceConnection {
     private void connectGateway(boolean reconnect) {
         String scheme = VoiceManager.insecureGatewayAllowed() ? "ws" : "wss";
         URI uri = URI.create(scheme + "://" + info.hostPort() + "/?v=4");
-        log.info("Voice {}: {} {} (session {})", tag, reconnect ? "reconnecting to" : "connecting to", uri,
+        log.info(
+                "Voice {}: {} {} (session {})",
+                tag,
+                reconnect ? "reconnecting to" : "connecting to",
+                uri,
                 info.sessionId());
-        manager.httpClient().newWebSocketBuilder()
+        manager.httpClient()
+                .newWebSocketBuilder()
                 .connectTimeout(java.time.Duration.ofSeconds(10))
                 .buildAsync(uri, new Listener())
                 .whenComplete((socket, error) -> {
@@ -211,7 +219,8 @@ public final class VoiceConnection {
         }
         synchronized (sendLock) {
             // java.net.http.WebSocket allows one outstanding send; chain them.
-            sendChain = sendChain.handle((r, e) -> null)
+            sendChain = sendChain
+                    .handle((r, e) -> null)
                     .thenCompose(x -> socket.sendText(text, true))
                     .exceptionally(e -> {
                         log.debug("Voice {}: send failed: {}", tag, e.toString());
@@ -305,8 +314,8 @@ public final class VoiceConnection {
         if (old != null) {
             old.cancel(false);
         }
-        ScheduledFuture<?> task = manager.gatewayScheduler().scheduleAtFixedRate(this::heartbeat, interval, interval,
-                TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> task = manager.gatewayScheduler()
+                .scheduleAtFixedRate(this::heartbeat, interval, interval, TimeUnit.MILLISECONDS);
         heartbeatTask = task;
         // A shutdown() between handle()'s closed check and the assignment above cancelled only the old
         // task; the fixed-rate one would then run (as a no-op) forever. closed is set before shutdown()
@@ -339,9 +348,19 @@ public final class VoiceConnection {
         for (JsonNode m : d.path("modes")) {
             offered |= RtpPacketWriter.MODE.equals(m.asText());
         }
-        log.info("Voice {}: ready (ssrc {}, udp {}:{}, modes {})", tag, Integer.toUnsignedString(ssrc), ip, port, d.path("modes"));
+        log.info(
+                "Voice {}: ready (ssrc {}, udp {}:{}, modes {})",
+                tag,
+                Integer.toUnsignedString(ssrc),
+                ip,
+                port,
+                d.path("modes"));
         if (!offered) {
-            log.error("Voice {}: server does not offer {} (modes {}); giving up", tag, RtpPacketWriter.MODE, d.path("modes"));
+            log.error(
+                    "Voice {}: server does not offer {} (modes {}); giving up",
+                    tag,
+                    RtpPacketWriter.MODE,
+                    d.path("modes"));
             failLocally(LOCAL_FAILURE_CODE, "No supported encryption mode (need " + RtpPacketWriter.MODE + ")");
             return;
         }
@@ -390,7 +409,11 @@ public final class VoiceConnection {
             data.put("port", external.getPort());
             data.put("mode", RtpPacketWriter.MODE);
             selectedMode = RtpPacketWriter.MODE;
-            log.debug("Voice {}: discovered {}:{}, selecting {}", tag, external.getHostString(), external.getPort(),
+            log.debug(
+                    "Voice {}: discovered {}:{}, selecting {}",
+                    tag,
+                    external.getHostString(),
+                    external.getPort(),
                     RtpPacketWriter.MODE);
             sendOp(1, d);
         } catch (IOException | RuntimeException e) {
@@ -410,7 +433,8 @@ public final class VoiceConnection {
     /** Parses a 74-byte discovery reply: type 2, length 70, ssrc, NUL-terminated address, port. */
     static InetSocketAddress parseDiscovery(byte[] b, int len) throws IOException {
         if (len < 74 || b[0] != 0 || b[1] != 2) {
-            throw new IOException("malformed IP discovery reply (" + len + " bytes, type " + ((b[0] & 0xff) << 8 | (b[1] & 0xff)) + ")");
+            throw new IOException("malformed IP discovery reply (" + len + " bytes, type "
+                    + ((b[0] & 0xff) << 8 | (b[1] & 0xff)) + ")");
         }
         int end = 8;
         while (end < 72 && b[end] != 0) {
@@ -461,8 +485,12 @@ public final class VoiceConnection {
             if (hb != null) {
                 hb.cancel(false);
             }
-            log.info("Voice {}: gateway closed by server with code {} ({}); reconnecting, attempt {}", tag, code,
-                    reason, connectAttempt);
+            log.info(
+                    "Voice {}: gateway closed by server with code {} ({}); reconnecting, attempt {}",
+                    tag,
+                    code,
+                    reason,
+                    connectAttempt);
             connectGateway(true);
             return;
         }
@@ -562,7 +590,7 @@ public final class VoiceConnection {
             return;
         }
         if (source.isActive() && counter != null) {
-            counter.nulled(nowMillis);   // the track plays but no audio is ready
+            counter.nulled(nowMillis); // the track plays but no audio is ready
         }
         if (stopped) {
             silenceLeft = SILENCE_FRAMES;

@@ -2,11 +2,6 @@ package dev.lavametrics.standin.voice;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.annotation.PreDestroy;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.stereotype.Component;
-
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Arrays;
@@ -18,6 +13,10 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.stereotype.Component;
 
 /**
  * The node's voice layer (what Koe is for Lavalink): creates {@link VoiceConnection}s and runs the one
@@ -33,6 +32,7 @@ public class VoiceManager {
     private static final Logger log = LoggerFactory.getLogger(VoiceManager.class);
     /** System property (tests only): connect with {@code ws://} instead of {@code wss://}. */
     public static final String INSECURE_PROPERTY = "standin.voice.insecureGateway";
+
     static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     static final int MAX_CATCH_UP = 10;
     /**
@@ -64,7 +64,9 @@ public class VoiceManager {
 
     @Autowired
     public VoiceManager(ObjectMapper mapper) {
-        this(mapper, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build());
+        this(
+                mapper,
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build());
     }
 
     /** The gateway client; the default one uses the JVM's default SSLContext (javax.net.ssl.trustStore). */
@@ -80,12 +82,12 @@ public class VoiceManager {
         // would stall every connection's heartbeats (and so their ACK timeouts), so it gets its own pool.
         // Idle threads time out, so an idle node holds none.
         AtomicInteger d = new AtomicInteger();
-        ThreadPoolExecutor discovery = new ThreadPoolExecutor(DISCOVERY_THREADS, DISCOVERY_THREADS,
-                30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "standin-voice-discovery-" + d.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        ThreadPoolExecutor discovery = new ThreadPoolExecutor(
+                DISCOVERY_THREADS, DISCOVERY_THREADS, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "standin-voice-discovery-" + d.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
         discovery.allowCoreThreadTimeOut(true);
         this.discoveryExecutor = discovery;
         this.http = http;
@@ -112,8 +114,8 @@ public class VoiceManager {
     }
 
     /** Opens a new voice connection; the caller closes any previous one of the same player. */
-    public VoiceConnection connect(VoiceServerInfo info, VoiceConnection.AudioSource source,
-                                   VoiceConnection.CloseListener listener) {
+    public VoiceConnection connect(
+            VoiceServerInfo info, VoiceConnection.AudioSource source, VoiceConnection.CloseListener listener) {
         VoiceConnection c = new VoiceConnection(this, info, source, listener);
         synchronized (lock) {
             VoiceConnection[] cur = connections;
@@ -214,9 +216,15 @@ public class VoiceManager {
         }
         int n = connections.length;
         if (n > 0 || windowLate > 0) {
-            log.info("Voice sender: {} connections, {} ticks in the last minute (avg {} us, max {} us), "
-                            + "{} late, {} skipped in total", n, windowTicks,
-                    windowTicks == 0 ? 0 : windowNanos / windowTicks / 1000, windowMaxNanos / 1000, windowLate, skippedTicks);
+            log.info(
+                    "Voice sender: {} connections, {} ticks in the last minute (avg {} us, max {} us), "
+                            + "{} late, {} skipped in total",
+                    n,
+                    windowTicks,
+                    windowTicks == 0 ? 0 : windowNanos / windowTicks / 1000,
+                    windowMaxNanos / 1000,
+                    windowLate,
+                    skippedTicks);
         }
         lastReport = now;
         windowTicks = 0;
@@ -227,7 +235,7 @@ public class VoiceManager {
 
     /** {ticks, late ticks, skipped ticks, max tick duration ns, total tick duration ns} since start. */
     public long[] senderStats() {
-        return new long[]{ticks, lateTicks, skippedTicks, maxTickNanos, totalTickNanos};
+        return new long[] {ticks, lateTicks, skippedTicks, maxTickNanos, totalTickNanos};
     }
 
     @PreDestroy

@@ -2,7 +2,6 @@ package dev.lavametrics.standin.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.net.http.WebSocket;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -16,8 +15,7 @@ public final class LavalinkTestClient implements AutoCloseable {
     public final LinkedBlockingQueue<String> inbox = new LinkedBlockingQueue<>();
     WebSocket ws;
 
-    LavalinkTestClient() {
-    }
+    LavalinkTestClient() {}
 
     WebSocket.Listener listener() {
         return new WebSocket.Listener() {

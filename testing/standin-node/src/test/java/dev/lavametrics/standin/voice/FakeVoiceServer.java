@@ -3,7 +3,6 @@ package dev.lavametrics.standin.voice;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -37,8 +36,7 @@ final class FakeVoiceServer implements AutoCloseable {
         }
     }
 
-    record Datagram(byte[] data, long nanos) {
-    }
+    record Datagram(byte[] data, long nanos) {}
 
     final ServerSocket tcp;
     final DatagramSocket udp;
@@ -56,7 +54,8 @@ final class FakeVoiceServer implements AutoCloseable {
     /** The most recent gateway connection; {@link #closeWith} and server-initiated ops go there. */
     private volatile Conn latest;
     /** Each gateway connection gets its own ssrc: SSRC, SSRC+1, ... */
-    private final java.util.concurrent.atomic.AtomicInteger nextSsrc = new java.util.concurrent.atomic.AtomicInteger(SSRC);
+    private final java.util.concurrent.atomic.AtomicInteger nextSsrc =
+            new java.util.concurrent.atomic.AtomicInteger(SSRC);
 
     private static final class Conn {
         final Socket socket;
@@ -76,7 +75,8 @@ final class FakeVoiceServer implements AutoCloseable {
 
     /** With a TLS context the gateway is {@code wss://}. */
     FakeVoiceServer(javax.net.ssl.SSLContext tls) throws IOException {
-        tcp = tls == null ? new ServerSocket(0, 50, InetAddress.getLoopbackAddress())
+        tcp = tls == null
+                ? new ServerSocket(0, 50, InetAddress.getLoopbackAddress())
                 : tls.getServerSocketFactory().createServerSocket(0, 50, InetAddress.getLoopbackAddress());
         udp = new DatagramSocket(0, InetAddress.getLoopbackAddress());
         Thread a = new Thread(this::acceptLoop, "fake-voice-accept");
@@ -116,11 +116,14 @@ final class FakeVoiceServer implements AutoCloseable {
                     key = line.substring(c + 1).trim();
                 }
             }
-            String accept = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-1")
-                    .digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.US_ASCII)));
+            String accept = Base64.getEncoder()
+                    .encodeToString(MessageDigest.getInstance("SHA-1")
+                            .digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")
+                                    .getBytes(StandardCharsets.US_ASCII)));
             OutputStream o = s.getOutputStream();
             o.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    + "Sec-WebSocket-Accept: " + accept + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                            + "Sec-WebSocket-Accept: " + accept + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
             o.flush();
             Conn conn = new Conn(s, o, nextSsrc.getAndIncrement());
             latest = conn;
@@ -165,7 +168,10 @@ final class FakeVoiceServer implements AutoCloseable {
         received.add(msg);
         switch (msg.path("op").asInt()) {
             case 0 -> {
-                ObjectNode d = JSON.createObjectNode().put("ssrc", conn.ssrc).put("ip", "127.0.0.1").put("port", udp.getLocalPort());
+                ObjectNode d = JSON.createObjectNode()
+                        .put("ssrc", conn.ssrc)
+                        .put("ip", "127.0.0.1")
+                        .put("port", udp.getLocalPort());
                 modes.forEach(d.putArray("modes")::add);
                 sendOp(conn, 2, d);
             }
@@ -175,15 +181,15 @@ final class FakeVoiceServer implements AutoCloseable {
                 }
             }
             case 1 -> {
-                ObjectNode d = JSON.createObjectNode().put("mode", msg.path("d").path("data").path("mode").asText());
+                ObjectNode d = JSON.createObjectNode()
+                        .put("mode", msg.path("d").path("data").path("mode").asText());
                 var key = d.putArray("secret_key");
                 for (byte b : KEY) {
                     key.add(b & 0xff);
                 }
                 sendOp(conn, 4, d);
             }
-            default -> {
-            }
+            default -> {}
         }
     }
 

@@ -1,23 +1,5 @@
 package dev.lavametrics.standin.voice;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sedmelluq.discord.lavaplayer.track.playback.MutableAudioFrame;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
-import javax.crypto.Cipher;
-import javax.crypto.spec.GCMParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
-import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -25,12 +7,28 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sedmelluq.discord.lavaplayer.track.playback.MutableAudioFrame;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
 /** The voice client against {@link FakeVoiceServer}, without Spring. */
 class VoiceConnectionTest {
     static VoiceManager manager;
 
-    record Closed(int code, String reason, boolean byRemote) {
-    }
+    record Closed(int code, String reason, boolean byRemote) {}
 
     /** Provides {@code frames} numbered frames (first byte = index), then reports no track. */
     static final class CountingSource implements VoiceConnection.AudioSource {
@@ -102,8 +100,10 @@ class VoiceConnectionTest {
             server.heartbeatInterval = 300;
             LinkedBlockingQueue<Closed> closes = new LinkedBlockingQueue<>();
             CountingSource source = new CountingSource(50);
-            VoiceConnection c = manager.connect(new VoiceServerInfo(42, 1234, "sess", "tok", "wss://" + server.endpoint()),
-                    source, (conn, code, reason, byRemote) -> closes.add(new Closed(code, reason, byRemote)));
+            VoiceConnection c = manager.connect(
+                    new VoiceServerInfo(42, 1234, "sess", "tok", "wss://" + server.endpoint()),
+                    source,
+                    (conn, code, reason, byRemote) -> closes.add(new Closed(code, reason, byRemote)));
 
             assertEquals("GET /?v=4 HTTP/1.1", server.requestLines.poll(5, TimeUnit.SECONDS));
             JsonNode identify = server.next(0, 5000);
@@ -155,7 +155,7 @@ class VoiceConnectionTest {
                     assertEquals(i, plain[0]);
                     assertEquals(12 + 40 + 16 + 4, p.length);
                 } else {
-                    assertArrayEquals(new byte[]{(byte) 0xF8, (byte) 0xFF, (byte) 0xFE}, plain, "silence " + i);
+                    assertArrayEquals(new byte[] {(byte) 0xF8, (byte) 0xFF, (byte) 0xFE}, plain, "silence " + i);
                 }
             }
             // cadence: 54 intervals of 20 ms
@@ -186,8 +186,10 @@ class VoiceConnectionTest {
     void aRetriedCloseCodeReconnectsAndResumesWithoutReporting() throws Exception {
         try (FakeVoiceServer server = new FakeVoiceServer()) {
             LinkedBlockingQueue<Closed> closes = new LinkedBlockingQueue<>();
-            VoiceConnection c = manager.connect(new VoiceServerInfo(13, 1, "s13", "t13", server.endpoint()),
-                    new CountingSource(0), (conn, code, reason, byRemote) -> closes.add(new Closed(code, reason, byRemote)));
+            VoiceConnection c = manager.connect(
+                    new VoiceServerInfo(13, 1, "s13", "t13", server.endpoint()),
+                    new CountingSource(0),
+                    (conn, code, reason, byRemote) -> closes.add(new Closed(code, reason, byRemote)));
             assertNotNull(server.next(1, 5000), "select protocol");
             server.closeWith(4015, "Voice server crashed");
             JsonNode resume = server.next(7, 5000);
@@ -198,7 +200,7 @@ class VoiceConnectionTest {
             assertFalse(c.isClosed());
             assertNull(closes.poll(300, TimeUnit.MILLISECONDS), "nothing reported to the client");
 
-            server.closeWith(4014, "Disconnected");   // not retried: reported
+            server.closeWith(4014, "Disconnected"); // not retried: reported
             assertEquals(new Closed(4014, "Disconnected", true), closes.poll(5, TimeUnit.SECONDS));
             assertTrue(c.isClosed());
         }
@@ -209,7 +211,9 @@ class VoiceConnectionTest {
         try (FakeVoiceServer server = new FakeVoiceServer()) {
             server.modes = List.of("xsalsa20_poly1305");
             LinkedBlockingQueue<Closed> closes = new LinkedBlockingQueue<>();
-            VoiceConnection c = manager.connect(new VoiceServerInfo(7, 1, "s", "t", server.endpoint()), new CountingSource(0),
+            VoiceConnection c = manager.connect(
+                    new VoiceServerInfo(7, 1, "s", "t", server.endpoint()),
+                    new CountingSource(0),
                     (conn, code, reason, byRemote) -> closes.add(new Closed(code, reason, byRemote)));
             Closed closed = closes.poll(5, TimeUnit.SECONDS);
             assertNotNull(closed);
@@ -218,7 +222,8 @@ class VoiceConnectionTest {
             assertTrue(c.isClosed());
             JsonNode closeFrame = server.next(-8, 3000);
             assertNotNull(closeFrame);
-            assertEquals(VoiceConnection.LOCAL_FAILURE_CODE, closeFrame.get("code").asInt());
+            assertEquals(
+                    VoiceConnection.LOCAL_FAILURE_CODE, closeFrame.get("code").asInt());
             assertEquals(0, server.discoveryReplies);
         }
     }
@@ -229,7 +234,9 @@ class VoiceConnectionTest {
             server.heartbeatInterval = 150;
             server.ack = false;
             LinkedBlockingQueue<Closed> closes = new LinkedBlockingQueue<>();
-            VoiceConnection c = manager.connect(new VoiceServerInfo(8, 1, "s", "t", server.endpoint()), new CountingSource(0),
+            VoiceConnection c = manager.connect(
+                    new VoiceServerInfo(8, 1, "s", "t", server.endpoint()),
+                    new CountingSource(0),
                     (conn, code, reason, byRemote) -> closes.add(new Closed(code, reason, byRemote)));
             Closed closed = closes.poll(5, TimeUnit.SECONDS);
             assertNotNull(closed);
@@ -243,7 +250,9 @@ class VoiceConnectionTest {
     void localCloseReportsNothingAndUnreachableServerOnlyLogs() throws Exception {
         try (FakeVoiceServer server = new FakeVoiceServer()) {
             LinkedBlockingQueue<Closed> closes = new LinkedBlockingQueue<>();
-            VoiceConnection c = manager.connect(new VoiceServerInfo(9, 1, "s", "t", server.endpoint()), new CountingSource(0),
+            VoiceConnection c = manager.connect(
+                    new VoiceServerInfo(9, 1, "s", "t", server.endpoint()),
+                    new CountingSource(0),
                     (conn, code, reason, byRemote) -> closes.add(new Closed(code, reason, byRemote)));
             assertNotNull(server.next(1, 5000));
             c.close();
@@ -257,8 +266,10 @@ class VoiceConnectionTest {
             deadPort = s.getLocalPort();
         }
         LinkedBlockingQueue<Closed> closes = new LinkedBlockingQueue<>();
-        VoiceConnection c = manager.connect(new VoiceServerInfo(10, 1, "s", "t", "127.0.0.1:" + deadPort),
-                new CountingSource(0), (conn, code, reason, byRemote) -> closes.add(new Closed(code, reason, byRemote)));
+        VoiceConnection c = manager.connect(
+                new VoiceServerInfo(10, 1, "s", "t", "127.0.0.1:" + deadPort),
+                new CountingSource(0),
+                (conn, code, reason, byRemote) -> closes.add(new Closed(code, reason, byRemote)));
         long deadline = System.currentTimeMillis() + 5000;
         while (!c.isClosed() && System.currentTimeMillis() < deadline) {
             Thread.sleep(20);
@@ -279,7 +290,8 @@ class VoiceConnectionTest {
         InetSocketAddress a = VoiceConnection.parseDiscovery(reply, 74);
         assertEquals("203.0.113.9", a.getHostString());
         assertEquals(50000, a.getPort());
-        assertEquals("voice.example:443", new VoiceServerInfo(1, 1, "s", "t", "wss://voice.example:443/?v=4").hostPort());
+        assertEquals(
+                "voice.example:443", new VoiceServerInfo(1, 1, "s", "t", "wss://voice.example:443/?v=4").hostPort());
         assertEquals("127.0.0.1:9", new VoiceServerInfo(1, 1, "s", "t", "127.0.0.1:9").hostPort());
         assertFalse(new VoiceServerInfo(1, 0, "s", "t", "e").complete());
     }
@@ -288,16 +300,19 @@ class VoiceConnectionTest {
     void slowIpDiscoveryDoesNotStallOtherConnectionsHeartbeats() throws Exception {
         // Two connections whose discovery is never answered keep a thread each busy for 5 x 1 s. That used
         // to be both gateway scheduler threads, holding up every heartbeat and the next discovery.
-        try (FakeVoiceServer silent1 = new FakeVoiceServer(); FakeVoiceServer silent2 = new FakeVoiceServer();
-             FakeVoiceServer server = new FakeVoiceServer()) {
+        try (FakeVoiceServer silent1 = new FakeVoiceServer();
+                FakeVoiceServer silent2 = new FakeVoiceServer();
+                FakeVoiceServer server = new FakeVoiceServer()) {
             silent1.answerDiscovery = false;
             silent2.answerDiscovery = false;
             server.heartbeatInterval = 200;
             List<VoiceConnection> stalled = new ArrayList<>();
             int guild = 100;
             for (FakeVoiceServer s : List.of(silent1, silent2)) {
-                stalled.add(manager.connect(new VoiceServerInfo(guild++, 1, "s", "t", s.endpoint()), new CountingSource(0),
-                        (conn, code, reason, byRemote) -> { }));
+                stalled.add(manager.connect(
+                        new VoiceServerInfo(guild++, 1, "s", "t", s.endpoint()),
+                        new CountingSource(0),
+                        (conn, code, reason, byRemote) -> {}));
             }
             long deadline = System.currentTimeMillis() + 5000;
             while ((silent1.discoveryRequests == 0 || silent2.discoveryRequests == 0)
@@ -306,8 +321,10 @@ class VoiceConnectionTest {
             }
             assertTrue(silent1.discoveryRequests > 0 && silent2.discoveryRequests > 0, "both discoveries running");
 
-            VoiceConnection c = manager.connect(new VoiceServerInfo(guild, 1, "s", "t", server.endpoint()),
-                    new CountingSource(0), (conn, code, reason, byRemote) -> { });
+            VoiceConnection c = manager.connect(
+                    new VoiceServerInfo(guild, 1, "s", "t", server.endpoint()),
+                    new CountingSource(0),
+                    (conn, code, reason, byRemote) -> {});
             long started = System.currentTimeMillis();
             assertNotNull(server.next(1, 3000), "SELECT_PROTOCOL while the other discoveries still wait");
             long hb1 = System.currentTimeMillis();
@@ -324,8 +341,11 @@ class VoiceConnectionTest {
     @Test
     void helloAfterShutdownLeavesNoHeartbeatRunning() {
         // the interleaving of the race: handle() saw closed == false, then shutdown() ran, then hello's body
-        VoiceConnection c = new VoiceConnection(manager, new VoiceServerInfo(11, 1, "s", "t", "127.0.0.1:9"),
-                new CountingSource(0), (conn, code, reason, byRemote) -> { });
+        VoiceConnection c = new VoiceConnection(
+                manager,
+                new VoiceServerInfo(11, 1, "s", "t", "127.0.0.1:9"),
+                new CountingSource(0),
+                (conn, code, reason, byRemote) -> {});
         c.close();
         c.hello(new ObjectMapper().createObjectNode().put("heartbeat_interval", 100));
         assertFalse(c.heartbeatScheduled());
@@ -337,8 +357,10 @@ class VoiceConnectionTest {
         try (FakeVoiceServer server = new FakeVoiceServer()) {
             for (int round = 0; round < 2; round++) {
                 CountingSource source = new CountingSource(3);
-                VoiceConnection c = m.connect(new VoiceServerInfo(12, 1, "s", "t", server.endpoint()), source,
-                        (conn, code, reason, byRemote) -> { });
+                VoiceConnection c = m.connect(
+                        new VoiceServerInfo(12, 1, "s", "t", server.endpoint()),
+                        source,
+                        (conn, code, reason, byRemote) -> {});
                 for (int i = 0; i < 3; i++) {
                     assertNotNull(server.packets.poll(5, TimeUnit.SECONDS), "round " + round + " packet " + i);
                 }

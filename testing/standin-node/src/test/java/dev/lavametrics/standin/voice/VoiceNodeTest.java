@@ -1,23 +1,22 @@
 package dev.lavametrics.standin.voice;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lavametrics.standin.support.LavalinkTestClient;
 import dev.lavametrics.standin.support.TestNode;
 import dev.lavametrics.standin.support.ToneWav;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The whole node: a player PATCH with voice info connects to a fake voice server and the track really plays. */
 class VoiceNodeTest {
@@ -26,6 +25,7 @@ class VoiceNodeTest {
 
     @TempDir
     static Path work;
+
     static TestNode node;
     static Path wav;
 
@@ -33,8 +33,8 @@ class VoiceNodeTest {
     static void start() throws Exception {
         System.setProperty(VoiceManager.INSECURE_PROPERTY, "true");
         wav = ToneWav.write(work.resolve("five.wav"), 5);
-        node = TestNode.start(work, PASSWORD,
-                "--lavalink.server.sources.local=true", "--lavalink.server.playerUpdateInterval=1");
+        node = TestNode.start(
+                work, PASSWORD, "--lavalink.server.sources.local=true", "--lavalink.server.playerUpdateInterval=1");
     }
 
     @AfterAll
@@ -47,13 +47,20 @@ class VoiceNodeTest {
     @Test
     void trackPlaysThroughVoiceAndServerCloseBecomesWebSocketClosedEvent() throws Exception {
         try (LavalinkTestClient client = node.connect("555");
-             FakeVoiceServer server = new FakeVoiceServer(); FakeVoiceServer second = new FakeVoiceServer()) {
+                FakeVoiceServer server = new FakeVoiceServer();
+                FakeVoiceServer second = new FakeVoiceServer()) {
             server.heartbeatInterval = 300;
-            String sessionId = client.await(5000, n -> "ready".equals(n.path("op").asText())).get("sessionId").asText();
+            String sessionId = client.await(
+                            5000, n -> "ready".equals(n.path("op").asText()))
+                    .get("sessionId")
+                    .asText();
             String id = URLEncoder.encode(wav.toAbsolutePath().toString(), StandardCharsets.UTF_8);
-            JsonNode load = JSON.readTree(node.request("GET", "/v4/loadtracks?identifier=" + id, null).body());
+            JsonNode load = JSON.readTree(
+                    node.request("GET", "/v4/loadtracks?identifier=" + id, null).body());
             String encoded = load.at("/data/encoded").asText();
-            HttpResponse<String> res = node.request("PATCH", "/v4/sessions/" + sessionId + "/players/77",
+            HttpResponse<String> res = node.request(
+                    "PATCH",
+                    "/v4/sessions/" + sessionId + "/players/77",
                     "{\"track\":{\"encoded\":\"" + encoded + "\"},\"voice\":{\"token\":\"tok\",\"endpoint\":\""
                             + server.endpoint() + "\",\"sessionId\":\"vsess\",\"channelId\":\"9\"}}");
             assertEquals(200, res.statusCode(), res.body());
@@ -68,12 +75,16 @@ class VoiceNodeTest {
             assertEquals("vsess", identify.at("/d/session_id").asText());
             assertEquals("tok", identify.at("/d/token").asText());
 
-            JsonNode update = client.await(5000, n -> "playerUpdate".equals(n.path("op").asText())
-                    && n.at("/state/connected").asBoolean() && n.at("/state/ping").asLong() >= 0
-                    && n.at("/state/position").asLong() > 0);
+            JsonNode update = client.await(
+                    5000,
+                    n -> "playerUpdate".equals(n.path("op").asText())
+                            && n.at("/state/connected").asBoolean()
+                            && n.at("/state/ping").asLong() >= 0
+                            && n.at("/state/position").asLong() > 0);
             assertNotNull(update, "playerUpdate with connected=true, ping and a moving position");
 
-            JsonNode end = client.await(9000, n -> "TrackEndEvent".equals(n.path("type").asText()));
+            JsonNode end = client.await(
+                    9000, n -> "TrackEndEvent".equals(n.path("type").asText()));
             assertNotNull(end);
             assertEquals("finished", end.get("reason").asText());
             Thread.sleep(300); // the trailing silence frames
@@ -82,8 +93,11 @@ class VoiceNodeTest {
             assertTrue(packets >= 245 && packets <= 260, "packets " + packets);
 
             // a different endpoint reconnects, closing the old gateway silently
-            res = node.request("PATCH", "/v4/sessions/" + sessionId + "/players/77",
-                    "{\"voice\":{\"token\":\"tok2\",\"endpoint\":\"" + second.endpoint() + "\",\"sessionId\":\"vsess\",\"channelId\":\"9\"}}");
+            res = node.request(
+                    "PATCH",
+                    "/v4/sessions/" + sessionId + "/players/77",
+                    "{\"voice\":{\"token\":\"tok2\",\"endpoint\":\"" + second.endpoint()
+                            + "\",\"sessionId\":\"vsess\",\"channelId\":\"9\"}}");
             assertEquals(200, res.statusCode(), res.body());
             assertNotNull(second.next(0, 5000));
             JsonNode oldClosed = server.next(-8, 3000);
@@ -93,14 +107,16 @@ class VoiceNodeTest {
             Thread.sleep(200);
 
             second.closeWith(4006, "Session no longer valid");
-            JsonNode closed = client.await(5000, n -> "WebSocketClosedEvent".equals(n.path("type").asText()));
+            JsonNode closed = client.await(
+                    5000, n -> "WebSocketClosedEvent".equals(n.path("type").asText()));
             assertNotNull(closed);
             assertEquals("event", closed.get("op").asText());
             assertEquals("77", closed.get("guildId").asText());
             assertEquals(4006, closed.get("code").asInt());
             assertEquals("Session no longer valid", closed.get("reason").asText());
             assertTrue(closed.get("byRemote").asBoolean());
-            JsonNode player = JSON.readTree(node.request("GET", "/v4/sessions/" + sessionId + "/players/77", null).body());
+            JsonNode player = JSON.readTree(node.request("GET", "/v4/sessions/" + sessionId + "/players/77", null)
+                    .body());
             assertEquals(false, player.at("/state/connected").asBoolean());
             assertTrue(player.at("/state/ping").asInt() >= 0, "the last ping stays, as Koe's does");
         }
