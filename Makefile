@@ -19,11 +19,12 @@ CATALOG_MAIN := dev.lavametrics.plugin.catalog.Catalog
 # tests/unit/test_generated_docs.py fails when one is stale or missing from this list.
 CATALOG_JSON_COPIES := pyclient/lavametrics/data/catalog.json lavalink-plugin/src/main/resources/lavametrics/catalog.json
 
-.PHONY: help venv lock lint typecheck java-test build test pytest min-test base-install-test demo catalog docs clean monitoring metrics-up metrics-down bench
+.PHONY: help venv lock lint format typecheck java-test build test pytest min-test base-install-test demo catalog docs clean monitoring metrics-up metrics-down bench
 
 help:
 	@echo "make demo   build, start a node with the plugin, play a track, print the check report"
-	@echo "make test   lint, mypy, JUnit (mvn test), jar build, unit tests on the minimum versions, the base install, then pytest"
+	@echo "make test   lint (ruff, Java format), mypy, JUnit (mvn test), jar build, unit tests on the minimum versions, the base install, then pytest"
+	@echo "make format rewrite the Python (ruff format) and Java (spotless:apply) sources into the checked format"
 	@echo "make docs   regenerate the catalog JSON copies and docs/metrics.md from the plugin jar"
 	@echo "make lock   re-pin $(LOCK) after a change to pyproject.toml's dependencies"
 	@echo "make monitoring    regenerate monitoring/ (rules, dashboards, Alertmanager) from the mixin code"
@@ -46,9 +47,16 @@ lock: $(PYTHON)
 	$(VENV)/bin/uv pip compile pyproject.toml requirements/dev.in --extra dev --universal \
 	    --python-version 3.11 --custom-compile-command "make lock" -q -o $(LOCK)
 
+# The Java format (palantir-java-format through Spotless, pinned in pom.xml) is checked in
+# every module; `make format` rewrites both languages.
 lint: $(PYTHON)
 	$(VENV)/bin/ruff check pyclient tests
 	$(VENV)/bin/ruff format --check pyclient tests
+	$(MVN) spotless:check
+
+format: $(PYTHON)
+	$(VENV)/bin/ruff format pyclient tests
+	$(MVN) spotless:apply
 
 typecheck: $(PYTHON)
 	$(VENV)/bin/mypy pyclient
