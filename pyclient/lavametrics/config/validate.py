@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lavametrics import javatools
+from lavametrics.errors import LavametricsError
 
 VALIDATOR_CLASS = "dev.lavametrics.plugin.config.ConfigValidator"
 
@@ -34,7 +35,7 @@ class Problem:
         return {"key": self.key, "value": self.value, "message": self.message, "allowed": self.allowed}
 
 
-class NotValidated(Exception):
+class NotValidated(LavametricsError):
     """The plugin's validator could not run: one line, starting ``not validated: ``."""
 
 
