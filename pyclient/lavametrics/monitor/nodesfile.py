@@ -24,7 +24,8 @@ from urllib.parse import urlsplit
 
 from lavametrics import yamlread
 from lavametrics.errors import LavametricsError
-from lavametrics.httpfetch import MASK, MAX_TIMEOUT_SECONDS, Auth, redact_url
+from lavametrics.httpfetch import MAX_TIMEOUT_SECONDS, Auth, redact_url
+from lavametrics.redact import MASK
 
 _NODE_KEYS = ("name", "url", "password", "metrics_url", "metrics_auth", "own_endpoint", "timeout")
 _AUTH_KEYS = ("username", "password", "bearer_token")
