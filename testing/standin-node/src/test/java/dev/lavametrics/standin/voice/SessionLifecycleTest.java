@@ -68,6 +68,21 @@ class SessionLifecycleTest {
         return seen;
     }
 
+    private static long destroyedCount(List<String> lifecycle) {
+        return lifecycle.stream().filter("destroyed DESTROYED none"::equals).count();
+    }
+
+    /**
+     * Closes a client whose session is not resumable and waits until the node has destroyed it, so that no
+     * test's asynchronous teardown lands in the next test's slice of the shared lifecycle log.
+     */
+    private static void closeAndAwaitDestroyed(LavalinkTestClient client) throws Exception {
+        long destroyed = destroyedCount(lifecycle());
+        client.close();
+        List<String> seen = awaitLifecycle(l -> destroyedCount(l) > destroyed);
+        assertTrue(destroyedCount(seen) > destroyed, "session not destroyed after close: " + seen);
+    }
+
     private static String sessionOf(LavalinkTestClient client) throws Exception {
         return client.await(5000, n -> "ready".equals(n.path("op").asText()))
                 .get("sessionId")
@@ -127,7 +142,7 @@ class SessionLifecycleTest {
         assertTrue(!unknown.await(5000, n -> "ready".equals(n.path("op").asText()))
                 .get("resumed")
                 .asBoolean());
-        unknown.close();
+        closeAndAwaitDestroyed(unknown);
     }
 
     /** A track that ends while its session is paused: the event is queued, then replayed through the plugin. */
@@ -169,7 +184,8 @@ class SessionLifecycleTest {
                     ends,
                     "the same String object, once queued and once replayed");
             assertTrue(ours.indexOf(ends.get(1)) < ours.indexOf("resumed OPEN sessions"), String.valueOf(ours));
-            resumed.close();
+            node.request("PATCH", "/v4/sessions/" + id, "{\"resuming\":false}");
+            closeAndAwaitDestroyed(resumed);
         }
     }
 }
