@@ -323,6 +323,7 @@ def test_pages_are_critical_and_warnings_are_not():
         "LavalinkFrameLossHigh",
         "BotCommandSLOFastBurn",
         "PlaybackSLOFastBurn",
+        "LavalinkSourceRefused",
     }
 
 

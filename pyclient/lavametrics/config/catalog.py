@@ -105,6 +105,14 @@ class Catalog:
                 return ck
         raise KeyError(key)
 
+    def causes(self) -> tuple[str, ...]:
+        """The values of the plugin's ``cause`` label (FailureCauses), in catalog order."""
+        return tuple(c["name"] for c in self.raw.get("causes", ()))
+
+    def refusal_causes(self) -> tuple[str, ...]:
+        """The causes that mean a source refuses the node (login_required, forbidden, rate_limited)."""
+        return tuple(c["name"] for c in self.raw.get("causes", ()) if c.get("refusal"))
+
     def expected_types(self) -> dict[str, str]:
         """Parsed family name -> exposed type, ready to compare with a parsed scrape."""
         return {fam.parsed_name: fam.type for fam in self.families}

@@ -309,6 +309,20 @@ class Thresholds:
     )
     load_failure_min: int = _value(5, "... and at least this many failed loads in the window", bounds=_COUNT)
     load_window: str = _duration("10m", "window of the load failure ratio")
+    # --- source refused (issue 22) ---
+    # a source refusing the node (bot check, 403, 429) fails nearly every load and start at once,
+    # so a short window pages within a minute: from a healthy node the share crosses 25 % after a
+    # quarter of the window; a few refused private videos in a busy minute stay below it
+    source_refused_ratio: float = _value(
+        0.25,
+        "share of loads + track starts failing as refused (login_required, forbidden, rate_limited) that pages",
+        bounds=_RATIO,
+    )
+    source_refused_min: int = _value(
+        3, "... and at least this many refused loads + track failures in the window (a quiet node)", bounds=_COUNT
+    )
+    source_refused_window: str = _duration("2m", "window of the refused share (short: a blocked source pages fast)")
+    # --- end source refused ---
     silent_window: str = _duration(
         "30s", "playing players but no frame sent for this long pages (longer than a voice reconnect)"
     )

@@ -16,6 +16,7 @@ from prometheus_client.utils import floatToGoString
 
 from lavametrics.mixin.config import MixinConfig
 from lavametrics.mixin.grafana import Dashboard, Panel, Target, datasource_variable, query_variable
+from lavametrics.mixin.rules import refusal_regex, source_refused
 from lavametrics.mixin.slo import objectives
 
 R = "$__rate_interval"
@@ -260,6 +261,44 @@ def commands(c: MixinConfig) -> Dashboard:
     )
 
 
+# --- failure causes (issue 22) ----------------------------------------------------------------
+def _source_failure_panels(c: MixinConfig, s: str) -> list[Panel | str]:
+    """Why loads and tracks fail (the plugin's closed set of causes), and the refused share that
+    LavalinkSourceRefused pages on, over the alert's own window."""
+    t = c.thresholds
+    # the panel's own rate interval, as every panel (the alert reads its fixed window)
+    refused, attempts = source_refused(s, R, by="node")
+    return [
+        "Source failures",
+        Panel(
+            "Failures by cause",
+            "Failed loads and track exceptions per second, by the cause the plugin classified from the "
+            f"exception chain ({refusal_regex()} mean the source refuses the node; other: nothing matched). "
+            "Track failures are by source in lavametrics_track_failures_total.",
+            "ops",
+            (
+                Target(f"sum by (cause) (rate(lavametrics_load_failures_total{{{s}}}[{R}]))", "load {{cause}}"),
+                Target(f"sum by (cause) (rate(lavametrics_track_failures_total{{{s}}}[{R}]))", "track {{cause}}"),
+            ),
+            stack=True,
+            min=0,
+        ),
+        Panel(
+            "Refused share of loads and starts",
+            f"Share of loads and track starts that failed as refused ({refusal_regex()}), per node; "
+            f"LavalinkSourceRefused pages above {t.source_refused_ratio:.0%} over {t.source_refused_window}.",
+            "percentunit",
+            (Target(f"{refused} / clamp_min({attempts}, 1)", "{{node}}"),),
+            min=0,
+            max=1,
+            thresholds=((None, "green"), (t.source_refused_ratio, "red")),
+        ),
+    ]
+
+
+# --- end failure causes ---------------------------------------------------------------------
+
+
 def playback(c: MixinConfig) -> Dashboard:
     s = f'{c.selectors.node}, job=~"$job", node=~"$node"'
     bot = f'{c.selectors.bot}, job=~"$bot"'
@@ -355,6 +394,7 @@ def playback(c: MixinConfig) -> Dashboard:
                     ),
                 ),
             ),
+            *_source_failure_panels(c, s),
             "Audio frames",
             Panel(
                 "Frames sent, nulled and missing",

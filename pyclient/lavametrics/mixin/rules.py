@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from prometheus_client.utils import floatToGoString
 
+from lavametrics.config.catalog import packaged
 from lavametrics.mixin.config import MixinConfig, duration_seconds
 from lavametrics.mixin.slo import Objective, objectives, windows
 
@@ -206,6 +207,56 @@ def _budget_gone(c: MixinConfig, burn: float) -> str:
     return f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.0f} hours"
 
 
+# --- source refused (issue 22) ---------------------------------------------------------------
+def refusal_regex() -> str:
+    """The plugin's refusal causes as a PromQL regex; the catalog (FailureCauses.REFUSALS) says which."""
+    causes = packaged().refusal_causes()
+    if not causes:
+        raise RuntimeError("the packaged catalog names no refusal causes: run `make generate`")
+    return "|".join(causes)
+
+
+def source_refused(selector: str, window: str, by: str = "job, node") -> tuple[str, str]:
+    """(refused, attempts) over ``window``: loads and track failures classified as a refusal, and
+    every load and track start. Each is ``(loads + tracks) or loads or tracks``, so a node whose
+    tracks never started (no track series yet), or with one of the two groups off, is still judged
+    on what it has."""
+
+    def both(loads: str, tracks: str) -> str:
+        a = f"sum by ({by}) (increase({loads}[{window}]))"
+        b = f"sum by ({by}) (increase({tracks}[{window}]))"
+        return f"(({a} + {b}) or {a} or {b})"
+
+    cause = f'cause=~"{refusal_regex()}"'
+    refused = both(
+        f"lavametrics_load_failures_total{{{selector}, {cause}}}",
+        f"lavametrics_track_failures_total{{{selector}, {cause}}}",
+    )
+    attempts = both(f"lavametrics_loads_total{{{selector}}}", f"lavametrics_track_starts_total{{{selector}}}")
+    return refused, attempts
+
+
+def _source_refused_alert(c: MixinConfig) -> Alert:
+    t = c.thresholds
+    refused, attempts = source_refused(c.selectors.node, t.source_refused_window)
+    return Alert(
+        "LavalinkSourceRefused",
+        "node",
+        CRITICAL,
+        f"{refused} / clamp_min({attempts}, 1) > {t.source_refused_ratio:g} "
+        f"and {refused} > {_window_count(t.source_refused_min - 1)}",
+        None,
+        "A source refuses node {{ $labels.node }}",
+        f"{{{{ $value | humanizePercentage }}}} of loads and track starts over the last {t.source_refused_window} "
+        f"failed because the source refused the node (cause {refusal_regex()}; page above "
+        f"{t.source_refused_ratio:.0%}): YouTube's bot check, HTTP 403 or 429. Listeners cannot play from it "
+        "until the node's IP, client or source version changes.",
+    )
+
+
+# --- end source refused -------------------------------------------------------------------
+
+
 def alerts(c: MixinConfig) -> list[Alert]:
     t, n, m, b = c.thresholds, c.selectors.node, c.selectors.merged, c.selectors.bot
     ignored = "|".join(t.voice_closes_ignored_codes)
@@ -334,6 +385,7 @@ def alerts(c: MixinConfig) -> list[Alert]:
             f"{{{{ $value | humanizePercentage }}}} of /v4/loadtracks answered loadType=error over "
             f"{t.load_window} (threshold {t.load_failure_ratio:.0%}).",
         ),
+        _source_refused_alert(c),
         Alert(
             "LavalinkFrameLoss",
             "node",

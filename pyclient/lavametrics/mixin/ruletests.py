@@ -417,6 +417,7 @@ def node_cases(c: MixinConfig) -> list[Case]:
             [(_at(hold + 25 * STEP), "LavalinkFrameLoss", [])],
         ),
     ]
+    cases += _source_refused_cases(c)
     hold = duration_seconds(t.heap_for)
     m = _steps(hold) + 8
     heap = {"area": "heap"}
@@ -449,6 +450,97 @@ def node_cases(c: MixinConfig) -> list[Case]:
         ),
     ]
     return cases
+
+
+# --- source refused (issue 22) ---------------------------------------------------------------
+
+
+def _source_refused_cases(c: MixinConfig) -> list[Case]:
+    """LavalinkSourceRefused pages on the share of loads and track starts a source refused over
+    its window: built from per-step counts of loads, starts and refused failures (the quantity the
+    alert names), with the same slope on numerator and denominator so the share is exact."""
+    t = c.thresholds
+    window = duration_seconds(t.source_refused_window)
+    n = _steps(window) * 3 + 8
+    at = _at(window * 2)  # the window long since full
+    node = {"job": "lavalink", "node": "a"}
+    loads, failures = "lavametrics_loads_total", "lavametrics_load_failures_total"
+    starts, track_failures = "lavametrics_track_starts_total", "lavametrics_track_failures_total"
+    yt = {"source": "youtube"}
+
+    def load_mix(good: float, refused: float, cause: str = "forbidden", labels=NODE_A) -> list[dict]:
+        """Per step: ``good`` loads that found a track, ``refused`` that failed with ``cause``."""
+        return [
+            series(loads, {**labels, "result": "track"}, f"0+{good:g}x{n}"),
+            series(loads, {**labels, "result": "error"}, f"0+{refused:g}x{n}"),
+            series(failures, {**labels, "cause": cause}, f"0+{refused:g}x{n}"),
+        ]
+
+    # just over and just under the threshold, in refused loads per 20 loads a step
+    over = math.floor(t.source_refused_ratio * 20) + 1
+    under = math.ceil(t.source_refused_ratio * 20) - 1
+    fault = _steps(window) + 4  # a healthy node first, its window full
+    refusing = _steps(window) * 2  # steps the source refuses before the fault is cleared
+    return [
+        Case(
+            f"{over} of 20 loads refused (403) pages",
+            load_mix(20 - over, over),
+            [(at, "LavalinkSourceRefused", [Fires(node, over / 20)])],
+        ),
+        Case(
+            f"{under} of 20 loads refused stays quiet",
+            load_mix(20 - under, under),
+            [(at, "LavalinkSourceRefused", [])],
+        ),
+        Case(
+            "track starts YouTube refuses (rate limited) count with the loads",
+            [
+                *load_mix(2, 0),
+                series(starts, {**NODE_A, **yt}, f"0+4x{n}"),
+                series(track_failures, {**NODE_A, **yt, "cause": "rate_limited"}, f"0+2x{n}"),
+            ],
+            [(at, "LavalinkSourceRefused", [Fires(node, 2 / 6)])],
+        ),
+        Case(
+            "a node whose loads all fail for other causes (unavailable, decode) is not refused",
+            [*load_mix(0, 5, "unavailable"), series(failures, {**NODE_A, "cause": "decode"}, f"0+1x{n}")],
+            [(at, "LavalinkSourceRefused", [])],
+        ),
+        Case(
+            f"{t.source_refused_min - 1} refused loads on a quiet node are too few to judge",
+            [
+                series(loads, {**NODE_A, "result": "error"}, f"0x4 1 {t.source_refused_min - 1}x{n}"),
+                series(failures, {**NODE_A, "cause": "login_required"}, f"0x4 1 {t.source_refused_min - 1}x{n}"),
+            ],
+            [(_at(6 * STEP), "LavalinkSourceRefused", [])],
+        ),
+        Case(
+            "a source that starts refusing every load pages within a minute, and clears once it stops",
+            [
+                series(loads, {**NODE_A, "result": "track"}, f"0+4x{fault} {4 * fault}x{n}"),
+                series(loads, {**NODE_A, "result": "error"}, f"0x{fault} 0+4x{refusing} {4 * refusing}x{n}"),
+                series(failures, {**NODE_A, "cause": "forbidden"}, f"0x{fault} 0+4x{refusing} {4 * refusing}x{n}"),
+            ],
+            [
+                (_at(fault * STEP), "LavalinkSourceRefused", []),
+                # the refusals stopped (the fault was cleared) a window ago: quiet again
+                (_at((fault + refusing + _steps(window) + 3) * STEP), "LavalinkSourceRefused", []),
+            ],
+            firing=[(_at(fault * STEP + 60), "LavalinkSourceRefused", node)],
+        ),
+        Case(
+            "a node restart (every counter back to 0) is not a refusal",
+            [
+                series(loads, {**NODE_A, "result": "track"}, f"0+10x20 0+10x{n}"),
+                series(loads, {**NODE_A, "result": "error"}, f"0x10 1 2x9 0x{n}"),
+                series(failures, {**NODE_A, "cause": "forbidden"}, f"0x10 1 2x9 0x{n}"),
+            ],
+            [(at, "LavalinkSourceRefused", [])],
+        ),
+    ]
+
+
+# --- end source refused -------------------------------------------------------------------
 
 
 def _frame_loss_page_cases(c: MixinConfig) -> list[Case]:

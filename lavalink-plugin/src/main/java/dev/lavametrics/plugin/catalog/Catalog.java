@@ -75,6 +75,8 @@ public final class Catalog {
     public static final Label SEVERITY = new Label("severity", List.of("common", "suspicious", "fault", Label.OTHER));
     public static final Label LOAD_RESULT =
             new Label("result", List.of("track", "playlist", "search", "empty", "error", Label.OTHER));
+    /** Why a track or load failed: {@link FailureCauses} classifies the exception chain into these. */
+    public static final Label CAUSE = new Label("cause", FailureCauses.NAMES);
     /** Discord voice gateway close codes (plus the websocket's own 1000/1001/1006). */
     public static final Label CLOSE_CODE = new Label(
             "code",
@@ -294,6 +296,37 @@ public final class Catalog {
             NONE,
             "+1 per source that started a track (from 0)");
 
+    // --- failure causes (issue 22) -----------------------------------------------------------
+    // Two new families rather than a cause label on lavametrics_track_exceptions_total and
+    // lavametrics_loads_total: on the first, cause x severity would multiply the per-source
+    // series by 10 (every severity pre-created with each cause: +30 per source, past the series
+    // budget) while the alert needs neither product; on the second, cause means nothing for the
+    // results that are not errors, and a label with a placeholder value for those would change
+    // every existing query and the golden exposition. The new families count the same events:
+    // sum(lavametrics_track_failures_total) == sum(lavametrics_track_exceptions_total), and
+    // sum(lavametrics_load_failures_total) == lavametrics_loads_total{result="error"}.
+    public static final Family TRACK_FAILURES = family(
+            "lavametrics_track_failures_total",
+            COUNTER,
+            TRACKS,
+            List.of(SOURCE, CAUSE),
+            "Track exceptions, by source and the cause classified from the exception chain (same events as"
+                    + " lavametrics_track_exceptions_total).",
+            "sum by (source, cause) (rate(lavametrics_track_failures_total[5m]))",
+            NONE,
+            "+3 per source that started a track (the refusal causes, from 0), +1 per other cause seen for it");
+    public static final Family LOAD_FAILURES = family(
+            "lavametrics_load_failures_total",
+            COUNTER,
+            LOADS,
+            List.of(CAUSE),
+            "/v4/loadtracks answers with loadType=error, by the cause classified from the exception chain.",
+            // every cause from 0: the source-refused alert takes increase() of the refusal causes
+            "sum by (cause) (rate(lavametrics_load_failures_total[5m]))",
+            ALL,
+            "");
+    // --- end failure causes --------------------------------------------------------------------
+
     public static final Family LOADS_BY_RESULT = family(
             "lavametrics_loads_total",
             COUNTER,
@@ -432,8 +465,10 @@ public final class Catalog {
             TRACK_ENDS,
             TRACK_EXCEPTIONS,
             TRACK_STUCK,
+            TRACK_FAILURES,
             LOADS_BY_RESULT,
             LOAD_DURATION,
+            LOAD_FAILURES,
             FRAMES_SENT,
             FRAMES_NULLED,
             FRAMES_DEFICIT,
@@ -666,6 +701,17 @@ public final class Catalog {
             config.add(entry);
         }
         root.put("config", config);
+        List<Object> causes = new ArrayList<>();
+        for (List<String> meaning : FailureCauses.MEANINGS) {
+            causes.add(ordered(
+                    "name",
+                    meaning.get(0),
+                    "refusal",
+                    FailureCauses.REFUSALS.contains(meaning.get(0)),
+                    "help",
+                    meaning.get(1)));
+        }
+        root.put("causes", causes);
         return Json.writePretty(root) + "\n";
     }
 
@@ -726,6 +772,7 @@ public final class Catalog {
                 md.append("- example: `").append(family.example()).append("`\n");
             }
         }
+        renderCauses(md);
         md.append("\n## Configuration (`plugins.lavametrics`)\n\n")
                 .append("Keys are camelCase; every spelling Spring binds is accepted (`bearer-token`, `bearer_token`, ")
                 .append("`BEARERTOKEN`), one per key. A bad value is logged and only the part it ")
@@ -793,6 +840,45 @@ public final class Catalog {
                 .append(" |  | ")
                 .append(defaultMax)
                 .append(" |\n");
+    }
+
+    private static void renderCauses(StringBuilder md) {
+        md.append("\n## Failure causes\n\n")
+                .append(
+                        "The `cause` label of `lavametrics_track_failures_total` and `lavametrics_load_failures_total`. ")
+                .append("`FailureCauses` walks the exception chain Lavalink reports (a load's `data`, a ")
+                .append("`TrackExceptionEvent`'s `exception`: `message`, `cause` and the `Caused by:` links of ")
+                .append("`causeStackTrace`) and tries the rules below in order; the first that matches any link's ")
+                .append("class name or message (case-insensitive) names the cause, nothing matched is `other`. ")
+                .append("The message itself is never exported. Causes marked *refusal* are what the ")
+                .append("`LavalinkSourceRefused` alert counts.\n\n")
+                .append("| cause | meaning |\n|---|---|\n");
+        for (List<String> meaning : FailureCauses.MEANINGS) {
+            md.append("| `")
+                    .append(meaning.get(0))
+                    .append("` | ")
+                    .append(meaning.get(1))
+                    .append(FailureCauses.REFUSALS.contains(meaning.get(0)) ? " (*refusal*)" : "")
+                    .append(" |\n");
+        }
+        md.append("\n| # | cause | reads | pattern | whose text | upstream text it matches |\n")
+                .append("|---|---|---|---|---|---|\n");
+        int number = 1;
+        for (FailureCauses.Rule rule : FailureCauses.RULES) {
+            md.append("| ")
+                    .append(number++)
+                    .append(" | `")
+                    .append(rule.cause())
+                    .append("` | ")
+                    .append(rule.on() == FailureCauses.On.CLASS ? "class name" : "message")
+                    .append(" | `")
+                    .append(rule.regex().replace("|", "\\|"))
+                    .append("` | ")
+                    .append(rule.thrower())
+                    .append(" | ")
+                    .append(rule.upstream().replace("|", "\\|"))
+                    .append(" |\n");
+        }
     }
 
     private static String code(List<String> values) {

@@ -6,10 +6,12 @@ import java.util.List;
 
 /**
  * Load results and durations. Series of a result appear with its first load, except the
- * {@code error} count the catalog has exported as 0 from the start, for alerts on failing loads.
+ * {@code error} count the catalog has exported as 0 from the start, for alerts on failing loads,
+ * and the failures by cause, every cause from 0 for the same reason.
  */
 public final class LoadsCollector extends GroupCollector {
     private final CounterArray loads = new CounterArray(Catalog.LOADS_BY_RESULT);
+    private final CounterArray failures = new CounterArray(Catalog.LOAD_FAILURES);
     private final HistogramArray durations;
 
     public LoadsCollector(CollectorHealth health, List<Double> durationBuckets) {
@@ -24,8 +26,13 @@ public final class LoadsCollector extends GroupCollector {
         durations.observe(result, seconds);
     }
 
+    /** A load answered loadType=error, for this cause (one of {@code FailureCauses.NAMES}). */
+    public void failed(String cause) {
+        failures.inc(Catalog.CAUSE.indexOf(cause));
+    }
+
     @Override
     protected List<MetricFamilySamples> collectGroup() {
-        return List.of(loads.samples(), durations.samples());
+        return List.of(loads.samples(), durations.samples(), failures.samples());
     }
 }

@@ -24,8 +24,9 @@ import org.springframework.web.util.ContentCachingResponseWrapper;
 import org.springframework.web.util.WebUtils;
 
 /**
- * Reads the two facts only request and response bodies carry: the {@code loadType} a
- * {@code GET /v4/loadtracks} answered, and the filter set a {@code PATCH} of a player sends.
+ * Reads the facts only request and response bodies carry: the {@code loadType} a
+ * {@code GET /v4/loadtracks} answered (and an error's cause), and the filter set a {@code PATCH}
+ * of a player sends.
  * Bodies are cached while the real handler reads or writes them and inspected afterwards, so
  * the handler sees the request unchanged. Anything that goes wrong here is counted and the
  * request passes through untouched.
@@ -150,7 +151,11 @@ public final class RequestBodyMetricsFilter extends OncePerRequestFilter {
             if (!successful(response.getStatus()) || !(request.getAttribute(START_ATTRIBUTE) instanceof Long start)) {
                 return;
             }
-            metrics.loads.loaded(LoadTypeReader.read(response), (nanoClock.getAsLong() - start) / 1e9);
+            LoadTypeReader.Answer answer = LoadTypeReader.read(response);
+            metrics.loads.loaded(answer.loadType(), (nanoClock.getAsLong() - start) / 1e9);
+            if (answer.cause() != null) {
+                metrics.loads.failed(answer.cause());
+            }
         } catch (Throwable e) {
             metrics.health().recordError("loads", Survival.survive(e));
         }

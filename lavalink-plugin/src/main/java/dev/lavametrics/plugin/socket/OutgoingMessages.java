@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.arbjerg.lavalink.api.ISocketContext;
+import dev.lavametrics.plugin.catalog.FailureCauses;
 import dev.lavametrics.plugin.catalog.Group;
 import dev.lavametrics.plugin.collect.MetricCollectors;
 import dev.lavametrics.plugin.collect.PlayerKey;
@@ -76,7 +77,11 @@ final class OutgoingMessages {
             }
             case "TrackExceptionEvent" -> {
                 if (tracks) {
-                    metrics.tracks.failed(source, message.severity.toLowerCase(Locale.ROOT));
+                    metrics.tracks.failed(
+                            source,
+                            message.severity.toLowerCase(Locale.ROOT),
+                            FailureCauses.classify(
+                                    message.exceptionMessage, message.exceptionCause, message.causeStackTrace));
                 }
             }
             case "TrackStuckEvent" -> {
@@ -116,6 +121,11 @@ final class OutgoingMessages {
         String guildId = "";
         String reason = "";
         String severity = "";
+        /** The exception's texts, read only to classify its cause (never exported). */
+        String exceptionMessage = "";
+
+        String exceptionCause = "";
+        String causeStackTrace = "";
         String source;
         long code = -1;
         boolean state;
@@ -183,7 +193,10 @@ final class OutgoingMessages {
         }
 
         private void exception(JsonParser parser, JsonToken value) throws IOException {
-            severity = "";
+            severity = ""; // the last exception key wins, as in a map
+            exceptionMessage = "";
+            exceptionCause = "";
+            causeStackTrace = "";
             if (value != JsonToken.START_OBJECT) {
                 parser.skipChildren();
                 return;
@@ -191,10 +204,12 @@ final class OutgoingMessages {
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 String name = parser.currentName();
                 JsonToken field = parser.nextToken();
-                if (name.equals("severity")) {
-                    severity = text(parser, field);
-                } else {
-                    parser.skipChildren();
+                switch (name) {
+                    case "severity" -> severity = text(parser, field);
+                    case "message" -> exceptionMessage = text(parser, field);
+                    case "cause" -> exceptionCause = text(parser, field);
+                    case "causeStackTrace" -> causeStackTrace = text(parser, field);
+                    default -> parser.skipChildren();
                 }
             }
         }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lavametrics.plugin.catalog.Catalog;
+import dev.lavametrics.plugin.catalog.FailureCauses;
 import dev.lavametrics.plugin.catalog.Family;
 import dev.lavametrics.plugin.catalog.Group;
 import dev.lavametrics.plugin.socket.LavametricsEventHandler;
@@ -56,6 +57,8 @@ class SeriesBudgetTest {
     void aBusyNodeWithTheDefaultConfigStaysWithinTheBudget() {
         TestMetrics metrics = new TestMetrics(Map.of());
         int series = busyNode(metrics);
+        System.out.println(
+                "SeriesBudgetTest busy node: " + series + " series, " + Catalog.initialSeries() + " at start");
         assertTrue(series <= Catalog.SERIES_BUDGET, series + " series > budget " + Catalog.SERIES_BUDGET);
         assertTrue(series > Catalog.initialSeries(), "the workload should have created series: " + series);
     }
@@ -96,6 +99,16 @@ class SeriesBudgetTest {
                 if (p % 5 == 0) {
                     handler.onWebSocketMessageOut(
                             session, Messages.trackException(guild, source, p % 10 == 0 ? "COMMON" : "FAULT"));
+                    // and classified causes: a refusal (pre-created) and one that is not
+                    handler.onWebSocketMessageOut(
+                            session,
+                            Messages.trackException(
+                                    guild,
+                                    source,
+                                    "FAULT",
+                                    "Something broke when playing the track.",
+                                    "java.lang.RuntimeException: Not success status code: " + (p % 10 == 0 ? 403 : 404),
+                                    ""));
                     handler.onWebSocketMessageOut(session, Messages.trackStuck(guild, source));
                 }
                 if (p % 7 == 0) {
@@ -108,6 +121,7 @@ class SeriesBudgetTest {
                 for (String result : List.of("track", "playlist", "search", "empty", "error")) {
                     metrics.collectors.loads.loaded(result, 0.05 * (p + 1));
                 }
+                metrics.collectors.loads.failed(FailureCauses.NAMES.get(p % FailureCauses.NAMES.size()));
                 metrics.collectors.frames.sent();
                 metrics.collectors.rest.handled("/v4/loadtracks", "GET", 200, 0.01);
                 metrics.collectors.rest.handled("/v4/sessions/{sessionId}/players/{guildId}", "PATCH", 200, 0.002);

@@ -3,6 +3,7 @@ package dev.lavametrics.plugin.rest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import dev.lavametrics.plugin.support.Messages;
 import dev.lavametrics.plugin.support.TestMetrics;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletResponse;
@@ -142,6 +143,60 @@ class RequestMetricsTest {
         assertEquals(1, metrics.value("lavametrics_loads_total", "result", "playlist"));
         assertEquals(0, metrics.value("lavametrics_collector_errors_total", "collector", "loads"));
         assertEquals("{\"loadType\":\"playlist\",\"data\":{\"info\":{\"name\":\"x", response.getContentAsString());
+    }
+
+    /** A load error as Lavalink 4.2.2 writes it (LoadResult.loadFailed: the whole chain's trace). */
+    private static String loadError(String message, String cause, String trace) {
+        return "{\"loadType\":\"error\",\"data\":{\"message\":" + Messages.quote(message)
+                + ",\"severity\":\"common\",\"cause\":" + Messages.quote(cause) + ",\"causeStackTrace\":"
+                + Messages.quote(trace) + "}}";
+    }
+
+    @Test
+    void loadErrorsAreCountedByTheirClassifiedCause() throws Exception {
+        for (String cause : dev.lavametrics.plugin.catalog.FailureCauses.NAMES) {
+            assertEquals(0, metrics.value("lavametrics_load_failures_total", "cause", cause), cause);
+        }
+        // lavaplayer HttpAudioSourceManager on a URL answering 429
+        String fe = "com.sedmelluq.discord.lavaplayer.tools.FriendlyException: That URL is not playable.";
+        loadBody(
+                loadError(
+                        "That URL is not playable.",
+                        fe,
+                        fe + "\n\tat com.sedmelluq.discord.lavaplayer.source.http.HttpAudioSourceManager"
+                                + ".detectContainerWithClient(HttpAudioSourceManager.java:130)\nCaused by:"
+                                + " java.lang.IllegalStateException: Status code 429\n\t... 12 more\n"),
+                200);
+        // data before loadType, and a message nothing matches
+        loadBody(
+                "{\"data\":{\"message\":\"x\",\"severity\":\"fault\",\"cause\":\"y\",\"causeStackTrace\":\"\"},"
+                        + "\"loadType\":\"error\"}",
+                200);
+        load("error", 200); // no texts at all
+        assertEquals(1, metrics.value("lavametrics_load_failures_total", "cause", "rate_limited"));
+        assertEquals(2, metrics.value("lavametrics_load_failures_total", "cause", "other"));
+        assertEquals(3, metrics.value("lavametrics_loads_total", "result", "error"));
+        load("track", 200);
+        assertEquals(3.0, sumOfLoadFailures());
+    }
+
+    @Test
+    void hostileLoadErrorTextsNeverReachTheExposition() throws Exception {
+        String hostile = "Forbidden for 198.51.100.23 user 987654321098765432 at https://evil.example/x?id=abc";
+        loadBody(loadError(hostile, "java.lang.IllegalStateException: " + hostile, hostile), 200);
+        String text = metrics.exposition();
+        for (String secret : java.util.List.of("198.51.100.23", "987654321098765432", "evil.example", "Forbidden")) {
+            assertFalse(text.contains(secret), secret);
+        }
+        assertEquals(1, metrics.value("lavametrics_load_failures_total", "cause", "other"));
+    }
+
+    private double sumOfLoadFailures() {
+        double sum = 0;
+        for (String cause : dev.lavametrics.plugin.catalog.FailureCauses.NAMES) {
+            sum += metrics.value("lavametrics_load_failures_total", "cause", cause);
+        }
+        return sum;
     }
 
     @Test

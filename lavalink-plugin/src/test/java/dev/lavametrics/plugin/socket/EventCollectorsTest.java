@@ -1,15 +1,18 @@
 package dev.lavametrics.plugin.socket;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.arbjerg.lavalink.api.ISocketContext;
+import dev.lavametrics.plugin.catalog.FailureCauses;
 import dev.lavametrics.plugin.support.FakePlayer;
 import dev.lavametrics.plugin.support.FakeSession;
 import dev.lavametrics.plugin.support.Messages;
 import dev.lavametrics.plugin.support.TestMetrics;
 import java.lang.reflect.Proxy;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The sessions, players, tracks and voice collectors as fed by the plugin event handler. */
@@ -148,6 +151,50 @@ class EventCollectorsTest {
                 1, metrics.value("lavametrics_track_exceptions_total", "source", "soundcloud", "severity", "fault"));
         assertEquals(1, metrics.value("lavametrics_track_stuck_total", "source", "local"));
         assertEquals(0, metrics.value("lavametrics_collector_errors_total", "collector", "events"));
+    }
+
+    @Test
+    void trackExceptionsAreCountedByTheirClassifiedCause() {
+        FakeSession session = metrics.server.open("s");
+        handler.onWebSocketMessageOut(session, Messages.trackStart(1, "youtube"));
+        // the refusal causes exist at 0 with the source's first start, for the source-refused alert
+        for (String cause : FailureCauses.REFUSALS) {
+            assertEquals(0, metrics.value("lavametrics_track_failures_total", "source", "youtube", "cause", cause));
+        }
+        // lavaplayer PersistentHttpStream's 403 under LocalAudioTrackExecutor's wrapper, as Lavalink sends it
+        handler.onWebSocketMessageOut(
+                session,
+                Messages.trackException(
+                        1,
+                        "youtube",
+                        "FAULT",
+                        "Something broke when playing the track.",
+                        "java.lang.RuntimeException: Not success status code: 403",
+                        "java.lang.RuntimeException: Not success status code: 403\n\tat com.sedmelluq.discord"
+                                + ".lavaplayer.tools.io.PersistentHttpStream.validateStatusCode(PersistentHttpStream.java:88)\n"));
+        handler.onWebSocketMessageOut(session, Messages.trackException(1, "youtube", "COMMON"));
+        assertEquals(1, metrics.value("lavametrics_track_failures_total", "source", "youtube", "cause", "forbidden"));
+        assertEquals(1, metrics.value("lavametrics_track_failures_total", "source", "youtube", "cause", "other"));
+        assertEquals(1, metrics.value("lavametrics_track_exceptions_total", "source", "youtube", "severity", "fault"));
+        assertEquals(0, metrics.value("lavametrics_collector_errors_total", "collector", "events"));
+    }
+
+    /** An exception's texts reach no label: addresses, ids and URLs in them stay out of the exposition. */
+    @Test
+    void hostileExceptionTextsNeverReachTheExposition() {
+        FakeSession session = metrics.server.open("s");
+        String hostile = "Sign in from 203.0.113.7 guild 123456789012345678 https://evil.example/?v=dQw4w9WgXcQ"
+                + " cause=\"x\"} 1\n# HELP lavametrics_info evil";
+        handler.onWebSocketMessageOut(session, Messages.trackStart(1, "youtube"));
+        handler.onWebSocketMessageOut(
+                session,
+                Messages.trackException(
+                        1, "youtube", "FAULT", hostile, "java.lang.RuntimeException: " + hostile, hostile));
+        String text = metrics.exposition();
+        for (String secret : List.of("203.0.113.7", "123456789012345678", "evil.example", "dQw4w9WgXcQ", "Sign in")) {
+            assertFalse(text.contains(secret), secret);
+        }
+        assertEquals(1, metrics.value("lavametrics_track_failures_total", "source", "youtube", "cause", "other"));
     }
 
     @Test

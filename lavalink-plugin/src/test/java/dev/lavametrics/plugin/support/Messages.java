@@ -19,6 +19,38 @@ public final class Messages {
                 + ",\"reason\":\"" + reason + "\"}";
     }
 
+    /**
+     * A TrackExceptionEvent as Lavalink 4.2.2's EventEmitter writes it: the FriendlyException's
+     * message, the root cause's toString and its stack trace.
+     */
+    public static String trackException(
+            long guildId, String source, String severity, String message, String cause, String causeStackTrace) {
+        return "{\"op\":\"event\",\"type\":\"TrackExceptionEvent\",\"guildId\":\"" + guildId + "\",\"track\":"
+                + track(source) + ",\"exception\":{\"message\":" + quote(message) + ",\"severity\":\"" + severity
+                + "\",\"cause\":" + quote(cause) + ",\"causeStackTrace\":" + quote(causeStackTrace) + "}}";
+    }
+
+    /** A JSON string literal. */
+    public static String quote(String text) {
+        StringBuilder out = new StringBuilder("\"");
+        for (char c : text.toCharArray()) {
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.append('"').toString();
+    }
+
     public static String trackException(long guildId, String source, String severity) {
         return "{\"op\":\"event\",\"type\":\"TrackExceptionEvent\",\"guildId\":\"" + guildId + "\",\"track\":"
                 + track(source) + ",\"exception\":{\"message\":\"boom\",\"severity\":\"" + severity
