@@ -6,6 +6,7 @@ import com.sedmelluq.discord.lavaplayer.source.AudioSourceManager;
 import com.sedmelluq.discord.lavaplayer.source.http.HttpAudioSourceManager;
 import com.sedmelluq.discord.lavaplayer.source.local.LocalAudioSourceManager;
 import dev.arbjerg.lavalink.api.AudioPlayerManagerConfiguration;
+import dev.lavametrics.standin.failing.FailingSourceManager;
 import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -18,7 +19,7 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 public class AudioConfig {
     private static final Logger log = LoggerFactory.getLogger(AudioConfig.class);
-    private static final Set<String> KNOWN = Set.of("local", "http");
+    private static final Set<String> KNOWN = Set.of("local", "http", FailingSourceManager.NAME);
 
     @Bean(destroyMethod = "shutdown")
     public AudioPlayerManager audioPlayerManager(
@@ -42,6 +43,11 @@ public class AudioConfig {
         }
         if (settings.isSourceEnabled("local", false)) {
             manager.registerSourceManager(new LocalAudioSourceManager());
+        }
+
+        // the stand-in's own test source (testing only, never on by default): failures on demand
+        if (settings.isSourceEnabled(FailingSourceManager.NAME, false)) {
+            manager.registerSourceManager(new FailingSourceManager());
         }
 
         for (AudioPlayerManagerConfiguration c : configurations.orderedStream().toList()) {

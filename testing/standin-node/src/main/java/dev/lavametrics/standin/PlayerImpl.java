@@ -314,7 +314,7 @@ public class PlayerImpl extends AudioEventAdapter implements IPlayer, VoiceConne
     @Override
     public void onTrackException(AudioPlayer player, AudioTrack track, FriendlyException exception) {
         ObjectNode msg = event("TrackExceptionEvent", track);
-        msg.set("exception", codec.exceptionJson(exception));
+        msg.set("exception", codec.trackExceptionJson(exception));
         context.send(msg);
     }
 

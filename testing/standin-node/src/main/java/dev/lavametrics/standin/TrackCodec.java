@@ -92,11 +92,30 @@ public class TrackCodec {
     }
 
     /** The v4 Exception object: {message, severity, cause, causeStackTrace}. */
-    public ObjectNode exceptionJson(FriendlyException e) {
+    /**
+     * A load error's {@code data}, as Lavalink 4.2.2 writes it ({@code Exception.fromFriendlyException}
+     * in util.kt): the exception's own toString and its whole stack trace, every cause included.
+     */
+    public ObjectNode loadErrorJson(FriendlyException e) {
+        return exceptionJson(e, e);
+    }
+
+    /**
+     * A {@code TrackExceptionEvent}'s {@code exception}, as Lavalink 4.2.2 writes it
+     * ({@code EventEmitter.onTrackException}): the root cause's toString and stack trace only.
+     */
+    public ObjectNode trackExceptionJson(FriendlyException e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return exceptionJson(e, root);
+    }
+
+    private ObjectNode exceptionJson(FriendlyException e, Throwable cause) {
         ObjectNode out = mapper.createObjectNode();
         out.put("message", e.getMessage());
         out.put("severity", e.severity == null ? "fault" : e.severity.name().toLowerCase());
-        Throwable cause = e.getCause() != null ? e.getCause() : e;
         out.put("cause", cause.toString());
         StringWriter sw = new StringWriter();
         cause.printStackTrace(new PrintWriter(sw));

@@ -90,7 +90,7 @@ public class TrackController {
             pl.getTracks().forEach(t -> tracks.add(codec.trackJson(t)));
         } else if (item instanceof FriendlyException fe) {
             out.put("loadType", "error");
-            out.set("data", codec.exceptionJson(fe));
+            out.set("data", codec.loadErrorJson(fe));
         } else {
             out.put("loadType", "empty");
             out.putObject("data");
