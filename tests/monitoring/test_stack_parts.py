@@ -260,3 +260,23 @@ def test_every_fault_expects_alerts_the_rules_have():
             assert not expects and note == "must not page LavalinkNodeDown", (kind, expects, note)
         else:  # every other fault pages
             assert expects and not note, (kind, note)
+
+
+def test_the_audio_source_refuses_with_the_status_then_serves_again(tmp_path):
+    """source-blocked's source: every request answered with the refusal, audio again once cleared."""
+    from lavametrics.devtools.audioserve import AudioServer
+    from lavametrics.devtools.wavgen import write_tone
+
+    server = AudioServer(write_tone(tmp_path / "tone.wav", seconds=1)).start()
+    try:
+        server.set_refusal(429)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(server.url, timeout=10)
+        assert refused.value.code == 429
+        with pytest.raises(ValueError):
+            server.set_refusal(200)
+        server.set_refusal(None)
+        with urllib.request.urlopen(server.url, timeout=10) as resp:
+            assert resp.status == 200 and resp.read(4) == b"RIFF"
+    finally:
+        server.stop()

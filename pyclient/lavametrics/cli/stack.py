@@ -86,6 +86,11 @@ def _fault_options(p) -> None:
     )
     p.add_argument("--code", type=integer(4000, 4999, "a voice close code"), help="voice-closes: code (4006)")
     p.add_argument(
+        "--status",
+        type=integer(400, 499, "an HTTP status"),
+        help="source-blocked: the status the source answers (403; 429 rate-limits, 401 wants a login)",
+    )
+    p.add_argument(
         "--count",
         type=integer(1, 100, "a number of closes"),
         help="voice-closes, node-disconnects: how many (the alert's max + 1); node-flap: freezes (4)",
@@ -111,7 +116,7 @@ def run_down(args) -> int:
 
 
 def _params(args) -> dict:
-    keys = ("node", "share", "seconds", "code", "count")
+    keys = ("node", "share", "seconds", "code", "count", "status")
     return {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
 
 

@@ -5,6 +5,9 @@ they would stream from any web radio or CDN. :meth:`AudioServer.set_loss` makes 
 deliver only ``1 - share`` of real time, so lavaplayer's buffer runs dry and the node pulls
 empty frames (``lavametrics_frames_nulled_total``): the frame loss a struggling source causes,
 on a real node, with nothing changed in the node. ``set_loss(0)`` gives full speed again.
+:meth:`AudioServer.set_refusal` makes it answer every request with an HTTP error instead (403 as a
+CDN or YouTube refusing the node's address, 429 as a rate limit): the node's loads and plays of it
+fail through lavaplayer's own http source, as a blocked source's do.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ class AudioServer:
         self.path = Path(path)
         self.size = self.path.stat().st_size
         self._loss = 0.0
+        self._refusal: int | None = None
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -40,6 +44,12 @@ class AudioServer:
             def _answer(self, body: bool) -> None:
                 if self.path.split("?", 1)[0] != "/" + server.path.name:
                     self.send_error(404)
+                    return
+                refusal = server._refusal
+                if refusal is not None:
+                    self.send_response(refusal)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
                     return
                 start = 0
                 m = re.fullmatch(r"bytes=(\d+)-\d*", self.headers.get("Range", ""))
@@ -87,6 +97,16 @@ class AudioServer:
         if not 0.0 <= share < 1.0:
             raise ValueError(f"loss share {share} is outside [0, 1)")
         self._loss = share
+
+    @property
+    def refusal(self) -> int | None:
+        return self._refusal
+
+    def set_refusal(self, status: int | None) -> None:
+        """Answer every request with ``status`` (an HTTP 4xx) from now on; None serves audio again."""
+        if status is not None and not 400 <= status <= 499:
+            raise ValueError(f"refusal status {status} is not an HTTP 4xx")
+        self._refusal = status
 
     def _stream(self, conn: socket.socket, start: int) -> None:
         conn.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)

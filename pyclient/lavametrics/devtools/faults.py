@@ -17,6 +17,8 @@ node-disconnects the bot's websocket to the node is cut ``count`` times     BotL
 slow-commands  every bot command takes ``seconds``                          BotCommandsSlow
 command-errors ``share`` of the bot's commands fail                         BotCommandErrorsHigh
 frame-loss     the players' HTTP source delivers ``1 - share`` of real time LavalinkFrameLossHigh
+source-blocked the players' HTTP source answers every request with          LavalinkSourceRefused
+               ``status`` (403): loads and plays of it fail as refused
 node-blip      the node's JVM is frozen for ``seconds`` (20; SIGSTOP, then   no LavalinkNodeDown: the
                SIGCONT): scrapes time out, as for a hung or unreachable node price of a fast one
 node-flap      ``count`` (4) freezes of ``seconds`` (20), each followed by   no LavalinkNodeDown
@@ -59,6 +61,7 @@ KINDS = (
     "slow-commands",
     "command-errors",
     "frame-loss",
+    "source-blocked",
     "node-blip",
     "node-flap",
 )
@@ -69,6 +72,9 @@ SILENT_PLAYBACK_ALERTS = ("LavalinkPlaybackSilent",)
 DEFAULT_SHARE = {"command-errors": 0.3, "frame-loss": 0.3}
 DEFAULT_SLOW_SECONDS = 3.0
 DEFAULT_CODE = 4006
+# source-blocked: the HTTP statuses a source refuses a node with, and the cause each is counted as
+REFUSAL_STATUSES = {403: "forbidden", 429: "rate_limited", 401: "login_required"}
+DEFAULT_REFUSAL = 403
 
 
 class FaultError(LavametricsError, RuntimeError):
@@ -136,6 +142,8 @@ def expectations(kind: str, params: dict[str, Any], config: MixinConfig) -> tupl
         "command-errors": [(("BotCommandErrorsHigh",), {"job": "bot"})],
         # the source slows every player, so every node that plays loses frames: any node's page
         "frame-loss": [(("LavalinkFrameLossHigh",), {})],
+        # the one HTTP source serves every node: any node's page (each loads through it)
+        "source-blocked": [(("LavalinkSourceRefused",), {})],
         "node-blip": [],
         "node-flap": [],
     }
@@ -172,6 +180,12 @@ def _defaults(stack: Stack, kind: str, params: dict[str, Any]) -> dict[str, Any]
             p.setdefault("count", 4)
         if float(p["seconds"]) * (2 * int(p.get("count", 1))) > 200:
             raise FaultError("node-blip/node-flap: count x 2 x seconds must stay within 200 s")
+    if kind == "source-blocked":
+        p.setdefault("status", DEFAULT_REFUSAL)
+        if int(p["status"]) not in REFUSAL_STATUSES:
+            raise FaultError(
+                f"--status {p['status']}: a source refuses with one of {', '.join(map(str, REFUSAL_STATUSES))}"
+            )
     if kind in DEFAULT_SHARE:
         p.setdefault("share", DEFAULT_SHARE[kind])
         if not 0 < float(p["share"]) <= (1.0 if kind == "command-errors" else 0.95):
@@ -213,6 +227,10 @@ def inject(stack: Stack, kind: str, **params: Any) -> Fault:
         if stack.audio is None:
             raise FaultError("the stack's players do not stream from its HTTP source")
         stack.audio.set_loss(float(p["share"]))
+    elif kind == "source-blocked":
+        if stack.audio is None:
+            raise FaultError("the stack's players do not load from its HTTP source")
+        stack.audio.set_refusal(int(p["status"]))
     expects, note = expectations(kind, p, stack.config)
     # a fault that must page nothing counts from its start; the others from when they took full
     # effect (the last close, the last disconnect): their alerts need all of it
@@ -273,6 +291,8 @@ def clear(stack: Stack) -> list[str]:
             stack.bot.set_error_ratio(ERROR_RATIO)
         elif kind == "frame-loss" and stack.audio is not None:
             stack.audio.set_loss(0.0)
+        elif kind == "source-blocked" and stack.audio is not None:
+            stack.audio.set_refusal(None)
         del stack.faults[kind]
         cleared.append(kind)
     return cleared
