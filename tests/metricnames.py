@@ -39,6 +39,9 @@ LAVALINK_STATS = (
     "lavalink_cpu_system_load_percentage",
     "lavalink_cpu_lavalink_load_percentage",
 )
+# Lavalink's development branch (lavalink-devs/Lavalink dev 800c2ae, SearchMetrics.kt, PR #1188):
+# counters not in any release yet; tracks_played carries guild_id, which prometheus.yml drops
+LAVALINK_DEV = ("lavalink_tracks_played_total", "lavalink_item_load_results_total")
 # GC pause histogram and log events by level (real Lavalink; the stand-in models them too)
 LAVALINK_EXTRA = tuple(f"lavalink_gc_pauses_seconds{s}" for s in _HISTOGRAM) + ("logback_appender_total",)
 # simpleclient_hotspot 0.16 DefaultExports (process, memory, GC, threads, classes, buffer pools)
@@ -155,7 +158,7 @@ def own_families() -> list[Family]:
 
 
 def lavalink_core_names() -> frozenset[str]:
-    return frozenset(LAVALINK_STATS + LAVALINK_EXTRA + JVM_DEFAULT_EXPORTS)
+    return frozenset(LAVALINK_STATS + LAVALINK_EXTRA + LAVALINK_DEV + JVM_DEFAULT_EXPORTS)
 
 
 def known_names() -> dict[str, frozenset[str]]:

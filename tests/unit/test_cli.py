@@ -31,7 +31,7 @@ def test_check_json_shape(fake_node, capsys):
     (n,) = data["nodes"]
     assert set(n) == {"node", "url", "status", "healthy", "pluginVersion", "reason", "checks"}
     assert n["pluginVersion"] == "0.1.0"
-    assert all(set(c) == {"name", "ok", "detail"} for c in n["checks"])
+    assert all(set(c) == {"name", "ok", "detail", "warning"} for c in n["checks"])
 
 
 def test_check_without_plugin_exits_1(fake_node, capsys):

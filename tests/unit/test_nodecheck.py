@@ -113,3 +113,35 @@ def test_open_endpoint_fails_the_auth_check(fake_node):
     report = check_node(spec(node, auth=Auth(username="prom", password="s3cret")), CATALOG)
     assert not by_name(report)["endpoint auth"].ok
     assert "no credentials -> 200" in by_name(report)["endpoint auth"].detail
+
+
+def test_id_like_labels_warn_without_printing_a_value(fake_node):
+    # what Lavalink's development branch exports (SearchMetrics.kt, PR #1188), and a snowflake in an
+    # innocent-looking label
+    extra = (
+        "# TYPE lavalink_tracks_played_total counter\n"
+        'lavalink_tracks_played_total{source="youtube",guild_id="123456789012345678"} 3.0\n'
+        "# TYPE some_plugin_listeners gauge\n"
+        'some_plugin_listeners{target="987654321098765432"} 1.0\n'
+    )
+    report = check_node(spec(fake_node(metrics_text=plugin_exposition(extra=extra))), CATALOG)
+    result = by_name(report)["ID-like labels"]
+    assert result.ok and result.warning
+    assert "lavalink_tracks_played_total{guild_id}" in result.detail
+    assert "some_plugin_listeners{target}" in result.detail
+    assert "123456789012345678" not in result.detail and "987654321098765432" not in result.detail
+    assert report.status == HEALTHY  # a warning, not a failure
+
+
+def test_the_plugins_own_labels_are_not_id_like(fake_node):
+    result = by_name(check_node(spec(fake_node()), CATALOG))["ID-like labels"]
+    assert result.ok and not result.warning, result.detail
+
+
+def test_id_like_label_names():
+    from lavametrics.monitor.nodecheck import id_like_label
+
+    for name in ("guild_id", "id", "userId", "guild", "session_id", "user", "channel_id", "voice_session"):
+        assert id_like_label(name), name
+    for name in ("source", "valid", "cause", "reason", "le", "quantile", "code", "route", "identifier"):
+        assert not id_like_label(name), name

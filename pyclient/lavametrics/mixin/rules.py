@@ -65,6 +65,12 @@ def node_recording(c: MixinConfig) -> list[dict]:
             "expr": f"sum by (job, node) ({sent} + {nulled} + {deficit})",
         },
         {"record": "node:lavametrics_frames_lost:rate5m", "expr": f"sum by (job, node) ({nulled} + {deficit})"},
+        # Lavalink's development branch counts plays per guild (stackconfig.GUILD_SERIES_DROP drops
+        # those series at scrape); where they are kept, this sums the guild away for dashboards
+        {
+            "record": "node_source:lavalink_tracks_played:rate5m",
+            "expr": f"sum by (job, node, source) (rate(lavalink_tracks_played_total{{{n}}}[5m]))",
+        },
         {
             "record": "node:lavametrics_frame_loss:ratio_rate5m",
             "expr": "node:lavametrics_frames_lost:rate5m / node:lavametrics_frames_expected:rate5m",

@@ -66,6 +66,19 @@ def secret_placeholders(c: MixinConfig) -> dict[str, str]:
     return {f"prometheus/{secrets}/{name}": SECRET_PLACEHOLDER for name in (BASIC_PASSWORD_FILE, BEARER_TOKEN_FILE)}
 
 
+# --- Lavalink's per-guild metrics (issue 22) -----------------------------------------------------
+# Lavalink's development branch (PR #1188) adds lavalink_tracks_played_total{source, guild_id}: a
+# series per guild that ever played, and a Discord ID in a label. The jobs that can carry core's
+# metrics drop every lavalink_* series with a guild_id at scrape time. The whole series, not just
+# the label: `labeldrop` would leave one series per source several times in the same scrape,
+# which Prometheus rejects as duplicates (keeping one guild's count, not the sum). Nothing is
+# lost: lavametrics_track_starts_total{source} counts the same starts. A setup that keeps the
+# series on purpose has node_source:lavalink_tracks_played:rate5m (rules.py) to sum it away.
+GUILD_SERIES_DROP = {"source_labels": ["__name__", "guild_id"], "regex": "lavalink_.+;.+", "action": "drop"}
+CORE_METRIC_JOBS = frozenset({"lavalink", "lavalink-basic", "lavalink-bearer", "lavametrics-merge"})
+# --- end Lavalink's per-guild metrics -------------------------------------------------------------
+
+
 def scrape_job(c: MixinConfig, job: NodeJob, targets_dir: str, secrets_dir: str) -> dict:
     out: dict = {"job_name": job.name}
     if job.auth == "basic":
@@ -76,6 +89,11 @@ def scrape_job(c: MixinConfig, job: NodeJob, targets_dir: str, secrets_dir: str)
     elif job.auth == "bearer":
         out["authorization"] = {"type": "Bearer", "credentials_file": f"{secrets_dir}/{BEARER_TOKEN_FILE}"}
     out["file_sd_configs"] = [{"files": [f"{targets_dir}/{job.targets}/*.json"], "refresh_interval": "1m"}]
+    if job.name in CORE_METRIC_JOBS:
+        # a fresh copy per job: a shared list would be written as a YAML anchor and alias
+        out["metric_relabel_configs"] = [
+            {**GUILD_SERIES_DROP, "source_labels": list(GUILD_SERIES_DROP["source_labels"])}
+        ]
     return out
 
 

@@ -7,6 +7,7 @@ password, bad usage). A node without the plugin is *unhealthy* (1), not unreacha
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -29,9 +30,11 @@ class CheckResult:
     name: str
     ok: bool
     detail: str = ""
+    # something to act on that leaves the node healthy (its status stays 0): shown as WARN
+    warning: bool = False
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "ok": self.ok, "detail": self.detail}
+        return {"name": self.name, "ok": self.ok, "detail": self.detail, "warning": self.warning}
 
 
 @dataclass
@@ -113,6 +116,49 @@ def check_families(families: dict[str, Metric], catalog: Catalog) -> list[CheckR
     )
     results.append(CheckResult("family types", not wrong, "; ".join(wrong) if wrong else "all match the catalog"))
     return results
+
+
+# --- ID-like labels (issue 22) ------------------------------------------------------------------
+# Lavalink's development branch (PR #1188) counts lavalink_tracks_played_total{source, guild_id}:
+# a series per guild, and an ID in a label. A label is ID-like by its name (id, *_id, *Id, or a
+# word guild, user, session, channel) or by values shaped like Discord snowflakes (17-20 digits).
+ID_LABEL_WORDS = frozenset({"guild", "user", "session", "channel", "snowflake"})
+_SNOWFLAKE = re.compile(r"[0-9]{17,20}")
+_CAMEL_ID = re.compile(r"[a-z0-9]Id$")
+
+
+def id_like_label(name: str) -> bool:
+    words = name.lower().split("_")
+    return (
+        name.lower() == "id"
+        or name.endswith("_id")
+        or bool(_CAMEL_ID.search(name))
+        or bool(ID_LABEL_WORDS.intersection(words))
+    )
+
+
+def check_id_labels(families: list[Metric]) -> CheckResult:
+    """Warn about families with ID-like labels: a series per guild or user grows without bound and
+    puts identifiers into Prometheus. Names only: a value (an ID) is never printed."""
+    found: dict[str, set[str]] = {}
+    for fam in families:
+        for sample in fam.samples:
+            for label, value in sample.labels.items():
+                if id_like_label(label) or _SNOWFLAKE.fullmatch(value):
+                    found.setdefault(sample.name, set()).add(label)
+    if not found:
+        return CheckResult("ID-like labels", True, "none")
+    shown = "; ".join(f"{name}{{{', '.join(sorted(labels))}}}" for name, labels in sorted(found.items()))
+    return CheckResult(
+        "ID-like labels",
+        True,
+        f"{shown}: drop them at scrape time (the metric_relabel_configs of the generated prometheus.yml; "
+        "docs/monitoring/operations-guide.md, Lavalink's per-guild metrics)",
+        warning=True,
+    )
+
+
+# --- end ID-like labels ---------------------------------------------------------------------------
 
 
 def _sum(fam: Metric | None, sample: str | None = None) -> float | None:
@@ -207,6 +253,7 @@ def check_node(node: NodeSpec, catalog: Catalog, timeout: float = 5.0, uptime_wa
         )
     )
     report.results.extend(check_families(families, catalog))
+    add(check_id_labels(sc.families))
 
     config_valid = catalog.family("config_valid").parsed_name
     valid = _sum(families.get(config_valid))
@@ -281,7 +328,11 @@ STATUS_WORDS = {0: "HEALTHY", 1: "UNHEALTHY", 2: "ERROR"}
 
 def render_text(reports: list[NodeReport]) -> str:
     """The report for people: one table row per check, then one verdict line per node."""
-    rows = [[r.node, c.name, "OK" if c.ok else "FAIL", c.detail] for r in reports for c in r.results]
+    rows = [
+        [r.node, c.name, ("WARN" if c.warning else "OK") if c.ok else "FAIL", c.detail]
+        for r in reports
+        for c in r.results
+    ]
     lines = [table(rows, ["NODE", "CHECK", "STATUS", "DETAIL"])]
     for r in reports:
         lines.append(f"{r.node}: {STATUS_WORDS[r.status]}" + ("" if r.status == 0 else f" ({r.reason})"))
