@@ -36,7 +36,12 @@ BORN_WITH_FIRST_EVENT = {
     ),
 }
 # the families the plugin creates per source, with the source's first track start
-PER_SOURCE = {"lavametrics_track_ends_total", "lavametrics_track_exceptions_total", "lavametrics_track_stuck_total"}
+PER_SOURCE = {
+    "lavametrics_track_ends_total",
+    "lavametrics_track_exceptions_total",
+    "lavametrics_track_stuck_total",
+    "lavametrics_track_failures_total",  # its refusal causes, which LavalinkSourceRefused reads
+}
 
 
 def _rule_exprs() -> list[str]:
