@@ -51,9 +51,20 @@ public class TrackController {
                 result.complete(null);
             }
 
+            /**
+             * As Lavalink 4.2.2's loading.kt: it loads with loadItemSync and wraps whatever the source
+             * threw, so a load error's message and severity are always this wrapper's and the source's
+             * exception is the first link of its chain (measured on real 4.2.2, docs/compat.md).
+             */
             @Override
             public void loadFailed(FriendlyException exception) {
-                result.complete(exception);
+                Throwable thrown = exception.getCause() != null
+                                && exception.getMessage() != null
+                                && exception.getMessage().startsWith("Something went wrong when looking up the track")
+                        ? exception.getCause() // lavaplayer's own wrapper of a non-friendly throwable
+                        : exception;
+                result.complete(new FriendlyException(
+                        "Something went wrong while looking up the track.", FriendlyException.Severity.FAULT, thrown));
             }
         });
         try {

@@ -19,8 +19,13 @@ final class Failures {
 
     private Failures() {}
 
-    /** The exception for {@code cause}; a cause the plugin does not know fails as a bad identifier. */
-    static FriendlyException of(String cause) {
+    /**
+     * The exception for {@code cause}, thrown as the source throws it: lavaplayer and Lavalink wrap
+     * it as they wrap a real source's (a load in loading.kt's "Something went wrong while looking up
+     * the track.", a play's non-friendly exception in "Something broke when playing the track.").
+     * A cause the plugin does not know fails as a bad identifier.
+     */
+    static RuntimeException of(String cause) {
         return switch (cause) {
             // youtube-source: Client.getPlayabilityStatus (LOGIN_REQUIRED, e.g. for "Sign in to confirm
             // you're not a bot") per client, joined by AllClientsFailedException
@@ -30,17 +35,9 @@ final class Failures {
                                 + " requires login.\n\nClient [WEB] failed: Sign in to confirm you\u2019re not a bot",
                         SUSPICIOUS,
                         null);
-            // lavaplayer PersistentHttpStream.validateStatusCode, under LocalAudioTrackExecutor's wrapper
-            case "forbidden" ->
-                new FriendlyException(
-                        "Something broke when playing the track.",
-                        FAULT,
-                        new RuntimeException("Not success status code: 403"));
-            case "rate_limited" ->
-                new FriendlyException(
-                        "Something broke when playing the track.",
-                        FAULT,
-                        new RuntimeException("Not success status code: 429"));
+            // lavaplayer PersistentHttpStream.validateStatusCode
+            case "forbidden" -> new RuntimeException("Not success status code: 403");
+            case "rate_limited" -> new RuntimeException("Not success status code: 429");
             // youtube-source Client.getPlayabilityStatus
             case "age_restricted" -> new FriendlyException("This video requires age verification.", SUSPICIOUS, null);
             case "region_blocked" ->
@@ -61,12 +58,8 @@ final class Failures {
             case "network" ->
                 new FriendlyException(
                         "Connecting to the URL failed.", SUSPICIOUS, new SocketTimeoutException("Connect timed out"));
-            // Lavalink loading.kt wraps whatever else a source throws
-            case "other" ->
-                new FriendlyException(
-                        "Something went wrong while looking up the track.",
-                        FAULT,
-                        new IllegalStateException("unclassified failure for " + HOSTILE));
+            // anything else a source throws
+            case "other" -> new IllegalStateException("unclassified failure for " + HOSTILE);
             default ->
                 throw new FriendlyException(
                         "lavametrics-fail: no such cause (login_required, forbidden, rate_limited, age_restricted,"
