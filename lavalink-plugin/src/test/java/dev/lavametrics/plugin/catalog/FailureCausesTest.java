@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The classifier on the texts lavaplayer, youtube-source and YouTube really produce, quoted as
  * data with where each comes from, and handed over as Lavalink 4.2.2 hands them to clients:
- * {@link #asLoad} as {@code LoadResult.loadFailed} (util.kt {@code fromFriendlyException}: the
- * exception's own toString and whole stack trace), {@link #asTrackEvent} as {@code EventEmitter.
+ * {@link #asLoad} as {@code LoadResult.loadFailed} (loading.kt's wrapper, then util.kt
+ * {@code fromFriendlyException}: its toString and whole stack trace), {@link #asTrackEvent} as {@code EventEmitter.
  * onTrackException} (the root cause's toString and stack trace only).
  *
  * <p>Sources read (lavalink-devs/lavaplayer main 32e8fed, lavalink-devs/youtube-source main 158726d,
@@ -54,9 +54,14 @@ class FailureCausesTest {
         return root;
     }
 
-    /** A loadtracks error's data, as Lavalink 4.2.2 writes it. */
+    /**
+     * A loadtracks error's data, as Lavalink 4.2.2 writes it: loading.kt wraps whatever the source
+     * threw in its own FriendlyException (measured on a real node, docs/compat.md), and
+     * fromFriendlyException writes that wrapper's toString and whole stack trace.
+     */
     static String asLoad(FriendlyException e) {
-        return FailureCauses.classify(e.getMessage(), e.toString(), trace(e));
+        FriendlyException wrapper = new FriendlyException("Something went wrong while looking up the track.", FAULT, e);
+        return FailureCauses.classify(wrapper.getMessage(), wrapper.toString(), trace(wrapper));
     }
 
     /** A TrackExceptionEvent's exception, as Lavalink 4.2.2 writes it. */
