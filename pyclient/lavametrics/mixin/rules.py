@@ -50,7 +50,25 @@ class Alert:
 def _window_count(threshold: int) -> str:
     # increase() extrapolates to the window's edges (3 events can read as 3.08), so "more than
     # N" is compared as "> N + 0.5": N events never fire, N + 1 inside the window always do
+    # (on a long-lived series; more_than_in_window is exact on a young one too)
     return f"{threshold + 0.5:g}"
+
+
+def more_than_in_window(selector: str, by: str, window: str, threshold: int) -> str:
+    """PromQL true where more than ``threshold`` events of a counter fell in ``window``.
+
+    increase() alone misreads small counts: it extrapolates to the window's end, by up to one
+    scrape interval, in proportion to the span its samples cover. On a series a minute old
+    (a node just started) 3 events read as 3.9, and "> 3.5" paged on them. The count of the
+    window's own samples, latest minus lowest, is exact but blind across a counter reset. So an
+    alert needs both: increase() past N + 0.5 (N events of a long-lived series never reach it,
+    N + 1 always do), and either more than N in the samples themselves or a reset in the window,
+    where only increase() adds up the events on both sides of the restart.
+    """
+    counted = f"sum by ({by}) (increase({selector}[{window}])) > {threshold + 0.5:g}"
+    sampled = f"sum by ({by}) ({selector} - min_over_time({selector}[{window}])) > {threshold}"
+    restarted = f"sum by ({by}) (resets({selector}[{window}])) > 0"
+    return f"({counted}) and (({sampled}) or ({restarted}))"
 
 
 def node_recording(c: MixinConfig) -> list[dict]:
@@ -292,8 +310,7 @@ def alerts(c: MixinConfig) -> list[Alert]:
             "LavalinkVoiceCloses",
             "node",
             CRITICAL,
-            f"sum by (job, node, code) (increase({close_sel}[{t.voice_closes_window}])) "
-            f"> {_window_count(t.voice_closes_max)}",
+            more_than_in_window(close_sel, "job, node, code", t.voice_closes_window, t.voice_closes_max),
             None,
             "Voice connections on {{ $labels.node }} keep closing with code {{ $labels.code }}",
             f"More than {t.voice_closes_max} voice websockets closed with code {{{{ $labels.code }}}} in the "
@@ -382,7 +399,7 @@ def alerts(c: MixinConfig) -> list[Alert]:
             "BotLavalinkDisconnects",
             "bot",
             CRITICAL,
-            f"sum by (job, node) (increase({disc_sel}[{t.disconnects_window}])) > {_window_count(t.disconnects_max)}",
+            more_than_in_window(disc_sel, "job, node", t.disconnects_window, t.disconnects_max),
             None,
             "Bot {{ $labels.job }} keeps losing Lavalink node {{ $labels.node }}",
             f"The bot lost its connection to {{{{ $labels.node }}}} more than {t.disconnects_max} times in "

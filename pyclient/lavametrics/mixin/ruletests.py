@@ -133,6 +133,10 @@ class Case:
     # (eval time, alert name, labels): the alert fires by then. Checked through ALERTS, whose
     # value does not depend on the window still filling, where an annotation's $value would
     firing: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    # (eval time, alert name, labels of each series it holds then): the alert's condition as an
+    # instant query at any time, e.g. between two scrapes, where promtool's rule evaluations (on
+    # the scrape grid) never look and increase() extrapolates furthest
+    condition: list[tuple[str, str, list[dict[str, str]]]] = field(default_factory=list)
 
 
 def _at(seconds: float) -> str:
@@ -295,6 +299,26 @@ def node_cases(c: MixinConfig) -> list[Case]:
                 series(closes, code, "0x8 1 2 0 1 2x40"),
             ],
             [(_at(14 * STEP), "LavalinkVoiceCloses", [Fires({"job": "lavalink", "node": "a", "code": "4006"})])],
+        ),
+        # a node started a minute ago: evaluated just before the next scrape, increase() reads its
+        # k closes as about 1.3 k (the drill that found it: 3 closes on a young node paged)
+        Case(
+            f"exactly {k} closes on a node started {k + 1} scrapes ago stay quiet between scrapes",
+            [series(closes, code, f"_x20 0 {' '.join(str(i) for i in range(1, k + 1))} {k}x40")],
+            [],
+            condition=[(_at((20 + k) * STEP + STEP - 1), "LavalinkVoiceCloses", [])],
+        ),
+        Case(
+            f"{k + 1} closes on a node started {k + 2} scrapes ago page",
+            [series(closes, code, f"_x20 0 {rising} {k + 1}x40")],
+            [],
+            condition=[
+                (
+                    _at((21 + k) * STEP + STEP - 1),
+                    "LavalinkVoiceCloses",
+                    [{"job": "lavalink", "node": "a", "code": "4006"}],
+                )
+            ],
         ),
     ]
     cases += _silent_cases(c) + _frame_loss_page_cases(c)
@@ -947,6 +971,18 @@ def bot_cases(c: MixinConfig) -> list[Case]:
             [(_at(45 * STEP), "BotLavalinkDisconnects", fires)],
         ),
         Case(
+            f"exactly {k} disconnects on a bot started {k + 1} scrapes ago stay quiet between scrapes",
+            [series("bot_lavalink_node_events_total", ev, f"_x20 0 {first_k} {k}x40")],
+            [],
+            condition=[(_at((20 + k) * STEP + STEP - 1), "BotLavalinkDisconnects", [])],
+        ),
+        Case(
+            f"{k + 1} disconnects on a bot started {k + 2} scrapes ago page",
+            [series("bot_lavalink_node_events_total", ev, f"_x20 0 {first_k1} {k + 1}x40")],
+            [],
+            condition=[(_at((21 + k) * STEP + STEP - 1), "BotLavalinkDisconnects", [{"job": "bot", "node": "a"}])],
+        ),
+        Case(
             "connects are not disconnects",
             [
                 series("bot_lavalink_node_events_total", {**ev, "event": "connected"}, "0+1x40"),
@@ -1169,8 +1205,18 @@ def _test_group(c: MixinConfig, case: Case, by_name: dict[str, Alert]) -> dict:
             expected.append({"exp_labels": labels, "exp_annotations": annotations})
         checks.append({"eval_time": when, "alertname": name, "exp_alerts": expected})
     group = {"name": case.name, "interval": case.interval, "input_series": case.input, "alert_rule_test": checks}
+    expr_tests = [
+        {
+            # count by its own labels: 1 per series the condition holds, whatever the value read
+            "expr": f"count by ({', '.join(sorted({k for lb in held for k in lb}) or ['job'])}) "
+            f"({by_name[name].rule(c)['expr']})",
+            "eval_time": when,
+            "exp_samples": [{"labels": _labels(lb), "value": 1} for lb in held],
+        }
+        for when, name, held in case.condition
+    ]
     if case.firing:
-        group["promql_expr_test"] = [
+        expr_tests += [
             {
                 "expr": f'ALERTS{{alertname="{name}", alertstate="firing"}}',
                 "eval_time": when,
@@ -1186,6 +1232,8 @@ def _test_group(c: MixinConfig, case: Case, by_name: dict[str, Alert]) -> dict:
             }
             for when, name, labels in case.firing
         ]
+    if expr_tests:
+        group["promql_expr_test"] = expr_tests
     return group
 
 
