@@ -12,9 +12,18 @@ public final class VoiceClock {
     private final HistogramArray histogram;
     /** When the clock started (never 0 while running), or 0 when no voice update waits for a frame. */
     private final AtomicLong startedNanos = new AtomicLong();
+    /** A digest of the last voice state the client sent (never the token itself), 0 before the first. */
+    private volatile int lastState;
 
     VoiceClock(HistogramArray histogram) {
         this.histogram = histogram;
+    }
+
+    /** Records the voice state sent now; whether it equals the one sent before. */
+    boolean sameStateAsBefore(int state) {
+        boolean same = lastState == state;
+        lastState = state;
+        return same;
     }
 
     void start(long nowNanos) {

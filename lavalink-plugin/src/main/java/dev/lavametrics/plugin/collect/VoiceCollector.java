@@ -47,13 +47,20 @@ public final class VoiceCollector extends GroupCollector {
     }
 
     /**
-     * A player PATCH carried a voice state and Lavalink accepted it: the clock runs from the request's
+     * A player PATCH carried a voice state ({@code voiceState}: a digest of its fields, compared with the
+     * last one) and Lavalink accepted it: the clock runs from the request's
      * arrival ({@code arrivedNanos}, on the collectors' clock) until the first
      * frame the player's voice connection pulls. With no track playing yet, it waits for the track
      * ({@link #trackStarted}); a frame cannot come before one.
      */
-    public void voiceUpdated(PlayerKey key, long arrivedNanos) {
+    public void voiceUpdated(PlayerKey key, long arrivedNanos, int voiceState) {
         VoiceClock clock = clocks.computeIfAbsent(key, k -> new VoiceClock(connect));
+        if (clock.sameStateAsBefore(voiceState) && connected.containsKey(key)) {
+            // the same voice state again while connected: Lavalink keeps the open connection
+            // (PlayerRestHandler connects only for a new endpoint, token or session, or a closed
+            // gateway), so there is no connect to time; a bot resending its state is not a 20 ms connect
+            return;
+        }
         clock.start(arrivedNanos);
         IPlayer player = sessions.player(key);
         if (player != null) {

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -197,12 +198,17 @@ public final class RequestBodyMetricsFilter extends OncePerRequestFilter {
                 metrics.filters.filtersSet(player, activeFilters(set));
             }
             collector = "voice";
-            if (voice && root.get("voice") instanceof Map<?, ?>) {
-                metrics.voice.voiceUpdated(player, arrived);
+            if (voice && root.get("voice") instanceof Map<?, ?> state) {
+                metrics.voice.voiceUpdated(player, arrived, voiceStateDigest(state));
             }
         } catch (Throwable e) {
             metrics.health().recordError(collector, Survival.survive(e));
         }
+    }
+
+    /** The voice state's fields as one number to compare with the next; the token is kept nowhere. */
+    private static int voiceStateDigest(Map<?, ?> state) {
+        return Objects.hash(state.get("endpoint"), state.get("sessionId"), state.get("token"), state.get("channelId"));
     }
 
     private static Collection<String> activeFilters(Map<?, ?> filters) {

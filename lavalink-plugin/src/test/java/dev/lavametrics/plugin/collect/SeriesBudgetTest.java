@@ -114,7 +114,7 @@ class SeriesBudgetTest {
                     metrics.collectors.loads.loaded(result, 0.05 * (p + 1));
                 }
                 metrics.collectors.frames.sent();
-                metrics.collectors.voice.voiceUpdated(new PlayerKey(session.getSessionId(), guild), 1L);
+                metrics.collectors.voice.voiceUpdated(new PlayerKey(session.getSessionId(), guild), 1L, 1);
                 try {
                     planner.markFailing(java.net.InetAddress.getByName("2001:db8::" + Long.toHexString(guild)));
                 } catch (java.net.UnknownHostException e) {

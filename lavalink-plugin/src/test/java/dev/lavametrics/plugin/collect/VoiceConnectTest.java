@@ -63,7 +63,7 @@ class VoiceConnectTest {
     void timedFromTheVoiceUpdateToTheFirstFrameSent() {
         FakeFrameBuffer delegate = FakeFrameBuffer.starved();
         AudioFrameBuffer buffer = play(delegate);
-        metrics.collectors.voice.voiceUpdated(key, metrics.nanos.get());
+        metrics.collectors.voice.voiceUpdated(key, metrics.nanos.get(), 1);
         metrics.nanos.addAndGet(700 * MS);
         buffer.provide(target); // connected, but the track has nothing buffered yet: not a frame sent
         assertEquals(0, metrics.value(NAME + "_count"));
@@ -79,7 +79,7 @@ class VoiceConnectTest {
 
     @Test
     void aVoiceUpdateBeforeTheTrackIsTimedFromTheTrackStart() {
-        metrics.collectors.voice.voiceUpdated(key, metrics.nanos.get());
+        metrics.collectors.voice.voiceUpdated(key, metrics.nanos.get(), 1);
         metrics.nanos.addAndGet(60_000 * MS); // the bot joined a minute before anyone played
         AudioFrameBuffer buffer = play(FakeFrameBuffer.playing());
         metrics.collectors.voice.trackStarted(key);
@@ -96,7 +96,7 @@ class VoiceConnectTest {
         buffer.provide(target);
         assertEquals(0, metrics.value(NAME + "_count"));
         // and after one connect was observed, the next track is not another connect
-        metrics.collectors.voice.voiceUpdated(key, metrics.nanos.get());
+        metrics.collectors.voice.voiceUpdated(key, metrics.nanos.get(), 1);
         buffer.provide(target);
         AudioFrameBuffer next = play(FakeFrameBuffer.playing());
         metrics.collectors.voice.trackStarted(key);
@@ -105,10 +105,34 @@ class VoiceConnectTest {
     }
 
     @Test
+    void theSameVoiceStateAgainWhileConnectedIsNoConnect() {
+        FakeFrameBuffer delegate = FakeFrameBuffer.playing();
+        AudioFrameBuffer buffer = play(delegate);
+        metrics.collectors.voice.voiceUpdated(key, metrics.nanos.get(), 42);
+        metrics.nanos.addAndGet(800 * MS);
+        buffer.provide(target);
+        metrics.collectors.voice.updated(key, true, 0); // the node reports the gateway connected
+        // the bot sends the same state again: Lavalink keeps the connection, frames keep flowing
+        metrics.collectors.voice.voiceUpdated(key, metrics.nanos.get(), 42);
+        buffer.provide(target);
+        assertEquals(1, metrics.value(NAME + "_count"));
+        // a new voice server (a region move) is a connect, and so is the same state after a close
+        metrics.collectors.voice.voiceUpdated(key, metrics.nanos.get(), 43);
+        metrics.nanos.addAndGet(500 * MS);
+        buffer.provide(target);
+        metrics.collectors.voice.updated(key, false, -1);
+        metrics.collectors.voice.voiceUpdated(key, metrics.nanos.get(), 43);
+        metrics.nanos.addAndGet(1500 * MS);
+        buffer.provide(target);
+        assertEquals(3, metrics.value(NAME + "_count"));
+        assertEquals(0.8 + 0.5 + 1.5, metrics.value(NAME + "_sum"), 1e-9);
+    }
+
+    @Test
     void aDestroyedPlayerStopsItsClock() {
         FakeFrameBuffer delegate = FakeFrameBuffer.starved();
         AudioFrameBuffer buffer = play(delegate);
-        metrics.collectors.voice.voiceUpdated(key, metrics.nanos.get());
+        metrics.collectors.voice.voiceUpdated(key, metrics.nanos.get(), 1);
         metrics.collectors.voice.forget(key);
         delegate.providing(true);
         buffer.provide(target);
@@ -152,7 +176,7 @@ class VoiceConnectTest {
 
     @Test
     void aPlayerTheNodeNoLongerHasIsIgnored() {
-        metrics.collectors.voice.voiceUpdated(new PlayerKey("gone", 1), metrics.nanos.get());
+        metrics.collectors.voice.voiceUpdated(new PlayerKey("gone", 1), metrics.nanos.get(), 1);
         metrics.collectors.voice.trackStarted(new PlayerKey("gone", 1));
         assertEquals(0, metrics.value(NAME + "_count"));
         assertEquals(StandardAudioDataFormats.DISCORD_OPUS.channelCount, 2);
