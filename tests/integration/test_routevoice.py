@@ -43,7 +43,9 @@ def sim(sim_dir):
 
 @pytest.fixture(scope="module")
 def node(node_factory, sim):
-    overrides = {"lavalink": {"server": {"ratelimit": {"ipBlocks": [BLOCK], "strategy": "RotateOnBan"}}}}
+    # LoadBalance: real 4.2.2's status route answers 500 for RotateOnBan until the planner routed
+    # a request (RoutePlannerRestHandler reads its null currentAddress); the plugin reads either
+    overrides = {"lavalink": {"server": {"ratelimit": {"ipBlocks": [BLOCK], "strategy": "LoadBalance"}}}}
     return node_factory(plugin=True, overrides=overrides, jvm_args=sim.jvm_args())
 
 
@@ -65,10 +67,10 @@ def test_without_a_route_planner_the_families_are_absent(plugin_node):
 
 def test_block_size_failing_addresses_and_class_as_the_status_route_reads_them(node, session):
     status = session.request("GET", "/v4/routeplanner/status")
-    assert status["class"] == "RotatingIpRoutePlanner"
+    assert status["class"] == "BalancingIpRoutePlanner"
     assert status["details"]["ipBlock"]["size"] == "4"
     s = scrape(node.metrics_url)
-    assert value(s, "lavametrics_route_planner_info", planner="RotatingIpRoutePlanner") == 1
+    assert value(s, "lavametrics_route_planner_info", planner="BalancingIpRoutePlanner") == 1
     assert value(s, "lavametrics_route_planner_addresses") == 4
     assert value(s, "lavametrics_route_planner_failing_addresses") == len(status["details"]["failingAddresses"]) == 0
     assert value(s, "lavametrics_route_planner_bans_total") == 0
@@ -113,6 +115,7 @@ def test_voice_connect_time_follows_the_voice_server(node, sim, session, tmp_pat
     assert delta(fast, slow, f"{CONNECT}_count") == 1
     slow_seconds = delta(fast, slow, f"{CONNECT}_sum")
     assert 3.0 <= slow_seconds < 15, slow_seconds
+    print(f"voice connect: {fast_seconds:.3f} s at once, {slow_seconds:.3f} s with a 3 s READY delay")
     assert delta(fast, slow, f"{CONNECT}_bucket", le="2.5") == 0
     assert delta(fast, slow, f"{CONNECT}_bucket", le="+Inf") == 1
     # a new track on a connected player is not another connect

@@ -1,6 +1,7 @@
 package dev.lavametrics.standin.routeplanner;
 
 import com.sedmelluq.lava.extensions.youtuberotator.planner.AbstractRoutePlanner;
+import com.sedmelluq.lava.extensions.youtuberotator.planner.BalancingIpRoutePlanner;
 import com.sedmelluq.lava.extensions.youtuberotator.planner.RotatingIpRoutePlanner;
 import com.sedmelluq.lava.extensions.youtuberotator.planner.RotatingNanoIpRoutePlanner;
 import com.sedmelluq.lava.extensions.youtuberotator.tools.ip.IpBlock;
@@ -18,7 +19,7 @@ import org.springframework.core.env.Environment;
  * The route planner, as Lavalink 4.2.2 builds it (AudioPlayerConfiguration.kt, {@code routePlanner}):
  * a bean of type {@code AbstractRoutePlanner} named {@code routePlanner}, null without
  * {@code lavalink.server.ratelimit.ipBlocks}. The stand-in models one block (IPv4 or IPv6) and the
- * strategies RotateOnBan (the default) and RotatingNanoSwitch; its planner routes no traffic (the stand-in's sources make no
+ * strategies RotateOnBan (the default), RotatingNanoSwitch and LoadBalance; its planner routes no traffic (the stand-in's sources make no
  * requests a source could refuse), addresses are marked failing through {@link RoutePlannerController}.
  */
 @Configuration(proxyBeanMethods = false)
@@ -43,9 +44,10 @@ public class RoutePlannerConfig {
         return switch (strategy.toLowerCase(Locale.ROOT).trim()) {
             case "rotateonban" -> new RotatingIpRoutePlanner(block);
             case "rotatingnanoswitch" -> new RotatingNanoIpRoutePlanner(block);
+            case "loadbalance" -> new BalancingIpRoutePlanner(block);
             default ->
                 throw new IllegalArgumentException(
-                        "lavalink.server.ratelimit.strategy: the stand-in models RotateOnBan and RotatingNanoSwitch, got "
+                        "lavalink.server.ratelimit.strategy: the stand-in models RotateOnBan, RotatingNanoSwitch and LoadBalance, got "
                                 + strategy);
         };
     }
