@@ -90,13 +90,15 @@ def _fault_options(p) -> None:
     p.add_argument(
         "--seconds",
         type=seconds(600),
-        help="slow-commands: how long each command takes (3); node-blip, node-flap: how long a freeze lasts (20)",
+        help="slow-commands: how long each command takes (3); node-blip, node-flap: how long a freeze lasts (20); "
+        "slow-voice: how late the voice server answers (4)",
     )
     p.add_argument("--code", type=integer(4000, 4999, "a voice close code"), help="voice-closes: code (4006)")
     p.add_argument(
         "--count",
         type=integer(1, 100, "a number of closes"),
-        help="voice-closes, node-disconnects: how many (the alert's max + 1); node-flap: freezes (4)",
+        help="voice-closes, node-disconnects: how many (the alert's max + 1); node-flap: freezes (4); "
+        "ip-banned: addresses banned (3/4 of the block); slow-voice: connections closed (the alert's min + 1)",
     )
     p.add_argument(
         "--fire-timeout", type=seconds(7200), default=900.0, help="seconds to wait for the page (default 900)"

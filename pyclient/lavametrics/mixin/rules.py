@@ -252,6 +252,15 @@ def alerts(c: MixinConfig) -> list[Alert]:
         f"+ sum by (job, node) (increase(lavametrics_track_stuck_total{{{n}}}[{t.track_window}])))"
     )
     load_bad = f'sum by (job, node) (increase(lavametrics_loads_total{{{n}, result="error"}}[{t.load_window}]))'
+    # --- route planner and voice connects (issue 22) ---
+    vw = t.voice_connect_window
+    connects = f"sum by (job, node) (increase(lavametrics_voice_connect_seconds_count{{{n}}}[{vw}]))"
+    connect_bound = floatToGoString(t.voice_connect_seconds)
+    slow_connects = (
+        f"({connects} - sum by (job, node) "
+        f'(increase(lavametrics_voice_connect_seconds_bucket{{{n}, le="{connect_bound}"}}[{vw}])))'
+    )
+    # --- end route planner and voice connects ---
     found = [
         # --- node ------------------------------------------------------------------------
         Alert(
@@ -373,6 +382,33 @@ def alerts(c: MixinConfig) -> list[Alert]:
             f"the last {fw} were nulled or never sent (page above {t.frame_loss_page_ratio:.0%}): listeners "
             "hear audio cut in and out.",
         ),
+        # --- route planner and voice connects (issue 22) ---
+        Alert(
+            "LavalinkRoutePlannerExhausted",
+            "node",
+            WARNING,
+            f"lavametrics_route_planner_failing_addresses{{{n}}} / (lavametrics_route_planner_addresses{{{n}}} > 0) "
+            f"> {t.route_planner_failing_ratio:g}",
+            t.route_planner_for,
+            "The route planner of {{ $labels.node }} is running out of addresses",
+            f"{{{{ $value | humanizePercentage }}}} of the route planner's IP block is marked failing (banned by "
+            f"the source), above {t.route_planner_failing_ratio:.0%} for {t.route_planner_for}: once every "
+            "address is failing, YouTube loads and plays fail on this node.",
+        ),
+        Alert(
+            "LavalinkVoiceConnectsSlow",
+            "node",
+            WARNING,
+            f"{slow_connects} / {connects} > {t.voice_connect_slow_ratio:g} "
+            f"and {slow_connects} > {_window_count(t.voice_connect_min - 1)}",
+            None,
+            "Voice connects on {{ $labels.node }} are slow",
+            f"{{{{ $value | humanizePercentage }}}} of the voice connects over the last {vw} took longer than "
+            f"{t.voice_connect_seconds:g}s from the voice update to the first audio frame (warns above "
+            f"{t.voice_connect_slow_ratio:.0%}, i.e. a p95 above {t.voice_connect_seconds:g}s, with at least "
+            f"{t.voice_connect_min} slow): listeners wait in silence after a join or a move.",
+        ),
+        # --- end route planner and voice connects ---
         Alert(
             "LavalinkHeapPressure",
             "node",

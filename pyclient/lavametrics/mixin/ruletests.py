@@ -910,6 +910,149 @@ def _slow_cases(c: MixinConfig) -> list[Case]:
     return cases
 
 
+# --- route planner and voice connects (issue 22) ---------------------------------------------
+
+# the plugin's default voice-connect buckets as its exposition writes them (simpleclient's Go form)
+CONNECT_LE = ("0.25", "0.5", "1.0", "2.5", "5.0", "10.0", "+Inf")
+
+
+def _planner(m: int, size: float, failing: str) -> list[dict]:
+    return [
+        series("lavametrics_route_planner_addresses", NODE_A, f"{size:g}x{m}"),
+        series("lavametrics_route_planner_failing_addresses", NODE_A, failing),
+    ]
+
+
+def _route_planner_cases(c: MixinConfig) -> list[Case]:
+    """LavalinkRoutePlannerExhausted: failing / all addresses of the block, above the ratio for
+    ``route_planner_for``."""
+    t = c.thresholds
+    hold = duration_seconds(t.route_planner_for)
+    m = _steps(hold) + 40
+    node = {k: NODE_A[k] for k in ("job", "instance", "node")}
+    size = 100
+    over = math.floor(t.route_planner_failing_ratio * size) + 1  # one address past the threshold
+    at = round(t.route_planner_failing_ratio * size)  # exactly at it: not above
+    burst = _steps(hold) - 2  # banned, then freed before `for` ran out
+    return [
+        Case(
+            f"{over} of {size} addresses failing: just over the threshold",
+            _planner(m, size, f"0x4 {over}x{m - 4}"),
+            [
+                (_at(4 * STEP + hold - STEP), "LavalinkRoutePlannerExhausted", []),
+                (_at(4 * STEP + hold + 2 * STEP), "LavalinkRoutePlannerExhausted", [Fires(node, over / size)]),
+            ],
+        ),
+        Case(
+            f"{at} of {size} addresses failing: at the threshold, quiet",
+            _planner(m, size, f"0x4 {at}x{m - 4}"),
+            [(_at(4 * STEP + hold + t_ * STEP), "LavalinkRoutePlannerExhausted", []) for t_ in range(0, 20, 4)],
+        ),
+        Case(
+            "a /126 block with 3 of its 4 addresses banned, then freed: fires, then resolves",
+            _planner(m, 4, f"0x4 1 2 3x{m - 20} 0x13"),
+            [
+                (_at(7 * STEP + hold + STEP), "LavalinkRoutePlannerExhausted", [Fires(node, 0.75)]),
+                (_at((m - 10) * STEP), "LavalinkRoutePlannerExhausted", []),
+            ],
+        ),
+        Case(
+            "bans freed again before the hold ran out do not warn",
+            _planner(m, 4, f"0x4 4x{burst} 0x{m - 4 - burst}"),
+            [(_at((4 + t_) * STEP), "LavalinkRoutePlannerExhausted", []) for t_ in range(0, m - 4, 3)],
+        ),
+        Case(
+            "a node without a route planner (no series) is quiet",
+            [series("lavametrics_info", {**NODE_A, "version": "0.1.0"}, f"1x{m}")],
+            [(_at(hold + 10 * STEP), "LavalinkRoutePlannerExhausted", [])],
+        ),
+        Case(
+            "an empty block (size 0) is no division by zero",
+            _planner(m, 0, f"0x{m}"),
+            [(_at(hold + 10 * STEP), "LavalinkRoutePlannerExhausted", [])],
+        ),
+    ]
+
+
+def _connects(m: int, per_step: list[list[float]], reset_at: int | None = None) -> list[dict]:
+    rows = histogram("lavametrics_voice_connect_seconds", NODE_A, per_step, CONNECT_LE)
+    if reset_at is None:
+        return rows
+    # a restarted node: its counters begin again from 0 at step reset_at
+    again = histogram("lavametrics_voice_connect_seconds", NODE_A, per_step[reset_at:], CONNECT_LE)
+    out = []
+    for before, after in zip(rows, again, strict=True):
+        head = before["values"].split()[:reset_at]
+        out.append({"series": before["series"], "values": " ".join(head + after["values"].split())})
+    return out
+
+
+def _voice_connect_cases(c: MixinConfig) -> list[Case]:
+    """LavalinkVoiceConnectsSlow: the share of connects slower than voice_connect_seconds (from
+    the bucket at that bound) over voice_connect_window, with at least voice_connect_min slow."""
+    t = c.thresholds
+    bound = t.voice_connect_seconds
+    slow_s, fast_s = bound * 1.5, bound / 5
+    window = duration_seconds(t.voice_connect_window)
+    warm = 6
+    fault = warm * STEP
+    m = warm + _steps(window) * 2 + 20
+    node = {"job": NODE_A["job"], "node": NODE_A["node"]}
+    over = round((t.voice_connect_slow_ratio + 0.01) * 100)
+    under = round((t.voice_connect_slow_ratio - 0.01) * 100)
+
+    def mix(slow: int, total: int, since: int = warm, until: int = m) -> list[list[float]]:
+        return [
+            [slow_s] * slow + [fast_s] * (total - slow) if since <= i < until else [fast_s] * total for i in range(m)
+        ]
+
+    return [
+        Case(
+            f"{over}% of the connects take {slow_s:g} s: just over the threshold",
+            _connects(m, mix(over, 100)),
+            [
+                (_at(fault), "LavalinkVoiceConnectsSlow", []),
+                (_at(fault + window + 2 * STEP), "LavalinkVoiceConnectsSlow", [Fires(node, over / 100)]),
+            ],
+        ),
+        Case(
+            f"{under}% of the connects are slow: just under the threshold",
+            _connects(m, mix(under, 100)),
+            [(_at(fault + t_), "LavalinkVoiceConnectsSlow", []) for t_ in range(0, int(window) * 2, 60)],
+        ),
+        Case(
+            f"every connect takes exactly {bound:g} s (le is inclusive): not slow",
+            _connects(m, [[bound] * 5 for _ in range(m)]),
+            [(_at(fault + t_), "LavalinkVoiceConnectsSlow", []) for t_ in range(0, int(window) * 2, 60)],
+        ),
+        Case(
+            "two slow connects on a quiet node do not warn",
+            _connects(m, [[slow_s] if i in (warm, warm + 3) else [] for i in range(m)]),
+            [(_at(fault + t_), "LavalinkVoiceConnectsSlow", []) for t_ in range(0, int(window) * 2, 60)],
+        ),
+        Case(
+            "a node restart (counters back to 0) is no slow spike",
+            _connects(m, mix(0, 10), reset_at=m // 2),
+            [(_at((m // 2 + t_) * STEP), "LavalinkVoiceConnectsSlow", []) for t_ in range(0, 12, 2)],
+        ),
+        Case(
+            "every connect slow for longer than the window: warns, and clears a window after connects are fast again",
+            _connects(m, mix(2, 2, warm, warm + _steps(window) + 10)),
+            [
+                (_at(fault + window + 5 * STEP), "LavalinkVoiceConnectsSlow", [Fires(node, 1.0)]),
+                (_at(fault + 2 * window + 13 * STEP), "LavalinkVoiceConnectsSlow", []),
+            ],
+        ),
+    ]
+
+
+def routevoice_cases(c: MixinConfig) -> list[Case]:
+    return _route_planner_cases(c) + _voice_connect_cases(c)
+
+
+# --- end route planner and voice connects ------------------------------------------------------
+
+
 def bot_cases(c: MixinConfig) -> list[Case]:
     t = c.thresholds
     cases = _latency_cases(c) + _error_cases(c) + _slow_cases(c)
@@ -1246,6 +1389,7 @@ def suites(c: MixinConfig) -> dict[str, dict]:
     out = {}
     for name, cases, every in (
         ("node-alerts", node_cases(c), c.timings.evaluation_interval),
+        ("node-routevoice-alerts", routevoice_cases(c), c.timings.evaluation_interval),
         ("bot-alerts", bot_cases(c), c.timings.evaluation_interval),
         ("slo-alerts", slo_cases(c), c.timings.evaluation_interval),
         ("slo-slow-burn-alerts", slow_burn_cases(c), "1m"),
