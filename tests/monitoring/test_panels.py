@@ -72,7 +72,7 @@ def test_families_come_from_the_catalog_botmetrics_and_serve():
     by_source: dict[str, set[str]] = {}
     for f in metricnames.own_families():
         by_source.setdefault(f.source, set()).add(f.name)
-    assert len(by_source["plugin catalog"]) == 30
+    assert len(by_source["plugin catalog"]) == 35
     assert {"bot_queue_tracks", "bot_voice_closes_total", "bot_search_results"} <= by_source["BotMetrics"]
     assert {"lavametrics_node_up", "lavametrics_node_scrape_failures_total"} <= by_source["lavametrics serve"]
 

@@ -6,11 +6,16 @@ import os
 import sys
 
 from lavametrics.argtypes import integer, path, seconds
+from lavametrics.cli.devtools_gate import add_unavailable, devtools_present
 from lavametrics.cli.output import CliError, dump
 
 
 def add_loadtest(sub) -> None:
-    p = sub.add_parser("loadtest", help="stream audio to N simulated Discord guilds and measure the node")
+    help_text = "stream audio to N simulated Discord guilds and measure the node"
+    if not devtools_present():
+        add_unavailable(sub, "loadtest", help_text)
+        return
+    p = sub.add_parser("loadtest", help=help_text)
     p.add_argument("--url", help="Lavalink base URL (the node must trust the simulator: see --jvm-args)")
     p.add_argument(
         "--password",

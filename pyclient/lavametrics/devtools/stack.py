@@ -228,7 +228,10 @@ class Stack:
                 self.root / name,
                 port=port,
                 jvm_args=self.sim.jvm_args(),
-                overrides={"lavalink": {"server": {"password": password}}},
+                # every node has a small route planner block, so the ip-banned fault has one to ban
+                overrides={
+                    "lavalink": {"server": {"password": password, "ratelimit": {"ipBlocks": [faults.STACK_IP_BLOCK]}}}
+                },
                 server=server,
             )
         progress(f"starting the Lavalink node(s) ({', '.join(self.nodes)}; a JVM takes 10-30 s)")

@@ -51,7 +51,25 @@ class Alert:
 def _window_count(threshold: int) -> str:
     # increase() extrapolates to the window's edges (3 events can read as 3.08), so "more than
     # N" is compared as "> N + 0.5": N events never fire, N + 1 inside the window always do
+    # (on a long-lived series; more_than_in_window is exact on a young one too)
     return f"{threshold + 0.5:g}"
+
+
+def more_than_in_window(selector: str, by: str, window: str, threshold: int) -> str:
+    """PromQL true where more than ``threshold`` events of a counter fell in ``window``.
+
+    increase() alone misreads small counts: it extrapolates to the window's end, by up to one
+    scrape interval, in proportion to the span its samples cover. On a series a minute old
+    (a node just started) 3 events read as 3.9, and "> 3.5" paged on them. The count of the
+    window's own samples, latest minus lowest, is exact but blind across a counter reset. So an
+    alert needs both: increase() past N + 0.5 (N events of a long-lived series never reach it,
+    N + 1 always do), and either more than N in the samples themselves or a reset in the window,
+    where only increase() adds up the events on both sides of the restart.
+    """
+    counted = f"sum by ({by}) (increase({selector}[{window}])) > {threshold + 0.5:g}"
+    sampled = f"sum by ({by}) ({selector} - min_over_time({selector}[{window}])) > {threshold}"
+    restarted = f"sum by ({by}) (resets({selector}[{window}])) > 0"
+    return f"({counted}) and (({sampled}) or ({restarted}))"
 
 
 def node_recording(c: MixinConfig) -> list[dict]:
@@ -291,6 +309,15 @@ def alerts(c: MixinConfig) -> list[Alert]:
         f"+ sum by (job, node) (increase(lavametrics_track_stuck_total{{{n}}}[{t.track_window}])))"
     )
     load_bad = f'sum by (job, node) (increase(lavametrics_loads_total{{{n}, result="error"}}[{t.load_window}]))'
+    # --- route planner and voice connects (issue 22) ---
+    vw = t.voice_connect_window
+    connects = f"sum by (job, node) (increase(lavametrics_voice_connect_seconds_count{{{n}}}[{vw}]))"
+    connect_bound = floatToGoString(t.voice_connect_seconds)
+    slow_connects = (
+        f"({connects} - sum by (job, node) "
+        f'(increase(lavametrics_voice_connect_seconds_bucket{{{n}, le="{connect_bound}"}}[{vw}])))'
+    )
+    # --- end route planner and voice connects ---
     found = [
         # --- node ------------------------------------------------------------------------
         Alert(
@@ -349,8 +376,7 @@ def alerts(c: MixinConfig) -> list[Alert]:
             "LavalinkVoiceCloses",
             "node",
             CRITICAL,
-            f"sum by (job, node, code) (increase({close_sel}[{t.voice_closes_window}])) "
-            f"> {_window_count(t.voice_closes_max)}",
+            more_than_in_window(close_sel, "job, node, code", t.voice_closes_window, t.voice_closes_max),
             None,
             "Voice connections on {{ $labels.node }} keep closing with code {{ $labels.code }}",
             f"More than {t.voice_closes_max} voice websockets closed with code {{{{ $labels.code }}}} in the "
@@ -414,6 +440,33 @@ def alerts(c: MixinConfig) -> list[Alert]:
             f"the last {fw} were nulled or never sent (page above {t.frame_loss_page_ratio:.0%}): listeners "
             "hear audio cut in and out.",
         ),
+        # --- route planner and voice connects (issue 22) ---
+        Alert(
+            "LavalinkRoutePlannerExhausted",
+            "node",
+            WARNING,
+            f"lavametrics_route_planner_failing_addresses{{{n}}} / (lavametrics_route_planner_addresses{{{n}}} > 0) "
+            f"> {t.route_planner_failing_ratio:g}",
+            t.route_planner_for,
+            "The route planner of {{ $labels.node }} is running out of addresses",
+            f"{{{{ $value | humanizePercentage }}}} of the route planner's IP block is marked failing (banned by "
+            f"the source), above {t.route_planner_failing_ratio:.0%} for {t.route_planner_for}: once every "
+            "address is failing, YouTube loads and plays fail on this node.",
+        ),
+        Alert(
+            "LavalinkVoiceConnectsSlow",
+            "node",
+            WARNING,
+            f"{slow_connects} / {connects} > {t.voice_connect_slow_ratio:g} "
+            f"and {slow_connects} > {_window_count(t.voice_connect_min - 1)}",
+            None,
+            "Voice connects on {{ $labels.node }} are slow",
+            f"{{{{ $value | humanizePercentage }}}} of the voice connects over the last {vw} took longer than "
+            f"{t.voice_connect_seconds:g}s from the voice update to the first audio frame (warns above "
+            f"{t.voice_connect_slow_ratio:.0%}, i.e. a p95 above {t.voice_connect_seconds:g}s, with at least "
+            f"{t.voice_connect_min} slow): listeners wait in silence after a join or a move.",
+        ),
+        # --- end route planner and voice connects ---
         Alert(
             "LavalinkHeapPressure",
             "node",
@@ -440,7 +493,7 @@ def alerts(c: MixinConfig) -> list[Alert]:
             "BotLavalinkDisconnects",
             "bot",
             CRITICAL,
-            f"sum by (job, node) (increase({disc_sel}[{t.disconnects_window}])) > {_window_count(t.disconnects_max)}",
+            more_than_in_window(disc_sel, "job, node", t.disconnects_window, t.disconnects_max),
             None,
             "Bot {{ $labels.job }} keeps losing Lavalink node {{ $labels.node }}",
             f"The bot lost its connection to {{{{ $labels.node }}}} more than {t.disconnects_max} times in "
