@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from prometheus_client.utils import floatToGoString
 
+from lavametrics.mixin import clusters
 from lavametrics.mixin.config import MixinConfig
 from lavametrics.mixin.grafana import Dashboard, Panel, Target, datasource_variable, query_variable
 from lavametrics.mixin.slo import objectives
@@ -790,4 +791,4 @@ def infrastructure(c: MixinConfig) -> Dashboard:
 
 
 def all_dashboards(c: MixinConfig) -> list[Dashboard]:
-    return [commands(c), playback(c), infrastructure(c)]
+    return [clusters.dashboard(c, d) for d in (commands(c), playback(c), infrastructure(c))]

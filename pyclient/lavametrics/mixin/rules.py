@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from prometheus_client.utils import floatToGoString
 
+from lavametrics.mixin import clusters
 from lavametrics.mixin.config import MixinConfig, duration_seconds
 from lavametrics.mixin.slo import Objective, objectives, windows
 
@@ -251,7 +252,7 @@ def alerts(c: MixinConfig) -> list[Alert]:
             "LavalinkNoTargets",
             "node",
             WARNING,
-            f"absent(up{{{n}}})",
+            _no_targets(c),
             t.no_targets_for,
             "Prometheus scrapes no Lavalink node at all",
             f"No target matches {n} for {t.no_targets_for}: the file_sd file is empty or missing "
@@ -426,21 +427,31 @@ def alerts(c: MixinConfig) -> list[Alert]:
     found = [replace(a, expr=quiet_after(a.expr, *QUIETED_BY[a.name])) if a.name in QUIETED_BY else a for a in found]
     for o in objectives(c):
         found.extend(_burn_alerts(c, o))
-    return found
+    return [replace(a, expr=clusters.rule_expr(c, a.expr)) for a in found]
+
+
+def _no_targets(c: MixinConfig) -> str:
+    n, label = c.selectors.node, c.clusters.label
+    if not label:
+        return f"absent(up{{{n}}})"
+    # absent() keeps no label: per cluster, "this cluster has targets, but no node among them"
+    # (a cluster Prometheus scrapes nothing of at all is one it cannot tell exists)
+    return f"group by ({label}) (up) unless on ({label}) group by ({label}) (up{{{n}}})"
 
 
 GROUP_TITLES = {"node": "lavametrics-node.alerts", "bot": "lavametrics-bot.alerts", "slo": "lavametrics-slo.alerts"}
 
 
 def recording_file(c: MixinConfig) -> dict:
-    return {
-        "groups": [
-            {"name": "lavametrics-node.rules", "rules": node_recording(c)},
-            {"name": "lavametrics-bot.rules", "rules": bot_recording(c)},
-            {"name": "lavametrics-slo.rules", "rules": slo_recording(c)},
-            {"name": "lavametrics-slo-budget.rules", "interval": "1m", "rules": slo_budget_recording(c)},
-        ]
-    }
+    groups: list[dict] = [
+        {"name": "lavametrics-node.rules", "rules": node_recording(c)},
+        {"name": "lavametrics-bot.rules", "rules": bot_recording(c)},
+        {"name": "lavametrics-slo.rules", "rules": slo_recording(c)},
+        {"name": "lavametrics-slo-budget.rules", "interval": "1m", "rules": slo_budget_recording(c)},
+    ]
+    for group in groups:
+        group["rules"] = [clusters.recording_rule(c, r) for r in group["rules"]]
+    return {"groups": groups}
 
 
 def alerts_file(c: MixinConfig) -> dict:
