@@ -63,7 +63,16 @@ class StackError(LavametricsError, RuntimeError):
     """The stack could not start; the message names the part and where its log is."""
 
 
+# another Prometheus than the one on PATH, e.g. the 3.x server `.ci/prometheus3 --server` builds
+PROMETHEUS_ENV = "LAVAMETRICS_PROMETHEUS"
+
+
 def prometheus_binary() -> str:
+    chosen = os.environ.get(PROMETHEUS_ENV)
+    if chosen:
+        if not (os.path.isfile(chosen) and os.access(chosen, os.X_OK)):
+            raise StackError(f"{PROMETHEUS_ENV}={chosen}: not an executable file")
+        return chosen
     found = shutil.which("prometheus")
     if not found:
         raise StackError("no `prometheus` command: apt-get install prometheus")
