@@ -548,7 +548,8 @@ def infrastructure(c: MixinConfig) -> Dashboard:
             Panel(
                 "CPU load",
                 "Share of all cores used by the node process and by the whole machine "
-                "(Lavalink's _percentage gauges are 0..1).",
+                "(Lavalink's _percentage gauges are 0..1). Lavalink refreshes them at most every 30 s "
+                "and reports 0 until its second reading: CPU seconds per second, beside, is the JVM's own.",
                 "percentunit",
                 (
                     Target(f"lavalink_cpu_lavalink_load_percentage{{{s}}}", "{{node}} process"),
