@@ -7,6 +7,7 @@ normalisation; docs/compat.md).
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -16,8 +17,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from prometheus_client.utils import floatToGoString
 from ruamel.yaml import YAML
 
+from lavametrics.buckets import LATENCY_BUCKETS
 from lavametrics.mixin import build, rules
 from lavametrics.mixin.config import MixinConfigError, from_mapping
 from lavametrics.mixin.stackconfig import BASIC_PASSWORD_FILE, BEARER_TOKEN_FILE
@@ -248,3 +251,33 @@ def test_values_the_validator_accepts_pass_promtool_and_amtool(candidates):
         assert proc.returncode == 0, f"{accepted!r}\n{proc.stdout}{proc.stderr}"
         proc = _run([amtool, "check-config", str(out / "alertmanager.yml")])
         assert proc.returncode == 0, f"{accepted!r}\n{proc.stdout}{proc.stderr}"
+
+
+# --- Prometheus 3 reads `le` differently -----------------------------------------------------
+
+
+@pytest.mark.parametrize("major", PROMTOOL_VERSIONS, ids=lambda major: f"prometheus{major}")
+def test_le_normalisation_and_the_bucket_the_rules_select(major, tmp_path):
+    """Prometheus 3 stores a classic histogram's `le` in OpenMetrics' float form (`le="1"` is
+    ingested as `le="1.0"`), 2.42 as the target wrote it: the same parser backs scrapes and
+    `promtool tsdb create-blocks-from openmetrics`. The rules select a bucket in that float form
+    (floatToGoString), so under 3.x they match whatever a client writes; under 2.42 they match
+    the Python and Java clients (which write `1.0`) but not a client writing `1`."""
+    promtool = require_promtool(major)
+    (tmp_path / "in.om").write_text(
+        "# TYPE x histogram\n"
+        + "".join(f'x_bucket{{le="{le}"}} 1 1700000000\n' for le in ("1", "2.5", "5", "+Inf"))
+        + "x_count 1 1700000000\nx_sum 1 1700000000\n# EOF\n"
+    )
+    proc = _run([promtool, "tsdb", "create-blocks-from", "openmetrics", "in.om", "data"], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (tmp_path / "data" / "wal").mkdir()  # tsdb dump reads the (here empty) WAL too
+    proc = _run([promtool, "tsdb", "dump", "data"], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    stored = set(re.findall(r'le="([^"]+)"', proc.stdout))
+    assert stored == ({"1.0", "2.5", "5.0", "+Inf"} if major == "3" else {"1", "2.5", "5", "+Inf"}), proc.stdout
+    # what the rules select: BotMetrics' own form, which is also Prometheus 3's
+    assert [floatToGoString(b) for b in (1.0, 2.5, 5.0)] == ["1.0", "2.5", "5.0"]
+    alerts = (MONITORING / "prometheus" / "rules" / "lavametrics-alerts.yml").read_text()
+    selected = set(re.findall(r'bot_command_duration_seconds_bucket\{[^}]*le="([^"]+)"', alerts))
+    assert selected and selected <= {floatToGoString(b) for b in LATENCY_BUCKETS}, selected

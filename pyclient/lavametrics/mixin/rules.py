@@ -54,6 +54,20 @@ def _window_count(threshold: int) -> str:
     return f"{threshold + 0.5:g}"
 
 
+def off_the_scrapes(c: MixinConfig, window: str) -> str:
+    """A range for "the last ``window``" that starts between two scrapes: ``window`` plus half a
+    scrape interval.
+
+    Prometheus 2 counts a sample lying exactly on a range's start, 3 does not (ranges are
+    left-open since 3.0). Where scrapes and evaluations line up (the rule tests, and steady
+    scrapes often enough), a 30s range over 10s scrapes holds 4 samples under 2.42 but 3 under
+    3.x, so "no frame for 30 s" fired after a 20 s stall. With no sample on the edge both read the
+    same samples; what a flat counter then means is still "nothing in the last ``window``".
+    """
+    ms = int(duration_seconds(window) * 1000 + duration_seconds(c.timings.scrape_interval) * 500)
+    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
+
+
 def node_recording(c: MixinConfig) -> list[dict]:
     n = c.selectors.node
     sent = f"rate(lavametrics_frames_sent_total{{{n}}}[5m])"
@@ -228,7 +242,7 @@ def alerts(c: MixinConfig) -> list[Alert]:
         f"+ rate(lavametrics_frames_deficit_total{{{n}}}[{fw}]))"
     )
     expected = f"({lost} + sum by (job, node) (rate(lavametrics_frames_sent_total{{{n}}}[{fw}])))"
-    sent = f"sum by (job, node) (rate(lavametrics_frames_sent_total{{{n}}}[{t.silent_window}]))"
+    sent = f"sum by (job, node) (rate(lavametrics_frames_sent_total{{{n}}}[{off_the_scrapes(c, t.silent_window)}]))"
     playing = f'sum by (job, node) (lavametrics_players{{{n}, state="playing"}})'
     track_bad = (
         f"(sum by (job, node) (increase(lavametrics_track_exceptions_total{{{n}}}[{t.track_window}])) "
