@@ -221,6 +221,9 @@ CANDIDATES = {
     ("slo", "fast_burn"): _NUMBER,
     ("links", "webhook_url"): _URL,
     ("links", "runbook_base"): _RUNBOOK,
+    ("clusters", "label"): st.one_of(
+        st.sampled_from(["", "cluster", "region", "job", "le", "__x", "1dc"]), st.text(alphabet="ab_1.-é ", max_size=6)
+    ),
 }
 
 
