@@ -4,16 +4,16 @@ import json
 import os
 import time
 
-from lavametrics.devtools import bench_bot, bench_merge, bench_node, bench_report
+from lavametrics.devtools import bench_bot, bench_merge, bench_node, bench_report, procs
 from lavametrics.exposition.parse import parse
 
 
 def test_cpu_seconds_counts_this_process_working():
-    before = bench_node.cpu_seconds(os.getpid())
+    before = procs.cpu_seconds(os.getpid())
     deadline = time.process_time() + 0.2
     while time.process_time() < deadline:
         pass
-    assert bench_node.cpu_seconds(os.getpid()) - before >= 0.1
+    assert procs.cpu_seconds(os.getpid()) - before >= 0.1
 
 
 def test_rss_is_this_process_resident_size():
