@@ -129,12 +129,31 @@ class BotMetrics:
                 shared = self._create(prefix)
                 per_registry[prefix] = shared
         self._m = shared
+        self.server = None  # the /metrics endpoint from_env started, if any
         self._observe = shared["commands"].observe  # bound once: every command passes here
         # declared series start at 0 so rate() works from the first scrape
         for cmd in (*sorted(self.commands), OTHER):
             shared["commands"].declare(cmd)
         for node in sorted(self.nodes):
             self._declare_node(node)
+
+    @classmethod
+    def from_env(cls, registry: CollectorRegistry | None = None, *, environ=None, **kwargs) -> BotMetrics:
+        """``BotMetrics(registry, **kwargs)`` with the bot's /metrics endpoint started as the
+        environment says (``METRICS_ENABLED``, ``METRICS_BASIC_AUTH``, ...: see ``serve_from_env``)
+        and kept in ``server`` (None when it is off); stop it with
+        ``metrics.server.shutdown(); metrics.server.server_close()``. A bad setting raises
+        before anything is registered."""
+        server = serve_from_env(registry if registry is not None else REGISTRY, environ)
+        try:
+            metrics = cls(registry, **kwargs)
+        except BaseException:
+            if server is not None:
+                server.shutdown()
+                server.server_close()
+            raise
+        metrics.server = server
+        return metrics
 
     def _create(self, p: str) -> dict:
         r = self.registry
@@ -558,8 +577,9 @@ class MetricsEnvError(LavametricsError, ValueError):
     """A METRICS_* variable is wrong; one line naming it (never the value of a secret one)."""
 
 
-def start_metrics_server_from_env(registry: CollectorRegistry | None = None, environ=None):
-    """Start the bot's /metrics endpoint as the environment says; None when it is off.
+def serve_from_env(registry: CollectorRegistry, environ=None):
+    """Start ``registry``'s /metrics endpoint as the environment says; None when it is off
+    (``BotMetrics.from_env`` is how a bot calls this).
 
     ``METRICS_ENABLED``      true/false (default false: nothing is started)
     ``METRICS_PORT``         port (default 9479; 0 picks a free one, see ``server.server_address``)
@@ -569,8 +589,7 @@ def start_metrics_server_from_env(registry: CollectorRegistry | None = None, env
                              users, headers; see ``lavametrics.http.webconfig``), re-read on change
 
     The two auth variables are exclusive. The server runs in daemon threads, serving
-    ``registry`` (default: prometheus_client's global one, which BotMetrics uses by default)
-    concurrently; stop it with ``server.shutdown(); server.server_close()``. Raises
+    ``registry`` concurrently; stop it with ``server.shutdown(); server.server_close()``. Raises
     MetricsEnvError or http.webconfig.WebConfigError (both ValueError) for bad settings, OSError
     when the port is taken.
     """
@@ -606,4 +625,4 @@ def start_metrics_server_from_env(registry: CollectorRegistry | None = None, env
         web = WebGate(WebConfig(source="METRICS_BASIC_AUTH", plain_users={user: password.encode()}))
     else:
         web = None
-    return start_server(registry if registry is not None else REGISTRY, addr, int(raw_port), web=web)
+    return start_server(registry, addr, int(raw_port), web=web)
