@@ -359,6 +359,11 @@ def test_an_unsupported_library_is_one_clear_error_at_instrument_time(monkeypatc
     monkeypatch.undo()
     with pytest.raises(botdiscord.UnsupportedLibrary, match="not object"):
         botdiscord.instrument(object(), metrics)
+    # a discord.py whose tree lost the private method the slash-command timing wraps
+    monkeypatch.setattr(discord.app_commands.CommandTree, "_call", None)
+    with pytest.raises(botdiscord.UnsupportedLibrary, match=r"needs CommandTree\._call .* has none"):
+        botdiscord.instrument(bot, metrics)
+    monkeypatch.undo()
     for fork in ("nextcord", "disnake"):  # their own packages: a bot of theirs is refused by name
         fork_bot = type("Bot", (), {"__module__": f"{fork}.ext.commands.bot"})()
         with pytest.raises(botdiscord.UnsupportedLibrary, match=rf"discord\.py >=2\.7\.1,<3, not {fork}$"):
