@@ -9,6 +9,8 @@ counters with the plugin's for the same events; the comparison lives here once.
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import time
 
 from tests.samples import Key, scrape, total
@@ -16,12 +18,14 @@ from tests.samples import Key, scrape, total
 BOT_USER = 4243  # the bot's user id (the node's User-Id header): any id works
 
 
-async def until(condition, timeout: float, what: str) -> None:
-    """Wait (without blocking the bot's loop) until ``condition()``; AssertionError naming ``what``."""
+async def until(condition, timeout: float, what: str, loop_errors: list[str] | None = None) -> None:
+    """Wait (without blocking the bot's loop) until ``condition()``; AssertionError naming
+    ``what`` and, if given, what asyncio reported meanwhile (see ``quiet_loop_errors``)."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+            seen = f"; asyncio reported: {loop_errors}" if loop_errors else ""
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}{seen}")
         await asyncio.sleep(0.05)
 
 
@@ -67,16 +71,28 @@ class NodeCounts:
         self._base: dict[Key, float] = scrape(node.metrics_url)
         self._done: list[tuple[dict[Key, float], dict[Key, float]]] = []  # (base, last) per process
 
-    def restart(self) -> None:
-        """Stop the node (after a last scrape of its counters) and start it on the same port."""
+    def restart(self, *, crash: bool = False) -> None:
+        """Stop the node (after a last scrape of its counters) and start it on the same port.
+        Stopped as Lavalink stops (SIGTERM: it closes every client socket with 1001), or with
+        ``crash`` killed (SIGKILL: the sockets drop without a close frame, as in a crash or an
+        OOM kill)."""
         self._done.append((self._base, scrape(self.node.metrics_url)))
+        if crash:
+            os.killpg(self.node.process.pid, signal.SIGKILL)
+            self.node.process.wait(timeout=30)
         self.node.stop()
         self.node.start()
         self._base = {}  # a new process: every counter from 0
 
+    def stop(self) -> None:
+        """Stop the node as Lavalink stops (SIGTERM), after a last scrape of its counters."""
+        self._done.append((self._base, scrape(self.node.metrics_url)))
+        self._base = {}
+        self.node.stop()
+
     def delta(self, name: str, **match: str) -> float:
         """What the node counted of ``name`` (labels including ``match``) since this object was made."""
-        spans = [*self._done, (self._base, scrape(self.node.metrics_url))]
+        spans = [*self._done, (self._base, scrape(self.node.metrics_url) if self.node.running() else {})]
         return sum(total(last, name, **match) - total(base, name, **match) for base, last in spans)
 
 

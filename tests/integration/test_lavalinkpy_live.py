@@ -109,8 +109,8 @@ def test_lavalinkpy_events_reach_bot_metrics_and_equal_the_nodes(voice_node, sim
             )
 
             await off_loop(nodes.restart)
-            await until(lambda: events("disconnected") == 1, 30, "Lavalink.py to see the node go")
-            await until(lambda: events("ready") == 2, 90, "Lavalink.py to reconnect to the restarted node")
+            await until(lambda: events("disconnected") == 1, 30, "Lavalink.py to see the node go", loop_errors)
+            await until(lambda: events("ready") == 2, 90, "Lavalink.py to reconnect to the restarted node", loop_errors)
         finally:
             await client.close()
 

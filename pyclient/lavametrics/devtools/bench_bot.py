@@ -181,7 +181,7 @@ def adapters(calls: int = 20_000, rounds: int = 21) -> dict:
         return (time.process_time() - t0) / calls
 
     def discord_commands(instrumented: bool, kind: str) -> float:
-        n = max(1, calls // 10)  # a command is ~100x an event: fewer of them
+        n = max(1, calls // 2)  # a command is ~20x an event: fewer of them
         warm = max(1, n // 20)
 
         async def run() -> float:
