@@ -21,7 +21,7 @@ from ruamel.yaml import YAML
 from lavametrics.mixin import config, dashboards, grafana, promql, rules
 from lavametrics.mixin.config import MixinConfig
 from tests import metricnames
-from tests.conftest import require_tool
+from tests.conftest import PROMTOOL_VERSIONS, require_promtool, require_tool
 from tests.monitoring import coverage
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -231,9 +231,10 @@ def test_every_alert_runbook_has_a_query_and_a_decision():
     assert not problems, "\n".join(problems)
 
 
-def test_runbook_queries_are_valid_promql(tmp_path):
-    """Prometheus' own parser accepts every runbook query (as recording rules for promtool)."""
-    promtool = require_tool("promtool")
+@pytest.mark.parametrize("major", PROMTOOL_VERSIONS, ids=lambda major: f"prometheus{major}")
+def test_runbook_queries_are_valid_promql(major, tmp_path):
+    """Prometheus' own parser accepts every runbook query (as recording rules for promtool), 2.42's and 3.x's."""
+    promtool = require_promtool(major)
     rules_ = [
         {"record": f"runbook:{name.lower()}:{i}", "expr": q}
         for name, qs in _runbook_queries().items()

@@ -63,7 +63,16 @@ class StackError(LavametricsError, RuntimeError):
     """The stack could not start; the message names the part and where its log is."""
 
 
+# another Prometheus than the one on PATH, e.g. the 3.x server `.ci/prometheus3 --server` builds
+PROMETHEUS_ENV = "LAVAMETRICS_PROMETHEUS"
+
+
 def prometheus_binary() -> str:
+    chosen = os.environ.get(PROMETHEUS_ENV)
+    if chosen:
+        if not (os.path.isfile(chosen) and os.access(chosen, os.X_OK)):
+            raise StackError(f"{PROMETHEUS_ENV}={chosen}: not an executable file")
+        return chosen
     found = shutil.which("prometheus")
     if not found:
         raise StackError("no `prometheus` command: apt-get install prometheus")
@@ -149,6 +158,8 @@ class Stack:
     fixed_ports: bool = True  # the documented ports when free (make metrics-up), else any
     command_rate: float = 2.0
     backfill_seconds: float = 0.0  # healthy bot history written into the TSDB before Prometheus starts
+    # more of prometheus.yml's `global:` (e.g. Prometheus 3's convert_classic_histograms_to_nhcb)
+    prometheus_global: dict = field(default_factory=dict)
 
     def __post_init__(self):
         self.root = Path(self.root).resolve()
@@ -174,6 +185,7 @@ class Stack:
                 (prom / "rules" / Path(rel).name).write_text(text)
         used = tuple(j for j in JOBS if j.name in ("lavalink", "bot"))
         cfg = prometheus_config(self.config, alertmanagers=(f"127.0.0.1:{self.ports['alertmanager']}",), jobs=used)
+        cfg["global"] = {**cfg["global"], **self.prometheus_global}
         (prom / "prometheus.yml").write_text(yaml_text(cfg))
         specs = [NodeSpec(name, n.url, n.password, n.metrics_url) for name, n in self.nodes.items()]
         (prom / "targets" / "core").mkdir(parents=True, exist_ok=True)

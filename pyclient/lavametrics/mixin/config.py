@@ -186,8 +186,34 @@ def _check_runbook(text: str) -> None:
         raise ValueError("must not carry an #anchor: each alert appends its own")
 
 
+# labels the rules already group, join or match on: a cluster label must be another one
+_RULE_LABELS = (
+    "job",
+    "instance",
+    "node",
+    "command",
+    "code",
+    "le",
+    "outcome",
+    "collector",
+    "area",
+    "state",
+    "event",
+    "result",
+)
+
+
+def _check_label(text: str) -> None:
+    if not text:
+        return  # off
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text) or text.startswith("__"):
+        raise ValueError("must be a Prometheus label name (letters, digits, _; not starting with __), or '' for off")
+    if text in _RULE_LABELS or text in ("alertname", "alertstate", "severity"):
+        raise ValueError(f"{text!r} is a label the rules or alerts already use; name the cluster label otherwise")
+
+
 # what to check a string of each kind with (field metadata "kind")
-_STRING_CHECKS = {"selector": _check_selector, "url": _check_url, "runbook": _check_runbook}
+_STRING_CHECKS = {"selector": _check_selector, "url": _check_url, "runbook": _check_runbook, "label": _check_label}
 
 
 def _duration(default: str, help: str, longest: str = "1d") -> str:
@@ -402,6 +428,19 @@ class Scrape:
     basic_auth_username: str = _value("prometheus", "user of the plugin endpoint's basic auth")
 
 
+@dataclass(frozen=True)
+class Clusters:
+    """One Prometheus (or remote store) holding several clusters' series, told apart by a label
+    (kubernetes-mixin's clusterLabel / showMultiCluster)."""
+
+    label: str = _value(
+        "",
+        "label naming the cluster (e.g. cluster, region) on every series; set, every rule aggregates and "
+        "joins per cluster and every dashboard gets a cluster variable ('' = one cluster, off)",
+        kind="label",
+    )
+
+
 SECTIONS = {
     "selectors": Selectors,
     "timings": Timings,
@@ -409,6 +448,7 @@ SECTIONS = {
     "slo": Slo,
     "links": Links,
     "scrape": Scrape,
+    "clusters": Clusters,
 }
 
 
@@ -420,6 +460,7 @@ class MixinConfig:
     slo: Slo = field(default_factory=Slo)
     links: Links = field(default_factory=Links)
     scrape: Scrape = field(default_factory=Scrape)
+    clusters: Clusters = field(default_factory=Clusters)
 
     def sel(self, kind: str, *extra: str) -> str:
         """``{<kind's selector>, extra...}`` for a metric selector."""

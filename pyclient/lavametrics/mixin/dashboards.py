@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from prometheus_client.utils import floatToGoString
 
+from lavametrics.mixin import clusters
 from lavametrics.mixin.config import MixinConfig
 from lavametrics.mixin.grafana import Dashboard, Panel, Target, datasource_variable, query_variable
 from lavametrics.mixin.rules import refusal_regex, source_refused
@@ -667,7 +668,8 @@ def infrastructure(c: MixinConfig) -> Dashboard:
             Panel(
                 "CPU load",
                 "Share of all cores used by the node process and by the whole machine "
-                "(Lavalink's _percentage gauges are 0..1).",
+                "(Lavalink's _percentage gauges are 0..1). Lavalink refreshes them at most every 30 s "
+                "and reports 0 until its second reading: CPU seconds per second, beside, is the JVM's own.",
                 "percentunit",
                 (
                     Target(f"lavalink_cpu_lavalink_load_percentage{{{s}}}", "{{node}} process"),
@@ -910,4 +912,4 @@ def infrastructure(c: MixinConfig) -> Dashboard:
 
 
 def all_dashboards(c: MixinConfig) -> list[Dashboard]:
-    return [commands(c), playback(c), infrastructure(c)]
+    return [clusters.dashboard(c, d) for d in (commands(c), playback(c), infrastructure(c))]

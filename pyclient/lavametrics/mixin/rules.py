@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from prometheus_client.utils import floatToGoString
 
 from lavametrics.config.catalog import packaged
+from lavametrics.mixin import clusters
 from lavametrics.mixin.config import MixinConfig, duration_seconds
 from lavametrics.mixin.slo import Objective, objectives, windows
 
@@ -70,6 +71,20 @@ def more_than_in_window(selector: str, by: str, window: str, threshold: int) -> 
     sampled = f"sum by ({by}) ({selector} - min_over_time({selector}[{window}])) > {threshold}"
     restarted = f"sum by ({by}) (resets({selector}[{window}])) > 0"
     return f"({counted}) and (({sampled}) or ({restarted}))"
+
+
+def off_the_scrapes(c: MixinConfig, window: str) -> str:
+    """A range for "the last ``window``" that starts between two scrapes: ``window`` plus half a
+    scrape interval.
+
+    Prometheus 2 counts a sample lying exactly on a range's start, 3 does not (ranges are
+    left-open since 3.0). Where scrapes and evaluations line up (the rule tests, and steady
+    scrapes often enough), a 30s range over 10s scrapes holds 4 samples under 2.42 but 3 under
+    3.x, so "no frame for 30 s" fired after a 20 s stall. With no sample on the edge both read the
+    same samples; what a flat counter then means is still "nothing in the last ``window``".
+    """
+    ms = int(duration_seconds(window) * 1000 + duration_seconds(c.timings.scrape_interval) * 500)
+    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
 
 
 def node_recording(c: MixinConfig) -> list[dict]:
@@ -302,7 +317,7 @@ def alerts(c: MixinConfig) -> list[Alert]:
         f"+ rate(lavametrics_frames_deficit_total{{{n}}}[{fw}]))"
     )
     expected = f"({lost} + sum by (job, node) (rate(lavametrics_frames_sent_total{{{n}}}[{fw}])))"
-    sent = f"sum by (job, node) (rate(lavametrics_frames_sent_total{{{n}}}[{t.silent_window}]))"
+    sent = f"sum by (job, node) (rate(lavametrics_frames_sent_total{{{n}}}[{off_the_scrapes(c, t.silent_window)}]))"
     playing = f'sum by (job, node) (lavametrics_players{{{n}, state="playing"}})'
     track_bad = (
         f"(sum by (job, node) (increase(lavametrics_track_exceptions_total{{{n}}}[{t.track_window}])) "
@@ -335,7 +350,7 @@ def alerts(c: MixinConfig) -> list[Alert]:
             "LavalinkNoTargets",
             "node",
             WARNING,
-            f"absent(up{{{n}}})",
+            _no_targets(c),
             t.no_targets_for,
             "Prometheus scrapes no Lavalink node at all",
             f"No target matches {n} for {t.no_targets_for}: the file_sd file is empty or missing "
@@ -537,21 +552,31 @@ def alerts(c: MixinConfig) -> list[Alert]:
     found = [replace(a, expr=quiet_after(a.expr, *QUIETED_BY[a.name])) if a.name in QUIETED_BY else a for a in found]
     for o in objectives(c):
         found.extend(_burn_alerts(c, o))
-    return found
+    return [replace(a, expr=clusters.rule_expr(c, a.expr)) for a in found]
+
+
+def _no_targets(c: MixinConfig) -> str:
+    n, label = c.selectors.node, c.clusters.label
+    if not label:
+        return f"absent(up{{{n}}})"
+    # absent() keeps no label: per cluster, "this cluster has targets, but no node among them"
+    # (a cluster Prometheus scrapes nothing of at all is one it cannot tell exists)
+    return f"group by ({label}) (up) unless on ({label}) group by ({label}) (up{{{n}}})"
 
 
 GROUP_TITLES = {"node": "lavametrics-node.alerts", "bot": "lavametrics-bot.alerts", "slo": "lavametrics-slo.alerts"}
 
 
 def recording_file(c: MixinConfig) -> dict:
-    return {
-        "groups": [
-            {"name": "lavametrics-node.rules", "rules": node_recording(c)},
-            {"name": "lavametrics-bot.rules", "rules": bot_recording(c)},
-            {"name": "lavametrics-slo.rules", "rules": slo_recording(c)},
-            {"name": "lavametrics-slo-budget.rules", "interval": "1m", "rules": slo_budget_recording(c)},
-        ]
-    }
+    groups: list[dict] = [
+        {"name": "lavametrics-node.rules", "rules": node_recording(c)},
+        {"name": "lavametrics-bot.rules", "rules": bot_recording(c)},
+        {"name": "lavametrics-slo.rules", "rules": slo_recording(c)},
+        {"name": "lavametrics-slo-budget.rules", "interval": "1m", "rules": slo_budget_recording(c)},
+    ]
+    for group in groups:
+        group["rules"] = [clusters.recording_rule(c, r) for r in group["rules"]]
+    return {"groups": groups}
 
 
 def alerts_file(c: MixinConfig) -> dict:

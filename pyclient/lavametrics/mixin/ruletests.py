@@ -1472,6 +1472,78 @@ def _test_group(c: MixinConfig, case: Case, by_name: dict[str, Alert]) -> dict:
     return group
 
 
+# --- two clusters (mixin clusters.label) -------------------------------------------------
+# Every case runs again with its input in one cluster and a healthy, busier twin of every node
+# and bot it names in another, under the same job, instance and node labels. An alert that
+# aggregated or joined across clusters would mix them: a failing node's loss ratio diluted by
+# its healthy namesake's traffic, a plugin "found" on the other cluster's node, an alert
+# without the cluster label. Each case's alerts must fire exactly as in one cluster, now
+# labelled with the failing cluster, and the healthy one must raise nothing.
+FAILING_CLUSTER, HEALTHY_CLUSTER = "east", "west"
+
+
+def _healthy(labels: dict[str, str], seconds: float, step: int) -> list[dict]:
+    n = int(seconds // step) + 2
+    rate = lambda per_second: f"0+{per_second * step:g}x{n}"  # noqa: E731 (a counter at this rate)
+    const = lambda v: f"{v:g}x{n}"  # noqa: E731
+    nodes = (NODE_A, NODE_B)
+    out = [series("up", {**labels, **x}, const(1)) for x in (*nodes, BOT, MERGED)]
+    out.append(series("lavametrics_node_up", {**labels, **MERGED}, const(1)))
+    for node in nodes:
+        node = {**labels, **node}
+        out += [
+            series("lavametrics_info", {**node, "version": "0.1.0"}, const(1)),
+            series("lavametrics_config_valid", node, const(1)),
+            series("lavametrics_players", {**node, "state": "playing"}, const(50)),
+            _frames("sent", node, rate(2500)),  # 50 players' 50 frames/s, none lost
+            _frames("nulled", node, const(0)),
+            _frames("deficit", node, const(0)),
+            series("lavametrics_track_starts_total", {**node, "source": "youtube"}, rate(1)),
+            series("lavametrics_track_exceptions_total", {**node, "source": "youtube", "severity": "fault"}, const(0)),
+            series("lavametrics_track_stuck_total", {**node, "source": "youtube"}, const(0)),
+            series("lavametrics_loads_total", {**node, "result": "track"}, rate(1)),
+            series("lavametrics_loads_total", {**node, "result": "error"}, const(0)),
+            series("jvm_memory_bytes_used", {**node, "area": "heap"}, const(1e8)),
+            series("jvm_memory_bytes_max", {**node, "area": "heap"}, const(1e9)),
+        ]
+        for collector in ("frames", "players"):
+            out.append(series("lavametrics_collector_success", {**node, "collector": collector}, const(1)))
+    bot = {**labels, **BOT}
+    play = {**bot, "command": "play"}
+    out += [
+        series("bot_commands_total", {**play, "outcome": "success"}, rate(10)),
+        series("bot_commands_total", {**play, "outcome": "error"}, const(0)),
+        # every command answered within the smallest bucket
+        *(series("bot_command_duration_seconds_bucket", {**play, "le": le}, rate(10)) for le in LATENCY_LE),
+        series("bot_command_duration_seconds_count", play, rate(10)),
+        series("bot_command_duration_seconds_sum", play, rate(10 * LATENCY_BUCKETS[0])),
+        series("bot_lavalink_node_events_total", {**bot, "node": "a", "event": "disconnected"}, const(0)),
+    ]
+    return out
+
+
+def _in_cluster(item: dict, labels: dict[str, str]) -> dict:
+    name, _, rest = item["series"].partition("{")
+    inner = rest.removesuffix("}")
+    extra = ", ".join(f'{k}="{v}"' for k, v in labels.items())
+    return {**item, "series": f"{name}{{{extra}{', ' + inner if inner else ''}}}"}
+
+
+def clustered_case(c: MixinConfig, case: Case) -> Case:
+    """``case`` with its input in the failing cluster beside a healthy one (see above)."""
+    label = c.clusters.label
+    failing, healthy = {label: FAILING_CLUSTER}, {label: HEALTHY_CLUSTER}
+    step = int(duration_seconds(case.interval))
+    last = max(duration_seconds(when) for when, *_ in [*case.checks, *case.firing])
+    return Case(
+        f"{case.name} [{label} {FAILING_CLUSTER}; {label} {HEALTHY_CLUSTER} healthy]",
+        [*(_in_cluster(item, failing) for item in case.input), *_healthy(healthy, last, step)],
+        [(when, name, [Fires({**failing, **f.labels}, f.value) for f in fires]) for when, name, fires in case.checks],
+        case.interval,
+        [(when, name, {**failing, **labels}) for when, name, labels in case.firing],
+    )
+
+
 RULE_FILES = ("../rules/lavametrics-recording.yml", "../rules/lavametrics-alerts.yml")
 
 
@@ -1486,6 +1558,8 @@ def suites(c: MixinConfig) -> dict[str, dict]:
         ("slo-alerts", slo_cases(c), c.timings.evaluation_interval),
         ("slo-slow-burn-alerts", slow_burn_cases(c), "1m"),
     ):
+        if c.clusters.label:
+            cases = [clustered_case(c, case) for case in cases]
         out[name] = {
             "rule_files": list(RULE_FILES),
             "evaluation_interval": every,
