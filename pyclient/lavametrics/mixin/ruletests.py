@@ -1534,13 +1534,14 @@ def clustered_case(c: MixinConfig, case: Case) -> Case:
     label = c.clusters.label
     failing, healthy = {label: FAILING_CLUSTER}, {label: HEALTHY_CLUSTER}
     step = int(duration_seconds(case.interval))
-    last = max(duration_seconds(when) for when, *_ in [*case.checks, *case.firing])
+    last = max(duration_seconds(when) for when, *_ in [*case.checks, *case.firing, *case.condition])
     return Case(
         f"{case.name} [{label} {FAILING_CLUSTER}; {label} {HEALTHY_CLUSTER} healthy]",
         [*(_in_cluster(item, failing) for item in case.input), *_healthy(healthy, last, step)],
         [(when, name, [Fires({**failing, **f.labels}, f.value) for f in fires]) for when, name, fires in case.checks],
         case.interval,
         [(when, name, {**failing, **labels}) for when, name, labels in case.firing],
+        [(when, name, [{**failing, **labels} for labels in held]) for when, name, held in case.condition],
     )
 
 
