@@ -121,10 +121,13 @@ def replica_config(
     fingerprint, so one page), and their samples one series, which the store deduplicates."""
     cfg = prometheus_config(c, alertmanagers=alertmanagers, **kwargs)
     cfg["global"]["external_labels"] = {REPLICA_LABEL: replica}
-    drop = [{"action": "labeldrop", "regex": REPLICA_LABEL}]
-    cfg["alerting"]["alert_relabel_configs"] = drop
+    cfg["alerting"]["alert_relabel_configs"] = [{"action": "labeldrop", "regex": REPLICA_LABEL}]
     cfg["remote_write"] = [
-        {"url": remote_write_url, "write_relabel_configs": drop, "queue_config": dict(REMOTE_WRITE_QUEUE)}
+        {
+            "url": remote_write_url,
+            "write_relabel_configs": [{"action": "labeldrop", "regex": REPLICA_LABEL}],
+            "queue_config": dict(REMOTE_WRITE_QUEUE),
+        }
     ]
     return cfg
 
