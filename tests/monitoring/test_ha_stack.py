@@ -109,7 +109,7 @@ def _series(s: HAStack, daemon: str, expr: str, at: float) -> set[frozenset]:
     return set(_answer(s, daemon, expr, at))
 
 
-def _export(s: HAStack, match: str, start: float, end: float) -> dict[frozenset, dict[int, float]]:
+def _export(s: HAStack, match: str, start: float, end: float) -> dict[frozenset, dict[int, str]]:
     """VictoriaMetrics' stored samples of the series ``match`` selects: series -> {ms: value}."""
     query = urllib.parse.urlencode({"match[]": match, "start": f"{start:.3f}", "end": f"{end:.3f}"})
     with urllib.request.urlopen(f"{s.victoria_url}/api/v1/export?{query}", timeout=30) as resp:
@@ -117,16 +117,17 @@ def _export(s: HAStack, match: str, start: float, end: float) -> dict[frozenset,
     out = {}
     for line in lines:
         row = json.loads(line)
-        out[frozenset(row["metric"].items())] = dict(zip(row["timestamps"], row["values"]))
+        # values as text: a staleness marker is NaN, which no float equals
+        out[frozenset(row["metric"].items())] = dict(zip(row["timestamps"], map(str, row["values"])))
     return out
 
 
-def _deduplicated(samples: dict[int, float]) -> dict[int, float]:
+def _deduplicated(samples: dict[int, str]) -> dict[int, str]:
     """What VictoriaMetrics' deduplication keeps of a series' samples (its merges apply it to the
     stored data, an export of data not merged yet shows both replicas'): the sample with the
     largest timestamp of each interval (t - d, t], t a multiple of -dedup.minScrapeInterval."""
     step = int(INTERVAL * 1000)
-    kept: dict[int, tuple[int, float]] = {}
+    kept: dict[int, tuple[int, str]] = {}
     for ts, value in sorted(samples.items()):
         kept[-(-ts // step)] = (ts, value)
     return dict(kept.values())
