@@ -31,7 +31,7 @@ from tests.monitoring.panelqueries import substitute
 
 pytestmark = pytest.mark.integration
 
-# production's shape, ten times faster: 2 s scrapes and evaluations, a node is down after 10 s
+# production's shape, three to five times faster: 2 s scrapes and evaluations, a node is down after 10 s
 # of failed scrapes, the second cluster member waits 5 s for the first's page
 C = MixinConfig(
     timings=replace(
