@@ -199,10 +199,13 @@ def test_vmalert_loads_and_evaluates_every_rule_of_the_rule_files(ha):
 
 
 def _count(notifications: list[Notification], status: str, alertname: str) -> int:
+    """Notifications that tell the alert as ``status``, by the alert's own status: a group's
+    notification is "firing" while any of its alerts fires, and may carry this one resolved
+    (the node's other alert, inhibited while it was down, fires on after it came back)."""
     return sum(
         1
         for n in notifications
-        if n.status == status and any(a["labels"].get("alertname") == alertname for a in n.alerts)
+        if any(a["labels"].get("alertname") == alertname and a.get("status") == status for a in n.alerts)
     )
 
 
