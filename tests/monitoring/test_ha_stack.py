@@ -122,21 +122,15 @@ def _export(s: HAStack, match: str, start: float, end: float) -> dict[frozenset,
     return out
 
 
-def _lost(before: dict[int, str], after: dict[int, str]) -> list[tuple[int, str]]:
-    """Samples of ``before`` whose -dedup.minScrapeInterval interval has none of them ``after``.
-    Deduplication keeps one of the pair's samples per interval (which one has changed between
-    VictoriaMetrics versions), and an export of data not merged yet still shows both: a sample
-    is lost only when its interval kept none of the samples it had."""
+def _lost(before: dict[int, str], after: dict[int, str]) -> list[int]:
+    """The -dedup.minScrapeInterval intervals that held a sample ``before`` and hold none
+    ``after``. Deduplication keeps one of the pair's samples per interval, and which one can
+    change: an export before a merge may hold only the replica whose sample arrived first (the
+    other's still in its queue), the merged data the other's. So a lost sample is a lost
+    interval, and the comparison is by interval, not by timestamp and value."""
     step = int(INTERVAL * 1000)
-
-    def intervals(samples: dict[int, str]) -> dict[int, set[tuple[int, str]]]:
-        out: dict[int, set[tuple[int, str]]] = {}
-        for ts, value in samples.items():
-            out.setdefault(ts // step, set()).add((ts, value))
-        return out
-
-    kept = intervals(after)
-    return sorted(min(had) for k, had in intervals(before).items() if not had & kept.get(k, set()))
+    kept = {ts // step for ts in after}
+    return sorted({ts // step * step for ts in before if ts // step not in kept})
 
 
 def test_victoria_metrics_answers_the_dashboards_with_prometheus_series(ha):
