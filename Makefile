@@ -79,8 +79,11 @@ run_pytest = $(1) -m pytest $(2); rc=$$?; \
 # topology's store and ruler): installed here when
 # this user may (root, or LAVAMETRICS_INSTALL=1 for sudo); otherwise a warning now and, at the end
 # of pytest, the list of tests that were skipped for it (in CI, CI=true, a failure instead).
+# The rule tests also run under Prometheus 3: .ci/prometheus3 builds its promtool with `go install`
+# (minutes, once per version: cached in ~/.cache/lavametrics/prometheus3/).
 pytest: $(PYTHON)
 	@bash .ci/monitoring-tools --warn
+	@bash .ci/prometheus3 --warn
 	@$(call run_pytest,$(PYTHON),$(PYTEST_ARGS))
 
 # The lower bounds in pyproject.toml are claims: install exactly them into a fresh venv and

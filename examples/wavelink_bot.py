@@ -22,7 +22,7 @@ import discord
 import wavelink
 from discord.ext import commands
 
-from lavametrics.bot import BotMetrics, start_metrics_server_from_env  # lavametrics
+from lavametrics.bot import BotMetrics  # lavametrics
 from lavametrics.bot import discord as lm_discord  # lavametrics
 from lavametrics.bot import wavelink as lm_wavelink  # lavametrics
 
@@ -36,7 +36,7 @@ class MusicBot(commands.Bot):
         super().__init__(command_prefix="!", intents=intents)
         self.lavalink_uri, self.lavalink_password = lavalink_uri, lavalink_password
         self.search_source = search_source or None
-        self.metrics = BotMetrics(nodes=[NODE])  # lavametrics
+        self.metrics = BotMetrics.from_env(nodes=[NODE])  # lavametrics: /metrics per METRICS_ENABLED, ...
         self.add_command(play)
         self.add_command(skip)
         self.add_command(queue)
@@ -89,7 +89,6 @@ def main() -> None:
     bot = MusicBot(
         os.environ["LAVALINK_URI"], os.environ["LAVALINK_PASSWORD"], os.environ.get("SEARCH_SOURCE", "ytsearch")
     )
-    start_metrics_server_from_env()  # lavametrics: METRICS_ENABLED, METRICS_PORT, METRICS_BASIC_AUTH, ...
     bot.run(os.environ["DISCORD_TOKEN"])
 
 

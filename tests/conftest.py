@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +25,32 @@ def require_tool(name: str) -> str:
     path = shutil.which(name)
     require(path is not None, f"the `{name}` command")
     return path  # type: ignore[return-value]
+
+
+# Debian's promtool (Prometheus 2.42) and the Prometheus 3 one .ci/prometheus3 builds and caches
+PROMTOOL_VERSIONS = ("2", "3")
+_ROOT = Path(__file__).resolve().parents[1]
+
+
+def prometheus3_dir() -> Path:
+    """Where .ci/prometheus3 puts its build (the version is named in that script alone)."""
+    proc = subprocess.run(
+        ["bash", str(_ROOT / ".ci" / "prometheus3"), "--where"], capture_output=True, text=True, check=True
+    )
+    return Path(proc.stdout.strip())
+
+
+def require_promtool(major: str) -> str:
+    """promtool of Prometheus ``major`` (2: on PATH, from Debian; 3: built by .ci/prometheus3)."""
+    if major == "2":
+        path = require_tool("promtool")
+    else:
+        built = prometheus3_dir() / "promtool"
+        require(built.is_file(), f"promtool 3 (`bash .ci/prometheus3` builds it into {built.parent})")
+        path = str(built)
+    version = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=60).stdout
+    assert version.startswith(f"promtool, version {major}."), f"{path}: {version.splitlines()[:1]}"
+    return path
 
 
 MISSING = " is missing"

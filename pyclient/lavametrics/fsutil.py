@@ -110,12 +110,31 @@ def check_writable(path: Path, st: os.stat_result) -> None:
         raise PermissionError(errno.EACCES, "no write permission: not edited", str(path))
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux tells (os.umask can only set
+    it, and setting it briefly races with other threads creating files)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _stage(path: Path, data: bytes, like: os.stat_result | None) -> str:
     """A temporary file beside ``path`` holding ``data``, owned and moded ``like`` the given
-    stat, flushed to disk; the caller renames it over ``path`` or removes it."""
+    stat, flushed to disk; the caller renames it over ``path`` or removes it. A new file (no
+    ``like``) gets the mode any editor would give it, 0666 less the umask, not mkstemp's 0600:
+    a rule file generated as one user must stay readable by the Prometheus that loads it."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
     try:
-        if like is not None:
+        if like is None:
+            os.fchmod(fd, 0o666 & ~_umask())
+        else:
             now = os.fstat(fd)
             if (now.st_uid, now.st_gid) != (like.st_uid, like.st_gid):
                 try:

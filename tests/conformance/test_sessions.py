@@ -110,3 +110,37 @@ def test_resuming_an_unknown_session_opens_a_new_one(node):
     with LavalinkSession(node.url, node.password, session_id="nosuchsession000") as session:
         assert session.handshake_headers.get("session-resumed") == "false"
         assert not session.resumed and session.session_id != "nosuchsession000"
+
+
+def test_a_stopping_node_closes_its_client_sockets_with_going_away_or_drops_them(node_factory, flavor):
+    """Lavalink closes every client websocket with a close frame, 1001, when it stops (a restart,
+    a deploy): its ShutdownHandler, a JVM shutdown hook, which races Spring's own hook stopping the
+    web server, so on a real node the socket is sometimes dropped first. The stand-in always sends
+    the close frame, the case some clients mishandle: wavelink 3.5.2 and mafic 2.11 stop reading
+    their socket on it and never reconnect (docs/compat.md; the bot adapters' live tests)."""
+    import asyncio
+
+    import aiohttp
+
+    node = node_factory(plugin=False)  # its own node: this test stops it
+
+    async def probe() -> list:
+        async with aiohttp.ClientSession() as http:
+            headers = {"Authorization": node.password, "User-Id": "1", "Client-Name": "conformance/1.0"}
+            ws = await http.ws_connect(node.url + "/v4/websocket", headers=headers)
+            while (await ws.receive()).json().get("op") != "ready":
+                pass
+            stopping = asyncio.get_running_loop().run_in_executor(None, node.stop)
+            seen = []
+            while not ws.closed:
+                message = await asyncio.wait_for(ws.receive(), 60)
+                if message.type is not aiohttp.WSMsgType.TEXT:  # stats may still come
+                    seen.append((message.type, message.data))
+            await stopping
+            return seen
+
+    seen = asyncio.run(probe())
+    if flavor.standin:
+        assert seen[0] == (aiohttp.WSMsgType.CLOSE, 1001), seen
+    else:
+        assert seen[0] in ((aiohttp.WSMsgType.CLOSE, 1001), (aiohttp.WSMsgType.CLOSED, None)), seen

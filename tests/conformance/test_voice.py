@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from lavametrics.devtools.voicelink import connect_and_play
+from lavametrics.devtools.voicelink import connect_and_play, voice_state
 from lavametrics.devtools.wavgen import write_tone
 from lavametrics.lavalink.session import LavalinkSession
 from tests.samples import delta, scrape, total, value, wait_until
@@ -28,6 +28,19 @@ def session(node):
 @pytest.fixture(scope="module")
 def long_wav(tmp_path_factory):
     return write_tone(tmp_path_factory.mktemp("conformance-audio") / "long.wav", seconds=60)
+
+
+def test_a_voice_connection_without_a_track_brings_a_player_update(node, sim, session):
+    """Koe's gatewayReady (the voice gateway's READY) makes Lavalink send a playerUpdate
+    (SocketContext.kt), with no track playing: mafic's Player.connect waits for it."""
+    guild = 8391
+    session.update_player(guild, {"voice": voice_state(sim, guild)}, timeout=20)
+    update = session.wait_for(
+        lambda m: m.get("op") == "playerUpdate" and m.get("guildId") == str(guild) and m["state"]["connected"] is True,
+        timeout=20,
+    )
+    assert update["state"]["position"] == 0
+    session.destroy_player(guild)
 
 
 def test_a_close_the_voice_client_does_not_retry_reaches_the_bot(node, sim, session, long_wav):

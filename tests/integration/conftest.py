@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from lavametrics.devtools.node import Node, NodeError, ServerJar, find_plugin_jar, prepare_node, resolve_server_jar
+from lavametrics.devtools.voicesim import VoiceSimulator
 from tests.conftest import require, require_tool
 
 _STARTED: list[Node] = []
@@ -68,6 +69,20 @@ def plugin_node(node_factory) -> Node:
 def bare_node(node_factory) -> Node:
     """One shared node without the plugin (what a hosted Lavalink looks like)."""
     return node_factory(plugin=False)
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[VoiceSimulator]:
+    """Discord's voice side, one per test module; its certificate is in ``voice_node``'s truststore."""
+    with VoiceSimulator() as simulator:
+        yield simulator
+
+
+@pytest.fixture(scope="module")
+def voice_node(node_factory, sim) -> Node:
+    """A node with the plugin whose voice connections reach ``sim``: one per test module, so a
+    module may restart it (the bot adapters' live tests do)."""
+    return node_factory(plugin=True, jvm_args=sim.jvm_args())
 
 
 @pytest.hookimpl(hookwrapper=True)

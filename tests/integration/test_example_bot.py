@@ -1,5 +1,5 @@
 """examples/wavelink_bot.py, run against the node the tests start and scraped on the endpoint
-``start_metrics_server_from_env`` opens (with basic auth, as the example's docstring shows).
+``BotMetrics.from_env()`` opens (with basic auth, as the example's docstring shows).
 
 Its commands arrive as messages from a listener sitting in a voice channel; its replies go to
 a stand-in for Discord's REST API, its voice join through discord.py's voice handlers to the
@@ -11,16 +11,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import importlib.util
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 import wavelink
 
-from lavametrics.devtools.voicesim import VoiceSimulator
 from lavametrics.devtools.wavgen import write_tone
 from tests.integration import discordfake
+from tests.integration.botlive import until
 from tests.samples import parse
 
 pytestmark = pytest.mark.integration
@@ -31,17 +30,6 @@ GUILD = 7004
 VOICE = 900_004
 TEXT = VOICE + discordfake.TEXT_CHANNEL_OFFSET
 AUTH = "prometheus:example-secret"
-
-
-@pytest.fixture(scope="module")
-def sim():
-    with VoiceSimulator() as simulator:
-        yield simulator
-
-
-@pytest.fixture(scope="module")
-def node(node_factory, sim):
-    return node_factory(plugin=True, jvm_args=sim.jvm_args())
 
 
 def load_example():
@@ -68,16 +56,8 @@ def sample(samples: dict, name: str, **labels) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
-async def until(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.05)
-
-
 def test_example_bot_is_instrumented_in_a_few_lines_and_its_endpoint_shows_what_it_did(
-    node, sim, tmp_path, monkeypatch
+    voice_node, sim, tmp_path, monkeypatch
 ):
     assert 0 < lavametrics_lines() < 15
     example = load_example()
@@ -85,14 +65,14 @@ def test_example_bot_is_instrumented_in_a_few_lines_and_its_endpoint_shows_what_
     monkeypatch.setenv("METRICS_ENABLED", "true")
     monkeypatch.setenv("METRICS_PORT", "0")
     monkeypatch.setenv("METRICS_BASIC_AUTH", AUTH)
-    server = example.start_metrics_server_from_env()
+    bot = example.MusicBot(voice_node.url, voice_node.password, search_source="")
+    server = bot.metrics.server
     port = server.server_address[1]
     before = scrape_bot(port)
     replies: list = []
     scraped: dict = {}
 
     async def run() -> None:
-        bot = example.MusicBot(node.url, node.password, search_source="")
         async with bot:
             discordfake.log_in(bot, BOT_USER)
             discordfake.answer_rest_calls(bot, replies)

@@ -238,6 +238,8 @@ def test_loadtest_cli_reports_delivery(node, sim_dir, capsys):
             "3",
             "--sim-dir",
             str(sim_dir),
+            "--node-pid",
+            str(node.process.pid),
             "--json",
         ]
     )
@@ -246,6 +248,9 @@ def test_loadtest_cli_reports_delivery(node, sim_dir, capsys):
     assert code == 0, err
     assert report["connected_players"] == 3
     assert len(report["samples"]) == 3
+    # the JVM's own CPU, every second: three players streaming cost it something in each
+    assert report["cpu_source"].startswith("the JVM's CPU time in /proc/"), report["cpu_source"]
+    assert all(0 < s["cpu_lavalink"] <= 1 for s in report["samples"]), report["samples"]
     assert len(re.findall(r"players\s+3/3", err)) == 3, err  # one progress line per second
     summary = report["summary"]
     assert 120 <= summary["frames_sent_per_s"] <= 180, summary  # 3 players x 50 frames/s

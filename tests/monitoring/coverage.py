@@ -31,6 +31,12 @@ REFERENCE_ONLY = (
         "the node dashboard shows which node is in fallback (lavametrics_node_stats_fallback), "
         "and these are there to query for it",
     ),
+    ReferenceOnly(
+        ("lavametrics_route_planner_info",),
+        "the route planner's class (always 1): a fact to look up while following the "
+        "LavalinkRoutePlannerExhausted runbook, not a quantity to chart; the route planner panels "
+        "chart its block size, failing addresses and bans",
+    ),
 )
 
 

@@ -34,9 +34,8 @@ NODE_A, NODE_B = "node-a", "node-b"
 PAGE_WITHIN = 120.0  # the issue's target: a page within 2 minutes of the fault
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    require_tool("prometheus")
+def require_stack_parts() -> None:
+    """What a stack needs besides Prometheus: Java, the jars, Alertmanager."""
     require_tool("java")
     require(
         bool(shutil.which("alertmanager") or shutil.which("prometheus-alertmanager")),
@@ -47,6 +46,12 @@ def stack(tmp_path_factory):
         find_plugin_jar()
     except NodeError as err:
         require(False, f"a Lavalink server and the plugin jar ({err})")
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    require_tool("prometheus")
+    require_stack_parts()
     s = Stack(
         tmp_path_factory.mktemp("stack"),
         node_names=(NODE_A, NODE_B),

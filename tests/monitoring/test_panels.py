@@ -21,7 +21,7 @@ from ruamel.yaml import YAML
 from lavametrics.mixin import config, dashboards, grafana, promql, rules
 from lavametrics.mixin.config import MixinConfig
 from tests import metricnames
-from tests.conftest import require_tool
+from tests.conftest import PROMTOOL_VERSIONS, require_promtool, require_tool
 from tests.monitoring import coverage
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,7 +72,7 @@ def test_families_come_from_the_catalog_botmetrics_and_serve():
     by_source: dict[str, set[str]] = {}
     for f in metricnames.own_families():
         by_source.setdefault(f.source, set()).add(f.name)
-    assert len(by_source["plugin catalog"]) == 28
+    assert len(by_source["plugin catalog"]) == 33
     assert {"bot_queue_tracks", "bot_voice_closes_total", "bot_search_results"} <= by_source["BotMetrics"]
     assert {"lavametrics_node_up", "lavametrics_node_scrape_failures_total"} <= by_source["lavametrics serve"]
 
@@ -230,9 +230,10 @@ def test_every_alert_runbook_has_a_query_and_a_decision():
     assert not problems, "\n".join(problems)
 
 
-def test_runbook_queries_are_valid_promql(tmp_path):
-    """Prometheus' own parser accepts every runbook query (as recording rules for promtool)."""
-    promtool = require_tool("promtool")
+@pytest.mark.parametrize("major", PROMTOOL_VERSIONS, ids=lambda major: f"prometheus{major}")
+def test_runbook_queries_are_valid_promql(major, tmp_path):
+    """Prometheus' own parser accepts every runbook query (as recording rules for promtool), 2.42's and 3.x's."""
+    promtool = require_promtool(major)
     rules_ = [
         {"record": f"runbook:{name.lower()}:{i}", "expr": q}
         for name, qs in _runbook_queries().items()

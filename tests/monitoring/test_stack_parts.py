@@ -15,7 +15,7 @@ import pytest
 
 from lavametrics.buckets import LATENCY_BUCKETS
 from lavametrics.cli.stack import drill_table
-from lavametrics.devtools import faults, history
+from lavametrics.devtools import faults, history, stack
 from lavametrics.devtools.botsim import COMMAND_MIX
 from lavametrics.devtools.webhook import WebhookReceiver
 from lavametrics.mixin import rules
@@ -260,3 +260,18 @@ def test_every_fault_expects_alerts_the_rules_have():
             assert not expects and note == "must not page LavalinkNodeDown", (kind, expects, note)
         else:  # every other fault pages
             assert expects and not note, (kind, note)
+
+
+def test_the_stack_runs_the_prometheus_it_is_pointed_at(tmp_path, monkeypatch):
+    """LAVAMETRICS_PROMETHEUS (e.g. the 3.x server .ci/prometheus3 builds) instead of PATH's;
+    anything but an executable file is one error naming the variable."""
+    server = tmp_path / "prometheus"
+    server.write_text("#!/bin/sh\n")
+    monkeypatch.setenv(stack.PROMETHEUS_ENV, str(server))
+    with pytest.raises(stack.StackError, match=f"^{stack.PROMETHEUS_ENV}={re.escape(str(server))}: not an executable"):
+        stack.prometheus_binary()
+    server.chmod(0o755)
+    assert stack.prometheus_binary() == str(server)
+    monkeypatch.setenv(stack.PROMETHEUS_ENV, str(tmp_path))
+    with pytest.raises(stack.StackError, match="not an executable file"):
+        stack.prometheus_binary()

@@ -4,16 +4,16 @@ import json
 import os
 import time
 
-from lavametrics.devtools import bench_bot, bench_merge, bench_node, bench_report
+from lavametrics.devtools import bench_bot, bench_merge, bench_node, bench_report, procs
 from lavametrics.exposition.parse import parse
 
 
 def test_cpu_seconds_counts_this_process_working():
-    before = bench_node.cpu_seconds(os.getpid())
+    before = procs.cpu_seconds(os.getpid())
     deadline = time.process_time() + 0.2
     while time.process_time() < deadline:
         pass
-    assert bench_node.cpu_seconds(os.getpid()) - before >= 0.1
+    assert procs.cpu_seconds(os.getpid()) - before >= 0.1
 
 
 def test_rss_is_this_process_resident_size():
@@ -66,9 +66,12 @@ def test_report_names_every_target_it_has_results_for(tmp_path):
 
 
 def test_adapters_are_measured_against_the_same_library_without_them():
-    result = bench_bot.adapters(calls=200, rounds=1)
+    result = bench_bot.adapters(calls=200, rounds=6)
     assert set(result["overhead_us"]) == {"wavelink_event", "discord_prefix_command", "discord_slash_command"}
     assert all(result["bare_us"][name] > 0 for name in result["bare_us"])
+    # 6 pairs are the fewest with a 95 % interval for their median
+    assert all(low <= hi for low, hi in result["overhead_ci95_us"].values())
+    assert len(result["load_average"]) == 3
 
 
 def test_report_shows_the_adapters_against_their_targets(tmp_path):
@@ -78,16 +81,23 @@ def test_report_shows_the_adapters_against_their_targets(tmp_path):
                 "per_command": {"overhead_us": {}},
                 "bot_loop": {"rate_per_s": 2000, "median_difference_points": 0.5},
                 "adapters": {
+                    "rounds": 21,
                     "overhead_us": {
                         "discord_prefix_command": 1.5,
                         "discord_slash_command": 1.25,
                         "wavelink_event": 0.5,
-                    }
+                    },
+                    "overhead_ci95_us": {
+                        "discord_prefix_command": [1.25, 1.75],
+                        "discord_slash_command": [1.0, 1.5],
+                        "wavelink_event": None,
+                    },
                 },
             }
         )
     )
     assert bench_report.summary(tmp_path)[-1] == (
-        "library adapters (targets: < 2 us per command, < 1 us per track event): "
-        "discord.py prefix command +1.50 us, slash command +1.25 us, wavelink track event +0.50 us"
+        "library adapters (targets: < 2 us per command, < 1 us per track event; median of 21 pairs, "
+        "95 % interval): discord.py prefix command +1.50 us [+1.25, +1.75], "
+        "slash command +1.25 us [+1.00, +1.50], wavelink track event +0.50 us"
     )

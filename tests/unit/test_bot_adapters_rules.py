@@ -1,9 +1,15 @@
-"""The shipped bot rules read every adapter's output unchanged.
+"""The shipped bot rules and dashboards read every adapter's output unchanged.
 
 Every ``bot_*{...}`` selector in the generated recording and alerting rules (job matchers
 aside: those come from the scrape config) must match a series each adapter exports after
 the events those rules are about -- a failing command, a node disconnect -- and the node
 disconnect series must exist at 0 before the first disconnect (the alert takes increase()).
+pomice dispatches no node events: its bots report them with ``metrics.node_event`` (as
+lavametrics.bot.pomice says), and that path is fed to the same rule here.
+
+The dashboards' bot panels for track events and voice closes group by the labels the
+adapters fill; the four Lavalink adapters (wavelink, mafic, pomice, Lavalink.py), given the
+same events, export the same samples, so a panel or rule reads alike whichever one a bot uses.
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ from types import SimpleNamespace
 
 import discord
 import lavalink
+import mafic
+import pomice
 import pytest
 import wavelink
 from discord.ext import commands
@@ -22,9 +30,10 @@ from prometheus_client import CollectorRegistry
 from lavametrics.bot import discord as lm_discord
 from lavametrics.bot import lavalink_py as lm_lavalink_py
 from lavametrics.bot import mafic as lm_mafic
+from lavametrics.bot import pomice as lm_pomice
 from lavametrics.bot import wavelink as lm_wavelink
 from lavametrics.bot.metrics import BotMetrics
-from lavametrics.mixin import rules
+from lavametrics.mixin import dashboards, grafana, rules
 from lavametrics.mixin.config import MixinConfig
 from tests.unit.test_bot_discord import interaction_payload, log_in, message, settle
 
@@ -114,7 +123,17 @@ def _lavalink_py(client, metrics, node):
     asyncio.run(hook(lavalink.events.NodeDisconnectedEvent(lavalink_node, 1006, "gone")))
 
 
-@pytest.mark.parametrize("feed", [_wavelink, _mafic, _lavalink_py], ids=["wavelink", "mafic", "lavalink_py"])
+def _pomice(client, metrics, node):
+    # pomice reconnects silently: a pomice bot reports its nodes itself (lavametrics.bot.pomice)
+    lm_pomice.instrument(client, metrics)
+    metrics.node_event(node.identifier, "connected")
+    yield
+    metrics.node_event(node.identifier, "disconnected")
+
+
+@pytest.mark.parametrize(
+    "feed", [_wavelink, _mafic, _pomice, _lavalink_py], ids=["wavelink", "mafic", "pomice", "lavalink_py"]
+)
 def test_node_adapters_output_feeds_the_disconnect_rule(feed):
     reg = CollectorRegistry()
     metrics = BotMetrics(reg)
@@ -129,3 +148,108 @@ def test_node_adapters_output_feeds_the_disconnect_rule(feed):
     next(steps, None)
     for name, labels in selectors:
         assert reg.get_sample_value(name, {"node": "eu-1", **labels}) == 1, labels
+
+
+# One playback, as each library hands it to the bot: a start, a finished end, a load failure
+# (v3's LOAD_FAILED spelling where a library still passes it), a fault, a stuck track, a 4017 close.
+def _wavelink_playback(client, metrics) -> None:
+    lm_wavelink.instrument(client, metrics)
+    d = client.dispatch
+    d("wavelink_track_start", wavelink.TrackStartEventPayload(player=None, track=None))
+    d("wavelink_track_end", wavelink.TrackEndEventPayload(player=None, track=None, reason="finished"))
+    d("wavelink_track_end", wavelink.TrackEndEventPayload(player=None, track=None, reason="loadFailed"))
+    exc = {"message": "m", "severity": "fault", "cause": "c"}
+    d("wavelink_track_exception", wavelink.TrackExceptionEventPayload(player=None, track=None, exception=exc))
+    d("wavelink_track_stuck", wavelink.TrackStuckEventPayload(player=None, track=None, threshold=10_000))
+    d(
+        "wavelink_websocket_closed",
+        wavelink.WebsocketClosedEventPayload(player=None, code=4017, reason="", by_remote=True),
+    )
+
+
+def _mafic_playback(client, metrics) -> None:
+    lm_mafic.instrument(client, metrics)
+    d = client.dispatch
+    d("track_start", mafic.TrackStartEvent(track=None, player=None))
+    d("track_end", mafic.TrackEndEvent(track=None, player=None, payload={"reason": "finished"}))
+    d("track_end", mafic.TrackEndEvent(track=None, player=None, payload={"reason": "loadFailed"}))
+    exc = {"message": "m", "severity": "fault", "cause": "c"}
+    d("track_exception", mafic.TrackExceptionEvent(track=None, player=None, payload={"exception": exc}))
+    d("track_stuck", mafic.TrackStuckEvent(track=None, player=None, payload={"thresholdMs": 10_000}))
+    d(
+        "websocket_closed",
+        mafic.WebSocketClosedEvent(payload={"code": 4017, "reason": "", "byRemote": True}, player=None),
+    )
+
+
+def _pomice_playback(client, metrics) -> None:
+    lm_pomice.instrument(client, metrics)
+    player = SimpleNamespace(_current=None, _ending_track=None)
+    pomice.events.TrackStartEvent({}, player).dispatch(client)
+    pomice.events.TrackEndEvent({"reason": "finished"}, player).dispatch(client)
+    pomice.events.TrackEndEvent({"reason": "LOAD_FAILED"}, player).dispatch(client)
+    exc = {"message": "m", "severity": "fault", "cause": "c"}
+    pomice.events.TrackExceptionEvent({"exception": exc}, player).dispatch(client)
+    pomice.events.TrackStuckEvent({"thresholdMs": 10_000}, player).dispatch(client)
+    # WebSocketClosedPayload looks its guild up in a connected NodePool: its fields only
+    client.dispatch("pomice_websocket_closed", SimpleNamespace(code=4017, reason="", by_remote=True))
+
+
+def _lavalink_py_playback(client, metrics) -> None:
+    hook = lm_lavalink_py.make_hook(metrics)
+    ev = lavalink.events
+    track, player = SimpleNamespace(), SimpleNamespace()
+
+    async def feed():
+        await hook(ev.TrackStartEvent(player, track))
+        await hook(ev.TrackEndEvent(player, track, lavalink.server.EndReason.FINISHED))
+        await hook(ev.TrackEndEvent(player, track, lavalink.server.EndReason.LOAD_FAILED))
+        await hook(ev.TrackExceptionEvent(player, track, "m", lavalink.server.Severity.FAULT, "c", "trace"))
+        await hook(ev.TrackStuckEvent(player, track, 10_000))
+        await hook(ev.WebSocketClosedEvent(player, 4017, "", True))
+
+    asyncio.run(feed())
+
+
+def _playback_samples(playback) -> dict:
+    reg = CollectorRegistry()
+    playback(discord.Client(intents=discord.Intents.none()), BotMetrics(reg))
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for fam in reg.collect()
+        for s in fam.samples
+        if s.name in ("bot_lavalink_track_events_total", "bot_voice_closes_total")
+    }
+
+
+def panel_groupings() -> dict[str, set[str]]:
+    """bot family -> the labels the dashboards' panels group it by (``sum by (...)``)."""
+    out: dict[str, set[str]] = {}
+    for board in dashboards.all_dashboards(MixinConfig()):
+        for panel in grafana.to_json(board)["panels"]:
+            for target in panel.get("targets", []):
+                for by, name in re.findall(r"by \(([^)]*)\) \(\w+\((bot_[a-z_]+)\{", target["expr"]):
+                    out.setdefault(name, set()).update(label.strip() for label in by.split(","))
+    return out
+
+
+def test_every_lavalink_adapter_exports_the_same_samples_for_the_same_playback():
+    wavelink_samples = _playback_samples(_wavelink_playback)
+    assert wavelink_samples == {
+        ("bot_lavalink_track_events_total", (("event", "start"), ("reason", "none"))): 1,
+        ("bot_lavalink_track_events_total", (("event", "end"), ("reason", "finished"))): 1,
+        ("bot_lavalink_track_events_total", (("event", "end"), ("reason", "loadFailed"))): 1,
+        ("bot_lavalink_track_events_total", (("event", "exception"), ("reason", "fault"))): 1,
+        ("bot_lavalink_track_events_total", (("event", "stuck"), ("reason", "none"))): 1,
+        ("bot_voice_closes_total", (("code", "4017"),)): 1,
+    }
+    for playback in (_mafic_playback, _pomice_playback, _lavalink_py_playback):
+        assert _playback_samples(playback) == wavelink_samples, playback.__name__
+
+
+def test_the_panels_group_the_adapters_series_by_labels_they_have():
+    groupings = panel_groupings()
+    assert groupings["bot_lavalink_track_events_total"] == {"event", "reason"}
+    assert groupings["bot_voice_closes_total"] == {"code"}
+    for name, labels in _playback_samples(_wavelink_playback):
+        assert groupings[name] <= {k for k, _ in labels}, name

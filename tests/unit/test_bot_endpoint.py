@@ -3,7 +3,7 @@
 import pytest
 from prometheus_client import CollectorRegistry
 
-from lavametrics.bot.metrics import BotMetrics, MetricsEnvError, start_metrics_server_from_env
+from lavametrics.bot.metrics import BotMetrics, MetricsEnvError
 from lavametrics.http.webconfig import WebConfigError
 from tests.unit.webhelpers import basic, bcrypt_hash, client_context, get, self_signed
 
@@ -20,7 +20,7 @@ def started():
     servers = []
 
     def start(env, registry):
-        server = start_metrics_server_from_env(registry, environ=env)
+        server = BotMetrics.from_env(registry, environ=env).server
         if server is not None:
             servers.append(server)
         return server
@@ -89,7 +89,7 @@ def test_web_config_file_gives_tls_and_bcrypt_users(started, bot_registry, tmp_p
 def test_bad_settings_are_one_line_errors_without_secrets(bot_registry, env, expected, secret):
     env = {"METRICS_ENABLED": "true", "METRICS_PORT": "0"} | env
     with pytest.raises(MetricsEnvError) as info:
-        start_metrics_server_from_env(bot_registry, environ=env)
+        BotMetrics.from_env(bot_registry, environ=env)
     message = str(info.value)
     assert expected in message and "\n" not in message
     if secret:
@@ -100,7 +100,7 @@ def test_bad_web_config_file_is_a_webconfig_error(bot_registry, tmp_path):
     web = tmp_path / "web.yml"
     web.write_text("basic_auth_users: {prom: plain-secret}\n")
     with pytest.raises(WebConfigError) as info:
-        start_metrics_server_from_env(
+        BotMetrics.from_env(
             bot_registry, environ={"METRICS_ENABLED": "true", "METRICS_PORT": "0", "METRICS_WEB_CONFIG": str(web)}
         )
     assert str(web) in str(info.value) and "plain-secret" not in str(info.value)
@@ -121,3 +121,13 @@ def test_a_failing_collector_answers_500_without_its_message(started, capsys):
     assert b"ValueError" in body
     assert b"t0ps3cret" not in body
     assert "t0ps3cret" not in capsys.readouterr().err
+
+
+def test_from_env_gives_the_metrics_and_their_endpoint(started):
+    registry = CollectorRegistry()
+    metrics = BotMetrics.from_env(registry, environ={}, commands=["play"])
+    assert metrics.server is None and "play" in metrics.commands  # off: the metrics alone
+    server = started({"METRICS_ENABLED": "true", "METRICS_PORT": "0"}, registry)
+    metrics.observe_command("play", 0.1, "success")
+    status, _h, body = get(url_of(server))
+    assert status == 200 and b'bot_commands_total{command="play",outcome="success"} 1.0' in body

@@ -20,9 +20,8 @@ from prometheus_client import CollectorRegistry
 
 from lavametrics.bot import mafic as botmafic
 from lavametrics.bot import pomice as botpomice
-from lavametrics.bot._dispatch import end_reason
-from lavametrics.bot.discord import UnsupportedLibrary, _version_text
-from lavametrics.bot.metrics import BotMetrics
+from lavametrics.bot._dispatch import UnsupportedLibrary, version_text
+from lavametrics.bot.metrics import BotMetrics, end_reason
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -140,4 +139,4 @@ def test_supported_range_is_pyprojects_extra(adapter):
     text = (ROOT / "pyproject.toml").read_text()
     block = re.search(rf"^{adapter.ADAPTER} = \[(.*?)^\]", text, re.S | re.M).group(1)
     spec = re.search(rf'"{adapter.ADAPTER}([^"]*)"', block).group(1)
-    assert spec == _version_text(adapter.SUPPORTED)
+    assert spec == version_text(adapter.SUPPORTED)

@@ -192,4 +192,4 @@ def test_cached_children_count_like_labels_and_the_cache_is_bounded():
         == botmetrics.MAX_CACHED_CHILDREN + 50
     )
     assert val(reg, "cache_voice_closes_total", code="4017") == 3
-    assert len(m._m["_track_children"]) == botmetrics.MAX_CACHED_CHILDREN
+    assert len(m._m["track_events"]._by_key) == botmetrics.MAX_CACHED_CHILDREN

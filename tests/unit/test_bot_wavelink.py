@@ -16,7 +16,7 @@ import wavelink
 from prometheus_client import CollectorRegistry
 
 from lavametrics.bot import wavelink as botwavelink
-from lavametrics.bot.discord import UnsupportedLibrary, _version_text
+from lavametrics.bot._dispatch import UnsupportedLibrary, version_text
 from lavametrics.bot.metrics import BotMetrics
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -170,4 +170,4 @@ def test_supported_range_is_pyprojects_wavelink_extra():
     text = (ROOT / "pyproject.toml").read_text()
     block = re.search(r"^wavelink = \[(.*?)^\]", text, re.S | re.M).group(1)
     spec = re.search(r'"wavelink([^"]*)"', block).group(1)
-    assert spec == _version_text(botwavelink.SUPPORTED)
+    assert spec == version_text(botwavelink.SUPPORTED)

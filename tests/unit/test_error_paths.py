@@ -85,6 +85,29 @@ def test_loadtest_against_a_closed_port_exits_2(tmp_path, capsys):
     assert err.splitlines()[-1].startswith("lavametrics: error: ") and "cannot open the websocket" in err
 
 
+def test_loadtest_node_pid_of_no_process_exits_2(tmp_path, capsys):
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()  # a pid that was just freed: no process has it (until the kernel hands it out again)
+    code = main(
+        [
+            "loadtest",
+            "--url",
+            "http://127.0.0.1:9",
+            "--password",
+            "x",
+            "--node-pid",
+            str(proc.pid),
+            "--sim-dir",
+            str(tmp_path / "sim"),
+            "--audio",
+            "/nonexistent.wav",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.splitlines()[-1] == f"lavametrics: error: --node-pid {proc.pid}: no such process on this machine"
+
+
 def test_a_closed_pipe_ends_quietly_with_141(tmp_path):
     # `lavametrics catalog --packaged --json | <reader that exits at once>`
     read_end, write_end = os.pipe()

@@ -223,6 +223,27 @@ def test_close_with_4006_reaches_the_client(sim):
     assert st["close_code"] == 4006 and st["connected"] is False
 
 
+def test_ready_delay_holds_back_ready_and_zero_restores_it(sim):
+    async def timed_identify(guild: str) -> float:
+        c = Client(sim, guild=guild)
+        await c.open()
+        c.hello = await c.recv()
+        began = time.monotonic()
+        await c.send(0, {"server_id": guild, "user_id": USER, "session_id": c.session_id, "token": c.token})
+        await c.recv(2, timeout=10)
+        await c.close()
+        return time.monotonic() - began
+
+    sim.set_ready_delay(1.5)
+    slow = run(timed_identify("900001"))
+    sim.set_ready_delay(0)
+    fast = run(timed_identify("900002"))
+    assert 1.5 <= slow < 8, slow
+    assert fast < 1.0, fast
+    with pytest.raises(ValueError, match="0..60"):
+        sim.set_ready_delay(-1)
+
+
 def test_go_silent_stops_heartbeat_acks(sim):
     async def scenario():
         c = Client(sim)

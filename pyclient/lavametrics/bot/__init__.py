@@ -1,8 +1,8 @@
-"""What a Discord music bot imports: ``BotMetrics`` and the helper that serves its endpoint.
+"""What a Discord music bot imports: ``BotMetrics`` (``BotMetrics.from_env()`` also serves its endpoint).
 
 Nothing here pulls in the developer tools or the optional extras.
 """
 
-from lavametrics.bot.metrics import BotMetrics, start_metrics_server_from_env
+from lavametrics.bot.metrics import BotMetrics
 
-__all__ = ["BotMetrics", "start_metrics_server_from_env"]
+__all__ = ["BotMetrics"]

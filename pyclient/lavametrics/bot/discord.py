@@ -6,26 +6,29 @@ gateway's health, from the library's own hooks (``pip install 'lavametrics[disco
 
 What it hooks, and why there (the bot's own handlers are never replaced):
 
-- application (slash and context-menu) commands: the tree's ``interaction_check`` is wrapped
-  on the instance (the original, or the bot's override, still decides). It runs first in the
-  task discord.py makes per interaction, so it stamps the start in ``interaction.extras`` and
-  adds a done callback to that task; when the task ends, the outcome is what the library
-  recorded: ``cancelled`` if the task was cancelled, ``error`` if ``interaction.command_failed``
-  (set before the tree's and the command's error handlers run, which stay the bot's) or the
-  task raised, else ``success`` (when discord.py dispatches ``on_app_command_completion``).
-  A done callback rather than an ``on_app_command_completion`` listener: a listener is one
-  more task per command, and no listener sees a cancelled command at all.
-- prefix commands (``commands.Bot``): ``bot.invoke`` is wrapped on the instance to stamp the
-  start on the context just before the library runs the command; ``on_command_completion``
-  and ``on_command_error`` listeners (``bot.add_listener``, beside the bot's own) give the
+- application (slash and context-menu) commands: the tree's ``_call`` (the coroutine the task
+  discord.py makes per interaction awaits, which runs ``interaction_check``, the command and
+  its error handlers) is wrapped on the instance; the outcome is what the library recorded:
+  ``cancelled`` if the task was cancelled, ``error`` if ``interaction.command_failed`` (set
+  before the command's and the tree's error handlers run, which stay the bot's) or an
+  exception left it, else ``success`` (when discord.py dispatches
+  ``on_app_command_completion``); every exception goes on unchanged. ``_call`` is discord.py's
+  private method (2.0 to 2.7 alike); ``instrument`` refuses a tree without it. Not an
+  ``on_app_command_completion`` listener: a listener costs a task per command, and no listener
+  sees a cancelled command; not a done callback on the task: one more loop callback per command
+  (~0.8 µs).
+- prefix commands (``commands.Bot``) and gateway events: the client's ``dispatch`` is wrapped
+  on the instance (``lavametrics.bot._dispatch``), which feeds the metrics synchronously and
+  then dispatches as before, so the bot's own ``on_*`` handlers and listeners run unchanged.
+  ``command`` (dispatched by ``Bot.invoke`` once the command is resolved, before its checks)
+  stamps the start on the context; ``command_completion`` and ``command_error`` give the
   outcome. A completion with ``ctx.command_failed`` set is a cancelled command (discord.py
   swallows the CancelledError and dispatches the completion). A message that names no command
-  (``CommandNotFound``) is not a command and is not counted.
-- gateway (``commands.Bot``): ``on_connect`` / ``on_disconnect`` / ``on_resumed`` listeners,
-  or their ``on_shard_*`` forms on an AutoShardedBot (which dispatches both), counted per
-  shard; latency per shard, guild count and voice clients are read at scrape time. A plain
-  ``discord.Client`` has no ``add_listener``: it gets the command and scrape-time metrics, not
-  the gateway event counts.
+  (``CommandNotFound``) is not a command and is not counted. Not listeners: a listener costs
+  a task per event (~2 µs a command).
+- gateway: ``connect`` / ``disconnect`` / ``resumed``, or their ``shard_*`` forms on an
+  AutoShardedBot (which dispatches both; the shard's form is counted), per shard; latency per
+  shard, guild count and voice clients are read at scrape time.
 
 Command labels are the commands' qualified names, taken from the command objects the library
 resolved (bounded by the bot's code; see ``BotMetrics.command_from_tree``); an application
@@ -38,28 +41,18 @@ not supported: their hooks differ, and ``instrument`` says so.
 
 from __future__ import annotations
 
-import asyncio
 import functools
+from asyncio import CancelledError
 from time import perf_counter
 
-from lavametrics.bot.metrics import OTHER, BotMetrics
-from lavametrics.errors import LavametricsError
+from lavametrics.bot._dispatch import UnsupportedLibrary, version_text, wrap_dispatch
+from lavametrics.bot.metrics import MAX_COMMANDS, OTHER, BotMetrics
 
 ADAPTER = "discord"
 # [lowest tested, first untested major): keep equal to pyproject's [discord] extra (a unit test does)
 SUPPORTED = ((2, 7, 1), (3, 0, 0))
 _MARK = "_lavametrics_instrumented"  # attribute on the client: instrument() ran
-_START = "lavametrics.start"  # key in Interaction.extras (discord.py leaves the dict to bots)
 _CTX_START = "_lavametrics_start"  # attribute on a commands.Context
-
-
-class UnsupportedLibrary(LavametricsError, RuntimeError):
-    """The installed library (or its version) is not one this adapter was tested with."""
-
-
-def _version_text(bounds) -> str:
-    low, high = bounds
-    return f">={'.'.join(map(str, low))},<{high[0]}"
 
 
 def check_library(client=None):
@@ -67,9 +60,7 @@ def check_library(client=None):
     ``client`` (if given) is a discord.py Client; UnsupportedLibrary (one line) otherwise."""
     module = type(client).__module__.split(".")[0] if client is not None else "discord"
     if module in ("nextcord", "disnake"):
-        raise UnsupportedLibrary(
-            f"lavametrics.bot.discord supports discord.py {_version_text(SUPPORTED)}, not {module}"
-        )
+        raise UnsupportedLibrary(f"lavametrics.bot.discord supports discord.py {version_text(SUPPORTED)}, not {module}")
     try:
         import discord
     except ImportError:
@@ -79,14 +70,14 @@ def check_library(client=None):
     title = getattr(discord, "__title__", "")
     if title != "discord":  # py-cord installs a "discord" package too, titled "pycord"
         raise UnsupportedLibrary(
-            f"lavametrics.bot.discord supports discord.py {_version_text(SUPPORTED)}, "
+            f"lavametrics.bot.discord supports discord.py {version_text(SUPPORTED)}, "
             f"not {title or 'an unknown discord package'} {getattr(discord, '__version__', '?')}"
         )
     version = (discord.version_info.major, discord.version_info.minor, discord.version_info.micro)
     low, high = SUPPORTED
     if not (low <= version < high):
         raise UnsupportedLibrary(
-            f"lavametrics.bot.discord supports discord.py {_version_text(SUPPORTED)}; this is {discord.__version__}"
+            f"lavametrics.bot.discord supports discord.py {version_text(SUPPORTED)}; this is {discord.__version__}"
         )
     if client is not None and not isinstance(client, discord.Client):
         raise UnsupportedLibrary(
@@ -103,6 +94,21 @@ class _Instrumentation:
         self.metrics = metrics
         self.sharded = isinstance(client, discord_module.AutoShardedClient)
         self._autocomplete = discord_module.InteractionType.autocomplete
+        # every command passes here: its label is worked out once per command object (the
+        # qualified name is a property that walks the parents), and the duration, which this
+        # module measured itself, goes straight to the command metrics without observe_command's
+        # checks of a caller's value
+        self._labels: dict = {}
+        self._observe = metrics._observe
+
+    def _label(self, command) -> str:
+        """The label of a command object the library resolved (None: ``other``)."""
+        label = self._labels.get(command)
+        if label is None:
+            label = OTHER if command is None else self.metrics.command_from_tree(command.qualified_name)
+            if len(self._labels) < MAX_COMMANDS:
+                self._labels[command] = label
+        return label
 
     def _error(self) -> None:
         self.metrics.hook_error(ADAPTER)
@@ -110,119 +116,86 @@ class _Instrumentation:
     # --- application commands ------------------------------------------------------------
 
     def wrap_tree(self, tree) -> None:
-        original = tree.interaction_check
-        on_done = self._app_command_done
+        original = tree._call
+        observe, labels, label, autocomplete = self._observe, self._labels, self._label, self._autocomplete
+        on_error = self._error
+
+        def done(interaction, start: float, outcome: str) -> None:
+            try:
+                # the command the tree resolved (cached on the interaction); None when unknown
+                command = interaction.command
+                observe(labels.get(command) or label(command), outcome, perf_counter() - start)
+            except Exception:
+                on_error()
 
         @functools.wraps(original)
-        async def interaction_check(interaction, /):
+        async def call(interaction, /):
+            if interaction.type is autocomplete:
+                return await original(interaction)
+            start = perf_counter()
             try:
-                if interaction.type is not self._autocomplete:
-                    interaction.extras[_START] = perf_counter()
-                    task = asyncio.current_task()
-                    if task is not None:
-                        task.add_done_callback(functools.partial(on_done, interaction))
-            except Exception:
-                self._error()
-            return await original(interaction)
+                await original(interaction)
+            except BaseException as exc:
+                # an AppCommandError (the tree's invoker hands it to the tree's on_error), a
+                # cancelled task, or anything escaping the tree: the exception goes on as it was
+                done(interaction, start, "cancelled" if isinstance(exc, CancelledError) else "error")
+                raise
+            # command_failed: set by the library before the command's and the tree's error
+            # handlers run (they stay the bot's), or by a failed interaction_check
+            done(interaction, start, "error" if interaction.command_failed else "success")
 
-        tree.interaction_check = interaction_check
+        tree._call = call
 
-    def _app_command_done(self, interaction, task: asyncio.Task) -> None:
-        try:
-            seconds = perf_counter() - interaction.extras[_START]
-            if task.cancelled():
-                outcome = "cancelled"
-            elif interaction.command_failed:
-                outcome = "error"
-            else:
-                exc = task.exception()
-                outcome = "success" if exc is None else "error"
-                if exc is not None:
-                    # reading it marked it retrieved: report it as asyncio would have, so the
-                    # bot's log still shows an exception that escaped the tree's handlers
-                    task.get_loop().call_exception_handler(
-                        {"message": "Task exception was never retrieved", "exception": exc, "future": task}
-                    )
-            # the command the tree resolved (cached on the interaction); None when unknown
-            command = interaction.command
-            name = OTHER if command is None else self.metrics.command_from_tree(command.qualified_name)
-            self.metrics.observe_command(name, seconds, outcome)
-        except Exception:
-            self._error()
+    # --- prefix commands and the gateway, from the client's dispatch ------------------------
 
-    # --- prefix commands -----------------------------------------------------------------
+    def feed(self) -> dict:
+        """discord.py event name -> function of its dispatched arguments (see wrap_dispatch)."""
+        gateway = self.metrics.gateway_event
+        feed = self.prefix_feed()
+        if self.sharded:  # an AutoShardedBot dispatches both forms: count the one with the shard
+            feed |= {
+                "shard_connect": lambda shard_id: gateway(shard_id, "connect"),
+                "shard_disconnect": lambda shard_id: gateway(shard_id, "disconnect"),
+                "shard_resumed": lambda shard_id: gateway(shard_id, "resume"),
+            }
+        else:
+            shard = self.client.shard_id or 0
+            feed |= {
+                "connect": lambda: gateway(shard, "connect"),
+                "disconnect": lambda: gateway(shard, "disconnect"),
+                "resumed": lambda: gateway(shard, "resume"),
+            }
+        return feed
 
-    def wrap_invoke(self, bot) -> None:
-        original = bot.invoke
+    def prefix_feed(self) -> dict:
+        """The prefix-command hooks: closures over what they read, as every command runs them."""
+        observe, labels, label = self._observe, self._labels, self._label
 
-        @functools.wraps(original)
-        async def invoke(ctx, /):
-            try:
-                setattr(ctx, _CTX_START, perf_counter())
-            except Exception:
-                self._error()
-            return await original(ctx)
+        def started(ctx) -> None:
+            # Bot.invoke dispatches "command" once it has resolved the command, just before
+            # its checks and callback run
+            setattr(ctx, _CTX_START, perf_counter())
 
-        bot.invoke = invoke
-
-    def _prefix_done(self, ctx, outcome: str) -> None:
-        try:
+        def done(ctx, outcome: str) -> None:
             start = getattr(ctx, _CTX_START, None)
             command = ctx.command
-            if start is None or command is None:  # not through bot.invoke, or no such command
-                return
-            name = self.metrics.command_from_tree(command.qualified_name)
-            self.metrics.observe_command(name, perf_counter() - start, outcome)
-        except Exception:
-            self._error()
+            if start is not None and command is not None:  # else no such command (CommandNotFound)
+                observe(labels.get(command) or label(command), outcome, perf_counter() - start)
 
-    async def on_command_completion(self, ctx) -> None:
-        self._prefix_done(ctx, "cancelled" if ctx.command_failed else "success")
+        def completed(ctx) -> None:
+            # done() inlined: every command that succeeds passes here. discord.py swallows a
+            # cancelled command's CancelledError and completes it failed.
+            start = getattr(ctx, _CTX_START, None)
+            command = ctx.command
+            if start is not None and command is not None:
+                outcome = "cancelled" if ctx.command_failed else "success"
+                observe(labels.get(command) or label(command), outcome, perf_counter() - start)
 
-    async def on_command_error(self, ctx, error) -> None:
-        self._prefix_done(ctx, "error")
-
-    # --- gateway -------------------------------------------------------------------------
-
-    def _gateway(self, shard, event: str) -> None:
-        try:
-            self.metrics.gateway_event(shard if shard is not None else (self.client.shard_id or 0), event)
-        except Exception:
-            self._error()
-
-    async def on_connect(self) -> None:
-        self._gateway(None, "connect")
-
-    async def on_disconnect(self) -> None:
-        self._gateway(None, "disconnect")
-
-    async def on_resumed(self) -> None:
-        self._gateway(None, "resume")
-
-    async def on_shard_connect(self, shard_id: int) -> None:
-        self._gateway(shard_id, "connect")
-
-    async def on_shard_disconnect(self, shard_id: int) -> None:
-        self._gateway(shard_id, "disconnect")
-
-    async def on_shard_resumed(self, shard_id: int) -> None:
-        self._gateway(shard_id, "resume")
-
-    def add_listeners(self, bot) -> None:
-        bot.add_listener(self.on_command_completion, "on_command_completion")
-        bot.add_listener(self.on_command_error, "on_command_error")
-        # an AutoShardedBot dispatches both forms: count one
-        gateway = (
-            ("shard_connect", "shard_disconnect", "shard_resumed")
-            if self.sharded
-            else (
-                "connect",
-                "disconnect",
-                "resumed",
-            )
-        )
-        for event in gateway:
-            bot.add_listener(getattr(self, f"on_{event}"), f"on_{event}")
+        return {
+            "command": started,
+            "command_completion": completed,
+            "command_error": lambda ctx, error: done(ctx, "error"),
+        }
 
 
 def instrument(client, metrics: BotMetrics):
@@ -240,17 +213,21 @@ def instrument(client, metrics: BotMetrics):
     metrics.declare_adapter(ADAPTER)
     tree = getattr(client, "tree", None)  # commands.Bot's, or the convention for a plain Client
     if tree is not None:
+        if not callable(getattr(tree, "_call", None)):
+            raise UnsupportedLibrary(
+                f"lavametrics.bot.discord needs CommandTree._call (discord.py {version_text(SUPPORTED)}); "
+                f"this discord.py {discord.__version__} has none"
+            )
         inst.wrap_tree(tree)
         for command in tree.walk_commands():
             if not isinstance(command, discord.app_commands.Group):
                 metrics.command_from_tree(command.qualified_name)
-    if hasattr(client, "add_listener") and hasattr(client, "invoke"):  # commands.Bot and AutoShardedBot
-        inst.wrap_invoke(client)
-        inst.add_listeners(client)
+    if hasattr(client, "walk_commands"):  # commands.Bot and AutoShardedBot: prefix commands
         for command in client.walk_commands():
             metrics.command_from_tree(command.qualified_name)
-        if not inst.sharded:
-            metrics.declare_shard(client.shard_id or 0)
+    if not inst.sharded:
+        metrics.declare_shard(client.shard_id or 0)
+    wrap_dispatch(client, metrics, ADAPTER, "", inst.feed())
     metrics.watch_client(client)
     setattr(client, _MARK, inst)
     return inst

@@ -16,8 +16,7 @@ An exception inside the wrapper is counted in ``instrumentation_errors_total{ada
 
 from __future__ import annotations
 
-from lavametrics.bot._dispatch import check_version, end_reason, severity, wrap_dispatch
-from lavametrics.bot.discord import UnsupportedLibrary
+from lavametrics.bot._dispatch import UnsupportedLibrary, check_version, severity, wrap_dispatch
 from lavametrics.bot.discord import check_library as check_discord
 from lavametrics.bot.metrics import BotMetrics
 
@@ -44,7 +43,7 @@ def make_feed(metrics: BotMetrics):
         "node_ready": node_ready,
         "node_unavailable": lambda node: metrics.node_event(str(node.label), "disconnected"),
         "track_start": lambda event: metrics.track_event("start"),
-        "track_end": lambda event: metrics.track_event("end", end_reason(event.reason)),
+        "track_end": lambda event: metrics.track_event("end", event.reason),
         "track_exception": lambda event: metrics.track_event("exception", severity(event.exception)),
         "track_stuck": lambda event: metrics.track_event("stuck"),
         "websocket_closed": lambda event: metrics.voice_close(event.code),

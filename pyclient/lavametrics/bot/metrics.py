@@ -108,6 +108,22 @@ def _fold(value: str | None, allowed) -> str:
     return value if value is not None and value in allowed else OTHER
 
 
+def end_reason(reason) -> str:
+    """A track end reason as the plugin spells it (Lavalink v4's camelCase, ``loadFailed``),
+    from a string or a str enum, also in the v3 spelling some libraries still pass
+    (``LOAD_FAILED``)."""
+    raw = str(getattr(reason, "value", reason))
+    if raw.isupper():
+        first, *rest = raw.lower().split("_")
+        raw = first + "".join(part.capitalize() for part in rest)
+    return raw
+
+
+def _track_labels(key: tuple) -> tuple[str, str]:
+    event, reason = key
+    return _fold(event, TRACK_EVENTS), _fold(end_reason(reason), TRACK_REASONS)
+
+
 class BotMetrics:
     def __init__(
         self,
@@ -129,12 +145,31 @@ class BotMetrics:
                 shared = self._create(prefix)
                 per_registry[prefix] = shared
         self._m = shared
+        self.server = None  # the /metrics endpoint from_env started, if any
         self._observe = shared["commands"].observe  # bound once: every command passes here
         # declared series start at 0 so rate() works from the first scrape
         for cmd in (*sorted(self.commands), OTHER):
             shared["commands"].declare(cmd)
         for node in sorted(self.nodes):
             self._declare_node(node)
+
+    @classmethod
+    def from_env(cls, registry: CollectorRegistry | None = None, *, environ=None, **kwargs) -> BotMetrics:
+        """``BotMetrics(registry, **kwargs)`` with the bot's /metrics endpoint started as the
+        environment says (``METRICS_ENABLED``, ``METRICS_BASIC_AUTH``, ...: see ``serve_from_env``)
+        and kept in ``server`` (None when it is off); stop it with
+        ``metrics.server.shutdown(); metrics.server.server_close()``. A bad setting raises
+        before anything is registered."""
+        server = serve_from_env(registry if registry is not None else REGISTRY, environ)
+        try:
+            metrics = cls(registry, **kwargs)
+        except BaseException:
+            if server is not None:
+                server.shutdown()
+                server.server_close()
+            raise
+        metrics.server = server
+        return metrics
 
     def _create(self, p: str) -> dict:
         r = self.registry
@@ -157,8 +192,12 @@ class BotMetrics:
                 registry=r,
             ),
             "reconnects": Counter(f"{p}voice_reconnects_total", "Voice connections re-established", registry=r),
-            "voice_closes": Counter(
-                f"{p}voice_closes_total", "Voice websocket closes reported by Lavalink", ["code"], registry=r
+            "voice_closes": _Tally(
+                f"{p}voice_closes",
+                "Voice websocket closes reported by Lavalink",
+                ("code",),
+                r,
+                lambda code: (_fold(str(code), VOICE_CLOSE_CODES),),
             ),
             "node_events": Counter(
                 f"{p}lavalink_node_events_total",
@@ -166,8 +205,12 @@ class BotMetrics:
                 ["node", "event"],
                 registry=r,
             ),
-            "track_events": Counter(
-                f"{p}lavalink_track_events_total", "Track events seen by the bot", ["event", "reason"], registry=r
+            "track_events": _Tally(
+                f"{p}lavalink_track_events",
+                "Track events seen by the bot",
+                ("event", "reason"),
+                r,
+                _track_labels,
             ),
             "gateway_events": Counter(
                 f"{p}gateway_events_total",
@@ -176,9 +219,6 @@ class BotMetrics:
                 registry=r,
             ),
             "gateway": _GatewayCollector(p, r),
-            # labelled children by the raw values callers pass (see _remember)
-            "_track_children": {},
-            "_close_children": {},
             "hook_errors": Counter(
                 f"{p}instrumentation_errors_total",
                 "Exceptions inside a library adapter's hooks: swallowed (never raised into the bot) and counted",
@@ -307,11 +347,7 @@ class BotMetrics:
         self._m["reconnects"].inc()
 
     def voice_close(self, code) -> None:
-        child = self._m["_close_children"].get(code)
-        if child is None:
-            child = self._m["voice_closes"].labels(_fold(str(code), VOICE_CLOSE_CODES))
-            _remember(self._m["_close_children"], code, child)
-        child.inc()
+        self._m["voice_closes"].inc(code)
 
     def node_event(self, node: str, event: str) -> None:
         self._m["node_events"].labels(self._node_label(node), _fold(event, NODE_EVENTS)).inc()
@@ -335,14 +371,11 @@ class BotMetrics:
         self._declare_node(label)
         return label
 
-    def track_event(self, event: str, reason: str = "none") -> None:
-        # every track event of every player passes here: the labelled child is looked up once
-        # per (event, reason) as given, not by labels() (~2 µs) each time
-        child = self._m["_track_children"].get((event, reason))
-        if child is None:
-            child = self._m["track_events"].labels(_fold(event, TRACK_EVENTS), _fold(reason, TRACK_REASONS))
-            _remember(self._m["_track_children"], (event, reason), child)
-        child.inc()
+    def track_event(self, event: str, reason="none") -> None:
+        """Count a track event; ``reason`` as the library gives it (an end reason or exception
+        severity: a str or str enum, in v4's or the v3 spelling), read once per distinct value."""
+        # every track event of every player passes here (see _Tally)
+        self._m["track_events"].inc((event, reason))
 
     # --- what the library adapters feed ------------------------------------------------------
 
@@ -387,6 +420,49 @@ class BotMetrics:
         )
 
 
+class _Tally:
+    """A labelled counter for the paths every event takes (track events, voice closes).
+
+    Its children are found by the raw key the caller passes (folded into the bounded label
+    values once, on that key's first use, by ``fold``) and are plain one-item lists, exposed
+    as ``<name>_total`` at scrape time. A prometheus_client Counter child costs ~0.3 µs per
+    ``inc`` (checks and its own lock) after a ``labels()`` lookup; this costs ~0.15 µs. The
+    lock is for bots that feed events from threads; uncontended it costs ~0.1 µs.
+    """
+
+    def __init__(self, name: str, documentation: str, labelnames: tuple[str, ...], registry, fold):
+        self._name, self._documentation, self._labelnames = name, documentation, list(labelnames)
+        self._fold = fold
+        self._lock = threading.Lock()
+        self._by_key: dict = {}  # raw key -> cell, at most MAX_CACHED_CHILDREN keys (see _remember)
+        self._by_labels: dict[tuple[str, ...], list] = {}  # label values -> cell
+        registry.register(self)
+
+    def _cell(self, key) -> list:
+        labels = self._fold(key)
+        with self._lock:
+            cell = self._by_labels.setdefault(labels, [0])
+        _remember(self._by_key, key, cell)
+        return cell
+
+    def inc(self, key) -> None:
+        cell = self._by_key.get(key) or self._cell(key)
+        self._lock.acquire()  # as in _CommandMetrics.observe: nothing in between can raise
+        cell[0] += 1
+        self._lock.release()
+
+    def describe(self):
+        return [CounterMetricFamily(self._name, self._documentation, labels=self._labelnames)]
+
+    def collect(self):
+        family = CounterMetricFamily(self._name, self._documentation, labels=self._labelnames)
+        with self._lock:
+            cells = sorted((labels, cell[0]) for labels, cell in self._by_labels.items())
+        for labels, value in cells:
+            family.add_metric(list(labels), value)
+        return [family]
+
+
 # Where _CommandMetrics keeps, in a command's list, the sum and each outcome's count.
 _SUM_AT = len(LATENCY_BUCKETS) + 1
 _OUTCOME_AT = {outcome: _SUM_AT + 1 + i for i, outcome in enumerate(OUTCOMES)}
@@ -424,11 +500,17 @@ class _CommandMetrics:
     def observe(self, command: str, outcome: str, seconds: float) -> None:
         bucket = bisect_left(LATENCY_BUCKETS, seconds)  # the first bound >= seconds: "le"
         at = _OUTCOME_AT[outcome]
-        with self._lock:
-            stats = self._per_command.get(command) or self._stats(command)
-            stats[bucket] += 1
-            stats[_SUM_AT] += seconds
-            stats[at] += 1
+        stats = self._per_command.get(command)
+        if stats is None:
+            with self._lock:
+                stats = self._stats(command)
+        # acquire/release rather than ``with``: ~0.1 µs less on every command, and nothing
+        # between them can raise
+        self._lock.acquire()
+        stats[bucket] += 1
+        stats[_SUM_AT] += seconds
+        stats[at] += 1
+        self._lock.release()
 
     def describe(self):
         return [
@@ -558,8 +640,9 @@ class MetricsEnvError(LavametricsError, ValueError):
     """A METRICS_* variable is wrong; one line naming it (never the value of a secret one)."""
 
 
-def start_metrics_server_from_env(registry: CollectorRegistry | None = None, environ=None):
-    """Start the bot's /metrics endpoint as the environment says; None when it is off.
+def serve_from_env(registry: CollectorRegistry, environ=None):
+    """Start ``registry``'s /metrics endpoint as the environment says; None when it is off
+    (``BotMetrics.from_env`` is how a bot calls this).
 
     ``METRICS_ENABLED``      true/false (default false: nothing is started)
     ``METRICS_PORT``         port (default 9479; 0 picks a free one, see ``server.server_address``)
@@ -569,8 +652,7 @@ def start_metrics_server_from_env(registry: CollectorRegistry | None = None, env
                              users, headers; see ``lavametrics.http.webconfig``), re-read on change
 
     The two auth variables are exclusive. The server runs in daemon threads, serving
-    ``registry`` (default: prometheus_client's global one, which BotMetrics uses by default)
-    concurrently; stop it with ``server.shutdown(); server.server_close()``. Raises
+    ``registry`` concurrently; stop it with ``server.shutdown(); server.server_close()``. Raises
     MetricsEnvError or http.webconfig.WebConfigError (both ValueError) for bad settings, OSError
     when the port is taken.
     """
@@ -606,4 +688,4 @@ def start_metrics_server_from_env(registry: CollectorRegistry | None = None, env
         web = WebGate(WebConfig(source="METRICS_BASIC_AUTH", plain_users={user: password.encode()}))
     else:
         web = None
-    return start_server(registry if registry is not None else REGISTRY, addr, int(raw_port), web=web)
+    return start_server(registry, addr, int(raw_port), web=web)

@@ -16,8 +16,7 @@ pomice dispatches no node events (its nodes reconnect silently) and its players 
 
 from __future__ import annotations
 
-from lavametrics.bot._dispatch import check_version, end_reason, severity, wrap_dispatch
-from lavametrics.bot.discord import UnsupportedLibrary
+from lavametrics.bot._dispatch import UnsupportedLibrary, check_version, severity, wrap_dispatch
 from lavametrics.bot.discord import check_library as check_discord
 from lavametrics.bot.metrics import BotMetrics
 
@@ -40,7 +39,7 @@ def make_feed(metrics: BotMetrics):
     # or (payload,) for websocket_closed
     return {
         "track_start": lambda player, track: metrics.track_event("start"),
-        "track_end": lambda player, track, reason: metrics.track_event("end", end_reason(reason)),
+        "track_end": lambda player, track, reason: metrics.track_event("end", reason),
         "track_exception": lambda player, track, exc: metrics.track_event("exception", severity(exc)),
         "track_stuck": lambda player, track, threshold: metrics.track_event("stuck"),
         "websocket_closed": lambda payload: metrics.voice_close(payload.code),

@@ -24,8 +24,7 @@ from __future__ import annotations
 
 import functools
 
-from lavametrics.bot._dispatch import check_version, end_reason, severity, wrap_dispatch
-from lavametrics.bot.discord import UnsupportedLibrary
+from lavametrics.bot._dispatch import UnsupportedLibrary, check_version, severity, wrap_dispatch
 from lavametrics.bot.discord import check_library as check_discord
 from lavametrics.bot.metrics import BotMetrics
 
@@ -63,7 +62,7 @@ def make_feed(metrics: BotMetrics):
         "node_ready": node_ready,
         "node_disconnected": lambda payload: metrics.node_event(_node_name(payload.node), "disconnected"),
         "track_start": lambda payload: metrics.track_event("start"),
-        "track_end": lambda payload: metrics.track_event("end", end_reason(payload.reason)),
+        "track_end": lambda payload: metrics.track_event("end", payload.reason),
         "track_exception": lambda payload: metrics.track_event("exception", severity(payload.exception)),
         "track_stuck": lambda payload: metrics.track_event("stuck"),
         # wavelink turns the code into its DiscordVoiceCloseType enum

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from lavametrics.cli.devtools_gate import add_unavailable, devtools_present
+
 
 def add_demo(sub) -> None:
-    p = sub.add_parser("demo", help="start a node with the plugin, stream audio, print the check report")
+    help_text = "start a node with the plugin, stream audio, print the check report"
+    if not devtools_present():
+        add_unavailable(sub, "demo", help_text)
+        return
+    p = sub.add_parser("demo", help=help_text)
     p.set_defaults(func=run_demo)
 
 

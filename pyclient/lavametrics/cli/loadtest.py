@@ -6,11 +6,16 @@ import os
 import sys
 
 from lavametrics.argtypes import integer, path, seconds
+from lavametrics.cli.devtools_gate import add_unavailable, devtools_present
 from lavametrics.cli.output import CliError, dump
 
 
 def add_loadtest(sub) -> None:
-    p = sub.add_parser("loadtest", help="stream audio to N simulated Discord guilds and measure the node")
+    help_text = "stream audio to N simulated Discord guilds and measure the node"
+    if not devtools_present():
+        add_unavailable(sub, "loadtest", help_text)
+        return
+    p = sub.add_parser("loadtest", help=help_text)
     p.add_argument("--url", help="Lavalink base URL (the node must trust the simulator: see --jvm-args)")
     p.add_argument(
         "--password",
@@ -38,6 +43,12 @@ def add_loadtest(sub) -> None:
         action="store_true",
         help="start a local node with the plugin (from this checkout) instead of --url",
     )
+    p.add_argument(
+        "--node-pid",
+        type=integer(1, 2**22),
+        help="the node's process id when it runs on this machine: its CPU is read from /proc "
+        "(without it, from /v4/stats, which Lavalink refreshes only every 30 s)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run_loadtest)
 
@@ -46,7 +57,7 @@ def run_loadtest(args) -> int:
     import tempfile
     from pathlib import Path
 
-    from lavametrics.devtools import loadtest
+    from lavametrics.devtools import loadtest, procs
     from lavametrics.devtools.node import start_node
     from lavametrics.devtools.voicesim import VoiceSimulator
     from lavametrics.httpfetch import redact_url
@@ -64,8 +75,12 @@ def run_loadtest(args) -> int:
                 print("loadtest: starting a local node ...", file=sys.stderr, flush=True)
                 node = start_node(workdir=Path(scratch), jvm_args=sim.jvm_args())
                 url, password, metrics_url = node.url, node.password, node.metrics_url
+                node_pid = node.process.pid if node.process is not None else None
             else:
                 url, password, metrics_url = args.url, args.password, args.metrics_url
+                node_pid = args.node_pid
+            if node_pid is not None and procs.start_ticks(node_pid) is None:
+                raise CliError(f"--node-pid {node_pid}: no such process on this machine")
             audio = args.audio or str(loadtest.make_audio(sim_dir, args.seconds))
             print(
                 f"loadtest: {args.players} players for {args.seconds:.0f}s on {redact_url(url)}",
@@ -83,6 +98,7 @@ def run_loadtest(args) -> int:
                 progress=lambda sample, connected: print(
                     loadtest.format_sample(sample, connected, args.players), file=sys.stderr, flush=True
                 ),
+                node_pid=node_pid,
             )
         finally:
             if node is not None:

@@ -18,11 +18,13 @@ import urllib.request
 from pathlib import Path
 
 from lavametrics.argtypes import integer, path, seconds
+from lavametrics.cli.devtools_gate import add_unavailable, devtools_present
 from lavametrics.cli.output import CliError, dump
-from lavametrics.devtools.faults import KINDS
 
 
 def _kind(raw: str) -> str:
+    from lavametrics.devtools.faults import KINDS
+
     if raw not in KINDS:
         raise argparse.ArgumentTypeError(f"{raw!r}: not a fault (one of {', '.join(KINDS)})")
     return raw
@@ -39,7 +41,13 @@ def _share(raw: str) -> float:
 
 
 def add_stack(sub) -> None:
-    p = sub.add_parser("stack", help="the local monitoring stack (make metrics-up) and its fault drills")
+    help_text = "the local monitoring stack (make metrics-up) and its fault drills"
+    if not devtools_present():
+        add_unavailable(sub, "stack", help_text)
+        return
+    from lavametrics.devtools.faults import KINDS
+
+    p = sub.add_parser("stack", help=help_text)
     ssub = p.add_subparsers(dest="stack_command", required=True, metavar="ACTION")
 
     def with_dir(q) -> None:
@@ -89,13 +97,15 @@ def _fault_options(p) -> None:
     p.add_argument(
         "--seconds",
         type=seconds(600),
-        help="slow-commands: how long each command takes (3); node-blip, node-flap: how long a freeze lasts (20)",
+        help="slow-commands: how long each command takes (3); node-blip, node-flap: how long a freeze lasts (20); "
+        "slow-voice: how late the voice server answers (4)",
     )
     p.add_argument("--code", type=integer(4000, 4999, "a voice close code"), help="voice-closes: code (4006)")
     p.add_argument(
         "--count",
         type=integer(1, 100, "a number of closes"),
-        help="voice-closes, node-disconnects: how many (the alert's max + 1); node-flap: freezes (4)",
+        help="voice-closes, node-disconnects: how many (the alert's max + 1); node-flap: freezes (4); "
+        "ip-banned: addresses banned (3/4 of the block); slow-voice: connections closed (the alert's min + 1)",
     )
     p.add_argument(
         "--fire-timeout", type=seconds(7200), default=900.0, help="seconds to wait for the page (default 900)"
@@ -255,7 +265,7 @@ def run_drill(args) -> int:
     results = []
     try:
         for run in range(1, args.runs + 1):
-            for kind in args.kinds or KINDS:
+            for kind in args.kinds or faults.KINDS:
                 _say(f"--- {kind}, run {run} of {args.runs}")
                 result = _one_drill(remote, kind, args)
                 _report(result)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from lavametrics.cli.devtools_gate import add_unavailable, devtools_present
+
 
 def add_voicesim(sub) -> None:
     help_text = "run the Discord voice server simulator on loopback"
+    if not devtools_present():
+        add_unavailable(sub, "voicesim", help_text)
+        return
     try:
         from lavametrics.devtools.voicesim.command import DESCRIPTION, add_arguments, run
     except ModuleNotFoundError as exc:

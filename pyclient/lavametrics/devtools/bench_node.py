@@ -49,13 +49,6 @@ from lavametrics.lavalink.session import LavalinkSession, SessionError
 
 FIRST_GUILD = 920_000
 FRAMES_PER_SECOND = 50
-_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of the process, all its threads."""
-    fields = procs.stat_fields(pid)
-    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS  # fields 14 and 15 of stat(5)
 
 
 def rss_bytes(pid: int) -> int:
@@ -188,7 +181,7 @@ class _Sampler:
         self._thread.join(timeout=10)
 
     def _read(self) -> tuple[float, float, dict[str, int], int]:
-        return time.monotonic(), cpu_seconds(self.pid), self.sim.packets_by_guild(), self.sim.kernel_drops() or 0
+        return time.monotonic(), procs.cpu_seconds(self.pid), self.sim.packets_by_guild(), self.sim.kernel_drops() or 0
 
     def _run(self) -> None:
         last = self._read()
@@ -321,9 +314,9 @@ def run_once(
                 with _Traffic(node, str(audio), guilds) as traffic:
                     result["warmup_s"], result["steady"] = warm_up(sampler, players, warmup, max_warmup, steady_seconds)
                     if result["steady"]:
-                        t0, c0, p0 = time.monotonic(), cpu_seconds(pid), sum(sim.packets_by_guild().values())
+                        t0, c0, p0 = time.monotonic(), procs.cpu_seconds(pid), sum(sim.packets_by_guild().values())
                         time.sleep(seconds)
-                        t1, c1, p1 = time.monotonic(), cpu_seconds(pid), sum(sim.packets_by_guild().values())
+                        t1, c1, p1 = time.monotonic(), procs.cpu_seconds(pid), sum(sim.packets_by_guild().values())
                         time.sleep(1.1)  # let the sampler close the slice holding t1
                 if result["steady"]:
                     result["heap_used_bytes"] = heap_used_after_gc(pid)

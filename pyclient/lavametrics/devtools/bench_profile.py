@@ -50,7 +50,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from lavametrics.devtools import bench_node, bench_stats
+from lavametrics.devtools import bench_node, bench_stats, procs
 from lavametrics.devtools.node import java_binary, start_node
 from lavametrics.devtools.voicelink import connect_and_play, rewind
 from lavametrics.devtools.voicesim import VoiceSimulator
@@ -218,9 +218,9 @@ def profile_once(
                     session.update_player(guild, {"track": {"encoded": track["encoded"]}, "paused": True})
                 with bench_node._Sampler(pid, sim, guilds) as sampler, bench_node._Traffic(node, str(audio), guilds):
                     _, steady = bench_node.warm_up(sampler, streaming, warmup, 4 * warmup)
-                    t0, c0 = time.time(), bench_node.cpu_seconds(pid)
+                    t0, c0 = time.time(), procs.cpu_seconds(pid)
                     time.sleep(seconds)
-                    t1, c1 = time.time(), bench_node.cpu_seconds(pid)
+                    t1, c1 = time.time(), procs.cpu_seconds(pid)
                     with urllib.request.urlopen(node.metrics_url, timeout=30) as resp:
                         ours, core = bench_node._split_bytes(resp.read())
                     subprocess.run(

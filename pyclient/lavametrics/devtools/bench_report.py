@@ -245,12 +245,18 @@ def summary(results: Path) -> list[str]:
         )
         adapters = bot.get("adapters")
         if adapters:
-            over = adapters["overhead_us"]
+            over, ci = adapters["overhead_us"], adapters.get("overhead_ci95_us") or {}
+
+            def figure(name: str) -> str:
+                span = ci.get(name)
+                return f"{over[name]:+.2f} us" + (f" [{span[0]:+.2f}, {span[1]:+.2f}]" if span else "")
+
             lines.append(
-                f"library adapters (targets: < 2 us per command, < 1 us per track event): "
-                f"discord.py prefix command {over['discord_prefix_command']:+.2f} us, "
-                f"slash command {over['discord_slash_command']:+.2f} us, "
-                f"wavelink track event {over['wavelink_event']:+.2f} us"
+                f"library adapters (targets: < 2 us per command, < 1 us per track event; median of "
+                f"{adapters['rounds']} pairs, 95 % interval): "
+                f"discord.py prefix command {figure('discord_prefix_command')}, "
+                f"slash command {figure('discord_slash_command')}, "
+                f"wavelink track event {figure('wavelink_event')}"
             )
     jmh = _load(results, "jmh.json")
     if jmh:

@@ -100,7 +100,7 @@ class BotSimulator:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._loads: queue.Queue[str] = queue.Queue(LOADS_QUEUED)
-        # the same bounded server a bot's own endpoint runs (start_metrics_server_from_env)
+        # the same bounded server a bot's own endpoint runs (BotMetrics.from_env)
         self.server = MetricsHTTPServer((host, port), make_handler(self.registry))
 
     # --- faults ------------------------------------------------------------------------------

@@ -21,6 +21,13 @@ node-blip      the node's JVM is frozen for ``seconds`` (20; SIGSTOP, then   no 
                SIGCONT): scrapes time out, as for a hung or unreachable node price of a fast one
 node-flap      ``count`` (4) freezes of ``seconds`` (20), each followed by   no LavalinkNodeDown
                as long running: the target flaps
+ip-banned      ``count`` addresses of the node's route planner block (3/4   LavalinkRoutePlannerExhausted
+               of it) are marked failing, as a source's 429s mark them
+               (the stand-in's ``/standin/routeplanner/fail``; clear: the
+               node's ``/v4/routeplanner/free/all``)
+slow-voice     the voice server answers IDENTIFY ``seconds`` (4) late and  LavalinkVoiceConnectsSlow
+               closes ``count`` connections (code 1000, which pages
+               nothing itself); the bot rejoins each, slowly
 ============== ============================================================ ==========================
 
 The last two must not page ``LavalinkNodeDown``: the drill watches the receiver for
@@ -39,6 +46,8 @@ import os
 import signal
 import statistics
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +70,8 @@ KINDS = (
     "frame-loss",
     "node-blip",
     "node-flap",
+    "ip-banned",
+    "slow-voice",
 )
 NO_PAGE_KINDS = ("node-blip", "node-flap")  # faults LavalinkNodeDown must ride out
 QUIET_WATCH = 180.0  # how long after such a fault the drill listens for a page that must not come
@@ -69,6 +80,13 @@ SILENT_PLAYBACK_ALERTS = ("LavalinkPlaybackSilent",)
 DEFAULT_SHARE = {"command-errors": 0.3, "frame-loss": 0.3}
 DEFAULT_SLOW_SECONDS = 3.0
 DEFAULT_CODE = 4006
+# --- route planner and voice connects (issue 22) ---
+# the stack's nodes' route planner block: loopback, 16 addresses; the planner routes nothing
+# (the stack plays a local HTTP tone, no source that would use it)
+STACK_IP_BLOCK = "127.0.0.0/28"
+SLOW_VOICE_SECONDS = 4.0
+SLOW_VOICE_CLOSE_CODE = 1000  # a normal close: LavalinkVoiceCloses ignores it, the bot still rejoins
+# --- end route planner and voice connects ---
 
 
 class FaultError(LavametricsError, RuntimeError):
@@ -138,6 +156,8 @@ def expectations(kind: str, params: dict[str, Any], config: MixinConfig) -> tupl
         "frame-loss": [(("LavalinkFrameLossHigh",), {})],
         "node-blip": [],
         "node-flap": [],
+        "ip-banned": [(("LavalinkRoutePlannerExhausted",), {"node": node})],
+        "slow-voice": [(("LavalinkVoiceConnectsSlow",), {"node": node})],
     }
     wanted = table[kind]
     out, missing = [], []
@@ -155,7 +175,15 @@ def expectations(kind: str, params: dict[str, Any], config: MixinConfig) -> tupl
 
 def _defaults(stack: Stack, kind: str, params: dict[str, Any]) -> dict[str, Any]:
     p = {k: v for k, v in params.items() if v is not None}
-    if kind in ("node-down", "voice-closes", "silent-players", "node-disconnects", *NO_PAGE_KINDS):
+    if kind in (
+        "node-down",
+        "voice-closes",
+        "silent-players",
+        "node-disconnects",
+        "ip-banned",
+        "slow-voice",
+        *NO_PAGE_KINDS,
+    ):
         p.setdefault("node", next(iter(stack.nodes)))
         if p["node"] not in stack.nodes:
             raise FaultError(f"no node {p['node']!r} in the stack (nodes: {', '.join(stack.nodes)})")
@@ -164,6 +192,15 @@ def _defaults(stack: Stack, kind: str, params: dict[str, Any]) -> dict[str, Any]
         p.setdefault("count", stack.config.thresholds.voice_closes_max + 1)
     if kind == "node-disconnects":
         p.setdefault("count", stack.config.thresholds.disconnects_max + 1)
+    if kind == "slow-voice":
+        p.setdefault("seconds", SLOW_VOICE_SECONDS)
+        p.setdefault("count", stack.config.thresholds.voice_connect_min + 1)
+        if not stack.config.thresholds.voice_connect_seconds < float(p["seconds"]) <= 9:
+            raise FaultError(
+                f"slow-voice: --seconds {p['seconds']} must be above the alert's bound "
+                f"({stack.config.thresholds.voice_connect_seconds:g} s) and at most 9 (the node's voice "
+                "client gives up at 10)"
+            )
     if kind == "slow-commands":
         p.setdefault("seconds", DEFAULT_SLOW_SECONDS)
     if kind in NO_PAGE_KINDS:
@@ -213,6 +250,12 @@ def inject(stack: Stack, kind: str, **params: Any) -> Fault:
         if stack.audio is None:
             raise FaultError("the stack's players do not stream from its HTTP source")
         stack.audio.set_loss(float(p["share"]))
+    elif kind == "ip-banned":
+        p["count"] = _ban(stack, p["node"], p.get("count"))
+    elif kind == "slow-voice":
+        sim.set_ready_delay(float(p["seconds"]))
+        _close_voice(stack, p["node"], SLOW_VOICE_CLOSE_CODE, int(p["count"]))
+        _wait_rejoined(stack, p["node"])
     expects, note = expectations(kind, p, stack.config)
     # a fault that must page nothing counts from its start; the others from when they took full
     # effect (the last close, the last disconnect): their alerts need all of it
@@ -255,6 +298,55 @@ def _close_voice(stack: Stack, node: str, code: int, count: int) -> None:
             time.sleep(0.5)  # let the close reach the node before waiting for the rejoin
 
 
+# --- route planner and voice connects (issue 22) ---
+
+
+def _node_request(stack: Stack, name: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    """One authorized call to the node's REST API; its JSON answer (None when empty)."""
+    node = stack.nodes[name]
+    headers = {"Authorization": node.password}
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    req = urllib.request.Request(node.url + path, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            payload = resp.read()
+    except urllib.error.HTTPError as err:
+        raise FaultError(f"node {name}: {method} {path} answered HTTP {err.code}") from None
+    except OSError as err:
+        raise FaultError(f"node {name}: {method} {path}: {err}") from None
+    return json.loads(payload) if payload else None
+
+
+def _ban(stack: Stack, name: str, count: Any) -> int:
+    """Mark addresses of the node's route planner block failing (3/4 of the block by default)."""
+    status = _node_request(stack, name, "GET", "/v4/routeplanner/status")
+    if not status:
+        raise FaultError(f"node {name} has no route planner (lavalink.server.ratelimit.ipBlocks)")
+    size = int(status["details"]["ipBlock"]["size"])
+    ratio = stack.config.thresholds.route_planner_failing_ratio
+    n = int(count) if count is not None else max(int(ratio * size) + 1, size * 3 // 4)
+    if not 0 < n <= size:
+        raise FaultError(f"ip-banned: --count {n} must be within 1..{size} (the block's size)")
+    _node_request(stack, name, "POST", "/standin/routeplanner/fail", {"count": n})
+    return n
+
+
+def _wait_rejoined(stack: Stack, name: str) -> None:
+    """Every guild of the node connected again: the slow connects have all happened."""
+    assert stack.bot is not None and stack.sim is not None
+    for guild in stack.bot.node(name).guilds:
+        try:
+            stack.sim.wait_connected(guild, timeout=60)
+        except TimeoutError as exc:
+            raise FaultError(f"guild {guild} on {name} did not rejoin voice: {exc}") from None
+
+
+# --- end route planner and voice connects ---
+
+
 def clear(stack: Stack) -> list[str]:
     """Undo every injected fault; the kinds cleared, in injection order."""
     cleared = []
@@ -273,6 +365,10 @@ def clear(stack: Stack) -> list[str]:
             stack.bot.set_error_ratio(ERROR_RATIO)
         elif kind == "frame-loss" and stack.audio is not None:
             stack.audio.set_loss(0.0)
+        elif kind == "ip-banned":
+            _node_request(stack, p["node"], "POST", "/v4/routeplanner/free/all")
+        elif kind == "slow-voice" and stack.sim is not None:
+            stack.sim.set_ready_delay(0)
         del stack.faults[kind]
         cleared.append(kind)
     return cleared

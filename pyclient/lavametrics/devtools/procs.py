@@ -25,6 +25,16 @@ def stat_fields(pid: int) -> list[str]:
     return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
 
 
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of the process, all its threads (what the benchmarks and loadtest read a
+    JVM's CPU from). Raises OSError when there is no such process."""
+    fields = stat_fields(pid)
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS  # fields 14 and 15 of stat(5)
+
+
 def start_ticks(pid: int) -> int | None:
     """The process's start time (clock ticks after boot), or None when it does not exist."""
     try:

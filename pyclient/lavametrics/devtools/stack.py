@@ -64,7 +64,16 @@ class StackError(LavametricsError, RuntimeError):
     """The stack could not start; the message names the part and where its log is."""
 
 
+# another Prometheus than the one on PATH, e.g. the 3.x server `.ci/prometheus3 --server` builds
+PROMETHEUS_ENV = "LAVAMETRICS_PROMETHEUS"
+
+
 def prometheus_binary() -> str:
+    chosen = os.environ.get(PROMETHEUS_ENV)
+    if chosen:
+        if not (os.path.isfile(chosen) and os.access(chosen, os.X_OK)):
+            raise StackError(f"{PROMETHEUS_ENV}={chosen}: not an executable file")
+        return chosen
     found = shutil.which("prometheus")
     if not found:
         raise StackError("no `prometheus` command: apt-get install prometheus")
@@ -150,6 +159,8 @@ class Stack:
     fixed_ports: bool = True  # the documented ports when free (make metrics-up), else any
     command_rate: float = 2.0
     backfill_seconds: float = 0.0  # healthy bot history written into the TSDB before Prometheus starts
+    # more of prometheus.yml's `global:` (e.g. Prometheus 3's convert_classic_histograms_to_nhcb)
+    prometheus_global: dict = field(default_factory=dict)
 
     def __post_init__(self):
         self.root = Path(self.root).resolve()
@@ -174,6 +185,7 @@ class Stack:
             if rel.startswith("prometheus/rules/"):
                 (prom / "rules" / Path(rel).name).write_text(text)
         for name, cfg in self._prometheus_configs().items():
+            cfg["global"] = {**cfg["global"], **self.prometheus_global}  # every Prometheus of the stack
             (prom / name).write_text(yaml_text(cfg))
         specs = [NodeSpec(name, n.url, n.password, n.metrics_url) for name, n in self.nodes.items()]
         (prom / "targets" / "core").mkdir(parents=True, exist_ok=True)
@@ -251,7 +263,10 @@ class Stack:
                 self.root / name,
                 port=port,
                 jvm_args=self.sim.jvm_args(),
-                overrides={"lavalink": {"server": {"password": password}}},
+                # every node has a small route planner block, so the ip-banned fault has one to ban
+                overrides={
+                    "lavalink": {"server": {"password": password, "ratelimit": {"ipBlocks": [faults.STACK_IP_BLOCK]}}}
+                },
                 server=server,
             )
         progress(f"starting the Lavalink node(s) ({', '.join(self.nodes)}; a JVM takes 10-30 s)")

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from lavametrics import yamlread
 from lavametrics.buckets import LATENCY_BUCKETS
+from lavametrics.config import catalog
 from lavametrics.errors import LavametricsError
 
 # Prometheus' model.ParseDuration: each unit at most once, from the largest to the smallest
@@ -42,6 +43,7 @@ _DURATION = re.compile("".join(f"(?:([0-9]+){unit})?" for unit, _ in _UNIT_SECON
 # counts compared with increase() over a window; the rule tests write each event as a sample
 MAX_COUNT = 1000
 MAX_NUMBER = 1e6
+VOICE_CONNECT_FAMILY = "lavametrics_voice_connect_seconds"
 
 
 # Where the guide lives in a GitHub copy of this repository: the form to set, with your
@@ -184,8 +186,34 @@ def _check_runbook(text: str) -> None:
         raise ValueError("must not carry an #anchor: each alert appends its own")
 
 
+# labels the rules already group, join or match on: a cluster label must be another one
+_RULE_LABELS = (
+    "job",
+    "instance",
+    "node",
+    "command",
+    "code",
+    "le",
+    "outcome",
+    "collector",
+    "area",
+    "state",
+    "event",
+    "result",
+)
+
+
+def _check_label(text: str) -> None:
+    if not text:
+        return  # off
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text) or text.startswith("__"):
+        raise ValueError("must be a Prometheus label name (letters, digits, _; not starting with __), or '' for off")
+    if text in _RULE_LABELS or text in ("alertname", "alertstate", "severity"):
+        raise ValueError(f"{text!r} is a label the rules or alerts already use; name the cluster label otherwise")
+
+
 # what to check a string of each kind with (field metadata "kind")
-_STRING_CHECKS = {"selector": _check_selector, "url": _check_url, "runbook": _check_runbook}
+_STRING_CHECKS = {"selector": _check_selector, "url": _check_url, "runbook": _check_runbook, "label": _check_label}
 
 
 def _duration(default: str, help: str, longest: str = "1d") -> str:
@@ -324,6 +352,27 @@ class Thresholds:
     )
     frame_loss_page_window: str = _duration("1m", "window of frame_loss_page_ratio")
     frame_loss_page_for: str = _duration("10s", "how long that loss must stay high")
+    # --- route planner and voice connects (issue 22) ---
+    route_planner_failing_ratio: float = _value(
+        0.5, "failing / all addresses of a node's route planner block above which it warns", bounds=_RATIO
+    )
+    route_planner_for: str = _duration("2m", "how long the failing share must stay above it")
+    voice_connect_seconds: float = _value(
+        2.5,
+        "voice connects slower than this are slow (must be a bucket of lavametrics_voice_connect_seconds)",
+        bounds=_POSITIVE,
+    )
+    # 5 % slower than the bound is "the window's p95 is above it"
+    voice_connect_slow_ratio: float = _value(
+        0.05,
+        "share of voice connects slower than voice_connect_seconds over voice_connect_window that warns",
+        bounds=_RATIO,
+    )
+    voice_connect_window: str = _duration("10m", "window of the slow voice connect share")
+    voice_connect_min: int = _value(
+        3, "... and at least this many slow connects in the window (a quiet node)", bounds=_COUNT
+    )
+    # --- end route planner and voice connects ---
     heap_used_ratio: float = _value(0.9, "JVM heap used / max that warns", bounds=_RATIO)
     heap_for: str = _duration("10m", "how long the heap must stay that full")
 
@@ -365,6 +414,19 @@ class Scrape:
     basic_auth_username: str = _value("prometheus", "user of the plugin endpoint's basic auth")
 
 
+@dataclass(frozen=True)
+class Clusters:
+    """One Prometheus (or remote store) holding several clusters' series, told apart by a label
+    (kubernetes-mixin's clusterLabel / showMultiCluster)."""
+
+    label: str = _value(
+        "",
+        "label naming the cluster (e.g. cluster, region) on every series; set, every rule aggregates and "
+        "joins per cluster and every dashboard gets a cluster variable ('' = one cluster, off)",
+        kind="label",
+    )
+
+
 SECTIONS = {
     "selectors": Selectors,
     "timings": Timings,
@@ -372,6 +434,7 @@ SECTIONS = {
     "slo": Slo,
     "links": Links,
     "scrape": Scrape,
+    "clusters": Clusters,
 }
 
 
@@ -383,6 +446,7 @@ class MixinConfig:
     slo: Slo = field(default_factory=Slo)
     links: Links = field(default_factory=Links)
     scrape: Scrape = field(default_factory=Scrape)
+    clusters: Clusters = field(default_factory=Clusters)
 
     def sel(self, kind: str, *extra: str) -> str:
         """``{<kind's selector>, extra...}`` for a metric selector."""
@@ -491,6 +555,19 @@ def bucket_thresholds(config: MixinConfig) -> dict[str, float]:
     }
 
 
+def _check_voice_connect_bucket(config: MixinConfig, path: str) -> None:
+    """The slow-connect alert counts connects above the threshold from the bucket at it: the
+    plugin's default buckets must have that bound (an operator who changes
+    ``buckets.voiceConnectSeconds`` on the node keeps the threshold among them)."""
+    value = config.thresholds.voice_connect_seconds
+    buckets = catalog.packaged().family(VOICE_CONNECT_FAMILY).buckets or ()
+    if value not in buckets:
+        raise MixinConfigError(
+            f"{path}: thresholds.voice_connect_seconds: value {value!r}: must be a bucket boundary of "
+            f"{VOICE_CONNECT_FAMILY} (allowed: {', '.join(f'{b:g}' for b in buckets)})"
+        )
+
+
 def _check(config: MixinConfig, path: str) -> None:
     """Rules between keys: what one key alone cannot tell."""
     slo = config.slo
@@ -505,6 +582,7 @@ def _check(config: MixinConfig, path: str) -> None:
                 f"or the alert would compare an interpolation, not the quantity "
                 f"(allowed: {', '.join(f'{b:g}' for b in LATENCY_BUCKETS)})"
             )
+    _check_voice_connect_bucket(config, path)
     for key in ("fast_windows", "slow_windows"):
         windows = getattr(slo, key)
         if len(windows) != 2 or duration_seconds(windows[0]) <= duration_seconds(windows[1]):

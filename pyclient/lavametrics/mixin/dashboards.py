@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from prometheus_client.utils import floatToGoString
 
+from lavametrics.mixin import clusters
 from lavametrics.mixin.config import MixinConfig
 from lavametrics.mixin.grafana import Dashboard, Panel, Target, datasource_variable, query_variable
 from lavametrics.mixin.slo import objectives
@@ -444,6 +445,86 @@ def playback(c: MixinConfig) -> Dashboard:
                 ),
                 min=0,
             ),
+            # --- voice connects and route planner (issue 22) ---
+            Panel(
+                "Voice connects slower than the bound",
+                f"Share of voice connects (voice update to the first audio frame sent) that took longer than "
+                f"{c.thresholds.voice_connect_seconds:g} s, per node. LavalinkVoiceConnectsSlow warns when this share "
+                f"over {c.thresholds.voice_connect_window} is above {c.thresholds.voice_connect_slow_ratio:.0%} "
+                f"(a p95 above the bound).",
+                "percentunit",
+                (
+                    Target(
+                        f"(sum by (node) (increase(lavametrics_voice_connect_seconds_count{{{s}}}[{R}])) "
+                        f"- sum by (node) (increase(lavametrics_voice_connect_seconds_bucket{{{s}, "
+                        f'le="{floatToGoString(c.thresholds.voice_connect_seconds)}"}}[{R}]))) '
+                        f"/ sum by (node) (increase(lavametrics_voice_connect_seconds_count{{{s}}}[{R}]))",
+                        "{{node}}",
+                    ),
+                ),
+                min=0,
+                max=1,
+                thresholds=((None, "green"), (c.thresholds.voice_connect_slow_ratio, "red")),
+            ),
+            Panel(
+                "Voice connect time p95",
+                "95th percentile of the time from a player's voice update (or its track's start, when that comes "
+                "later) to the first audio frame its voice connection pulled: the silence a listener waits "
+                "through after a join or a region move.",
+                "s",
+                (
+                    Target(
+                        f"histogram_quantile(0.95, sum by (le) (rate(lavametrics_voice_connect_seconds_bucket{{{s}}}"
+                        f"[{R}])))",
+                        "p95",
+                    ),
+                ),
+                min=0,
+                thresholds=((None, "green"), (c.thresholds.voice_connect_seconds, "red")),
+            ),
+            Panel(
+                "Route planner: failing share of the IP block",
+                f"Addresses the route planner marks failing (banned by the source) / addresses in its block. "
+                f"LavalinkRoutePlannerExhausted warns above {c.thresholds.route_planner_failing_ratio:.0%} for "
+                f"{c.thresholds.route_planner_for}. Empty on nodes without a route planner (ratelimit.ipBlocks).",
+                "percentunit",
+                (
+                    Target(
+                        f"lavametrics_route_planner_failing_addresses{{{s}}} / "
+                        f"(lavametrics_route_planner_addresses{{{s}}} > 0)",
+                        "{{node}}",
+                        optional=True,
+                    ),
+                ),
+                min=0,
+                max=1,
+                thresholds=((None, "green"), (c.thresholds.route_planner_failing_ratio, "red")),
+            ),
+            Panel(
+                "Route planner: failing addresses and bans",
+                "Failing addresses now, and bans (rises of that count between scrapes) over the last hour, per node; "
+                "the planner's class is in lavametrics_route_planner_info. Empty without a route planner.",
+                "short",
+                (
+                    Target(
+                        f"sum by (node) (lavametrics_route_planner_failing_addresses{{{s}}})",
+                        "{{node}} failing",
+                        optional=True,
+                    ),
+                    Target(
+                        f"sum by (node) (increase(lavametrics_route_planner_bans_total{{{s}}}[1h]))",
+                        "{{node}} bans / 1h",
+                        optional=True,
+                    ),
+                    Target(
+                        f"sum by (node) (lavametrics_route_planner_addresses{{{s}}})",
+                        "{{node}} block size",
+                        optional=True,
+                    ),
+                ),
+                min=0,
+            ),
+            # --- end voice connects and route planner ---
             Panel(
                 "Filter usage",
                 "Players with each audio filter set by their last player update.",
@@ -547,7 +628,8 @@ def infrastructure(c: MixinConfig) -> Dashboard:
             Panel(
                 "CPU load",
                 "Share of all cores used by the node process and by the whole machine "
-                "(Lavalink's _percentage gauges are 0..1).",
+                "(Lavalink's _percentage gauges are 0..1). Lavalink refreshes them at most every 30 s "
+                "and reports 0 until its second reading: CPU seconds per second, beside, is the JVM's own.",
                 "percentunit",
                 (
                     Target(f"lavalink_cpu_lavalink_load_percentage{{{s}}}", "{{node}} process"),
@@ -790,4 +872,4 @@ def infrastructure(c: MixinConfig) -> Dashboard:
 
 
 def all_dashboards(c: MixinConfig) -> list[Dashboard]:
-    return [commands(c), playback(c), infrastructure(c)]
+    return [clusters.dashboard(c, d) for d in (commands(c), playback(c), infrastructure(c))]

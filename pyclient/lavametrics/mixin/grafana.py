@@ -51,6 +51,8 @@ class Dashboard:
     description: str
     variables: list[dict]
     panels: list[Panel | str] = field(default_factory=list)  # a str starts a titled row
+    # the firing alerts the dashboard marks on its graphs
+    alerts_expr: str = 'ALERTS{alertstate="firing", job=~"$job"}'
 
 
 def query_variable(name: str, label: str, query: str, *, include_all: bool = True) -> dict:
@@ -224,7 +226,7 @@ def to_json(d: Dashboard) -> dict:
                     "enable": True,
                     "iconColor": "red",
                     "datasource": DATASOURCE,
-                    "expr": 'ALERTS{alertstate="firing", job=~"$job"}',
+                    "expr": d.alerts_expr,
                     "titleFormat": "{{ alertname }}",
                     "textFormat": "{{ node }}",
                     "step": "1m",

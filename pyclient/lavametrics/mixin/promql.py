@@ -62,8 +62,9 @@ class Selector:
         return None
 
 
-def tokens(expr: str) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
+def spans(expr: str) -> list[tuple[str, str, int, int]]:
+    """Every token but white space and comments: (kind, text, start, end) offsets into ``expr``."""
+    out: list[tuple[str, str, int, int]] = []
     pos = 0
     while pos < len(expr):
         m = _TOKEN.match(expr, pos)
@@ -71,8 +72,12 @@ def tokens(expr: str) -> list[tuple[str, str]]:
             raise PromQLSyntaxError(f"unexpected {expr[pos : pos + 20]!r} at offset {pos} in {expr!r}")
         pos = m.end()
         if m.lastgroup != "ws":
-            out.append((m.lastgroup, m.group()))
+            out.append((m.lastgroup, m.group(), m.start(), m.end()))
     return out
+
+
+def tokens(expr: str) -> list[tuple[str, str]]:
+    return [(kind, text) for kind, text, _start, _end in spans(expr)]
 
 
 def _unquote(s: str) -> str:
@@ -116,35 +121,109 @@ def _matchers(toks, i: int) -> tuple[tuple[tuple[str, str, str], ...], int]:
     return tuple(found), end
 
 
-def selectors(expr: str) -> list[Selector]:
-    """Every vector selector in ``expr``, in order of appearance."""
-    toks = tokens(expr)
-    found: list[Selector] = []
+@dataclass(frozen=True)
+class Site:
+    """Where a selector is in its expression: to add a matcher to it."""
+
+    selector: Selector
+    end: int  # offset just past the metric name, or just past "{" when there is one
+    braces: bool
+    empty: bool  # no matcher inside the braces (or no braces)
+
+
+def selector_sites(expr: str) -> list[Site]:
+    """Every vector selector in ``expr``, in order of appearance, with where it is."""
+    toks = spans(expr)
+    pairs = [(kind, text) for kind, text, _s, _e in toks]
+    found: list[Site] = []
     i = 0
-    while i < len(toks):
-        kind, text = toks[i]
-        nxt = toks[i + 1] if i + 1 < len(toks) else None
+    while i < len(pairs):
+        kind, text = pairs[i]
+        nxt = pairs[i + 1] if i + 1 < len(pairs) else None
         if kind == "ident" and text.lower() in _LABEL_LIST_KEYWORDS:
-            i = _skip_to_close(toks, i + 1, "(", ")") if nxt == ("op", "(") else i + 1
+            i = _skip_to_close(pairs, i + 1, "(", ")") if nxt == ("op", "(") else i + 1
         elif kind == "ident" and (text.lower() in _KEYWORDS or text.lower() in _NUMBERS):
             i += 1
         elif kind == "ident" and (nxt == ("op", "(") or text in _AGGREGATIONS):
             i += 1  # a function or aggregation: its arguments are read in turn
         elif kind == "ident":
             if nxt == ("op", "{"):
-                matchers, i = _matchers(toks, i + 1)
+                matchers, end = _matchers(pairs, i + 1)
+                found.append(Site(Selector(text, matchers), toks[i + 1][3], True, not matchers))
+                i = end
             else:
-                matchers, i = (), i + 1
-            found.append(Selector(text, matchers))
+                found.append(Site(Selector(text, ()), toks[i][3], False, True))
+                i += 1
         elif (kind, text) == ("op", "{"):
-            matchers, i = _matchers(toks, i)
+            matchers, end = _matchers(pairs, i)
             name = next((v for n, op, v in matchers if n == "__name__" and op == "="), None)
-            found.append(Selector(name, matchers))
+            found.append(Site(Selector(name, matchers), toks[i][3], True, not matchers))
+            i = end
         elif (kind, text) == ("op", "["):
-            i = _skip_to_close(toks, i, "[", "]")  # a range or subquery: durations and variables
+            i = _skip_to_close(pairs, i, "[", "]")  # a range or subquery: durations and variables
         else:
             i += 1
     return found
+
+
+def selectors(expr: str) -> list[Selector]:
+    """Every vector selector in ``expr``, in order of appearance."""
+    return [site.selector for site in selector_sites(expr)]
+
+
+def with_matcher(expr: str, matcher: str) -> str:
+    """``expr`` with ``matcher`` (``cluster="$cluster"``) added to every selector."""
+    out = expr
+    for site in reversed(selector_sites(expr)):
+        if site.braces:
+            text = matcher if site.empty else f"{matcher}, "
+        else:
+            text = "{" + matcher + "}"
+        out = out[: site.end] + text + out[site.end :]
+    return out
+
+
+def _close(toks: list[tuple[str, str, int, int]], i: int, open_: str, close: str) -> int:
+    return _skip_to_close([(kind, text) for kind, text, _s, _e in toks], i, open_, close)
+
+
+# label lists that keep a label only when it is named (without/ignoring drop what they name,
+# group_left/right copy labels: neither gains from naming the cluster)
+_KEEPING_LISTS = {"by", "on"}
+
+
+def with_grouping_label(expr: str, label: str) -> str:
+    """``expr`` with ``label`` kept by every aggregation and matched by every join: ``by (job)``
+    becomes ``by (label, job)``, ``on (job)`` ``on (label, job)``, and an aggregation without
+    a label list (``sum (x)``) ``sum by (label) (x)``. ``without`` lists keep it already."""
+    toks = spans(expr)
+    inserts: list[tuple[int, str]] = []
+    i = 0
+    while i < len(toks):
+        kind, text, _start, end = toks[i]
+        low = text.lower()
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        if (kind, text) in (("op", "{"), ("op", "[")):
+            i = _close(toks, i, text, "}" if text == "{" else "]")  # matchers, ranges: no grouping there
+        elif kind == "ident" and low in _LABEL_LIST_KEYWORDS and nxt is not None and nxt[1] == "(":
+            close = _close(toks, i + 1, "(", ")")
+            if low in _KEEPING_LISTS:
+                names = [t[1] for t in toks[i + 2 : close - 1] if t[0] == "ident"]
+                if label not in names:
+                    inserts.append((nxt[3], f"{label}, " if names else label))
+            i = close
+        elif kind == "ident" and low in _AGGREGATIONS and nxt is not None and nxt[1] == "(":
+            close = _close(toks, i + 1, "(", ")")
+            after = toks[close][1].lower() if close < len(toks) else ""
+            if after not in ("by", "without"):  # `sum (x) by (job)`: that list is read in turn
+                inserts.append((end, f" by ({label})" + ("" if expr[end].isspace() else " ")))
+            i += 1
+        else:
+            i += 1
+    out = expr
+    for pos, text in reversed(inserts):
+        out = out[:pos] + text + out[pos:]
+    return out
 
 
 def metric_names(expr: str) -> set[str]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from prometheus_client.utils import floatToGoString
 
+from lavametrics.mixin import clusters
 from lavametrics.mixin.config import MixinConfig, duration_seconds
 from lavametrics.mixin.slo import Objective, objectives, windows
 
@@ -50,7 +51,39 @@ class Alert:
 def _window_count(threshold: int) -> str:
     # increase() extrapolates to the window's edges (3 events can read as 3.08), so "more than
     # N" is compared as "> N + 0.5": N events never fire, N + 1 inside the window always do
+    # (on a long-lived series; more_than_in_window is exact on a young one too)
     return f"{threshold + 0.5:g}"
+
+
+def more_than_in_window(selector: str, by: str, window: str, threshold: int) -> str:
+    """PromQL true where more than ``threshold`` events of a counter fell in ``window``.
+
+    increase() alone misreads small counts: it extrapolates to the window's end, by up to one
+    scrape interval, in proportion to the span its samples cover. On a series a minute old
+    (a node just started) 3 events read as 3.9, and "> 3.5" paged on them. The count of the
+    window's own samples, latest minus lowest, is exact but blind across a counter reset. So an
+    alert needs both: increase() past N + 0.5 (N events of a long-lived series never reach it,
+    N + 1 always do), and either more than N in the samples themselves or a reset in the window,
+    where only increase() adds up the events on both sides of the restart.
+    """
+    counted = f"sum by ({by}) (increase({selector}[{window}])) > {threshold + 0.5:g}"
+    sampled = f"sum by ({by}) ({selector} - min_over_time({selector}[{window}])) > {threshold}"
+    restarted = f"sum by ({by}) (resets({selector}[{window}])) > 0"
+    return f"({counted}) and (({sampled}) or ({restarted}))"
+
+
+def off_the_scrapes(c: MixinConfig, window: str) -> str:
+    """A range for "the last ``window``" that starts between two scrapes: ``window`` plus half a
+    scrape interval.
+
+    Prometheus 2 counts a sample lying exactly on a range's start, 3 does not (ranges are
+    left-open since 3.0). Where scrapes and evaluations line up (the rule tests, and steady
+    scrapes often enough), a 30s range over 10s scrapes holds 4 samples under 2.42 but 3 under
+    3.x, so "no frame for 30 s" fired after a 20 s stall. With no sample on the edge both read the
+    same samples; what a flat counter then means is still "nothing in the last ``window``".
+    """
+    ms = int(duration_seconds(window) * 1000 + duration_seconds(c.timings.scrape_interval) * 500)
+    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
 
 
 def node_recording(c: MixinConfig) -> list[dict]:
@@ -227,13 +260,22 @@ def alerts(c: MixinConfig) -> list[Alert]:
         f"+ rate(lavametrics_frames_deficit_total{{{n}}}[{fw}]))"
     )
     expected = f"({lost} + sum by (job, node) (rate(lavametrics_frames_sent_total{{{n}}}[{fw}])))"
-    sent = f"sum by (job, node) (rate(lavametrics_frames_sent_total{{{n}}}[{t.silent_window}]))"
+    sent = f"sum by (job, node) (rate(lavametrics_frames_sent_total{{{n}}}[{off_the_scrapes(c, t.silent_window)}]))"
     playing = f'sum by (job, node) (lavametrics_players{{{n}, state="playing"}})'
     track_bad = (
         f"(sum by (job, node) (increase(lavametrics_track_exceptions_total{{{n}}}[{t.track_window}])) "
         f"+ sum by (job, node) (increase(lavametrics_track_stuck_total{{{n}}}[{t.track_window}])))"
     )
     load_bad = f'sum by (job, node) (increase(lavametrics_loads_total{{{n}, result="error"}}[{t.load_window}]))'
+    # --- route planner and voice connects (issue 22) ---
+    vw = t.voice_connect_window
+    connects = f"sum by (job, node) (increase(lavametrics_voice_connect_seconds_count{{{n}}}[{vw}]))"
+    connect_bound = floatToGoString(t.voice_connect_seconds)
+    slow_connects = (
+        f"({connects} - sum by (job, node) "
+        f'(increase(lavametrics_voice_connect_seconds_bucket{{{n}, le="{connect_bound}"}}[{vw}])))'
+    )
+    # --- end route planner and voice connects ---
     found = [
         # --- node ------------------------------------------------------------------------
         Alert(
@@ -251,7 +293,7 @@ def alerts(c: MixinConfig) -> list[Alert]:
             "LavalinkNoTargets",
             "node",
             WARNING,
-            f"absent(up{{{n}}})",
+            _no_targets(c),
             t.no_targets_for,
             "Prometheus scrapes no Lavalink node at all",
             f"No target matches {n} for {t.no_targets_for}: the file_sd file is empty or missing "
@@ -292,8 +334,7 @@ def alerts(c: MixinConfig) -> list[Alert]:
             "LavalinkVoiceCloses",
             "node",
             CRITICAL,
-            f"sum by (job, node, code) (increase({close_sel}[{t.voice_closes_window}])) "
-            f"> {_window_count(t.voice_closes_max)}",
+            more_than_in_window(close_sel, "job, node, code", t.voice_closes_window, t.voice_closes_max),
             None,
             "Voice connections on {{ $labels.node }} keep closing with code {{ $labels.code }}",
             f"More than {t.voice_closes_max} voice websockets closed with code {{{{ $labels.code }}}} in the "
@@ -356,6 +397,33 @@ def alerts(c: MixinConfig) -> list[Alert]:
             f"the last {fw} were nulled or never sent (page above {t.frame_loss_page_ratio:.0%}): listeners "
             "hear audio cut in and out.",
         ),
+        # --- route planner and voice connects (issue 22) ---
+        Alert(
+            "LavalinkRoutePlannerExhausted",
+            "node",
+            WARNING,
+            f"lavametrics_route_planner_failing_addresses{{{n}}} / (lavametrics_route_planner_addresses{{{n}}} > 0) "
+            f"> {t.route_planner_failing_ratio:g}",
+            t.route_planner_for,
+            "The route planner of {{ $labels.node }} is running out of addresses",
+            f"{{{{ $value | humanizePercentage }}}} of the route planner's IP block is marked failing (banned by "
+            f"the source), above {t.route_planner_failing_ratio:.0%} for {t.route_planner_for}: once every "
+            "address is failing, YouTube loads and plays fail on this node.",
+        ),
+        Alert(
+            "LavalinkVoiceConnectsSlow",
+            "node",
+            WARNING,
+            f"{slow_connects} / {connects} > {t.voice_connect_slow_ratio:g} "
+            f"and {slow_connects} > {_window_count(t.voice_connect_min - 1)}",
+            None,
+            "Voice connects on {{ $labels.node }} are slow",
+            f"{{{{ $value | humanizePercentage }}}} of the voice connects over the last {vw} took longer than "
+            f"{t.voice_connect_seconds:g}s from the voice update to the first audio frame (warns above "
+            f"{t.voice_connect_slow_ratio:.0%}, i.e. a p95 above {t.voice_connect_seconds:g}s, with at least "
+            f"{t.voice_connect_min} slow): listeners wait in silence after a join or a move.",
+        ),
+        # --- end route planner and voice connects ---
         Alert(
             "LavalinkHeapPressure",
             "node",
@@ -382,7 +450,7 @@ def alerts(c: MixinConfig) -> list[Alert]:
             "BotLavalinkDisconnects",
             "bot",
             CRITICAL,
-            f"sum by (job, node) (increase({disc_sel}[{t.disconnects_window}])) > {_window_count(t.disconnects_max)}",
+            more_than_in_window(disc_sel, "job, node", t.disconnects_window, t.disconnects_max),
             None,
             "Bot {{ $labels.job }} keeps losing Lavalink node {{ $labels.node }}",
             f"The bot lost its connection to {{{{ $labels.node }}}} more than {t.disconnects_max} times in "
@@ -426,21 +494,31 @@ def alerts(c: MixinConfig) -> list[Alert]:
     found = [replace(a, expr=quiet_after(a.expr, *QUIETED_BY[a.name])) if a.name in QUIETED_BY else a for a in found]
     for o in objectives(c):
         found.extend(_burn_alerts(c, o))
-    return found
+    return [replace(a, expr=clusters.rule_expr(c, a.expr)) for a in found]
+
+
+def _no_targets(c: MixinConfig) -> str:
+    n, label = c.selectors.node, c.clusters.label
+    if not label:
+        return f"absent(up{{{n}}})"
+    # absent() keeps no label: per cluster, "this cluster has targets, but no node among them"
+    # (a cluster Prometheus scrapes nothing of at all is one it cannot tell exists)
+    return f"group by ({label}) (up) unless on ({label}) group by ({label}) (up{{{n}}})"
 
 
 GROUP_TITLES = {"node": "lavametrics-node.alerts", "bot": "lavametrics-bot.alerts", "slo": "lavametrics-slo.alerts"}
 
 
 def recording_file(c: MixinConfig) -> dict:
-    return {
-        "groups": [
-            {"name": "lavametrics-node.rules", "rules": node_recording(c)},
-            {"name": "lavametrics-bot.rules", "rules": bot_recording(c)},
-            {"name": "lavametrics-slo.rules", "rules": slo_recording(c)},
-            {"name": "lavametrics-slo-budget.rules", "interval": "1m", "rules": slo_budget_recording(c)},
-        ]
-    }
+    groups: list[dict] = [
+        {"name": "lavametrics-node.rules", "rules": node_recording(c)},
+        {"name": "lavametrics-bot.rules", "rules": bot_recording(c)},
+        {"name": "lavametrics-slo.rules", "rules": slo_recording(c)},
+        {"name": "lavametrics-slo-budget.rules", "interval": "1m", "rules": slo_budget_recording(c)},
+    ]
+    for group in groups:
+        group["rules"] = [clusters.recording_rule(c, r) for r in group["rules"]]
+    return {"groups": groups}
 
 
 def alerts_file(c: MixinConfig) -> dict:

@@ -133,6 +133,10 @@ class Case:
     # (eval time, alert name, labels): the alert fires by then. Checked through ALERTS, whose
     # value does not depend on the window still filling, where an annotation's $value would
     firing: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    # (eval time, alert name, labels of each series it holds then): the alert's condition as an
+    # instant query at any time, e.g. between two scrapes, where promtool's rule evaluations (on
+    # the scrape grid) never look and increase() extrapolates furthest
+    condition: list[tuple[str, str, list[dict[str, str]]]] = field(default_factory=list)
 
 
 def _at(seconds: float) -> str:
@@ -295,6 +299,26 @@ def node_cases(c: MixinConfig) -> list[Case]:
                 series(closes, code, "0x8 1 2 0 1 2x40"),
             ],
             [(_at(14 * STEP), "LavalinkVoiceCloses", [Fires({"job": "lavalink", "node": "a", "code": "4006"})])],
+        ),
+        # a node started a minute ago: evaluated just before the next scrape, increase() reads its
+        # k closes as about 1.3 k (the drill that found it: 3 closes on a young node paged)
+        Case(
+            f"exactly {k} closes on a node started {k + 1} scrapes ago stay quiet between scrapes",
+            [series(closes, code, f"_x20 0 {' '.join(str(i) for i in range(1, k + 1))} {k}x40")],
+            [],
+            condition=[(_at((20 + k) * STEP + STEP - 1), "LavalinkVoiceCloses", [])],
+        ),
+        Case(
+            f"{k + 1} closes on a node started {k + 2} scrapes ago page",
+            [series(closes, code, f"_x20 0 {rising} {k + 1}x40")],
+            [],
+            condition=[
+                (
+                    _at((21 + k) * STEP + STEP - 1),
+                    "LavalinkVoiceCloses",
+                    [{"job": "lavalink", "node": "a", "code": "4006"}],
+                )
+            ],
         ),
     ]
     cases += _silent_cases(c) + _frame_loss_page_cases(c)
@@ -886,6 +910,149 @@ def _slow_cases(c: MixinConfig) -> list[Case]:
     return cases
 
 
+# --- route planner and voice connects (issue 22) ---------------------------------------------
+
+# the plugin's default voice-connect buckets as its exposition writes them (simpleclient's Go form)
+CONNECT_LE = ("0.25", "0.5", "1.0", "2.5", "5.0", "10.0", "+Inf")
+
+
+def _planner(m: int, size: float, failing: str) -> list[dict]:
+    return [
+        series("lavametrics_route_planner_addresses", NODE_A, f"{size:g}x{m}"),
+        series("lavametrics_route_planner_failing_addresses", NODE_A, failing),
+    ]
+
+
+def _route_planner_cases(c: MixinConfig) -> list[Case]:
+    """LavalinkRoutePlannerExhausted: failing / all addresses of the block, above the ratio for
+    ``route_planner_for``."""
+    t = c.thresholds
+    hold = duration_seconds(t.route_planner_for)
+    m = _steps(hold) + 40
+    node = {k: NODE_A[k] for k in ("job", "instance", "node")}
+    size = 100
+    over = math.floor(t.route_planner_failing_ratio * size) + 1  # one address past the threshold
+    at = round(t.route_planner_failing_ratio * size)  # exactly at it: not above
+    burst = _steps(hold) - 2  # banned, then freed before `for` ran out
+    return [
+        Case(
+            f"{over} of {size} addresses failing: just over the threshold",
+            _planner(m, size, f"0x4 {over}x{m - 4}"),
+            [
+                (_at(4 * STEP + hold - STEP), "LavalinkRoutePlannerExhausted", []),
+                (_at(4 * STEP + hold + 2 * STEP), "LavalinkRoutePlannerExhausted", [Fires(node, over / size)]),
+            ],
+        ),
+        Case(
+            f"{at} of {size} addresses failing: at the threshold, quiet",
+            _planner(m, size, f"0x4 {at}x{m - 4}"),
+            [(_at(4 * STEP + hold + t_ * STEP), "LavalinkRoutePlannerExhausted", []) for t_ in range(0, 20, 4)],
+        ),
+        Case(
+            "a /126 block with 3 of its 4 addresses banned, then freed: fires, then resolves",
+            _planner(m, 4, f"0x4 1 2 3x{m - 20} 0x13"),
+            [
+                (_at(7 * STEP + hold + STEP), "LavalinkRoutePlannerExhausted", [Fires(node, 0.75)]),
+                (_at((m - 10) * STEP), "LavalinkRoutePlannerExhausted", []),
+            ],
+        ),
+        Case(
+            "bans freed again before the hold ran out do not warn",
+            _planner(m, 4, f"0x4 4x{burst} 0x{m - 4 - burst}"),
+            [(_at((4 + t_) * STEP), "LavalinkRoutePlannerExhausted", []) for t_ in range(0, m - 4, 3)],
+        ),
+        Case(
+            "a node without a route planner (no series) is quiet",
+            [series("lavametrics_info", {**NODE_A, "version": "0.1.0"}, f"1x{m}")],
+            [(_at(hold + 10 * STEP), "LavalinkRoutePlannerExhausted", [])],
+        ),
+        Case(
+            "an empty block (size 0) is no division by zero",
+            _planner(m, 0, f"0x{m}"),
+            [(_at(hold + 10 * STEP), "LavalinkRoutePlannerExhausted", [])],
+        ),
+    ]
+
+
+def _connects(m: int, per_step: list[list[float]], reset_at: int | None = None) -> list[dict]:
+    rows = histogram("lavametrics_voice_connect_seconds", NODE_A, per_step, CONNECT_LE)
+    if reset_at is None:
+        return rows
+    # a restarted node: its counters begin again from 0 at step reset_at
+    again = histogram("lavametrics_voice_connect_seconds", NODE_A, per_step[reset_at:], CONNECT_LE)
+    out = []
+    for before, after in zip(rows, again, strict=True):
+        head = before["values"].split()[:reset_at]
+        out.append({"series": before["series"], "values": " ".join(head + after["values"].split())})
+    return out
+
+
+def _voice_connect_cases(c: MixinConfig) -> list[Case]:
+    """LavalinkVoiceConnectsSlow: the share of connects slower than voice_connect_seconds (from
+    the bucket at that bound) over voice_connect_window, with at least voice_connect_min slow."""
+    t = c.thresholds
+    bound = t.voice_connect_seconds
+    slow_s, fast_s = bound * 1.5, bound / 5
+    window = duration_seconds(t.voice_connect_window)
+    warm = 6
+    fault = warm * STEP
+    m = warm + _steps(window) * 2 + 20
+    node = {"job": NODE_A["job"], "node": NODE_A["node"]}
+    over = round((t.voice_connect_slow_ratio + 0.01) * 100)
+    under = round((t.voice_connect_slow_ratio - 0.01) * 100)
+
+    def mix(slow: int, total: int, since: int = warm, until: int = m) -> list[list[float]]:
+        return [
+            [slow_s] * slow + [fast_s] * (total - slow) if since <= i < until else [fast_s] * total for i in range(m)
+        ]
+
+    return [
+        Case(
+            f"{over}% of the connects take {slow_s:g} s: just over the threshold",
+            _connects(m, mix(over, 100)),
+            [
+                (_at(fault), "LavalinkVoiceConnectsSlow", []),
+                (_at(fault + window + 2 * STEP), "LavalinkVoiceConnectsSlow", [Fires(node, over / 100)]),
+            ],
+        ),
+        Case(
+            f"{under}% of the connects are slow: just under the threshold",
+            _connects(m, mix(under, 100)),
+            [(_at(fault + t_), "LavalinkVoiceConnectsSlow", []) for t_ in range(0, int(window) * 2, 60)],
+        ),
+        Case(
+            f"every connect takes exactly {bound:g} s (le is inclusive): not slow",
+            _connects(m, [[bound] * 5 for _ in range(m)]),
+            [(_at(fault + t_), "LavalinkVoiceConnectsSlow", []) for t_ in range(0, int(window) * 2, 60)],
+        ),
+        Case(
+            "two slow connects on a quiet node do not warn",
+            _connects(m, [[slow_s] if i in (warm, warm + 3) else [] for i in range(m)]),
+            [(_at(fault + t_), "LavalinkVoiceConnectsSlow", []) for t_ in range(0, int(window) * 2, 60)],
+        ),
+        Case(
+            "a node restart (counters back to 0) is no slow spike",
+            _connects(m, mix(0, 10), reset_at=m // 2),
+            [(_at((m // 2 + t_) * STEP), "LavalinkVoiceConnectsSlow", []) for t_ in range(0, 12, 2)],
+        ),
+        Case(
+            "every connect slow for longer than the window: warns, and clears a window after connects are fast again",
+            _connects(m, mix(2, 2, warm, warm + _steps(window) + 10)),
+            [
+                (_at(fault + window + 5 * STEP), "LavalinkVoiceConnectsSlow", [Fires(node, 1.0)]),
+                (_at(fault + 2 * window + 13 * STEP), "LavalinkVoiceConnectsSlow", []),
+            ],
+        ),
+    ]
+
+
+def routevoice_cases(c: MixinConfig) -> list[Case]:
+    return _route_planner_cases(c) + _voice_connect_cases(c)
+
+
+# --- end route planner and voice connects ------------------------------------------------------
+
+
 def bot_cases(c: MixinConfig) -> list[Case]:
     t = c.thresholds
     cases = _latency_cases(c) + _error_cases(c) + _slow_cases(c)
@@ -945,6 +1112,18 @@ def bot_cases(c: MixinConfig) -> list[Case]:
                 series("bot_lavalink_node_events_total", ev, "5x40 6 7 1 2x30"),
             ],
             [(_at(45 * STEP), "BotLavalinkDisconnects", fires)],
+        ),
+        Case(
+            f"exactly {k} disconnects on a bot started {k + 1} scrapes ago stay quiet between scrapes",
+            [series("bot_lavalink_node_events_total", ev, f"_x20 0 {first_k} {k}x40")],
+            [],
+            condition=[(_at((20 + k) * STEP + STEP - 1), "BotLavalinkDisconnects", [])],
+        ),
+        Case(
+            f"{k + 1} disconnects on a bot started {k + 2} scrapes ago page",
+            [series("bot_lavalink_node_events_total", ev, f"_x20 0 {first_k1} {k + 1}x40")],
+            [],
+            condition=[(_at((21 + k) * STEP + STEP - 1), "BotLavalinkDisconnects", [{"job": "bot", "node": "a"}])],
         ),
         Case(
             "connects are not disconnects",
@@ -1169,8 +1348,18 @@ def _test_group(c: MixinConfig, case: Case, by_name: dict[str, Alert]) -> dict:
             expected.append({"exp_labels": labels, "exp_annotations": annotations})
         checks.append({"eval_time": when, "alertname": name, "exp_alerts": expected})
     group = {"name": case.name, "interval": case.interval, "input_series": case.input, "alert_rule_test": checks}
+    expr_tests = [
+        {
+            # count by its own labels: 1 per series the condition holds, whatever the value read
+            "expr": f"count by ({', '.join(sorted({k for lb in held for k in lb}) or ['job'])}) "
+            f"({by_name[name].rule(c)['expr']})",
+            "eval_time": when,
+            "exp_samples": [{"labels": _labels(lb), "value": 1} for lb in held],
+        }
+        for when, name, held in case.condition
+    ]
     if case.firing:
-        group["promql_expr_test"] = [
+        expr_tests += [
             {
                 "expr": f'ALERTS{{alertname="{name}", alertstate="firing"}}',
                 "eval_time": when,
@@ -1186,7 +1375,82 @@ def _test_group(c: MixinConfig, case: Case, by_name: dict[str, Alert]) -> dict:
             }
             for when, name, labels in case.firing
         ]
+    if expr_tests:
+        group["promql_expr_test"] = expr_tests
     return group
+
+
+# --- two clusters (mixin clusters.label) -------------------------------------------------
+# Every case runs again with its input in one cluster and a healthy, busier twin of every node
+# and bot it names in another, under the same job, instance and node labels. An alert that
+# aggregated or joined across clusters would mix them: a failing node's loss ratio diluted by
+# its healthy namesake's traffic, a plugin "found" on the other cluster's node, an alert
+# without the cluster label. Each case's alerts must fire exactly as in one cluster, now
+# labelled with the failing cluster, and the healthy one must raise nothing.
+FAILING_CLUSTER, HEALTHY_CLUSTER = "east", "west"
+
+
+def _healthy(labels: dict[str, str], seconds: float, step: int) -> list[dict]:
+    n = int(seconds // step) + 2
+    rate = lambda per_second: f"0+{per_second * step:g}x{n}"  # noqa: E731 (a counter at this rate)
+    const = lambda v: f"{v:g}x{n}"  # noqa: E731
+    nodes = (NODE_A, NODE_B)
+    out = [series("up", {**labels, **x}, const(1)) for x in (*nodes, BOT, MERGED)]
+    out.append(series("lavametrics_node_up", {**labels, **MERGED}, const(1)))
+    for node in nodes:
+        node = {**labels, **node}
+        out += [
+            series("lavametrics_info", {**node, "version": "0.1.0"}, const(1)),
+            series("lavametrics_config_valid", node, const(1)),
+            series("lavametrics_players", {**node, "state": "playing"}, const(50)),
+            _frames("sent", node, rate(2500)),  # 50 players' 50 frames/s, none lost
+            _frames("nulled", node, const(0)),
+            _frames("deficit", node, const(0)),
+            series("lavametrics_track_starts_total", {**node, "source": "youtube"}, rate(1)),
+            series("lavametrics_track_exceptions_total", {**node, "source": "youtube", "severity": "fault"}, const(0)),
+            series("lavametrics_track_stuck_total", {**node, "source": "youtube"}, const(0)),
+            series("lavametrics_loads_total", {**node, "result": "track"}, rate(1)),
+            series("lavametrics_loads_total", {**node, "result": "error"}, const(0)),
+            series("jvm_memory_bytes_used", {**node, "area": "heap"}, const(1e8)),
+            series("jvm_memory_bytes_max", {**node, "area": "heap"}, const(1e9)),
+        ]
+        for collector in ("frames", "players"):
+            out.append(series("lavametrics_collector_success", {**node, "collector": collector}, const(1)))
+    bot = {**labels, **BOT}
+    play = {**bot, "command": "play"}
+    out += [
+        series("bot_commands_total", {**play, "outcome": "success"}, rate(10)),
+        series("bot_commands_total", {**play, "outcome": "error"}, const(0)),
+        # every command answered within the smallest bucket
+        *(series("bot_command_duration_seconds_bucket", {**play, "le": le}, rate(10)) for le in LATENCY_LE),
+        series("bot_command_duration_seconds_count", play, rate(10)),
+        series("bot_command_duration_seconds_sum", play, rate(10 * LATENCY_BUCKETS[0])),
+        series("bot_lavalink_node_events_total", {**bot, "node": "a", "event": "disconnected"}, const(0)),
+    ]
+    return out
+
+
+def _in_cluster(item: dict, labels: dict[str, str]) -> dict:
+    name, _, rest = item["series"].partition("{")
+    inner = rest.removesuffix("}")
+    extra = ", ".join(f'{k}="{v}"' for k, v in labels.items())
+    return {**item, "series": f"{name}{{{extra}{', ' + inner if inner else ''}}}"}
+
+
+def clustered_case(c: MixinConfig, case: Case) -> Case:
+    """``case`` with its input in the failing cluster beside a healthy one (see above)."""
+    label = c.clusters.label
+    failing, healthy = {label: FAILING_CLUSTER}, {label: HEALTHY_CLUSTER}
+    step = int(duration_seconds(case.interval))
+    last = max(duration_seconds(when) for when, *_ in [*case.checks, *case.firing, *case.condition])
+    return Case(
+        f"{case.name} [{label} {FAILING_CLUSTER}; {label} {HEALTHY_CLUSTER} healthy]",
+        [*(_in_cluster(item, failing) for item in case.input), *_healthy(healthy, last, step)],
+        [(when, name, [Fires({**failing, **f.labels}, f.value) for f in fires]) for when, name, fires in case.checks],
+        case.interval,
+        [(when, name, {**failing, **labels}) for when, name, labels in case.firing],
+        [(when, name, [{**failing, **labels} for labels in held]) for when, name, held in case.condition],
+    )
 
 
 RULE_FILES = ("../rules/lavametrics-recording.yml", "../rules/lavametrics-alerts.yml")
@@ -1198,10 +1462,13 @@ def suites(c: MixinConfig) -> dict[str, dict]:
     out = {}
     for name, cases, every in (
         ("node-alerts", node_cases(c), c.timings.evaluation_interval),
+        ("node-routevoice-alerts", routevoice_cases(c), c.timings.evaluation_interval),
         ("bot-alerts", bot_cases(c), c.timings.evaluation_interval),
         ("slo-alerts", slo_cases(c), c.timings.evaluation_interval),
         ("slo-slow-burn-alerts", slow_burn_cases(c), "1m"),
     ):
+        if c.clusters.label:
+            cases = [clustered_case(c, case) for case in cases]
         out[name] = {
             "rule_files": list(RULE_FILES),
             "evaluation_interval": every,

@@ -132,6 +132,8 @@ class VoiceGateway:
         self.by_ssrc: dict[int, VoiceSession] = {}
         self.connections: set[GatewayConnection] = set()
         self.silent_guilds: set[str] = set()
+        # seconds between a client's IDENTIFY and READY: a slow voice server (the slow-voice fault)
+        self.ready_delay = 0.0
         self._next_ssrc = secrets.randbelow(1 << 20) + 1000
         self.total_connections = 0
 
@@ -293,6 +295,8 @@ class VoiceGateway:
         )
         if not self.hello_on_connect:
             await self._hello(conn)
+        if self.ready_delay > 0:
+            await asyncio.sleep(self.ready_delay)
         await conn.send(
             READY,
             {

@@ -270,6 +270,13 @@ class VoiceSimulator:
         if s is not None:
             s.silent = silent
 
+    def set_ready_delay(self, seconds: float) -> None:
+        """Answer every later IDENTIFY with READY only after ``seconds``: the voice server is slow to
+        hand out the session, so connects take that much longer (0 restores the immediate answer)."""
+        if not 0 <= seconds <= 60:
+            raise ValueError(f"ready delay {seconds!r}: must be within 0..60 seconds")
+        self.gateway.ready_delay = float(seconds)
+
     def pause_reading(self) -> None:
         """Stop reading the UDP socket: datagrams queue in the kernel, then get dropped."""
         if self._reader is not None and not self._paused:

@@ -9,6 +9,7 @@ import dev.lavametrics.plugin.catalog.Group;
 import dev.lavametrics.plugin.collect.CollectorHealth;
 import dev.lavametrics.plugin.collect.LiveSessions;
 import dev.lavametrics.plugin.collect.MetricCollectors;
+import dev.lavametrics.plugin.collect.RoutePlannerCollector;
 import dev.lavametrics.plugin.frames.FrameCountingConfiguration;
 import dev.lavametrics.plugin.http.MetricsEndpoint;
 import dev.lavametrics.plugin.rest.RequestBodyMetricsFilter;
@@ -16,6 +17,8 @@ import dev.lavametrics.plugin.rest.RestMetricsInterceptor;
 import dev.lavametrics.plugin.socket.LavametricsEventHandler;
 import io.prometheus.client.CollectorRegistry;
 import jakarta.servlet.Filter;
+import java.util.function.Supplier;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -35,7 +38,7 @@ public class LavametricsPlugin {
 
     @Bean(destroyMethod = "unregister")
     public MetricCollectors lavametricsCollectors(
-            LavametricsProperties properties, ObjectProvider<ISocketServer> socketServer) {
+            LavametricsProperties properties, ObjectProvider<ISocketServer> socketServer, ListableBeanFactory beans) {
         CollectorHealth health = new CollectorHealth();
         if (!properties.valid()) {
             health.markConfigInvalid();
@@ -45,9 +48,28 @@ public class LavametricsPlugin {
                 health,
                 new LiveSessions(socketServer::getIfAvailable),
                 System::nanoTime,
-                Catalog.pluginVersion());
+                Catalog.pluginVersion(),
+                routePlanner(beans));
         collectors.register(CollectorRegistry.defaultRegistry);
         return collectors;
+    }
+
+    /**
+     * The node's route planner, looked up at the first scrape by its lavaplayer type (Lavalink's
+     * {@code routePlanner} bean, null without {@code ratelimit.ipBlocks}: Spring then holds a null bean,
+     * which {@code getIfAvailable} answers as null). A node without lavaplayer's youtube-rotator on
+     * its class path has no planner.
+     */
+    static Supplier<Object> routePlanner(ListableBeanFactory beans) {
+        Class<?> type;
+        try {
+            type = Class.forName(
+                    RoutePlannerCollector.ABSTRACT_PLANNER, false, LavametricsPlugin.class.getClassLoader());
+        } catch (ClassNotFoundException absent) {
+            return () -> null;
+        }
+        ObjectProvider<?> provider = beans.getBeanProvider(type);
+        return provider::getIfAvailable;
     }
 
     @Bean(initMethod = "start", destroyMethod = "stop")

@@ -5,6 +5,7 @@ import static dev.lavametrics.plugin.catalog.Group.FRAMES;
 import static dev.lavametrics.plugin.catalog.Group.LOADS;
 import static dev.lavametrics.plugin.catalog.Group.PLAYERS;
 import static dev.lavametrics.plugin.catalog.Group.REST;
+import static dev.lavametrics.plugin.catalog.Group.ROUTEPLANNER;
 import static dev.lavametrics.plugin.catalog.Group.SELF;
 import static dev.lavametrics.plugin.catalog.Group.SESSIONS;
 import static dev.lavametrics.plugin.catalog.Group.TRACKS;
@@ -45,6 +46,7 @@ public final class Catalog {
                     "voice",
                     "filters",
                     "rest",
+                    "routeplanner",
                     "self",
                     "events",
                     "endpoint"));
@@ -132,6 +134,22 @@ public final class Catalog {
                     "/v4/routeplanner/free/address",
                     "/v4/routeplanner/free/all",
                     Label.OTHER));
+
+    // --- route planner and voice connects (issue 22, items 2-3) ---
+    /**
+     * The classes of lavaplayer's youtube-rotator route planners that Lavalink 4 builds from its
+     * {@code ratelimit.strategy} (RoutePlannerRestHandler knows exactly these); a subclass or a
+     * planner of another plugin is {@code other}.
+     */
+    public static final Label PLANNER = new Label(
+            "planner",
+            List.of(
+                    "RotatingIpRoutePlanner",
+                    "NanoIpRoutePlanner",
+                    "RotatingNanoIpRoutePlanner",
+                    "BalancingIpRoutePlanner",
+                    Label.OTHER));
+    // --- end route planner and voice connects ---
 
     public static final Label METHOD =
             new Label("method", List.of("GET", "POST", "PATCH", "PUT", "DELETE", Label.OTHER));
@@ -385,6 +403,60 @@ public final class Catalog {
             ALL,
             "");
 
+    // --- voice connects (issue 22, item 3) ---
+    public static final Family VOICE_CONNECT = histogram(
+            "lavametrics_voice_connect_seconds",
+            VOICE,
+            List.of(),
+            "Time from a player's voice update (or the start of its track, when that comes later) to the first"
+                    + " audio frame its voice connection pulled.",
+            List.of(0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+            "voiceConnectSeconds",
+            "histogram_quantile(0.95, sum by (le) (rate(lavametrics_voice_connect_seconds_bucket[10m])))",
+            ALL,
+            "");
+    // --- end voice connects ---
+
+    // --- route planner (issue 22, item 2) ---
+    public static final Family ROUTE_PLANNER_INFO = family(
+            "lavametrics_route_planner_info",
+            GAUGE,
+            ROUTEPLANNER,
+            List.of(PLANNER),
+            "Always 1 while the node has a route planner; the planner label is its class. Absent without one.",
+            "lavametrics_route_planner_info",
+            NONE,
+            "+1 when the node has a route planner (ratelimit.ipBlocks configured)");
+    public static final Family ROUTE_PLANNER_ADDRESSES = family(
+            "lavametrics_route_planner_addresses",
+            GAUGE,
+            ROUTEPLANNER,
+            List.of(),
+            "Addresses in the route planner's IP block (all blocks combined). Absent without a route planner.",
+            "lavametrics_route_planner_addresses",
+            NONE,
+            "+1 when the node has a route planner");
+    public static final Family ROUTE_PLANNER_FAILING = family(
+            "lavametrics_route_planner_failing_addresses",
+            GAUGE,
+            ROUTEPLANNER,
+            List.of(),
+            "Addresses the route planner currently marks as failing (banned), as /v4/routeplanner/status lists them.",
+            "lavametrics_route_planner_failing_addresses / lavametrics_route_planner_addresses",
+            NONE,
+            "+1 when the node has a route planner");
+    public static final Family ROUTE_PLANNER_BANS = family(
+            "lavametrics_route_planner_bans_total",
+            COUNTER,
+            ROUTEPLANNER,
+            List.of(),
+            "Rises of the failing-address count seen between two scrapes: addresses newly marked failing."
+                    + " A ban freed again before the next scrape is not seen. 0 from the first scrape with a planner.",
+            "increase(lavametrics_route_planner_bans_total[1h])",
+            NONE,
+            "+1 when the node has a route planner");
+    // --- end route planner ---
+
     public static final Family FILTER_PLAYERS = family(
             "lavametrics_filter_players",
             GAUGE,
@@ -441,6 +513,11 @@ public final class Catalog {
             VOICE_CONNECTED,
             VOICE_PING,
             VOICE_CLOSES,
+            VOICE_CONNECT,
+            ROUTE_PLANNER_INFO,
+            ROUTE_PLANNER_ADDRESSES,
+            ROUTE_PLANNER_FAILING,
+            ROUTE_PLANNER_BANS,
             FILTER_PLAYERS,
             REST_REQUESTS,
             REST_DURATION);
@@ -509,7 +586,7 @@ public final class Catalog {
                         false));
             }
         }
-        for (Family family : List.of(LOAD_DURATION, REST_DURATION, VOICE_PING, FRAME_LOSS)) {
+        for (Family family : List.of(LOAD_DURATION, REST_DURATION, VOICE_PING, VOICE_CONNECT, FRAME_LOSS)) {
             keys.add(new ConfigKey(
                     "buckets." + family.bucketsKey(),
                     "number-list",

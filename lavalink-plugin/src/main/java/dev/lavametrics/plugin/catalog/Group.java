@@ -14,6 +14,9 @@ public enum Group {
     REST(
             false,
             "Lavalink REST API requests by route, method and status class (off by default: about 10 series per route clients call)."),
+    ROUTEPLANNER(
+            true,
+            "The route planner's IP block: its size, failing addresses and bans, read at scrape time (absent when the node has no route planner)."),
     SELF(true, "The plugin's own health: version, config validity, collector timings and errors.");
 
     private final boolean defaultEnabled;

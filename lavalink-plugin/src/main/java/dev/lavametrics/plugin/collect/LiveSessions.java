@@ -1,5 +1,6 @@
 package dev.lavametrics.plugin.collect;
 
+import dev.arbjerg.lavalink.api.IPlayer;
 import dev.arbjerg.lavalink.api.ISocketContext;
 import dev.arbjerg.lavalink.api.ISocketServer;
 import java.util.ArrayList;
@@ -55,6 +56,19 @@ public final class LiveSessions {
             }
         }
         return live;
+    }
+
+    /** The player a key names, or null when its session or player is gone (never copies a map). */
+    IPlayer player(PlayerKey key) {
+        ISocketServer socketServer = server();
+        if (socketServer == null) {
+            return null;
+        }
+        ISocketContext session = socketServer.getSessions().get(key.sessionId());
+        if (session == null) {
+            session = socketServer.getResumableSessions().get(key.sessionId());
+        }
+        return session == null ? null : session.getPlayers().get(key.guildId());
     }
 
     private static Map<String, ISocketContext> copyOf(Supplier<Map<String, ISocketContext>> map) {

@@ -7,6 +7,7 @@ import io.prometheus.client.CollectorRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +26,7 @@ public final class MetricCollectors {
     public final VoiceCollector voice;
     public final FiltersCollector filters;
     public final RestCollector rest;
+    public final RoutePlannerCollector routePlanner;
     public final SelfCollector self;
 
     private final LavametricsConfig config;
@@ -32,12 +34,24 @@ public final class MetricCollectors {
     private final List<GroupCollector> registered = new ArrayList<>();
     private CollectorRegistry registry;
 
+    /** Collectors for a node without a route planner. */
     public MetricCollectors(
             LavametricsConfig config,
             CollectorHealth health,
             LiveSessions liveSessions,
             LongSupplier nanoClock,
             String version) {
+        this(config, health, liveSessions, nanoClock, version, () -> null);
+    }
+
+    /** @param routePlanner the node's route planner bean, or null without one (see {@link RoutePlannerCollector}) */
+    public MetricCollectors(
+            LavametricsConfig config,
+            CollectorHealth health,
+            LiveSessions liveSessions,
+            LongSupplier nanoClock,
+            String version,
+            Supplier<Object> routePlanner) {
         this.config = config;
         this.health = health;
         sessions = new SessionsCollector(health, liveSessions);
@@ -45,9 +59,15 @@ public final class MetricCollectors {
         tracks = new TracksCollector(health);
         loads = new LoadsCollector(health, config.buckets(Catalog.LOAD_DURATION));
         frames = new FramesCollector(health, config.buckets(Catalog.FRAME_LOSS), nanoClock);
-        voice = new VoiceCollector(health, config.buckets(Catalog.VOICE_PING), liveSessions);
+        voice = new VoiceCollector(
+                health,
+                config.buckets(Catalog.VOICE_PING),
+                config.buckets(Catalog.VOICE_CONNECT),
+                liveSessions,
+                nanoClock);
         filters = new FiltersCollector(health);
         rest = new RestCollector(health, config.buckets(Catalog.REST_DURATION));
+        this.routePlanner = new RoutePlannerCollector(health, routePlanner);
         self = new SelfCollector(health, version);
     }
 
@@ -65,7 +85,8 @@ public final class MetricCollectors {
      */
     public synchronized void register(CollectorRegistry target) {
         registry = target;
-        for (GroupCollector collector : List.of(sessions, players, tracks, loads, frames, voice, filters, rest, self)) {
+        for (GroupCollector collector :
+                List.of(sessions, players, tracks, loads, frames, voice, filters, rest, routePlanner, self)) {
             if (!config.enabled(collector.group())) {
                 continue;
             }

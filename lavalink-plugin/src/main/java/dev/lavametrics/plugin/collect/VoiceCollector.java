@@ -1,5 +1,9 @@
 package dev.lavametrics.plugin.collect;
 
+import com.sedmelluq.discord.lavaplayer.player.AudioPlayer;
+import com.sedmelluq.discord.lavaplayer.track.AudioTrack;
+import com.sedmelluq.discord.lavaplayer.track.InternalAudioTrack;
+import com.sedmelluq.discord.lavaplayer.track.playback.LocalAudioTrackExecutor;
 import dev.arbjerg.lavalink.api.IPlayer;
 import dev.arbjerg.lavalink.api.ISocketContext;
 import dev.lavametrics.plugin.catalog.Catalog;
@@ -7,8 +11,9 @@ import dev.lavametrics.plugin.catalog.Group;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
-/** Voice state; a close code's series appears with its first close. */
+/** Voice state and connect times; a close code's series appears with its first close. */
 public final class VoiceCollector extends GroupCollector {
     /**
      * Connected players, each with the last ping observed. Players report every 1-5 s, the ping
@@ -21,11 +26,75 @@ public final class VoiceCollector extends GroupCollector {
     private final CounterArray closes = new CounterArray(Catalog.VOICE_CLOSES);
     private final LiveSessions sessions;
 
-    public VoiceCollector(CollectorHealth health, List<Double> pingBuckets, LiveSessions sessions) {
+    // --- voice connects (issue 22, item 3) ---
+    private final HistogramArray connect;
+    /** Each player's stopwatch, kept (and reused) from its first voice update until it is destroyed. */
+    private final Map<PlayerKey, VoiceClock> clocks = new ConcurrentHashMap<>();
+
+    private final LongSupplier nanoClock;
+
+    public VoiceCollector(
+            CollectorHealth health,
+            List<Double> pingBuckets,
+            List<Double> connectBuckets,
+            LiveSessions sessions,
+            LongSupplier nanoClock) {
         super(Group.VOICE, health);
         ping = new HistogramArray(Catalog.VOICE_PING, pingBuckets);
+        connect = new HistogramArray(Catalog.VOICE_CONNECT, connectBuckets);
         this.sessions = sessions;
+        this.nanoClock = nanoClock;
     }
+
+    /**
+     * A player PATCH carried a voice state ({@code voiceState}: a digest of its fields, compared with the
+     * last one) and Lavalink accepted it: the clock runs from the request's
+     * arrival ({@code arrivedNanos}, on the collectors' clock) until the first
+     * frame the player's voice connection pulls. With no track playing yet, it waits for the track
+     * ({@link #trackStarted}); a frame cannot come before one.
+     */
+    public void voiceUpdated(PlayerKey key, long arrivedNanos, int voiceState) {
+        VoiceClock clock = clocks.computeIfAbsent(key, k -> new VoiceClock(connect));
+        if (clock.sameStateAsBefore(voiceState) && connected.containsKey(key)) {
+            // the same voice state again while connected: Lavalink keeps the open connection
+            // (PlayerRestHandler connects only for a new endpoint, token or session, or a closed
+            // gateway), so there is no connect to time; a bot resending its state is not a 20 ms connect
+            return;
+        }
+        clock.start(arrivedNanos);
+        IPlayer player = sessions.player(key);
+        if (player != null) {
+            stopAtFirstFrame(player.getAudioPlayer(), clock);
+        }
+    }
+
+    /**
+     * A track started on a player whose voice update has not seen a frame yet: the clock restarts
+     * now (the later of the two), so the time a bot waits between joining and playing is not counted
+     * as connecting, and the new track's buffer stops it.
+     */
+    public void trackStarted(PlayerKey key) {
+        VoiceClock clock = clocks.get(key);
+        if (clock == null || !clock.running()) {
+            return;
+        }
+        clock.start(nanoClock.getAsLong());
+        IPlayer player = sessions.player(key);
+        if (player != null) {
+            stopAtFirstFrame(player.getAudioPlayer(), clock);
+        }
+    }
+
+    /** The playing track's buffer, when it is lavaplayer's local executor's and the frames hook wraps it. */
+    private static void stopAtFirstFrame(AudioPlayer audioPlayer, VoiceClock clock) {
+        AudioTrack track = audioPlayer == null ? null : audioPlayer.getPlayingTrack();
+        if (track instanceof InternalAudioTrack internal
+                && internal.getActiveExecutor() instanceof LocalAudioTrackExecutor executor
+                && executor.getAudioBuffer() instanceof VoiceTimed timed) {
+            timed.stopAtNextFrame(clock);
+        }
+    }
+    // --- end voice connects ---
 
     /**
      * A player update. Lavalink reports ping -1 for a player without a voice connection; with one it is
@@ -49,10 +118,21 @@ public final class VoiceCollector extends GroupCollector {
 
     public void forget(PlayerKey player) {
         connected.remove(player);
+        VoiceClock clock = clocks.remove(player);
+        if (clock != null) {
+            clock.cancel();
+        }
     }
 
     public void forgetSession(String sessionId) {
         connected.keySet().removeIf(key -> key.sessionId().equals(sessionId));
+        clocks.entrySet().removeIf(entry -> {
+            boolean gone = entry.getKey().sessionId().equals(sessionId);
+            if (gone) {
+                entry.getValue().cancel();
+            }
+            return gone;
+        });
     }
 
     /**
@@ -73,6 +153,6 @@ public final class VoiceCollector extends GroupCollector {
                 }
             }
         }
-        return List.of(Gauges.of(Catalog.VOICE_CONNECTED, live), ping.samples(), closes.samples());
+        return List.of(Gauges.of(Catalog.VOICE_CONNECTED, live), ping.samples(), closes.samples(), connect.samples());
     }
 }

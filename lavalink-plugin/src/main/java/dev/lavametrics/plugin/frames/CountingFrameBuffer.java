@@ -5,6 +5,8 @@ import com.sedmelluq.discord.lavaplayer.track.playback.AudioFrameBuffer;
 import com.sedmelluq.discord.lavaplayer.track.playback.AudioFrameRebuilder;
 import com.sedmelluq.discord.lavaplayer.track.playback.MutableAudioFrame;
 import dev.lavametrics.plugin.collect.FramesCollector;
+import dev.lavametrics.plugin.collect.VoiceClock;
+import dev.lavametrics.plugin.collect.VoiceTimed;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -14,7 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link FrameTally}. Only the tally is tracked by the frames collector, so this wrapper and the
  * buffer it wraps live exactly as long as lavaplayer keeps them.
  */
-final class CountingFrameBuffer implements AudioFrameBuffer {
+final class CountingFrameBuffer implements AudioFrameBuffer, VoiceTimed {
     private final AudioFrameBuffer delegate;
     private final FrameTally tally;
 
@@ -22,6 +24,11 @@ final class CountingFrameBuffer implements AudioFrameBuffer {
         this.delegate = delegate;
         this.tally = new FrameTally(frames, stopping, this);
         frames.track(tally);
+    }
+
+    @Override
+    public void stopAtNextFrame(VoiceClock clock) {
+        tally.stopAtNextFrame(clock);
     }
 
     @Override

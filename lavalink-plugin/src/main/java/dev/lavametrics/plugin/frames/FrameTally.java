@@ -2,6 +2,7 @@ package dev.lavametrics.plugin.frames;
 
 import dev.lavametrics.plugin.collect.FrameSource;
 import dev.lavametrics.plugin.collect.FramesCollector;
+import dev.lavametrics.plugin.collect.VoiceClock;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.WeakReference;
@@ -40,6 +41,9 @@ final class FrameTally implements FrameSource {
     private final long createdNanos;
     private final AtomicBoolean finished = new AtomicBoolean();
     private volatile long lastPullNanos;
+    /** A player's voice-connect clock to stop at the next frame handed out, else null (one volatile read per frame). */
+    private volatile VoiceClock voiceClock;
+
     private long activeNanos;
     // written by the audio thread with setOpaque, read by scrapes with getOpaque
     private long sent;
@@ -68,10 +72,21 @@ final class FrameTally implements FrameSource {
         this.createdNanos = frames.nanoTime();
     }
 
+    void stopAtNextFrame(VoiceClock clock) {
+        voiceClock = clock;
+    }
+
     void pulled(boolean provided, boolean terminator) {
         if (terminator) {
             finish();
             return;
+        }
+        if (provided) {
+            VoiceClock clock = voiceClock;
+            if (clock != null) {
+                voiceClock = null;
+                clock.firstFrame(frames.nanoTime());
+            }
         }
         if (finished.get()) {
             // folded into the collector already (a stopped track pulled from once more)

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,8 +25,10 @@ import org.springframework.web.util.ContentCachingResponseWrapper;
 import org.springframework.web.util.WebUtils;
 
 /**
- * Reads the two facts only request and response bodies carry: the {@code loadType} a
- * {@code GET /v4/loadtracks} answered, and the filter set a {@code PATCH} of a player sends.
+ * Reads the facts only request and response bodies carry: the {@code loadType} a
+ * {@code GET /v4/loadtracks} answered, and the filter set and voice state a {@code PATCH} of a
+ * player sends (a voice state starts the player's voice-connect clock, at the request's arrival:
+ * Lavalink answers such a PATCH only once the voice websocket is open).
  * Bodies are cached while the real handler reads or writes them and inspected afterwards, so
  * the handler sees the request unchanged. Anything that goes wrong here is counted and the
  * request passes through untouched.
@@ -41,6 +44,7 @@ public final class RequestBodyMetricsFilter extends OncePerRequestFilter {
 
     private final boolean loads;
     private final boolean filters;
+    private final boolean voice;
 
     /** Which groups are on is decided here, once: a disabled group's requests are never looked at. */
     public RequestBodyMetricsFilter(MetricCollectors metrics, LongSupplier nanoClock) {
@@ -48,6 +52,7 @@ public final class RequestBodyMetricsFilter extends OncePerRequestFilter {
         this.nanoClock = nanoClock;
         this.loads = metrics.enabled(Group.LOADS);
         this.filters = metrics.enabled(Group.FILTERS);
+        this.voice = metrics.enabled(Group.VOICE);
     }
 
     /** The handler may finish on an async dispatch; the body is only complete then. */
@@ -58,7 +63,7 @@ public final class RequestBodyMetricsFilter extends OncePerRequestFilter {
 
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
-        return !loads && !filters;
+        return !loads && !filters && !voice;
     }
 
     /**
@@ -76,8 +81,8 @@ public final class RequestBodyMetricsFilter extends OncePerRequestFilter {
             if (loads && "GET".equals(method)) {
                 collector = "loads";
                 load = path(request).equals("/v4/loadtracks");
-            } else if (filters && "PATCH".equals(method)) {
-                collector = "filters";
+            } else if ((filters || voice) && "PATCH".equals(method)) {
+                collector = filters ? "filters" : "voice";
                 Matcher matcher = PLAYER_PATH.matcher(path(request));
                 if (matcher.matches()) {
                     player = playerKey(matcher.group(1), matcher.group(2));
@@ -91,7 +96,7 @@ public final class RequestBodyMetricsFilter extends OncePerRequestFilter {
         if (load) {
             timeLoad(request, response, chain);
         } else if (player != null) {
-            watchFilters(request, response, chain, player);
+            watchPlayerPatch(request, response, chain, player);
         } else {
             chain.doFilter(request, response);
         }
@@ -156,9 +161,10 @@ public final class RequestBodyMetricsFilter extends OncePerRequestFilter {
         }
     }
 
-    private void watchFilters(
+    private void watchPlayerPatch(
             HttpServletRequest request, HttpServletResponse response, FilterChain chain, PlayerKey player)
             throws ServletException, IOException {
+        long arrived = nanoClock.getAsLong();
         ContentCachingRequestWrapper cached;
         try {
             cached = WebUtils.getNativeRequest(request, ContentCachingRequestWrapper.class);
@@ -172,23 +178,37 @@ public final class RequestBodyMetricsFilter extends OncePerRequestFilter {
         }
         chain.doFilter(cached, response);
         if (!isAsyncStarted(cached)) {
-            recordFilters(cached, response, player);
+            recordPlayerPatch(cached, response, player, arrived);
         }
     }
 
-    private void recordFilters(ContentCachingRequestWrapper request, HttpServletResponse response, PlayerKey player) {
+    private void recordPlayerPatch(
+            ContentCachingRequestWrapper request, HttpServletResponse response, PlayerKey player, long arrived) {
+        String collector = filters ? "filters" : "voice";
         try {
             if (!successful(response.getStatus())) {
                 return;
             }
             Object body = Json.parse(new String(request.getContentAsByteArray(), StandardCharsets.UTF_8));
+            if (!(body instanceof Map<?, ?> root)) {
+                return;
+            }
             // Without a filters key the PATCH leaves the filters as they were.
-            if (body instanceof Map<?, ?> root && root.get("filters") instanceof Map<?, ?> filters) {
-                metrics.filters.filtersSet(player, activeFilters(filters));
+            if (filters && root.get("filters") instanceof Map<?, ?> set) {
+                metrics.filters.filtersSet(player, activeFilters(set));
+            }
+            collector = "voice";
+            if (voice && root.get("voice") instanceof Map<?, ?> state) {
+                metrics.voice.voiceUpdated(player, arrived, voiceStateDigest(state));
             }
         } catch (Throwable e) {
-            metrics.health().recordError("filters", Survival.survive(e));
+            metrics.health().recordError(collector, Survival.survive(e));
         }
+    }
+
+    /** The voice state's fields as one number to compare with the next; the token is kept nowhere. */
+    private static int voiceStateDigest(Map<?, ?> state) {
+        return Objects.hash(state.get("endpoint"), state.get("sessionId"), state.get("token"), state.get("channelId"));
     }
 
     private static Collection<String> activeFilters(Map<?, ?> filters) {

@@ -68,6 +68,9 @@ final class OutgoingMessages {
                 if (players) {
                     metrics.players.played(playerKey(sessionId, message));
                 }
+                if (voice) {
+                    metrics.voice.trackStarted(playerKey(sessionId, message));
+                }
             }
             case "TrackEndEvent" -> {
                 if (tracks) {

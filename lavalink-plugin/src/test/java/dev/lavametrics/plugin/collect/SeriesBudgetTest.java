@@ -3,6 +3,8 @@ package dev.lavametrics.plugin.collect;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sedmelluq.lava.extensions.youtuberotator.planner.RotatingNanoIpRoutePlanner;
+import com.sedmelluq.lava.extensions.youtuberotator.tools.ip.Ipv6Block;
 import dev.lavametrics.plugin.catalog.Catalog;
 import dev.lavametrics.plugin.catalog.Family;
 import dev.lavametrics.plugin.catalog.Group;
@@ -49,8 +51,8 @@ class SeriesBudgetTest {
     /**
      * 100 players over 4 sessions, each track started, ended (finished, replaced, stopped,
      * loadFailed), some exceptions and stuck tracks, player updates with changing pings,
-     * filters, every load result and a spread of voice close codes: more variety than a
-     * node sees in a day, with the default groups.
+     * filters, every load result, a spread of voice close codes, voice connects and a route
+     * planner with banned addresses: more variety than a node sees in a day, with the default groups.
      */
     @Test
     void aBusyNodeWithTheDefaultConfigStaysWithinTheBudget() {
@@ -77,6 +79,9 @@ class SeriesBudgetTest {
     }
 
     private static int busyNode(TestMetrics metrics) {
+        RotatingNanoIpRoutePlanner planner = new RotatingNanoIpRoutePlanner(new Ipv6Block("2001:db8::/64"));
+        metrics.routePlanner = planner;
+        seriesByFamily(metrics);
         LavametricsEventHandler handler = new LavametricsEventHandler(metrics.collectors);
         List<String> sources = List.of("youtube", "soundcloud", "http");
         List<String> reasons = List.of("finished", "replaced", "stopped", "loadFailed");
@@ -109,6 +114,12 @@ class SeriesBudgetTest {
                     metrics.collectors.loads.loaded(result, 0.05 * (p + 1));
                 }
                 metrics.collectors.frames.sent();
+                metrics.collectors.voice.voiceUpdated(new PlayerKey(session.getSessionId(), guild), 1L, 1);
+                try {
+                    planner.markFailing(java.net.InetAddress.getByName("2001:db8::" + Long.toHexString(guild)));
+                } catch (java.net.UnknownHostException e) {
+                    throw new AssertionError(e);
+                }
                 metrics.collectors.rest.handled("/v4/loadtracks", "GET", 200, 0.01);
                 metrics.collectors.rest.handled("/v4/sessions/{sessionId}/players/{guildId}", "PATCH", 200, 0.002);
                 metrics.collectors.rest.handled("/v4/sessions/{sessionId}/players/{guildId}", "PATCH", 400, 0.001);

@@ -240,7 +240,8 @@ class ConfigValidatorTest {
                         "endpoint.auth|****|must be a mapping|username, password, bearerToken, passwordFile, bearerTokenFile"),
                 rows("{\"endpoint\": {\"auth\": \"hunter2\"}}"));
         assertEquals(
-                List.of("groups|true|must be a mapping|sessions, players, tracks, loads, frames, voice, filters, rest"),
+                List.of(
+                        "groups|true|must be a mapping|sessions, players, tracks, loads, frames, voice, filters, rest, routeplanner"),
                 rows("{\"groups\": true}"));
         assertEquals(
                 "{\"valid\": false, \"errors\": [{\"key\": \"\", \"value\": \"****\", \"message\": \"must be a mapping\","

@@ -36,6 +36,12 @@ public final class FakeFrameBuffer implements AudioFrameBuffer {
         this.provides = provides;
     }
 
+    /** From now on every pull gets a frame ({@code true}) or none. */
+    public void providing(boolean now) {
+        frame = now ? FRAME : null;
+        provides = now;
+    }
+
     /** Every pull gets a frame. */
     public static FakeFrameBuffer playing() {
         return new FakeFrameBuffer(FRAME, true);

@@ -15,6 +15,8 @@ public final class FakePlayer implements IPlayer {
     private final long guildId;
     public boolean hasTrack;
     public boolean paused;
+    /** What the lavaplayer side answers for getPlayingTrack (null: nothing playing). */
+    public AudioTrack playingTrack;
 
     FakePlayer(ISocketContext session, long guildId) {
         this.session = session;
@@ -32,7 +34,11 @@ public final class FakePlayer implements IPlayer {
         return (AudioPlayer) Proxy.newProxyInstance(
                 getClass().getClassLoader(),
                 new Class<?>[] {AudioPlayer.class},
-                (proxy, method, args) -> method.getName().equals("isPaused") ? paused : null);
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "isPaused" -> paused;
+                    case "getPlayingTrack" -> playingTrack;
+                    default -> null;
+                });
     }
 
     @Override

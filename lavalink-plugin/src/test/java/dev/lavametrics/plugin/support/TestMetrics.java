@@ -23,6 +23,8 @@ public final class TestMetrics {
     public final AtomicLong nanos = new AtomicLong(1_000_000_000L);
     public final CollectorRegistry registry = new CollectorRegistry(true);
     public final MetricCollectors collectors;
+    /** The node's route planner as the plugin looks it up at the first scrape (null: none). */
+    public volatile Object routePlanner;
 
     public TestMetrics(Map<String, ?> rawConfig) {
         this(ConfigValidator.validate(rawConfig).config());
@@ -30,7 +32,12 @@ public final class TestMetrics {
 
     public TestMetrics(LavametricsConfig config) {
         collectors = new MetricCollectors(
-                config, new CollectorHealth(), new LiveSessions(() -> server), nanos::get, "0.0.0-test");
+                config,
+                new CollectorHealth(),
+                new LiveSessions(() -> server),
+                nanos::get,
+                "0.0.0-test",
+                () -> routePlanner);
         collectors.register(registry);
     }
 

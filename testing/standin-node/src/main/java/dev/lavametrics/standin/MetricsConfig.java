@@ -13,6 +13,7 @@ import java.io.StringWriter;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.DoubleSupplier;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -113,7 +114,12 @@ public class MetricsConfig {
     }
 
     /** The gauges of Lavalink's LavalinkStatsCollector (names and units as core exposes them). */
-    public static class CoreStatsCollector extends Collector {
+    /**
+     * Describable, as Lavalink's LavalinkStatsCollector is: otherwise the registry would collect() at
+     * registration and take the first (0.0) cpu reading at startup, where a real node takes it at the first
+     * request for its stats or metrics.
+     */
+    public static class CoreStatsCollector extends Collector implements Collector.Describable {
         private final StatsService stats;
 
         CoreStatsCollector(StatsService stats) {
@@ -125,27 +131,42 @@ public class MetricsConfig {
             CollectorRegistry.defaultRegistry.unregister(this);
         }
 
-        private static MetricFamilySamples gauge(String name, String help, double value) {
-            return new GaugeMetricFamily(name, help, value);
+        @Override
+        public List<MetricFamilySamples> describe() {
+            return families(false);
         }
 
         @Override
         public List<MetricFamilySamples> collect() {
-            StatsService.Memory mem = StatsService.memory();
+            return families(true);
+        }
+
+        /** The families, with their values read or (describe) without samples. */
+        private List<MetricFamilySamples> families(boolean read) {
+            StatsService.Memory mem = read ? StatsService.memory() : null;
+            Gauges g = new Gauges(read);
             return List.of(
-                    gauge("lavalink_players_total", "Total number of players", stats.players()),
-                    gauge("lavalink_playing_players_total", "Number of playing players", stats.playingPlayers()),
-                    gauge("lavalink_uptime_milliseconds", "Uptime of the node in milliseconds", stats.uptimeMillis()),
-                    gauge("lavalink_memory_free_bytes", "Free memory in bytes", mem.free()),
-                    gauge("lavalink_memory_used_bytes", "Used memory in bytes", mem.used()),
-                    gauge("lavalink_memory_allocated_bytes", "Allocated memory in bytes", mem.allocated()),
-                    gauge("lavalink_memory_reservable_bytes", "Reservable memory in bytes", mem.reservable()),
-                    gauge("lavalink_cpu_cores", "Number of CPU cores", StatsService.cores()),
-                    gauge("lavalink_cpu_system_load_percentage", "System CPU load (0..1)", stats.systemLoad()),
-                    gauge(
+                    g.gauge("lavalink_players_total", "Total number of players", stats::players),
+                    g.gauge("lavalink_playing_players_total", "Number of playing players", stats::playingPlayers),
+                    g.gauge("lavalink_uptime_milliseconds", "Uptime of the node in milliseconds", stats::uptimeMillis),
+                    g.gauge("lavalink_memory_free_bytes", "Free memory in bytes", () -> mem.free()),
+                    g.gauge("lavalink_memory_used_bytes", "Used memory in bytes", () -> mem.used()),
+                    g.gauge("lavalink_memory_allocated_bytes", "Allocated memory in bytes", () -> mem.allocated()),
+                    g.gauge("lavalink_memory_reservable_bytes", "Reservable memory in bytes", () -> mem.reservable()),
+                    g.gauge("lavalink_cpu_cores", "Number of CPU cores", StatsService::cores),
+                    g.gauge("lavalink_cpu_system_load_percentage", "System CPU load (0..1)", stats::systemLoad),
+                    g.gauge(
                             "lavalink_cpu_lavalink_load_percentage",
                             "Node process CPU load (0..1)",
-                            stats.processLoad()));
+                            stats::processLoad));
+        }
+
+        private record Gauges(boolean read) {
+            MetricFamilySamples gauge(String name, String help, DoubleSupplier value) {
+                return read
+                        ? new GaugeMetricFamily(name, help, value.getAsDouble())
+                        : new GaugeMetricFamily(name, help, List.of());
+            }
         }
     }
 }

@@ -149,17 +149,27 @@ public class PlayerImpl extends AudioEventAdapter implements IPlayer, VoiceConne
                 cur.close();
             }
             connectedChannelId = voiceChannelId;
-            voice = voiceManager.connect(info, this, this::voiceClosed);
+            voice = voiceManager.connect(info, this, gatewayListener);
             return voice.opened();
         }
     }
 
-    private void voiceClosed(VoiceConnection connection, int code, String reason, boolean byRemote) {
-        if (connection != voice || destroyed) {
-            return;
+    private final VoiceConnection.GatewayListener gatewayListener = new VoiceConnection.GatewayListener() {
+        @Override
+        public void closed(VoiceConnection connection, int code, String reason, boolean byRemote) {
+            if (connection != voice || destroyed) {
+                return;
+            }
+            context.emitWebSocketClosed(guildId, code, reason, byRemote);
         }
-        context.emitWebSocketClosed(guildId, code, reason, byRemote);
-    }
+
+        @Override
+        public void ready(VoiceConnection connection) {
+            if (connection == voice && !destroyed) {
+                sendPlayerUpdate();
+            }
+        }
+    };
 
     public VoiceConnection getVoiceConnection() {
         return voice;

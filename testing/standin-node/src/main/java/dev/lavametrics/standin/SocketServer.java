@@ -15,8 +15,13 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.catalina.connector.Connector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.web.embedded.tomcat.TomcatWebServer;
+import org.springframework.boot.web.servlet.context.ServletWebServerApplicationContext;
+import org.springframework.context.event.ContextClosedEvent;
+import org.springframework.context.event.EventListener;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.server.ServerHttpRequest;
 import org.springframework.http.server.ServerHttpResponse;
@@ -311,15 +316,39 @@ public class SocketServer extends TextWebSocketHandler implements ISocketServer,
         }
     }
 
-    @PreDestroy
-    public void shutdown() {
+    /**
+     * Closes every client socket with 1001 (going away), as Lavalink does when it stops (its web
+     * server closes open websockets with a close frame). On ContextClosedEvent, which Spring publishes
+     * before it stops the web server: by {@code @PreDestroy} Tomcat has already dropped the
+     * connections without a close frame, and clients that treat the two differently (wavelink and
+     * mafic do) would see a stand-in unlike Lavalink. The listening socket is closed first, as a
+     * stopped server's is: a client reconnecting at once is refused, not given a session the stop
+     * drops a moment later.
+     */
+    @EventListener
+    public void closeClientSockets(ContextClosedEvent event) {
+        if (event.getApplicationContext() instanceof ServletWebServerApplicationContext web
+                && web.getWebServer() instanceof TomcatWebServer tomcat) {
+            for (Connector connector : tomcat.getTomcat().getService().findConnectors()) {
+                connector.getProtocolHandler().closeServerSocketGraceful();
+            }
+        }
+        closeClientSockets();
+    }
+
+    private void closeClientSockets() {
         for (SocketContextImpl ctx : sessions.values().toArray(new SocketContextImpl[0])) {
             try {
-                ctx.closeWebSocket(CloseStatus.GOING_AWAY.getCode(), "Server shutting down");
+                ctx.closeWebSocket(CloseStatus.GOING_AWAY.getCode(), "");
             } catch (RuntimeException ignored) {
                 // shutting down anyway
             }
         }
+    }
+
+    @PreDestroy
+    public void shutdown() {
+        closeClientSockets(); // any left (a context closed without its event)
         scheduler.shutdownNow();
     }
 }

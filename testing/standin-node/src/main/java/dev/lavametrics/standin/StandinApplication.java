@@ -40,6 +40,23 @@ public class StandinApplication {
         start(args);
     }
 
+    /**
+     * What the node assumes when its application.yml is silent. No {@code server.port}: like real
+     * Lavalink, which has no port default of its own, it then listens on Spring Boot's 8080 (2333 is
+     * only what Lavalink's example file sets), the port the plugin's validator keeps free
+     * ({@code ConfigValidator.DEFAULT_SERVER_PORT}). Unlike Lavalink it binds loopback unless told
+     * otherwise, because it is a test host.
+     */
+    static Map<String, Object> defaultProperties() {
+        Map<String, Object> defaults = new HashMap<>();
+        defaults.put("server.address", "127.0.0.1");
+        defaults.put("server.error.include-message", "always");
+        defaults.put("server.shutdown", "immediate");
+        defaults.put("spring.main.banner-mode", "off");
+        defaults.put("spring.mvc.pathmatch.matching-strategy", "path_pattern_parser");
+        return defaults;
+    }
+
     /** Starts the node; also used by the tests. */
     public static ConfigurableApplicationContext start(String... args) {
         // In the Spring Boot fat jar the application classes live in a launcher class loader that
@@ -55,14 +72,7 @@ public class StandinApplication {
                 StandinVersion.lavaplayerVersion());
 
         SpringApplication app = new SpringApplication(StandinApplication.class);
-        Map<String, Object> defaults = new HashMap<>();
-        defaults.put("server.address", "127.0.0.1");
-        defaults.put("server.port", "2333");
-        defaults.put("server.error.include-message", "always");
-        defaults.put("server.shutdown", "immediate");
-        defaults.put("spring.main.banner-mode", "off");
-        defaults.put("spring.mvc.pathmatch.matching-strategy", "path_pattern_parser");
-        app.setDefaultProperties(defaults);
+        app.setDefaultProperties(defaultProperties());
         app.addInitializers(new PluginLoader(appLoader));
         return app.run(args);
     }

@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lavametrics.standin.voice.FrameCounter;
 import dev.lavametrics.standin.voice.VoiceConnection;
 import java.lang.management.ManagementFactory;
-import java.lang.management.OperatingSystemMXBean;
-import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
 import org.springframework.stereotype.Component;
 
@@ -15,6 +13,8 @@ import org.springframework.stereotype.Component;
 public class StatsService {
     private final ObjectMapper mapper;
     private volatile SocketServer socketServer;
+    // cached 30 s like a real node's (CpuStats): loadtest and the benchmarks read the JVM from /proc instead
+    private final CpuStats cpu = CpuStats.ofThisJvm();
 
     public StatsService(ObjectMapper mapper) {
         this.mapper = mapper;
@@ -62,21 +62,11 @@ public class StatsService {
     }
 
     public double systemLoad() {
-        return cpuLoad(com.sun.management.OperatingSystemMXBean::getCpuLoad);
+        return cpu.get().systemLoad();
     }
 
     public double processLoad() {
-        return cpuLoad(com.sun.management.OperatingSystemMXBean::getProcessCpuLoad);
-    }
-
-    /** 0 when the JVM has no com.sun bean or no reading yet (it reports a negative value then). */
-    private static double cpuLoad(ToDoubleFunction<com.sun.management.OperatingSystemMXBean> load) {
-        OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
-        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
-            double v = load.applyAsDouble(sun);
-            return v < 0 ? 0 : v;
-        }
-        return 0;
+        return cpu.get().lavalinkLoad();
     }
 
     /**
@@ -138,10 +128,11 @@ public class StatsService {
         mem.put("used", m.used());
         mem.put("allocated", m.allocated());
         mem.put("reservable", m.reservable());
-        ObjectNode cpu = out.putObject("cpu");
-        cpu.put("cores", cores());
-        cpu.put("systemLoad", systemLoad());
-        cpu.put("lavalinkLoad", processLoad());
+        CpuStats.Cpu c = cpu.get();
+        ObjectNode cpuJson = out.putObject("cpu");
+        cpuJson.put("cores", c.cores());
+        cpuJson.put("systemLoad", c.systemLoad());
+        cpuJson.put("lavalinkLoad", c.lavalinkLoad());
         return out;
     }
 }

@@ -59,15 +59,22 @@ public final class VoiceConnection {
         }
     }
 
-    /** Receives gateway closes that should be reported to the Lavalink client. */
-    public interface CloseListener {
+    /** Receives what of the voice gateway Lavalink reports to its client (Koe's KoeEventListener). */
+    public interface GatewayListener {
+        /** A gateway close that should be reported to the Lavalink client. */
         void closed(VoiceConnection connection, int code, String reason, boolean byRemote);
+
+        /**
+         * The gateway's READY, before IP discovery, as Koe's {@code gatewayReady}; Lavalink answers it
+         * with a playerUpdate (SocketContext.kt), which clients such as mafic wait for on connect.
+         */
+        default void ready(VoiceConnection connection) {}
     }
 
     private final VoiceManager manager;
     private final VoiceServerInfo info;
     private final AudioSource source;
-    private final CloseListener closeListener;
+    private final GatewayListener listener;
     private final String tag;
 
     // gateway
@@ -106,11 +113,11 @@ public final class VoiceConnection {
     private long packetsSent;
     private long sendFailures;
 
-    VoiceConnection(VoiceManager manager, VoiceServerInfo info, AudioSource source, CloseListener closeListener) {
+    VoiceConnection(VoiceManager manager, VoiceServerInfo info, AudioSource source, GatewayListener listener) {
         this.manager = manager;
         this.info = info;
         this.source = source;
-        this.closeListener = closeListener;
+        this.listener = listener;
         this.tag = "guild " + Long.toUnsignedString(info.guildId());
         frame.setBuffer(ByteBuffer.wrap(opus));
     }
@@ -355,6 +362,7 @@ public final class VoiceConnection {
                 ip,
                 port,
                 d.path("modes"));
+        listener.ready(this);
         if (!offered) {
             log.error(
                     "Voice {}: server does not offer {} (modes {}); giving up",
@@ -496,7 +504,7 @@ public final class VoiceConnection {
         }
         shutdown();
         log.info("Voice {}: gateway closed by server with code {} ({})", tag, code, reason);
-        closeListener.closed(this, code, reason, true);
+        listener.closed(this, code, reason, true);
     }
 
     private void failLocally(int code, String reason) {
@@ -507,7 +515,7 @@ public final class VoiceConnection {
         WebSocket socket = ws;
         shutdown();
         closeSocket(socket, code, reason);
-        closeListener.closed(this, code, reason, false);
+        listener.closed(this, code, reason, false);
     }
 
     /** Closes without reporting anything to the client (player destroyed, voice server changed, node stopping). */

@@ -115,7 +115,7 @@ public class VoiceManager {
 
     /** Opens a new voice connection; the caller closes any previous one of the same player. */
     public VoiceConnection connect(
-            VoiceServerInfo info, VoiceConnection.AudioSource source, VoiceConnection.CloseListener listener) {
+            VoiceServerInfo info, VoiceConnection.AudioSource source, VoiceConnection.GatewayListener listener) {
         VoiceConnection c = new VoiceConnection(this, info, source, listener);
         synchronized (lock) {
             VoiceConnection[] cur = connections;
