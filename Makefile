@@ -31,7 +31,7 @@ help:
 	@echo "make monitoring    regenerate monitoring/ (rules, dashboards, Alertmanager) from the mixin code"
 	@echo "make metrics-up    local Prometheus + Alertmanager + node + simulated bot on loopback (state in .stack/)"
 	@echo "make metrics-down  stop that stack (lavametrics stack fault --help: page it on purpose)"
-	@echo "LAVAMETRICS_INSTALL=1  lets metrics-up/test install Prometheus and Alertmanager with sudo apt-get (root: always)"
+	@echo "LAVAMETRICS_INSTALL=1  lets metrics-up/test install Prometheus, Alertmanager (and for test VictoriaMetrics) with sudo apt-get (root: always)"
 
 # Everything comes from the lock: pip and setuptools first, then the package itself built
 # with that setuptools (no build isolation, which would fetch whatever is newest that day).
@@ -75,7 +75,8 @@ build:
 run_pytest = $(1) -m pytest $(2); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose" >&2; exit 1; fi; exit $$rc
 
-# The monitoring tests need Debian's prometheus and prometheus-alertmanager: installed here when
+# The monitoring tests need Debian's prometheus, prometheus-alertmanager and victoria-metrics (the HA
+# topology's store and ruler): installed here when
 # this user may (root, or LAVAMETRICS_INSTALL=1 for sudo); otherwise a warning now and, at the end
 # of pytest, the list of tests that were skipped for it (in CI, CI=true, a failure instead).
 # The rule tests also run under Prometheus 3: .ci/prometheus3 builds its promtool with `go install`
@@ -131,7 +132,7 @@ generate: docs
 
 # the jars are built once; `metrics-up` again only prints the running stack's URLs
 metrics-up: $(PYTHON)
-	@bash .ci/monitoring-tools
+	@bash .ci/monitoring-tools --single
 	@test -n "$(PLUGIN_JAR)" || $(MAKE) build
 	$(PYTHON) -m lavametrics.devtools.stack up --dir .stack
 

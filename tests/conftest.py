@@ -55,7 +55,7 @@ def require_promtool(major: str) -> str:
 
 MISSING = " is missing"
 INSTALL_HINT = (
-    "sudo apt-get install prometheus prometheus-alertmanager (or LAVAMETRICS_INSTALL=1 make test), "
+    "sudo apt-get install prometheus prometheus-alertmanager victoria-metrics (or LAVAMETRICS_INSTALL=1 make test), "
     "and `make build` for the jars"
 )
 

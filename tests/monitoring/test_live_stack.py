@@ -25,6 +25,7 @@ from lavametrics.devtools.stack import Stack
 from lavametrics.mixin import dashboards, grafana
 from lavametrics.mixin.config import MixinConfig, duration_seconds
 from tests.conftest import require, require_tool
+from tests.monitoring.panelqueries import substitute
 
 pytestmark = pytest.mark.integration
 
@@ -67,15 +68,7 @@ def stack(tmp_path_factory):
 
 
 def _substitute(expr: str) -> str:
-    # what Grafana sends with every variable at "All" and a 15 s scrape interval
-    rate_interval = f"{4 * duration_seconds(C.timings.scrape_interval):g}s"
-    return (
-        expr.replace("$__rate_interval", rate_interval)
-        .replace("$__range", "5m")
-        .replace('"$job"', '".*"')
-        .replace('"$node"', '".*"')
-        .replace('"$bot"', '".*"')
-    )
+    return substitute(expr, C)
 
 
 def _query_range(s: Stack, expr: str, seconds: float = 60) -> list[dict]:

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from ruamel.yaml import YAML
 
 from lavametrics.mixin import build, config, dashboards, grafana, promql, rules, ruletests, stackconfig
 from lavametrics.mixin.config import MixinConfig, MixinConfigError
@@ -610,3 +611,25 @@ def test_a_symlink_in_out_is_refused_not_written_through(tmp_path, capsys, link)
         "(remove it, or point --out at the real tree)\n"
     )
     assert _tree(out) == before and _tree(tmp_path) == elsewhere_before
+
+
+def _within(part, whole) -> bool:
+    """Every key and list item of ``part`` is in ``whole`` (a config excerpt of the whole)."""
+    if isinstance(part, dict):
+        return isinstance(whole, dict) and all(k in whole and _within(v, whole[k]) for k, v in part.items())
+    if isinstance(part, list):
+        return isinstance(whole, list) and len(part) == len(whole) and all(map(_within, part, whole))
+    return part == whole
+
+
+def test_the_guides_ha_settings_are_what_the_replicas_run():
+    scaling = GUIDE.read_text().split("## Scaling", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"^```yaml\n(.*?)^```", scaling, re.M | re.S)
+    shown = YAML(typ="safe").load(block)
+    cfg = stackconfig.replica_config(
+        MixinConfig(),
+        "a",
+        alertmanagers=("alertmanager-a:9093", "alertmanager-b:9093"),
+        remote_write_url="http://victoria-metrics:8428/api/v1/write",
+    )
+    assert _within(shown, cfg), shown

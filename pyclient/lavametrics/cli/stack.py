@@ -56,6 +56,13 @@ def add_stack(sub) -> None:
     up = ssub.add_parser("up", help="start the stack (what make metrics-up runs)")
     with_dir(up)
     up.add_argument("--timeout", type=seconds(), default=300.0, help="seconds to wait for it (default 300)")
+    up.add_argument(
+        "--topology",
+        choices=("single", "ha"),
+        default="single",
+        help="single: one Prometheus and Alertmanager (default); ha: a Prometheus pair, a two-member "
+        "Alertmanager cluster, VictoriaMetrics and vmalert, on free ports (needs victoria-metrics)",
+    )
     up.set_defaults(func=run_up)
     down = ssub.add_parser("down", help="stop the stack and every process it started")
     with_dir(down)
@@ -116,7 +123,7 @@ def _fault_options(p) -> None:
 def run_up(args) -> int:
     from lavametrics.devtools.stack import cmd_up
 
-    return cmd_up(Path(args.dir).resolve(), args.timeout)
+    return cmd_up(Path(args.dir).resolve(), args.timeout, args.topology)
 
 
 def run_down(args) -> int:

@@ -57,6 +57,7 @@ from lavametrics.monitor.nodesfile import NodeSpec
 
 DEFAULT_PORTS = {"prometheus": 9090, "alertmanager": 9093, "webhook": 9095, "bot": 9096, "node": 2333}
 GUILD_BASE = 810_000
+USED_JOBS = tuple(j for j in JOBS if j.name in ("lavalink", "bot"))  # what the stack runs: nodes and a bot
 
 
 class StackError(LavametricsError, RuntimeError):
@@ -183,10 +184,9 @@ class Stack:
         for rel, text in files(self.config).items():
             if rel.startswith("prometheus/rules/"):
                 (prom / "rules" / Path(rel).name).write_text(text)
-        used = tuple(j for j in JOBS if j.name in ("lavalink", "bot"))
-        cfg = prometheus_config(self.config, alertmanagers=(f"127.0.0.1:{self.ports['alertmanager']}",), jobs=used)
-        cfg["global"] = {**cfg["global"], **self.prometheus_global}
-        (prom / "prometheus.yml").write_text(yaml_text(cfg))
+        for name, cfg in self._prometheus_configs().items():
+            cfg["global"] = {**cfg["global"], **self.prometheus_global}  # every Prometheus of the stack
+            (prom / name).write_text(yaml_text(cfg))
         specs = [NodeSpec(name, n.url, n.password, n.metrics_url) for name, n in self.nodes.items()]
         (prom / "targets" / "core").mkdir(parents=True, exist_ok=True)
         targets.write(specs, prom / "targets" / "core" / "nodes.json")
@@ -195,6 +195,11 @@ class Stack:
             json.dumps([{"targets": [f"127.0.0.1:{bot_port}"], "labels": {}}], indent=2) + "\n"
         )
         return prom
+
+    def _prometheus_configs(self) -> dict[str, dict]:
+        """File name (in the prometheus directory) -> the configuration of each Prometheus."""
+        cfg = prometheus_config(self.config, alertmanagers=(f"127.0.0.1:{self.ports['alertmanager']}",), jobs=USED_JOBS)
+        return {"prometheus.yml": cfg}
 
     # --- lifecycle ---------------------------------------------------------------------------
     def start(self, timeout: float = 240.0, progress=lambda msg: None) -> Stack:
@@ -208,10 +213,26 @@ class Stack:
         return self
 
     def _start(self, deadline: float, progress) -> None:
-        prometheus, alertmanager = prometheus_binary(), alertmanager_binary()
-        for name in ("prometheus", "alertmanager", "webhook", "bot"):
+        self._check_binaries()
+        for name in ("webhook", "bot"):
             self.ports[name] = self._port(name)
         self.webhook = WebhookReceiver(port=self.ports["webhook"], log_path=self.root / "alerts.log").start()
+        self._start_alerting()
+        self._record_children()
+        self._start_sources(deadline, progress)
+        assert self.bot is not None
+        prom = self._write_prometheus(self.bot.port)
+        self._start_prometheus(prom, deadline, progress)
+
+    def _check_binaries(self) -> None:
+        """Every command this stack runs, before anything starts (StackError naming the package)."""
+        prometheus_binary()
+        alertmanager_binary()
+
+    def _start_alerting(self) -> None:
+        """One Alertmanager, notifying the webhook receiver."""
+        assert self.webhook is not None
+        self.ports["alertmanager"] = self._port("alertmanager")
         am = self.root / "alertmanager"
         shutil.rmtree(am / "data", ignore_errors=True)  # no notification log of an earlier run
         (am / "data").mkdir(parents=True)
@@ -219,7 +240,7 @@ class Stack:
         self.daemons["alertmanager"] = Daemon(
             "alertmanager",
             [
-                alertmanager,
+                alertmanager_binary(),
                 "--config.file=alertmanager.yml",
                 "--storage.path=data",
                 f"--web.listen-address=127.0.0.1:{self.ports['alertmanager']}",
@@ -228,7 +249,9 @@ class Stack:
             am,
             am / "alertmanager.log",
         ).start()
-        self._record_children()
+
+    def _start_sources(self, deadline: float, progress) -> None:
+        """What Prometheus scrapes: the node(s) on the voice simulator, and the simulated bot."""
         progress("starting the voice simulator and its audio source")
         self.sim = VoiceSimulator(workdir=self.root / "voicesim").start()
         self.audio = AudioServer(write_tone(self.root / "stack-tone.wav", seconds=600)).start()
@@ -265,19 +288,23 @@ class Stack:
         ).start()
         bot.wait_connected(timeout=max(10.0, deadline - time.monotonic()))
         progress("bot connected, its players streaming to the voice simulator")
-        prom = self._write_prometheus(bot.port)
+
+    def _start_prometheus(self, prom: Path, deadline: float, progress) -> None:
+        """One Prometheus on a fresh TSDB (with the backfilled history, if any), every target up."""
+        self.ports["prometheus"] = self._port("prometheus")
+        assert self.bot is not None
         # a fresh TSDB: a backfilled hour over an earlier run's samples of the same series reads as
         # counter resets, and the burn-rate windows would measure nothing
         shutil.rmtree(prom / "data", ignore_errors=True)
         (prom / "data").mkdir()
         if self.backfill_seconds:
             progress(f"backfilling {self.backfill_seconds:.0f}s of bot and frame history")
-            self._backfill(prom, bot.port)
+            self._backfill(prom, self.bot.port)
         progress("starting Prometheus")
         self.daemons["prometheus"] = Daemon(
             "prometheus",
             [
-                prometheus,
+                prometheus_binary(),
                 "--config.file=prometheus.yml",
                 "--storage.tsdb.path=data",
                 f"--web.listen-address=127.0.0.1:{self.ports['prometheus']}",
@@ -402,8 +429,9 @@ class Stack:
     def alertmanager_url(self) -> str:
         return f"http://127.0.0.1:{self.ports['alertmanager']}"
 
-    def api(self, path: str, **params) -> dict:
-        url = f"{self.prometheus_url}{path}" + ("?" + urllib.parse.urlencode(params) if params else "")
+    def api(self, path: str, base: str | None = None, **params) -> dict:
+        """The data of a Prometheus-API answer, from ``base`` (default: this stack's Prometheus)."""
+        url = f"{base or self.prometheus_url}{path}" + ("?" + urllib.parse.urlencode(params) if params else "")
         with urllib.request.urlopen(url, timeout=10) as resp:
             body = json.loads(resp.read())
         if body.get("status") != "success":
@@ -458,7 +486,11 @@ def _print_urls(root: Path) -> None:
     print(f"  {'faults'.ljust(width)}  lavametrics stack fault --help")
 
 
-def cmd_up(root: Path, timeout: float) -> int:
+# topology -> the module whose `run` supervises it (named, not imported: hastack builds on this one)
+TOPOLOGIES = {"single": "lavametrics.devtools.stack", "ha": "lavametrics.devtools.hastack"}
+
+
+def cmd_up(root: Path, timeout: float, topology: str = "single") -> int:
     root.mkdir(parents=True, exist_ok=True)
     running = _supervisor(root)
     if running is not None and (root / URLS_FILE).is_file():
@@ -473,7 +505,7 @@ def cmd_up(root: Path, timeout: float) -> int:
     with log_path.open("ab") as log:
         offset = log.tell()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "lavametrics.devtools.stack", "run", "--dir", str(root)],
+            [sys.executable, "-m", TOPOLOGIES[topology], "run", "--dir", str(root)],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -598,15 +630,19 @@ def control(root: Path, request: dict, timeout: float = 240.0) -> dict:
     return reply
 
 
-def cmd_run(root: Path) -> int:
+def single_stack(root: Path) -> Stack:
+    config = MixinConfig()
+    # an hour of healthy bot history, so the burn-rate pages read a full window as in production
+    return Stack(root, backfill_seconds=duration_seconds(config.slo.fast_windows[0]), config=config)
+
+
+def cmd_run(root: Path, make_stack=single_stack) -> int:
     """The supervisor: start everything, publish the URLs, serve the control socket until SIGTERM, stop."""
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     me = procs.ProcRecord.of("supervisor", os.getpid())
     assert me is not None
     (root / PID_FILE).write_text(f"{me.pid} {me.start}\n")
-    config = MixinConfig()
-    # an hour of healthy bot history, so the burn-rate pages read a full window as in production
-    stack = Stack(root, backfill_seconds=duration_seconds(config.slo.fast_windows[0]), config=config)
+    stack = make_stack(root)
     server: ControlServer | None = None
     try:
         stack.start(progress=lambda msg: print(f"stack: {msg}", flush=True))
@@ -631,18 +667,18 @@ def cmd_run(root: Path) -> int:
         print("stack: stopped", flush=True)
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m lavametrics.devtools.stack", description=__doc__.splitlines()[0])
+def main(argv: list[str] | None = None, topology: str = "single", make_stack=single_stack) -> int:
+    p = argparse.ArgumentParser(prog=f"python -m {TOPOLOGIES[topology]}", description=__doc__.splitlines()[0])
     p.add_argument("action", choices=["up", "down", "run"])
     p.add_argument("--dir", default=".stack", help="state directory (default .stack)")
     p.add_argument("--timeout", type=float, default=300.0, help="seconds `up` waits for the stack")
     args = p.parse_args(argv)
     root = Path(args.dir).resolve()
     if args.action == "up":
-        return cmd_up(root, args.timeout)
+        return cmd_up(root, args.timeout, topology)
     if args.action == "down":
         return cmd_down(root)
-    return cmd_run(root)
+    return cmd_run(root, make_stack)
 
 
 if __name__ == "__main__":

@@ -123,6 +123,33 @@ def prometheus_config(
     }
 
 
+REPLICA_LABEL = "replica"
+# remote_write's queue for a store on the same network: a sample reaches it within a second
+# (Prometheus' default batch deadline is 5 s), and once the store is back after a restart the
+# queue, which retries from the WAL and drops nothing, resumes within two seconds (default 5 s)
+REMOTE_WRITE_QUEUE = {"batch_send_deadline": "1s", "min_backoff": "100ms", "max_backoff": "2s"}
+
+
+def replica_config(
+    c: MixinConfig, replica: str, *, alertmanagers: tuple[str, ...], remote_write_url: str, **kwargs
+) -> dict:
+    """One Prometheus of an HA pair: both scrape the same targets and differ only in their
+    ``replica`` external label. That label is dropped from what leaves for Alertmanager and for
+    the long-term store: the pair's copies of an alert must be one alert there (one
+    fingerprint, so one page), and their samples one series, which the store deduplicates."""
+    cfg = prometheus_config(c, alertmanagers=alertmanagers, **kwargs)
+    cfg["global"]["external_labels"] = {REPLICA_LABEL: replica}
+    cfg["alerting"]["alert_relabel_configs"] = [{"action": "labeldrop", "regex": REPLICA_LABEL}]
+    cfg["remote_write"] = [
+        {
+            "url": remote_write_url,
+            "write_relabel_configs": [{"action": "labeldrop", "regex": REPLICA_LABEL}],
+            "queue_config": dict(REMOTE_WRITE_QUEUE),
+        }
+    ]
+    return cfg
+
+
 def _inhibit(source: str, targets: str, equal: list[str]) -> dict:
     return {"source_matchers": [f'alertname="{source}"'], "target_matchers": [targets], "equal": equal}
 
