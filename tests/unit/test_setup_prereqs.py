@@ -14,7 +14,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / ".ci" / "monitoring-tools"
-INSTALL = "apt-get install -y --no-install-recommends prometheus prometheus-alertmanager"
+# make metrics-up's single stack (--single) needs Prometheus and Alertmanager; the tests (and CI)
+# VictoriaMetrics too, for the HA topology
+INSTALL_SINGLE = "apt-get install -y --no-install-recommends prometheus prometheus-alertmanager"
+INSTALL = f"{INSTALL_SINGLE} victoria-metrics"
 
 
 @pytest.fixture
@@ -69,12 +72,16 @@ def test_metrics_up_without_the_tools_stops_with_the_one_command(tmp_path):
     if not shutil.which("apt-get"):
         pytest.skip("a Debian system (apt-get)")
     bindir = _bin_without_the_tools(tmp_path)
-    proc = _run_script(bindir, as_user=True)
+    proc = _run_script(bindir, "--single", as_user=True)
     assert proc.returncode == 1
-    assert proc.stderr.count("\n") == 1 and f"sudo apt-get update && sudo {INSTALL}" in proc.stderr, proc.stderr
+    assert proc.stderr.count("\n") == 1 and f"sudo apt-get update && sudo {INSTALL_SINGLE}   (" in proc.stderr, (
+        proc.stderr
+    )
     # make test only warns outside CI (the tests then skip and say so), fails in CI
     warn = _run_script(bindir, "--warn", as_user=True)
-    assert warn.returncode == 0 and warn.stderr.startswith("WARNING: missing prometheus prometheus-alertmanager")
+    assert warn.returncode == 0 and warn.stderr.startswith(
+        "WARNING: missing prometheus prometheus-alertmanager victoria-metrics"
+    )
     assert _run_script(bindir, "--warn", as_user=True, CI="true").returncode == 1
 
 
@@ -90,7 +97,7 @@ def test_the_tools_are_installed_when_the_user_opted_in(tmp_path):
 
 def test_the_tools_present_means_nothing_to_do(tmp_path):
     bindir = _bin_without_the_tools(tmp_path, "apt-get")
-    for tool in ("prometheus", "promtool", "amtool", "prometheus-alertmanager"):
+    for tool in ("prometheus", "promtool", "amtool", "prometheus-alertmanager", "victoria-metrics", "vmalert"):
         (bindir / tool).symlink_to(shutil.which("true") or "/bin/true")
     proc = _run_script(bindir, as_user=True)
     assert proc.returncode == 0 and proc.stderr == "" and not (tmp_path / "calls").exists()
