@@ -244,8 +244,8 @@ def test_loadtest_cli_reports_delivery(node, sim_dir, capsys):
         ]
     )
     out, err = capsys.readouterr()
+    assert code == 0 and out, err  # the one-line error says why, should the run fail
     report = json.loads(out)
-    assert code == 0, err
     assert report["connected_players"] == 3
     assert len(report["samples"]) == 3
     # the JVM's own CPU, every second: three players streaming cost it something in each

@@ -76,6 +76,7 @@ class FakeNode:
         self.hang_api_seconds = 0.0
         self.garbage = False  # answer everything with non-metrics bytes
         self.huge_bytes = 0  # stream this many bytes on /metrics
+        self.route_planner: bool | None = None  # /v4/routeplanner/status: 200, 204 (none), None: 404
         self.started = time.monotonic()
         self.requests: list[str] = []
         self._stop = threading.Event()
@@ -119,6 +120,10 @@ class FakeNode:
                     return self._send(200, json.dumps(node.info()).encode(), "application/json")
                 if path == "/v4/stats":
                     return self._send(200, json.dumps(node.stats()).encode(), "application/json")
+                if path == "/v4/routeplanner/status" and node.route_planner is not None:
+                    if not node.route_planner:
+                        return self._send(204, b"", "application/json")
+                    return self._send(200, b'{"class":"RotatingIpRoutePlanner","details":{}}', "application/json")
                 return self._send(404, b"{}", "application/json")
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

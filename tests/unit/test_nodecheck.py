@@ -36,6 +36,27 @@ def test_disabled_rest_group_is_not_expected(fake_node):
     assert "lavametrics_rest" not in by_name(report)["families present"].detail
 
 
+def _without_route_planner_families() -> str:
+    text = plugin_exposition(catalog=CATALOG)
+    return "".join(line + "\n" for line in text.splitlines() if "lavametrics_route_planner" not in line)
+
+
+def test_a_node_without_route_planner_does_not_miss_its_families(fake_node):
+    node = fake_node(metrics_text=_without_route_planner_families())
+    node.route_planner = False  # Lavalink's 204 from /v4/routeplanner/status
+    report = check_node(spec(node), CATALOG)
+    assert report.status == HEALTHY, report.results
+    assert "no route planner on this node" in by_name(report)["families present"].detail
+
+
+def test_a_node_with_a_route_planner_misses_its_families(fake_node):
+    node = fake_node(metrics_text=_without_route_planner_families())
+    node.route_planner = True
+    report = check_node(spec(node), CATALOG)
+    assert report.status == UNHEALTHY
+    assert "missing: lavametrics_route_planner_info" in by_name(report)["families present"].detail
+
+
 def test_without_plugin_is_unhealthy_with_one_line_reason(fake_node):
     report = check_node(spec(fake_node(plugin=False)), CATALOG)
     assert report.status == UNHEALTHY

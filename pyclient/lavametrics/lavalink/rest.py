@@ -1,4 +1,5 @@
-"""The three Lavalink REST calls monitoring needs: /version, /v4/info, /v4/stats.
+"""The Lavalink REST calls monitoring needs: /version, /v4/info, /v4/stats, and whether the node
+has a route planner (/v4/routeplanner/status).
 
 Lavalink authenticates REST with ``Authorization: <password>`` -- the bare password, no
 scheme -- and answers 401 when it is missing and 403 when it is wrong; both mean the same
@@ -24,9 +25,13 @@ class LavalinkClient:
     timeout: float = 5.0
 
     def _get(self, path: str) -> tuple[str, bytes]:
+        _status, ctype, body = self._get_status(path)
+        return ctype, body
+
+    def _get_status(self, path: str) -> tuple[int, str, bytes]:
         full = self.url.rstrip("/") + path
         try:
-            _status, ctype, body, _h = fetch(
+            status, ctype, body, _h = fetch(
                 full,
                 timeout=self.timeout,
                 auth=Auth(raw=self.password),
@@ -37,7 +42,7 @@ class LavalinkClient:
             if exc.status in (401, 403):
                 raise LavalinkError(full, "bad password", f"HTTP {exc.status}", exc.status) from None
             raise LavalinkError(full, exc.reason, exc.detail, exc.status) from None
-        return ctype, body
+        return status, ctype, body
 
     def _json(self, path: str) -> dict:
         _ctype, body = self._get(path)
@@ -57,6 +62,17 @@ class LavalinkClient:
 
     def stats(self) -> dict:
         return self._json("/v4/stats")
+
+    def has_route_planner(self) -> bool:
+        """Lavalink answers its route planner's status with 204 when it has none. A 500 is a
+        planner too: 4.2.2 fails that way under RotateOnBan until the planner has routed once."""
+        try:
+            status, _ctype, _body = self._get_status("/v4/routeplanner/status")
+        except LavalinkError as exc:
+            if exc.status == 500:
+                return True
+            raise
+        return status != 204
 
 
 def plugin_version(info: dict, name: str = "lavametrics") -> str | None:

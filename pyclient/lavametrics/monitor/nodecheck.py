@@ -83,8 +83,18 @@ def _expected_groups(families: dict[str, Metric], catalog: Catalog) -> set[str]:
     return groups
 
 
-def check_families(families: dict[str, Metric], catalog: Catalog) -> list[CheckResult]:
+# the catalog group whose families exist only on a node with a route planner
+ROUTE_PLANNER_GROUP = "routeplanner"
+
+
+def check_families(
+    families: dict[str, Metric], catalog: Catalog, route_planner: bool | None = None
+) -> list[CheckResult]:
+    """``route_planner``: whether the node has one (its families are absent without); None when
+    unknown, and then they are expected as the group's collector says."""
     expected = _expected_groups(families, catalog)
+    if route_planner is False:
+        expected.discard(ROUTE_PLANNER_GROUP)
     missing, wrong, pending = [], [], 0
     for fam in catalog.families:
         if fam.group not in expected:
@@ -111,6 +121,7 @@ def check_families(families: dict[str, Metric], catalog: Catalog) -> list[CheckR
             not missing,
             f"{count - len(missing) - pending}/{count} present"
             + (f" ({pending} appear with their first event)" if pending else "")
+            + ("; no route planner on this node" if route_planner is False else "")
             + (f"; missing: {', '.join(missing)}" if missing else ""),
         )
     )
@@ -252,7 +263,11 @@ def check_node(node: NodeSpec, catalog: Catalog, timeout: float = 5.0, uptime_wa
             f"{len(sc.families)} families, {sum(len(f.samples) for f in sc.families)} samples, {sc.body_bytes} bytes",
         )
     )
-    report.results.extend(check_families(families, catalog))
+    try:
+        route_planner: bool | None = api.has_route_planner()
+    except LavalinkError:
+        route_planner = None
+    report.results.extend(check_families(families, catalog, route_planner))
     add(check_id_labels(sc.families))
 
     config_valid = catalog.family("config_valid").parsed_name
