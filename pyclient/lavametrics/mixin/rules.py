@@ -10,6 +10,7 @@ let ``LavalinkNodeDown`` silence that node's other alerts (its symptoms).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from prometheus_client.utils import floatToGoString
@@ -49,28 +50,48 @@ class Alert:
         return rule
 
 
-def _window_count(threshold: int) -> str:
-    # increase() extrapolates to the window's edges (3 events can read as 3.08), so "more than
-    # N" is compared as "> N + 0.5": N events never fire, N + 1 inside the window always do
-    # (on a long-lived series; more_than_in_window is exact on a young one too)
-    return f"{threshold + 0.5:g}"
+# How a quantity reads a counter's growth over a window: increase() of its samples, or the
+# window's own samples (latest minus lowest). A quantity is written once as a function of it.
+Delta = Callable[[str], str]
 
 
-def more_than_in_window(selector: str, by: str, window: str, threshold: int) -> str:
-    """PromQL true where more than ``threshold`` events of a counter fell in ``window``.
+def increase_over(window: str) -> Delta:
+    return lambda selector: f"increase({selector}[{window}])"
+
+
+def sampled_over(window: str) -> Delta:
+    return lambda selector: f"({selector} - min_over_time({selector}[{window}]))"
+
+
+def more_than_in_window(
+    quantity: Callable[[Delta], str], counters: Sequence[str], by: str, window: str, threshold: int
+) -> str:
+    """PromQL true where more than ``threshold`` events fell in ``window``: ``quantity`` sums
+    (by ``by``) the growth of ``counters``, as the ``Delta`` it is given reads each.
 
     increase() alone misreads small counts: it extrapolates to the window's end, by up to one
     scrape interval, in proportion to the span its samples cover. On a series a minute old
-    (a node just started) 3 events read as 3.9, and "> 3.5" paged on them. The count of the
-    window's own samples, latest minus lowest, is exact but blind across a counter reset. So an
-    alert needs both: increase() past N + 0.5 (N events of a long-lived series never reach it,
-    N + 1 always do), and either more than N in the samples themselves or a reset in the window,
-    where only increase() adds up the events on both sides of the restart.
+    (a node or bot just started) 3 events read as 3.9, and "> 3.5" paged on them; 2 failed
+    commands read as 2.9, past "at least 3". The count of the window's own samples, latest minus
+    lowest, is exact but blind across a counter reset. So both are needed: increase() past
+    N + 0.5 (N events of a long-lived series never reach it, N + 1 always do), and either more
+    than N in the samples themselves or a reset in the window, where only increase() adds up the
+    events on both sides of the restart.
     """
-    counted = f"sum by ({by}) (increase({selector}[{window}])) > {threshold + 0.5:g}"
-    sampled = f"sum by ({by}) ({selector} - min_over_time({selector}[{window}])) > {threshold}"
-    restarted = f"sum by ({by}) (resets({selector}[{window}])) > 0"
-    return f"({counted}) and (({sampled}) or ({restarted}))"
+    counted = f"{quantity(increase_over(window))} > {threshold + 0.5:g}"
+    sampled = f"{quantity(sampled_over(window))} > {threshold}"
+    restarted = " or ".join(f"(sum by ({by}) (resets({c}[{window}])) > 0)" for c in counters)
+    return f"({counted}) and (({sampled}) or {restarted})"
+
+
+def more_than_of_counter(selector: str, by: str, window: str, threshold: int) -> str:
+    """:func:`more_than_in_window` of one counter's events, summed by ``by``."""
+    return more_than_in_window(lambda d: f"sum by ({by}) ({d(selector)})", [selector], by, window, threshold)
+
+
+def _over_bound(by: str, count: str, within: str) -> Callable[[Delta], str]:
+    """The observations of a histogram above a bucket's bound: its ``_count`` less that bucket."""
+    return lambda d: f"(sum by ({by}) ({d(count)}) - sum by ({by}) ({d(within)}))"
 
 
 def off_the_scrapes(c: MixinConfig, window: str) -> str:
@@ -255,35 +276,53 @@ def refusal_regex() -> str:
     return "|".join(causes)
 
 
-def source_refused(selector: str, window: str, by: str = "job, node") -> tuple[str, str]:
-    """(refused, attempts) over ``window``: loads and track failures classified as a refusal, and
-    every load and track start. Each is ``(loads + tracks) or loads or tracks``, so a node whose
-    tracks never started (no track series yet), or with one of the two groups off, is still judged
-    on what it has."""
-
-    def both(loads: str, tracks: str) -> str:
-        a = f"sum by ({by}) (increase({loads}[{window}]))"
-        b = f"sum by ({by}) (increase({tracks}[{window}]))"
-        return f"(({a} + {b}) or {a} or {b})"
-
+def _refused_counters(selector: str) -> tuple[str, str]:
     cause = f'cause=~"{refusal_regex()}"'
-    refused = both(
+    return (
         f"lavametrics_load_failures_total{{{selector}, {cause}}}",
         f"lavametrics_track_failures_total{{{selector}, {cause}}}",
     )
-    attempts = both(f"lavametrics_loads_total{{{selector}}}", f"lavametrics_track_starts_total{{{selector}}}")
-    return refused, attempts
+
+
+def _loads_and_tracks(loads: str, tracks: str, by: str) -> Callable[[Delta], str]:
+    """``(loads + tracks) or loads or tracks``, so a node whose tracks never started (no track
+    series yet), or with one of the two groups off, is still judged on what it has."""
+
+    def quantity(d: Delta) -> str:
+        a = f"sum by ({by}) ({d(loads)})"
+        b = f"sum by ({by}) ({d(tracks)})"
+        return f"(({a} + {b}) or {a} or {b})"
+
+    return quantity
+
+
+def source_refused(selector: str, window: str, by: str = "job, node") -> tuple[str, str]:
+    """(refused, attempts) over ``window``: loads and track failures classified as a refusal, and
+    every load and track start."""
+    d = increase_over(window)
+    refused = _loads_and_tracks(*_refused_counters(selector), by)
+    attempts = _loads_and_tracks(
+        f"lavametrics_loads_total{{{selector}}}", f"lavametrics_track_starts_total{{{selector}}}", by
+    )
+    return refused(d), attempts(d)
 
 
 def _source_refused_alert(c: MixinConfig) -> Alert:
     t = c.thresholds
     refused, attempts = source_refused(c.selectors.node, t.source_refused_window)
+    counters = _refused_counters(c.selectors.node)
+    enough = more_than_in_window(
+        _loads_and_tracks(*counters, "job, node"),
+        counters,
+        "job, node",
+        t.source_refused_window,
+        t.source_refused_min - 1,
+    )
     return Alert(
         "LavalinkSourceRefused",
         "node",
         CRITICAL,
-        f"{refused} / clamp_min({attempts}, 1) > {t.source_refused_ratio:g} "
-        f"and {refused} > {_window_count(t.source_refused_min - 1)}",
+        f"{refused} / clamp_min({attempts}, 1) > {t.source_refused_ratio:g} and {enough}",
         None,
         "A source refuses node {{ $labels.node }}",
         f"{{{{ $value | humanizePercentage }}}} of loads and track starts over the last {t.source_refused_window} "
@@ -306,11 +345,17 @@ def alerts(c: MixinConfig) -> list[Alert]:
     )
     disc_sel = f'bot_lavalink_node_events_total{{{b}, event="disconnected"}}'
     w = t.command_page_window
-    errors = f'sum by (job) (increase(bot_commands_total{{{b}, outcome="error"}}[{w}]))'
+    failed = f'bot_commands_total{{{b}, outcome="error"}}'
+    errors = f"sum by (job) (increase({failed}[{w}]))"
     commands = f"sum by (job) (increase(bot_commands_total{{{b}}}[{w}]))"
     timed = f"sum by (job) (increase(bot_command_duration_seconds_count{{{b}}}[{w}]))"
     within = floatToGoString(c.slo.commands_latency_seconds)
-    slow = f'({timed} - sum by (job) (increase(bot_command_duration_seconds_bucket{{{b}, le="{within}"}}[{w}])))'
+    slow_counters = (
+        f"bot_command_duration_seconds_count{{{b}}}",
+        f'bot_command_duration_seconds_bucket{{{b}, le="{within}"}}',
+    )
+    slow_q = _over_bound("job", *slow_counters)
+    slow = slow_q(increase_over(w))
     fw = t.frame_loss_page_window
     lost = (
         f"sum by (job, node) (rate(lavametrics_frames_nulled_total{{{n}}}[{fw}]) "
@@ -328,9 +373,14 @@ def alerts(c: MixinConfig) -> list[Alert]:
     vw = t.voice_connect_window
     connects = f"sum by (job, node) (increase(lavametrics_voice_connect_seconds_count{{{n}}}[{vw}]))"
     connect_bound = floatToGoString(t.voice_connect_seconds)
-    slow_connects = (
-        f"({connects} - sum by (job, node) "
-        f'(increase(lavametrics_voice_connect_seconds_bucket{{{n}, le="{connect_bound}"}}[{vw}])))'
+    slow_connect_counters = (
+        f"lavametrics_voice_connect_seconds_count{{{n}}}",
+        f'lavametrics_voice_connect_seconds_bucket{{{n}, le="{connect_bound}"}}',
+    )
+    slow_connects_q = _over_bound("job, node", *slow_connect_counters)
+    slow_connects = slow_connects_q(increase_over(vw))
+    enough_slow_connects = more_than_in_window(
+        slow_connects_q, slow_connect_counters, "job, node", vw, t.voice_connect_min - 1
     )
     # --- end route planner and voice connects ---
     found = [
@@ -391,7 +441,7 @@ def alerts(c: MixinConfig) -> list[Alert]:
             "LavalinkVoiceCloses",
             "node",
             CRITICAL,
-            more_than_in_window(close_sel, "job, node, code", t.voice_closes_window, t.voice_closes_max),
+            more_than_of_counter(close_sel, "job, node, code", t.voice_closes_window, t.voice_closes_max),
             None,
             "Voice connections on {{ $labels.node }} keep closing with code {{ $labels.code }}",
             f"More than {t.voice_closes_max} voice websockets closed with code {{{{ $labels.code }}}} in the "
@@ -472,8 +522,7 @@ def alerts(c: MixinConfig) -> list[Alert]:
             "LavalinkVoiceConnectsSlow",
             "node",
             WARNING,
-            f"{slow_connects} / {connects} > {t.voice_connect_slow_ratio:g} "
-            f"and {slow_connects} > {_window_count(t.voice_connect_min - 1)}",
+            f"{slow_connects} / {connects} > {t.voice_connect_slow_ratio:g} and {enough_slow_connects}",
             None,
             "Voice connects on {{ $labels.node }} are slow",
             f"{{{{ $value | humanizePercentage }}}} of the voice connects over the last {vw} took longer than "
@@ -508,7 +557,7 @@ def alerts(c: MixinConfig) -> list[Alert]:
             "BotLavalinkDisconnects",
             "bot",
             CRITICAL,
-            more_than_in_window(disc_sel, "job, node", t.disconnects_window, t.disconnects_max),
+            more_than_of_counter(disc_sel, "job, node", t.disconnects_window, t.disconnects_max),
             None,
             "Bot {{ $labels.job }} keeps losing Lavalink node {{ $labels.node }}",
             f"The bot lost its connection to {{{{ $labels.node }}}} more than {t.disconnects_max} times in "
@@ -530,7 +579,8 @@ def alerts(c: MixinConfig) -> list[Alert]:
             "BotCommandErrorsHigh",
             "bot",
             CRITICAL,
-            f"{errors} / {commands} > {t.command_error_ratio:g} and {errors} > {_window_count(t.command_page_min - 1)}",
+            f"{errors} / {commands} > {t.command_error_ratio:g} "
+            f"and {more_than_of_counter(failed, 'job', w, t.command_page_min - 1)}",
             t.command_page_for,
             "Commands of {{ $labels.job }} fail",
             f"{{{{ $value | humanizePercentage }}}} of commands raised an error over the last "
@@ -541,7 +591,8 @@ def alerts(c: MixinConfig) -> list[Alert]:
             "BotCommandsSlow",
             "bot",
             CRITICAL,
-            f"{slow} / {timed} > {t.command_slow_ratio:g} and {slow} > {_window_count(t.command_page_min - 1)}",
+            f"{slow} / {timed} > {t.command_slow_ratio:g} "
+            f"and {more_than_in_window(slow_q, slow_counters, 'job', w, t.command_page_min - 1)}",
             t.command_page_for,
             "Commands of {{ $labels.job }} are slow",
             f"{{{{ $value | humanizePercentage }}}} of commands took longer than {c.slo.commands_latency_seconds:g}s "

@@ -150,6 +150,49 @@ def _steps(seconds: float) -> int:
     return int(seconds // STEP)
 
 
+YOUNG_AT = 20  # the step a young series is born on: a node or bot started just now
+
+
+def _young_events(k: int) -> list[int | None]:
+    """Per step: nothing before the series is born, then 0, then one event a step, ``k`` in all."""
+    return [None] * YOUNG_AT + [0] + [1] * k + [0] * 40
+
+
+def _cumulative(events: list[int | None]) -> str:
+    """A counter's values for per-step events (``_`` before it exists)."""
+    total, values = 0, []
+    for e in events:
+        if e is not None:
+            total += e
+        values.append("_" if e is None else total)
+    return explicit(values)
+
+
+def _young_histogram(name: str, labels: dict[str, str], events: list[int | None], seconds: float, le) -> list[dict]:
+    """A histogram born on YOUNG_AT with one ``seconds`` observation per event."""
+    rows = histogram(name, labels, [[seconds] * (e or 0) for e in events], le)
+    return [{**r, "values": " ".join(["_"] * YOUNG_AT + r["values"].split()[YOUNG_AT:])} for r in rows]
+
+
+def _young_cases(alert: str, least: int, what: str, make, fires: dict[str, str]) -> list[Case]:
+    """An alert that needs at least ``least`` events in its window, on series born a few scrapes
+    ago: ``least - 1`` events, one a scrape, keep it quiet and ``least`` fire it, checked as an
+    instant query just before the next scrape, where increase() extrapolates furthest (2 events
+    there read as 2.9, past "> 2.5"; promtool's evaluations, on the scrape grid, never look)."""
+    cases = []
+    for k, held in ((least - 1, []), (least, [fires])):
+        verdict = "fires" if held else "stays quiet between scrapes"
+        cases.append(
+            Case(
+                f"{k} {what} on series born {k + 1} scrapes ago: the condition {verdict}",
+                make(_young_events(k)),
+                [],
+                condition=[(_at((YOUNG_AT + k) * STEP + STEP - 1), alert, held)],
+            )
+        )
+    return cases
+
+
 def node_cases(c: MixinConfig) -> list[Case]:
     t = c.thresholds
     down_for = duration_seconds(t.node_down_for)
@@ -561,6 +604,16 @@ def _source_refused_cases(c: MixinConfig) -> list[Case]:
             ],
             [(at, "LavalinkSourceRefused", [])],
         ),
+        *_young_cases(
+            "LavalinkSourceRefused",
+            t.source_refused_min,
+            "refused loads",
+            lambda ev: [
+                series(loads, {**NODE_A, "result": "error"}, _cumulative(ev)),
+                series(failures, {**NODE_A, "cause": "forbidden"}, _cumulative(ev)),
+            ],
+            node,
+        ),
     ]
 
 
@@ -918,6 +971,20 @@ def _error_cases(c: MixinConfig) -> list[Case]:
                 (_at(fault + 180 + window + 2 * STEP), "BotCommandErrorsHigh", []),
             ],
         ),
+        *_young_cases(
+            "BotCommandErrorsHigh",
+            t.command_page_min,
+            "failed commands",
+            lambda ev: [
+                series("bot_commands_total", {**BOT, "command": "play", "outcome": "error"}, _cumulative(ev)),
+                series(
+                    "bot_commands_total",
+                    {**BOT, "command": "play", "outcome": "success"},
+                    _cumulative([None if e is None else 0 for e in ev]),
+                ),
+            ],
+            job,
+        ),
     ]
     return cases
 
@@ -997,6 +1064,15 @@ def _slow_cases(c: MixinConfig) -> list[Case]:
                 (_at(fault + 300), "BotCommandsSlow", [Fires(job, 1.0)]),
                 *((_at(fault + t_), "BotCommandLatencyHigh", []) for t_ in range(0, 900, 60)),
             ],
+        ),
+        *_young_cases(
+            "BotCommandsSlow",
+            t.command_page_min,
+            "slow commands",
+            lambda ev: _young_histogram(
+                "bot_command_duration_seconds", {**BOT, "command": "play"}, ev, 3.0, LATENCY_LE
+            ),
+            job,
         ),
     ]
     return cases
@@ -1134,6 +1210,13 @@ def _voice_connect_cases(c: MixinConfig) -> list[Case]:
                 (_at(fault + window + 5 * STEP), "LavalinkVoiceConnectsSlow", [Fires(node, 1.0)]),
                 (_at(fault + 2 * window + 13 * STEP), "LavalinkVoiceConnectsSlow", []),
             ],
+        ),
+        *_young_cases(
+            "LavalinkVoiceConnectsSlow",
+            t.voice_connect_min,
+            "slow connects",
+            lambda ev: _young_histogram("lavametrics_voice_connect_seconds", NODE_A, ev, slow_s, CONNECT_LE),
+            node,
         ),
     ]
 
