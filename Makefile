@@ -5,7 +5,8 @@ SHELL := /bin/bash
 VENV    ?= .venv
 PYTHON  := $(VENV)/bin/python
 MVN     ?= mvn -B -q
-PYTEST_ARGS ?=
+# the slowest tests at the end of every run: where `make test` spends its ~20 minutes
+PYTEST_ARGS ?= --durations=30
 # the throwaway venv `make min-test` fills with the oldest versions pyproject.toml allows
 MIN_VENV ?= .cache/venv-min
 # the throwaway venv `make base-install-test` fills with the package and no extras
