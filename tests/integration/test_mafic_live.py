@@ -26,7 +26,7 @@ VOICE_STATE_UPDATE and VOICE_SERVER_UPDATE handlers (discord.py calls them from 
 above) and a ``playerUpdate`` op from the node (``Player.update_state``), which Lavalink sends
 when the node's voice gateway is READY (SocketContext.kt's ``gatewayReady``; the stand-in does
 the same, and tests/conformance/test_voice.py holds both to it). ``Node.connect`` waits for
-``client.wait_until_ready()``, which discordfake.log_in satisfies as READY would.
+``client.wait_until_ready()``, which discordpayloads.log_in satisfies as READY would.
 mafic prefixes anything that is not an http(s) URL with a search type, so the tracks are
 served over HTTP (the node's ``http`` source), as a bot's would be.
 
@@ -48,6 +48,7 @@ from prometheus_client import CollectorRegistry
 
 from lavametrics.bot.mafic import instrument
 from lavametrics.bot.metrics import BotMetrics
+from lavametrics.devtools import discordpayloads
 from lavametrics.devtools.audioserve import AudioServer
 from lavametrics.devtools.wavgen import write_tone
 from tests.integration import discordfake
@@ -83,7 +84,7 @@ def test_mafic_counts_equal_the_nodes_through_voice_and_a_clean_stop(voice_node,
         quiet_loop_errors(loop_errors)
         client = discord.Client(intents=discord.Intents.none())
         async with client:  # the loop and HTTP session, no login
-            discordfake.log_in(client, BOT_USER)
+            discordpayloads.log_in(client, BOT_USER)
             guild = discordfake.join_guild(client, GUILD, CHANNEL)
             gateway = discordfake.connect_gateway(client, sim)
             instrument(client, metrics)

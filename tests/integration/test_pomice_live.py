@@ -12,7 +12,7 @@ destroy) and one internal, read from pomice 2.11.1's source: ``Node._session_id`
 the session id, and a ``Player`` made before that addresses ``sessions/None/players``; pomice
 dispatches no node event to wait on (a bot in production joins voice long after start-up), so
 the test waits for that attribute. ``Node`` needs ``bot.user`` when it is made, which
-discordfake.log_in sets as READY would.
+discordpayloads.log_in sets as READY would.
 
 No node restart here: pomice dispatches no node events (lavametrics.bot.pomice says so), so a
 restart has nothing bot-side to count; a bot reports its own with ``metrics.node_event``.
@@ -32,6 +32,7 @@ from prometheus_client import CollectorRegistry
 
 from lavametrics.bot.metrics import BotMetrics
 from lavametrics.bot.pomice import instrument
+from lavametrics.devtools import discordpayloads
 from lavametrics.devtools.audioserve import AudioServer
 from lavametrics.devtools.wavgen import write_tone
 from tests.integration import discordfake
@@ -64,7 +65,7 @@ def test_pomice_plays_through_discord_voice_and_bot_counts_equal_the_nodes(voice
         # pomice's Node registers a listener: it needs a commands.Bot, not a bare discord.Client
         client = commands.Bot(command_prefix="!", intents=discord.Intents.none())
         async with client:  # the loop and HTTP session, no login
-            discordfake.log_in(client, BOT_USER)
+            discordpayloads.log_in(client, BOT_USER)
             guild = discordfake.join_guild(client, GUILD, CHANNEL)
             gateway = discordfake.connect_gateway(client, sim)
             instrument(client, metrics)

@@ -33,6 +33,7 @@ from prometheus_client import CollectorRegistry
 
 from lavametrics.bot.metrics import BotMetrics
 from lavametrics.bot.wavelink import instrument
+from lavametrics.devtools import discordpayloads
 from lavametrics.devtools.wavgen import write_tone
 from tests.integration import discordfake
 from tests.integration.botlive import (
@@ -68,7 +69,7 @@ def test_wavelink_counts_equal_the_nodes_through_voice_a_crash_and_a_clean_stop(
         quiet_loop_errors(loop_errors)
         client = discord.Client(intents=discord.Intents.none())
         async with client:  # the loop and HTTP session, no login
-            discordfake.log_in(client, BOT_USER)
+            discordpayloads.log_in(client, BOT_USER)
             guild = discordfake.join_guild(client, GUILD, CHANNEL)
             gateway = discordfake.connect_gateway(client, sim)
             instrument(client, metrics)

@@ -33,9 +33,11 @@ from lavametrics.bot import mafic as lm_mafic
 from lavametrics.bot import pomice as lm_pomice
 from lavametrics.bot import wavelink as lm_wavelink
 from lavametrics.bot.metrics import BotMetrics
+from lavametrics.devtools import discordpayloads
+from lavametrics.devtools.discordpayloads import log_in
 from lavametrics.mixin import dashboards, grafana, rules
 from lavametrics.mixin.config import MixinConfig
-from tests.unit.test_bot_discord import interaction_payload, log_in, message, settle
+from tests.unit.test_bot_discord import settle
 
 SELECTOR = re.compile(r"\b(bot_[a-z_]+)\{([^}]*)\}")
 MATCHER = re.compile(r'(\w+)\s*(=~|!=|!~|=)\s*"([^"]*)"')
@@ -91,8 +93,8 @@ def test_discord_adapters_output_feeds_the_command_rules():
         async with bot:
             log_in(bot)
             lm_discord.instrument(bot, metrics)
-            await bot.process_commands(message(bot, "!play", 1))
-            bot._connection.parse_interaction_create(interaction_payload("skip", 2))
+            await bot.process_commands(discordpayloads.dm_message(bot, 1, "!play"))
+            bot._connection.parse_interaction_create(discordpayloads.interaction(2, "skip"))
             await settle()
 
     asyncio.run(run())
