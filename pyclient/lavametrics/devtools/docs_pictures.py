@@ -6,13 +6,14 @@ with the generated configuration), loads tracks on both nodes the whole time (on
 of a file that does not exist), and after a warm-up:
 
 1. stops node ``node-a`` for ``--outage`` seconds and starts it again (gaps, DOWN, a restart);
+   for as long, the players' HTTP source refuses every request with 403 (the ``source-blocked``
+   fault: the source failures panels' refused loads and starts);
 2. closes four voice connections of ``node-b`` with code 4006 (voice closes, a page);
 3. makes every bot command take 3 s for ``--slow`` seconds (p95 above its threshold, burn rate)
    and, for as long, marks 3/4 of node-b's route planner block failing (the ``ip-banned`` fault:
    the route planner panels' failing share and bans).
 
-The voice connects panels draw the bot's joins and rejoins (after the outage and the closes);
-the source failures panel the missing file's load failures.
+The voice connects panels draw the bot's joins and rejoins (after the outage and the closes).
 
 It then renders every dashboard with ``lavametrics mixin render`` (one PNG each, the last
 ``--minutes``) and prints the series counts the operations guide's *Sizing* quotes, measured
@@ -105,7 +106,9 @@ def main(argv: list[str] | None = None) -> int:
             counts["busy"] = series_counts(stack)
             print(f"stopping node-a for {args.outage:.0f}s", file=sys.stderr)
             stack.nodes["node-a"].stop()
+            faults.inject(stack, "source-blocked")
             time.sleep(args.outage)
+            faults.clear(stack)
             stack.nodes["node-a"].start()
             b_guilds = [g for n in stack.bot.nodes if n.name == "node-b" for g in n.guilds] if stack.bot else []
             closed = sum(stack.sim.close(g, 4006, "session no longer valid") for g in b_guilds[:4]) if stack.sim else 0
