@@ -1,9 +1,10 @@
 """Discord's side of a discord.py bot that never logs in: what integration tests of the bot
 adapters and the example bot give discord.py instead of a gateway connection.
 
-Internals of discord.py 2.7 relied on (each is what login or the gateway would drive):
-``client._connection`` (the ConnectionState) and its ``user`` (set by READY),
-``client._handle_ready()`` (READY), ``_add_guild_from_data`` (GUILD_CREATE), ``parse_voice_state_update`` /
+The payloads and the log-in (READY) are lavametrics.devtools.discordpayloads, shared with the
+adapter benchmark and the unit tests. Internals of discord.py 2.7 relied on here (each is what
+login or the gateway would drive): ``client._connection`` (the ConnectionState),
+``_add_guild_from_data`` (GUILD_CREATE), ``parse_voice_state_update`` /
 ``parse_voice_server_update`` (VOICE_STATE_UPDATE / VOICE_SERVER_UPDATE), ``client.ws`` (the
 websocket ``Guild.change_voice_state`` sends the voice-state op through) and ``client.http.request``
 (every REST call, for a bot that replies to a command).
@@ -13,10 +14,11 @@ from __future__ import annotations
 
 import discord
 
+from lavametrics.devtools import discordpayloads
+from lavametrics.devtools.discordpayloads import LISTENER
 from lavametrics.devtools.voicelink import voice_state
 from lavametrics.devtools.voicesim import VoiceSimulator
 
-LISTENER = {"id": "5", "username": "listener", "discriminator": "0", "avatar": None}
 TEXT_CHANNEL_OFFSET = 1  # the guild's text channel is its voice channel's id + 1
 
 
@@ -53,16 +55,6 @@ class GatewayStandIn:
             self.state.parse_voice_server_update(
                 {"guild_id": str(guild_id), "token": voice["token"], "endpoint": voice["endpoint"]}
             )
-
-
-def log_in(client, user_id: int) -> None:
-    """What READY does: sets the bot's own user and the client's ready flag (``wait_until_ready``
-    returns, which mafic awaits). Call inside ``async with client``, which makes the flag."""
-    state = client._connection
-    state.user = discord.ClientUser(
-        state=state, data={"id": str(user_id), "username": "bot", "discriminator": "0", "avatar": None}
-    )
-    client._handle_ready()
 
 
 def connect_gateway(client, sim: VoiceSimulator) -> GatewayStandIn:
@@ -133,24 +125,8 @@ def join_guild(client, guild_id: int, voice_channel: int, *, listener_in_voice: 
 
 def guild_message(client, guild: discord.Guild, text_channel: int, content: str, n: int) -> discord.Message:
     """MESSAGE_CREATE from the listener in ``text_channel``."""
-    data = {
-        "id": str(10_000 + n),
-        "channel_id": str(text_channel),
-        "guild_id": str(guild.id),
-        "author": LISTENER,
-        "member": {k: v for k, v in member_payload().items() if k != "user"},
-        "content": content,
-        "timestamp": "2026-01-01T00:00:00+00:00",
-        "edited_timestamp": None,
-        "tts": False,
-        "mention_everyone": False,
-        "mentions": [],
-        "mention_roles": [],
-        "attachments": [],
-        "embeds": [],
-        "pinned": False,
-        "type": 0,
-    }
+    member = {k: v for k, v in member_payload().items() if k != "user"}
+    data = discordpayloads.message(10_000 + n, content, channel_id=text_channel, guild_id=guild.id, member=member)
     return discord.Message(state=client._connection, channel=guild.get_channel(text_channel), data=data)
 
 
@@ -161,21 +137,9 @@ def answer_rest_calls(client, replies: list) -> None:
     async def request(route, **kwargs):
         replies.append((route.method, route.path, kwargs.get("json")))
         payload = kwargs.get("json") or {}
-        return {
-            "id": str(90_000 + len(replies)),
-            "channel_id": str(route.channel_id or 0),
-            "author": {"id": str(client.user.id), "username": "bot", "discriminator": "0", "avatar": None},
-            "content": payload.get("content", ""),
-            "timestamp": "2026-01-01T00:00:00+00:00",
-            "edited_timestamp": None,
-            "tts": False,
-            "mention_everyone": False,
-            "mentions": [],
-            "mention_roles": [],
-            "attachments": [],
-            "embeds": [],
-            "pinned": False,
-            "type": 0,
-        }
+        bot = discordpayloads.user(client.user.id, "bot")
+        return discordpayloads.message(
+            90_000 + len(replies), payload.get("content", ""), author=bot, channel_id=route.channel_id or 0
+        )
 
     client.http.request = request

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import wavelink
 
+from lavametrics.devtools import discordpayloads
 from lavametrics.devtools.wavgen import write_tone
 from tests.integration import discordfake
 from tests.integration.botlive import until
@@ -74,7 +75,7 @@ def test_example_bot_is_instrumented_in_a_few_lines_and_its_endpoint_shows_what_
 
     async def run() -> None:
         async with bot:
-            discordfake.log_in(bot, BOT_USER)
+            discordpayloads.log_in(bot, BOT_USER)
             discordfake.answer_rest_calls(bot, replies)
             discordfake.connect_gateway(bot, sim)
             guild = discordfake.join_guild(bot, GUILD, VOICE, listener_in_voice=True)

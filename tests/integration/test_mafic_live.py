@@ -26,7 +26,7 @@ VOICE_STATE_UPDATE and VOICE_SERVER_UPDATE handlers (discord.py calls them from 
 above) and a ``playerUpdate`` op from the node (``Player.update_state``), which Lavalink sends
 when the node's voice gateway is READY (SocketContext.kt's ``gatewayReady``; the stand-in does
 the same, and tests/conformance/test_voice.py holds both to it). ``Node.connect`` waits for
-``client.wait_until_ready()``, which discordfake.log_in satisfies as READY would.
+``client.wait_until_ready()``, which discordpayloads.log_in satisfies as READY would.
 mafic prefixes anything that is not an http(s) URL with a search type, so the tracks are
 served over HTTP (the node's ``http`` source), as a bot's would be.
 
@@ -40,6 +40,7 @@ therefore takes asyncio's reports itself (``quiet_loop_errors``): the messages, 
 from __future__ import annotations
 
 import asyncio
+import functools
 
 import discord  # dev dependencies: missing them is a broken install, not a reason to skip
 import mafic
@@ -48,17 +49,18 @@ from prometheus_client import CollectorRegistry
 
 from lavametrics.bot.mafic import instrument
 from lavametrics.bot.metrics import BotMetrics
-from lavametrics.devtools.audioserve import AudioServer
-from lavametrics.devtools.wavgen import write_tone
-from tests.integration import discordfake
 from tests.integration.botlive import (
-    BOT_USER,
+    NODE,
     NodeCounts,
     assert_counts_equal,
-    count,
-    off_loop,
+    assert_played,
+    connect_voice,
+    join_discord,
+    node_events,
+    play_close_and_stop,
     quiet_loop_errors,
-    until,
+    served_tones,
+    stop_node,
 )
 
 pytestmark = pytest.mark.integration
@@ -69,87 +71,44 @@ CHANNEL = 900_005
 
 def test_mafic_counts_equal_the_nodes_through_voice_and_a_clean_stop(voice_node, sim, tmp_path):
     registry = CollectorRegistry()
-    metrics = BotMetrics(registry, nodes=["local"])
-    short = AudioServer(write_tone(tmp_path / "short.wav", seconds=2)).start()
-    long = AudioServer(write_tone(tmp_path / "long.wav", seconds=30)).start()
+    metrics = BotMetrics(registry, nodes=[NODE])
     nodes = NodeCounts(voice_node)
     loop_errors: list[str] = []
     outcome: dict[str, str] = {}
 
-    def events(event: str) -> float:
-        return count(registry, "bot_lavalink_node_events_total", node="local", event=event)
-
-    async def bot() -> None:
+    async def bot(sources: tuple[str, str]) -> None:
         quiet_loop_errors(loop_errors)
         client = discord.Client(intents=discord.Intents.none())
         async with client:  # the loop and HTTP session, no login
-            discordfake.log_in(client, BOT_USER)
-            guild = discordfake.join_guild(client, GUILD, CHANNEL)
-            gateway = discordfake.connect_gateway(client, sim)
+            guild, gateway = join_discord(client, sim, GUILD, CHANNEL)
             instrument(client, metrics)
             pool = mafic.NodePool(client)
             try:
                 node = await pool.create_node(
-                    host="127.0.0.1", port=voice_node.port, label="local", password=voice_node.password, timeout=30
+                    host="127.0.0.1", port=voice_node.port, label=NODE, password=voice_node.password, timeout=30
                 )
-                player = await guild.get_channel(CHANNEL).connect(cls=mafic.Player, timeout=30)
-                assert gateway.ops[0] == (GUILD, CHANNEL)  # discord.py sent the voice-state op to join
-                await off_loop(sim.wait_connected, GUILD, 15)
+                player = await connect_voice(guild, CHANNEL, gateway, sim, mafic.Player, 30)
 
-                (track,) = await player.fetch_tracks(short.url)
-                await player.play(track)
-                await until(
-                    lambda: count(registry, "bot_lavalink_track_events_total", event="end", reason="finished") == 1,
-                    20,
-                    "the short track to finish",
-                )
-                (track,) = await player.fetch_tracks(long.url)
-                await player.play(track)
-                await off_loop(sim.wait_packets, GUILD, 300, 15)
-                await player.stop()
-                await until(
-                    lambda: count(registry, "bot_lavalink_track_events_total", event="end", reason="stopped") == 1,
-                    15,
-                    "the long track's end",
-                )
-                # mafic's stop needs a connected player, so the voice close comes after it
-                assert sim.close(GUILD, 4017, "E2EE/DAVE protocol required")
-                await until(
-                    lambda: count(registry, "bot_voice_closes_total", code="4017") == 1,
-                    15,
-                    "the 4017 close to reach the bot",
-                )
+                async def play(url) -> None:
+                    (track,) = await player.fetch_tracks(url)
+                    await player.play(track)
 
-                # a stop as Lavalink stops: a close frame (1001) or, when Spring's shutdown wins
-                # the race with Lavalink's own shutdown hook, a drop. On the close frame mafic's
-                # reader calls msg.json() on the close code and dies, unnoticed.
-                reader = node._ws_task
-                await off_loop(nodes.stop)
-
-                def died() -> bool:
-                    return reader.done() and not reader.cancelled() and reader.exception() is not None
-
-                await until(lambda: died() or events("disconnected") == 1, 30, "mafic's reader to end", loop_errors)
-                if died():
-                    outcome["stop"] = "close frame"
+                # mafic's stop needs a connected player: the voice close comes after it
+                await play_close_and_stop(registry, sim, GUILD, sources, play, player.stop, close_after_stop=True)
+                # on the stop's close frame mafic's reader dies, unnoticed
+                outcome["stop"] = await stop_node(nodes, registry, "mafic", node._ws_task, loop_errors)
+                if outcome["stop"] == "close frame":
                     assert node.available  # what mafic still believes
-                    assert events("disconnected") == 0  # nothing dispatched: nothing for the bot to count
-                else:
-                    outcome["stop"] = "dropped"  # noticed and counted
             finally:
                 await pool.close()
 
-    try:
-        asyncio.run(bot())
-    finally:
-        short.stop()
-        long.stop()
+    with served_tones(tmp_path) as sources:
+        asyncio.run(bot(sources))
 
     # what happened, as the bot counted it ...
     noticed_stop = outcome["stop"] == "dropped"
+    events = functools.partial(node_events, registry)
     assert events("connected") == 1 and events("ready") == 1 and events("disconnected") == noticed_stop
-    assert count(registry, "bot_lavalink_track_events_total", event="start", reason="none") == 2
-    assert count(registry, "bot_instrumentation_errors_total", adapter="mafic") == 0
-    assert sim.stats()[str(GUILD)]["total_packets"] >= 300  # frames really flowed
-    # ... equal to what the node's plugin counted (both processes of it)
+    assert_played(registry, sim, GUILD, "mafic")
+    # ... equal to what the node's plugin counted
     assert_counts_equal(registry, nodes, closes={"4017": 1}, sessions=1)

@@ -12,7 +12,7 @@ destroy) and one internal, read from pomice 2.11.1's source: ``Node._session_id`
 the session id, and a ``Player`` made before that addresses ``sessions/None/players``; pomice
 dispatches no node event to wait on (a bot in production joins voice long after start-up), so
 the test waits for that attribute. ``Node`` needs ``bot.user`` when it is made, which
-discordfake.log_in sets as READY would.
+discordpayloads.log_in sets as READY would.
 
 No node restart here: pomice dispatches no node events (lavametrics.bot.pomice says so), so a
 restart has nothing bot-side to count; a bot reports its own with ``metrics.node_event``.
@@ -32,16 +32,16 @@ from prometheus_client import CollectorRegistry
 
 from lavametrics.bot.metrics import BotMetrics
 from lavametrics.bot.pomice import instrument
-from lavametrics.devtools.audioserve import AudioServer
-from lavametrics.devtools.wavgen import write_tone
-from tests.integration import discordfake
 from tests.integration.botlive import (
-    BOT_USER,
+    NODE,
     NodeCounts,
     assert_counts_equal,
-    count,
-    off_loop,
+    assert_played,
+    connect_voice,
+    join_discord,
+    play_close_and_stop,
     quiet_loop_errors,
+    served_tones,
     until,
 )
 
@@ -53,66 +53,38 @@ CHANNEL = 900_006
 
 def test_pomice_plays_through_discord_voice_and_bot_counts_equal_the_nodes(voice_node, sim, tmp_path):
     registry = CollectorRegistry()
-    metrics = BotMetrics(registry, nodes=["local"])
-    short = AudioServer(write_tone(tmp_path / "short.wav", seconds=2)).start()
-    long = AudioServer(write_tone(tmp_path / "long.wav", seconds=30)).start()
+    metrics = BotMetrics(registry, nodes=[NODE])
     nodes = NodeCounts(voice_node)
     loop_errors: list[str] = []
 
-    async def bot() -> None:
+    async def bot(sources: tuple[str, str]) -> None:
         quiet_loop_errors(loop_errors)
         # pomice's Node registers a listener: it needs a commands.Bot, not a bare discord.Client
         client = commands.Bot(command_prefix="!", intents=discord.Intents.none())
         async with client:  # the loop and HTTP session, no login
-            discordfake.log_in(client, BOT_USER)
-            guild = discordfake.join_guild(client, GUILD, CHANNEL)
-            gateway = discordfake.connect_gateway(client, sim)
+            guild, gateway = join_discord(client, sim, GUILD, CHANNEL)
             instrument(client, metrics)
             node = await pomice.NodePool.create_node(
-                bot=client, host="127.0.0.1", port=voice_node.port, password=voice_node.password, identifier="local"
+                bot=client, host="127.0.0.1", port=voice_node.port, password=voice_node.password, identifier=NODE
             )
             try:
                 await until(lambda: node._session_id is not None, 15, "the node's ready op (its session id)")
-                player = await guild.get_channel(CHANNEL).connect(cls=pomice.Player, timeout=30)
-                assert gateway.ops[0] == (GUILD, CHANNEL)  # discord.py sent the voice-state op to join
-                await off_loop(sim.wait_connected, GUILD, 15)
+                player = await connect_voice(guild, CHANNEL, gateway, sim, pomice.Player, 30)
 
-                (track,) = await player.get_tracks(short.url)
-                await player.play(track)
-                await until(
-                    lambda: count(registry, "bot_lavalink_track_events_total", event="end", reason="finished") == 1,
-                    20,
-                    "the short track to finish",
-                )
-                (track,) = await player.get_tracks(long.url)
-                await player.play(track)
-                await off_loop(sim.wait_packets, GUILD, 300, 15)
-                assert sim.close(GUILD, 4017, "E2EE/DAVE protocol required")
-                await until(
-                    lambda: count(registry, "bot_voice_closes_total", code="4017") == 1,
-                    15,
-                    "the 4017 close to reach the bot",
-                )
-                await player.stop()
-                await until(
-                    lambda: count(registry, "bot_lavalink_track_events_total", event="end", reason="stopped") == 1,
-                    15,
-                    "the long track's end",
-                )
+                async def play(url) -> None:
+                    (track,) = await player.get_tracks(url)
+                    await player.play(track)
+
+                await play_close_and_stop(registry, sim, GUILD, sources, play, player.stop)
                 await player.destroy()
             finally:
                 await node.disconnect()
 
-    try:
-        asyncio.run(bot())
-    finally:
-        short.stop()
-        long.stop()
+    with served_tones(tmp_path) as sources:
+        asyncio.run(bot(sources))
 
     # what happened, as the bot counted it ...
-    assert count(registry, "bot_lavalink_track_events_total", event="start", reason="none") == 2
-    assert count(registry, "bot_instrumentation_errors_total", adapter="pomice") == 0
-    assert sim.stats()[str(GUILD)]["total_packets"] >= 300  # frames really flowed
+    assert_played(registry, sim, GUILD, "pomice")
     # ... equal to what the node's plugin counted
     assert_counts_equal(registry, nodes, closes={"4017": 1})
     assert not loop_errors, loop_errors

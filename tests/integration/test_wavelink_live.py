@@ -33,17 +33,19 @@ from prometheus_client import CollectorRegistry
 
 from lavametrics.bot.metrics import BotMetrics
 from lavametrics.bot.wavelink import instrument
-from lavametrics.devtools.wavgen import write_tone
-from tests.integration import discordfake
 from tests.integration.botlive import (
-    BOT_USER,
+    NODE,
     NodeCounts,
     assert_counts_equal,
-    bot_total,
-    count,
-    off_loop,
+    assert_played,
+    connect_voice,
+    join_discord,
+    node_events,
+    play_close_and_stop,
     quiet_loop_errors,
-    until,
+    restart_node,
+    stop_node,
+    tones,
 )
 
 pytestmark = pytest.mark.integration
@@ -54,23 +56,17 @@ CHANNEL = 900_003
 
 def test_wavelink_counts_equal_the_nodes_through_voice_a_crash_and_a_clean_stop(voice_node, sim, tmp_path):
     registry = CollectorRegistry()
-    metrics = BotMetrics(registry, nodes=["local"])
-    short = write_tone(tmp_path / "short.wav", seconds=2)
-    long = write_tone(tmp_path / "long.wav", seconds=30)
+    metrics = BotMetrics(registry, nodes=[NODE])
+    short, long = tones(tmp_path)
     nodes = NodeCounts(voice_node)
     loop_errors: list[str] = []
     outcome: dict[str, str] = {}
-
-    def events(event: str) -> float:
-        return count(registry, "bot_lavalink_node_events_total", node="local", event=event)
 
     async def bot() -> None:
         quiet_loop_errors(loop_errors)
         client = discord.Client(intents=discord.Intents.none())
         async with client:  # the loop and HTTP session, no login
-            discordfake.log_in(client, BOT_USER)
-            guild = discordfake.join_guild(client, GUILD, CHANNEL)
-            gateway = discordfake.connect_gateway(client, sim)
+            guild, gateway = join_discord(client, sim, GUILD, CHANNEL)
             instrument(client, metrics)
             ready = asyncio.Event()
 
@@ -78,66 +74,29 @@ def test_wavelink_counts_equal_the_nodes_through_voice_a_crash_and_a_clean_stop(
             async def on_wavelink_node_ready(payload):  # the bot's own handler, beside the metrics
                 ready.set()
 
-            wl_node = wavelink.Node(uri=voice_node.url, password=voice_node.password, identifier="local", client=client)
+            wl_node = wavelink.Node(uri=voice_node.url, password=voice_node.password, identifier=NODE, client=client)
             await wavelink.Pool.connect(nodes=[wl_node], client=client)
             try:
                 await asyncio.wait_for(ready.wait(), 15)
-                player = await guild.get_channel(CHANNEL).connect(cls=wavelink.Player, timeout=15)
+                player = await connect_voice(guild, CHANNEL, gateway, sim, wavelink.Player, 15)
                 assert player.connected
-                assert gateway.ops[0] == (GUILD, CHANNEL)  # discord.py sent the voice-state op to join
-                await off_loop(sim.wait_connected, GUILD, 15)
 
-                (track,) = await wavelink.Pool.fetch_tracks(str(short))
-                await player.play(track)
-                await until(
-                    lambda: count(registry, "bot_lavalink_track_events_total", event="end", reason="finished") == 1,
-                    20,
-                    "the short track to finish",
-                )
-                await player.queue.put_wait(track)  # a queued track shows in the queue gauge
-                assert registry.get_sample_value("bot_queue_tracks") == 1
-                player.queue.clear()
+                async def play(source) -> None:
+                    (track,) = await wavelink.Pool.fetch_tracks(str(source))
+                    if source == long:  # the short one has finished: a queued track shows in the queue gauge
+                        await player.queue.put_wait(track)
+                        assert registry.get_sample_value("bot_queue_tracks") == 1
+                        player.queue.clear()
+                    await player.play(track)
 
-                (track,) = await wavelink.Pool.fetch_tracks(str(long))
-                await player.play(track)
-                await off_loop(sim.wait_packets, GUILD, 300, 15)
-                assert sim.close(GUILD, 4017, "E2EE/DAVE protocol required")
-                await until(
-                    lambda: count(registry, "bot_voice_closes_total", code="4017") == 1,
-                    15,
-                    "the 4017 close to reach the bot",
-                )
-                await player.stop()
-                await until(
-                    lambda: bot_total(registry, "bot_lavalink_track_events_total", event="end") == 2,
-                    15,
-                    "the long track's end",
-                )
-
-                # a crash: the node's sockets drop without a close frame
-                await off_loop(functools.partial(nodes.restart, crash=True))
-                await until(lambda: events("disconnected") == 1, 30, "wavelink to see the node go", loop_errors)
-                await until(
-                    lambda: events("ready") == 2, 90, "wavelink to reconnect to the restarted node", loop_errors
-                )
-
-                # a stop as Lavalink stops: a close frame (1001) or, when Spring's shutdown wins
-                # the race with Lavalink's own shutdown hook, a drop. On the close frame wavelink's
-                # reader calls message.json() on the close code and dies, unnoticed.
+                await play_close_and_stop(registry, sim, GUILD, (short, long), play, player.stop)
+                await restart_node(nodes, registry, "wavelink", loop_errors, crash=True)
+                # on the stop's close frame wavelink's reader dies, unnoticed
                 reader = wl_node._websocket.keep_alive_task
-                await off_loop(nodes.stop)
-
-                def died() -> bool:
-                    return reader.done() and not reader.cancelled() and reader.exception() is not None
-
-                await until(lambda: died() or events("disconnected") == 2, 30, "wavelink's reader to end", loop_errors)
-                if died():
-                    outcome["stop"] = "close frame"
+                outcome["stop"] = await stop_node(nodes, registry, "wavelink", reader, loop_errors)
+                if outcome["stop"] == "close frame":
                     assert isinstance(reader.exception(), TypeError)
                     assert wl_node.status is wavelink.NodeStatus.CONNECTED  # what wavelink still believes
-                    assert events("disconnected") == 1  # nothing dispatched: nothing for the bot to count
-                else:
-                    outcome["stop"] = "dropped"  # noticed: counted like the crash
             finally:
                 for wl in list(wavelink.Pool.nodes.values()):  # out of the class-wide Pool for the next test
                     await wl.close(eject=True)
@@ -146,11 +105,8 @@ def test_wavelink_counts_equal_the_nodes_through_voice_a_crash_and_a_clean_stop(
 
     # what happened, as the bot counted it (the last disconnect is the bot's own Node.close) ...
     noticed_stop = outcome["stop"] == "dropped"
+    events = functools.partial(node_events, registry)
     assert events("connected") == 2 and events("ready") == 2 and events("disconnected") == 2 + noticed_stop
-    assert count(registry, "bot_lavalink_track_events_total", event="start", reason="none") == 2
-    assert count(registry, "bot_lavalink_track_events_total", event="end", reason="finished") == 1
-    assert count(registry, "bot_lavalink_track_events_total", event="end", reason="stopped") == 1
-    assert count(registry, "bot_instrumentation_errors_total", adapter="wavelink") == 0
-    assert sim.stats()[str(GUILD)]["total_packets"] >= 300  # frames really flowed
+    assert_played(registry, sim, GUILD, "wavelink")
     # ... equal to what the node's plugin counted (both processes of it)
     assert_counts_equal(registry, nodes, closes={"4017": 1}, sessions=2)

@@ -20,8 +20,6 @@ from types import SimpleNamespace
 
 import discord
 import lavalink
-import mafic
-import pomice
 import pytest
 import wavelink
 from discord.ext import commands
@@ -33,9 +31,12 @@ from lavametrics.bot import mafic as lm_mafic
 from lavametrics.bot import pomice as lm_pomice
 from lavametrics.bot import wavelink as lm_wavelink
 from lavametrics.bot.metrics import BotMetrics
+from lavametrics.devtools import discordpayloads
+from lavametrics.devtools.discordpayloads import log_in
 from lavametrics.mixin import dashboards, grafana, rules
 from lavametrics.mixin.config import MixinConfig
-from tests.unit.test_bot_discord import interaction_payload, log_in, message, settle
+from tests.unit import botplayback
+from tests.unit.test_bot_discord import settle
 
 SELECTOR = re.compile(r"\b(bot_[a-z_]+)\{([^}]*)\}")
 MATCHER = re.compile(r'(\w+)\s*(=~|!=|!~|=)\s*"([^"]*)"')
@@ -91,8 +92,8 @@ def test_discord_adapters_output_feeds_the_command_rules():
         async with bot:
             log_in(bot)
             lm_discord.instrument(bot, metrics)
-            await bot.process_commands(message(bot, "!play", 1))
-            bot._connection.parse_interaction_create(interaction_payload("skip", 2))
+            await bot.process_commands(discordpayloads.dm_message(bot, 1, "!play"))
+            bot._connection.parse_interaction_create(discordpayloads.interaction(2, "skip"))
             await settle()
 
     asyncio.run(run())
@@ -150,63 +151,28 @@ def test_node_adapters_output_feeds_the_disconnect_rule(feed):
         assert reg.get_sample_value(name, {"node": "eu-1", **labels}) == 1, labels
 
 
-# One playback, as each library hands it to the bot: a start, a finished end, a load failure
-# (v3's LOAD_FAILED spelling where a library still passes it), a fault, a stuck track, a 4017 close.
+# One playback (tests/unit/botplayback.py), as each library hands it to the bot.
 def _wavelink_playback(client, metrics) -> None:
     lm_wavelink.instrument(client, metrics)
-    d = client.dispatch
-    d("wavelink_track_start", wavelink.TrackStartEventPayload(player=None, track=None))
-    d("wavelink_track_end", wavelink.TrackEndEventPayload(player=None, track=None, reason="finished"))
-    d("wavelink_track_end", wavelink.TrackEndEventPayload(player=None, track=None, reason="loadFailed"))
-    exc = {"message": "m", "severity": "fault", "cause": "c"}
-    d("wavelink_track_exception", wavelink.TrackExceptionEventPayload(player=None, track=None, exception=exc))
-    d("wavelink_track_stuck", wavelink.TrackStuckEventPayload(player=None, track=None, threshold=10_000))
-    d(
-        "wavelink_websocket_closed",
-        wavelink.WebsocketClosedEventPayload(player=None, code=4017, reason="", by_remote=True),
-    )
+    botplayback.wavelink_playback(client)
 
 
 def _mafic_playback(client, metrics) -> None:
     lm_mafic.instrument(client, metrics)
-    d = client.dispatch
-    d("track_start", mafic.TrackStartEvent(track=None, player=None))
-    d("track_end", mafic.TrackEndEvent(track=None, player=None, payload={"reason": "finished"}))
-    d("track_end", mafic.TrackEndEvent(track=None, player=None, payload={"reason": "loadFailed"}))
-    exc = {"message": "m", "severity": "fault", "cause": "c"}
-    d("track_exception", mafic.TrackExceptionEvent(track=None, player=None, payload={"exception": exc}))
-    d("track_stuck", mafic.TrackStuckEvent(track=None, player=None, payload={"thresholdMs": 10_000}))
-    d(
-        "websocket_closed",
-        mafic.WebSocketClosedEvent(payload={"code": 4017, "reason": "", "byRemote": True}, player=None),
-    )
+    botplayback.mafic_playback(client)
 
 
 def _pomice_playback(client, metrics) -> None:
     lm_pomice.instrument(client, metrics)
-    player = SimpleNamespace(_current=None, _ending_track=None)
-    pomice.events.TrackStartEvent({}, player).dispatch(client)
-    pomice.events.TrackEndEvent({"reason": "finished"}, player).dispatch(client)
-    pomice.events.TrackEndEvent({"reason": "LOAD_FAILED"}, player).dispatch(client)
-    exc = {"message": "m", "severity": "fault", "cause": "c"}
-    pomice.events.TrackExceptionEvent({"exception": exc}, player).dispatch(client)
-    pomice.events.TrackStuckEvent({"thresholdMs": 10_000}, player).dispatch(client)
-    # WebSocketClosedPayload looks its guild up in a connected NodePool: its fields only
-    client.dispatch("pomice_websocket_closed", SimpleNamespace(code=4017, reason="", by_remote=True))
+    botplayback.pomice_playback(client)
 
 
 def _lavalink_py_playback(client, metrics) -> None:
     hook = lm_lavalink_py.make_hook(metrics)
-    ev = lavalink.events
-    track, player = SimpleNamespace(), SimpleNamespace()
 
     async def feed():
-        await hook(ev.TrackStartEvent(player, track))
-        await hook(ev.TrackEndEvent(player, track, lavalink.server.EndReason.FINISHED))
-        await hook(ev.TrackEndEvent(player, track, lavalink.server.EndReason.LOAD_FAILED))
-        await hook(ev.TrackExceptionEvent(player, track, "m", lavalink.server.Severity.FAULT, "c", "trace"))
-        await hook(ev.TrackStuckEvent(player, track, 10_000))
-        await hook(ev.WebSocketClosedEvent(player, 4017, "", True))
+        for event in botplayback.lavalink_py_playback():
+            await hook(event)
 
     asyncio.run(feed())
 
@@ -214,12 +180,7 @@ def _lavalink_py_playback(client, metrics) -> None:
 def _playback_samples(playback) -> dict:
     reg = CollectorRegistry()
     playback(discord.Client(intents=discord.Intents.none()), BotMetrics(reg))
-    return {
-        (s.name, tuple(sorted(s.labels.items()))): s.value
-        for fam in reg.collect()
-        for s in fam.samples
-        if s.name in ("bot_lavalink_track_events_total", "bot_voice_closes_total")
-    }
+    return botplayback.playback_samples(reg)
 
 
 def panel_groupings() -> dict[str, set[str]]:
@@ -235,14 +196,7 @@ def panel_groupings() -> dict[str, set[str]]:
 
 def test_every_lavalink_adapter_exports_the_same_samples_for_the_same_playback():
     wavelink_samples = _playback_samples(_wavelink_playback)
-    assert wavelink_samples == {
-        ("bot_lavalink_track_events_total", (("event", "start"), ("reason", "none"))): 1,
-        ("bot_lavalink_track_events_total", (("event", "end"), ("reason", "finished"))): 1,
-        ("bot_lavalink_track_events_total", (("event", "end"), ("reason", "loadFailed"))): 1,
-        ("bot_lavalink_track_events_total", (("event", "exception"), ("reason", "fault"))): 1,
-        ("bot_lavalink_track_events_total", (("event", "stuck"), ("reason", "none"))): 1,
-        ("bot_voice_closes_total", (("code", "4017"),)): 1,
-    }
+    assert wavelink_samples == botplayback.expected_samples()
     for playback in (_mafic_playback, _pomice_playback, _lavalink_py_playback):
         assert _playback_samples(playback) == wavelink_samples, playback.__name__
 

@@ -5,8 +5,9 @@ Context); what Discord would send is handed to them where the gateway would. Int
 relies on, all of discord.py 2.7:
 - ``bot._connection.parse_interaction_create(payload)``: what the gateway's INTERACTION_CREATE
   calls; it builds the Interaction and runs the tree in a task, as for a real interaction;
-- ``bot._connection.user``: set to a ClientUser, which login would do (get_context needs it);
-- ``discord.Message(state=..., channel=discord.Object(...), data=...)`` for a DM-like message;
+- ``bot._connection.user`` and the ready flag, set as READY would (get_context needs the user),
+  and a DM-like ``discord.Message``: lavametrics.devtools.discordpayloads (``log_in``,
+  ``dm_message``), with the payloads;
 - ``async with bot`` (public) sets the loop up without logging in.
 """
 
@@ -24,54 +25,14 @@ from prometheus_client import CollectorRegistry
 
 from lavametrics.bot import discord as botdiscord
 from lavametrics.bot.metrics import BotMetrics
+from lavametrics.devtools import discordpayloads
+from lavametrics.devtools.discordpayloads import log_in
 
 ROOT = Path(__file__).resolve().parents[2]
-USER = {"id": "5", "username": "listener", "discriminator": "0", "avatar": None}
 
 
 def val(reg, name, **labels) -> float:
     return reg.get_sample_value(name, labels) or 0.0
-
-
-def interaction_payload(name: str, n: int, options=()) -> dict:
-    return {
-        "id": str(1000 + n),
-        "application_id": "42",
-        "type": 2,
-        "token": "token",
-        "version": 1,
-        "data": {"id": "77", "name": name, "type": 1, "options": list(options)},
-        "user": USER,
-        "channel": {"id": "9", "type": 1},
-        "locale": "en-US",
-        "attachment_size_limit": 8 << 20,
-    }
-
-
-def message(bot, content: str, n: int) -> discord.Message:
-    data = {
-        "id": str(n),
-        "channel_id": "9",
-        "author": USER,
-        "content": content,
-        "timestamp": "2026-01-01T00:00:00+00:00",
-        "edited_timestamp": None,
-        "tts": False,
-        "mention_everyone": False,
-        "mentions": [],
-        "mention_roles": [],
-        "attachments": [],
-        "embeds": [],
-        "pinned": False,
-        "type": 0,
-    }
-    return discord.Message(state=bot._connection, channel=discord.Object(9), data=data)
-
-
-def log_in(bot) -> None:
-    bot._connection.user = discord.ClientUser(
-        state=bot._connection, data={"id": "4242", "username": "bot", "discriminator": "0", "avatar": None}
-    )
 
 
 async def settle() -> None:
@@ -140,9 +101,9 @@ def test_slash_commands_are_timed_with_their_outcome_and_the_bots_error_handler_
             log_in(bot)
             botdiscord.instrument(bot, metrics)
             for n, name in enumerate(("play", "play", "broken", "leave", "not-in-the-tree")):
-                bot._connection.parse_interaction_create(interaction_payload(name, n))
+                bot._connection.parse_interaction_create(discordpayloads.interaction(n, name))
             sub = {"type": 1, "name": "show", "options": []}
-            bot._connection.parse_interaction_create(interaction_payload("queue", 9, [sub]))
+            bot._connection.parse_interaction_create(discordpayloads.interaction(9, "queue", [sub]))
             await settle()
 
     asyncio.run(run())
@@ -169,7 +130,7 @@ def test_prefix_commands_are_timed_with_their_outcome_and_a_non_command_is_not_c
             log_in(bot)
             botdiscord.instrument(bot, metrics)
             for n, content in enumerate(("!skip", "!skip", "!crash", "!stop", "!nonsense", "hello")):
-                await bot.process_commands(message(bot, content, n))
+                await bot.process_commands(discordpayloads.dm_message(bot, n, content))
             await settle()
 
     asyncio.run(run())
@@ -200,8 +161,8 @@ def test_the_duration_is_the_commands_own_time():
         async with bot:
             log_in(bot)
             botdiscord.instrument(bot, metrics)
-            await bot.process_commands(message(bot, "!slow", 1))
-            bot._connection.parse_interaction_create(interaction_payload("slowslash", 2))
+            await bot.process_commands(discordpayloads.dm_message(bot, 1, "!slow"))
+            bot._connection.parse_interaction_create(discordpayloads.interaction(2, "slowslash"))
             await asyncio.sleep(0.4)
             await settle()
 
@@ -223,8 +184,8 @@ def test_instrument_twice_is_a_no_op():
             log_in(bot)
             first = botdiscord.instrument(bot, metrics)
             assert botdiscord.instrument(bot, metrics) is first
-            bot._connection.parse_interaction_create(interaction_payload("play", 1))
-            await bot.process_commands(message(bot, "!skip", 2))
+            bot._connection.parse_interaction_create(discordpayloads.interaction(1, "play"))
+            await bot.process_commands(discordpayloads.dm_message(bot, 2, "!skip"))
             bot.dispatch("disconnect")
             await settle()
 
@@ -297,7 +258,7 @@ def test_unsharded_bot_counts_shard_0_and_a_plain_client_gets_its_tree_commands_
     async def run():
         async with client:
             botdiscord.instrument(client, metrics)
-            client._connection.parse_interaction_create(interaction_payload("ping", 1))
+            client._connection.parse_interaction_create(discordpayloads.interaction(1, "ping"))
             client.dispatch("connect")  # what discord.py's gateway dispatches
             client.dispatch("resumed")
             await settle()
@@ -335,8 +296,8 @@ def test_an_exception_inside_a_hook_is_swallowed_and_counted(monkeypatch, caplog
             botdiscord.instrument(bot, metrics)
             # the hooks look a command's label up here on its first run
             monkeypatch.setattr(metrics, "command_from_tree", broken)
-            await bot.process_commands(message(bot, "!ok", 1))
-            bot._connection.parse_interaction_create(interaction_payload("okslash", 2))
+            await bot.process_commands(discordpayloads.dm_message(bot, 1, "!ok"))
+            bot._connection.parse_interaction_create(discordpayloads.interaction(2, "okslash"))
             await settle()
 
     asyncio.run(run())
@@ -398,7 +359,7 @@ def test_an_exception_escaping_the_tree_is_an_error_and_still_reaches_the_loops_
         async with bot:
             log_in(bot)
             botdiscord.instrument(bot, metrics)
-            bot._connection.parse_interaction_create(interaction_payload("ping", 1))
+            bot._connection.parse_interaction_create(discordpayloads.interaction(1, "ping"))
             await settle()
 
     asyncio.run(run())

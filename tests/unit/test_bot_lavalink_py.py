@@ -1,33 +1,15 @@
-"""The adapter against the real Lavalink.py event classes, dispatched by the real client."""
+"""The adapter against the real Lavalink.py event classes (the playback of tests/unit/botplayback.py),
+dispatched by the real client."""
 
 import asyncio
 
 import lavalink  # a dev dependency: missing it is a broken install, not a reason to skip
 from lavalink import events as ev
-from lavalink.server import AudioTrack, EndReason, Severity
 from prometheus_client import CollectorRegistry
 
 from lavametrics.bot.lavalink_py import instrument
 from lavametrics.bot.metrics import BotMetrics
-
-TRACK = {
-    "encoded": "QAAA",
-    "info": {
-        "identifier": "x",
-        "isSeekable": True,
-        "author": "a",
-        "length": 1000,
-        "isStream": False,
-        "position": 0,
-        "title": "t",
-        "uri": "file:///t.wav",
-        "sourceName": "local",
-        "artworkUrl": None,
-        "isrc": None,
-    },
-    "pluginInfo": {},
-    "userData": {},
-}
+from tests.unit.botplayback import expected_samples, lavalink_py_playback, playback_samples
 
 
 def val(reg, name, **labels):
@@ -44,18 +26,11 @@ def test_events_are_counted():
             hook = instrument(client, metrics)
             assert instrument(client, metrics) is hook  # idempotent
             node = client.add_node("127.0.0.1", 1, "pw", "eu", name="main", connect=False)
-            track = AudioTrack(TRACK, requester=0)
-            player = object()
             for event in (
                 ev.NodeConnectedEvent(node),
                 ev.NodeDisconnectedEvent(node, 1006, "gone"),
                 ev.NodeReadyEvent(node, "sess", False),
-                ev.TrackStartEvent(player, track),
-                ev.TrackEndEvent(player, track, EndReason.FINISHED),
-                ev.TrackEndEvent(player, track, EndReason.LOAD_FAILED),
-                ev.TrackExceptionEvent(player, track, "boom", Severity.FAULT, "cause", None),
-                ev.TrackStuckEvent(player, track, 10000),
-                ev.WebSocketClosedEvent(player, 4006, "session invalid", True),
+                *lavalink_py_playback(severity="fault", codes=(4006,)),
             ):
                 client._dispatch_event(event)
             for _ in range(5):
@@ -67,12 +42,7 @@ def test_events_are_counted():
     assert val(reg, "bot_lavalink_node_events_total", node="main", event="connected") == 1
     assert val(reg, "bot_lavalink_node_events_total", node="main", event="disconnected") == 1
     assert val(reg, "bot_lavalink_node_events_total", node="main", event="ready") == 1
-    assert val(reg, "bot_lavalink_track_events_total", event="start", reason="none") == 1
-    assert val(reg, "bot_lavalink_track_events_total", event="end", reason="finished") == 1
-    assert val(reg, "bot_lavalink_track_events_total", event="end", reason="loadFailed") == 1
-    assert val(reg, "bot_lavalink_track_events_total", event="exception", reason="fault") == 1
-    assert val(reg, "bot_lavalink_track_events_total", event="stuck", reason="none") == 1
-    assert val(reg, "bot_voice_closes_total", code="4006") == 1
+    assert playback_samples(reg) == expected_samples(severity="fault", codes=(4006,))
 
 
 def test_an_exception_inside_the_hook_is_swallowed_and_counted(monkeypatch):

@@ -95,12 +95,13 @@ def per_command(calls: int = 200_000, rounds: int = 7) -> dict:
 
 def _discord_bot(instrumented: bool):
     """A commands.Bot with one prefix and one slash command, logged in without a gateway
-    (discord.py internals as in tests/unit/test_bot_discord.py: ``_connection.user``,
-    ``parse_interaction_create``), and what feeds it one of each command."""
+    (``discordpayloads.log_in``; slash commands through discord.py's ``parse_interaction_create``),
+    and what feeds it one of each command."""
     import discord
     from discord.ext import commands
 
     from lavametrics.bot import discord as lm_discord
+    from lavametrics.devtools import discordpayloads
 
     bot = commands.Bot(command_prefix="!", intents=discord.Intents.none())
     state: dict = {}
@@ -113,45 +114,14 @@ def _discord_bot(instrumented: bool):
     async def play_slash(interaction: discord.Interaction):
         _work(state, 1)
 
-    user = {"id": "5", "username": "u", "discriminator": "0", "avatar": None}
-
     def message(n: int):
-        data: dict[str, Any] = {
-            "id": str(n),
-            "channel_id": "9",
-            "author": user,
-            "content": "!play",
-            "timestamp": "2026-01-01T00:00:00+00:00",
-            "edited_timestamp": None,
-            "tts": False,
-            "mention_everyone": False,
-            "mentions": [],
-            "mention_roles": [],
-            "attachments": [],
-            "embeds": [],
-            "pinned": False,
-            "type": 0,
-        }
-        # a DM-like message: a real channel object needs a guild or a DM payload
-        return discord.Message(state=bot._connection, channel=cast(Any, discord.Object(9)), data=cast(Any, data))
+        return discordpayloads.dm_message(bot, n, "!play")
 
     def interaction(n: int) -> dict:
-        return {
-            "id": str(n),
-            "application_id": "42",
-            "type": 2,
-            "token": "t",
-            "version": 1,
-            "data": {"id": "77", "name": "play", "type": 1, "options": []},
-            "user": user,
-            "channel": {"id": "9", "type": 1},
-            "locale": "en-US",
-            "attachment_size_limit": 8 << 20,
-        }
+        return discordpayloads.interaction(n, "play")
 
     def setup():
-        me: Any = {"id": "4242", "username": "bot", "discriminator": "0", "avatar": None}
-        bot._connection.user = discord.ClientUser(state=bot._connection, data=me)
+        discordpayloads.log_in(bot)
         if instrumented:
             lm_discord.instrument(bot, BotMetrics(CollectorRegistry()))
 

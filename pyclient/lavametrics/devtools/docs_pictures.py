@@ -6,8 +6,14 @@ with the generated configuration), loads tracks on both nodes the whole time (on
 of a file that does not exist), and after a warm-up:
 
 1. stops node ``node-a`` for ``--outage`` seconds and starts it again (gaps, DOWN, a restart);
+   for as long, the players' HTTP source refuses every request with 403 (the ``source-blocked``
+   fault: the source failures panels' refused loads and starts);
 2. closes four voice connections of ``node-b`` with code 4006 (voice closes, a page);
-3. makes every bot command take 3 s for ``--slow`` seconds (p95 above its threshold, burn rate).
+3. makes every bot command take 3 s for ``--slow`` seconds (p95 above its threshold, burn rate)
+   and, for as long, marks 3/4 of node-b's route planner block failing (the ``ip-banned`` fault:
+   the route planner panels' failing share and bans).
+
+The voice connects panels draw the bot's joins and rejoins (after the outage and the closes).
 
 It then renders every dashboard with ``lavametrics mixin render`` (one PNG each, the last
 ``--minutes``) and prints the series counts the operations guide's *Sizing* quotes, measured
@@ -27,6 +33,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from lavametrics.devtools import faults
 from lavametrics.devtools.stack import Stack
 from lavametrics.mixin.config import MixinConfig, duration_seconds
 from lavametrics.mixin.render import render_all
@@ -99,16 +106,21 @@ def main(argv: list[str] | None = None) -> int:
             counts["busy"] = series_counts(stack)
             print(f"stopping node-a for {args.outage:.0f}s", file=sys.stderr)
             stack.nodes["node-a"].stop()
+            faults.inject(stack, "source-blocked")
             time.sleep(args.outage)
+            faults.clear(stack)
             stack.nodes["node-a"].start()
             b_guilds = [g for n in stack.bot.nodes if n.name == "node-b" for g in n.guilds] if stack.bot else []
             closed = sum(stack.sim.close(g, 4006, "session no longer valid") for g in b_guilds[:4]) if stack.sim else 0
             print(f"closed {closed} voice connections on node-b; commands slow for {args.slow:.0f}s", file=sys.stderr)
             if stack.bot:
                 stack.bot.set_slow(3.0)
+            banned = faults.inject(stack, "ip-banned", node="node-b").params["count"]
+            print(f"marked {banned} route planner addresses of node-b failing", file=sys.stderr)
             time.sleep(args.slow)
             if stack.bot:
                 stack.bot.set_slow(None)
+            faults.clear(stack)
             time.sleep(60)
             report = render_all(c, stack.prometheus_url, args.out, minutes=args.minutes)
             alerts = sorted({a["labels"]["alertname"] for a in stack.api("/api/v1/alerts")["alerts"]})
