@@ -305,7 +305,10 @@ class LoadGenerator:
 
 # --- the backfill -------------------------------------------------------------------------------------
 def _om_family(fam: Family) -> tuple[str, str] | None:
-    """The OpenMetrics family name and type for a text-format family (None: nothing to write)."""
+    """The OpenMetrics family name and type for a text-format family (None: nothing to write:
+    ``_created`` series, which the text format gives families of their own, are not history)."""
+    if all(s.name.endswith("_created") for s in fam.samples):
+        return None
     if fam.type == "counter":
         if all(s.name.endswith("_total") or s.name.endswith("_created") for s in fam.samples):
             base = fam.name[: -len("_total")] if fam.name.endswith("_total") else fam.name
@@ -560,6 +563,9 @@ def measure(
             assert daemon.process is not None
             result["rss_after_queries_bytes"], result["rss_peak_bytes"] = rss_bytes(daemon.process.pid)
             result["counter_increase"] = _counter_increase(base)
+            result["frames_sent_over_history"] = [
+                _frames_sent(base, at) for at in (origin + step, origin + hours * 1800, time.time())
+            ]
         finally:
             daemon.stop()
     result["tsdb_bytes"] = sum(f.stat().st_size for f in (prom / "data").rglob("*") if f.is_file())
@@ -673,6 +679,12 @@ def _run_queries(base: str, queries: list[PanelQuery], repeats: int) -> list[dic
 def _counter_increase(base: str) -> float:
     """How much the nodes' frames-sent counters rose over the last minute (live scrapes only)."""
     data = _get_json(base, "/api/v1/query", query="sum(increase(lavametrics_frames_sent_total[1m]))")
+    return float(data["result"][0]["value"][1]) if data["result"] else 0.0
+
+
+def _frames_sent(base: str, at: float) -> float:
+    """Every node's frames-sent counter at ``at`` (backfilled or scraped)."""
+    data = _get_json(base, "/api/v1/query", query="sum(lavametrics_frames_sent_total)", time=f"{at:.3f}")
     return float(data["result"][0]["value"][1]) if data["result"] else 0.0
 
 
