@@ -10,6 +10,7 @@ import pytest
 
 from lavametrics.devtools import bench_scale
 from lavametrics.devtools.node import repo_root
+from lavametrics.mixin.config import MixinConfig
 
 ROOT = repo_root()
 
@@ -107,8 +108,31 @@ def test_backfill_is_openmetrics_promtool_reads(tmp_path):
 
 def test_backfill_plan_bounds_the_samples():
     assert bench_scale.backfill_plan(600, max_samples=30_000_000, scrape_interval=10) == (6.0, 20.0)
-    hours, step = bench_scale.backfill_plan(180_000, max_samples=30_000_000, scrape_interval=10)
-    assert step == 20.0 and 0.25 <= hours < 1 and 180_000 * hours * 3600 / step <= 30_000_000
+    hours, step = bench_scale.backfill_plan(180_000, max_samples=30_000_000, scrape_interval=10, long_series=10_000)
+    assert step == 20.0 and 0.25 <= hours < 1
+    assert 10_000 * 6 * 180 + 170_000 * hours * 180 <= 30_000_000
+
+
+def test_the_long_windows_read_the_frame_and_command_counters():
+    names = bench_scale.long_window_names(MixinConfig())
+    assert {"lavametrics_frames_sent_total", "bot_commands_total", "bot_command_duration_seconds_count"} <= names
+    assert "jvm_memory_bytes_used" not in names and not any(":" in n for n in names)
+
+
+def test_history_of_the_long_window_series_goes_back_further(tmp_path):
+    node, bot = _families()
+    nodes, _ = bench_scale.replays(node, bot, nodes=1, bots=1, origin=0.0)
+    text = "".join(
+        bench_scale.openmetrics_lines(
+            [("lavalink", [(nodes[0], 'instance="n"')])],
+            [0.0, 20.0, 40.0],
+            full_from=40.0,
+            long_names=frozenset({"lavametrics_frames_sent_total"}),
+        )
+    )
+    early = [line for line in text.splitlines() if line.endswith(" 0.000")]
+    assert early and all(line.startswith("lavametrics_frames_sent_total{") for line in early)
+    assert any(line.startswith("jvm_memory_bytes_used{") and line.endswith(" 40.000") for line in text.splitlines())
 
 
 def test_largest_n_within_the_share():

@@ -25,13 +25,15 @@ For each N, on loopback:
   as ``mixin.panelqueries`` substitutes them) as a 6 h ``query_range`` at Grafana's step for
   6 h (20 s), ``--repeats`` times each, and keeps each query's p95.
 
-The backfill is bounded by ``--max-samples`` (default 30 M samples per N, what this 2-core
-machine writes and compacts in about two minutes): the step is the scrape interval doubled
-(20 s, the widest that still leaves two samples in a 40 s ``$__rate_interval``), and where 6 h
-at that step exceeds the bound, fewer hours are backfilled; the result says how many. The
-queries always span 6 h. Recording rules are not backfilled (``promtool tsdb
-create-blocks-from rules`` would take longer than the whole sweep): a panel that reads a
-recorded series has only the live minutes of it, a panel reading raw series has the hours.
+The backfill is bounded by ``--max-samples`` (default 40 M samples per N, what this 2-core
+machine writes and compacts in a few minutes), at a step of twice the scrape interval (20 s, the
+widest that still leaves two samples in a 40 s ``$__rate_interval``). The series the rules read
+over windows longer than 5 minutes (the SLO burn rates' 30 m to 6 h: their evaluation cost grows
+with that history) always get the whole 6 h; every other series gets 6 h too where the bound
+allows, fewer hours where it does not, and the result says how many. The queries always span
+6 h. Recording rules are not backfilled (``promtool tsdb create-blocks-from rules`` would take
+longer than the whole sweep): a panel that reads a recorded series has only the live minutes of
+it, a panel reading raw series has the hours.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ import json
 import math
 import multiprocessing
 import os
+import re
 import shutil
 import signal
 import statistics
@@ -59,14 +62,16 @@ from typing import Any
 from lavametrics.devtools import bench_report
 from lavametrics.devtools.node import repo_root
 from lavametrics.devtools.stack import USED_JOBS, Daemon, StackError, http_ok, prometheus_binary
-from lavametrics.mixin import dashboards, grafana
+from lavametrics.mixin import dashboards, grafana, rules
 from lavametrics.mixin.config import MixinConfig, duration_seconds
 from lavametrics.mixin.panelqueries import substitute
+from lavametrics.mixin.promql import metric_names
 from lavametrics.mixin.stackconfig import prometheus_config
 from lavametrics.monitor import targets
 from lavametrics.monitor.nodesfile import NodeSpec
 
 FIXTURES = Path("tests") / "fixtures" / "scale"
+RULES = Path("monitoring") / "prometheus" / "rules"  # the shipped, generated rule files
 NODE_FIXTURE, BOT_FIXTURE = "node.prom", "bot.prom"
 # how old the captured processes were (bench_scale_capture: a JVM start, 60 s of load), so the
 # replayed counters advance at about the captured rates
@@ -74,8 +79,7 @@ NODE_AGE_S, BOT_AGE_S = 120.0, 90.0
 QUERY_RANGE_S = 6 * 3600
 QUERY_STEP_S = 20  # Grafana's interval for a 6 h range on a full-width panel
 BACKFILL_STEP_S = 20
-DEFAULT_MAX_SAMPLES = 30_000_000
-TARGET_SHARE = 0.10  # "evaluation under 10 % of the interval"
+DEFAULT_MAX_SAMPLES = 40_000_000
 
 
 def bots_for(nodes: int) -> int:
@@ -326,9 +330,31 @@ def _with_target(prefix: str, labels: str) -> str:
     return f"{name}{{{labels},{rest}" if rest != "}" else f"{name}{{{labels}}}"
 
 
-def openmetrics_lines(groups: list[tuple[str, list[tuple[Replay, str]]]], times: list[float]) -> Iterator[str]:
-    """OpenMetrics text of every target (``(replay, its target labels)`` per job) at ``times``.
+def long_window_names(c: MixinConfig) -> frozenset[str]:
+    """The raw series the rules read over windows longer than five minutes (the SLO burn rates'
+    30 m, 1 h, 6 h): what an evaluation costs grows with their history, so they get all of it.
+    From the mixin's rules, which the shipped files are generated from."""
+    names: set[str] = set()
+    for file in (rules.recording_file(c), rules.alerts_file(c)):
+        for group in file["groups"]:
+            for rule in group["rules"]:
+                windows = re.findall(r"\[(\d+[smhdwy])\]", rule["expr"])
+                if any(duration_seconds(w) > 300 for w in windows):
+                    names |= {n for n in metric_names(rule["expr"]) if ":" not in n}
+    return frozenset(names)
+
+
+def openmetrics_lines(
+    groups: list[tuple[str, list[tuple[Replay, str]]]],
+    times: list[float],
+    *,
+    full_from: float | None = None,
+    long_names: frozenset[str] = frozenset(),
+) -> Iterator[str]:
+    """OpenMetrics text of every target (``(replay, its target labels)`` per job) at ``times``:
+    the series in ``long_names`` at all of them, the others from ``full_from`` on.
     A family's samples stay together (OpenMetrics requires it), each series in time order."""
+    start = times[0] if full_from is None else full_from
     families: dict[tuple[str, str], list[tuple[Family, list[tuple[Replay, str]]]]] = {}
     for job, members in groups:
         for replay, labels in members:
@@ -343,17 +369,25 @@ def openmetrics_lines(groups: list[tuple[str, list[tuple[Replay, str]]]], times:
             kept = [s for s in fam.samples if not s.name.endswith("_created")]
             for replay, labels in members:
                 prefixes = [_with_target(s.prefix, labels) for s in kept]
+                long = [(p, s) for p, s in zip(prefixes, kept, strict=True) if s.name in long_names]
+                every = list(zip(prefixes, kept, strict=True))
                 for t in times:
-                    f = replay.factor(t)
-                    ts = f" {t:.3f}\n"
-                    yield "".join(f"{p} {_value(s, f)}{ts}" for p, s in zip(prefixes, kept, strict=True))
+                    chosen = every if t >= start else long
+                    if chosen:
+                        f = replay.factor(t)
+                        ts = f" {t:.3f}\n"
+                        yield "".join(f"{p} {_value(s, f)}{ts}" for p, s in chosen)
     yield "# EOF\n"
 
 
-def backfill_plan(series: int, *, max_samples: int, scrape_interval: float) -> tuple[float, float]:
-    """(hours, step): 6 h at twice the scrape interval, fewer hours when that exceeds the bound."""
+def backfill_plan(
+    series: int, *, max_samples: int, scrape_interval: float, long_series: int = 0
+) -> tuple[float, float]:
+    """(hours, step) for every series: 6 h at twice the scrape interval, fewer hours (in quarters)
+    when that exceeds the bound, after the ``long_series``' 6 h, which always fit."""
     step = max(float(BACKFILL_STEP_S), scrape_interval)
-    points = max_samples / max(series, 1)
+    left = max_samples - long_series * QUERY_RANGE_S / step
+    points = left / max(series - long_series, 1)
     hours = min(QUERY_RANGE_S / 3600, math.floor(points * step / 3600 * 4) / 4)
     return max(hours, 0.25), step
 
@@ -480,9 +514,13 @@ def measure(
     per_node = sum(len(f.samples) for f in node_fams)
     per_bot = sum(len(f.samples) for f in bot_fams)
     series = nodes * per_node + bots * per_bot
-    hours, step = backfill_plan(series, max_samples=max_samples, scrape_interval=scrape)
+    long_names = long_window_names(config)
+    long_series = nodes * sum(1 for f in node_fams for s in f.samples if s.name in long_names) + bots * sum(
+        1 for f in bot_fams for s in f.samples if s.name in long_names
+    )
+    hours, step = backfill_plan(series, max_samples=max_samples, scrape_interval=scrape, long_series=long_series)
     end = time.time()
-    origin = end - hours * 3600
+    origin = end - QUERY_RANGE_S
     node_replays, bot_replays = replays(node_fams, bot_fams, nodes, bots, origin)
 
     prom = workdir / f"n{nodes}"
@@ -495,12 +533,19 @@ def measure(
         "series_per_bot": per_bot,
         "backfill_hours": hours,
         "backfill_step_s": step,
+        "long_window_series": long_series,
+        "long_window_hours": QUERY_RANGE_S / 3600,
     }
     with LoadGenerator(node_replays, bot_replays) as gen:
         node_labels = [f'instance="127.0.0.1:{p}",node="{node_name(i)}"' for i, p in enumerate(gen.ports["nodes"])]
         bot_labels = [f'instance="127.0.0.1:{p}"' for p in gen.ports["bots"]]
-        times = [origin + i * step for i in range(int(hours * 3600 // step))]
-        progress(f"N={nodes}: backfilling {hours:g} h at {step:g} s ({series * len(times) / 1e6:.1f} M samples)")
+        times = [origin + i * step for i in range(int(QUERY_RANGE_S // step))]
+        full_from = end - hours * 3600
+        samples = long_series * len(times) + (series - long_series) * sum(1 for t in times if t >= full_from)
+        progress(
+            f"N={nodes}: backfilling {hours:g} h of every series and 6 h of the {long_series} the rules read "
+            f"over long windows, at {step:g} s ({samples / 1e6:.1f} M samples)"
+        )
         t0 = time.monotonic()
         backfill(
             promtool,
@@ -512,15 +557,17 @@ def measure(
                     ("bot", list(zip(bot_replays, bot_labels, strict=True))),
                 ],
                 times,
+                full_from=full_from,
+                long_names=long_names,
             ),
         )
         result["backfill_s"] = round(time.monotonic() - t0, 1)
-        result["backfill_samples"] = series * len(times)
+        result["backfill_samples"] = samples
 
         # the scrape config the product generates, the targets as `lavametrics targets` writes them
         cfg = prometheus_config(
             config,
-            rule_files=(str(root / "monitoring" / "prometheus" / "rules" / "*.yml"),),
+            rule_files=(str(root / RULES / "*.yml"),),
             targets_dir="targets",
             alertmanagers=("127.0.0.1:9",),  # nobody: alerts are not what is measured
             jobs=USED_JOBS,
@@ -564,7 +611,7 @@ def measure(
             result["rss_after_queries_bytes"], result["rss_peak_bytes"] = rss_bytes(daemon.process.pid)
             result["counter_increase"] = _counter_increase(base)
             result["frames_sent_over_history"] = [
-                _frames_sent(base, at) for at in (origin + step, origin + hours * 1800, time.time())
+                _frames_sent(base, at) for at in (origin + step, origin + QUERY_RANGE_S / 2, time.time())
             ]
         finally:
             daemon.stop()
@@ -711,7 +758,7 @@ def summary(result: dict) -> dict:
     }
 
 
-def largest_within(results: list[dict], share: float = TARGET_SHARE) -> int | None:
+def largest_within(results: list[dict], share: float = bench_report.SCALE_TARGET_SHARE) -> int | None:
     """The largest N measured whose rule groups, all together, evaluate within ``share`` of the
     evaluation interval (and every smaller N did too)."""
     best = None
@@ -773,36 +820,6 @@ def format_table(report: dict) -> str:
     return "\n".join(rows)
 
 
-def chart(report: dict, out: Path) -> Path:
-    """Series, rule evaluation, memory and query p95 against N (log-log), as a PNG."""
-    plt = bench_report._plt()
-    s = report["summary"]
-    n = [r["nodes"] for r in s]
-    fig, axes = plt.subplots(2, 2, figsize=(10, 7))
-    panels = (
-        (axes[0][0], "head series", [r["head_series"] for r in s], None),
-        (axes[0][1], "rule evaluation, all groups (s)", [r["rule_eval_sum_s"] for r in s], "10 % of interval"),
-        (axes[1][0], "Prometheus RSS (MiB)", [r["rss_bytes"] / 2**20 for r in s], None),
-        (axes[1][1], "dashboard query p95, slowest (s)", [r["query_p95_max_s"] for r in s], None),
-    )
-    interval = report["results"][0]["evaluation_interval_s"] if report["results"] else 10.0
-    for ax, title, ys, limit in panels:
-        ax.plot(n, ys, marker="o")
-        if limit:
-            ax.axhline(TARGET_SHARE * interval, color="red", linestyle="--", label=limit)
-            ax.legend()
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_title(title)
-        ax.set_xlabel("Lavalink nodes (N)")
-        ax.grid(True, which="both", alpha=0.3)
-    fig.suptitle(f"bench_scale: {report['prometheus']}, shipped rules and dashboards")
-    fig.tight_layout()
-    fig.savefig(out, dpi=90)
-    plt.close(fig)
-    return out
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="bench_scale", description=__doc__.splitlines()[0])
     p.add_argument("--nodes", default="1,10,100,500", help="comma-separated node counts")
@@ -834,7 +851,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench_scale: {err}", file=sys.stderr)
         return 1
     if a.chart:
-        chart(report, a.chart)
+        bench_report.scale_chart(report, a.chart)
     if a.json:
         json.dump(report, sys.stdout, indent=2)
         print()
