@@ -31,9 +31,11 @@ widest that still leaves two samples in a 40 s ``$__rate_interval``). The series
 over windows longer than 5 minutes (the SLO burn rates' 30 m to 6 h: their evaluation cost grows
 with that history) always get the whole 6 h; every other series gets 6 h too where the bound
 allows, fewer hours where it does not, and the result says how many. The queries always span
-6 h. Recording rules are not backfilled (``promtool tsdb create-blocks-from rules`` would take
-longer than the whole sweep): a panel that reads a recorded series has only the live minutes of
-it, a panel reading raw series has the hours.
+6 h. The recorded series the dashboards read are backfilled too, over the 6 h at the same step
+(``promtool tsdb create-blocks-from rules`` against the running Prometheus, which then restarts
+to load them): those of rules over raw series with windows up to 5 minutes. The SLO's 1 h burn
+rate is not (each of its 1,080 steps would re-read an hour of every frame and command
+counter): its panel has the live minutes only, and says less about its cost.
 """
 
 from __future__ import annotations
@@ -407,6 +409,60 @@ def backfill(promtool: str, data: Path, om: Path, lines: Iterator[str]) -> None:
         raise StackError(f"promtool backfill failed: {(proc.stderr or proc.stdout).strip()[-400:]}")
 
 
+def recorded_for_dashboards(c: MixinConfig, root: Path) -> list[dict]:
+    """The recording rules whose series the dashboards read and that read raw series over at most
+    5 minutes: those ``promtool tsdb create-blocks-from rules`` backfills (it cannot chain rules,
+    and a long window re-read at every step of 6 h costs more than the whole sweep)."""
+    read = {n for q in dashboard_queries(c, root) for n in metric_names(q.expr)}
+    out = []
+    for group in rules.recording_file(c)["groups"]:
+        for rule in group["rules"]:
+            windows = re.findall(r"\[(\d+[smhdwy])\]", rule["expr"])
+            raw = all(":" not in n for n in metric_names(rule["expr"]))
+            if rule["record"] in read and raw and windows and max(map(duration_seconds, windows)) <= 300:
+                out.append(rule)
+    return out
+
+
+def backfill_recorded(
+    promtool: str, prom: Path, base: str, c: MixinConfig, root: Path, *, start: float, end: float, step: float
+) -> list[str]:
+    """Backfill the recorded series the dashboards read (``recorded_for_dashboards``), evaluated
+    every ``step`` from ``start`` to ``end`` against the running Prometheus, into its data
+    directory (it loads the blocks when restarted). Returns the records backfilled."""
+    chosen = recorded_for_dashboards(c, root)
+    if not chosen:
+        return []
+    rule_file = prom / "recorded-backfill.yml"  # JSON is YAML
+    rule_file.write_text(json.dumps({"groups": [{"name": "backfill", "rules": chosen}]}, indent=2) + "\n")
+    out = prom / "recorded-blocks"
+    proc = subprocess.run(
+        [
+            promtool,
+            "tsdb",
+            "create-blocks-from",
+            "rules",
+            "--quiet",
+            f"--start={int(start)}",
+            f"--end={int(end)}",
+            f"--url={base}",
+            f"--output-dir={out}",
+            f"--eval-interval={int(step)}s",
+            str(rule_file),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    if proc.returncode != 0:
+        raise StackError(f"promtool rules backfill failed: {(proc.stderr or proc.stdout).strip()[-400:]}")
+    for block in out.iterdir():
+        if block.is_dir():
+            shutil.move(str(block), str(prom / "data" / block.name))
+    shutil.rmtree(out, ignore_errors=True)
+    return [r["record"] for r in chosen]
+
+
 # --- Prometheus and its API ------------------------------------------------------------------------
 def _get_json(base: str, path: str, timeout: float = 120, **params: str) -> Any:
     url = f"{base}{path}?{urllib.parse.urlencode(params)}"
@@ -587,22 +643,35 @@ def measure(
         )
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
-        daemon = Daemon(
-            "prometheus",
-            [
-                prometheus_binary(),
-                "--config.file=prometheus.yml",
-                "--storage.tsdb.path=data",
-                f"--web.listen-address=127.0.0.1:{port}",
-                f"--storage.tsdb.retention.time={config.timings.retention}",
-            ],
-            prom,
-            prom / "prometheus.log",
-        ).start()
-        try:
+        want = nodes + bots
+
+        def start_prometheus() -> Daemon:
+            daemon = Daemon(
+                "prometheus",
+                [
+                    prometheus_binary(),
+                    "--config.file=prometheus.yml",
+                    "--storage.tsdb.path=data",
+                    f"--web.listen-address=127.0.0.1:{port}",
+                    f"--storage.tsdb.retention.time={config.timings.retention}",
+                ],
+                prom,
+                prom / "prometheus.log",
+            ).start()
             _wait(lambda: http_ok(f"{base}/-/ready"), 300, daemon, "/-/ready")
+            return daemon
+
+        daemon = start_prometheus()
+        try:
+            # the recorded series the dashboards read, over the same hours, from the raw history
+            t0 = time.monotonic()
+            recorded = backfill_recorded(promtool, prom, base, config, root, start=origin, end=end, step=step)
+            progress(f"N={nodes}: recorded history of {len(recorded)} rules backfilled; restarting Prometheus")
+            daemon.stop()
+            daemon = start_prometheus()
+            result["recorded_backfill_s"] = round(time.monotonic() - t0, 1)
+            result["recorded_backfilled"] = recorded
             progress(f"N={nodes}: Prometheus ready; waiting for every target's first scrape")
-            want = nodes + bots
             _wait(lambda: _targets_up(base) >= want, 300, daemon, f"{want} targets up")
             result.update(_observe(base, daemon, warmup, progress, nodes))
             progress(f"N={nodes}: {len(dashboard_queries(config, root))} dashboard queries x {repeats}")
@@ -675,7 +744,17 @@ def _observe(base: str, daemon: Daemon, warmup: float, progress, nodes: int) -> 
     }
     shortest = min((v for v in intervals.values() if v), default=0.0)
     slowest = max(worst, key=lambda g: worst[g] / (intervals.get(g) or 1), default=None)
+    # each rule's own last evaluation time, to name what a slow group spends its time on
+    rule_times = sorted(
+        (
+            (float(r.get("evaluationTime", 0.0)), g["name"], r.get("name", ""))
+            for g in _get_json(base, "/api/v1/rules")["groups"]
+            for r in g["rules"]
+        ),
+        reverse=True,
+    )
     return {
+        "slowest_rules": [{"seconds": t, "group": g, "rule": n} for t, g, n in rule_times[:8]],
         "head_series": int(sum(v for _, v in metrics.get("prometheus_tsdb_head_series", []))),
         "heap_inuse_bytes": int(sum(v for _, v in metrics.get("go_memstats_heap_inuse_bytes", []))),
         "rss_bytes": rss,
@@ -790,6 +869,7 @@ def sweep(
                     progress=progress,
                 )
             )
+            progress(json.dumps(summary(results[-1])))
     finally:
         if own:
             shutil.rmtree(work, ignore_errors=True)
