@@ -17,7 +17,7 @@ def report(tmp_path_factory):
     # the first scrapes records every series; one run of each query is enough to see them answer
     return bench_scale.sweep(
         [1, 3],
-        warmup=8.0,
+        warmup=5.0,
         repeats=1,
         max_samples=150_000,
         workdir=tmp_path_factory.mktemp("bench-scale"),
@@ -43,6 +43,16 @@ def test_every_dashboard_query_answers_with_data(report):
         ]
         assert not empty, f"N={result['nodes']}: queries that returned nothing:\n" + "\n".join(empty)
         assert all(q["p95_s"] > 0 for q in queries)
+
+
+def test_the_recorded_series_the_dashboards_read_have_history(report):
+    for result in report["results"]:
+        assert {
+            "job_command:bot_command_duration_seconds_bucket:rate5m",
+            "node:lavametrics_frames_lost:rate5m",
+            "node:lavametrics_frames_expected:rate5m",
+        } <= set(result["recorded_backfilled"])
+        assert result["slowest_rules"] and all(r["seconds"] >= 0 for r in result["slowest_rules"])
 
 
 def test_counters_advance_through_history_and_live_scrapes(report):

@@ -684,6 +684,7 @@ def measure(
             ]
         finally:
             daemon.stop()
+    result["load_average"] = os.getloadavg()  # the machine's, as the measurement ended
     result["tsdb_bytes"] = sum(f.stat().st_size for f in (prom / "data").rglob("*") if f.is_file())
     shutil.rmtree(prom, ignore_errors=True)
     return result
@@ -834,6 +835,7 @@ def summary(result: dict) -> dict:
         "queries_empty": sum(1 for q in qs if not q["series"] and not q["optional"]),
         "backfill_hours": result["backfill_hours"],
         "backfill_step_s": result["backfill_step_s"],
+        "load_average_1m": result.get("load_average", [None])[0],
     }
 
 
@@ -903,8 +905,8 @@ def format_table(report: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="bench_scale", description=__doc__.splitlines()[0])
     p.add_argument("--nodes", default="1,10,100,500", help="comma-separated node counts")
-    p.add_argument("--warmup", type=float, default=75.0, help="seconds of scraping before measuring")
-    p.add_argument("--repeats", type=int, default=5, help="runs of each dashboard query")
+    p.add_argument("--warmup", type=float, default=60.0, help="seconds of scraping before measuring")
+    p.add_argument("--repeats", type=int, default=3, help="runs of each dashboard query")
     p.add_argument("--max-samples", type=int, default=DEFAULT_MAX_SAMPLES, help="backfill bound per N")
     p.add_argument("--workdir", type=Path, default=None)
     p.add_argument("--json", action="store_true", help="the whole report as JSON on stdout")
