@@ -142,7 +142,8 @@ metrics-down: $(PYTHON)
 
 # Benchmarks (docs/benchmarks.md), not part of `make test`: JMH of the plugin's hot paths,
 # the merger, the bot instrumentation, /metrics cost against players, the JFR profile of the
-# plugin's share, then the node workload with and without the plugin (the
+# plugin's share, Prometheus' cost against the number of nodes (bench_scale), then the node
+# workload with and without the plugin (the
 # long part: 6 to BENCH_MAX_PAIRS pairs of 2 runs, until the interval is narrow enough).
 # LAVALINK_JAR=/path/Lavalink.jar runs the node benchmarks on a real Lavalink.
 BENCH_DIR     ?= .cache/bench
@@ -155,6 +156,10 @@ BENCH_MAX_PAIRS ?= 30
 BENCH_TARGET_CI ?= 0.02
 # the JFR profile's window, per player count
 BENCH_PROFILE_SECONDS ?= 60
+# bench_scale: Prometheus with the shipped rules and dashboards, scraping this many synthetic nodes
+# (and a bot shard per five); about 20 min for the four
+BENCH_SCALE_NODES ?= 1,10,100,500
+BENCH_SCALE_REPEATS ?= 3
 JMH_ARGS      ?= -f 1 -wi 3 -i 5 -w 2s -r 2s -prof gc
 BENCH_CP       = lavalink-plugin/target/test-classes:lavalink-plugin/target/classes:$$(cat lavalink-plugin/target/bench-cp.txt)
 
@@ -169,6 +174,8 @@ bench: build $(PYTHON)
 	$(PYTHON) -m lavametrics.devtools.bench_merge --json > $(BENCH_DIR)/merge.json
 	$(PYTHON) -m lavametrics.devtools.bench_bot --json > $(BENCH_DIR)/bot.json
 	$(PYTHON) -m lavametrics.devtools.bench_node scrape --json > $(BENCH_DIR)/scrape.json
+	$(PYTHON) -m lavametrics.devtools.bench_scale --nodes $(BENCH_SCALE_NODES) --repeats $(BENCH_SCALE_REPEATS) \
+	    --json > $(BENCH_DIR)/scale.json
 	$(PYTHON) -m lavametrics.devtools.bench_profile --players $(BENCH_PLAYERS),1000 \
 	    --seconds $(BENCH_PROFILE_SECONDS) --json > $(BENCH_DIR)/profile.json
 	$(PYTHON) -m lavametrics.devtools.bench_node ab --pairs $(BENCH_MIN_PAIRS) --max-pairs $(BENCH_MAX_PAIRS) \

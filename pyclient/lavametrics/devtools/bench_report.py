@@ -1,8 +1,9 @@
 """``make bench``'s summary: ``python -m lavametrics.devtools.bench_report RESULTS_DIR OUT_DIR``.
 
 Reads what the benchmarks wrote to RESULTS_DIR (``jmh.json``, ``merge.json``, ``bot.json``,
-``scrape.json``, ``ab.json``, ``profile.json``; any may be missing), prints one line per target with the
-measured figure, and draws ``benchmarks-ab.png`` and ``benchmarks-scrape.png`` into OUT_DIR
+``scrape.json``, ``ab.json``, ``profile.json``, ``scale.json``; any may be missing), prints one line per
+target with the measured figure, and draws ``benchmarks-ab.png``, ``benchmarks-scrape.png`` and
+``benchmarks-scale.png`` into OUT_DIR
 (matplotlib, the ``bench`` extra).
 """
 
@@ -91,6 +92,56 @@ def scrape_chart(scrape: dict, out: Path) -> None:
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     plt.close(fig)
+
+
+# bench_scale's target: every rule group, evaluated one after another, within this share of the
+# evaluation interval
+SCALE_TARGET_SHARE = 0.10
+
+
+def scale_chart(scale: dict, out: Path) -> Path:
+    """bench_scale: series, rule evaluation, memory and the slowest dashboard query against N."""
+    plt = _plt()
+    rows = scale["summary"]
+    n = [r["nodes"] for r in rows]
+    interval = scale["results"][0]["evaluation_interval_s"] if scale["results"] else 10.0
+    fig, axes = plt.subplots(2, 2, figsize=(10, 7))
+    panels = (
+        (axes[0][0], "head series", "series", [r["head_series"] for r in rows]),
+        (axes[0][1], "rule evaluation per round, s", "all groups", [r["rule_eval_sum_s"] for r in rows]),
+        (axes[1][0], "Prometheus memory, MiB", "RSS", [r["rss_bytes"] / 2**20 for r in rows]),
+        (axes[1][1], "dashboard query p95 over 6 h, s", "slowest query", [r["query_p95_max_s"] for r in rows]),
+    )
+    for ax, title, label, ys in panels:
+        ax.plot(n, ys, "o-", label=label)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("Lavalink nodes (N)")
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0][1].plot(n, [r["rule_eval_max_s"] for r in rows], "s--", label="slowest group")
+    axes[0][1].axhline(SCALE_TARGET_SHARE * interval, color="tab:red", linestyle=":", label="10 % of the interval")
+    axes[1][0].plot(n, [r["heap_inuse_bytes"] / 2**20 for r in rows], "s--", label="Go heap in use")
+    axes[1][1].plot(n, [r["query_p95_median_s"] for r in rows], "s--", label="median query")
+    for ax in (axes[0][1], axes[1][0], axes[1][1]):
+        ax.legend(fontsize=8)
+    fig.suptitle(f"bench_scale: {scale['prometheus'].split(' (')[0]}, shipped rules and dashboards", fontsize=11)
+    fig.tight_layout()
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
+    return out
+
+
+def scale_lines(scale: dict) -> list[str]:
+    lines = [
+        f"Prometheus at {r['nodes']} nodes + {r['bots']} bot shards: {r['head_series']} head series, rule "
+        f"evaluation max group {r['rule_eval_max_s']:.3f} s, all groups {r['rule_eval_sum_s']:.3f} s "
+        f"({r['rule_eval_sum_share'] * 100:.1f} % of the interval; target < 10 %), RSS "
+        f"{r['rss_bytes'] / 2**20:.0f} MiB, slowest dashboard query p95 {r['query_p95_max_s']:.2f} s"
+        for r in scale["summary"]
+    ]
+    lines.append(f"largest N within 10 % of the evaluation interval: {scale['largest_n_within_10pct']}")
+    return lines
 
 
 def _mib(value: float | None) -> str:
@@ -258,6 +309,9 @@ def summary(results: Path) -> list[str]:
                 f"slash command {figure('discord_slash_command')}, "
                 f"wavelink track event {figure('wavelink_event')}"
             )
+    scale = _load(results, "scale.json")
+    if scale:
+        lines.extend(scale_lines(scale))
     jmh = _load(results, "jmh.json")
     if jmh:
         for row in jmh:
@@ -287,8 +341,11 @@ def main(argv=None) -> int:
     if (results / "scrape.json").is_file():
         scrape_chart(json.loads((results / "scrape.json").read_text()), out / "benchmarks-scrape.png")
         made += 1
+    if (results / "scale.json").is_file():
+        scale_chart(json.loads((results / "scale.json").read_text()), out / "benchmarks-scale.png")
+        made += 1
     if not made:
-        print(f"bench_report: no ab.json or scrape.json in {results} to chart", file=sys.stderr)
+        print(f"bench_report: no ab.json, scrape.json or scale.json in {results} to chart", file=sys.stderr)
     return 0
 
 
