@@ -26,8 +26,8 @@ from lavametrics.devtools.node import NodeError, find_plugin_jar, resolve_server
 from lavametrics.devtools.webhook import Notification, WebhookReceiver
 from lavametrics.mixin import dashboards, grafana
 from lavametrics.mixin.config import MixinConfig, Thresholds, Timings, duration_seconds
+from lavametrics.mixin.panelqueries import substitute
 from tests.conftest import require, require_tool
-from tests.monitoring.panelqueries import substitute
 
 pytestmark = pytest.mark.integration
 

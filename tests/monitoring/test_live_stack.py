@@ -24,8 +24,8 @@ from lavametrics.devtools.node import NodeError, find_plugin_jar, free_port, res
 from lavametrics.devtools.stack import Stack
 from lavametrics.mixin import dashboards, grafana
 from lavametrics.mixin.config import MixinConfig, duration_seconds
+from lavametrics.mixin.panelqueries import substitute
 from tests.conftest import require, require_tool
-from tests.monitoring.panelqueries import substitute
 
 pytestmark = pytest.mark.integration
 
