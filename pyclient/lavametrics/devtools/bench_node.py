@@ -722,6 +722,7 @@ def _profile_window(
     return {
         "players": players,
         "recording": str(kept["with"]),
+        "window_epoch": (t0, t1),  # to read the kept recordings again over the same window
         **jfr.scrape_shares(events["with"], t0, t1, ours / (ours + core), len(measured["with"]["latencies"])),
         "gc": {
             side: jfr.slow_in_gc(measured[side]["starts"], measured[side]["latencies"], jfr.gc_pauses(events[side]))

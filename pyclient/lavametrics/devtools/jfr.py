@@ -114,9 +114,10 @@ def read_recording(path: Path, events: tuple[str, ...] = PROFILE_EVENTS) -> list
     return json.loads(out)["recording"]["events"]
 
 
-# the request threads of the node's web server (Tomcat under Spring Boot, real Lavalink and the
-# stand-in alike): in a scrape benchmark the only requests the node serves are the scrapes
-REQUEST_THREAD_PREFIXES = ("http-nio-",)
+# the threads of the node's web server: Undertow's (XNIO: its I/O threads and the task threads
+# the controller runs on) in real Lavalink, Tomcat's in the stand-in. In a scrape benchmark the
+# only requests a node serves in the window are the scrapes
+REQUEST_THREAD_PREFIXES = ("XNIO-", "http-nio-")
 # on the stack while simpleclient's registry asks a collector for its families (TextFormat's
 # loop calls it for the next family): the frames above it are collection, not writing
 COLLECTING = "io.prometheus.client.CollectorRegistry$MetricFamilySamplesEnumeration"
