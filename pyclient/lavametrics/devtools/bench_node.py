@@ -605,6 +605,7 @@ def scrape_cost(
     burn_threads: int = 4,
     blocks: int = 10,
     profile_dir: Path | None = None,
+    plugin_jar: Path | None = None,
     progress=None,
 ) -> dict:
     """Both nodes (with the plugin and without) run at once with the same players; per player
@@ -613,7 +614,8 @@ def scrape_cost(
     With `profile_dir`, both nodes run under JFR and each count's window is read back: where the
     plugin node's scrapes' samples went (``jfr.scrape_shares``) and, on both, how many of the
     slowest scrapes ran into a collection (``jfr.slow_in_gc``). The recordings add work (a few
-    per cent, on both sides), so the numbers to compare come from a run without them."""
+    per cent, on both sides), so the numbers to compare come from a run without them.
+    `plugin_jar` runs another build of the plugin than the checkout's (a before/after)."""
     results: list[dict] = []
     comparisons: list[dict] = []
     profiles: list[dict] = []
@@ -629,6 +631,7 @@ def scrape_cost(
             nodes["with"] = start_node(
                 workdir=Path(dir_a),
                 plugin=True,
+                plugin_jar=plugin_jar,
                 jvm_args=jfr.jfr_flags(recordings["with"]) if profile_dir else None,
                 timeout=180,
             )
@@ -691,6 +694,7 @@ def scrape_cost(
         "burn_threads": burn_threads,
         "cpus": os.cpu_count(),
         "blocks": blocks,
+        "plugin_jar": str(plugin_jar) if plugin_jar else None,
         "results": results,
         "comparisons": comparisons,
         "profiles": profiles,
@@ -764,6 +768,7 @@ def main(argv=None) -> int:
     p.add_argument("--burn", type=int, default=4, help="CPU-burning processes running through the measurement")
     p.add_argument("--blocks", type=int, default=10, help="blocks of rounds the ratio's interval is built from")
     p.add_argument("--profile", help="run both nodes under JFR and keep each count's recordings here")
+    p.add_argument("--plugin-jar", help="the plugin build to measure (default: the checkout's)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--out", help="also write the JSON result to this file")
     a = ap.parse_args(argv)
@@ -821,6 +826,7 @@ def main(argv=None) -> int:
         burn_threads=a.burn,
         blocks=a.blocks,
         profile_dir=Path(a.profile) if a.profile else None,
+        plugin_jar=Path(a.plugin_jar) if a.plugin_jar else None,
         progress=scrape_progress,
     )
     if a.out:
