@@ -56,19 +56,24 @@ public final class PlayersCollector extends GroupCollector {
         double[] byState = new double[Catalog.PLAYER_STATE.size()];
         for (ISocketContext session : sessions.all()) {
             Set<Long> playedHere = played.get(session.getSessionId());
-            for (IPlayer player : session.getPlayers().values()) {
-                byState[stateOf(playedHere, player)]++;
+            Map<Long, IPlayer> players = session.getPlayers();
+            // by the map's own keys, so looking a trackless player up in playedHere boxes no id
+            for (Long guild : players.keySet()) {
+                IPlayer player = players.get(guild);
+                if (player != null) { // destroyed since the key was read
+                    byState[stateOf(playedHere, guild, player)]++;
+                }
             }
         }
         return List.of(Gauges.of(Catalog.PLAYERS_BY_STATE, byState), creations.samples(), destructions.samples());
     }
 
-    private static int stateOf(Set<Long> playedHere, IPlayer player) {
+    private static int stateOf(Set<Long> playedHere, Long guild, IPlayer player) {
         if (player.getTrack() != null) {
             return player.getAudioPlayer().isPaused() ? PAUSED : PLAYING;
         }
         // Read only: TrackStartEvent fills played. Adding here could resurrect the key of a player
         // destroyed during this scrape, and a later player in that guild would show "stopped".
-        return playedHere != null && playedHere.contains(player.getGuildId()) ? STOPPED : IDLE;
+        return playedHere != null && playedHere.contains(guild) ? STOPPED : IDLE;
     }
 }
