@@ -412,6 +412,7 @@ def test_scrape_samples_are_split_into_collection_writing_and_serving():
     ]
     r = jfr.scrape_shares(json.loads(json.dumps(events)), t0, t0 + 2.0, our_byte_share=0.25, scrapes=2)
     assert r["scrape_samples"] == 10
+    assert r["java_cpu_ms_per_scrape"] == pytest.approx(50.0)  # 10 samples of 10 ms over 2 scrapes
     assert r["shares"] == pytest.approx(
         {
             "our_collect": 0.2,

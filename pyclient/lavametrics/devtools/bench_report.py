@@ -236,7 +236,8 @@ def scrape_profile_lines(scrape: dict) -> list[str]:
         shares = ", ".join(f"{part} {100 * v:.1f} %" for part, v in p["shares"].items())
         alloc = ", ".join(f"{part} {v / 1024:.0f} KiB" for part, v in p["alloc_bytes_per_scrape"].items() if v)
         lines.append(
-            f"profile, {p['players']} players: {p['scrape_samples']:.0f} request-thread samples: {shares}; "
+            f"profile, {p['players']} players: {p['scrape_samples']:.0f} request-thread samples "
+            f"({p.get('java_cpu_ms_per_scrape', 0):.2f} ms of Java CPU per scrape): {shares}; "
             f"the plugin's part {100 * p['plugin_share']:.1f} %; allocated per scrape: {alloc}; "
             f"GC pauses {p['gc_pauses']} ({100 * p['gc_pause_share']:.2f} % of the window) [{p['recording']}]"
         )
