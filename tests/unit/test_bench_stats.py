@@ -3,10 +3,11 @@
 import itertools
 import json
 import random
+import time
 
 import pytest
 
-from lavametrics.devtools import bench_node, bench_profile, bench_report, bench_stats
+from lavametrics.devtools import bench_node, bench_profile, bench_report, bench_stats, jfr, procs
 
 
 def test_median_interval_is_the_sign_test_interval():
@@ -159,7 +160,7 @@ def _event(kind, cls_stack, t="2026-12-06T19:03:02.500000000Z", weight=None):
 
 
 def test_profile_attributes_samples_and_allocation_to_the_plugin():
-    t0 = bench_profile._time(_event("x", [], t="2026-12-06T19:03:02.000000000Z"))
+    t0 = jfr.event_time(_event("x", [], t="2026-12-06T19:03:02.000000000Z"))
     ex = "jdk.ExecutionSample"
     events = [
         _event(ex, ["dev.lavametrics.plugin.frames.FrameTally", "lavalink.server.player.LavalinkPlayer"]),
@@ -326,3 +327,131 @@ def test_target_ci_adds_pairs_until_the_interval_is_narrow_enough(monkeypatch):
     r = bench_node.ab(pairs=6, max_pairs=30, target_ci=0.02, nmt=False)
     assert len(r["pairs"]) == 6
     assert r["cpu_ratio"]["half_width"] == pytest.approx(0.01, abs=1e-3)
+
+
+def test_interleaved_rounds_alternate_which_node_goes_first():
+    assert bench_stats.interleaved_order(4) == [
+        ("with", "without"),
+        ("without", "with"),
+        ("with", "without"),
+        ("without", "with"),
+    ]
+
+
+def test_interleaved_scrapes_pair_round_i_of_both_nodes():
+    asked = []
+
+    def fake_scrape(url):
+        asked.append(url)
+        body = b'lavametrics_collector_duration_seconds{group="players"} 0.002\n' if url == "A" else b"x 1\n"
+        return (0.010 if url == "A" else 0.005) * (1 + len(asked) / 100), body
+
+    out = bench_node.interleaved_scrapes({"with": "A", "without": "B"}, 3, 0.0, scrape=fake_scrape)
+    assert asked == ["A", "B", "B", "A", "A", "B"]
+    assert len(out["with"]["latencies"]) == len(out["without"]["latencies"]) == 3
+    assert out["with"]["collections"] == [0.002] * 3 and out["without"]["collections"] == []
+    assert all(a <= b for a, b in zip(out["with"]["starts"], out["with"]["starts"][1:]))
+
+
+def test_block_ratios_compare_the_same_stretch_of_rounds():
+    # B is steady at 10 ms; A is 12 ms except one slow scrape in the second block
+    a = [0.012] * 20
+    a[13] = 0.100
+    b = [0.010] * 20
+    assert bench_stats.block_ratios(a, b, 2, q=0.99) == pytest.approx([1.2, 10.0])
+    # rounds that do not fill a block are left out, not folded into the last one
+    assert bench_stats.block_ratios(a[:21] + [1.0], b + [0.001], 2) == pytest.approx([1.2, 10.0])
+    assert bench_stats.block_ratios(a[:3], b[:3], 5) == []
+    with pytest.raises(ValueError, match="paired rounds"):
+        bench_stats.block_ratios(a, b[:-1], 2)
+
+
+def test_quantile_ratio_gives_an_interval_only_from_enough_blocks():
+    rng = random.Random(23)
+    b = [rng.uniform(0.009, 0.011) for _ in range(600)]
+    a = [x * 1.5 for x in b]
+    r = bench_stats.quantile_ratio(a, b, 0.99, blocks=10)
+    assert r["ratio"] == pytest.approx(1.5)
+    assert r["blocks"] == 10 and r["ci_low"] == pytest.approx(1.5) and r["ci_high"] == pytest.approx(1.5)
+    few = bench_stats.quantile_ratio(a, b, 0.99, blocks=5)
+    assert few["median"] == pytest.approx(1.5) and few["ci_low"] is None
+    assert bench_stats.percentile([3.0, 1.0, 2.0], 0.5) == 2.0
+
+
+def _on(thread, kind, classes, t="2026-12-06T19:03:02.500000000Z", weight=None):
+    event = _event(kind, classes, t=t, weight=weight)
+    event["values"]["sampledThread" if kind == "jdk.ExecutionSample" else "eventThread"] = {"javaName": thread}
+    return event
+
+
+def test_scrape_samples_are_split_into_collection_writing_and_serving():
+    t0 = jfr.event_time(_event("x", [], t="2026-12-06T19:03:02.000000000Z"))
+    ex, req = "jdk.ExecutionSample", "http-nio-2333-exec-1"
+    enum, text = jfr.COLLECTING, "io.prometheus.client.exporter.common.TextFormat"
+    events = [
+        # our collect() under the registry's enumeration, under TextFormat's loop
+        _on(req, ex, ["java.util.ArrayList", "dev.lavametrics.plugin.collect.CounterArray", enum, text]),
+        _on(req, ex, ["dev.lavametrics.plugin.collect.VoiceCollector", enum, text]),
+        # core's collectors: simpleclient's hotspot ones are library code, still core's
+        _on(req, ex, ["io.prometheus.client.hotspot.ThreadExports", enum, text]),
+        # writing: no collector below, split by bytes
+        _on(req, ex, ["java.io.StringWriter", text, "lavalink.server.metrics.PrometheusMetricsController"]),
+        _on(req, ex, ["java.io.StringWriter", text, "lavalink.server.metrics.PrometheusMetricsController"]),
+        # the plugin's filter around the request, and the rest of serving it
+        _on(req, ex, ["dev.lavametrics.plugin.rest.RequestBodyMetricsFilter", "org.apache.catalina.X"]),
+        *[_on(req, ex, ["org.springframework.web.Foo"])] * 4,
+        # other threads are not the scrape, and neither is what happens outside the window
+        _on("lava-daemon-pool-1", ex, ["com.sedmelluq.Foo"]),
+        _on(req, ex, ["dev.lavametrics.plugin.Late", enum], t="2026-12-06T19:03:09.000000000Z"),
+        _on(req, "jdk.ObjectAllocationSample", ["dev.lavametrics.plugin.collect.CounterArray", enum], weight=4000),
+        _on(req, "jdk.ObjectAllocationSample", ["java.io.StringWriter", text], weight=2000),
+        {
+            "type": "jdk.GarbageCollection",
+            "values": {"startTime": "2026-12-06T19:03:03.000Z", "sumOfPauses": "PT0.02S"},
+        },
+    ]
+    r = jfr.scrape_shares(json.loads(json.dumps(events)), t0, t0 + 2.0, our_byte_share=0.25, scrapes=2)
+    assert r["scrape_samples"] == 10
+    assert r["java_cpu_ms_per_scrape"] == pytest.approx(50.0)  # 10 samples of 10 ms over 2 scrapes
+    assert r["shares"] == pytest.approx(
+        {
+            "our_collect": 0.2,
+            "core_collect": 0.1,
+            "writing_ours": 0.05,
+            "writing_core": 0.15,
+            "our_http": 0.1,
+            "serving": 0.4,
+        }
+    )
+    assert r["plugin_share"] == pytest.approx(0.35)
+    assert r["alloc_bytes_per_scrape"]["our_collect"] == 2000
+    assert r["alloc_bytes_per_scrape"]["writing_ours"] == 250
+    assert r["gc_pauses"] == 1 and r["gc_pause_share"] == pytest.approx(0.01)
+
+
+def test_slow_scrapes_are_matched_against_collections():
+    pauses = jfr.gc_pauses(
+        [{"type": "jdk.GarbageCollection", "values": {"startTime": "2026-12-06T19:03:02.000Z", "duration": "PT0.05S"}}]
+    )
+    t = jfr.event_time({"values": {"startTime": "2026-12-06T19:03:02.000Z"}})
+    assert pauses == [(t, pytest.approx(t + 0.05))]
+    starts = [t - 1.0 + 0.1 * i for i in range(20)]  # the scrape at index 10 starts with the pause
+    latencies = [0.01] * 20
+    latencies[10] = 0.06
+    latencies[9] = 0.09  # slow, but over before the pause begins (starts at t - 0.1)
+    r = jfr.slow_in_gc(starts, latencies, pauses, q=0.95)
+    assert r == {"scrapes": 20, "in_gc": 1, "slow": 2, "slow_in_gc": 1}
+    assert jfr._seconds("PT1M2.5S") == pytest.approx(62.5) and jfr._seconds(None) == 0.0
+
+
+def test_cpu_burn_runs_its_processes_until_it_is_left():
+    with bench_node.CpuBurn(2) as burn:
+        assert len(burn.pids) == 2
+        deadline = time.monotonic() + 60
+        while min(procs.cpu_seconds(pid) for pid in burn.pids) < 0.05 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert min(procs.cpu_seconds(pid) for pid in burn.pids) >= 0.05
+        pids = list(burn.pids)
+    for pid in pids:
+        with pytest.raises(OSError):
+            procs.cpu_seconds(pid)

@@ -33,6 +33,7 @@ import re
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -40,7 +41,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from lavametrics.devtools import bench_report, bench_stats, procs
+from lavametrics.devtools import bench_report, bench_stats, jfr, procs
 from lavametrics.devtools.node import Node, NodeError, java_binary, start_node
 from lavametrics.devtools.voicelink import connect_and_play, rewind
 from lavametrics.devtools.voicesim import VoiceSimulator
@@ -491,11 +492,6 @@ def ab(
     }
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, int(round(q * (len(ordered) - 1)))))]
-
-
 def _split_bytes(body: bytes) -> tuple[int, int]:
     """(our bytes, everything else's): lines naming a lavametrics_ family are ours."""
     ours = 0
@@ -516,61 +512,226 @@ def _our_collection_seconds(body: bytes) -> float | None:
     return sum(float(v) for v in values) if values else None
 
 
-def scrape_cost(player_counts=(0, 100, 1000), requests: int = 100, gap: float = 0.05) -> dict:
-    results = []
-    with tempfile.TemporaryDirectory(prefix="lavametrics-bench-audio-") as audio_dir:
-        audio = write_tone(Path(audio_dir) / "scrape.wav", seconds=600)
-        for plugin in (True, False):
-            with tempfile.TemporaryDirectory(prefix="lavametrics-bench-node-") as workdir:
-                node = start_node(workdir=Path(workdir), plugin=plugin, timeout=180)
-                try:
-                    with LavalinkSession(
-                        node.url, node.password, client_name="lavametrics-bench", timeout=60
-                    ) as session:
-                        track = session.load(str(audio))["data"]
-                        created = 0
-                        for count in sorted(player_counts):
-                            for guild in range(FIRST_GUILD + created, FIRST_GUILD + count):
-                                session.update_player(guild, {"track": {"encoded": track["encoded"]}, "paused": True})
-                            created = max(created, count)
-                            results.append(
-                                {
-                                    "plugin": plugin,
-                                    "players": count,
-                                    "server": _server_name(node),
-                                    **_scrapes(node.metrics_url, requests, gap),
-                                }
-                            )
-                finally:
-                    node.stop()
-    return {"requests": requests, "results": results}
+class CpuBurn:
+    """A defined background load: `threads` processes each spinning on a core until stopped.
+
+    "Under load" then means the same thing on every run, not whatever else the machine happens
+    to run (which is still there, so the load average is recorded beside the numbers). Processes,
+    not Python threads: threads would share one interpreter lock and burn about one core in all.
+    """
+
+    def __init__(self, threads: int):
+        self.threads = threads
+        self.pids: list[int] = []
+        self._procs: list[subprocess.Popen] = []
+
+    def __enter__(self) -> CpuBurn:
+        for _ in range(self.threads):
+            p = subprocess.Popen([sys.executable, "-c", "while True: pass"], stdin=subprocess.DEVNULL)
+            self._procs.append(p)
+            self.pids.append(p.pid)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for p in self._procs:
+            p.terminate()
+        for p in self._procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(timeout=10)
+        self._procs.clear()
 
 
-def _scrapes(url: str, requests: int, gap: float) -> dict:
-    for _ in range(5):  # warm-up
-        with urllib.request.urlopen(url, timeout=30) as resp:
-            resp.read()
-    latencies, collections, body = [], [], b""
-    for _ in range(requests):
-        t0 = time.perf_counter()
-        with urllib.request.urlopen(url, timeout=30) as resp:
-            body = resp.read()
-        latencies.append(time.perf_counter() - t0)
-        ours_seconds = _our_collection_seconds(body)
-        if ours_seconds is not None:
-            collections.append(ours_seconds)
+def _scrape(url: str) -> tuple[float, bytes]:
+    t0 = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=30) as resp:
+        body = resp.read()
+    return time.perf_counter() - t0, body
+
+
+def interleaved_scrapes(urls: dict[str, str], rounds: int, gap: float, scrape=_scrape) -> dict[str, dict]:
+    """`rounds` rounds of one scrape of each node, in the order ``bench_stats.interleaved_order``
+    gives, `gap` seconds apart: {side: {"latencies": [...], "starts": [epoch seconds], "collections": [...],
+    "body": the last body}}.
+    Round i of one side is round i of the other (the pairing ``bench_stats.block_ratios`` uses)."""
+    out: dict[str, dict[str, Any]] = {
+        side: {"latencies": [], "starts": [], "collections": [], "body": b""} for side in urls
+    }
+    for order in bench_stats.interleaved_order(rounds):
+        for side in order:
+            out[side]["starts"].append(time.time())
+            seconds, body = scrape(urls[side])
+            out[side]["latencies"].append(seconds)
+            out[side]["body"] = body
+            ours = _our_collection_seconds(body)
+            if ours is not None:
+                out[side]["collections"].append(ours)
         time.sleep(gap)
+    return out
+
+
+def _side_summary(side: dict) -> dict:
+    latencies, collections, body = side["latencies"], side["collections"], side["body"]
     ours, core = _split_bytes(body)
     return {
-        "p50_ms": 1000 * _percentile(latencies, 0.5),
-        "p99_ms": 1000 * _percentile(latencies, 0.99),
+        "p50_ms": 1000 * bench_stats.percentile(latencies, 0.5),
+        "p99_ms": 1000 * bench_stats.percentile(latencies, 0.99),
         # what the plugin's own collection took, from its self metrics (None without it)
-        "ours_p50_ms": 1000 * _percentile(collections, 0.5) if collections else None,
-        "ours_p99_ms": 1000 * _percentile(collections, 0.99) if collections else None,
+        "ours_p50_ms": 1000 * bench_stats.percentile(collections, 0.5) if collections else None,
+        "ours_p99_ms": 1000 * bench_stats.percentile(collections, 0.99) if collections else None,
         "bytes": len(body),
         "our_bytes": ours,
         "core_bytes": core,
         "our_lines": sum(1 for line in body.split(b"\n") if line.startswith(b"lavametrics_")),
+    }
+
+
+def compare(measured: dict[str, dict], blocks: int, confidence: float = 0.95) -> dict:
+    """p50 and p99 of the plugin side over the other side's, from the paired rounds."""
+    a, b = measured["with"]["latencies"], measured["without"]["latencies"]
+    return {
+        "p99": bench_stats.quantile_ratio(a, b, 0.99, blocks, confidence),
+        "p50": bench_stats.quantile_ratio(a, b, 0.5, blocks, confidence),
+    }
+
+
+def scrape_cost(
+    player_counts=(0, 100, 1000),
+    rounds: int = 1000,
+    gap: float = 0.05,
+    *,
+    burn_threads: int = 4,
+    blocks: int = 10,
+    profile_dir: Path | None = None,
+    plugin_jar: Path | None = None,
+    progress=None,
+) -> dict:
+    """Both nodes (with the plugin and without) run at once with the same players; per player
+    count, `rounds` interleaved rounds of scrapes under `burn_threads` CPU-burning processes.
+
+    With `profile_dir`, both nodes run under JFR and each count's window is read back: where the
+    plugin node's scrapes' samples went (``jfr.scrape_shares``) and, on both, how many of the
+    slowest scrapes ran into a collection (``jfr.slow_in_gc``). The recordings add work (a few
+    per cent, on both sides), so the numbers to compare come from a run without them.
+    `plugin_jar` runs another build of the plugin than the checkout's (a before/after)."""
+    results: list[dict] = []
+    comparisons: list[dict] = []
+    profiles: list[dict] = []
+    nodes: dict[str, Node] = {}
+    with (
+        tempfile.TemporaryDirectory(prefix="lavametrics-bench-audio-") as audio_dir,
+        tempfile.TemporaryDirectory(prefix="lavametrics-bench-node-a-") as dir_a,
+        tempfile.TemporaryDirectory(prefix="lavametrics-bench-node-b-") as dir_b,
+    ):
+        audio = write_tone(Path(audio_dir) / "scrape.wav", seconds=600)
+        recordings = {"with": Path(dir_a) / "node.jfr", "without": Path(dir_b) / "node.jfr"}
+        try:
+            nodes["with"] = start_node(
+                workdir=Path(dir_a),
+                plugin=True,
+                plugin_jar=plugin_jar,
+                jvm_args=jfr.jfr_flags(recordings["with"]) if profile_dir else None,
+                timeout=180,
+            )
+            nodes["without"] = start_node(
+                workdir=Path(dir_b),
+                plugin=False,
+                jvm_args=jfr.jfr_flags(recordings["without"]) if profile_dir else None,
+                timeout=180,
+            )
+            sessions = {
+                side: LavalinkSession(node.url, node.password, client_name="lavametrics-bench", timeout=60)
+                for side, node in nodes.items()
+            }
+            try:
+                tracks = {side: s.load(str(audio))["data"] for side, s in sessions.items()}
+                created = 0
+                for count in sorted(player_counts):
+                    for side, session in sessions.items():
+                        for guild in range(FIRST_GUILD + created, FIRST_GUILD + count):
+                            session.update_player(
+                                guild, {"track": {"encoded": tracks[side]["encoded"]}, "paused": True}
+                            )
+                    created = max(created, count)
+                    urls = {side: node.metrics_url for side, node in nodes.items()}
+                    interleaved_scrapes(urls, 5, gap)  # warm-up, discarded
+                    with CpuBurn(burn_threads):
+                        load_before = os.getloadavg()[0]
+                        t0 = time.time()
+                        measured = interleaved_scrapes(urls, rounds, gap)
+                        t1 = time.time()
+                        load_after = os.getloadavg()[0]
+                    for side, node in nodes.items():
+                        results.append(
+                            {
+                                "plugin": side == "with",
+                                "players": count,
+                                "server": _server_name(node),
+                                **_side_summary(measured[side]),
+                            }
+                        )
+                    comparison = {
+                        "players": count,
+                        "load_average": (load_before, load_after),
+                        **compare(measured, blocks),
+                    }
+                    comparisons.append(comparison)
+                    if profile_dir is not None:
+                        profiles.append(_profile_window(nodes, recordings, profile_dir, count, t0, t1, measured))
+                    if progress:
+                        progress(comparison, results[-2:])
+            finally:
+                for s in sessions.values():
+                    s.close()
+        finally:
+            for node in nodes.values():
+                node.stop()
+    return {
+        "rounds": rounds,
+        "gap_s": gap,
+        "burn_threads": burn_threads,
+        "cpus": os.cpu_count(),
+        "blocks": blocks,
+        "plugin_jar": str(plugin_jar) if plugin_jar else None,
+        "results": results,
+        "comparisons": comparisons,
+        "profiles": profiles,
+    }
+
+
+def _profile_window(
+    nodes: dict[str, Node], recordings: dict[str, Path], keep: Path, players: int, t0: float, t1: float, measured
+) -> dict:
+    """Where the plugin node's scrapes went in [t0, t1] (``jfr.scrape_shares``), and on both
+    nodes how many of the slowest scrapes ran into a collection (``jfr.slow_in_gc``)."""
+    events: dict[str, list[dict]] = {}
+    kept = {}
+    for side, node in nodes.items():
+        assert node.process is not None
+        subprocess.run(
+            [_jcmd(), str(node.process.pid), "JFR.dump", f"name={jfr.RECORDING}", f"filename={recordings[side]}"],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        keep.mkdir(parents=True, exist_ok=True)
+        kept[side] = keep / f"scrape-{players}-players-{side}.jfr"
+        shutil.copy2(recordings[side], kept[side])
+        events[side] = jfr.read_recording(
+            recordings[side], jfr.SCRAPE_EVENTS if side == "with" else ("jdk.GarbageCollection",)
+        )
+    ours, core = _split_bytes(measured["with"]["body"])
+    return {
+        "players": players,
+        "recording": str(kept["with"]),
+        "window_epoch": (t0, t1),  # to read the kept recordings again over the same window
+        **jfr.scrape_shares(events["with"], t0, t1, ours / (ours + core), len(measured["with"]["latencies"])),
+        "gc": {
+            side: jfr.slow_in_gc(measured[side]["starts"], measured[side]["latencies"], jfr.gc_pauses(events[side]))
+            for side in nodes
+        },
     }
 
 
@@ -600,10 +761,16 @@ def main(argv=None) -> int:
     p.add_argument("--no-nmt", action="store_true", help="run the JVMs without Native Memory Tracking")
     p.add_argument("--json", action="store_true")
     p.add_argument("--out", help="also write the JSON result to this file")
-    p = sub.add_parser("scrape", help="/metrics latency and size against the number of players")
+    p = sub.add_parser("scrape", help="/metrics latency and size against the number of players, both nodes interleaved")
     p.add_argument("--players", default="0,100,1000", help="comma-separated player counts")
-    p.add_argument("--requests", type=int, default=100)
+    p.add_argument("--rounds", type=int, default=1000, help="interleaved rounds (one scrape of each node) per count")
+    p.add_argument("--gap", type=float, default=0.05, help="seconds between rounds")
+    p.add_argument("--burn", type=int, default=4, help="CPU-burning processes running through the measurement")
+    p.add_argument("--blocks", type=int, default=10, help="blocks of rounds the ratio's interval is built from")
+    p.add_argument("--profile", help="run both nodes under JFR and keep each count's recordings here")
+    p.add_argument("--plugin-jar", help="the plugin build to measure (default: the checkout's)")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--out", help="also write the JSON result to this file")
     a = ap.parse_args(argv)
     if a.what == "ab":
 
@@ -644,16 +811,32 @@ def main(argv=None) -> int:
             print(line)
         return 0
     counts = tuple(int(c) for c in a.players.split(","))
-    r = scrape_cost(counts, a.requests)
+
+    def scrape_progress(comparison, rows):
+        if not a.json:
+            for line in bench_report.scrape_lines(
+                {"results": rows, "comparisons": [comparison], "burn_threads": a.burn}
+            ):
+                print(line, flush=True)
+
+    r = scrape_cost(
+        counts,
+        a.rounds,
+        a.gap,
+        burn_threads=a.burn,
+        blocks=a.blocks,
+        profile_dir=Path(a.profile) if a.profile else None,
+        plugin_jar=Path(a.plugin_jar) if a.plugin_jar else None,
+        progress=scrape_progress,
+    )
+    if a.out:
+        Path(a.out).write_text(json.dumps(r, indent=2) + "\n")
     if a.json:
         print(json.dumps(r, indent=2))
         return 0
-    for row in r["results"]:
-        print(
-            f"{'with   ' if row['plugin'] else 'without'} plugin  {row['players']:5d} players  "
-            f"p50 {row['p50_ms']:6.1f} ms  p99 {row['p99_ms']:6.1f} ms  {row['bytes']:7d} bytes "
-            f"(ours {row['our_bytes']}, core {row['core_bytes']}, {row['our_lines']} lines)  [{row['server']}]"
-        )
+    print("all counts:")
+    for line in bench_report.scrape_profile_lines(r):
+        print(line)
     return 0
 
 

@@ -46,76 +46,15 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from lavametrics.devtools import bench_node, bench_stats, procs
-from lavametrics.devtools.node import java_binary, start_node
+from lavametrics.devtools import bench_node, bench_stats, jfr, procs
+from lavametrics.devtools.node import start_node
 from lavametrics.devtools.voicelink import connect_and_play, rewind
 from lavametrics.devtools.voicesim import VoiceSimulator
 from lavametrics.devtools.wavgen import write_tone
 from lavametrics.lavalink.session import LavalinkSession
-
-# the plugin's packages; not "dev.lavametrics.": the stand-in node lives in dev.lavametrics.standin
-PLUGIN_PREFIX = "dev.lavametrics.plugin."
-# jdk.ExecutionSample's period in the JDK's profile settings: each sample stands for this much
-# of one thread's Java CPU
-SAMPLE_PERIOD_S = 0.010
-# Code a sample is charged through to the nearest frame below it that is not of these: the JDK,
-# Kotlin's runtime, simpleclient and Jackson are libraries both the node and the plugin call, so
-# time in them belongs to whoever called them. Charging by "a plugin frame anywhere on the stack"
-# instead would make the plugin own everything it wraps: its servlet filter sits under every REST
-# request Lavalink handles, its frame buffer under lavaplayer's (on real 4.2.2 that rule charged
-# 56 % of the node's Java samples to the plugin).
-LIBRARY_PREFIXES = (
-    "java.",
-    "javax.",
-    "jdk.",
-    "sun.",
-    "com.sun.",
-    "kotlin.",
-    "io.prometheus.client.",
-    "com.fasterxml.jackson.",
-)
-# simpleclient's text exposition: the loop that writes every registered family
-WRITER_CLASSES = ("io.prometheus.client.exporter.common.TextFormat",)
-RECORDING = "lavametrics-bench"
-
-
-def _jfr() -> str:
-    beside = Path(java_binary()).resolve().parent / "jfr"
-    if beside.is_file():
-        return str(beside)
-    raise RuntimeError("jfr not found beside java (it comes with the JDK)")
-
-
-def jfr_flags(path: Path) -> list[str]:
-    return [f"-XX:StartFlightRecording=name={RECORDING},settings=profile,filename={path}"]
-
-
-def _frames(event: Mapping) -> list[str]:
-    """The class names on an event's stack, innermost first."""
-    stack = (event.get("values") or {}).get("stackTrace") or {}
-    out = []
-    for frame in stack.get("frames") or []:
-        method = frame.get("method") or {}
-        out.append(((method.get("type") or {}).get("name") or "").replace("/", "."))
-    return out
-
-
-def owner(classes: list[str]) -> str | None:
-    """The class a sample is charged to: its innermost frame outside the shared libraries."""
-    return next((c for c in classes if not c.startswith(LIBRARY_PREFIXES)), None)
-
-
-def _time(event: Mapping) -> float:
-    """An event's start as seconds since the epoch (``jfr print --json`` writes ISO 8601)."""
-    raw = str((event.get("values") or {}).get("startTime"))
-    # nanoseconds do not fit datetime: keep microseconds
-    head, _, frac = raw.rstrip("Z").partition(".")
-    stamp = head + ("." + frac[:6] if frac else "")
-    return datetime.fromisoformat(stamp + "+00:00").timestamp()
 
 
 def classify(
@@ -128,16 +67,16 @@ def classify(
         kind = event.get("type")
         if kind not in ("jdk.ExecutionSample", "jdk.ObjectAllocationSample"):
             continue
-        if not t0 <= _time(event) <= t1:
+        if not t0 <= jfr.event_time(event) <= t1:
             continue
-        classes = _frames(event)
-        charged_to = owner(classes)
-        ours = charged_to is not None and charged_to.startswith(PLUGIN_PREFIX)
+        classes = jfr.frames(event)
+        charged_to = jfr.owner(classes)
+        ours = charged_to is not None and charged_to.startswith(jfr.PLUGIN_PREFIX)
         if kind == "jdk.ExecutionSample":
             samples += 1
             if ours:
                 plugin += 1
-            elif any(c in WRITER_CLASSES for c in classes):
+            elif any(c in jfr.WRITER_CLASSES for c in classes):
                 writing_other += 1
         else:
             weight = float((event.get("values") or {}).get("weight") or 0)
@@ -148,14 +87,14 @@ def classify(
     plugin_share = plugin / samples if samples else 0.0
     writing_ours = writing_other * our_byte_share / samples if samples else 0.0
     charged = plugin + writing_other * our_byte_share
-    ours_cpu = charged * SAMPLE_PERIOD_S
+    ours_cpu = charged * jfr.SAMPLE_PERIOD_S
     # a few dozen samples are a count, not a measurement: give its 95 % interval too
     low, high = bench_stats.poisson_ci(charged)
     return {
         "plugin_cpu_seconds": ours_cpu,
         "plugin_cpu_share": ours_cpu / node_cpu_seconds if node_cpu_seconds else None,
         "plugin_cpu_share_ci": (
-            (low * SAMPLE_PERIOD_S / node_cpu_seconds, high * SAMPLE_PERIOD_S / node_cpu_seconds)
+            (low * jfr.SAMPLE_PERIOD_S / node_cpu_seconds, high * jfr.SAMPLE_PERIOD_S / node_cpu_seconds)
             if node_cpu_seconds
             else None
         ),
@@ -169,26 +108,6 @@ def classify(
         "plugin_alloc_bytes_per_s": alloc_plugin / window,
         "plugin_alloc_share": alloc_plugin / alloc_total if alloc_total else 0.0,
     }
-
-
-def read_recording(path: Path) -> list[dict]:
-    out = subprocess.run(
-        [
-            _jfr(),
-            "print",
-            "--json",
-            "--stack-depth",
-            "64",
-            "--events",
-            "jdk.ExecutionSample,jdk.ObjectAllocationSample",
-            str(path),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    ).stdout
-    return json.loads(out)["recording"]["events"]
 
 
 def profile_once(
@@ -205,7 +124,7 @@ def profile_once(
     with tempfile.TemporaryDirectory(prefix="lavametrics-bench-profile-") as workdir:
         recording = Path(workdir) / "node.jfr"
         node = start_node(
-            workdir=Path(workdir), plugin=True, jvm_args=[*sim.jvm_args(), *jfr_flags(recording)], timeout=180
+            workdir=Path(workdir), plugin=True, jvm_args=[*sim.jvm_args(), *jfr.jfr_flags(recording)], timeout=180
         )
         try:
             assert node.process is not None
@@ -224,12 +143,12 @@ def profile_once(
                     with urllib.request.urlopen(node.metrics_url, timeout=30) as resp:
                         ours, core = bench_node._split_bytes(resp.read())
                     subprocess.run(
-                        [bench_node._jcmd(), str(pid), "JFR.dump", f"name={RECORDING}", f"filename={recording}"],
+                        [bench_node._jcmd(), str(pid), "JFR.dump", f"name={jfr.RECORDING}", f"filename={recording}"],
                         check=True,
                         capture_output=True,
                         timeout=120,
                     )
-            events = read_recording(recording)
+            events = jfr.read_recording(recording)
             if keep is not None:
                 keep.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(recording, keep / f"node-{players}-players.jfr")

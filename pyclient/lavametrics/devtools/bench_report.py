@@ -245,6 +245,61 @@ def profile_lines(profile: dict) -> list[str]:
     return lines
 
 
+def _interval(r: dict) -> str:
+    if r.get("ci_low") is None:
+        return f"too few blocks ({r['blocks']}) for an interval"
+    return (
+        f"blocks' median {r['median']:.2f}, {100 * r['confidence']:.0f} % interval {r['ci_low']:.2f}-{r['ci_high']:.2f}"
+    )
+
+
+def scrape_lines(scrape: dict) -> list[str]:
+    """Per player count: both nodes' /metrics p50/p99 and sizes, then the p99 ratio (target
+    <= 1.2 under load) with the interval from blocks of the interleaved rounds."""
+    lines = []
+    for row in sorted(scrape["results"], key=lambda r: (r["players"], not r["plugin"])):
+        collection = (
+            f", our collection p50 {row['ours_p50_ms']:.2f} ms, p99 {row['ours_p99_ms']:.2f} ms"
+            if row.get("ours_p99_ms") is not None
+            else ""
+        )
+        lines.append(
+            f"/metrics {'with' if row['plugin'] else 'without'} plugin, {row['players']} players "
+            f"(target p99 < 20 ms at 1000): p50 {row['p50_ms']:.1f} ms, p99 {row['p99_ms']:.1f} ms"
+            f"{collection}, {row['bytes']} bytes, ours {row['our_bytes']} ({row['our_lines']} lines) "
+            f"[{row['server']}]"
+        )
+    for c in scrape.get("comparisons") or []:
+        load = c.get("load_average") or (0.0, 0.0)
+        lines.append(
+            f"/metrics with / without plugin, {c['players']} players, interleaved"
+            + (f" under {scrape['burn_threads']} CPU burners" if "burn_threads" in scrape else "")
+            + f" (load {load[0]:.1f}-{load[1]:.1f}; target p99 ratio <= 1.2): "
+            f"p99 {c['p99']['ratio']:.2f} ({_interval(c['p99'])}), p50 {c['p50']['ratio']:.2f} ({_interval(c['p50'])})"
+        )
+    return lines
+
+
+def scrape_profile_lines(scrape: dict) -> list[str]:
+    """Where the plugin node's scrapes went, from its JFR recording (``bench_node scrape --profile``)."""
+    lines = scrape_lines(scrape)
+    for p in scrape.get("profiles") or []:
+        shares = ", ".join(f"{part} {100 * v:.1f} %" for part, v in p["shares"].items())
+        alloc = ", ".join(f"{part} {v / 1024:.0f} KiB" for part, v in p["alloc_bytes_per_scrape"].items() if v)
+        lines.append(
+            f"profile, {p['players']} players: {p['scrape_samples']:.0f} request-thread samples "
+            f"({p.get('java_cpu_ms_per_scrape', 0):.2f} ms of Java CPU per scrape): {shares}; "
+            f"the plugin's part {100 * p['plugin_share']:.1f} %; allocated per scrape: {alloc}; "
+            f"GC pauses {p['gc_pauses']} ({100 * p['gc_pause_share']:.2f} % of the window) [{p['recording']}]"
+        )
+        for side, g in (p.get("gc") or {}).items():
+            lines.append(
+                f"  {side} plugin: {g['in_gc']} of {g['scrapes']} scrapes ran into a collection, "
+                f"{g['slow_in_gc']} of the {g['slow']} slowest (p99 and above)"
+            )
+    return lines
+
+
 def _load(results: Path, name: str):
     path = results / name
     return json.loads(path.read_text()) if path.is_file() else None
@@ -261,18 +316,7 @@ def summary(results: Path) -> list[str]:
         lines.extend(profile_lines(profile))
     scrape = _load(results, "scrape.json")
     if scrape:
-        for row in sorted(scrape["results"], key=lambda r: (not r["plugin"], r["players"])):
-            collection = (
-                f", our collection p50 {row['ours_p50_ms']:.2f} ms, p99 {row['ours_p99_ms']:.2f} ms"
-                if row.get("ours_p99_ms") is not None
-                else ""
-            )
-            lines.append(
-                f"/metrics {'with' if row['plugin'] else 'without'} plugin, {row['players']} players "
-                f"(target p99 < 20 ms at 1000): p50 {row['p50_ms']:.1f} ms, p99 {row['p99_ms']:.1f} ms"
-                f"{collection}, {row['bytes']} bytes, ours {row['our_bytes']} ({row['our_lines']} lines) "
-                f"[{row['server']}]"
-            )
+        lines.extend(scrape_lines(scrape))
     merge = _load(results, "merge.json")
     if merge:
         lines.append(

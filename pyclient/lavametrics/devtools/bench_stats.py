@@ -188,3 +188,54 @@ def invalid_reasons(run: Mapping, players: int, max_deficit: float = MAX_FRAME_D
             f"(silent up to {worst} of {run.get('window_slices', '?')} one-second slices)"
         )
     return reasons
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The nearest-rank `q` quantile (0.99 = p99) of `values`."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, int(round(q * (len(ordered) - 1)))))]
+
+
+def interleaved_order(rounds: int) -> list[tuple[str, str]]:
+    """Which node a round of scrapes asks first: A then B, then B then A, and so on, so neither
+    side always comes right after the other's scrape (whose work, GC or cache misses may still
+    be settling) and a load that drifts within the run hits both sides alike."""
+    return [("with", "without") if i % 2 == 0 else ("without", "with") for i in range(rounds)]
+
+
+def block_ratios(a: Sequence[float], b: Sequence[float], blocks: int, q: float = 0.99) -> list[float]:
+    """The `q` quantile of A over that of B in each of `blocks` consecutive blocks of paired rounds.
+
+    `a[i]` and `b[i]` were measured in the same round, so a block holds both sides over the same
+    stretch of time. The blocks' ratios are nearly independent repeats of the comparison (each
+    block is its own stretch of the machine's load), which is what the sign-test interval of
+    ``median_ci`` needs; a quantile of the whole run has no such repeats to give it an interval.
+    Rounds that do not fill the last block are left out."""
+    if len(a) != len(b):
+        raise ValueError(f"paired rounds differ in length: {len(a)} and {len(b)}")
+    size = len(a) // blocks if blocks > 0 else 0
+    if size == 0:
+        return []
+    return [
+        percentile(a[i * size : (i + 1) * size], q) / percentile(b[i * size : (i + 1) * size], q) for i in range(blocks)
+    ]
+
+
+def quantile_ratio(
+    a: Sequence[float], b: Sequence[float], q: float = 0.99, blocks: int = 10, confidence: float = 0.95
+) -> dict:
+    """A's `q` quantile over B's from paired rounds: the ratio over all rounds, and the median of
+    the per-block ratios with its distribution-free interval (see ``block_ratios``)."""
+    ratios = block_ratios(a, b, blocks, q)
+    s = summarize_ratios(ratios, confidence)
+    return {
+        "q": q,
+        "ratio": percentile(a, q) / percentile(b, q),
+        "blocks": len(ratios),
+        "block_ratios": ratios,
+        "median": s.median,
+        "ci_low": s.ci_low,
+        "ci_high": s.ci_high,
+        "coverage": s.coverage,
+        "confidence": confidence,
+    }

@@ -21,15 +21,18 @@ public enum Group {
 
     private final boolean defaultEnabled;
     private final String help;
+    // computed once: every scrape of every group reads it (its collector's health is keyed by it)
+    private final String key;
 
     Group(boolean defaultEnabled, String help) {
         this.defaultEnabled = defaultEnabled;
         this.help = help;
+        this.key = name().toLowerCase(Locale.ROOT);
     }
 
     /** The name used in config keys, labels and the catalog. */
     public String key() {
-        return name().toLowerCase(Locale.ROOT);
+        return key;
     }
 
     public boolean defaultEnabled() {

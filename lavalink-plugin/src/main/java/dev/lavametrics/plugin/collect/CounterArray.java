@@ -17,13 +17,13 @@ import java.util.concurrent.atomic.LongAdder;
  * combination allocates its adder.
  */
 final class CounterArray {
-    private final Family family;
+    private final Shape shape;
     private final int[] sizes;
     private final AtomicReferenceArray<LongAdder> adders;
 
     CounterArray(Family family) {
-        this.family = family;
-        this.sizes = sizes(family.labels());
+        this.shape = Shape.of(family);
+        this.sizes = shape.sizes();
         this.adders = new AtomicReferenceArray<>(family.combinations());
         for (int index : initialIndexes(family)) {
             precreate(index);
@@ -109,11 +109,11 @@ final class CounterArray {
 
     /** The combinations that exist, in index order, so the exposition's order is stable. */
     MetricFamilySamples samples() {
-        CounterMetricFamily samples = new CounterMetricFamily(family.baseName(), family.help(), family.labelNames());
+        CounterMetricFamily samples = new CounterMetricFamily(shape.baseName, shape.family.help(), shape.labelNames);
         for (int i = 0; i < adders.length(); i++) {
             LongAdder adder = adders.get(i);
             if (adder != null) {
-                samples.addMetric(labelValues(family.labels(), sizes, i), adder.sum());
+                samples.addMetric(shape.labelValues(i), adder.sum());
             }
         }
         return samples;

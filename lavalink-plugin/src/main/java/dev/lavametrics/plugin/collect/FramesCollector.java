@@ -114,6 +114,6 @@ public final class FramesCollector extends GroupCollector {
     }
 
     private static MetricFamilySamples simple(Family family, long value) {
-        return new CounterMetricFamily(family.baseName(), family.help(), value);
+        return new CounterMetricFamily(Shape.of(family).baseName, family.help(), value);
     }
 }

@@ -19,11 +19,13 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code _created} sample per child, a series no dashboard or alert of ours reads.
  */
 final class HistogramArray {
-    private final Family family;
-    private final int[] sizes;
+    private final Shape shape;
     private final double[] bounds;
     private final String[] boundLabels;
     private final List<String> bucketLabelNames;
+    private final String bucketName;
+    private final String countName;
+    private final String sumName;
     private final AtomicReferenceArray<Child> children;
 
     private static final class Child {
@@ -32,26 +34,39 @@ final class HistogramArray {
 
         final DoubleAdder sum = new DoubleAdder();
 
-        Child(int bucketCount) {
-            buckets = new LongAdder[bucketCount];
-            for (int i = 0; i < bucketCount; i++) {
+        /** The child's label values, and per bucket the same with its {@code le}: built once, not per scrape. */
+        final List<String> labelValues;
+
+        final List<String>[] bucketLabelValues;
+
+        @SuppressWarnings("unchecked")
+        Child(List<String> labelValues, String[] boundLabels) {
+            this.labelValues = labelValues;
+            buckets = new LongAdder[boundLabels.length];
+            bucketLabelValues = new List[boundLabels.length];
+            for (int i = 0; i < boundLabels.length; i++) {
                 buckets[i] = new LongAdder();
+                List<String> withLe = new ArrayList<>(labelValues);
+                withLe.add(boundLabels[i]);
+                bucketLabelValues[i] = List.copyOf(withLe);
             }
         }
     }
 
     HistogramArray(Family family, List<Double> buckets) {
-        this.family = family;
-        this.sizes = CounterArray.sizes(family.labels());
+        this.shape = Shape.of(family);
         this.bounds = buckets.stream().mapToDouble(Double::doubleValue).toArray();
         this.boundLabels = new String[bounds.length + 1];
         for (int i = 0; i < bounds.length; i++) {
             boundLabels[i] = Collector.doubleToGoString(bounds[i]);
         }
         boundLabels[bounds.length] = "+Inf";
-        List<String> names = new ArrayList<>(family.labelNames());
+        List<String> names = new ArrayList<>(shape.labelNames);
         names.add("le");
         this.bucketLabelNames = List.copyOf(names);
+        this.bucketName = shape.name + "_bucket";
+        this.countName = shape.name + "_count";
+        this.sumName = shape.name + "_sum";
         this.children = new AtomicReferenceArray<>(family.combinations());
         for (int index : CounterArray.initialIndexes(family)) {
             child(index);
@@ -75,7 +90,7 @@ final class HistogramArray {
     private Child child(int index) {
         Child child = children.get(index);
         if (child == null) {
-            Child created = new Child(bounds.length + 1);
+            Child created = new Child(shape.labelValues(index), boundLabels);
             child = children.compareAndSet(index, null, created) ? created : children.get(index);
         }
         return child;
@@ -84,24 +99,21 @@ final class HistogramArray {
     /** Per existing child, in index order: cumulative buckets, {@code _count}, {@code _sum}. */
     MetricFamilySamples samples() {
         List<MetricFamilySamples.Sample> samples = new ArrayList<>();
-        String name = family.name();
-        List<String> labelNames = family.labelNames();
+        List<String> labelNames = shape.labelNames;
         for (int i = 0; i < children.length(); i++) {
             Child child = children.get(i);
             if (child == null) {
                 continue;
             }
-            List<String> labelValues = CounterArray.labelValues(family.labels(), sizes, i);
             long cumulative = 0;
             for (int b = 0; b < child.buckets.length; b++) {
                 cumulative += child.buckets[b].sum();
-                List<String> withLe = new ArrayList<>(labelValues);
-                withLe.add(boundLabels[b]);
-                samples.add(new MetricFamilySamples.Sample(name + "_bucket", bucketLabelNames, withLe, cumulative));
+                samples.add(new MetricFamilySamples.Sample(
+                        bucketName, bucketLabelNames, child.bucketLabelValues[b], cumulative));
             }
-            samples.add(new MetricFamilySamples.Sample(name + "_count", labelNames, labelValues, cumulative));
-            samples.add(new MetricFamilySamples.Sample(name + "_sum", labelNames, labelValues, child.sum.sum()));
+            samples.add(new MetricFamilySamples.Sample(countName, labelNames, child.labelValues, cumulative));
+            samples.add(new MetricFamilySamples.Sample(sumName, labelNames, child.labelValues, child.sum.sum()));
         }
-        return new MetricFamilySamples(name, Collector.Type.HISTOGRAM, family.help(), samples);
+        return new MetricFamilySamples(shape.name, Collector.Type.HISTOGRAM, shape.family.help(), samples);
     }
 }

@@ -5,6 +5,7 @@ import dev.arbjerg.lavalink.api.ISocketContext;
 import dev.lavametrics.plugin.catalog.Catalog;
 import dev.lavametrics.plugin.catalog.Group;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -17,8 +18,12 @@ public final class PlayersCollector extends GroupCollector {
     private final LiveSessions sessions;
     private final CounterArray creations = new CounterArray(Catalog.PLAYER_CREATIONS);
     private final CounterArray destructions = new CounterArray(Catalog.PLAYER_DESTRUCTIONS);
-    /** Players that have had a track, which tells "stopped" from "idle" once the track is gone. */
-    private final Set<PlayerKey> played = ConcurrentHashMap.newKeySet();
+    /**
+     * Guilds whose player has had a track, by session, which tells "stopped" from "idle" once the
+     * track is gone. By session so a scrape looks a session up once and its players by guild,
+     * where a set of {@link PlayerKey} made it build a key per trackless player per scrape.
+     */
+    private final Map<String, Set<Long>> played = new ConcurrentHashMap<>();
 
     public PlayersCollector(CollectorHealth health, LiveSessions sessions) {
         super(Group.PLAYERS, health);
@@ -31,34 +36,44 @@ public final class PlayersCollector extends GroupCollector {
 
     public void destroyed(PlayerKey player) {
         destructions.inc();
-        played.remove(player);
+        Set<Long> guilds = played.get(player.sessionId());
+        if (guilds != null) {
+            guilds.remove(player.guildId());
+        }
     }
 
     public void played(PlayerKey player) {
-        played.add(player);
+        played.computeIfAbsent(player.sessionId(), session -> ConcurrentHashMap.newKeySet())
+                .add(player.guildId());
     }
 
     public void forgetSession(String sessionId) {
-        played.removeIf(key -> key.sessionId().equals(sessionId));
+        played.remove(sessionId);
     }
 
     @Override
     protected List<MetricFamilySamples> collectGroup() {
         double[] byState = new double[Catalog.PLAYER_STATE.size()];
         for (ISocketContext session : sessions.all()) {
-            for (IPlayer player : session.getPlayers().values()) {
-                byState[stateOf(session, player)]++;
+            Set<Long> playedHere = played.get(session.getSessionId());
+            Map<Long, IPlayer> players = session.getPlayers();
+            // by the map's own keys, so looking a trackless player up in playedHere boxes no id
+            for (Long guild : players.keySet()) {
+                IPlayer player = players.get(guild);
+                if (player != null) { // destroyed since the key was read
+                    byState[stateOf(playedHere, guild, player)]++;
+                }
             }
         }
         return List.of(Gauges.of(Catalog.PLAYERS_BY_STATE, byState), creations.samples(), destructions.samples());
     }
 
-    private int stateOf(ISocketContext session, IPlayer player) {
+    private static int stateOf(Set<Long> playedHere, Long guild, IPlayer player) {
         if (player.getTrack() != null) {
             return player.getAudioPlayer().isPaused() ? PAUSED : PLAYING;
         }
         // Read only: TrackStartEvent fills played. Adding here could resurrect the key of a player
         // destroyed during this scrape, and a later player in that guild would show "stopped".
-        return played.contains(new PlayerKey(session.getSessionId(), player.getGuildId())) ? STOPPED : IDLE;
+        return playedHere != null && playedHere.contains(guild) ? STOPPED : IDLE;
     }
 }

@@ -18,17 +18,16 @@ public final class SelfCollector extends GroupCollector {
 
     @Override
     protected List<MetricFamilySamples> collectGroup() {
-        GaugeMetricFamily info =
-                new GaugeMetricFamily(Catalog.INFO.name(), Catalog.INFO.help(), Catalog.INFO.labelNames());
+        GaugeMetricFamily info = gauge(Catalog.INFO);
         info.addMetric(List.of(version), 1);
         GaugeMetricFamily durations = gauge(Catalog.COLLECTOR_DURATION);
         GaugeMetricFamily successes = gauge(Catalog.COLLECTOR_SUCCESS);
-        CounterMetricFamily errors = new CounterMetricFamily(
-                Catalog.COLLECTOR_ERRORS.baseName(),
-                Catalog.COLLECTOR_ERRORS.help(),
-                Catalog.COLLECTOR_ERRORS.labelNames());
+        Shape errorsShape = Shape.of(Catalog.COLLECTOR_ERRORS);
+        CounterMetricFamily errors =
+                new CounterMetricFamily(errorsShape.baseName, Catalog.COLLECTOR_ERRORS.help(), errorsShape.labelNames);
         for (int i = 0; i < Catalog.COLLECTOR.size(); i++) {
-            List<String> collector = List.of(Catalog.COLLECTOR.valueAt(i));
+            // the three families have the one label "collector": combination i is its value i
+            List<String> collector = errorsShape.labelValues(i);
             // Only collectors that run report a duration and success; errors are counted for
             // every part, hooks and endpoint included.
             if (health.isActive(i)) {
@@ -47,6 +46,7 @@ public final class SelfCollector extends GroupCollector {
     }
 
     private static GaugeMetricFamily gauge(Family family) {
-        return new GaugeMetricFamily(family.name(), family.help(), family.labelNames());
+        Shape shape = Shape.of(family);
+        return new GaugeMetricFamily(shape.name, family.help(), shape.labelNames);
     }
 }

@@ -18,9 +18,11 @@ public final class VoiceCollector extends GroupCollector {
     /**
      * Connected players, each with the last ping observed. Players report every 1-5 s, the ping
      * changes only per voice heartbeat (~41 s on Discord): observing every report would weigh the
-     * histogram by the update rate, so a ping is observed only when it changes.
+     * histogram by the update rate, so a ping is observed only when it changes. By session, then
+     * guild: a scrape looks each session up once and its players by the guild ids its own map
+     * already holds, where a map keyed by {@link PlayerKey} made it build a key per player.
      */
-    private final Map<PlayerKey, Long> connected = new ConcurrentHashMap<>();
+    private final Map<String, Map<Long, Long>> connected = new ConcurrentHashMap<>();
 
     private final HistogramArray ping;
     private final CounterArray closes = new CounterArray(Catalog.VOICE_CLOSES);
@@ -55,7 +57,7 @@ public final class VoiceCollector extends GroupCollector {
      */
     public void voiceUpdated(PlayerKey key, long arrivedNanos, int voiceState) {
         VoiceClock clock = clocks.computeIfAbsent(key, k -> new VoiceClock(connect));
-        if (clock.sameStateAsBefore(voiceState) && connected.containsKey(key)) {
+        if (clock.sameStateAsBefore(voiceState) && isConnected(key)) {
             // the same voice state again while connected: Lavalink keeps the open connection
             // (PlayerRestHandler connects only for a new endpoint, token or session, or a closed
             // gateway), so there is no connect to time; a bot resending its state is not a 20 ms connect
@@ -103,12 +105,26 @@ public final class VoiceCollector extends GroupCollector {
      */
     public void updated(PlayerKey player, boolean isConnected, long pingMillis) {
         if (isConnected) {
-            Long previous = connected.put(player, pingMillis);
+            Long previous = connected
+                    .computeIfAbsent(player.sessionId(), session -> new ConcurrentHashMap<>())
+                    .put(player.guildId(), pingMillis);
             if (pingMillis >= 0 && (previous == null || previous != pingMillis)) {
                 ping.observe(pingMillis / 1000.0);
             }
         } else {
-            connected.remove(player);
+            disconnected(player);
+        }
+    }
+
+    private boolean isConnected(PlayerKey player) {
+        Map<Long, Long> guilds = connected.get(player.sessionId());
+        return guilds != null && guilds.containsKey(player.guildId());
+    }
+
+    private void disconnected(PlayerKey player) {
+        Map<Long, Long> guilds = connected.get(player.sessionId());
+        if (guilds != null) {
+            guilds.remove(player.guildId());
         }
     }
 
@@ -117,7 +133,7 @@ public final class VoiceCollector extends GroupCollector {
     }
 
     public void forget(PlayerKey player) {
-        connected.remove(player);
+        disconnected(player);
         VoiceClock clock = clocks.remove(player);
         if (clock != null) {
             clock.cancel();
@@ -125,7 +141,7 @@ public final class VoiceCollector extends GroupCollector {
     }
 
     public void forgetSession(String sessionId) {
-        connected.keySet().removeIf(key -> key.sessionId().equals(sessionId));
+        connected.remove(sessionId);
         clocks.entrySet().removeIf(entry -> {
             boolean gone = entry.getKey().sessionId().equals(sessionId);
             if (gone) {
@@ -145,9 +161,12 @@ public final class VoiceCollector extends GroupCollector {
         int live = 0;
         if (!connected.isEmpty()) {
             for (ISocketContext session : sessions.all()) {
-                String sessionId = session.getSessionId();
-                for (IPlayer player : session.getPlayers().values()) {
-                    if (connected.containsKey(new PlayerKey(sessionId, player.getGuildId()))) {
+                Map<Long, Long> guilds = connected.get(session.getSessionId());
+                if (guilds == null || guilds.isEmpty()) {
+                    continue;
+                }
+                for (Long guild : session.getPlayers().keySet()) {
+                    if (guilds.containsKey(guild)) {
                         live++;
                     }
                 }

@@ -324,6 +324,28 @@ class EventCollectorsTest {
     }
 
     @Test
+    void stoppedIsToldApartPerSessionAndForgottenWithItsSession() {
+        FakeSession a = metrics.server.open("a");
+        FakeSession b = metrics.server.open("b");
+        FakePlayer inA = a.player(3);
+        FakePlayer inB = b.player(3); // the same guild through another session (another bot)
+        handler.onNewPlayer(a, inA);
+        handler.onNewPlayer(b, inB);
+        handler.onWebSocketMessageOut(a, Messages.trackStart(3, "http"));
+
+        assertEquals(1, metrics.value("lavametrics_players", "state", "stopped"));
+        assertEquals(1, metrics.value("lavametrics_players", "state", "idle"));
+
+        metrics.server.sessions.remove("a");
+        handler.onSocketContextDestroyed(a);
+        FakeSession again = metrics.server.open("a"); // a session id is never reused; its guilds are forgotten
+        handler.onNewPlayer(again, again.player(3));
+
+        assertEquals(0, metrics.value("lavametrics_players", "state", "stopped"));
+        assertEquals(2, metrics.value("lavametrics_players", "state", "idle"));
+    }
+
+    @Test
     void aScrapeDoesNotResurrectADestroyedPlayer() {
         FakeSession session = metrics.server.open("s");
         FakePlayer player = session.player(7).playing();
