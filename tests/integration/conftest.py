@@ -92,3 +92,21 @@ def pytest_runtest_makereport(item, call):
     if report.failed and _STARTED:
         for node in _STARTED:
             report.sections.append((f"node log {node.log_path}", node.log_tail(60)))
+        if call.when == "call":
+            report.sections.extend(_dump_threads(item.name))
+
+
+def _dump_threads(test: str) -> list[tuple[str, str]]:
+    """Each running node's threads while the failed test still holds its sessions (teardown would
+    release a thread stuck on one): the whole dump beside the node's log, and in the report the
+    threads in the plugin's or the stand-in's code, where a request that timed out would wait."""
+    sections = []
+    for node in _STARTED:
+        dump = node.thread_dump()
+        if not dump:
+            continue
+        path = node.workdir / f"threads-{test}.txt"
+        path.write_text(dump)
+        ours = [t for t in dump.split("\n\n") if "dev.lavametrics." in t]
+        sections.append((f"threads in dev.lavametrics code (every thread: {path})", "\n\n".join(ours) or "(none)"))
+    return sections

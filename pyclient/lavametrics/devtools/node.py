@@ -172,6 +172,21 @@ class Node:
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    def thread_dump(self, timeout: float = 30) -> str:
+        """The node's threads as ``jcmd <pid> Thread.print`` lists them, for a test that timed out
+        on the node: what each thread waits for. ``""`` when the node is not running or jcmd fails."""
+        if not self.running():
+            return ""
+        assert self.process is not None
+        try:
+            jcmd = javatools.jdk_tool("jcmd")
+            done = subprocess.run(
+                [str(jcmd), str(self.process.pid), "Thread.print"], capture_output=True, text=True, timeout=timeout
+            )
+        except (javatools.JvmUnavailable, OSError, subprocess.SubprocessError):
+            return ""
+        return done.stdout if done.returncode == 0 else ""
+
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         api = LavalinkClient(self.url, self.password, timeout=2)
