@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from lavametrics.devtools import bench_report, bench_stats, jfr, procs
-from lavametrics.devtools.node import Node, NodeError, java_binary, start_node
+from lavametrics.devtools.node import Node, NodeError, jcmd, start_node
 from lavametrics.devtools.voicelink import connect_and_play, rewind
 from lavametrics.devtools.voicesim import VoiceSimulator
 from lavametrics.devtools.wavgen import write_tone
@@ -59,22 +59,12 @@ def rss_bytes(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for pid {pid}")
 
 
-def _jcmd() -> str:
-    found = shutil.which("jcmd")
-    if found:
-        return found
-    beside = Path(java_binary()).resolve().parent / "jcmd"
-    if beside.is_file():
-        return str(beside)
-    raise RuntimeError("jcmd not found (it comes with the JDK)")
-
-
 def heap_used_after_gc(pid: int) -> int:
     """Heap in use after a forced full GC, in bytes."""
-    jcmd = _jcmd()
-    subprocess.run([jcmd, str(pid), "GC.run"], check=True, capture_output=True, timeout=60)
+    tool = jcmd()
+    subprocess.run([tool, str(pid), "GC.run"], check=True, capture_output=True, timeout=60)
     out = subprocess.run(
-        [jcmd, str(pid), "GC.heap_info"], check=True, capture_output=True, text=True, timeout=60
+        [tool, str(pid), "GC.heap_info"], check=True, capture_output=True, text=True, timeout=60
     ).stdout
     m = re.search(r"used (\d+)K", out)
     if m is None:
@@ -253,7 +243,7 @@ NMT_FLAG = "-XX:NativeMemoryTracking=summary"
 def native_memory(pid: int) -> dict[str, int]:
     """Committed bytes per Native Memory Tracking category (``jcmd <pid> VM.native_memory summary``)."""
     out = subprocess.run(
-        [_jcmd(), str(pid), "VM.native_memory", "summary"], check=True, capture_output=True, text=True, timeout=60
+        [jcmd(), str(pid), "VM.native_memory", "summary"], check=True, capture_output=True, text=True, timeout=60
     ).stdout
     return parse_native_memory(out)
 
@@ -711,7 +701,7 @@ def _profile_window(
     for side, node in nodes.items():
         assert node.process is not None
         subprocess.run(
-            [_jcmd(), str(node.process.pid), "JFR.dump", f"name={jfr.RECORDING}", f"filename={recordings[side]}"],
+            [jcmd(), str(node.process.pid), "JFR.dump", f"name={jfr.RECORDING}", f"filename={recordings[side]}"],
             check=True,
             capture_output=True,
             timeout=120,

@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from lavametrics.devtools import bench_node, bench_stats, jfr, procs
-from lavametrics.devtools.node import start_node
+from lavametrics.devtools.node import jcmd, start_node
 from lavametrics.devtools.voicelink import connect_and_play, rewind
 from lavametrics.devtools.voicesim import VoiceSimulator
 from lavametrics.devtools.wavgen import write_tone
@@ -143,7 +143,7 @@ def profile_once(
                     with urllib.request.urlopen(node.metrics_url, timeout=30) as resp:
                         ours, core = bench_node._split_bytes(resp.read())
                     subprocess.run(
-                        [bench_node._jcmd(), str(pid), "JFR.dump", f"name={jfr.RECORDING}", f"filename={recording}"],
+                        [jcmd(), str(pid), "JFR.dump", f"name={jfr.RECORDING}", f"filename={recording}"],
                         check=True,
                         capture_output=True,
                         timeout=120,

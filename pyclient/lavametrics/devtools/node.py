@@ -96,6 +96,14 @@ def java_binary() -> str:
         raise NodeError(str(exc)) from None
 
 
+def jcmd() -> str:
+    """The ``jcmd`` of the JDK whose ``java`` starts the nodes: it attaches to their JVMs."""
+    try:
+        return str(javatools.jdk_tool("jcmd"))
+    except javatools.JvmUnavailable as exc:
+        raise NodeError(str(exc)) from None
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -179,11 +187,10 @@ class Node:
             return ""
         assert self.process is not None
         try:
-            jcmd = javatools.jdk_tool("jcmd")
             done = subprocess.run(
-                [str(jcmd), str(self.process.pid), "Thread.print"], capture_output=True, text=True, timeout=timeout
+                [jcmd(), str(self.process.pid), "Thread.print"], capture_output=True, text=True, timeout=timeout
             )
-        except (javatools.JvmUnavailable, OSError, subprocess.SubprocessError):
+        except (NodeError, OSError, subprocess.SubprocessError):
             return ""
         return done.stdout if done.returncode == 0 else ""
 
