@@ -52,13 +52,6 @@ FIRST_GUILD = 920_000
 FRAMES_PER_SECOND = 50
 
 
-def rss_bytes(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    raise RuntimeError(f"no VmRSS for pid {pid}")
-
-
 def heap_used_after_gc(pid: int) -> int:
     """Heap in use after a forced full GC, in bytes."""
     tool = jcmd()
@@ -311,7 +304,7 @@ def run_once(
                         time.sleep(1.1)  # let the sampler close the slice holding t1
                 if result["steady"]:
                     result["heap_used_bytes"] = heap_used_after_gc(pid)
-                    result["rss_bytes"] = rss_bytes(pid)
+                    result["rss_bytes"] = procs.memory_bytes(pid)["VmRSS"]
                     if nmt:
                         result["native_memory"] = native_memory(pid)
                 result["players_connected"] = sum(1 for s in sim.stats().values() if s.get("connected"))

@@ -61,8 +61,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lavametrics.devtools import bench_report
-from lavametrics.devtools.node import repo_root
+from lavametrics.devtools import bench_report, bench_stats, procs
+from lavametrics.devtools.node import free_port, repo_root
 from lavametrics.devtools.stack import USED_JOBS, Daemon, StackError, http_ok, prometheus_binary
 from lavametrics.mixin import dashboards, grafana, rules
 from lavametrics.mixin.config import MixinConfig, duration_seconds
@@ -494,13 +494,9 @@ def _label(labels: str, key: str) -> str:
 
 
 def rss_bytes(pid: int) -> tuple[int, int]:
-    """(VmRSS, VmHWM) of the process."""
-    found = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            found[key] = int(value.split()[0]) * 1024
-    return found["VmRSS"], found["VmHWM"]
+    """(VmRSS, VmHWM) of the process: resident now, and its peak."""
+    sizes = procs.memory_bytes(pid)
+    return sizes["VmRSS"], sizes["VmHWM"]
 
 
 @dataclass(frozen=True)
@@ -541,11 +537,6 @@ def dashboard_queries(c: MixinConfig, root: Path) -> list[PanelQuery]:
 
         walk(d.get("panels", []))
     return out
-
-
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
 
 
 # --- one N ------------------------------------------------------------------------------------------
@@ -641,7 +632,7 @@ def measure(
         (prom / "targets" / "bot" / "shards.json").write_text(
             json.dumps([{"targets": [f"127.0.0.1:{p}" for p in gen.ports["bots"]], "labels": {}}], indent=2) + "\n"
         )
-        port = _free_port()
+        port = free_port()
         base = f"http://127.0.0.1:{port}"
         want = nodes + bots
 
@@ -688,14 +679,6 @@ def measure(
     result["tsdb_bytes"] = sum(f.stat().st_size for f in (prom / "data").rglob("*") if f.is_file())
     shutil.rmtree(prom, ignore_errors=True)
     return result
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait(ready, timeout: float, daemon: Daemon, what: str) -> None:
@@ -796,7 +779,7 @@ def _run_queries(base: str, queries: list[PanelQuery], repeats: int) -> list[dic
                 "expr": q.expr,
                 "optional": q.optional,
                 "series": series,
-                "p95_s": _p95(times),
+                "p95_s": bench_stats.percentile(times, 0.95),
                 "median_s": statistics.median(times),
             }
         )

@@ -35,6 +35,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS  # fields 14 and 15 of stat(5)
 
 
+def memory_bytes(pid: int) -> dict[str, int]:
+    """The memory sizes of /proc/<pid>/status (VmRSS, VmHWM, ...), in bytes. Raises OSError when
+    there is no such process."""
+    sizes = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        parts = value.split()
+        if len(parts) == 2 and parts[1] == "kB":
+            sizes[key] = int(parts[0]) * 1024
+    return sizes
+
+
 def start_ticks(pid: int) -> int | None:
     """The process's start time (clock ticks after boot), or None when it does not exist."""
     try:
