@@ -63,7 +63,7 @@ from typing import Any
 
 from lavametrics.devtools import bench_report, bench_stats, procs
 from lavametrics.devtools.node import free_port, repo_root
-from lavametrics.devtools.stack import USED_JOBS, Daemon, StackError, http_ok, prometheus_binary
+from lavametrics.devtools.stack import USED_JOBS, Daemon, StackError, http_ok, prometheus_api, prometheus_binary
 from lavametrics.mixin import dashboards, grafana, rules
 from lavametrics.mixin.config import MixinConfig, duration_seconds
 from lavametrics.mixin.panelqueries import substitute
@@ -464,15 +464,6 @@ def backfill_recorded(
 
 
 # --- Prometheus and its API ------------------------------------------------------------------------
-def _get_json(base: str, path: str, timeout: float = 120, **params: str) -> Any:
-    url = f"{base}{path}?{urllib.parse.urlencode(params)}"
-    with urllib.request.urlopen(url, timeout=timeout) as resp:
-        body = json.load(resp)
-    if body.get("status") != "success":
-        raise StackError(f"{path}: {body}")
-    return body["data"]
-
-
 def own_metrics(base: str) -> dict[str, list[tuple[str, float]]]:
     """Prometheus' own /metrics, name -> [(labels, value)]."""
     with urllib.request.urlopen(f"{base}/metrics", timeout=60) as resp:
@@ -693,7 +684,7 @@ def _wait(ready, timeout: float, daemon: Daemon, what: str) -> None:
 
 def _targets_up(base: str) -> int:
     try:
-        active = _get_json(base, "/api/v1/targets", state="active")["activeTargets"]
+        active = prometheus_api(base, "/api/v1/targets", state="active")["activeTargets"]
     except (OSError, StackError):
         return 0
     return sum(1 for t in active if t["health"] == "up")
@@ -732,7 +723,7 @@ def _observe(base: str, daemon: Daemon, warmup: float, progress, nodes: int) -> 
     rule_times = sorted(
         (
             (float(r.get("evaluationTime", 0.0)), g["name"], r.get("name", ""))
-            for g in _get_json(base, "/api/v1/rules")["groups"]
+            for g in prometheus_api(base, "/api/v1/rules")["groups"]
             for r in g["rules"]
         ),
         reverse=True,
@@ -761,7 +752,7 @@ def _run_queries(base: str, queries: list[PanelQuery], repeats: int) -> list[dic
         times, series = [], 0
         for _ in range(repeats):
             t0 = time.perf_counter()
-            data = _get_json(
+            data = prometheus_api(
                 base,
                 "/api/v1/query_range",
                 timeout=300,
@@ -788,13 +779,13 @@ def _run_queries(base: str, queries: list[PanelQuery], repeats: int) -> list[dic
 
 def _counter_increase(base: str) -> float:
     """How much the nodes' frames-sent counters rose over the last minute (live scrapes only)."""
-    data = _get_json(base, "/api/v1/query", query="sum(increase(lavametrics_frames_sent_total[1m]))")
+    data = prometheus_api(base, "/api/v1/query", query="sum(increase(lavametrics_frames_sent_total[1m]))")
     return float(data["result"][0]["value"][1]) if data["result"] else 0.0
 
 
 def _frames_sent(base: str, at: float) -> float:
     """Every node's frames-sent counter at ``at`` (backfilled or scraped)."""
-    data = _get_json(base, "/api/v1/query", query="sum(lavametrics_frames_sent_total)", time=f"{at:.3f}")
+    data = prometheus_api(base, "/api/v1/query", query="sum(lavametrics_frames_sent_total)", time=f"{at:.3f}")
     return float(data["result"][0]["value"][1]) if data["result"] else 0.0
 
 

@@ -40,6 +40,7 @@ import urllib.request
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lavametrics.devtools import faults, history, procs
 from lavametrics.devtools.audioserve import AudioServer
@@ -62,6 +63,16 @@ USED_JOBS = tuple(j for j in JOBS if j.name in ("lavalink", "bot"))  # what the 
 
 class StackError(LavametricsError, RuntimeError):
     """The stack could not start; the message names the part and where its log is."""
+
+
+def prometheus_api(base: str, path: str, timeout: float = 10, **params) -> Any:
+    """The data of a Prometheus-API answer from ``base`` (Prometheus, VictoriaMetrics, vmalert)."""
+    url = f"{base}{path}" + ("?" + urllib.parse.urlencode(params) if params else "")
+    with urllib.request.urlopen(url, timeout=timeout) as resp:
+        body = json.loads(resp.read())
+    if body.get("status") != "success":
+        raise StackError(f"{path}: {body.get('error')}")
+    return body["data"]
 
 
 # another Prometheus than the one on PATH, e.g. the 3.x server `.ci/prometheus3 --server` builds
@@ -431,12 +442,7 @@ class Stack:
 
     def api(self, path: str, base: str | None = None, **params) -> dict:
         """The data of a Prometheus-API answer, from ``base`` (default: this stack's Prometheus)."""
-        url = f"{base or self.prometheus_url}{path}" + ("?" + urllib.parse.urlencode(params) if params else "")
-        with urllib.request.urlopen(url, timeout=10) as resp:
-            body = json.loads(resp.read())
-        if body.get("status") != "success":
-            raise StackError(f"{path}: {body.get('error')}")
-        return body["data"]
+        return prometheus_api(base or self.prometheus_url, path, **params)
 
     def targets_up(self) -> bool:
         try:
