@@ -148,7 +148,9 @@ metrics-down: $(PYTHON)
 # LAVALINK_JAR=/path/Lavalink.jar runs the node benchmarks on a real Lavalink.
 BENCH_DIR     ?= .cache/bench
 BENCH_PLAYERS ?= 100
-BENCH_SECONDS ?= 30
+BENCH_SECONDS ?= 60
+# the A/B's minimum warm-up: the JIT settles ~90 s after streaming starts (docs/benchmarks.md)
+BENCH_WARMUP  ?= 90
 # add pairs until the 95 % interval of the median CPU ratio is within +-BENCH_TARGET_CI, up to
 # BENCH_MAX_PAIRS pairs (the interval needs at least 6 valid pairs)
 BENCH_MIN_PAIRS ?= 6
@@ -179,7 +181,8 @@ bench: build $(PYTHON)
 	$(PYTHON) -m lavametrics.devtools.bench_profile --players $(BENCH_PLAYERS),1000 \
 	    --seconds $(BENCH_PROFILE_SECONDS) --json > $(BENCH_DIR)/profile.json
 	$(PYTHON) -m lavametrics.devtools.bench_node ab --pairs $(BENCH_MIN_PAIRS) --max-pairs $(BENCH_MAX_PAIRS) \
-	    --target-ci $(BENCH_TARGET_CI) --players $(BENCH_PLAYERS) --seconds $(BENCH_SECONDS) --json > $(BENCH_DIR)/ab.json
+	    --target-ci $(BENCH_TARGET_CI) --players $(BENCH_PLAYERS) --seconds $(BENCH_SECONDS) --warmup $(BENCH_WARMUP) \
+	    --json > $(BENCH_DIR)/ab.json
 	$(PYTHON) -m lavametrics.devtools.bench_report $(BENCH_DIR) docs
 
 clean:

@@ -2,6 +2,7 @@
 
 import itertools
 import json
+import os
 import random
 import time
 
@@ -237,6 +238,86 @@ def test_rss_outside_the_heap_takes_out_the_committed_heap_difference():
     assert s["median_rss_outside_heap_difference_bytes"] == 2**20
     assert s["rss_outside_heap_difference_ci_bytes"][:2] == (2**20, 2 * 2**20)
     assert s["native_memory_difference_bytes"]["Class"] == 2**19
+
+
+def test_thread_groups_drop_the_pool_number():
+    assert procs.thread_group("lava-daemon-poo") == "lava-daemon-poo"
+    assert procs.thread_group("XNIO-1 task-12") == "XNIO-1 task"
+    assert procs.thread_group("C2 CompilerThre") == "C2 CompilerThre"
+    assert procs.thread_group("GC Thread#3") == "GC Thread"
+    assert procs.thread_group("pool-2-thread-7") == "pool-2-thread"
+    assert procs.thread_group("42") == "42"  # a name that is only a number stays one
+
+
+def test_thread_cpu_seconds_sees_a_busy_thread_of_this_process():
+    import ctypes
+    import threading
+
+    def spin():
+        # the kernel's name for this thread (Python 3.11 leaves the process's name on it)
+        ctypes.CDLL(None).prctl(15, b"spinner-1", 0, 0, 0)  # PR_SET_NAME
+        deadline = time.thread_time() + 0.2
+        while time.thread_time() < deadline:
+            pass
+
+    before = procs.thread_cpu_seconds(os.getpid())
+    t = threading.Thread(target=spin, name="spinner-1")
+    t.start()
+    while t.is_alive() and procs.thread_cpu_seconds(os.getpid()).get("spinner", 0.0) < 0.1:
+        time.sleep(0.01)
+    after = procs.thread_cpu_seconds(os.getpid())
+    t.join()
+    assert "spinner" not in before
+    assert after["spinner"] >= 0.1
+
+
+PERF_COUNTERS = """java.ci.totalTime=437604010
+sun.ci.lastMethod="java/util/regex/Pattern skip"
+sun.ci.totalBailouts=1
+sun.ci.totalCompiles=946
+sun.ci.totalInvalidates=3
+sun.gc.collector.0.invocations=4
+"""
+
+
+def test_jit_counters_are_read_from_perf_counters():
+    assert bench_node.parse_jit_counters(PERF_COUNTERS) == {
+        "compile_ticks": 437604010,
+        "bailouts": 1,
+        "compiles": 946,
+        "invalidations": 3,
+    }
+
+
+def _threaded_pair(i, with_groups, without_groups):
+    p = _pair(i, 1.0)
+    p["with"] = {"window_s": 10.0, "cpu_seconds_by_thread": with_groups}
+    p["without"] = {"window_s": 20.0, "cpu_seconds_by_thread": without_groups}
+    p["cpu_difference_by_thread_percent"] = bench_node.thread_differences(p["with"], p["without"])
+    return p
+
+
+def test_cpu_difference_by_thread_group_is_per_core_over_each_window():
+    p = _threaded_pair(1, {"playback": 7.0, "C1 CompilerThre": 0.1}, {"playback": 13.0, "GC Thread": 0.2})
+    # 70 % of a core with, 65 % without; a group on one side only counts as 0 on the other
+    assert p["cpu_difference_by_thread_percent"] == {"C1 CompilerThre": 1.0, "GC Thread": -1.0, "playback": 5.0}
+
+
+def test_thread_summary_keeps_groups_that_use_the_cpu_with_their_interval():
+    pairs = [
+        _threaded_pair(i, {"playback": 7.0 + d, "idle": 0.001}, {"playback": 14.0})
+        for i, d in enumerate([0.0, 0.1, -0.1, 0.2, 0.05, -0.05], 1)
+    ]
+    s = bench_node._pair_summary(pairs, 0.95)["cpu_by_thread"]
+    assert set(s) == {"playback"}  # "idle" is under the floor on both sides
+    assert s["playback"]["without_percent"] == 70.0
+    assert s["playback"]["median_difference_percent"] == 0.25
+    low, high, coverage = s["playback"]["difference_ci_percent"]
+    assert (low, high) == (-1.0, 2.0) and coverage >= 0.95
+    lines = bench_report.ab_lines(
+        {"players": 100, "server": "x", "pairs": pairs, **bench_node._pair_summary(pairs, 0.95)}
+    )
+    assert any(line.strip().startswith("playback") and "[-1.0, +2.0]" in line for line in lines)
 
 
 def test_ab_chart_draws_with_an_interval(tmp_path):

@@ -193,6 +193,15 @@ def ab_lines(ab: dict, per_pair: bool = False) -> list[str]:
             f"  invalid: pair {r.get('pair')} attempt {r.get('attempt')}, "
             f"{'with' if r.get('plugin') else 'without'} plugin: " + "; ".join(r.get("invalid_reasons") or [])
         )
+    threads = ab.get("cpu_by_thread") or {}
+    if threads:
+        lines.append("  node CPU by thread group, % of one core (median with / without; difference, 95 % CI):")
+        for group, t in sorted(threads.items(), key=lambda kv: -max(kv[1]["with_percent"], kv[1]["without_percent"])):
+            ci = t.get("difference_ci_percent")
+            lines.append(
+                f"    {group:<18} {t['with_percent']:6.1f} / {t['without_percent']:6.1f}   "
+                f"{t['median_difference_percent']:+5.1f}" + (f"  [{ci[0]:+.1f}, {ci[1]:+.1f}]" if ci else "")
+            )
     if pairs:
         hlo, hhi = ab["heap_difference_spread_bytes"]
         lines.append(
