@@ -63,7 +63,15 @@ from typing import Any
 
 from lavametrics.devtools import bench_report, bench_stats, procs
 from lavametrics.devtools.node import free_port, repo_root
-from lavametrics.devtools.stack import USED_JOBS, Daemon, StackError, http_ok, prometheus_api, prometheus_binary
+from lavametrics.devtools.stack import (
+    USED_JOBS,
+    Daemon,
+    StackError,
+    http_ok,
+    prometheus_api,
+    prometheus_binary,
+    wait_until,
+)
 from lavametrics.mixin import dashboards, grafana, rules
 from lavametrics.mixin.config import MixinConfig, duration_seconds
 from lavametrics.mixin.panelqueries import substitute
@@ -640,7 +648,9 @@ def measure(
                 prom,
                 prom / "prometheus.log",
             ).start()
-            _wait(lambda: http_ok(f"{base}/-/ready"), 300, daemon, "/-/ready")
+            wait_until(
+                lambda: http_ok(f"{base}/-/ready"), time.monotonic() + 300, "prometheus", "/-/ready", daemon, poll=1
+            )
             return daemon
 
         daemon = start_prometheus()
@@ -654,7 +664,14 @@ def measure(
             result["recorded_backfill_s"] = round(time.monotonic() - t0, 1)
             result["recorded_backfilled"] = recorded
             progress(f"N={nodes}: Prometheus ready; waiting for every target's first scrape")
-            _wait(lambda: _targets_up(base) >= want, 300, daemon, f"{want} targets up")
+            wait_until(
+                lambda: _targets_up(base) >= want,
+                time.monotonic() + 300,
+                "prometheus",
+                f"{want} targets up",
+                daemon,
+                poll=1,
+            )
             result.update(_observe(base, daemon, warmup, progress, nodes))
             progress(f"N={nodes}: {len(dashboard_queries(config, root))} dashboard queries x {repeats}")
             result["queries"] = _run_queries(base, dashboard_queries(config, root), repeats)
@@ -670,16 +687,6 @@ def measure(
     result["tsdb_bytes"] = sum(f.stat().st_size for f in (prom / "data").rglob("*") if f.is_file())
     shutil.rmtree(prom, ignore_errors=True)
     return result
-
-
-def _wait(ready, timeout: float, daemon: Daemon, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not ready():
-        if not daemon.running():
-            raise StackError(f"prometheus exited waiting for {what}:\n{daemon.tail()}")
-        if time.monotonic() > deadline:
-            raise StackError(f"prometheus: no {what} within {timeout:.0f}s:\n{daemon.tail()}")
-        time.sleep(1)
 
 
 def _targets_up(base: str) -> int:

@@ -153,6 +153,19 @@ class Daemon:
             return "(no log)"
 
 
+def wait_until(ready, deadline: float, name: str, what: str, daemon: Daemon | None = None, poll: float = 0.5) -> None:
+    """Poll ``ready()`` until it holds. The daemon that should make it hold exiting, or the
+    monotonic ``deadline`` passing, raises StackError with the end of its log."""
+    while not ready():
+        if daemon is not None and not daemon.running():
+            code = daemon.process.returncode if daemon.process is not None else None
+            raise StackError(f"{name} exited ({code}); {daemon.log}:\n{daemon.tail()}")
+        if time.monotonic() > deadline:
+            where = f"; {daemon.log}:\n{daemon.tail()}" if daemon is not None else ""
+            raise StackError(f"{name}: {what} not reached in time{where}")
+        time.sleep(poll)
+
+
 def http_ok(url: str, timeout: float = 2.0) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as resp:
@@ -389,14 +402,7 @@ class Stack:
                 raise StackError(f"promtool backfill of {om} failed: {proc.stderr.strip() or proc.stdout.strip()}")
 
     def _wait(self, ready, deadline: float, daemon: str, what: str) -> None:
-        while not ready():
-            d = self.daemons.get(daemon)
-            if d is not None and not d.running():
-                code = d.process.returncode if d.process is not None else None
-                raise StackError(f"{daemon} exited ({code}); {d.log}:\n{d.tail()}")
-            if time.monotonic() > deadline:
-                raise StackError(f"{daemon}: {what} not reached in time; log {d.log if d else '?'}")
-            time.sleep(0.5)
+        wait_until(ready, deadline, daemon, what, self.daemons.get(daemon))
 
     @property
     def children_file(self) -> Path:
