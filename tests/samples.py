@@ -37,6 +37,15 @@ def value(samples: dict[Key, float], name: str, **labels: str) -> float:
     return samples[key]
 
 
+def registry_value(registry, name: str, **labels: str) -> float:
+    """One sample's value from a prometheus_client registry (the bot's, in-process). The bot
+    declares its series at 0 before their first event, so absence raises here too."""
+    found = registry.get_sample_value(name, labels)
+    if found is None:
+        raise AssertionError(f"no sample {name}{labels} in the registry")
+    return found
+
+
 def delta(before: dict[Key, float], after: dict[Key, float], name: str, **labels: str) -> float:
     """How much a series grew between two scrapes. The plugin creates most label combinations
     when they first happen, so a series absent *before* counts as 0; absent *after* raises."""

@@ -27,12 +27,9 @@ from lavametrics.bot import discord as botdiscord
 from lavametrics.bot.metrics import BotMetrics
 from lavametrics.devtools import discordpayloads
 from lavametrics.devtools.discordpayloads import log_in
+from tests.samples import registry_value
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def val(reg, name, **labels) -> float:
-    return reg.get_sample_value(name, labels) or 0.0
 
 
 async def settle() -> None:
@@ -107,17 +104,17 @@ def test_slash_commands_are_timed_with_their_outcome_and_the_bots_error_handler_
             await settle()
 
     asyncio.run(run())
-    assert val(reg, "bot_commands_total", command="play", outcome="success") == 2
-    assert val(reg, "bot_commands_total", command="broken", outcome="error") == 1
-    assert val(reg, "bot_commands_total", command="leave", outcome="cancelled") == 1
-    assert val(reg, "bot_commands_total", command="queue show", outcome="success") == 1
+    assert registry_value(reg, "bot_commands_total", command="play", outcome="success") == 2
+    assert registry_value(reg, "bot_commands_total", command="broken", outcome="error") == 1
+    assert registry_value(reg, "bot_commands_total", command="leave", outcome="cancelled") == 1
+    assert registry_value(reg, "bot_commands_total", command="queue show", outcome="success") == 1
     # a command Discord knows and the tree does not (a stale sync) failed for the user
-    assert val(reg, "bot_commands_total", command="other", outcome="error") == 1
-    assert val(reg, "bot_command_duration_seconds_count", command="play") == 2
+    assert registry_value(reg, "bot_commands_total", command="other", outcome="error") == 1
+    assert registry_value(reg, "bot_command_duration_seconds_count", command="play") == 2
     assert seen["tree_errors"] == ["CommandInvokeError", "CommandNotFound"]
     # names from the tree are declared at instrument time: their series exist at 0
     assert reg.get_sample_value("bot_commands_total", {"command": "broken", "outcome": "cancelled"}) == 0
-    assert val(reg, "bot_instrumentation_errors_total", adapter="discord") == 0
+    assert registry_value(reg, "bot_instrumentation_errors_total", adapter="discord") == 0
 
 
 def test_prefix_commands_are_timed_with_their_outcome_and_a_non_command_is_not_counted():
@@ -134,9 +131,9 @@ def test_prefix_commands_are_timed_with_their_outcome_and_a_non_command_is_not_c
             await settle()
 
     asyncio.run(run())
-    assert val(reg, "bot_commands_total", command="skip", outcome="success") == 2
-    assert val(reg, "bot_commands_total", command="crash", outcome="error") == 1
-    assert val(reg, "bot_commands_total", command="stop", outcome="cancelled") == 1
+    assert registry_value(reg, "bot_commands_total", command="skip", outcome="success") == 2
+    assert registry_value(reg, "bot_commands_total", command="crash", outcome="error") == 1
+    assert registry_value(reg, "bot_commands_total", command="stop", outcome="cancelled") == 1
     total = sum(
         s.value for fam in reg.collect() if fam.name == "bot_commands" for s in fam.samples if s.name.endswith("_total")
     )
@@ -168,10 +165,10 @@ def test_the_duration_is_the_commands_own_time():
 
     asyncio.run(run())
     for name in ("slow", "slowslash"):
-        seconds = val(reg, "bot_command_duration_seconds_sum", command=name)
+        seconds = registry_value(reg, "bot_command_duration_seconds_sum", command=name)
         assert 0.3 <= seconds < 0.45, (name, seconds)
-        assert val(reg, "bot_command_duration_seconds_bucket", command=name, le="0.25") == 0
-        assert val(reg, "bot_command_duration_seconds_bucket", command=name, le="0.5") == 1
+        assert registry_value(reg, "bot_command_duration_seconds_bucket", command=name, le="0.25") == 0
+        assert registry_value(reg, "bot_command_duration_seconds_bucket", command=name, le="0.5") == 1
 
 
 def test_instrument_twice_is_a_no_op():
@@ -190,9 +187,9 @@ def test_instrument_twice_is_a_no_op():
             await settle()
 
     asyncio.run(run())
-    assert val(reg, "bot_commands_total", command="play", outcome="success") == 1
-    assert val(reg, "bot_commands_total", command="skip", outcome="success") == 1
-    assert val(reg, "bot_gateway_events_total", shard="0", event="disconnect") == 1
+    assert registry_value(reg, "bot_commands_total", command="play", outcome="success") == 1
+    assert registry_value(reg, "bot_commands_total", command="skip", outcome="success") == 1
+    assert registry_value(reg, "bot_gateway_events_total", shard="0", event="disconnect") == 1
 
 
 def test_gateway_events_per_shard_and_scrape_time_gauges():
@@ -228,10 +225,10 @@ def test_gateway_events_per_shard_and_scrape_time_gauges():
             await settle()
 
     asyncio.run(run())
-    assert val(reg, "bot_gateway_events_total", shard="0", event="connect") == 1
-    assert val(reg, "bot_gateway_events_total", shard="1", event="connect") == 1
-    assert val(reg, "bot_gateway_events_total", shard="1", event="disconnect") == 1
-    assert val(reg, "bot_gateway_events_total", shard="1", event="resume") == 1
+    assert registry_value(reg, "bot_gateway_events_total", shard="0", event="connect") == 1
+    assert registry_value(reg, "bot_gateway_events_total", shard="1", event="connect") == 1
+    assert registry_value(reg, "bot_gateway_events_total", shard="1", event="disconnect") == 1
+    assert registry_value(reg, "bot_gateway_events_total", shard="1", event="resume") == 1
     assert reg.get_sample_value("bot_gateway_events_total", {"shard": "0", "event": "disconnect"}) == 0
     assert reg.get_sample_value("bot_gateway_latency_seconds", {"shard": "0"}) == 0.041
     assert reg.get_sample_value("bot_gateway_latency_seconds", {"shard": "1"}) == 0.125
@@ -264,9 +261,9 @@ def test_unsharded_bot_counts_shard_0_and_a_plain_client_gets_its_tree_commands_
             await settle()
 
     asyncio.run(run())
-    assert val(reg, "bot_commands_total", command="ping", outcome="success") == 1
-    assert val(reg, "bot_gateway_events_total", shard="0", event="connect") == 1
-    assert val(reg, "bot_gateway_events_total", shard="0", event="resume") == 1
+    assert registry_value(reg, "bot_commands_total", command="ping", outcome="success") == 1
+    assert registry_value(reg, "bot_gateway_events_total", shard="0", event="connect") == 1
+    assert registry_value(reg, "bot_gateway_events_total", shard="0", event="resume") == 1
     assert reg.get_sample_value("bot_gateway_events_total", {"shard": "0", "event": "disconnect"}) == 0
     assert reg.get_sample_value("bot_guilds") == 0
     assert reg.get_sample_value("bot_gateway_latency_seconds", {"shard": "0"}) is None  # never connected
@@ -303,7 +300,7 @@ def test_an_exception_inside_a_hook_is_swallowed_and_counted(monkeypatch, caplog
     asyncio.run(run())
     assert ran == ["prefix", "slash"]
     assert seen == {"tree_errors": [], "command_errors": []}
-    assert val(reg, "bot_instrumentation_errors_total", adapter="discord") == 2
+    assert registry_value(reg, "bot_instrumentation_errors_total", adapter="discord") == 2
 
 
 def test_an_unsupported_library_is_one_clear_error_at_instrument_time(monkeypatch):
@@ -366,6 +363,6 @@ def test_an_exception_escaping_the_tree_is_an_error_and_still_reaches_the_loops_
     import gc
 
     gc.collect()  # asyncio would report an unretrieved exception when the task is collected
-    assert val(reg, "bot_commands_total", command="ping", outcome="error") == 1
+    assert registry_value(reg, "bot_commands_total", command="ping", outcome="error") == 1
     # reported once: by the adapter, which read it (so asyncio's own report does not come too)
     assert [type(c.get("exception")).__name__ for c in reported] == ["KeyError"]

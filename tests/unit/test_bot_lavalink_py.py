@@ -10,10 +10,7 @@ from prometheus_client import CollectorRegistry
 from lavametrics.bot.lavalink_py import instrument
 from lavametrics.bot.metrics import BotMetrics
 from tests.unit.botplayback import expected_samples, lavalink_py_playback, playback_samples
-
-
-def val(reg, name, **labels):
-    return reg.get_sample_value(name, labels) or 0.0
+from tests.samples import registry_value
 
 
 def test_events_are_counted():
@@ -39,9 +36,9 @@ def test_events_are_counted():
             await client.close()
 
     asyncio.run(main())
-    assert val(reg, "bot_lavalink_node_events_total", node="main", event="connected") == 1
-    assert val(reg, "bot_lavalink_node_events_total", node="main", event="disconnected") == 1
-    assert val(reg, "bot_lavalink_node_events_total", node="main", event="ready") == 1
+    assert registry_value(reg, "bot_lavalink_node_events_total", node="main", event="connected") == 1
+    assert registry_value(reg, "bot_lavalink_node_events_total", node="main", event="disconnected") == 1
+    assert registry_value(reg, "bot_lavalink_node_events_total", node="main", event="ready") == 1
     assert playback_samples(reg) == expected_samples(severity="fault", codes=(4006,))
 
 

@@ -25,12 +25,9 @@ from lavametrics.bot._dispatch import UnsupportedLibrary, version_text
 from lavametrics.bot.metrics import BotMetrics, end_reason
 from tests.unit import botplayback
 from tests.unit.botplayback import expected_samples, playback_samples
+from tests.samples import registry_value
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def val(reg, name, **labels) -> float:
-    return reg.get_sample_value(name, labels) or 0.0
 
 
 def test_mafic_events_become_bot_metrics():
@@ -57,11 +54,11 @@ def test_mafic_events_become_bot_metrics():
 
     asyncio.run(run())
     assert [str(getattr(r, "value", r)) for r in ends] == ["finished", "loadFailed"]
-    assert val(reg, "bot_lavalink_node_events_total", node="eu-1", event="ready") == 1
-    assert val(reg, "bot_lavalink_node_events_total", node="eu-1", event="connected") == 1
-    assert val(reg, "bot_lavalink_node_events_total", node="eu-1", event="disconnected") == 1
+    assert registry_value(reg, "bot_lavalink_node_events_total", node="eu-1", event="ready") == 1
+    assert registry_value(reg, "bot_lavalink_node_events_total", node="eu-1", event="connected") == 1
+    assert registry_value(reg, "bot_lavalink_node_events_total", node="eu-1", event="disconnected") == 1
     assert playback_samples(reg) == expected_samples(severity="fault", codes=(4017,))
-    assert val(reg, "bot_instrumentation_errors_total", adapter="mafic") == 0
+    assert registry_value(reg, "bot_instrumentation_errors_total", adapter="mafic") == 0
 
 
 def test_pomice_events_become_bot_metrics_and_errors_are_counted(monkeypatch):
@@ -93,7 +90,7 @@ def test_pomice_events_become_bot_metrics_and_errors_are_counted(monkeypatch):
     assert ends == ["finished", "LOAD_FAILED", "stopped"]  # the bot's handler ran every time
     # LOAD_FAILED (Lavalink 3's spelling) as the plugin spells it; the broken hook's end not counted
     assert playback_samples(reg) == expected_samples(severity="common", codes=(1001,))
-    assert val(reg, "bot_instrumentation_errors_total", adapter="pomice") == 1
+    assert registry_value(reg, "bot_instrumentation_errors_total", adapter="pomice") == 1
 
 
 @pytest.mark.parametrize(

@@ -5,11 +5,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from lavametrics.bot.metrics import BotMetrics
-
-
-def val(reg, name, **labels):
-    v = reg.get_sample_value(name, labels)
-    return 0.0 if v is None else v
+from tests.samples import registry_value
 
 
 def test_declared_series_start_at_zero():
@@ -33,10 +29,10 @@ def test_sync_decorator_and_context_manager():
             raise ValueError("boom")
     with m.time_command("unknown-command"):
         pass
-    assert val(reg, "bot_commands_total", command="play", outcome="success") == 1
-    assert val(reg, "bot_commands_total", command="play", outcome="error") == 1
-    assert val(reg, "bot_commands_total", command="other", outcome="success") == 1
-    assert val(reg, "bot_command_duration_seconds_count", command="play") == 2
+    assert registry_value(reg, "bot_commands_total", command="play", outcome="success") == 1
+    assert registry_value(reg, "bot_commands_total", command="play", outcome="error") == 1
+    assert registry_value(reg, "bot_commands_total", command="other", outcome="success") == 1
+    assert registry_value(reg, "bot_command_duration_seconds_count", command="play") == 2
 
 
 def test_async_decorator_and_cancel():
@@ -63,8 +59,8 @@ def test_async_decorator_and_cancel():
             pass
 
     asyncio.run(main())
-    assert val(reg, "bot_commands_total", command="play", outcome="success") == 2
-    assert val(reg, "bot_commands_total", command="play", outcome="cancelled") == 1
+    assert registry_value(reg, "bot_commands_total", command="play", outcome="success") == 2
+    assert registry_value(reg, "bot_commands_total", command="play", outcome="cancelled") == 1
 
 
 def test_double_registration_reuses_collectors():
@@ -73,11 +69,11 @@ def test_double_registration_reuses_collectors():
     b = BotMetrics(reg, commands=["play", "stop"])  # must not raise "Duplicated timeseries"
     a.set_queue_length(3)
     b.voice_reconnect()
-    assert val(reg, "bot_queue_tracks") == 3
-    assert val(reg, "bot_voice_reconnects_total") == 1
+    assert registry_value(reg, "bot_queue_tracks") == 3
+    assert registry_value(reg, "bot_voice_reconnects_total") == 1
     other = CollectorRegistry()
     BotMetrics(other)
-    assert val(other, "bot_voice_reconnects_total") == 0
+    assert registry_value(other, "bot_voice_reconnects_total") == 0
     BotMetrics(reg, prefix="music_")  # another prefix on the same registry is independent
     assert reg.get_sample_value("music_queue_tracks") == 0
 
@@ -93,13 +89,13 @@ def test_search_fallback_and_bounded_labels():
     m.voice_close(4999)
     m.track_event("end", "finished")
     m.track_event("end", "weird")
-    assert val(reg, "bot_searches_total", source="youtube", found="true") == 1
-    assert val(reg, "bot_searches_total", source="other", found="false") == 1
-    assert val(reg, "bot_search_results_sum", source="youtube") == 5
-    assert val(reg, "bot_source_fallbacks_total", from_source="spotify", to_source="other") == 1
-    assert val(reg, "bot_voice_closes_total", code="4006") == 1
-    assert val(reg, "bot_voice_closes_total", code="other") == 1
-    assert val(reg, "bot_lavalink_track_events_total", event="end", reason="other") == 1
+    assert registry_value(reg, "bot_searches_total", source="youtube", found="true") == 1
+    assert registry_value(reg, "bot_searches_total", source="other", found="false") == 1
+    assert registry_value(reg, "bot_search_results_sum", source="youtube") == 5
+    assert registry_value(reg, "bot_source_fallbacks_total", from_source="spotify", to_source="other") == 1
+    assert registry_value(reg, "bot_voice_closes_total", code="4006") == 1
+    assert registry_value(reg, "bot_voice_closes_total", code="other") == 1
+    assert registry_value(reg, "bot_lavalink_track_events_total", event="end", reason="other") == 1
 
 
 def test_node_names_are_capped():
@@ -107,8 +103,8 @@ def test_node_names_are_capped():
     m = BotMetrics(reg, prefix="capped_")
     for i in range(40):
         m.node_event(f"node-{i}", "connected")
-    assert val(reg, "capped_lavalink_node_events_total", node="node-0", event="connected") == 1
-    assert val(reg, "capped_lavalink_node_events_total", node="other", event="connected") == 8
+    assert registry_value(reg, "capped_lavalink_node_events_total", node="node-0", event="connected") == 1
+    assert registry_value(reg, "capped_lavalink_node_events_total", node="other", event="connected") == 8
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf"), -0.5])
@@ -169,11 +165,12 @@ def test_codes_and_sources_only_the_plugin_knew_keep_their_names():
     m.voice_close("1001")
     m.observe_search("tidal", 3)
     m.track_event("exception", "fault")
-    assert val(reg, "vocab_voice_closes_total", code="4017") == 1
-    assert val(reg, "vocab_voice_closes_total", code="1001") == 1
-    assert val(reg, "vocab_searches_total", source="tidal", found="true") == 1
-    assert val(reg, "vocab_lavalink_track_events_total", event="exception", reason="fault") == 1
-    assert val(reg, "vocab_voice_closes_total", code="other") == 0
+    assert registry_value(reg, "vocab_voice_closes_total", code="4017") == 1
+    assert registry_value(reg, "vocab_voice_closes_total", code="1001") == 1
+    assert registry_value(reg, "vocab_searches_total", source="tidal", found="true") == 1
+    assert registry_value(reg, "vocab_lavalink_track_events_total", event="exception", reason="fault") == 1
+    # nothing was folded into "other": that series was never made
+    assert reg.get_sample_value("vocab_voice_closes_total", {"code": "other"}) is None
 
 
 def test_cached_children_count_like_labels_and_the_cache_is_bounded():
@@ -186,10 +183,10 @@ def test_cached_children_count_like_labels_and_the_cache_is_bounded():
         m.voice_close(4017)
     for i in range(botmetrics.MAX_CACHED_CHILDREN + 50):  # free text from a buggy caller
         m.track_event("end", f"reason {i}")
-    assert val(reg, "cache_lavalink_track_events_total", event="end", reason="finished") == 3
+    assert registry_value(reg, "cache_lavalink_track_events_total", event="end", reason="finished") == 3
     assert (
-        val(reg, "cache_lavalink_track_events_total", event="end", reason="other")
+        registry_value(reg, "cache_lavalink_track_events_total", event="end", reason="other")
         == botmetrics.MAX_CACHED_CHILDREN + 50
     )
-    assert val(reg, "cache_voice_closes_total", code="4017") == 3
+    assert registry_value(reg, "cache_voice_closes_total", code="4017") == 3
     assert len(m._m["track_events"]._by_key) == botmetrics.MAX_CACHED_CHILDREN

@@ -20,12 +20,9 @@ from lavametrics.bot._dispatch import UnsupportedLibrary, version_text
 from lavametrics.bot.metrics import BotMetrics
 from tests.unit import botplayback
 from tests.unit.botplayback import expected_samples, playback_samples
+from tests.samples import registry_value
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def val(reg, name, **labels) -> float:
-    return reg.get_sample_value(name, labels) or 0.0
 
 
 def client_with_handlers():
@@ -59,13 +56,13 @@ def test_events_become_bot_metrics_and_the_bots_handlers_still_run():
 
     asyncio.run(run())
     assert seen == ["finished", "loadFailed"]
-    assert val(reg, "bot_lavalink_node_events_total", node="eu-1", event="connected") == 1
-    assert val(reg, "bot_lavalink_node_events_total", node="eu-1", event="ready") == 1
-    assert val(reg, "bot_lavalink_node_events_total", node="eu-1", event="disconnected") == 1
-    assert val(reg, "bot_lavalink_node_events_total", node="other", event="ready") == 1  # not configured
+    assert registry_value(reg, "bot_lavalink_node_events_total", node="eu-1", event="connected") == 1
+    assert registry_value(reg, "bot_lavalink_node_events_total", node="eu-1", event="ready") == 1
+    assert registry_value(reg, "bot_lavalink_node_events_total", node="eu-1", event="disconnected") == 1
+    assert registry_value(reg, "bot_lavalink_node_events_total", node="other", event="ready") == 1  # not configured
     # 4017 in the plugin's vocabulary, not "other"
     assert playback_samples(reg) == expected_samples(severity="suspicious", codes=(4014, 4017, 4006))
-    assert val(reg, "bot_instrumentation_errors_total", adapter="wavelink") == 0
+    assert registry_value(reg, "bot_instrumentation_errors_total", adapter="wavelink") == 0
 
 
 def test_queue_depth_is_summed_over_every_players_queue():
@@ -123,8 +120,8 @@ def test_instrument_twice_is_a_no_op_and_a_broken_hook_never_reaches_wavelink(mo
             await asyncio.sleep(0.02)
 
     asyncio.run(run())
-    assert val(reg, "bot_lavalink_track_events_total", event="end", reason="stopped") == 1
-    assert val(reg, "bot_instrumentation_errors_total", adapter="wavelink") == 1
+    assert registry_value(reg, "bot_lavalink_track_events_total", event="end", reason="stopped") == 1
+    assert registry_value(reg, "bot_instrumentation_errors_total", adapter="wavelink") == 1
     assert seen == ["stopped", "stopped"]  # the bot's handler ran both times
 
 
