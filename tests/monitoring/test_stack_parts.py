@@ -295,3 +295,20 @@ def test_the_stack_runs_the_prometheus_it_is_pointed_at(tmp_path, monkeypatch):
     monkeypatch.setenv(stack.PROMETHEUS_ENV, str(tmp_path))
     with pytest.raises(stack.StackError, match="not an executable file"):
         stack.prometheus_binary()
+
+
+def test_waiting_on_a_daemon_that_exits_fails_with_its_log_not_the_timeout(tmp_path):
+    log = tmp_path / "quits.log"
+    command = [sys.executable, "-c", "print('bad flag: --nope', flush=True); raise SystemExit(3)"]
+    daemon = stack.Daemon("quits", command, tmp_path, log).start()
+    started = time.monotonic()
+    with pytest.raises(stack.StackError, match=r"quits exited \(3\)(.|\n)*bad flag: --nope"):
+        stack.wait_until(lambda: False, time.monotonic() + 60, "quits", "/-/ready", daemon, poll=0.05)
+    assert time.monotonic() - started < 30  # it did not wait out the deadline
+
+
+def test_waiting_past_the_deadline_names_what_was_awaited():
+    with pytest.raises(stack.StackError, match="prometheus: 3 targets up not reached in time"):
+        stack.wait_until(lambda: False, time.monotonic() + 0.2, "prometheus", "3 targets up", poll=0.05)
+    calls = iter([False, False, True])
+    stack.wait_until(lambda: next(calls), time.monotonic() + 10, "prometheus", "/-/ready", poll=0.01)
