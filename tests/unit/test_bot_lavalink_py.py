@@ -9,8 +9,8 @@ from prometheus_client import CollectorRegistry
 
 from lavametrics.bot.lavalink_py import instrument
 from lavametrics.bot.metrics import BotMetrics
-from tests.unit.botplayback import expected_samples, lavalink_py_playback, playback_samples
 from tests.samples import registry_value
+from tests.unit.botplayback import expected_samples, lavalink_py_playback, playback_samples
 
 
 def test_events_are_counted():

@@ -23,9 +23,9 @@ from lavametrics.bot import mafic as botmafic
 from lavametrics.bot import pomice as botpomice
 from lavametrics.bot._dispatch import UnsupportedLibrary, version_text
 from lavametrics.bot.metrics import BotMetrics, end_reason
+from tests.samples import registry_value
 from tests.unit import botplayback
 from tests.unit.botplayback import expected_samples, playback_samples
-from tests.samples import registry_value
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -18,9 +18,9 @@ from prometheus_client import CollectorRegistry
 from lavametrics.bot import wavelink as botwavelink
 from lavametrics.bot._dispatch import UnsupportedLibrary, version_text
 from lavametrics.bot.metrics import BotMetrics
+from tests.samples import registry_value
 from tests.unit import botplayback
 from tests.unit.botplayback import expected_samples, playback_samples
-from tests.samples import registry_value
 
 ROOT = Path(__file__).resolve().parents[2]
 
