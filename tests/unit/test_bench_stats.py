@@ -536,3 +536,29 @@ def test_cpu_burn_runs_its_processes_until_it_is_left():
     for pid in pids:
         with pytest.raises(OSError):
             procs.cpu_seconds(pid)
+
+
+def test_a_failed_run_says_where_it_stopped_and_keeps_the_nodes_threads(monkeypatch, tmp_path):
+    import socket
+    from types import SimpleNamespace
+
+    with socket.socket() as s:  # a port nothing listens on: the session cannot open
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    stopped = []
+    node = SimpleNamespace(
+        server=SimpleNamespace(is_real_lavalink=False),
+        process=SimpleNamespace(pid=os.getpid()),
+        url=f"http://127.0.0.1:{port}",
+        password="x",
+        thread_dump=lambda: '"main" #1 prio=5 ... java.lang.Thread.State: WAITING',
+        stop=lambda: stopped.append(True),
+    )
+    monkeypatch.setattr(bench_node, "start_node", lambda **kw: node)
+    sim = SimpleNamespace(jvm_args=lambda: [], stats=lambda: {"1": {"connected": True}, "2": {}})
+    run = bench_node.run_once(True, sim, tmp_path / "tone.wav", players=2, seconds=1, warmup=1)
+    assert not run["valid"] and stopped == [True]
+    assert run["error"].startswith("opening the session: SessionError")
+    assert run["invalid_reasons"] == [f"run failed: {run['error']}"]
+    assert run["players_connected"] == 1
+    assert run["thread_dump"].startswith('"main"')

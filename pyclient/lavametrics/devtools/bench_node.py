@@ -309,6 +309,10 @@ def run_once(
     with tempfile.TemporaryDirectory(prefix="lavametrics-bench-node-") as workdir:
         node = start_node(workdir=Path(workdir), plugin=plugin, jvm_args=jvm_args, timeout=180)
         result: dict[str, Any] = {"plugin": plugin, "server": _server_name(node), "players": players}
+        # where a failed run stopped, with the simulator's view and the node's threads at that
+        # moment: "TimeoutError: timed out" alone does not say which call hung, or on what
+        phase = "opening the session"
+        sampler: _Sampler | None = None
         try:
             assert node.process is not None  # start_node returns a started node
             pid = node.process.pid
@@ -317,15 +321,19 @@ def run_once(
                 LavalinkSession(node.url, node.password, client_name="lavametrics-bench", timeout=60) as session,
                 _Sampler(pid, sim, guilds) as sampler,
             ):
+                phase = "connecting the players"
                 t_connect = time.monotonic()
                 connect_and_play(session, sim, guilds, str(audio), timeout=120)
                 result["connect_s"] = time.monotonic() - t_connect
                 result["handshake_spread_s"] = _handshake_spread(sim, guilds)
                 # every stream from the top of the tone, however long connecting took (see rewind)
+                phase = "rewinding"
                 rewind(session, guilds)
+                phase = "warming up"
                 with _Traffic(node, str(audio), guilds) as traffic:
                     result["warmup_s"], result["steady"] = warm_up(sampler, players, warmup, max_warmup, steady_seconds)
                     if result["steady"]:
+                        phase = "measuring"
                         jit0 = jit_counters(pid)  # before t0: the attach's own work stays out of the window
                         threads0 = procs.thread_cpu_seconds(pid)
                         t0, c0, p0 = time.monotonic(), procs.cpu_seconds(pid), sum(sim.packets_by_guild().values())
@@ -334,12 +342,14 @@ def run_once(
                         threads1 = procs.thread_cpu_seconds(pid)
                         jit1 = jit_counters(pid)
                         time.sleep(1.1)  # let the sampler close the slice holding t1
+                phase = "reading memory"
                 if result["steady"]:
                     result["heap_used_bytes"] = heap_used_after_gc(pid)
                     result["rss_bytes"] = procs.memory_bytes(pid)["VmRSS"]
                     if nmt:
                         result["native_memory"] = native_memory(pid)
                 result["players_connected"] = sum(1 for s in sim.stats().values() if s.get("connected"))
+                phase = "destroying the players"
                 for guild in guilds:
                     session.destroy_player(guild)
             result["per_second"] = sampler.rows
@@ -367,7 +377,11 @@ def run_once(
                     }
                 )
         except (SessionError, NodeError, OSError, subprocess.SubprocessError) as exc:
-            result["error"] = f"{type(exc).__name__}: {exc}"
+            result["error"] = f"{phase}: {type(exc).__name__}: {exc}"
+            result["players_connected"] = sum(1 for s in sim.stats().values() if s.get("connected"))
+            if sampler is not None:
+                result["per_second"] = sampler.rows
+            result["thread_dump"] = node.thread_dump()
         finally:
             node.stop()
     result["invalid_reasons"] = bench_stats.invalid_reasons(result, players)
@@ -546,7 +560,9 @@ def ab(
                     "frame_deficit_ratio",
                     "cpu_percent",
                     "warmup_s",
+                    "players_connected",
                     "per_second",
+                    "thread_dump",
                 )
             }
             for r in invalid
