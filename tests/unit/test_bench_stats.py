@@ -253,22 +253,28 @@ def test_thread_cpu_seconds_sees_a_busy_thread_of_this_process():
     import ctypes
     import threading
 
+    spun, release = threading.Event(), threading.Event()
+
     def spin():
         # the kernel's name for this thread (Python 3.11 leaves the process's name on it)
         ctypes.CDLL(None).prctl(15, b"spinner-1", 0, 0, 0)  # PR_SET_NAME
         deadline = time.thread_time() + 0.2
         while time.thread_time() < deadline:
             pass
+        spun.set()
+        release.wait(30)  # alive until read: an ended thread leaves /proc/<pid>/task with its seconds
 
     before = procs.thread_cpu_seconds(os.getpid())
-    t = threading.Thread(target=spin, name="spinner-1")
+    t = threading.Thread(target=spin)
     t.start()
-    while t.is_alive() and procs.thread_cpu_seconds(os.getpid()).get("spinner", 0.0) < 0.1:
-        time.sleep(0.01)
-    after = procs.thread_cpu_seconds(os.getpid())
-    t.join()
+    try:
+        assert spun.wait(30)
+        after = procs.thread_cpu_seconds(os.getpid())
+    finally:
+        release.set()
+        t.join()
     assert "spinner" not in before
-    assert after["spinner"] >= 0.1
+    assert after["spinner"] >= 0.15  # /proc counts in clock ticks, thread_time() exactly
 
 
 PERF_COUNTERS = """java.ci.totalTime=437604010

@@ -173,7 +173,7 @@ def profile(
     *,
     stream_max: int = 100,
     seconds: float = 60.0,
-    warmup: float = 15.0,
+    warmup: float = bench_node.AB_WARMUP,
     keep: Path | None = None,
 ) -> dict:
     results = []
@@ -197,7 +197,12 @@ def main(argv=None) -> int:
     ap.add_argument("--players", default="100,1000", help="comma-separated player counts")
     ap.add_argument("--stream-max", type=int, default=100, help="players that stream; the rest are paused")
     ap.add_argument("--seconds", type=float, default=60.0, help="profiled window")
-    ap.add_argument("--warmup", type=float, default=15.0)
+    ap.add_argument(
+        "--warmup",
+        type=float,
+        default=bench_node.AB_WARMUP,
+        help="minimum warm-up before the window, seconds (the A/B's: the plugin's code compiled, as it runs for good)",
+    )
     ap.add_argument("--keep", help="copy each JFR recording into this directory (for JMC or `jfr print`)")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args(argv)
