@@ -282,6 +282,10 @@ def parse_jit_counters(text: str) -> dict[str, int]:
     return found
 
 
+def _players_connected(sim: VoiceSimulator) -> int:
+    return sum(1 for s in sim.stats().values() if s.get("connected"))
+
+
 def run_once(
     plugin: bool,
     sim: VoiceSimulator,
@@ -348,7 +352,7 @@ def run_once(
                     result["rss_bytes"] = procs.memory_bytes(pid)["VmRSS"]
                     if nmt:
                         result["native_memory"] = native_memory(pid)
-                result["players_connected"] = sum(1 for s in sim.stats().values() if s.get("connected"))
+                result["players_connected"] = _players_connected(sim)
                 phase = "destroying the players"
                 for guild in guilds:
                     session.destroy_player(guild)
@@ -378,7 +382,7 @@ def run_once(
                 )
         except (SessionError, NodeError, OSError, subprocess.SubprocessError) as exc:
             result["error"] = f"{phase}: {type(exc).__name__}: {exc}"
-            result["players_connected"] = sum(1 for s in sim.stats().values() if s.get("connected"))
+            result["players_connected"] = _players_connected(sim)
             if sampler is not None:
                 result["per_second"] = sampler.rows
             result["thread_dump"] = node.thread_dump()

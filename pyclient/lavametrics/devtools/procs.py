@@ -23,7 +23,15 @@ def stat_fields(pid: int) -> list[str]:
     ``comm`` may hold spaces and parentheses, so the split happens after its last ``)``.
     Raises OSError when there is no such process.
     """
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return _fields_after_comm(Path(f"/proc/{pid}/stat").read_text())
+
+
+def _fields_after_comm(stat: str) -> list[str]:
+    return stat.rsplit(")", 1)[1].split()
+
+
+def _cpu_of(fields: list[str]) -> float:
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS  # utime + stime, fields 14 and 15 of stat(5)
 
 
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -32,8 +40,7 @@ _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 def cpu_seconds(pid: int) -> float:
     """utime + stime of the process, all its threads (what the benchmarks and loadtest read a
     JVM's CPU from). Raises OSError when there is no such process."""
-    fields = stat_fields(pid)
-    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS  # fields 14 and 15 of stat(5)
+    return _cpu_of(stat_fields(pid))
 
 
 _THREAD_NUMBER = re.compile(r"[-_ #]*\d+$")
@@ -56,10 +63,8 @@ def thread_cpu_seconds(pid: int) -> dict[str, float]:
             text = Path(f"/proc/{pid}/task/{tid}/stat").read_text()
         except OSError:
             continue  # the thread ended between the listing and the read
-        comm = text[text.index("(") + 1 : text.rindex(")")]
-        fields = text.rsplit(")", 1)[1].split()
-        group = thread_group(comm)
-        groups[group] = groups.get(group, 0.0) + (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+        group = thread_group(text[text.index("(") + 1 : text.rindex(")")])
+        groups[group] = groups.get(group, 0.0) + _cpu_of(_fields_after_comm(text))
     return groups
 
 
